@@ -1,0 +1,15 @@
+using System.CommandLine;
+
+namespace OfflineSafety.Pipeline.Cli;
+
+/// <summary>The `offsafe` command tree. Each area contributes one command group from its own file.</summary>
+public static class OffsafeCli
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("offsafe: safe reinforcement learning from logged transitions.");
+        root.Options.Add(CommonOptions.Store);
+        root.Options.Add(CommonOptions.Json);
+        return root;
+    }
+}

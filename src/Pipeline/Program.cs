@@ -1,0 +1,3 @@
+using OfflineSafety.Pipeline.Cli;
+
+return await OffsafeCli.Build().Parse(args).InvokeAsync();
