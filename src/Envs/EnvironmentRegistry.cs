@@ -23,7 +23,7 @@ public sealed class EnvironmentRegistry
                 RolloutSteps: 10, TrainingViolationEndsRollout: true, TestViolationEndsRollout: false, seed => new CorridorRandomPolicy(seed)),
             new SuiteDefaults(20, 10_000, 100)),
         NavigationDefinition(NavigationLayout.Navigation2, "Navigation 2: one box between start and goal",
-            new CollectionRecipe("rollouts of at most 10 steps: 1/3 from anywhere in [-40, 10] x [-25, 25] outside the box with clip(N(0, I)) actions, 2/3 aimed at one face of the box; training rollouts stop at a violation, test rollouts do not",
+            new CollectionRecipe("rollouts of at most 10 steps: 1/4 from anywhere in [-40, 10] x [-25, 25] outside the box with clip(N(0, I)) actions, 3/4 aimed at one face of the box (3/16 each); training rollouts stop at a violation, test rollouts do not",
                 RolloutSteps: 10, TrainingViolationEndsRollout: true, TestViolationEndsRollout: false, seed => new ObstacleFacePolicy(NavigationLayout.Navigation2, seed)),
             new SuiteDefaults(25, 10_000, 200)),
         CartPoleDefinition(),

