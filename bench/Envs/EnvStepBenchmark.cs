@@ -36,8 +36,9 @@ public static class EnvStepBenchmark
         var action = new float[environment.ActionSpace.Dim];
         environment.Reset(seed);
         long episodes = 1;
+        var clock = new Stopwatch();
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        var clock = Stopwatch.StartNew();
+        clock.Start();
         for (long i = 0; i < steps; i++)
         {
             if ((i & 0xFFFF) == 0) ct.ThrowIfCancellationRequested();

@@ -50,6 +50,8 @@ public static class GenerateCommand
                 parseResult.GetValue(seed));
             string datasetName = parseResult.GetValue(dataset)!;
             bool json = parseResult.GetValue(CommonOptions.Json);
+            // Resolving the plan first turns a bad --test-variant into an error before any progress is drawn.
+            new SuiteGenerator().Plan(request);
             ISuiteSink sink = openDataset?.Invoke(parseResult.GetValue(CommonOptions.Store)!, datasetName) ?? new CountingSuiteSink();
             bool persisted = openDataset is not null;
 
