@@ -20,7 +20,10 @@ public sealed class InMemorySuiteSink : ISuiteSink
 {
     private readonly Dictionary<int, TransitionCollector> _collectors = [];
 
-    public IReadOnlyDictionary<int, TransitionBatch> Batches => _collectors.ToDictionary(c => c.Key, c => c.Value.Batch);
+    /// <summary>The rows written for the variant with this ordinal.</summary>
+    public TransitionBatch Batch(int ordinal) => _collectors.TryGetValue(ordinal, out var collector)
+        ? collector.Batch
+        : throw new KeyNotFoundException($"no variant with ordinal {ordinal} was opened");
 
     public ITransitionSink OpenVariant(EnvironmentDefinition environment, SuiteVariant variant)
     {

@@ -45,8 +45,7 @@ public sealed class SuiteGenerator
         var definition = _registry.Get(request.EnvironmentId);
         var memory = new InMemorySuiteSink();
         var summaries = Generate(request, memory, progress, ct);
-        var batches = memory.Batches;
-        var data = summaries.Select(s => new VariantData(s.Variant, batches[s.Variant.Ordinal], s.Summary)).ToList();
+        var data = summaries.Select(s => new VariantData(s.Variant, memory.Batch(s.Variant.Ordinal), s.Summary)).ToList();
         return new GeneratedSuite(request, definition, data.Take(data.Count - 1).ToList(), data[^1]);
     }
 

@@ -33,9 +33,9 @@ public static class EnvsBenchCommand
                 return 0;
             }
             var table = new Table().Title("environment step throughput (1 thread)")
-                .AddColumn("env").AddColumn("variant").AddColumn(new TableColumn("steps").RightAligned())
-                .AddColumn(new TableColumn("steps/s").RightAligned()).AddColumn(new TableColumn("ns/step").RightAligned())
-                .AddColumn(new TableColumn("allocated B").RightAligned());
+                .AddColumn(new TableColumn("env").NoWrap()).AddColumn(new TableColumn("variant").NoWrap()).AddColumn(new TableColumn("steps").RightAligned())
+                .AddColumn(new TableColumn("steps/s").RightAligned().NoWrap()).AddColumn(new TableColumn("ns/step").RightAligned().NoWrap())
+                .AddColumn(new TableColumn("alloc B").RightAligned());
             foreach (var r in results)
                 table.AddRow(r.EnvironmentId, Markup.Escape(r.Variant), r.Steps.ToString("N0", CultureInfo.InvariantCulture),
                     r.StepsPerSecond.ToString("N0", CultureInfo.InvariantCulture),

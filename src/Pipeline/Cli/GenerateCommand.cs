@@ -79,6 +79,9 @@ public static class GenerateCommand
                 task.Value = p.RowsDone;
                 task.Description = $"{request.EnvironmentId}: variant {Math.Min(p.VariantsDone + 1, p.VariantsTotal)}/{p.VariantsTotal} {Markup.Escape(p.CurrentVariant)}";
             }, ct);
+            task.Description = $"{request.EnvironmentId}: generated";
+            task.StopTask();
+            context.Refresh();
         });
         return summaries;
     }
@@ -86,7 +89,7 @@ public static class GenerateCommand
     private static void PrintTable(EnvironmentDefinition definition, IReadOnlyList<(SuiteVariant Variant, RecordingSummary Summary)> summaries)
     {
         var table = new Table().Title($"{Markup.Escape(definition.Id)} suite")
-            .AddColumn("#").AddColumn("role").AddColumn("variant")
+            .AddColumn("#").AddColumn("role").AddColumn(new TableColumn("variant").NoWrap())
             .AddColumn(new TableColumn("rows").RightAligned()).AddColumn(new TableColumn("episodes").RightAligned())
             .AddColumn(new TableColumn("violations").RightAligned()).AddColumn(new TableColumn("per 1K").RightAligned());
         foreach (var (variant, s) in summaries)
@@ -96,7 +99,7 @@ public static class GenerateCommand
         if (training.Count > 0)
         {
             double meanViolations = training.Average(s => s.Violations);
-            table.AddRow("", "[bold]training mean[/]", "", I((int)Math.Round(training.Average(s => s.Rows))),
+            table.AddRow("", "[bold]mean[/]", "", I((int)Math.Round(training.Average(s => s.Rows))),
                 I((int)Math.Round(training.Average(s => s.Episodes))), meanViolations.ToString("F0", CultureInfo.InvariantCulture),
                 PerThousand(training.Sum(s => s.Violations), training.Sum(s => s.Rows)));
         }
