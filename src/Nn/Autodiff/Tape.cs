@@ -16,8 +16,15 @@ public sealed partial class Tape
 {
     readonly List<Tensor> _pool = [];
     readonly List<Tensor> _touchedLeaves = [];
+    readonly Kernels.ComputeOptions _compute;
     int _count;
     bool _recording = true;
+
+    /// <param name="compute">Threads and kernel for the matrix products (default: all cores). Results
+    /// do not depend on the thread count.</param>
+    public Tape(Kernels.ComputeOptions? compute = null) => _compute = compute ?? Kernels.ComputeOptions.Default;
+
+    public Kernels.ComputeOptions Compute => _compute;
 
     /// <summary>Number of tensors produced since the last reset.</summary>
     public int Count => _count;

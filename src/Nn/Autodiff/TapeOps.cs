@@ -52,7 +52,7 @@ public sealed partial class Tape
         int kb = transposeB ? b.Cols : b.Rows, n = transposeB ? b.Rows : b.Cols;
         if (k != kb) throw new ArgumentException($"matmul inner dimensions differ: {a.ShapeText}{(transposeA ? "^T" : "")} @ {b.ShapeText}{(transposeB ? "^T" : "")}");
         var o = Allocate(2, m, n);
-        MatrixKernels.Sgemm(transposeA, transposeB, m, n, k, 1f, a.Data, a.Cols, b.Data, b.Cols, 0f, o.Data, n);
+        Gemm.Sgemm(transposeA, transposeB, m, n, k, 1f, a.Data, a.Cols, b.Data, b.Cols, 0f, o.Data, n, _compute);
         if (Tracks(a, b))
         {
             Record(o, OpKind.MatMul, a, b);
@@ -71,8 +71,8 @@ public sealed partial class Tape
         if (x.Cols != weight.Cols) throw new ArgumentException($"linear: input {x.ShapeText} has {x.Cols} features, weight {weight.ShapeText} expects {weight.Cols}");
         if (bias is not null && bias.Length != weight.Rows) throw new ArgumentException($"linear: bias {bias.ShapeText} does not match {weight.Rows} outputs");
         var o = Allocate(2, x.Rows, weight.Rows);
-        MatrixKernels.LinearForward(x.Data, x.Rows, x.Cols, weight.Data, bias is null ? ReadOnlySpan<float>.Empty : bias.Data,
-            weight.Rows, o.Data, activation);
+        Gemm.LinearForward(x.Data, x.Rows, x.Cols, weight.Data, bias is null ? ReadOnlySpan<float>.Empty : bias.Data,
+            weight.Rows, o.Data, activation, _compute);
         if (_recording && (x.RequiresGrad || weight.RequiresGrad || (bias?.RequiresGrad ?? false)))
         {
             Record(o, OpKind.Linear, x, weight, bias);
