@@ -19,6 +19,9 @@ public sealed partial class Tape
     readonly Kernels.ComputeOptions _compute;
     int _count;
     bool _recording = true;
+    // During an unrecorded Backward, leaf gradients are added straight into Tensor.Grad (GEMMs with
+    // beta = 1) instead of being collected first: one pass less over every weight matrix.
+    bool _directLeafGradients;
 
     /// <param name="compute">Threads and kernel for the matrix products (default: all cores). Results
     /// do not depend on the thread count.</param>
@@ -100,7 +103,15 @@ public sealed partial class Tape
     /// </summary>
     public void Backward(Tensor loss, bool createGraph = false)
     {
-        RunBackward(loss, createGraph);
+        _directLeafGradients = !createGraph;
+        try
+        {
+            RunBackward(loss, createGraph);
+        }
+        finally
+        {
+            _directLeafGradients = false;
+        }
         foreach (var leaf in _touchedLeaves)
         {
             leaf.AccumulateGrad(leaf.PendingGrad!.Data);
@@ -162,9 +173,16 @@ public sealed partial class Tape
         }
     }
 
+    bool AddsDirectly(Tensor leaf) => _directLeafGradients && leaf.Op == OpKind.None;
+
     void Accumulate(Tensor input, Tensor g)
     {
         if (!input.RequiresGrad) return;
+        if (AddsDirectly(input))
+        {
+            input.AccumulateGrad(g.Data);
+            return;
+        }
         if (input.PendingGrad is null)
         {
             input.PendingGrad = g;
@@ -226,8 +244,20 @@ public sealed partial class Tape
                     _ => g,
                 };
                 if (a.RequiresGrad) Accumulate(a, MatMul(dz, w, false, false));
-                if (w.RequiresGrad) Accumulate(w, MatMul(dz, a, true, false));
-                if (bias is not null && bias.RequiresGrad) Accumulate(bias, SumRowsAs(dz, bias.Rank));
+                if (w.RequiresGrad)
+                {
+                    if (AddsDirectly(w))
+                        Kernels.Gemm.Sgemm(true, false, w.Rows, w.Cols, dz.Rows, 1f, dz.Data, dz.Cols, a.Data, a.Cols, 1f, w.EnsureGrad(), w.Cols, _compute);
+                    else
+                        Accumulate(w, MatMul(dz, a, true, false));
+                }
+                if (bias is not null && bias.RequiresGrad)
+                {
+                    if (AddsDirectly(bias))
+                        Kernels.Gemm.ColumnSums(dz.Data, dz.Rows, dz.Cols, dz.Cols, bias.EnsureGrad(), accumulate: true);
+                    else
+                        Accumulate(bias, SumRowsAs(dz, bias.Rank));
+                }
                 break;
             }
             case OpKind.Add:
