@@ -79,6 +79,13 @@ internal static unsafe class GemmDriver
             return;
         }
 
+        RunParallel<TTile>(problem, parts, splitRows, rowTiles, colTiles);
+    }
+
+    // Separate method so the closure is allocated only when the work is actually split.
+    private static void RunParallel<TTile>(GemmProblem problem, int parts, bool splitRows, int rowTiles, int colTiles)
+        where TTile : struct, IMicroKernel
+    {
         // A fixed contiguous split into whole tiles: each output element is computed by exactly one
         // part, in the same order as the serial loop, so results do not depend on the thread count.
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
