@@ -93,6 +93,7 @@ internal static class BitPacking
         int bytes = (int)ByteCount(values.Length, bitWidth);
         dst[..bytes].Clear();
         if (bitWidth == 0) return 0;
+        if (bitWidth <= 32) return PackNarrow(values, bitWidth, dst, bytes);
         UInt128 acc = 0;
         int accBits = 0;
         int pos = 0;
@@ -109,6 +110,28 @@ internal static class BitPacking
             }
         }
         if (accBits > 0) dst[pos++] = (byte)acc;
+        return bytes;
+    }
+
+    // Widths up to 32 fit a 64-bit accumulator (at most 7 pending bits plus 32 new ones).
+    private static int PackNarrow<T>(ReadOnlySpan<T> values, int bitWidth, Span<byte> dst, int bytes) where T : unmanaged, IBinaryInteger<T>
+    {
+        ulong acc = 0;
+        int accBits = 0;
+        int pos = 0;
+        ulong mask = (1UL << bitWidth) - 1;
+        foreach (var v in values)
+        {
+            acc |= (ulong.CreateTruncating(v) & mask) << accBits;
+            accBits += bitWidth;
+            while (accBits >= 8)
+            {
+                dst[pos++] = (byte)acc;
+                acc >>= 8;
+                accBits -= 8;
+            }
+        }
+        if (accBits > 0) dst[pos] = (byte)acc;
         return bytes;
     }
 
