@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Numerics;
 
@@ -13,6 +14,7 @@ internal static class BitPacking
     public static long ByteCount(long count, int bitWidth) => (count * bitWidth + 7) >> 3;
 
     /// <summary>Unpacks values of up to 32 bits; <paramref name="src"/> must hold <see cref="ByteCount"/> bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unpack<T>(ReadOnlySpan<byte> src, int bitWidth, Span<T> dst) where T : unmanaged, IBinaryInteger<T>
     {
         if (bitWidth == 0)
@@ -46,6 +48,7 @@ internal static class BitPacking
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UnpackBits(ReadOnlySpan<byte> src, Span<short> dst)
     {
         int n = dst.Length;
@@ -114,6 +117,7 @@ internal static class BitPacking
     }
 
     // Widths up to 32 fit a 64-bit accumulator (at most 7 pending bits plus 32 new ones).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int PackNarrow<T>(ReadOnlySpan<T> values, int bitWidth, Span<byte> dst, int bytes) where T : unmanaged, IBinaryInteger<T>
     {
         ulong acc = 0;

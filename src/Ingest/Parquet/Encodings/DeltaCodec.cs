@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Text;
 
@@ -17,6 +18,7 @@ internal static class DeltaCodec
     /// Decodes <c>dst.Length</c> values. When <paramref name="exact"/> the stream must hold exactly
     /// that many (needed to find where the next stream starts); returns bytes consumed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int DecodeInt64(ReadOnlySpan<byte> src, Span<long> dst, bool exact)
     {
         int pos = 0;

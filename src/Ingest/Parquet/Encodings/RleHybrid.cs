@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace OfflineSafety.Ingest.Parquet.Encodings;
@@ -16,6 +17,7 @@ internal static class RleHybrid
     /// Decodes exactly <c>dst.Length</c> values; returns the bytes consumed. Throws
     /// <see cref="ParquetFormatException"/> (without location) when the data ends early or is malformed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Decode<T>(ReadOnlySpan<byte> src, int bitWidth, Span<T> dst) where T : unmanaged, IBinaryInteger<T>, IEquatable<T>
     {
         if ((uint)bitWidth > 32) throw new ParquetFormatException($"RLE bit width {bitWidth} is out of range");
@@ -65,6 +67,7 @@ internal static class RleHybrid
     }
 
     /// <summary>Encodes <paramref name="values"/> (each &lt; 2^bitWidth) onto <paramref name="output"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Encode<T>(ReadOnlySpan<T> values, int bitWidth, PooledBuffer output) where T : unmanaged, IBinaryInteger<T>, IEquatable<T>
     {
         int n = values.Length;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace OfflineSafety.Ingest.Parquet;
 
 /// <summary>Collects a chunk's levels and compact non-null values into growing arrays.</summary>
@@ -62,6 +63,7 @@ internal sealed class FlatSink<T>(ParquetColumn column, int rows) : PageSink<T>
         return _values.AsSpan(_row, nonNull);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void AfterValues(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
     {
         int n = column.MaxDefinitionLevel > 0 ? def.Length : nonNull;
@@ -139,6 +141,7 @@ internal sealed class ListSink<T> : PageSink<T>
         return _values.AsSpan(_pageStart, nonNull);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void AfterValues(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
     {
         if (nonNull == _pageElements)
@@ -168,6 +171,7 @@ internal sealed class ListSink<T> : PageSink<T>
     /// Common case (no null or empty lists, no null elements): every level is an element and only
     /// row starts need visiting, found by a vectorised search for rep == 0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int MarkRowsAllElements(ReadOnlySpan<short> rep)
     {
         int k = rep.IndexOf((short)0);
@@ -182,6 +186,7 @@ internal sealed class ListSink<T> : PageSink<T>
     }
 
     /// <summary>Visits every level: row starts, null lists, and element slots (present or null).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int MarkRows(ReadOnlySpan<short> rep, ReadOnlySpan<short> def)
     {
         int elements = 0;

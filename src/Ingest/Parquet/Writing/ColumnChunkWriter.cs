@@ -117,6 +117,7 @@ internal sealed class ColumnChunkWriter<T> : ColumnChunkWriter where T : notnull
 
     private long StagedBytes => _pageValueBytes + (_hasLevels ? _levelCount / 4 : 0);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Append(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, ReadOnlySpan<T> values)
     {
         int levelCount = _maxDef > 0 ? def.Length : _maxRep > 0 ? rep.Length : values.Length;
@@ -172,6 +173,7 @@ internal sealed class ColumnChunkWriter<T> : ColumnChunkWriter where T : notnull
         _levelCount = need;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StageValues(ReadOnlySpan<T> values)
     {
         if (values.IsEmpty) return;
