@@ -97,4 +97,16 @@ public class ParquetWriterTests
         using var r = new ParquetFileReader(bytes);
         Assert.ThrowsAny<OperationCanceledException>(() => r.ReadRows(cancellationToken: cts.Token).ToList());
     }
+
+    [Fact]
+    public void A_file_without_rows_is_valid()
+    {
+        var schema = new ParquetSchema(ParquetField.Int32("a"), ParquetField.List("l", ParquetField.String("element")));
+        var bytes = ParquetRoundTripTests.Write(schema, _ => { });
+        using var r = new ParquetFileReader(bytes);
+        Assert.Equal(0, r.RowCount);
+        Assert.Equal(0, r.RowGroupCount);
+        Assert.Empty(r.ReadRows());
+        Assert.Equal(schema.ToString(), r.Schema.ToString());
+    }
 }

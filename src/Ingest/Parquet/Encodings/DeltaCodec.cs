@@ -157,6 +157,7 @@ internal static class DeltaCodec
         if (values.Length <= 1) return;
         Span<long> deltas = stackalloc long[EncodeBlockSize];
         Span<ulong> packed = stackalloc ulong[EncodeBlockSize / EncodeMiniblocks];
+        Span<int> widths = stackalloc int[EncodeMiniblocks];
         int perMini = EncodeBlockSize / EncodeMiniblocks;
         for (int start = 1; start < values.Length; start += EncodeBlockSize)
         {
@@ -174,7 +175,7 @@ internal static class DeltaCodec
             output.Advance(EncodeMiniblocks);
             int widthPos = output.Length - EncodeMiniblocks;
             int miniCount = (n + perMini - 1) / perMini;
-            var widths = new int[EncodeMiniblocks];
+            widths.Clear();
             for (int m = 0; m < miniCount; m++)
             {
                 packed.Clear();

@@ -246,7 +246,8 @@ internal sealed class LeafBuffer<T>(ParquetColumn column) : LeafBuffer where T :
     private T[] _values = new T[64];
     private int _count;
 
-    // Marks pack the level count and value count of a row start.
+    // A mark is the level count at a row start; the value count is remembered alongside, since
+    // marks are taken for every leaf at once before each row.
     public override int Mark()
     {
         _markValues = _count;
