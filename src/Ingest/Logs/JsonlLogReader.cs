@@ -36,11 +36,22 @@ public sealed class JsonlLogReader : ILogReader
         private readonly TextInterner _variants = new();
         private readonly TextInterner _sources = new();
         private readonly List<byte[]> _ignored = [];
+        private readonly List<string>[] _flattenedNames = [[], [], []];
+
+        /// <summary>Column names for errors, built once per flattened element rather than once per value.</summary>
+        private string ColumnName(LogField field, int element)
+        {
+            if (element < 0) return map.Column(field);
+            var names = _flattenedNames[field - LogField.Obs];
+            while (names.Count <= element) names.Add($"{map.Column(field)}_{names.Count}");
+            return names[element];
+        }
 
         public void Parse(ReadOnlySpan<byte> line, LogRow row)
         {
             var json = new Utf8JsonReader(line);
-            string? column = null;
+            LogField? current = null;
+            int currentElement = -1;
             try
             {
                 if (!json.Read() || json.TokenType != JsonTokenType.StartObject)
@@ -50,20 +61,21 @@ public sealed class JsonlLogReader : ILogReader
                 }
                 while (json.Read() && json.TokenType == JsonTokenType.PropertyName)
                 {
-                    column = null;
+                    current = null;
                     bool known = json.ValueIsEscaped
                         ? map.TryResolve(json.GetString()!, out var field, out int element)
                         : map.TryResolve(json.ValueSpan, out field, out element);
                     if (known && element >= 0 && !LogFields.IsVector(field)) known = false;
-                    if (!known) NoteIgnored(ref json);
-                    json.Read();
                     if (!known)
                     {
+                        NoteIgnored(ref json);
+                        json.Read();
                         json.Skip();
                         continue;
                     }
-                    column = element >= 0 ? $"{map.Column(field)}_{element}" : map.Column(field);
-                    ReadValue(ref json, row, field, element, column);
+                    (current, currentElement) = (field, element);
+                    json.Read();
+                    ReadValue(ref json, row, field, element, ColumnName(field, element));
                 }
             }
             catch (JsonException ex)
@@ -71,7 +83,7 @@ public sealed class JsonlLogReader : ILogReader
                 // Python's json writes NaN and Infinity bare, which JSON does not allow; name them plainly.
                 var rest = line[(int)Math.Min(json.BytesConsumed, line.Length)..];
                 bool nonFinite = rest.IndexOf("NaN"u8) >= 0 || rest.IndexOf("Infinity"u8) >= 0;
-                row.Fail(column ?? "(line)", nonFinite ? "not finite (NaN or Infinity)" : $"malformed JSON: {ex.Message}");
+                row.Fail(current is { } f ? ColumnName(f, currentElement) : "(line)", nonFinite ? "not finite (NaN or Infinity)" : $"malformed JSON: {ex.Message}");
             }
         }
 

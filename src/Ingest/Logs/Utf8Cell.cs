@@ -52,6 +52,8 @@ internal static class Utf8Cell
     public static string? TryArray(ReadOnlySpan<byte> s, LogVector into)
     {
         s = Trim(s);
+        if (s.Length > 0 && s[0] == (byte)'[' && s[^1] != (byte)']')
+            return "unclosed array (in CSV, quote a cell whose array has commas)";
         if (s.Length < 2 || s[0] != (byte)'[' || s[^1] != (byte)']')
             return "expected a JSON array like [0.1, 0.2]";
         s = Trim(s[1..^1]);
