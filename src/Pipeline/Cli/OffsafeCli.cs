@@ -11,6 +11,7 @@ public static class OffsafeCli
         root.Options.Add(CommonOptions.Store);
         root.Options.Add(CommonOptions.Json);
         root.Subcommands.Add(IngestCommand.Create());
+        root.Subcommands.Add(BenchCommands.Create());
         return root;
     }
 }

@@ -1,0 +1,132 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Text;
+using OfflineSafety.Ingest.Logs;
+
+namespace OfflineSafety.Bench;
+
+/// <summary>One format's ingest figure: rows and bytes read per second of wall time.</summary>
+public sealed record IngestFigure(string Format, long Rows, long Bytes, double Seconds, long RowsIngested)
+{
+    public double RowsPerSecond => Rows / Seconds;
+    public double MegabytesPerSecond => Bytes / 1e6 / Seconds;
+}
+
+/// <summary>
+/// Measures log ingest (read, validate, derive labels, assemble transitions; no store commit) on
+/// generated files of N rows in each format. The files hold flattened vectors, the layout most
+/// exported logs use, with seeded values so every run reads the same bytes.
+/// </summary>
+public sealed class IngestBench(int rows, int obsDim = 8, int actDim = 2, int seed = 1)
+{
+    /// <summary>Writers for the formats to measure; Parquet joins when the codec provides one.</summary>
+    public IReadOnlyList<(string Format, Action<string> Write)> Formats =>
+    [
+        ("csv", WriteCsv),
+        ("jsonl", WriteJsonl),
+    ];
+
+    public IReadOnlyList<IngestFigure> Run(string folder, Action<string>? status = null, CancellationToken ct = default)
+    {
+        Directory.CreateDirectory(folder);
+        var figures = new List<IngestFigure>();
+        foreach (var (format, write) in Formats)
+        {
+            string path = Path.Combine(folder, $"bench.{format}");
+            status?.Invoke($"writing {rows} rows of {format}");
+            write(path);
+            long bytes = new FileInfo(path).Length;
+            status?.Invoke($"reading {format} ({bytes / 1e6:F0} MB)");
+            var settings = new IngestSettings(new FieldMap());
+            // One untimed pass warms the JIT and the page cache, as a repeated ingest would find them.
+            LogIngest.Read([path], settings, LogFormat.Auto, null, ct);
+            var clock = Stopwatch.StartNew();
+            var result = LogIngest.Read([path], settings, LogFormat.Auto, null, ct);
+            clock.Stop();
+            figures.Add(new IngestFigure(format, rows, bytes, clock.Elapsed.TotalSeconds, result.Transitions.Count));
+            File.Delete(path);
+        }
+        return figures;
+    }
+
+    private IEnumerable<string> Columns(string name, int n) => Enumerable.Range(0, n).Select(i => $"{name}_{i}");
+
+    private void WriteCsv(string path)
+    {
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        var header = string.Join(',', new[] { "episode_id", "step" }.Concat(Columns("obs", obsDim)).Concat(Columns("action", actDim))
+            .Concat(Columns("next_obs", obsDim)).Concat(["reward", "cost", "terminal", "truncated"]));
+        file.Write(Encoding.UTF8.GetBytes(header + "\n"));
+        WriteRows(file, (buf, row) => FormatRow(buf, row, csv: true));
+    }
+
+    private void WriteJsonl(string path)
+    {
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        WriteRows(file, (buf, row) => FormatRow(buf, row, csv: false));
+    }
+
+    private void WriteRows(Stream file, Func<Span<byte>, Row, int> format)
+    {
+        var rng = new Random(seed);
+        var buffer = new byte[64 * 1024];
+        var obs = new float[obsDim];
+        var next = new float[obsDim];
+        var action = new float[actDim];
+        for (int i = 0; i < obsDim; i++) obs[i] = (float)rng.NextDouble();
+        long episode = 0;
+        int step = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            for (int i = 0; i < actDim; i++) action[i] = (float)(rng.NextDouble() * 2 - 1);
+            for (int i = 0; i < obsDim; i++) next[i] = obs[i] + 0.01f * action[i % actDim];
+            bool crash = rng.NextDouble() < 0.01;
+            bool timeUp = step == 99;
+            int n = format(buffer, new Row(episode, step, obs, action, next, -(float)rng.NextDouble(), crash ? 1f : 0f, crash, timeUp && !crash));
+            file.Write(buffer, 0, n);
+            if (crash || timeUp)
+            {
+                episode++;
+                step = 0;
+                for (int i = 0; i < obsDim; i++) obs[i] = (float)rng.NextDouble();
+            }
+            else
+            {
+                step++;
+                (obs, next) = (next, obs);
+            }
+        }
+    }
+
+    private readonly record struct Row(long Episode, int Step, float[] Obs, float[] Action, float[] Next, float Reward, float Cost, bool Terminal, bool Truncated);
+
+    private int FormatRow(Span<byte> buf, Row row, bool csv)
+    {
+        int n = 0;
+        void Text(ReadOnlySpan<byte> s, Span<byte> b) { s.CopyTo(b[n..]); n += s.Length; }
+        void Key(string name, int index, Span<byte> b)
+        {
+            if (csv) { if (n > 0) b[n++] = (byte)','; return; }
+            byte open = n == 0 ? (byte)'{' : (byte)',';
+            b[n++] = open;
+            b[n++] = (byte)'"';
+            n += Encoding.UTF8.GetBytes(name, b[n..]);
+            if (index >= 0) { b[n++] = (byte)'_'; Utf8Formatter.TryFormat(index, b[n..], out int w); n += w; }
+            b[n++] = (byte)'"';
+            b[n++] = (byte)':';
+        }
+        void Number(float v, Span<byte> b) { Utf8Formatter.TryFormat(v, b[n..], out int w); n += w; }
+        Key("episode_id", -1, buf); Utf8Formatter.TryFormat(row.Episode, buf[n..], out int we); n += we;
+        Key("step", -1, buf); Utf8Formatter.TryFormat(row.Step, buf[n..], out int ws); n += ws;
+        for (int i = 0; i < obsDim; i++) { Key("obs", i, buf); Number(row.Obs[i], buf); }
+        for (int i = 0; i < actDim; i++) { Key("action", i, buf); Number(row.Action[i], buf); }
+        for (int i = 0; i < obsDim; i++) { Key("next_obs", i, buf); Number(row.Next[i], buf); }
+        Key("reward", -1, buf); Number(row.Reward, buf);
+        Key("cost", -1, buf); Number(row.Cost, buf);
+        Key("terminal", -1, buf); Text(row.Terminal ? "true"u8 : "false"u8, buf);
+        Key("truncated", -1, buf); Text(row.Truncated ? "true"u8 : "false"u8, buf);
+        if (!csv) buf[n++] = (byte)'}';
+        buf[n++] = (byte)'\n';
+        return n;
+    }
+}
