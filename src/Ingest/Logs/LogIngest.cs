@@ -10,7 +10,7 @@ public static class LogIngest
     {
         LogFormat.Csv => new CsvLogReader(),
         LogFormat.Jsonl => new JsonlLogReader(),
-        LogFormat.Parquet => throw new NotSupportedException("Parquet logs need the Parquet codec, not present in this build"),
+        LogFormat.Parquet => new ParquetLogReader(),
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 
