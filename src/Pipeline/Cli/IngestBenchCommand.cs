@@ -40,13 +40,13 @@ public static class IngestBenchCommand
                 {
                     rows = n,
                     processors = Environment.ProcessorCount,
-                    formats = figures.Select(f => new { format = f.Format, bytes = f.Bytes, seconds = f.Seconds, rowsPerSecond = f.RowsPerSecond, megabytesPerSecond = f.MegabytesPerSecond, rowsIngested = f.RowsIngested }),
+                    formats = figures.Select(f => new { format = f.Format, bytes = f.Bytes, seconds = f.Seconds, cpuSeconds = f.CpuSeconds, rowsPerCpuSecond = f.RowsPerCpuSecond, rowsPerSecond = f.RowsPerSecond, megabytesPerSecond = f.MegabytesPerSecond, rowsIngested = f.RowsIngested }),
                 }));
                 return 0;
             }
-            var table = new Table().AddColumn("format").AddColumn("rows").AddColumn("MB").AddColumn("seconds").AddColumn("rows/s").AddColumn("MB/s");
+            var table = new Table().AddColumn("format").AddColumn("rows").AddColumn("MB").AddColumn("seconds").AddColumn("rows/s").AddColumn("MB/s").AddColumn("CPU s").AddColumn("rows/CPU s");
             foreach (var f in figures)
-                table.AddRow(f.Format, $"{f.Rows:N0}", $"{f.Bytes / 1e6:F1}", $"{f.Seconds:F2}", $"{f.RowsPerSecond:N0}", $"{f.MegabytesPerSecond:F1}");
+                table.AddRow(f.Format, $"{f.Rows:N0}", $"{f.Bytes / 1e6:F1}", $"{f.Seconds:F2}", $"{f.RowsPerSecond:N0}", $"{f.MegabytesPerSecond:F1}", $"{f.CpuSeconds:F2}", $"{f.RowsPerCpuSecond:N0}");
             AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) }).Write(table);
             return 0;
         });
