@@ -16,6 +16,7 @@ public sealed class JsonlLogReader : ILogReader
         var lines = new LineScanner(stream, bytesRead, ct);
         var row = new LogRow { File = file, Text = lines };
         var parse = new LineParser(sink.Map, sink);
+        var episodes = new EpisodeLine(sink.Map);
         long number = 0;
         while (lines.Next(out var line))
         {
@@ -25,8 +26,8 @@ public sealed class JsonlLogReader : ILogReader
             row.Obs.ResetArray();
             row.Action.ResetArray();
             row.NextObs.ResetArray();
-            parse.Parse(line, row);
-            sink.Accept(row);
+            if (parse.Parse(line, row)) sink.Accept(row);
+            else episodes.Emit(line, number, row, sink);
         }
         sink.EndFile();
     }
@@ -47,7 +48,8 @@ public sealed class JsonlLogReader : ILogReader
             return names[element];
         }
 
-        public void Parse(ReadOnlySpan<byte> line, LogRow row)
+        /// <summary>Parses a one-transition line into <paramref name="row"/>; false when the line holds a whole episode.</summary>
+        public bool Parse(ReadOnlySpan<byte> line, LogRow row)
         {
             var json = new Utf8JsonReader(line);
             LogField? current = null;
@@ -57,7 +59,7 @@ public sealed class JsonlLogReader : ILogReader
                 if (!json.Read() || json.TokenType != JsonTokenType.StartObject)
                 {
                     row.Fail("(line)", "expected a JSON object");
-                    return;
+                    return true;
                 }
                 while (json.Read() && json.TokenType == JsonTokenType.PropertyName)
                 {
@@ -75,7 +77,7 @@ public sealed class JsonlLogReader : ILogReader
                     }
                     (current, currentElement) = (field, element);
                     json.Read();
-                    ReadValue(ref json, row, field, element, ColumnName(field, element));
+                    if (!ReadValue(ref json, row, field, element, ColumnName(field, element))) return false;
                 }
             }
             catch (JsonException ex)
@@ -85,44 +87,47 @@ public sealed class JsonlLogReader : ILogReader
                 bool nonFinite = rest.IndexOf("NaN"u8) >= 0 || rest.IndexOf("Infinity"u8) >= 0;
                 row.Fail(current is { } f ? ColumnName(f, currentElement) : "(line)", nonFinite ? "not finite (NaN or Infinity)" : $"malformed JSON: {ex.Message}");
             }
+            return true;
         }
 
-        private void ReadValue(ref Utf8JsonReader json, LogRow row, LogField field, int element, string column)
+        /// <summary>Reads one value; false when an array of arrays shows the line is a whole episode.</summary>
+        private bool ReadValue(ref Utf8JsonReader json, LogRow row, LogField field, int element, string column)
         {
-            if (json.TokenType == JsonTokenType.Null) return;
+            if (json.TokenType == JsonTokenType.Null) return true;
             if (LogFields.IsVector(field) && element < 0)
             {
                 if (json.TokenType != JsonTokenType.StartArray)
                 {
                     row.Fail(column, "expected an array of numbers");
                     json.Skip();
-                    return;
+                    return true;
                 }
                 var vector = row.Vector(field);
                 while (json.Read() && json.TokenType != JsonTokenType.EndArray)
                 {
                     if (json.TokenType == JsonTokenType.StartArray)
                     {
-                        row.Fail(column, "nested arrays: one transition per line is expected");
+                        if (vector.Length == 0) return false;
+                        row.Fail(column, "mixes numbers and arrays");
                         json.Skip();
                     }
                     else if (TryNumber(ref json, out float v)) vector.Append(v);
                     else row.Fail(column, $"element {vector.Length} is not a number");
                 }
-                return;
+                return true;
             }
             switch (json.TokenType)
             {
                 case JsonTokenType.StartArray or JsonTokenType.StartObject:
                     row.Fail(column, "expected a single value, found an array or object");
                     json.Skip();
-                    return;
+                    return true;
                 case JsonTokenType.True or JsonTokenType.False when LogFields.IsFlag(field):
                     row.SetFlag(field, json.TokenType == JsonTokenType.True);
-                    return;
+                    return true;
                 case JsonTokenType.True or JsonTokenType.False:
                     row.Fail(column, $"expected a {(LogFields.IsText(field) ? "string" : "number")}, found a boolean");
-                    return;
+                    return true;
             }
             // Numbers and strings both arrive as text here; strings may hold numbers ("NaN", "0.5").
             var text = json.ValueIsEscaped ? Encoding.UTF8.GetBytes(json.GetString()!) : json.ValueSpan;
@@ -130,10 +135,10 @@ public sealed class JsonlLogReader : ILogReader
             {
                 if (field == LogField.Variant) row.SetVariant(_variants.Intern(text));
                 else row.SetSource(_sources.Intern(text));
-                return;
+                return true;
             }
-            if (text.IsEmpty) return;
-            CsvLogReader.ReadCell(row, field, element, column, text, _variants, _sources);
+            if (!text.IsEmpty) CsvLogReader.ReadCell(row, field, element, column, text, _variants, _sources);
+            return true;
         }
 
         private static bool TryNumber(ref Utf8JsonReader json, out float value)
@@ -218,5 +223,141 @@ public sealed class JsonlLogReader : ILogReader
             _consumed += read;
             progress?.Report(_consumed);
         }
+    }
+}
+
+/// <summary>
+/// A JSON Lines line holding a whole episode, Minari-style: vectors as arrays of per-step arrays
+/// (observations include the reset observation, so one more than actions), per-step scalars as
+/// arrays (rewards, costs, terminations, truncations), and episode-wide scalars (episode_id,
+/// variant, source). Emits one row per step plus the final-observation row, all numbered by the line.
+/// </summary>
+internal sealed class EpisodeLine(FieldMap map)
+{
+    private readonly List<float>[] _vectorValues = [[], [], []];
+    private readonly List<int>[] _vectorStarts = [[], [], []];
+    private readonly bool[] _vectorGiven = new bool[3];
+    private readonly List<Range>?[] _stepCells = new List<Range>?[LogFields.Count];
+    private readonly Range?[] _episodeCells = new Range?[LogFields.Count];
+    private readonly TextInterner _variants = new(), _sources = new();
+    private byte[] _text = new byte[4096];
+    private int _textLength;
+
+    public void Emit(ReadOnlySpan<byte> line, long number, LogRow row, TransitionAssembler sink)
+    {
+        string? error = null, errorColumn = null;
+        try
+        {
+            Collect(line);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            (errorColumn, error) = ("(line)", $"malformed JSON: {ex.Message}");
+        }
+
+        int actions = _vectorGiven[1] ? _vectorStarts[1].Count : 0;
+        bool nextGiven = _vectorGiven[2];
+        int observations = _vectorStarts[0].Count;
+        if (error is null && !_vectorGiven[1]) (errorColumn, error) = (map.Column(LogField.Action), "missing: an episode line needs per-step actions");
+        if (error is null && observations != actions + (nextGiven ? 0 : 1))
+            (errorColumn, error) = (map.Column(LogField.Obs), nextGiven
+                ? $"has {observations} observations for {actions} actions (with next observations given, the counts must match)"
+                : $"has {observations} observations for {actions} actions; an episode holds one more observation than actions");
+        for (int f = 0; f < LogFields.Count && error is null; f++)
+        {
+            if (_stepCells[f] is { } cells && cells.Count != actions)
+                (errorColumn, error) = (map.Column((LogField)f), $"has {cells.Count} entries for {actions} actions");
+            else if (LogFields.IsVector((LogField)f) && f != (int)LogField.Obs && _vectorGiven[f - (int)LogField.Obs]
+                     && _vectorStarts[f - (int)LogField.Obs].Count != actions)
+                (errorColumn, error) = (map.Column((LogField)f), $"has {_vectorStarts[f - (int)LogField.Obs].Count} entries for {actions} actions");
+        }
+
+        int rows = error is not null ? 1 : actions + (nextGiven ? 0 : 1);
+        for (int k = 0; k < rows; k++)
+        {
+            row.Begin(number);
+            row.Obs.ResetArray();
+            row.Action.ResetArray();
+            row.NextObs.ResetArray();
+            if (error is not null)
+            {
+                row.Fail(errorColumn!, error);
+                sink.Accept(row);
+                return;
+            }
+            bool final = k == actions;
+            for (int v = 0; v < 3; v++)
+                if (_vectorGiven[v] && (!final || v == 0)) CopyStep(v, k, row.Vector(LogField.Obs + v));
+            for (int f = 0; f < LogFields.Count; f++)
+            {
+                var field = (LogField)f;
+                if (LogFields.IsVector(field)) continue;
+                Range? cell = _stepCells[f] is { } cells ? (final ? null : cells[k]) : _episodeCells[f];
+                // The final observation carries only what names its episode.
+                if (final && field is not (LogField.EpisodeId or LogField.Variant or LogField.Source)) continue;
+                if (cell is { } r && r.GetOffsetAndLength(_textLength).Length > 0)
+                    CsvLogReader.ReadCell(row, field, -1, map.Column(field), _text.AsSpan(r), _variants, _sources);
+            }
+            sink.Accept(row);
+        }
+    }
+
+    private void CopyStep(int vector, int step, LogVector into)
+    {
+        var starts = _vectorStarts[vector];
+        int from = starts[step], to = step + 1 < starts.Count ? starts[step + 1] : _vectorValues[vector].Count;
+        for (int i = from; i < to; i++) into.Append(_vectorValues[vector][i]);
+    }
+
+    private void Collect(ReadOnlySpan<byte> line)
+    {
+        for (int v = 0; v < 3; v++) { _vectorValues[v].Clear(); _vectorStarts[v].Clear(); _vectorGiven[v] = false; }
+        Array.Clear(_stepCells);
+        Array.Clear(_episodeCells);
+        _textLength = 0;
+        var json = new Utf8JsonReader(line);
+        json.Read();
+        while (json.Read() && json.TokenType == JsonTokenType.PropertyName)
+        {
+            bool known = map.TryResolve(json.GetString()!, out var field, out int element) && element < 0;
+            json.Read();
+            if (!known) { json.Skip(); continue; }
+            if (LogFields.IsVector(field))
+            {
+                int v = field - LogField.Obs;
+                _vectorGiven[v] = true;
+                if (json.TokenType != JsonTokenType.StartArray) throw new FormatException($"'{map.Column(field)}' must be an array of per-step arrays");
+                while (json.Read() && json.TokenType != JsonTokenType.EndArray)
+                {
+                    if (json.TokenType != JsonTokenType.StartArray) throw new FormatException($"'{map.Column(field)}' mixes arrays and numbers");
+                    _vectorStarts[v].Add(_vectorValues[v].Count);
+                    while (json.Read() && json.TokenType != JsonTokenType.EndArray)
+                        _vectorValues[v].Add(json.TokenType == JsonTokenType.Number ? json.GetSingle() : float.NaN);
+                }
+            }
+            else if (json.TokenType == JsonTokenType.StartArray)
+            {
+                var cells = _stepCells[(int)field] = [];
+                while (json.Read() && json.TokenType != JsonTokenType.EndArray) cells.Add(Keep(ref json));
+            }
+            else _episodeCells[(int)field] = Keep(ref json);
+        }
+    }
+
+    /// <summary>Copies a scalar's text (a string without its quotes; null as empty) for later parsing per row.</summary>
+    private Range Keep(ref Utf8JsonReader json)
+    {
+        if (json.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject)
+        {
+            json.Skip();
+            return new Range(_textLength, _textLength);
+        }
+        ReadOnlySpan<byte> value = json.TokenType == JsonTokenType.Null ? default
+            : json.ValueIsEscaped ? System.Text.Encoding.UTF8.GetBytes(json.GetString()!) : json.ValueSpan;
+        if (_textLength + value.Length > _text.Length) Array.Resize(ref _text, Math.Max(_text.Length * 2, _textLength + value.Length));
+        value.CopyTo(_text.AsSpan(_textLength));
+        var range = new Range(_textLength, _textLength + value.Length);
+        _textLength += value.Length;
+        return range;
     }
 }

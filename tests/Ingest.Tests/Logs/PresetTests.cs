@@ -79,6 +79,29 @@ public sealed class PresetTests : IDisposable
     }
 
     [Fact]
+    public void Minari_episodes_as_one_json_line_each_expand_to_steps_plus_a_final_observation()
+    {
+        var r = _files.Read("minari.jsonl", """
+            {"episode_id": 4, "observations": [[0, 0], [1, 0], [2, 0]], "actions": [[1], [1]], "rewards": [1, 1], "costs": [0, 2], "terminations": [false, true], "truncations": [false, false], "variant": "L=0.5"}
+            {"episode_id": 5, "observations": [[7, 7], [8, 8]], "actions": [[0]], "rewards": [0], "costs": [0], "terminations": [false], "truncations": [true]}
+            {"episode_id": 6, "observations": [[7, 7], [8, 8]], "actions": [[0], [1]], "rewards": [0, 0], "costs": [0, 0], "terminations": [false, false], "truncations": [false, true]}
+            """, map: "minari", quarantine: true);
+
+        var t = r.Transitions;
+        Assert.Equal(3, t.Count);
+        Assert.Equal([0f, 0f, 1f, 0f, 7f, 7f], t.Obs.ToArray());
+        Assert.Equal([1f, 0f, 2f, 0f, 8f, 8f], t.NextObs.ToArray());
+        Assert.Equal([4L, 4L, 5L], t.EpisodeId.ToArray());
+        Assert.Equal([0, 1, 0], t.Step.ToArray());
+        Assert.Equal([false, true, false], t.Terminal.ToArray());
+        Assert.Equal([false, false, true], t.Truncated.ToArray());
+        Assert.Equal("L=0.5", t.Variant[1]);
+        var reject = Assert.Single(r.Rejects);
+        Assert.Equal("3:observations: has 2 observations for 2 actions; an episode holds one more observation than actions",
+            $"{reject.Error.Row}:{reject.Error.Column}: {reject.Error.Reason}");
+    }
+
+    [Fact]
     public void Interleaved_episodes_link_each_row_to_the_next_row_of_its_own_episode()
     {
         var r = _files.Read("interleaved.csv", """
