@@ -12,6 +12,7 @@ public static class OffsafeCli
         root.Options.Add(CommonOptions.Json);
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());
+        root.Subcommands.Add(DatasetsCommands.Create());
         return root;
     }
 }

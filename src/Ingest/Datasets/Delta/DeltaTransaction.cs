@@ -75,6 +75,9 @@ public sealed class DeltaTransaction
         string Fail(string why) => throw new DeltaConflictException(
             $"table '{Log.TableRoot}': concurrent commit {winnerVersion} {why}; this commit (read version {ReadSnapshot?.Version.ToString() ?? "none"}) was not applied");
 
+        if (ReadSnapshot is null)
+            Fail($"created the table first (table id {winner.OfType<MetadataAction>().FirstOrDefault()?.Id ?? "unknown"})");
+
         bool weChangeMetadata = _actions.Any(a => a is MetadataAction or ProtocolAction);
         var removedByUs = _actions.OfType<RemoveFile>().Select(r => r.Path).ToHashSet(StringComparer.Ordinal);
         var ourTxns = _actions.OfType<TransactionAction>().Select(t => t.AppId).ToHashSet(StringComparer.Ordinal);
@@ -85,10 +88,7 @@ public sealed class DeltaTransaction
                 case ProtocolAction:
                     Fail("changed the table protocol");
                     break;
-                case MetadataAction m when ReadSnapshot is null:
-                    Fail($"created the table first (table id {m.Id})");
-                    break;
-                case MetadataAction m when weChangeMetadata:
+                case MetadataAction when weChangeMetadata:
                     Fail("changed the table metadata that this commit also changes");
                     break;
                 case MetadataAction m when m.SchemaString != ReadSnapshot!.Metadata.SchemaString
