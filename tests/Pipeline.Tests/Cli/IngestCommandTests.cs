@@ -1,4 +1,6 @@
 using System.Text.Json;
+using OfflineSafety.Ingest.Datasets;
+using OfflineSafety.Ingest.Storage;
 
 namespace OfflineSafety.Pipeline.Tests.Cli;
 
@@ -17,6 +19,94 @@ public sealed class IngestCommandTests : IDisposable
     {
         File.WriteAllText(Path.Combine(_dir, name), text);
         return name;
+    }
+
+    private DatasetStore Store() => new(new LocalObjectStore(Path.Combine(_dir, "st")));
+
+    private static JsonElement Json(OffsafeProcess.Result r)
+    {
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return JsonDocument.Parse(r.Stdout).RootElement;
+    }
+
+    [Fact]
+    public async Task Files_of_every_format_land_in_one_version_with_defaults_reported()
+    {
+        Write("a.csv", "episode_id,obs_0,obs_1,action_0,reward,cost\n1,0,0,1,1,0\n1,1,0,1,1,0\n1,2,0,1,1,3\n");
+        Write("b.jsonl", "{\"obs\": [5, 5], \"action\": [0], \"next_obs\": [6, 6], \"reward\": 0, \"unsafe\": false, \"variant\": \"heavy\"}\n");
+
+        var r = Json(await OffsafeProcess.RunAsync(_dir, "ingest", "a.csv", "b.jsonl", "--dataset", "robot", "--create", "--env", "Nav1",
+            "--variant", "light", "--store", "st", "--json"));
+
+        Assert.Equal("robot", r.GetProperty("dataset").GetString());
+        Assert.Equal(1, r.GetProperty("version").GetInt64()); // version 0 is the empty table that --create made
+        Assert.Equal(4, r.GetProperty("rows").GetInt64());    // three CSV rows (the crash keeps next_obs = obs) + one JSONL row
+        Assert.Equal(2, r.GetProperty("episodes").GetInt32());
+        Assert.Equal(1, r.GetProperty("unsafe").GetInt64());
+        Assert.Equal(0, r.GetProperty("rejected").GetInt64());
+        var notes = r.GetProperty("notes").EnumerateArray().Select(n => n.GetString()).ToList();
+        Assert.Contains("terminal: absent in 4 rows, set to unsafe (violations end episodes)", notes);
+
+        var store = Store();
+        var history = await store.HistoryAsync("robot");
+        Assert.Equal(["INGEST", "CREATE TABLE"], history.Select(h => h.Operation).OrderByDescending(o => o, StringComparer.Ordinal).ToArray());
+        var batch = await store.ReadAsync(DatasetReference.Parse("robot@1"));
+        Assert.Equal(4, batch.Count);
+        Assert.Equal(["heavy", "light", "light", "light"], batch.Variant.ToArray().Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(["a.csv", "a.csv", "a.csv", "b.jsonl"], batch.Source.ToArray().Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Fact]
+    public async Task Appends_continue_episode_ids_and_a_rejected_append_adds_no_version()
+    {
+        Write("a.csv", "obs_0,action_0,reward,cost,next_obs_0\n0,0,0,0,1\n0,0,0,1,1\n");
+        Json(await OffsafeProcess.RunAsync(_dir, "ingest", "a.csv", "--dataset", "d", "--create", "--env", "E", "--store", "st", "--json"));
+        var second = Json(await OffsafeProcess.RunAsync(_dir, "ingest", "a.csv", "--dataset", "d", "--store", "st", "--json"));
+        Assert.Equal(2, second.GetProperty("version").GetInt64());
+
+        var ids = (await Store().ReadAsync(DatasetReference.Parse("d"))).EpisodeId.ToArray().Order().ToArray();
+        Assert.Equal([0L, 0L, 1L, 1L], ids); // each file's episode ends at its unsafe row; the append starts at 1
+
+        Write("wide.csv", "obs_0,obs_1,action_0,reward,cost,next_obs_0,next_obs_1\n0,0,0,0,0,1,1\n");
+        var rejected = await OffsafeProcess.RunAsync(_dir, "ingest", "wide.csv", "--dataset", "d", "--store", "st");
+        Assert.Equal(1, rejected.ExitCode);
+        Assert.StartsWith("wide.csv:2:obs: has 2 values, expected 1 (dimension set by dataset metadata)", rejected.Stderr);
+        Assert.Equal(2, (await Store().HistoryAsync("d")).Max(h => h.Version));
+    }
+
+    [Fact]
+    public async Task Quarantine_commits_valid_rows_and_writes_rejects_referenced_from_the_commit()
+    {
+        Write("q.jsonl", "{\"obs\": [1], \"action\": [0], \"next_obs\": [2], \"reward\": 1, \"cost\": 0}\n" +
+                         "{\"obs\": [1], \"action\": [0], \"next_obs\": [2], \"reward\": 1, \"cost\": -4}\n");
+
+        var r = Json(await OffsafeProcess.RunAsync(_dir, "ingest", "q.jsonl", "--dataset", "q", "--create", "--env", "E", "--quarantine", "--store", "st", "--json"));
+        Assert.Equal(1, r.GetProperty("rows").GetInt64());
+        Assert.Equal(1, r.GetProperty("rejected").GetInt64());
+        string key = r.GetProperty("rejects").GetString()!;
+        Assert.Matches("^datasets/q/_rejects/[0-9a-f]{32}\\.jsonl$", key);
+
+        var line = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "st", key))).RootElement;
+        Assert.Equal("q.jsonl", line.GetProperty("file").GetString());
+        Assert.Equal(2, line.GetProperty("row").GetInt64());
+        Assert.Equal("cost", line.GetProperty("column").GetString());
+        Assert.StartsWith("negative cost", line.GetProperty("reason").GetString());
+        Assert.Contains("\"cost\": -4", line.GetProperty("raw").GetString());
+
+        var commit = (await Store().HistoryAsync("q")).Single(h => h.Operation == "INGEST");
+        Assert.Equal(key["datasets/q/".Length..], commit.Parameters["rejects"]);
+        Assert.Equal("1", commit.Metrics["rejectedRows"]);
+        Assert.Equal(1, (await Store().ReadAsync(DatasetReference.Parse("q"))).Count);
+    }
+
+    [Fact]
+    public async Task Without_json_a_table_and_the_notes_are_printed()
+    {
+        Write("t.csv", "obs_0,action_0,reward,unsafe,next_obs_0\n0,0,0,true,1\n");
+        var r = await OffsafeProcess.RunAsync(_dir, "ingest", "t.csv", "--dataset", "t", "--create", "--env", "E", "--store", "st");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("rejected", r.Stdout);
+        Assert.Contains("note: cost: absent in 1 rows, set to 0", r.Stdout);
     }
 
     [Fact]
