@@ -29,7 +29,7 @@ public sealed class TransitionAssembler
     private int _obsDim, _actDim;
     private string _dimOrigin;
     private long _errorCount, _unsafeCount;
-    private string _file = "", _fileSource = "";
+    private string _fileSource = "";
     private Episode? _derived;
     private long _nextDerivedId;
 
@@ -48,7 +48,6 @@ public sealed class TransitionAssembler
     public void BeginFile(string file)
     {
         EndFile();
-        _file = file;
         _fileSource = _settings.Source ?? Path.GetFileName(file);
     }
 
