@@ -38,6 +38,31 @@ public sealed class JsonlLogReader : ILogReader
         private readonly TextInterner _sources = new();
         private readonly List<byte[]> _ignored = [];
         private readonly List<string>[] _flattenedNames = [[], [], []];
+        private readonly List<(byte[] Key, bool Known, LogField Field, int Element)> _keys = [];
+
+        /// <summary>
+        /// Resolves a key, first against the key seen at the same position on earlier lines: exported
+        /// logs repeat one key order on every line, so this usually costs one comparison.
+        /// </summary>
+        private bool Resolve(ref Utf8JsonReader json, int position, out LogField field, out int element)
+        {
+            if (!json.ValueIsEscaped && position < _keys.Count && json.ValueSpan.SequenceEqual(_keys[position].Key))
+            {
+                (_, bool cached, field, element) = _keys[position];
+                return cached;
+            }
+            bool known = json.ValueIsEscaped
+                ? map.TryResolve(json.GetString()!, out field, out element)
+                : map.TryResolve(json.ValueSpan, out field, out element);
+            if (known && element >= 0 && !LogFields.IsVector(field)) known = false;
+            if (!json.ValueIsEscaped && position <= _keys.Count && position < 1024)
+            {
+                var entry = (json.ValueSpan.ToArray(), known, field, element);
+                if (position == _keys.Count) _keys.Add(entry);
+                else _keys[position] = entry;
+            }
+            return known;
+        }
 
         /// <summary>Column names for errors, built once per flattened element rather than once per value.</summary>
         private string ColumnName(LogField field, int element)
@@ -61,13 +86,11 @@ public sealed class JsonlLogReader : ILogReader
                     row.Fail("(line)", "expected a JSON object");
                     return true;
                 }
+                int position = 0;
                 while (json.Read() && json.TokenType == JsonTokenType.PropertyName)
                 {
                     current = null;
-                    bool known = json.ValueIsEscaped
-                        ? map.TryResolve(json.GetString()!, out var field, out int element)
-                        : map.TryResolve(json.ValueSpan, out field, out element);
-                    if (known && element >= 0 && !LogFields.IsVector(field)) known = false;
+                    bool known = Resolve(ref json, position++, out var field, out int element);
                     if (!known)
                     {
                         NoteIgnored(ref json);
