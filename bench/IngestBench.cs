@@ -1,16 +1,20 @@
 using System.Buffers.Text;
 using System.Diagnostics;
 using System.Text;
+using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Logs;
 using OfflineSafety.Ingest.Parquet;
+using OfflineSafety.Ingest.Storage;
 
 namespace OfflineSafety.Bench;
 
 /// <summary>
 /// One format's ingest figure: rows and bytes per second of wall time, plus the process CPU time
-/// of the same pass, which stays meaningful when other work competes for the cores.
+/// of the same pass, which stays meaningful when other work competes for the cores. Stage "read"
+/// is reading, validating and labelling; "read+commit" adds writing the dataset version
+/// (Parquet data files and the Delta commit) to a local store.
 /// </summary>
-public sealed record IngestFigure(string Format, long Rows, long Bytes, double Seconds, double CpuSeconds, long RowsIngested)
+public sealed record IngestFigure(string Format, string Stage, long Rows, long Bytes, double Seconds, double CpuSeconds, long RowsIngested)
 {
     public double RowsPerSecond => Rows / Seconds;
     public double MegabytesPerSecond => Bytes / 1e6 / Seconds;
@@ -18,8 +22,8 @@ public sealed record IngestFigure(string Format, long Rows, long Bytes, double S
 }
 
 /// <summary>
-/// Measures log ingest (read, validate, derive labels, assemble transitions; no store commit) on
-/// generated files of N rows in each format. The files hold flattened vectors, the layout most
+/// Measures log ingest (read, validate, derive labels, assemble transitions; then the same plus the
+/// commit to a local dataset store) on generated files of N rows in each format. The files hold flattened vectors, the layout most
 /// exported logs use, with seeded values so every run reads the same bytes.
 /// </summary>
 public sealed class IngestBench(int rows, int obsDim = 8, int actDim = 2, int seed = 1)
@@ -32,7 +36,7 @@ public sealed class IngestBench(int rows, int obsDim = 8, int actDim = 2, int se
         ("parquet", WriteParquet),
     ];
 
-    public IReadOnlyList<IngestFigure> Run(string folder, Action<string>? status = null, CancellationToken ct = default)
+    public async Task<IReadOnlyList<IngestFigure>> RunAsync(string folder, Action<string>? status = null, CancellationToken ct = default)
     {
         Directory.CreateDirectory(folder);
         var figures = new List<IngestFigure>();
@@ -46,17 +50,29 @@ public sealed class IngestBench(int rows, int obsDim = 8, int actDim = 2, int se
             var settings = new IngestSettings(new FieldMap());
             // One untimed pass warms the JIT and the page cache, as a repeated ingest would find them.
             LogIngest.Read([path], settings, LogFormat.Auto, null, ct);
-            var process = Process.GetCurrentProcess();
-            var cpu = process.TotalProcessorTime;
-            var clock = Stopwatch.StartNew();
-            var result = LogIngest.Read([path], settings, LogFormat.Auto, null, ct);
-            clock.Stop();
-            process.Refresh();
-            double cpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
-            figures.Add(new IngestFigure(format, rows, bytes, clock.Elapsed.TotalSeconds, cpuSeconds, result.Transitions.Count));
+            var (seconds, cpuSeconds, read) = await MeasureAsync(() => Task.FromResult((long)LogIngest.Read([path], settings, LogFormat.Auto, null, ct).Transitions.Count));
+            figures.Add(new IngestFigure(format, "read", rows, bytes, seconds, cpuSeconds, read));
+
+            status?.Invoke($"ingesting {format} into a local store");
+            var store = new DatasetStore(new LocalObjectStore(Path.Combine(folder, $"store-{format}")));
+            var request = new IngestRequest([path], "bench", new FieldMap(), CreateWithEnv: "Bench");
+            (seconds, cpuSeconds, long committed) = await MeasureAsync(async () => (await new DatasetIngest(store).RunAsync(request, null, ct)).Rows);
+            figures.Add(new IngestFigure(format, "read+commit", rows, bytes, seconds, cpuSeconds, committed));
             File.Delete(path);
+            Directory.Delete(Path.Combine(folder, $"store-{format}"), recursive: true);
         }
         return figures;
+    }
+
+    private static async Task<(double Seconds, double CpuSeconds, long Rows)> MeasureAsync(Func<Task<long>> run)
+    {
+        var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        long rows = await run();
+        clock.Stop();
+        process.Refresh();
+        return (clock.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpu).TotalSeconds, rows);
     }
 
     private IEnumerable<string> Columns(string name, int n) => Enumerable.Range(0, n).Select(i => $"{name}_{i}");
