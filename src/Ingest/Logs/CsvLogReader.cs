@@ -44,7 +44,7 @@ public sealed class CsvLogReader : ILogReader
                 if (field == ColumnBinding.Ignored) continue;
                 var cell = Utf8Cell.Trim(Unquote(record[fields[c]], ref scratch));
                 if (cell.IsEmpty) continue;
-                ReadCell(row, (LogField)field, binding.Elements[c], names[c], cell, variants, sources);
+                Utf8Cell.ReadInto(row, (LogField)field, binding.Elements[c], names[c], cell, variants, sources);
             }
             if (fields.Count < names.Count)
                 row.Fail(names[fields.Count], $"missing field: the row has {fields.Count} fields, the header {names.Count}");
@@ -53,53 +53,6 @@ public sealed class CsvLogReader : ILogReader
             sink.Accept(row);
         }
         sink.EndFile();
-    }
-
-    /// <summary>Parses one non-empty cell into the row; shared by every text format with a cell per column.</summary>
-    internal static void ReadCell(LogRow row, LogField field, int element, string column, ReadOnlySpan<byte> cell, TextInterner variants, TextInterner sources)
-    {
-        switch (field)
-        {
-            case LogField.Obs or LogField.Action or LogField.NextObs:
-                if (element >= 0)
-                {
-                    if (Utf8Cell.TryFloat(cell, out float v)) row.Vector(field).Set(element, v);
-                    else row.Fail(column, NotA("number", cell));
-                }
-                else if (Utf8Cell.TryArray(cell, row.Vector(field)) is { } reason)
-                    row.Fail(column, $"{reason}: {Quote(cell)}");
-                break;
-            case LogField.Reward or LogField.Cost:
-                if (Utf8Cell.TryFloat(cell, out float x)) row.SetNumber(field, x);
-                else row.Fail(column, NotA("number", cell));
-                break;
-            case LogField.Unsafe or LogField.Terminal or LogField.Truncated:
-                if (Utf8Cell.TryBool(cell, out bool b)) row.SetFlag(field, b);
-                else row.Fail(column, NotA("boolean (true/false/1/0)", cell));
-                break;
-            case LogField.EpisodeId:
-                if (Utf8Cell.TryLong(cell, out long id)) row.SetEpisodeId(id);
-                else row.Fail(column, NotA("integer", cell));
-                break;
-            case LogField.Step:
-                if (Utf8Cell.TryLong(cell, out long step) && step is >= int.MinValue and <= int.MaxValue) row.SetStep((int)step);
-                else row.Fail(column, NotA("32-bit integer", cell));
-                break;
-            case LogField.Variant:
-                row.SetVariant(variants.Intern(cell));
-                break;
-            case LogField.Source:
-                row.SetSource(sources.Intern(cell));
-                break;
-        }
-    }
-
-    internal static string NotA(string what, ReadOnlySpan<byte> cell) => $"not a {what}: {Quote(cell)}";
-
-    private static string Quote(ReadOnlySpan<byte> cell)
-    {
-        var text = Encoding.UTF8.GetString(cell.Length > 40 ? cell[..40] : cell);
-        return cell.Length > 40 ? $"'{text}...'" : $"'{text}'";
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> record) => Utf8Cell.Trim(record).IsEmpty;

@@ -160,7 +160,7 @@ public sealed class JsonlLogReader : ILogReader
                 else row.SetSource(_sources.Intern(text));
                 return true;
             }
-            if (!text.IsEmpty) CsvLogReader.ReadCell(row, field, element, column, text, _variants, _sources);
+            if (!text.IsEmpty) Utf8Cell.ReadInto(row, field, element, column, text, _variants, _sources);
             return true;
         }
 
@@ -319,7 +319,7 @@ internal sealed class EpisodeLine(FieldMap map)
                 // The final observation carries only what names its episode.
                 if (final && field is not (LogField.EpisodeId or LogField.Variant or LogField.Source)) continue;
                 if (cell is { } r && r.GetOffsetAndLength(_textLength).Length > 0)
-                    CsvLogReader.ReadCell(row, field, -1, map.Column(field), _text.AsSpan(r), _variants, _sources);
+                    Utf8Cell.ReadInto(row, field, -1, map.Column(field), _text.AsSpan(r), _variants, _sources);
             }
             sink.Accept(row);
         }

@@ -166,7 +166,7 @@ public sealed class ParquetLogReader : ILogReader
                     // Text in a numeric field: parse it as a text log would.
                     Span<byte> utf8 = stackalloc byte[Math.Min(s.Length * 3, 256)];
                     int n = System.Text.Encoding.UTF8.GetBytes(s.AsSpan(0, Math.Min(s.Length, 80)), utf8);
-                    if (n > 0) CsvLogReader.ReadCell(row, field, element, column, utf8[..n], variants, sources);
+                    if (n > 0) Utf8Cell.ReadInto(row, field, element, column, utf8[..n], variants, sources);
                 }
                 return;
             }
@@ -192,7 +192,7 @@ public sealed class ParquetLogReader : ILogReader
                     break;
                 case LogField.EpisodeId:
                     if (v == Math.Floor(v) && Math.Abs(v) < 9e15) row.SetEpisodeId((long)v);
-                    else row.Fail(column, $"not a integer: {v.ToString(CultureInfo.InvariantCulture)}");
+                    else row.Fail(column, $"not an integer: {v.ToString(CultureInfo.InvariantCulture)}");
                     break;
                 case LogField.Step:
                     if (v == Math.Floor(v) && v is >= int.MinValue and <= int.MaxValue) row.SetStep((int)v);

@@ -71,5 +71,52 @@ internal static class Utf8Cell
         }
     }
 
+    /// <summary>Parses one non-empty cell into the row; shared by every text format with a cell per column.</summary>
+    public static void ReadInto(LogRow row, LogField field, int element, string column, ReadOnlySpan<byte> cell, TextInterner variants, TextInterner sources)
+    {
+        switch (field)
+        {
+            case LogField.Obs or LogField.Action or LogField.NextObs:
+                if (element >= 0)
+                {
+                    if (TryFloat(cell, out float v)) row.Vector(field).Set(element, v);
+                    else row.Fail(column, Not("a number", cell));
+                }
+                else if (TryArray(cell, row.Vector(field)) is { } reason)
+                    row.Fail(column, $"{reason}: {Quote(cell)}");
+                break;
+            case LogField.Reward or LogField.Cost:
+                if (TryFloat(cell, out float x)) row.SetNumber(field, x);
+                else row.Fail(column, Not("a number", cell));
+                break;
+            case LogField.Unsafe or LogField.Terminal or LogField.Truncated:
+                if (TryBool(cell, out bool b)) row.SetFlag(field, b);
+                else row.Fail(column, Not("a boolean (true/false/1/0)", cell));
+                break;
+            case LogField.EpisodeId:
+                if (TryLong(cell, out long id)) row.SetEpisodeId(id);
+                else row.Fail(column, Not("an integer", cell));
+                break;
+            case LogField.Step:
+                if (TryLong(cell, out long step) && step is >= int.MinValue and <= int.MaxValue) row.SetStep((int)step);
+                else row.Fail(column, Not("a 32-bit integer", cell));
+                break;
+            case LogField.Variant:
+                row.SetVariant(variants.Intern(cell));
+                break;
+            case LogField.Source:
+                row.SetSource(sources.Intern(cell));
+                break;
+        }
+    }
+
+    public static string Not(string what, ReadOnlySpan<byte> cell) => $"not {what}: {Quote(cell)}";
+
+    private static string Quote(ReadOnlySpan<byte> cell)
+    {
+        var text = Encoding.UTF8.GetString(cell.Length > 40 ? cell[..40] : cell);
+        return cell.Length > 40 ? $"'{text}...'" : $"'{text}'";
+    }
+
     private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
 }

@@ -30,7 +30,7 @@ public sealed class ValidationTests : IDisposable
     [InlineData("1,1,0,0,0,0,0,1,one", "x.csv:3:next_obs_1: not a number: 'one'")]
     [InlineData("1,1,0,,0,0,0,1,1", "x.csv:3:obs_1: missing value")]
     [InlineData("1,1,0,0,0,,0,1,1", "x.csv:3:reward: missing value")]
-    [InlineData("1.5,1,0,0,0,0,0,1,1", "x.csv:3:episode_id: not a integer: '1.5'")]
+    [InlineData("1.5,1,0,0,0,0,0,1,1", "x.csv:3:episode_id: not an integer: '1.5'")]
     [InlineData("1,3,0,0,0,0,0,1,1", "x.csv:3:step: step 3 contradicts episode 1: expected 1 (steps rise by 1 within an episode, in file order)")]
     [InlineData("2,-1,0,0,0,0,0,1,1", "x.csv:3:step: negative step -1")]
     public void Each_bad_row_kind_is_one_error_naming_file_line_and_column(string bad, string expected) =>
