@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OfflineSafety.Ingest.Datasets;
+using OfflineSafety.Ingest.Parquet;
 using OfflineSafety.Ingest.Storage;
 
 namespace OfflineSafety.Pipeline.Tests.Cli;
@@ -97,6 +98,30 @@ public sealed class IngestCommandTests : IDisposable
         Assert.Equal(key["datasets/q/".Length..], commit.Parameters["rejects"]);
         Assert.Equal("1", commit.Metrics["rejectedRows"]);
         Assert.Equal(1, (await Store().ReadAsync(DatasetReference.Parse("q"))).Count);
+    }
+
+    [Fact]
+    public async Task A_d4rl_parquet_file_named_anyhow_ingests_with_map_and_format()
+    {
+        var schema = new ParquetSchema(
+            ParquetField.List("observations", ParquetField.Float("element")), ParquetField.List("actions", ParquetField.Float("element")),
+            ParquetField.Float("rewards"), ParquetField.Float("costs"), ParquetField.Boolean("terminals"), ParquetField.Boolean("timeouts"));
+        using (var w = ParquetFileWriter.Create(Path.Combine(_dir, "export.dat"), schema))
+            w.WriteBatch(new ParquetColumnBatch(4)
+                .AddFixedSizeList<float>("observations", new float[] { 0, 1, 2, 3 }, 1).AddFixedSizeList<float>("actions", new float[] { 1, 1, 1, 1 }, 1)
+                .Add<float>("rewards", new float[] { 1, 1, 1, 1 }).Add<float>("costs", new float[] { 0, 0, 0, 0 })
+                .Add<bool>("terminals", new[] { false, false, false, false }).Add<bool>("timeouts", new[] { false, true, false, true }));
+
+        var r = Json(await OffsafeProcess.RunAsync(_dir, "ingest", "export.dat", "--dataset", "d4", "--create", "--env", "Hopper",
+            "--map", "d4rl", "--format", "parquet", "--source", "hopper-medium", "--store", "st", "--json"));
+
+        // Two episodes of two steps; each ends in a timeout whose next observation is unknown, so it is dropped.
+        Assert.Equal(2, r.GetProperty("rows").GetInt64());
+        Assert.Contains(r.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("dropped 2 non-terminal rows", StringComparison.Ordinal));
+        var batch = await Store().ReadAsync(DatasetReference.Parse("d4"));
+        Assert.Equal([0f, 2f], batch.Obs.ToArray().Order().ToArray());
+        Assert.Equal([1f, 3f], batch.NextObs.ToArray().Order().ToArray());
+        Assert.All(batch.Source.ToArray(), s => Assert.Equal("hopper-medium", s));
     }
 
     [Fact]
