@@ -128,6 +128,7 @@ public sealed class DatasetStoreTests : IDisposable
         Assert.Equal(2, (await _store.ResolveAsync(Ref("ds@" + after))).Version);
         await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@2001-01-01T00:00:00Z")));
         await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@nosuchtag")));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@1.5")));   // not read as a date
         await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@9")));
     }
 
