@@ -20,6 +20,7 @@ public static class BenchCommands
         bench.Subcommands.Add(NnCommand());
         bench.Subcommands.Add(GemmCommand());
         bench.Subcommands.Add(EnvsBenchCommand.Create());
+        bench.Subcommands.Add(IngestBenchCommand.Create());
         return bench;
     }
 

@@ -12,6 +12,8 @@ public static class OffsafeCli
         root.Options.Add(CommonOptions.Json);
         root.Subcommands.Add(EnvsCommands.Create());
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(IngestCommand.Create());
+        root.Subcommands.Add(DatasetsCommands.Create());
         root.Subcommands.Add(BenchCommands.Create());
         return root;
     }
