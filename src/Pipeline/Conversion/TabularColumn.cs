@@ -55,11 +55,12 @@ public sealed class TabularColumn
         _offsets[RowCount] = ValueCount;
     }
 
+    // Slot() may grow the arrays, so it runs before the array is read.
     public void AddNullValue() => Slot(present: false);
-    public void AddInt64(long value) => _int64s[Slot()] = value;
-    public void AddDouble(double value) => _doubles[Slot()] = value;
-    public void AddBoolean(bool value) => _booleans[Slot()] = value;
-    public void AddString(string value) => _strings[Slot()] = value;
+    public void AddInt64(long value) { int i = Slot(); _int64s[i] = value; }
+    public void AddDouble(double value) { int i = Slot(); _doubles[i] = value; }
+    public void AddBoolean(bool value) { int i = Slot(); _booleans[i] = value; }
+    public void AddString(string value) { int i = Slot(); _strings[i] = value; }
 
     private int Slot(bool present = true)
     {

@@ -1,7 +1,5 @@
-using System.ComponentModel;
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json.Nodes;
+using OfflineSafety.Bench.Anchors;
 
 namespace OfflineSafety.Interop.Tests.Peers;
 
@@ -11,15 +9,14 @@ namespace OfflineSafety.Interop.Tests.Peers;
 /// </summary>
 public sealed class DuckDbPeer
 {
-    private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(2);
 
     public DuckDbPeer()
     {
-        RepositoryRoot = FindRepositoryRoot(AppContext.BaseDirectory);
+        RepositoryRoot = NodeRuntime.FindRepositoryRoot(AppContext.BaseDirectory);
         InteropFolder = Path.Combine(RepositoryRoot, "tests", "interop");
         Script = Path.Combine(InteropFolder, "duckdb.mjs");
-        EnsureInstalled();
+        NodeRuntime.EnsureInstalled(InteropFolder, "@duckdb/node-api");
     }
 
     public string RepositoryRoot { get; }
@@ -40,7 +37,7 @@ public sealed class DuckDbPeer
         {
             ["steps"] = new JsonArray(steps.Select(s => (JsonNode)new JsonObject { [s.IsQuery ? "query" : "run"] = s.Sql }).ToArray()),
         };
-        var (exitCode, stdout, stderr) = RunProcess("node", [Script], InteropFolder, request.ToJsonString(), RunTimeout);
+        var (exitCode, stdout, stderr) = NodeRuntime.Run("node", [Script], InteropFolder, request.ToJsonString(), RunTimeout, CancellationToken.None);
         JsonNode? response;
         try
         {
@@ -53,81 +50,6 @@ public sealed class DuckDbPeer
         if (exitCode != 0 || response?["error"] is not null)
             throw new DuckDbException($"DuckDB failed: {response?["error"]?.GetValue<string>() ?? stderr}");
         return response!["results"]!.AsArray().Select(r => DuckDbResult.FromJson(r!.AsObject())).ToList();
-    }
-
-    private static string FindRepositoryRoot(string start)
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "tests", "interop", "package.json")))
-                return dir.FullName;
-        throw new InvalidOperationException($"no tests/interop/package.json above {start}: the DuckDB peer needs the repository checkout");
-    }
-
-    private void EnsureInstalled()
-    {
-        string marker = Path.Combine(InteropFolder, "node_modules", "@duckdb", "node-api", "package.json");
-        if (File.Exists(marker)) return;
-        // Test projects run in parallel processes; only one may run npm ci in the folder at a time.
-        using var installLock = AcquireLock(Path.Combine(InteropFolder, ".npm-install.lock"));
-        if (File.Exists(marker)) return;
-        var (exitCode, stdout, stderr) = RunProcess("npm", ["ci", "--no-audit", "--no-fund"], InteropFolder, null, InstallTimeout);
-        if (exitCode != 0 || !File.Exists(marker))
-            throw new InvalidOperationException($"`npm ci` in {InteropFolder} failed (exit {exitCode}):\n{stdout}\n{stderr}");
-    }
-
-    private static FileStream AcquireLock(string path)
-    {
-        var deadline = DateTime.UtcNow + InstallTimeout;
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(250);
-            }
-        }
-    }
-
-    private static (int ExitCode, string Stdout, string Stderr) RunProcess(
-        string program, IReadOnlyList<string> args, string workingDirectory, string? stdin, TimeSpan timeout)
-    {
-        var info = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        Process process;
-        try
-        {
-            process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
-        }
-        catch (Win32Exception ex)
-        {
-            throw new InvalidOperationException(
-                $"the DuckDB interop peer needs Node.js: `{program}` was not found on PATH ({ex.Message}); install Node.js 18+ and npm", ex);
-        }
-        using (process)
-        {
-            var stdoutTask = process.StandardOutput.ReadToEndAsync();
-            var stderrTask = process.StandardError.ReadToEndAsync();
-            if (stdin is not null) process.StandardInput.Write(stdin);
-            process.StandardInput.Close();
-            if (!process.WaitForExit(timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish within {timeout}");
-            }
-            return (process.ExitCode, stdoutTask.Result, stderrTask.Result);
-        }
     }
 }
 
