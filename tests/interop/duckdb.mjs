@@ -17,6 +17,8 @@
 //     NaN and the infinities are the strings "NaN", "Infinity", "-Infinity";
 //   VARCHAR: string; BLOB: base64; LIST / ARRAY: array; STRUCT: object in field order;
 //   MAP: array of { "key", "value" } objects in stored order (keys need not be strings);
+//   DATE: "yyyy-MM-dd"; TIMESTAMP: "yyyy-MM-ddTHH:mm:ss" plus 3, 6 or 9 fraction digits by unit,
+//     and "Z" for TIMESTAMP WITH TIME ZONE; DECIMAL: exact decimal text;
 //   anything else: DuckDB's own text for the value.
 import { DuckDBInstance, DuckDBTypeId } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
@@ -65,9 +67,36 @@ function encode(value, type) {
     case DuckDBTypeId.MAP:
       return '[' + value.entries.map((e) =>
         '{"key":' + encode(e.key, type.keyType) + ',"value":' + encode(e.value, type.valueType) + '}').join(',') + ']';
+    case DuckDBTypeId.DATE:
+      return JSON.stringify(new Date(value.days * 86400000).toISOString().slice(0, 10));
+    case DuckDBTypeId.TIMESTAMP:
+      return JSON.stringify(timestampText(value.micros, 1000000n, 6, ''));
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return JSON.stringify(timestampText(value.micros, 1000000n, 6, 'Z'));
+    case DuckDBTypeId.TIMESTAMP_MS:
+      return JSON.stringify(timestampText(value.millis, 1000n, 3, ''));
+    case DuckDBTypeId.TIMESTAMP_NS:
+      return JSON.stringify(timestampText(value.nanos, 1000000000n, 9, ''));
+    case DuckDBTypeId.DECIMAL:
+      return JSON.stringify(decimalText(value.value, value.scale));
     default:
       return JSON.stringify(value.toString());
   }
+}
+
+function timestampText(count, perSecond, digits, zone) {
+  let seconds = count / perSecond;
+  let fraction = count % perSecond;
+  if (fraction < 0n) { seconds -= 1n; fraction += perSecond; }
+  const whole = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  return `${whole}.${fraction.toString().padStart(digits, '0')}${zone}`;
+}
+
+function decimalText(unscaled, scale) {
+  const negative = unscaled < 0n;
+  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
+  const text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return (negative ? '-' : '') + text;
 }
 
 try {
