@@ -1,12 +1,10 @@
-using OfflineSafety.Ingest.Transitions;
-
 namespace OfflineSafety.Bench.Parquet;
 
 /// <summary>
 /// Generates the benchmark's transition table in the anchor's value style (bench/anchors/
 /// parquet_anchor.mjs): 1000-step episodes over 20 variants, 17-dim observations in [0,1),
-/// 6-dim actions in [-1,1), next observations in [1,2), 5% unsafe. Seeded, so every run writes
-/// the same bytes; rows are produced in batches so a streaming write never holds the table.
+/// 6-dim actions in [-1,1), next observations in [1,2), 5% cost and 5% unsafe. Seeded, so every
+/// run writes the same values; rows come in slices so a streaming write never holds the table.
 /// </summary>
 public sealed class TransitionTableGenerator(int seed = 17)
 {
@@ -16,23 +14,30 @@ public sealed class TransitionTableGenerator(int seed = 17)
     private static readonly string[] Variants = Enumerable.Range(0, 20).Select(v => $"variant-{v}").ToArray();
 
     private readonly Random _random = new(seed);
-    private readonly float[] _obs = new float[ObsDim];
-    private readonly float[] _action = new float[ActDim];
-    private readonly float[] _nextObs = new float[ObsDim];
 
-    /// <summary>Clears <paramref name="batch"/> and fills it with rows [<paramref name="firstRow"/>, firstRow + count).</summary>
-    public void Fill(TransitionBatch batch, long firstRow, int count)
+    public static TransitionTable Allocate(int rows) => new(rows, ObsDim, ActDim);
+
+    /// <summary>Overwrites <paramref name="table"/> with rows [<paramref name="firstRow"/>, firstRow + count).</summary>
+    public void Fill(TransitionTable table, long firstRow, int count)
     {
-        batch.Clear();
-        for (long row = firstRow; row < firstRow + count; row++)
+        if (count > table.Capacity) throw new ArgumentOutOfRangeException(nameof(count), $"{count} rows do not fit a table of {table.Capacity}");
+        for (int i = 0; i < count; i++)
         {
-            for (int k = 0; k < ObsDim; k++) _obs[k] = _random.NextSingle();
-            for (int k = 0; k < ActDim; k++) _action[k] = 2 * _random.NextSingle() - 1;
-            for (int k = 0; k < ObsDim; k++) _nextObs[k] = 1 + _random.NextSingle();
+            long row = firstRow + i;
             int step = (int)(row % EpisodeLength);
-            batch.Add(row / EpisodeLength, step, Variants[row % Variants.Length], "generated", _obs, _action, _nextObs,
-                reward: _random.NextSingle(), cost: _random.NextSingle() < 0.05f ? 1f : 0f, isUnsafe: _random.NextSingle() < 0.05f,
-                terminal: step == EpisodeLength - 1, truncated: false);
+            table.EpisodeId[i] = row / EpisodeLength;
+            table.Step[i] = step;
+            table.Variant[i] = Variants[row % Variants.Length];
+            table.Source[i] = "generated";
+            for (int k = 0; k < ObsDim; k++) table.Obs[i * ObsDim + k] = _random.NextSingle();
+            for (int k = 0; k < ActDim; k++) table.Action[i * ActDim + k] = 2 * _random.NextSingle() - 1;
+            for (int k = 0; k < ObsDim; k++) table.NextObs[i * ObsDim + k] = 1 + _random.NextSingle();
+            table.Reward[i] = _random.NextSingle();
+            table.Cost[i] = _random.NextSingle() < 0.05f ? 1f : 0f;
+            table.Unsafe[i] = _random.NextSingle() < 0.05f;
+            table.Terminal[i] = step == EpisodeLength - 1;
+            table.Truncated[i] = false;
         }
+        table.Count = count;
     }
 }

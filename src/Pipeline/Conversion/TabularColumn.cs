@@ -10,7 +10,8 @@ public sealed class TabularColumn
     private long[] _int64s = [];
     private double[] _doubles = [];
     private bool[] _booleans = [];
-    private string?[] _strings = [];
+    // Null entries mark null strings (the codec's batches take nulls in reference-typed columns).
+    private string[] _strings = [];
     private bool[] _valuePresent = [];
     private bool[] _rowPresent = [];
     private int[] _offsets = [0];
@@ -21,22 +22,22 @@ public sealed class TabularColumn
     public int RowCount { get; private set; }
     public int ValueCount { get; private set; }
 
-    public ReadOnlySpan<long> Int64s => _int64s.AsSpan(0, ValueCount);
-    public ReadOnlySpan<double> Doubles => _doubles.AsSpan(0, ValueCount);
-    public ReadOnlySpan<bool> Booleans => _booleans.AsSpan(0, ValueCount);
-    public ReadOnlySpan<string?> Strings => _strings.AsSpan(0, ValueCount);
+    public ReadOnlyMemory<long> Int64s => _int64s.AsMemory(0, ValueCount);
+    public ReadOnlyMemory<double> Doubles => _doubles.AsMemory(0, ValueCount);
+    public ReadOnlyMemory<bool> Booleans => _booleans.AsMemory(0, ValueCount);
+    public ReadOnlyMemory<string> Strings => _strings.AsMemory(0, ValueCount);
     /// <summary>Per value slot: false where the value (or list item) is null.</summary>
-    public ReadOnlySpan<bool> ValuePresent => _valuePresent.AsSpan(0, ValueCount);
+    public ReadOnlyMemory<bool> ValuePresent => _valuePresent.AsMemory(0, ValueCount);
     /// <summary>Per row: false where the row's value (or whole list) is null.</summary>
-    public ReadOnlySpan<bool> RowPresent => _rowPresent.AsSpan(0, RowCount);
+    public ReadOnlyMemory<bool> RowPresent => _rowPresent.AsMemory(0, RowCount);
     /// <summary>List columns only: row r's items are value slots Offsets[r] .. Offsets[r+1].</summary>
-    public ReadOnlySpan<int> Offsets => _offsets.AsSpan(0, RowCount + 1);
+    public ReadOnlyMemory<int> Offsets => _offsets.AsMemory(0, RowCount + 1);
 
     public void Clear()
     {
         RowCount = 0;
         ValueCount = 0;
-        Array.Clear(_strings);
+        Array.Clear(_strings); // drop references so a block does not keep old strings alive
     }
 
     /// <summary>A null row (a null scalar, or a null list).</summary>
