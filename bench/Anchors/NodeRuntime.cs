@@ -1,11 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
-using System.Text;
-
 namespace OfflineSafety.Bench.Anchors;
-
-/// <summary>What a finished external process printed.</summary>
-public sealed record ProcessOutcome(int ExitCode, string Stdout, string Stderr);
 
 /// <summary>
 /// Runs Node.js scripts that drive the project's external peers (DuckDB from npm), installing
@@ -39,50 +32,17 @@ public static class NodeRuntime
             throw new InvalidOperationException($"`npm ci` in {folder} failed (exit {outcome.ExitCode}): {outcome.Stderr.Trim()}");
     }
 
-    /// <summary>Runs a program to completion, feeding it <paramref name="stdin"/>; throws with a clear message when it is not installed.</summary>
+    /// <summary>Runs node or npm; a missing Node.js becomes a message that says what to install.</summary>
     public static ProcessOutcome Run(string program, IReadOnlyList<string> args, string workingDirectory, string? stdin,
         TimeSpan timeout, CancellationToken ct)
     {
-        var info = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        Process process;
         try
         {
-            process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
+            return ExternalProcess.Run(program, args, workingDirectory, stdin, timeout, ct);
         }
-        catch (Win32Exception ex)
+        catch (ProgramNotFoundException ex)
         {
-            throw new InvalidOperationException(
-                $"the DuckDB peer needs Node.js 18+ with npm: `{program}` was not found on PATH ({ex.Message})", ex);
-        }
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(ct);
-            var stderr = process.StandardError.ReadToEndAsync(ct);
-            if (stdin is not null) process.StandardInput.Write(stdin);
-            process.StandardInput.Close();
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            deadline.CancelAfter(timeout);
-            try
-            {
-                process.WaitForExitAsync(deadline.Token).GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                ct.ThrowIfCancellationRequested();
-                throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish within {timeout}");
-            }
-            return new ProcessOutcome(process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
+            throw new InvalidOperationException($"the DuckDB peer needs Node.js 18+ with npm: {ex.Message}", ex);
         }
     }
 
