@@ -31,7 +31,7 @@ public static class ParquetBenchCommand
             {
                 var options = new ParquetBenchOptions(parseResult.GetValue(rows), parseResult.GetValue(streaming),
                     parseResult.GetValue(rowGroupRows), !parseResult.GetValue(noDuckDb), parseResult.GetValue(threads), folder);
-                var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+                var stderr = TerminalConsoles.Stderr();
                 ParquetBenchReport report = null!;
                 stderr.Status().Start("benchmarking", context =>
                     report = ParquetBenchmark.Run(options, new Progress<string>(stage => context.Status(stage)), ct));
@@ -76,7 +76,7 @@ public static class ParquetBenchCommand
 
     private static void Render(ParquetBenchReport r)
     {
-        var stdout = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        var stdout = TerminalConsoles.Stdout();
         string S(double? seconds) => seconds is null ? "-" : seconds.Value.ToString("0.000", CultureInfo.InvariantCulture) + " s";
         string R(double? ratio) => ratio is null ? "-" : ratio.Value.ToString("0.00", CultureInfo.InvariantCulture) + "x";
         string MiB(long bytes) => (bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB";

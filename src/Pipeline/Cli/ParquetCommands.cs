@@ -27,7 +27,7 @@ public static class ParquetCommands
         {
             var inspection = ParquetInspection.Read(parseResult.GetValue(file)!);
             if (parseResult.GetValue(CommonOptions.Json)) inspection.WriteJson(Console.Out);
-            else inspection.Render(AnsiConsole.Console);
+            else inspection.Render(TerminalConsoles.Stdout());
             return 0;
         });
         return command;
@@ -49,7 +49,7 @@ public static class ParquetCommands
             if (max < 0) throw new ArgumentException($"--limit {max}: must not be negative");
             var printer = new ParquetRowPrinter(parseResult.GetValue(file)!, selection, max);
             if (parseResult.GetValue(CommonOptions.Json)) printer.WriteJsonLines(Console.Out, ct);
-            else printer.RenderTable(AnsiConsole.Console, ct);
+            else printer.RenderTable(TerminalConsoles.Stdout(), ct);
             return 0;
         });
         return command;
@@ -95,7 +95,7 @@ public static class ParquetCommands
                     file_bytes = outcome.FileBytes,
                 }));
             else
-                AnsiConsole.Console.MarkupLineInterpolated($"wrote [bold]{outcome.Output}[/]: {outcome.Rows} rows in {outcome.RowGroups} row groups, {outcome.FileBytes} bytes");
+                TerminalConsoles.Stdout().MarkupLineInterpolated($"wrote [bold]{outcome.Output}[/]: {outcome.Rows} rows in {outcome.RowGroups} row groups, {outcome.FileBytes} bytes");
             return 0;
         });
         return command;

@@ -23,7 +23,7 @@ public sealed class DuckDbWritesTests(DuckDbWrittenFiles files)
     [MemberData(nameof(DuckDbVarieties.Names), MemberType = typeof(DuckDbVarieties))]
     public void Cat_json_prints_the_rows_duckdb_returns(string variety)
     {
-        var outcome = OffsafeProcess.Run("parquet", "cat", files.Path(variety), "--json");
+        var outcome = OffsafeInProcess.Run("parquet", "cat", files.Path(variety), "--json");
 
         Assert.True(outcome.ExitCode == 0, outcome.Stderr);
         ParquetJsonValues.AssertRowsEqual(files.Rows(variety), OurRows.ParseJsonLines(outcome.Stdout), variety);
@@ -33,7 +33,7 @@ public sealed class DuckDbWritesTests(DuckDbWrittenFiles files)
     [MemberData(nameof(DuckDbVarieties.Names), MemberType = typeof(DuckDbVarieties))]
     public void Inspect_reports_the_footer_duckdb_reports(string variety)
     {
-        var outcome = OffsafeProcess.Run("parquet", "inspect", files.Path(variety), "--json");
+        var outcome = OffsafeInProcess.Run("parquet", "inspect", files.Path(variety), "--json");
         Assert.True(outcome.ExitCode == 0, outcome.Stderr);
         var inspection = JsonNode.Parse(outcome.Stdout)!;
         var chunks = inspection["row_groups"]!.AsArray()
