@@ -131,22 +131,7 @@ internal sealed class ListSink<T> : PageSink<T>
 
     public override Span<T> OnPage(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
     {
-        int elements = 0;
-        for (int k = 0; k < def.Length; k++)
-        {
-            if (rep[k] == 0)
-            {
-                if (_row >= _rows) throw new ParquetFormatException($"pages hold more than the row group's {_rows} rows");
-                _offsets[_row] = _count + elements;
-                if (def[k] < _empty)
-                {
-                    _validity ??= AllTrue(_rows);
-                    _validity[_row] = false;
-                }
-                _row++;
-            }
-            if (def[k] >= _slot) elements++;
-        }
+        int elements = def.IndexOfAnyExcept(_element) < 0 ? MarkRowsAllElements(rep) : MarkRows(rep, def);
         _pageStart = _count;
         _pageElements = elements;
         LevelSink<T>.Grow(ref _values, _count + elements);
@@ -177,6 +162,45 @@ internal sealed class ListSink<T> : PageSink<T>
             _elementValidity[dst] = present;
             _values[dst--] = present ? _values[src--] : default!;
         }
+    }
+
+    /// <summary>
+    /// Common case (no null or empty lists, no null elements): every level is an element and only
+    /// row starts need visiting, found by a vectorised search for rep == 0.
+    /// </summary>
+    private int MarkRowsAllElements(ReadOnlySpan<short> rep)
+    {
+        int k = rep.IndexOf((short)0);
+        while (k >= 0)
+        {
+            if (_row >= _rows) throw new ParquetFormatException($"pages hold more than the row group's {_rows} rows");
+            _offsets[_row++] = _count + k;
+            int next = rep[(k + 1)..].IndexOf((short)0);
+            k = next < 0 ? -1 : k + 1 + next;
+        }
+        return rep.Length;
+    }
+
+    /// <summary>Visits every level: row starts, null lists, and element slots (present or null).</summary>
+    private int MarkRows(ReadOnlySpan<short> rep, ReadOnlySpan<short> def)
+    {
+        int elements = 0;
+        for (int k = 0; k < def.Length; k++)
+        {
+            if (rep[k] == 0)
+            {
+                if (_row >= _rows) throw new ParquetFormatException($"pages hold more than the row group's {_rows} rows");
+                _offsets[_row] = _count + elements;
+                if (def[k] < _empty)
+                {
+                    _validity ??= AllTrue(_rows);
+                    _validity[_row] = false;
+                }
+                _row++;
+            }
+            if (def[k] >= _slot) elements++;
+        }
+        return elements;
     }
 
     private static bool[] AllTrue(int n)
