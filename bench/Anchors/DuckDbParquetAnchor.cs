@@ -10,7 +10,18 @@ public sealed class DuckDbParquetAnchor(string repositoryRoot)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
 
-    public static DuckDbParquetAnchor Locate() => new(NodeRuntime.FindRepositoryRoot(AppContext.BaseDirectory));
+    /// <summary>The checkout holding the running build, else the one around the working directory.</summary>
+    public static DuckDbParquetAnchor Locate()
+    {
+        try
+        {
+            return new(NodeRuntime.FindRepositoryRoot(AppContext.BaseDirectory));
+        }
+        catch (InvalidOperationException)
+        {
+            return new(NodeRuntime.FindRepositoryRoot(Environment.CurrentDirectory));
+        }
+    }
 
     public DuckDbParquetFigures Run(long rows, int threads, string file, string? readOurs, CancellationToken ct)
     {

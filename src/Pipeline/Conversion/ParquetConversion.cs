@@ -29,7 +29,7 @@ public static class ParquetConversion
         using (var writer = new ParquetFileWriter(staged.Stream, schema is null ? ParquetRewrite.SchemaOf(input) : TabularParquetWriter.SchemaFor(schema), writeOptions, leaveOpen: true))
         {
             rows = source is null
-                ? ParquetRewrite.CopyRows(input, writer, ct)
+                ? ParquetRewrite.CopyRows(input, writer, Math.Min(options.RowGroupRows, MaxRowsPerBlock), ct)
                 : TabularParquetWriter.Write(source, schema!, writer, Math.Min(options.RowGroupRows, MaxRowsPerBlock), ct);
             writer.Close();
             rowGroups = writer.RowGroupCount;
