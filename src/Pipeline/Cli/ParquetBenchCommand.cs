@@ -56,6 +56,7 @@ public static class ParquetBenchCommand
         ["scan_s"] = r.ScanSeconds,
         ["file_bytes"] = r.FileBytes,
         ["write_peak_managed_bytes"] = r.WriteMemory.ManagedHeapBytes,
+        ["write_peak_live_managed_bytes"] = r.WriteMemory.LiveManagedBytes,
         ["write_peak_working_set_bytes"] = r.WriteMemory.WorkingSetBytes,
         ["process_peak_working_set_bytes"] = r.WriteMemory.ProcessPeakWorkingSetBytes,
         ["row_group_input_bytes"] = r.RowGroupBufferBytes,
@@ -87,7 +88,8 @@ public static class ParquetBenchCommand
         table.AddRow("file size", MiB(r.FileBytes), r.DuckDb is null ? "-" : MiB(r.DuckDb.FileBytes), R(r.FileBytesRatio));
         table.AddRow("DuckDB scan of our file", "", S(r.DuckDb?.ReadOursSeconds), "");
         stdout.Write(table);
-        stdout.WriteLine($"write peak memory: managed {MiB(r.WriteMemory.ManagedHeapBytes)}, working set {MiB(r.WriteMemory.WorkingSetBytes)} "
+        string live = r.WriteMemory.LiveManagedBytes is { } bytes ? $", live after full collections {MiB(bytes)}" : "";
+        stdout.WriteLine($"write peak memory: managed heap {MiB(r.WriteMemory.ManagedHeapBytes)}{live}, working set {MiB(r.WriteMemory.WorkingSetBytes)} "
             + $"(one row group of input is {MiB(r.RowGroupBufferBytes)})");
     }
 }
