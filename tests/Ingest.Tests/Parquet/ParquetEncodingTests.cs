@@ -105,4 +105,29 @@ public class ParquetEncodingTests
         byte[] bad = [8, 0x01 << 2 | 1, 0x10];
         Assert.Throws<ParquetFormatException>(() => OfflineSafety.Ingest.Parquet.Compression.SnappyDecoder.Decode(bad, new byte[8]));
     }
+
+    [Fact]
+    public void Snappy_encoder_output_is_read_by_IronSnappy_and_our_decoder()
+    {
+        var rnd = new Random(4);
+        var inputs = new List<byte[]>
+        {
+            Array.Empty<byte>(),
+            new byte[] { 42 },
+            new byte[200_000],                                                    // one long run
+            Enumerable.Range(0, 300_000).Select(i => (byte)(i % 7)).ToArray(),    // short-period repeats
+            Enumerable.Range(0, 150_000).Select(_ => (byte)rnd.Next(256)).ToArray(), // incompressible
+            Enumerable.Range(0, 100_000).Select(i => (byte)(i % 1000 < 500 ? rnd.Next(4) : i)).ToArray(),
+        };
+        foreach (var input in inputs)
+        {
+            var buffer = new byte[OfflineSafety.Ingest.Parquet.Compression.SnappyEncoder.MaxCompressedLength(input.Length)];
+            int n = OfflineSafety.Ingest.Parquet.Compression.SnappyEncoder.Encode(input, buffer);
+            Assert.Equal(input, IronSnappy.Snappy.Decode(buffer.AsSpan(0, n)));
+            var back = new byte[input.Length];
+            OfflineSafety.Ingest.Parquet.Compression.SnappyDecoder.Decode(buffer.AsSpan(0, n), back);
+            Assert.Equal(input, back);
+            if (input.Length == 200_000) Assert.True(n < 20_000, "a long run must compress");
+        }
+    }
 }

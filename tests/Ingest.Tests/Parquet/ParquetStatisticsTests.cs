@@ -135,4 +135,26 @@ public class ParquetStatisticsTests
         Assert.Equal(ParquetPhysicalType.Int64, r.Schema.Column("big").PhysicalType);
         Assert.Equal([10, 1000L, 12345, -5, 7L], r.ReadRows().Single());
     }
+
+    [Fact]
+    public void Int96_timestamps_are_read_as_12_byte_values_without_statistics()
+    {
+        var schema = new ParquetSchema(new ParquetPrimitiveField("ts", ParquetPhysicalType.Int96, ParquetRepetition.Optional));
+        var when = new DateTime(2024, 2, 29, 13, 45, 30, 123, DateTimeKind.Utc).AddTicks(4567);
+        var before = new DateTime(1969, 7, 20, 20, 17, 40, DateTimeKind.Utc);
+        var bytes = ParquetRoundTripTests.Write(schema, w =>
+        {
+            w.WriteRow([ParquetInt96.FromDateTime(when)]);
+            w.WriteRow([null]);
+            w.WriteRow([ParquetInt96.FromDateTime(before)]);
+        });
+        using var r = new ParquetFileReader(bytes);
+        var values = r.ReadValues<byte[]>(0, "ts", out var validity);
+        Assert.Equal([true, false, true], validity!);
+        Assert.Equal(when, ParquetInt96.ToDateTime(values[0]));
+        Assert.Equal(before, ParquetInt96.ToDateTime(values[2]));
+        var stats = r.GetStatistics(0, "ts")!;
+        Assert.Null(stats.Min);
+        Assert.Equal(1L, stats.NullCount);
+    }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.ExceptionServices;
 using System.Text;
@@ -231,7 +230,7 @@ public sealed class ParquetFileReader : IDisposable
         var col = Schema.Column(column);
         if (col.MaxRepetitionLevel != 0) throw new ArgumentException($"column {col.DottedPath} is repeated; use ReadList or ReadColumn");
         var reader = ChunkReader<T>(rowGroup, col);
-        var sink = new FlatSink<T>(col, checked((int)GetRowGroupRowCount(rowGroup)));
+        var sink = new FlatSink<T>(col, checked((int)GetRowGroupRowCount(rowGroup)), reader.InitialCapacity);
         try
         {
             reader.Read(sink, cancellationToken);
