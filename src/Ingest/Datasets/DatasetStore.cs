@@ -54,7 +54,7 @@ public sealed class DatasetStore
             ["envId"] = metadata.EnvId,
         };
         long version = await tx.CommitAsync("CREATE TABLE", parameters, new Dictionary<string, string>(), ct).ConfigureAwait(false);
-        return await ResolveVersionAsync(name, version, ct).ConfigureAwait(false);
+        return await ResolveVersionAsync(name, version, null, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -171,7 +171,7 @@ public sealed class DatasetStore
             try
             {
                 long version = await tx.CommitAsync(options.Operation, options.Parameters, metrics, ct).ConfigureAwait(false);
-                return new CommitResult(await ResolveVersionAsync(name, version, ct).ConfigureAwait(false), files.Count, 0, rows, 0);
+                return new CommitResult(await ResolveVersionAsync(name, version, snapshot, ct).ConfigureAwait(false), files.Count, 0, rows, 0);
             }
             catch (DeltaConflictException) when (attempt < 5 && tx.Actions.Any(a => a is MetadataAction))
             {
@@ -235,7 +235,7 @@ public sealed class DatasetStore
             ["numAddedFiles"] = Invariant(filesAdded),
         };
         long version = await tx.CommitAsync("DELETE", parameters, metrics, ct).ConfigureAwait(false);
-        return new CommitResult(await ResolveVersionAsync(name, version, ct).ConfigureAwait(false), filesAdded, filesRemoved, rowsAdded, rowsRemoved);
+        return new CommitResult(await ResolveVersionAsync(name, version, snapshot, ct).ConfigureAwait(false), filesAdded, filesRemoved, rowsAdded, rowsRemoved);
     }
 
     // ---- read --------------------------------------------------------------------------------
@@ -518,14 +518,15 @@ public sealed class DatasetStore
         return new DatasetTag(doc.Tag, doc.Version, DateTimeOffset.FromUnixTimeMilliseconds(doc.CreatedTime));
     }
 
-    private async Task<DatasetVersion> ResolveVersionAsync(string name, long version, CancellationToken ct)
+    /// <summary>The version just committed; the table id comes from the commit or the snapshot it was based on.</summary>
+    private async Task<DatasetVersion> ResolveVersionAsync(string name, long version, Snapshot? basedOn, CancellationToken ct)
     {
         var log = Log(name);
         var commit = await log.TryReadCommitAsync(version, ct).ConfigureAwait(false) ?? [];
         var info = commit.OfType<CommitInfo>().FirstOrDefault();
-        var snapshotId = commit.OfType<MetadataAction>().FirstOrDefault()?.Id
+        var tableId = commit.OfType<MetadataAction>().FirstOrDefault()?.Id ?? basedOn?.Metadata.Id
             ?? (await log.GetSnapshotAsync(version, ct).ConfigureAwait(false)).Metadata.Id;
-        return new DatasetVersion(name, version, DateTimeOffset.FromUnixTimeMilliseconds(info?.Timestamp ?? 0), snapshotId);
+        return new DatasetVersion(name, version, DateTimeOffset.FromUnixTimeMilliseconds(info?.Timestamp ?? 0), tableId);
     }
 
     private static DatasetVersion ToVersion(string name, Snapshot s) => new(name, s.Version, s.Timestamp, s.Metadata.Id);
