@@ -14,6 +14,9 @@ public abstract record DynamicsVariant
 
     public abstract string Id { get; }
 
+    /// <summary>The named dynamics parameters, as recorded in a dataset's per-variant metadata.</summary>
+    public abstract IReadOnlyDictionary<string, double> Parameters { get; }
+
     public sealed override string ToString() => Id;
 
     public static float Quantize(double value) => (float)Math.Round(value, Decimals, MidpointRounding.ToEven);
@@ -37,6 +40,8 @@ public sealed record InputGainVariant : DynamicsVariant
 
     public override string Id => $"b1={Format(B1)},b2={Format(B2)}";
 
+    public override IReadOnlyDictionary<string, double> Parameters => new Dictionary<string, double> { ["b1"] = B1, ["b2"] = B2 };
+
     public static InputGainVariant Parse(string id)
     {
         var values = VariantId.Parse(id, "b1", "b2");
@@ -57,6 +62,8 @@ public sealed record PoleLengthVariant : DynamicsVariant
     public float Length { get; }
 
     public override string Id => $"L={Format(Length)}";
+
+    public override IReadOnlyDictionary<string, double> Parameters => new Dictionary<string, double> { ["L"] = Length };
 
     public static PoleLengthVariant Parse(string id) => new(VariantId.Parse(id, "L")[0]);
 }

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using OfflineSafety.Envs;
 using OfflineSafety.Envs.Collection;
+using OfflineSafety.Ingest.Datasets;
+using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Envs.Suites;
 using OfflineSafety.Ingest.Transitions;
 using Spectre.Console;
@@ -15,13 +17,7 @@ namespace OfflineSafety.Pipeline.Cli;
 /// </summary>
 public static class GenerateCommand
 {
-    /// <summary>
-    /// Builds the command. <paramref name="openDataset"/> is the seam to the dataset store: given
-    /// (store root, dataset name) it returns the sink that writes the suite as one dataset version.
-    /// Until the store is connected it is null, and the command generates, reports, and says on
-    /// stderr that nothing was written.
-    /// </summary>
-    public static Command Create(Func<string, string, ISuiteSink>? openDataset = null)
+    public static Command Create()
     {
         var env = new Option<string>("--env") { Description = "Environment id (see `offsafe envs list`).", Required = true };
         var variants = new Option<int?>("--variants") { Description = "Training variants N (default: the paper's suite size)." };
@@ -39,7 +35,7 @@ public static class GenerateCommand
         foreach (var option in new Option[] { env, variants, transitions, testVariant, testTransitions, seed, dataset })
             command.Options.Add(option);
 
-        CommandAction.Set(command, (parseResult, ct) =>
+        CommandAction.Set(command, async (parseResult, ct) =>
         {
             var definition = EnvironmentRegistry.Default.Get(parseResult.GetValue(env)!);
             var request = new SuiteRequest(definition.Id,
@@ -50,30 +46,34 @@ public static class GenerateCommand
                 parseResult.GetValue(seed));
             string datasetName = parseResult.GetValue(dataset)!;
             bool json = parseResult.GetValue(CommonOptions.Json);
-            // Resolving the plan first turns a bad --test-variant into an error before any progress is drawn.
+            // Resolving the plan and the store first turns a bad --test-variant or --store into an error
+            // before any simulation runs.
             new SuiteGenerator().Plan(request);
-            ISuiteSink sink = openDataset?.Invoke(parseResult.GetValue(CommonOptions.Store)!, datasetName) ?? new CountingSuiteSink();
-            bool persisted = openDataset is not null;
+            var store = new DatasetStore(StoreLocation.Open(parseResult.GetValue(CommonOptions.Store)!));
 
-            var summaries = Run(request, sink, ct);
-            if (!persisted)
-                Console.Error.WriteLine($"offsafe: dataset '{datasetName}' was NOT written: the dataset store is not connected to `generate` yet");
-            if (json) PrintJson(request, definition, datasetName, persisted, summaries);
-            else PrintTable(definition, summaries);
+            var suite = Run(request, ct);
+            var commit = await SuiteDataset.WriteAsync(store, datasetName, suite, ct);
+            var summaries = suite.All.Select(v => (v.Variant, v.Summary)).ToList();
+            if (json) PrintJson(request, definition, datasetName, commit.Version.Version, summaries);
+            else
+            {
+                PrintTable(definition, summaries);
+                Console.WriteLine($"wrote {datasetName}@{commit.Version.Version} ({commit.RowsAdded} rows, {commit.FilesAdded} files)");
+            }
             return 0;
         });
         return command;
     }
 
-    private static IReadOnlyList<(SuiteVariant Variant, RecordingSummary Summary)> Run(SuiteRequest request, ISuiteSink sink, CancellationToken ct)
+    private static GeneratedSuite Run(SuiteRequest request, CancellationToken ct)
     {
         var generator = new SuiteGenerator();
         var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        IReadOnlyList<(SuiteVariant, RecordingSummary)> summaries = [];
+        GeneratedSuite? suite = null;
         stderr.Progress().AutoClear(true).Start(context =>
         {
             var task = context.AddTask($"{request.EnvironmentId}: generating", maxValue: 1);
-            summaries = generator.Generate(request, sink, p =>
+            suite = generator.Generate(request, p =>
             {
                 task.MaxValue = p.RowsTotal;
                 task.Value = p.RowsDone;
@@ -83,7 +83,7 @@ public static class GenerateCommand
             task.StopTask();
             context.Refresh();
         });
-        return summaries;
+        return suite!;
     }
 
     private static void PrintTable(EnvironmentDefinition definition, IReadOnlyList<(SuiteVariant Variant, RecordingSummary Summary)> summaries)
@@ -106,14 +106,14 @@ public static class GenerateCommand
         AnsiConsole.Write(table);
     }
 
-    private static void PrintJson(SuiteRequest request, EnvironmentDefinition definition, string datasetName, bool persisted,
+    private static void PrintJson(SuiteRequest request, EnvironmentDefinition definition, string datasetName, long version,
         IReadOnlyList<(SuiteVariant Variant, RecordingSummary Summary)> summaries)
     {
         var report = new
         {
             env = definition.Id,
             dataset = datasetName,
-            persisted,
+            version,
             seed = request.Seed,
             obs_dim = definition.ObservationSpace.Dim,
             act_dim = definition.ActionSpace.Dim,
@@ -137,12 +137,4 @@ public static class GenerateCommand
 
     private static string PerThousand(int count, int rows) =>
         rows == 0 ? "-" : (1000.0 * count / rows).ToString("F1", CultureInfo.InvariantCulture);
-
-    /// <summary>Stands in for the dataset store until it is connected: rows are counted by the recorder and dropped here.</summary>
-    private sealed class CountingSuiteSink : ISuiteSink, ITransitionSink
-    {
-        public ITransitionSink OpenVariant(EnvironmentDefinition environment, SuiteVariant variant) => this;
-        public void Write(TransitionBatch batch) { }
-        public void Complete() { }
-    }
 }

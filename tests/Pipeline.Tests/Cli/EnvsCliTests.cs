@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
+using OfflineSafety.Ingest.Datasets;
+using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Pipeline.Cli;
 
 namespace OfflineSafety.Pipeline.Tests.Cli;
@@ -37,19 +39,36 @@ public class EnvsCliTests
     }
 
     [Fact]
-    public void Generate_json_reports_each_variant_and_says_nothing_was_persisted()
+    public async Task Generate_writes_the_suite_as_one_dataset_version_with_variant_parameters()
     {
-        var (code, stdout, stderr) = Offsafe("generate", "--env", "cartpole-length", "--variants", "2", "--transitions", "300",
-            "--test-transitions", "60", "--seed", "5", "--dataset", "cp", "--json");
-        Assert.Equal(0, code);
-        using var doc = JsonDocument.Parse(stdout);
-        var root = doc.RootElement;
-        Assert.False(root.GetProperty("persisted").GetBoolean());
-        var variants = root.GetProperty("variants").EnumerateArray().ToList();
-        Assert.Equal([300, 300, 60], variants.Select(v => v.GetProperty("rows").GetInt32()));
-        Assert.Equal("L=1.000", variants[2].GetProperty("variant").GetString());
-        Assert.Equal("test", variants[2].GetProperty("role").GetString());
-        Assert.Contains("was NOT written", stderr);
+        string store = Path.Combine(Path.GetTempPath(), "offsafe-generate-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (code, stdout, _) = Offsafe("generate", "--env", "cartpole-length", "--variants", "2", "--transitions", "300",
+                "--test-transitions", "60", "--seed", "5", "--dataset", "cp", "--store", store, "--json");
+            Assert.Equal(0, code);
+            using var doc = JsonDocument.Parse(stdout);
+            var root = doc.RootElement;
+            long version = root.GetProperty("version").GetInt64();
+            var variants = root.GetProperty("variants").EnumerateArray().ToList();
+            Assert.Equal([300, 300, 60], variants.Select(v => v.GetProperty("rows").GetInt32()));
+            Assert.Equal("L=1.000", variants[2].GetProperty("variant").GetString());
+            Assert.Equal("test", variants[2].GetProperty("role").GetString());
+
+            var datasets = new DatasetStore(new LocalObjectStore(store));
+            var reference = new DatasetReference("cp", version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var rows = await datasets.ReadAsync(reference);
+            Assert.Equal(660, rows.Count);
+            Assert.Equal(60, rows.Variant.ToArray().Count(v => v == "L=1.000"));
+            var metadata = DatasetStore.MetadataOf("cp", await datasets.SnapshotAsync(reference));
+            Assert.Equal("cartpole-length", metadata.EnvId);
+            Assert.Equal(1.0, metadata.VariantParams["L=1.000"]["L"], 6);
+            Assert.Equal(3, metadata.VariantParams.Count);
+        }
+        finally
+        {
+            if (Directory.Exists(store)) Directory.Delete(store, recursive: true);
+        }
     }
 
     [Theory]
