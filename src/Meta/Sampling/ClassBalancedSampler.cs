@@ -1,0 +1,59 @@
+using OfflineSafety.Meta.Critics;
+
+namespace OfflineSafety.Meta.Sampling;
+
+/// <summary>
+/// Draws minibatches with replacement from a task's rows. With a positive fraction p, round(p B)
+/// rows come from the unsafe rows and the rest from the safe ones (Recovery RL code's
+/// pos_fraction), because violations are rare and a uniform batch often holds none. Without it,
+/// rows are drawn uniformly (the logged class ratio). If one class is empty the other fills the batch.
+/// </summary>
+public sealed class ClassBalancedSampler
+{
+    private readonly Normalization _normalization;
+    private readonly double? _positiveFraction;
+
+    public ClassBalancedSampler(Normalization normalization, double? positiveFraction)
+    {
+        if (positiveFraction is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(positiveFraction), "pos_fraction must be in [0, 1]");
+        _normalization = normalization;
+        _positiveFraction = positiveFraction;
+    }
+
+    public int PositiveCount(TaskRows task, int batchSize)
+    {
+        if (task.UnsafeRows.Length == 0) return 0;
+        if (task.SafeRows.Length == 0) return batchSize;
+        return _positiveFraction is { } p ? (int)Math.Round(p * batchSize) : -1;
+    }
+
+    public void Sample(TaskRows task, CriticBatch into, Random random)
+    {
+        int size = into.Size;
+        int positives = PositiveCount(task, size);
+        for (int i = 0; i < size; i++)
+        {
+            int row;
+            if (positives < 0)
+            {
+                int k = random.Next(task.Count);
+                row = k < task.UnsafeRows.Length ? task.UnsafeRows[k] : task.SafeRows[k - task.UnsafeRows.Length];
+            }
+            else
+                row = i < positives ? task.UnsafeRows[random.Next(task.UnsafeRows.Length)] : task.SafeRows[random.Next(task.SafeRows.Length)];
+            Fill(task, row, into, i);
+        }
+    }
+
+    private void Fill(TaskRows task, int row, CriticBatch into, int i)
+    {
+        var batch = task.Batch;
+        int od = into.ObsDim, ad = into.ActDim;
+        into.Rows[i] = row;
+        _normalization.NormalizeObs(batch.ObsRow(row), into.Obs.AsSpan(i * od, od));
+        _normalization.NormalizeAction(batch.ActionRow(row), into.Action.AsSpan(i * ad, ad));
+        _normalization.NormalizeObs(batch.NextObsRow(row), into.NextObs.AsSpan(i * od, od));
+        into.Unsafe[i] = batch.Unsafe[row] ? 1f : 0f;
+        into.Terminal[i] = batch.Terminal[row] ? 1f : 0f;
+    }
+}
