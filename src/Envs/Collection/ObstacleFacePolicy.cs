@@ -1,0 +1,78 @@
+using OfflineSafety.Envs.Navigation;
+using OfflineSafety.Envs.Sampling;
+
+namespace OfflineSafety.Envs.Collection;
+
+/// <summary>
+/// Navigation 2's offline data (algorithms.md section 4): a third of the rollouts start anywhere
+/// in [-40, 10] x [-25, 25] outside the obstacle and act with clip(N(0, I)); the rest pick one
+/// face of the obstacle, start in a band in front of it and push towards it with the
+/// face-normal action component ~ U(0.5, 1) (signed), the other component clip(N(0, 1)).
+/// </summary>
+public sealed class ObstacleFacePolicy : IRolloutPolicy
+{
+    private enum Approach { Anywhere, Left, Right, Top, Bottom }
+
+    private readonly NavigationLayout _layout;
+    private readonly float[] _start = new float[2];
+    private Xoshiro256StarStar _random;
+    private Approach _approach;
+
+    public ObstacleFacePolicy(NavigationLayout layout, ulong seed)
+    {
+        _layout = layout;
+        _random = new Xoshiro256StarStar(seed);
+    }
+
+    public string Name => "obstacle-faces";
+
+    public ReadOnlySpan<float> BeginRollout(ISafetyEnvironment environment)
+    {
+        _approach = _random.NextDouble() < 1.0 / 3.0 ? Approach.Anywhere : (Approach)(1 + _random.NextInt(4));
+        switch (_approach)
+        {
+            case Approach.Anywhere:
+                // Rejection keeps the start outside the obstacle; the box covers under 2% of the area.
+                do
+                {
+                    _start[0] = (float)_random.Uniform(-40, 10);
+                    _start[1] = (float)_random.Uniform(-25, 25);
+                } while (_layout.InObstacle(_start[0], _start[1]));
+                break;
+            case Approach.Left:
+                _start[0] = (float)_random.Uniform(-35, -30);
+                _start[1] = (float)_random.Uniform(-12, 12);
+                break;
+            case Approach.Right:
+                _start[0] = (float)_random.Uniform(-20, -15);
+                _start[1] = (float)_random.Uniform(-12, 12);
+                break;
+            case Approach.Top:
+                _start[0] = (float)_random.Uniform(-30, -20);
+                _start[1] = (float)_random.Uniform(10, 15);
+                break;
+            case Approach.Bottom:
+                _start[0] = (float)_random.Uniform(-30, -20);
+                _start[1] = (float)_random.Uniform(-15, -10);
+                break;
+        }
+        return environment.ResetTo(_start);
+    }
+
+    public void Act(ReadOnlySpan<float> observation, Span<float> action)
+    {
+        float towards = (float)_random.Uniform(0.5, 1.0);
+        float other = CorridorRandomPolicy.ClippedNormal(ref _random);
+        switch (_approach)
+        {
+            case Approach.Anywhere:
+                action[0] = CorridorRandomPolicy.ClippedNormal(ref _random);
+                action[1] = other;
+                break;
+            case Approach.Left: action[0] = towards; action[1] = other; break;
+            case Approach.Right: action[0] = -towards; action[1] = other; break;
+            case Approach.Top: action[0] = other; action[1] = -towards; break;
+            case Approach.Bottom: action[0] = other; action[1] = towards; break;
+        }
+    }
+}

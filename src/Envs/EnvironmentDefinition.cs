@@ -1,0 +1,41 @@
+using OfflineSafety.Envs.Collection;
+using OfflineSafety.Envs.Spaces;
+using OfflineSafety.Envs.Variants;
+
+namespace OfflineSafety.Envs;
+
+/// <summary>A named rule of an environment, for listings: ("success", "||s - goal|| &lt; 4 ends the episode").</summary>
+public sealed record EnvironmentRule(string Name, string Description);
+
+/// <summary>
+/// How the offline datasets of an environment are collected (algorithms.md section 4).
+/// </summary>
+/// <param name="RolloutSteps">Longest rollout.</param>
+/// <param name="ViolationEndsRollout">Whether a violation stops the rollout (see docs/envs.md for each choice).</param>
+public sealed record CollectionRecipe(string Description, int RolloutSteps, bool ViolationEndsRollout, Func<ulong, IRolloutPolicy> CreatePolicy);
+
+/// <summary>The paper's suite sizes (MESA Table B.1).</summary>
+public sealed record SuiteDefaults(int TrainingVariants, int TransitionsPerVariant, int TestTransitions);
+
+/// <summary>Everything the registry knows about one environment id.</summary>
+public sealed record EnvironmentDefinition(
+    string Id,
+    string Title,
+    IReadOnlyList<string> ObservationNames,
+    IReadOnlyList<string> ActionNames,
+    BoxSpace ObservationSpace,
+    BoxSpace ActionSpace,
+    int Horizon,
+    IVariantFamily Variants,
+    IReadOnlyList<EnvironmentRule> Rules,
+    CollectionRecipe Collection,
+    SuiteDefaults Defaults,
+    Func<DynamicsVariant, ulong, EnvironmentOptions, ISafetyEnvironment> Factory)
+{
+    public ISafetyEnvironment Create(DynamicsVariant variant, ulong seed, EnvironmentOptions? options = null) =>
+        Factory(variant, seed, options ?? EnvironmentOptions.Online);
+
+    /// <summary>An environment set up the way its offline data is collected.</summary>
+    public ISafetyEnvironment CreateForCollection(DynamicsVariant variant, ulong seed) =>
+        Factory(variant, seed, new EnvironmentOptions(ViolationEndsEpisode: Collection.ViolationEndsRollout));
+}
