@@ -1,0 +1,258 @@
+using System.Buffers;
+using System.Runtime.Intrinsics.X86;
+
+namespace OfflineSafety.Nn.Kernels;
+
+/// <summary>
+/// One row-major GEMM, C = act(alpha * op(A) op(B) + bias + beta * C), as raw addresses so it can be
+/// split into sub-problems and handed to worker threads while the caller keeps the spans pinned.
+/// </summary>
+internal readonly record struct GemmProblem(
+    bool TransA, bool TransB, int M, int N, int K, float Alpha,
+    nint A, int Lda, nint B, int Ldb, float Beta, nint C, int Ldc,
+    nint Bias, Activation Activation);
+
+/// <summary>
+/// The blocked GEMM loop nest (the Goto/BLIS layering): a kc x nc panel of op(B) is packed once and
+/// stays in L3, an mc x kc block of op(A) is packed and stays in L2, and a micro-kernel sweeps
+/// register tiles over them with one Nr-wide strip of B resident in L1. Packing makes every inner
+/// load sequential whatever the transposes and strides, and pads edges with zeros so the tiles
+/// never branch on size.
+/// </summary>
+internal static unsafe class GemmDriver
+{
+    // kc * Nr * 4 bytes = 16 KiB (AVX2) of B per strip fits L1d; mc * kc * 4 = 120 KiB of A fits L2;
+    // the B panel kc * nc * 4 = 2 MiB fits a slice of L3.
+    private const int Kc = 256;
+    private const int McTarget = 120;
+    private const int Nc = 2048;
+
+    // Below this many flops a GEMM takes well under 100 us on one core, and waking a second thread
+    // costs more than it saves.
+    private const double ParallelMinFlops = 4e6;
+
+    public static GemmKernel Resolve(GemmKernel requested) => requested switch
+    {
+        GemmKernel.Auto when Avx512F.IsSupported => GemmKernel.Avx512,
+        GemmKernel.Auto when Fma.IsSupported && Avx2.IsSupported => GemmKernel.Avx2,
+        GemmKernel.Auto => GemmKernel.Scalar,
+        GemmKernel.Avx2 when !(Fma.IsSupported && Avx2.IsSupported) =>
+            throw new NotSupportedException("The AVX2 GEMM kernel was requested but this CPU has no AVX2/FMA."),
+        _ => requested,
+    };
+
+    public static void Run(in GemmProblem problem, ComputeOptions options)
+    {
+        switch (Resolve(options.Kernel))
+        {
+            case GemmKernel.Avx512: Run<Avx512Tile>(problem, options.Threads); break;
+            case GemmKernel.Avx2: Run<Avx2Tile>(problem, options.Threads); break;
+            default: Run<ScalarTile>(problem, options.Threads); break;
+        }
+    }
+
+    private static void Run<TTile>(GemmProblem problem, int threads) where TTile : struct, IMicroKernel
+    {
+        if (problem.M == 0 || problem.N == 0) return;
+        if (problem.K == 0 || problem.Alpha == 0f)
+        {
+            ScaleOnly(problem);
+            return;
+        }
+
+        double flops = 2.0 * problem.M * problem.N * problem.K;
+        int rowTiles = (problem.M + TTile.Mr - 1) / TTile.Mr;
+        int colTiles = (problem.N + TTile.Nr - 1) / TTile.Nr;
+        bool splitRows = rowTiles >= colTiles;
+        int parts = Math.Min(threads, splitRows ? rowTiles : colTiles);
+        if (parts <= 1 || flops < ParallelMinFlops)
+        {
+            RunSerial<TTile>(problem);
+            return;
+        }
+
+        // A fixed contiguous split into whole tiles: each output element is computed by exactly one
+        // part, in the same order as the serial loop, so results do not depend on the thread count.
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        {
+            int tiles = splitRows ? rowTiles : colTiles;
+            int firstTile = (int)((long)tiles * part / parts), endTile = (int)((long)tiles * (part + 1) / parts);
+            RunSerial<TTile>(splitRows
+                ? RowSlice(problem, firstTile * TTile.Mr, Math.Min(problem.M, endTile * TTile.Mr))
+                : ColumnSlice(problem, firstTile * TTile.Nr, Math.Min(problem.N, endTile * TTile.Nr)));
+        });
+    }
+
+    private static GemmProblem RowSlice(in GemmProblem p, int begin, int end) => p with
+    {
+        M = end - begin,
+        A = p.A + sizeof(float) * (nint)(p.TransA ? begin : (long)begin * p.Lda),
+        C = p.C + sizeof(float) * (nint)((long)begin * p.Ldc),
+    };
+
+    private static GemmProblem ColumnSlice(in GemmProblem p, int begin, int end) => p with
+    {
+        N = end - begin,
+        B = p.B + sizeof(float) * (nint)(p.TransB ? (long)begin * p.Ldb : begin),
+        C = p.C + sizeof(float) * (nint)begin,
+        Bias = p.Bias == 0 ? 0 : p.Bias + sizeof(float) * (nint)begin,
+    };
+
+    private static void RunSerial<TTile>(in GemmProblem p) where TTile : struct, IMicroKernel
+    {
+        int mr = TTile.Mr, nr = TTile.Nr;
+        int mcMax = Math.Max(mr, McTarget / mr * mr);
+        int kcMax = Math.Min(Kc, p.K);
+        int ncMax = Math.Min(Nc, RoundUp(p.N, nr));
+        int mcAlloc = Math.Min(mcMax, RoundUp(p.M, mr));
+
+        float[] aRented = ArrayPool<float>.Shared.Rent(mcAlloc * kcMax);
+        float[] bRented = ArrayPool<float>.Shared.Rent(ncMax * kcMax);
+        float* scratch = stackalloc float[mr * nr];
+        float* c = (float*)p.C;
+        float* bias = (float*)p.Bias;
+        try
+        {
+            fixed (float* aPack = aRented)
+            fixed (float* bPack = bRented)
+            {
+                for (int jc = 0; jc < p.N; jc += Nc)
+                {
+                    int nc = Math.Min(Nc, p.N - jc);
+                    for (int pc = 0; pc < p.K; pc += Kc)
+                    {
+                        int kc = Math.Min(Kc, p.K - pc);
+                        bool first = pc == 0, last = pc + kc == p.K;
+                        float beta = first ? p.Beta : 1f;
+                        PackB(p, pc, kc, jc, nc, nr, bPack);
+                        for (int ic = 0; ic < p.M; ic += mcMax)
+                        {
+                            int mc = Math.Min(mcMax, p.M - ic);
+                            PackA(p, ic, mc, pc, kc, mr, aPack);
+                            for (int jr = 0; jr < nc; jr += nr)
+                            {
+                                int nTile = Math.Min(nr, nc - jr);
+                                float* bStrip = bPack + (nint)jr * kc;
+                                float* biasTile = first && bias != null ? bias + jc + jr : null;
+                                for (int ir = 0; ir < mc; ir += mr)
+                                {
+                                    int mTile = Math.Min(mr, mc - ir);
+                                    float* aStrip = aPack + (nint)ir * kc;
+                                    float* cTile = c + (nint)(ic + ir) * p.Ldc + jc + jr;
+                                    if (mTile == mr && nTile == nr)
+                                    {
+                                        TTile.Multiply(kc, aStrip, bStrip, cTile, p.Ldc, p.Alpha, beta, biasTile);
+                                    }
+                                    else
+                                    {
+                                        TTile.Multiply(kc, aStrip, bStrip, scratch, nr, 1f, 0f, null);
+                                        for (int r = 0; r < mTile; r++)
+                                            for (int j = 0; j < nTile; j++)
+                                            {
+                                                float* cij = cTile + (nint)r * p.Ldc + j;
+                                                *cij = Epilogue.Combine(scratch[r * nr + j], p.Alpha, beta, cij,
+                                                    biasTile == null ? 0f : biasTile[j], biasTile != null);
+                                            }
+                                    }
+                                    if (last && p.Activation != Activation.None)
+                                        for (int r = 0; r < mTile; r++)
+                                            Activations.Apply(p.Activation, new Span<float>(cTile + (nint)r * p.Ldc, nTile));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(aRented);
+            ArrayPool<float>.Shared.Return(bRented);
+        }
+    }
+
+    // Packs rows [ic, ic + mc) x columns [pc, pc + kc) of op(A) into strips of mr rows: strip s holds,
+    // for each p, the mr values of column p, rows past M padded with zeros.
+    private static void PackA(in GemmProblem p, int ic, int mc, int pc, int kc, int mr, float* dest)
+    {
+        float* a = (float*)p.A;
+        for (int i0 = 0; i0 < mc; i0 += mr)
+        {
+            int rows = Math.Min(mr, mc - i0);
+            float* strip = dest + (nint)i0 * kc;
+            if (p.TransA)
+            {
+                // op(A)(i, p) = A[p, i]: each packed column is a contiguous run of A's row.
+                for (int k = 0; k < kc; k++)
+                {
+                    float* src = a + (nint)(pc + k) * p.Lda + ic + i0;
+                    float* d = strip + (nint)k * mr;
+                    int r = 0;
+                    for (; r < rows; r++) d[r] = src[r];
+                    for (; r < mr; r++) d[r] = 0f;
+                }
+            }
+            else
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    float* src = a + (nint)(ic + i0 + r) * p.Lda + pc;
+                    float* d = strip + r;
+                    for (int k = 0; k < kc; k++) d[(nint)k * mr] = src[k];
+                }
+                for (int r = rows; r < mr; r++)
+                    for (int k = 0; k < kc; k++) strip[(nint)k * mr + r] = 0f;
+            }
+        }
+    }
+
+    // Packs rows [pc, pc + kc) x columns [jc, jc + nc) of op(B) into strips of nr columns: strip s
+    // holds, for each p, the nr values of row p, columns past N padded with zeros.
+    private static void PackB(in GemmProblem p, int pc, int kc, int jc, int nc, int nr, float* dest)
+    {
+        float* b = (float*)p.B;
+        for (int j0 = 0; j0 < nc; j0 += nr)
+        {
+            int cols = Math.Min(nr, nc - j0);
+            float* strip = dest + (nint)j0 * kc;
+            if (p.TransB)
+            {
+                // op(B)(p, j) = B[j, p]: each of B's rows becomes one lane of the strip.
+                for (int j = 0; j < cols; j++)
+                {
+                    float* src = b + (nint)(jc + j0 + j) * p.Ldb + pc;
+                    float* d = strip + j;
+                    for (int k = 0; k < kc; k++) d[(nint)k * nr] = src[k];
+                }
+                for (int j = cols; j < nr; j++)
+                    for (int k = 0; k < kc; k++) strip[(nint)k * nr + j] = 0f;
+            }
+            else
+            {
+                for (int k = 0; k < kc; k++)
+                {
+                    float* src = b + (nint)(pc + k) * p.Ldb + jc + j0;
+                    float* d = strip + (nint)k * nr;
+                    int j = 0;
+                    for (; j < cols; j++) d[j] = src[j];
+                    for (; j < nr; j++) d[j] = 0f;
+                }
+            }
+        }
+    }
+
+    private static void ScaleOnly(in GemmProblem p)
+    {
+        float* c = (float*)p.C;
+        float* bias = (float*)p.Bias;
+        for (int i = 0; i < p.M; i++)
+        {
+            float* row = c + (nint)i * p.Ldc;
+            for (int j = 0; j < p.N; j++)
+                row[j] = Epilogue.Combine(0f, 0f, p.Beta, row + j, bias == null ? 0f : bias[j], bias != null);
+            Activations.Apply(p.Activation, new Span<float>(row, p.N));
+        }
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}
