@@ -1,12 +1,14 @@
+using OfflineSafety.Meta.Sampling;
+
 namespace OfflineSafety.Meta.Critics;
 
 /// <summary>
-/// The policy pi whose future the critic measures: it chooses a' at s' inside the risk target.
-/// Works on normalised observations and actions, writing one action per row.
+/// The policy pi whose future the critic measures: it chooses a' at s' inside the risk target,
+/// writing the action columns of <see cref="CriticBatch.NextInput"/> (normalised units).
 /// </summary>
 public interface ITargetPolicy
 {
-    void Act(ReadOnlySpan<float> normalizedObs, int rows, Span<float> normalizedActions, Random random);
+    void ChooseNextActions(CriticBatch batch, Random random);
 }
 
 /// <summary>
@@ -15,15 +17,17 @@ public interface ITargetPolicy
 /// </summary>
 public sealed class UniformRandomPolicy(Normalization normalization) : ITargetPolicy
 {
-    public void Act(ReadOnlySpan<float> normalizedObs, int rows, Span<float> normalizedActions, Random random)
+    public void ChooseNextActions(CriticBatch batch, Random random)
     {
-        int ad = normalization.ActDim;
-        for (int i = 0; i < rows; i++)
-            for (int d = 0; d < ad; d++)
+        for (int i = 0; i < batch.Size; i++)
+        {
+            var action = batch.NextActionOf(i);
+            for (int d = 0; d < action.Length; d++)
             {
                 float low = normalization.ActionLow[d], high = normalization.ActionHigh[d];
                 float raw = low + (high - low) * random.NextSingle();
-                normalizedActions[i * ad + d] = (raw - normalization.ActionMean[d]) / normalization.ActionStd[d];
+                action[d] = (raw - normalization.ActionMean[d]) / normalization.ActionStd[d];
             }
+        }
     }
 }

@@ -48,11 +48,10 @@ public sealed class ClassBalancedSampler
     private void Fill(TaskRows task, int row, CriticBatch into, int i)
     {
         var batch = task.Batch;
-        int od = into.ObsDim, ad = into.ActDim;
         into.Rows[i] = row;
-        _normalization.NormalizeObs(batch.ObsRow(row), into.Obs.AsSpan(i * od, od));
-        _normalization.NormalizeAction(batch.ActionRow(row), into.Action.AsSpan(i * ad, ad));
-        _normalization.NormalizeObs(batch.NextObsRow(row), into.NextObs.AsSpan(i * od, od));
+        _normalization.NormalizeObs(batch.ObsRow(row), into.ObsOf(i));
+        _normalization.NormalizeAction(batch.ActionRow(row), into.ActionOf(i));
+        _normalization.NormalizeObs(batch.NextObsRow(row), into.NextObsOf(i));
         into.Unsafe[i] = batch.Unsafe[row] ? 1f : 0f;
         into.Terminal[i] = batch.Terminal[row] ? 1f : 0f;
     }

@@ -32,8 +32,8 @@ public class ClassBalancedSamplerTests
         {
             int row = batch.Rows[i];
             Assert.Equal(data.Unsafe[row] ? 1f : 0f, batch.Unsafe[i]);
-            Assert.Equal(row, batch.Obs[2 * i]);
-            Assert.Equal(row + 1, batch.NextObs[2 * i]);
+            Assert.Equal(row, batch.ObsOf(i)[0]);
+            Assert.Equal(row + 1, batch.NextObsOf(i)[0]);
         }
     }
 
@@ -76,8 +76,8 @@ public class ClassBalancedSamplerTests
         var batch = new CriticBatch(8, 2, 1);
         sampler.Sample(TaskRows.Select(data, ["a"]), batch, new Random(4));
         int row = batch.Rows[0];
-        Assert.Equal((row - norm.ObsMean[0]) / norm.ObsStd[0], batch.Obs[0], 5);
+        Assert.Equal((row - norm.ObsMean[0]) / norm.ObsStd[0], batch.ObsOf(0)[0], 5);
         // Constant action: standard deviation floored, so the value is finite (0).
-        Assert.Equal(0f, batch.Action[0]);
+        Assert.Equal(0f, batch.ActionOf(0)[0]);
     }
 }
