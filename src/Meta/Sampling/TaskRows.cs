@@ -65,4 +65,17 @@ public sealed class TaskRows
         foreach (var v in batch.Variant) set.Add(v);
         return set.ToArray();
     }
+
+    /// <summary>The rows of several tasks over the same batch as one task (Multi-Task pooling).</summary>
+    public static TaskRows Union(IReadOnlyList<TaskRows> tasks, string name)
+    {
+        if (tasks.Count == 0) throw new InvalidOperationException("no training tasks to pool");
+        var batch = tasks[0].Batch;
+        if (tasks.Any(t => !ReferenceEquals(t.Batch, batch))) throw new ArgumentException("pooled tasks must index the same transition batch");
+        var unsafeRows = tasks.SelectMany(t => t.UnsafeRows).ToArray();
+        var safeRows = tasks.SelectMany(t => t.SafeRows).ToArray();
+        Array.Sort(unsafeRows);
+        Array.Sort(safeRows);
+        return new TaskRows(name, batch, unsafeRows, safeRows);
+    }
 }
