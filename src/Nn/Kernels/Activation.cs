@@ -71,37 +71,72 @@ public static class Activations
         }
     }
 
-    public static void Relu(Span<float> values)
+    public static void Relu(Span<float> values) => Apply<ReluOp>(values);
+
+    public static void Sigmoid(Span<float> values) => Apply<SigmoidOp>(values);
+
+    public static void Tanh(Span<float> values) => Apply<TanhOp>(values);
+
+    /// <summary>The activation of one vector, for GEMM epilogues that apply it while the tile is in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Apply(Activation activation, Vector256<float> x) => activation switch
+    {
+        Activation.Relu => ReluOp.Invoke(x),
+        Activation.Tanh => TanhOp.Invoke(x),
+        Activation.Sigmoid => SigmoidOp.Invoke(x),
+        _ => x,
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Apply(Activation activation, float x) => activation switch
+    {
+        Activation.Relu => ReluOp.Invoke(x),
+        Activation.Tanh => TanhOp.Invoke(x),
+        Activation.Sigmoid => SigmoidOp.Invoke(x),
+        _ => x,
+    };
+
+    private static void Apply<TOp>(Span<float> values) where TOp : struct, IActivationOp
     {
         int i = 0;
         for (; i <= values.Length - 8; i += 8)
-            Vector256.Max(Vector256.Create(values.Slice(i, 8)), Vector256<float>.Zero).CopyTo(values.Slice(i, 8));
-        for (; i < values.Length; i++) values[i] = MathF.Max(values[i], 0f);
+            TOp.Invoke(Vector256.Create(values.Slice(i, 8))).CopyTo(values.Slice(i, 8));
+        for (; i < values.Length; i++) values[i] = TOp.Invoke(values[i]);
     }
 
-    public static void Sigmoid(Span<float> values)
+    // Each operation is written once for a vector and once for a scalar with the same IEEE steps.
+    private interface IActivationOp
     {
-        int i = 0;
-        for (; i <= values.Length - 8; i += 8)
-        {
-            var x = Vector256.Create(values.Slice(i, 8));
-            (Vector256<float>.One / (Vector256<float>.One + Exp(-x))).CopyTo(values.Slice(i, 8));
-        }
-        for (; i < values.Length; i++) values[i] = 1f / (1f + Exp(-values[i]));
+        static abstract Vector256<float> Invoke(Vector256<float> x);
+        static abstract float Invoke(float x);
+    }
+
+    private readonly struct ReluOp : IActivationOp
+    {
+        // Max (not a compare-and-select) so a NaN pre-activation stays NaN and divergence is visible.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float x) => MathF.Max(x, 0f);
+    }
+
+    private readonly struct SigmoidOp : IActivationOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Exp(-x));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float x) => 1f / (1f + Exp(-x));
     }
 
     // tanh x = 1 - 2 / (e^{2x} + 1): one exponential, and it saturates to exactly +-1 instead of
     // producing inf/inf for large |x|. Its absolute error near 0 is about one float ulp of 1.
-    public static void Tanh(Span<float> values)
+    private readonly struct TanhOp : IActivationOp
     {
-        int i = 0;
-        var two = Vector256.Create(2f);
-        for (; i <= values.Length - 8; i += 8)
-        {
-            var x = Vector256.Create(values.Slice(i, 8));
-            (Vector256<float>.One - two / (Exp(x + x) + Vector256<float>.One)).CopyTo(values.Slice(i, 8));
-        }
-        for (; i < values.Length; i++) values[i] = 1f - 2f / (Exp(values[i] + values[i]) + 1f);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> x) =>
+            Vector256<float>.One - Vector256.Create(2f) / (Exp(x + x) + Vector256<float>.One);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Invoke(float x) => 1f - 2f / (Exp(x + x) + 1f);
     }
 
     // e^x = 2^n * e^r with n = round(x / ln 2) and |r| <= ln2 / 2, e^r from its Taylor series to

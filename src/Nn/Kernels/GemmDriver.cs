@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 
 namespace OfflineSafety.Nn.Kernels;
@@ -60,6 +61,12 @@ internal static unsafe class GemmDriver
             return;
         }
 
+        if (NarrowProduct.Applies(problem))
+        {
+            NarrowProduct.Run(problem, threads);
+            return;
+        }
+
         double flops = 2.0 * problem.M * problem.N * problem.K;
         int rowTiles = (problem.M + TTile.Mr - 1) / TTile.Mr;
         int colTiles = (problem.N + TTile.Nr - 1) / TTile.Nr;
@@ -98,6 +105,9 @@ internal static unsafe class GemmDriver
         Bias = p.Bias == 0 ? 0 : p.Bias + sizeof(float) * (nint)begin,
     };
 
+    // Hot loops: compiled fully optimised on first call rather than after tier-0 warm-up,
+    // so a short benchmark or the first training steps do not run slow code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunSerial<TTile>(in GemmProblem p) where TTile : struct, IMicroKernel
     {
         int mr = TTile.Mr, nr = TTile.Nr;
@@ -124,6 +134,7 @@ internal static unsafe class GemmDriver
                         int kc = Math.Min(Kc, p.K - pc);
                         bool first = pc == 0, last = pc + kc == p.K;
                         float beta = first ? p.Beta : 1f;
+                        Activation act = last ? p.Activation : Activation.None;
                         PackB(p, pc, kc, jc, nc, nr, bPack);
                         for (int ic = 0; ic < p.M; ic += mcMax)
                         {
@@ -141,22 +152,19 @@ internal static unsafe class GemmDriver
                                     float* cTile = c + (nint)(ic + ir) * p.Ldc + jc + jr;
                                     if (mTile == mr && nTile == nr)
                                     {
-                                        TTile.Multiply(kc, aStrip, bStrip, cTile, p.Ldc, p.Alpha, beta, biasTile);
+                                        TTile.Multiply(kc, aStrip, bStrip, cTile, p.Ldc, p.Alpha, beta, biasTile, act);
                                     }
                                     else
                                     {
-                                        TTile.Multiply(kc, aStrip, bStrip, scratch, nr, 1f, 0f, null);
+                                        TTile.Multiply(kc, aStrip, bStrip, scratch, nr, 1f, 0f, null, Activation.None);
                                         for (int r = 0; r < mTile; r++)
                                             for (int j = 0; j < nTile; j++)
                                             {
                                                 float* cij = cTile + (nint)r * p.Ldc + j;
-                                                *cij = Epilogue.Combine(scratch[r * nr + j], p.Alpha, beta, cij,
-                                                    biasTile == null ? 0f : biasTile[j], biasTile != null);
+                                                *cij = Activations.Apply(act, Epilogue.Combine(scratch[r * nr + j], p.Alpha, beta, cij,
+                                                    biasTile == null ? 0f : biasTile[j], biasTile != null));
                                             }
                                     }
-                                    if (last && p.Activation != Activation.None)
-                                        for (int r = 0; r < mTile; r++)
-                                            Activations.Apply(p.Activation, new Span<float>(cTile + (nint)r * p.Ldc, nTile));
                                 }
                             }
                         }
@@ -173,6 +181,7 @@ internal static unsafe class GemmDriver
 
     // Packs rows [ic, ic + mc) x columns [pc, pc + kc) of op(A) into strips of mr rows: strip s holds,
     // for each p, the mr values of column p, rows past M padded with zeros.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(in GemmProblem p, int ic, int mc, int pc, int kc, int mr, float* dest)
     {
         float* a = (float*)p.A;
@@ -208,6 +217,7 @@ internal static unsafe class GemmDriver
 
     // Packs rows [pc, pc + kc) x columns [jc, jc + nc) of op(B) into strips of nr columns: strip s
     // holds, for each p, the nr values of row p, columns past N padded with zeros.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(in GemmProblem p, int pc, int kc, int jc, int nc, int nr, float* dest)
     {
         float* b = (float*)p.B;

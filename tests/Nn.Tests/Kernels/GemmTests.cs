@@ -91,6 +91,16 @@ public class GemmTests
             return c;
         }
         Assert.Equal(Wide(1), Wide(2));
+        // Few outputs take the dot-product path, split over rows.
+        var xs = Reference.Random(4099 * 260, 6);
+        var heads = Reference.Random(2 * 260, 7);
+        float[] Heads(int threads)
+        {
+            var y = new float[4099 * 2];
+            Gemm.LinearForward(xs, 4099, 260, heads, [0.5f, -0.5f], 2, y, Activation.Sigmoid, new ComputeOptions { Threads = threads });
+            return y;
+        }
+        Assert.Equal(Heads(1), Heads(2));
     }
 
     [Fact]
