@@ -1,12 +1,15 @@
 using OfflineSafety.Meta.Networks;
+using OfflineSafety.Nn.Autodiff;
 using OfflineSafety.Nn.Kernels;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Meta.Critics;
 
 /// <summary>
 /// Q_risk(s, a): an MLP over normalised [obs ++ action] with one or two sigmoid heads; with two,
 /// the reported risk is the pessimistic max(Q1, Q2). Owns its flat parameter vector and the
-/// normalisation it was trained with. Scoring reuses internal buffers, so one instance is not
+/// normalisation it was trained with. The parameters are one flat Nn <see cref="Tensor"/> (layout in
+/// <see cref="MlpShape"/>), so Nn's Adam, clipping and Polyak averaging apply to it directly. Scoring reuses internal buffers, so one instance is not
 /// safe to score from several threads at once (clone it).
 /// </summary>
 public sealed class SafetyCritic : IRiskScorer
@@ -15,21 +18,22 @@ public sealed class SafetyCritic : IRiskScorer
     private MlpPass? _scorePass;
     private float[]? _scoreInput;
 
-    public SafetyCritic(CriticArchitecture architecture, Normalization normalization, float[] parameters)
+    public SafetyCritic(CriticArchitecture architecture, Normalization normalization, Tensor parameters)
     {
         architecture.Validate();
         Architecture = architecture;
         Normalization = normalization;
         Shape = ShapeOf(architecture, normalization.ObsDim, normalization.ActDim);
-        if (parameters.Length != Shape.ParameterCount)
+        if (parameters.Length != Shape.ParameterCount || parameters.Rank != 1)
             throw new ArgumentException($"critic {architecture} over ({normalization.ObsDim},{normalization.ActDim}) has {Shape.ParameterCount} parameters, got {parameters.Length}");
         Parameters = parameters;
+        Parameters.RequiresGrad = true;
     }
 
     public CriticArchitecture Architecture { get; }
     public Normalization Normalization { get; }
     public MlpShape Shape { get; }
-    public float[] Parameters { get; }
+    public Tensor Parameters { get; }
     public int ObsDim => Normalization.ObsDim;
     public int ActDim => Normalization.ActDim;
     public int Heads => Architecture.Heads;
@@ -37,16 +41,16 @@ public sealed class SafetyCritic : IRiskScorer
     public static MlpShape ShapeOf(CriticArchitecture architecture, int obsDim, int actDim) =>
         new(obsDim + actDim, architecture.Hidden, architecture.Heads, Activation.Sigmoid, "critic.");
 
-    public static SafetyCritic Create(CriticArchitecture architecture, Normalization normalization, Random random)
+    public static SafetyCritic Create(CriticArchitecture architecture, Normalization normalization, Xoshiro256StarStar random)
     {
         var shape = ShapeOf(architecture, normalization.ObsDim, normalization.ActDim);
-        var parameters = new float[shape.ParameterCount];
-        shape.Initialize(parameters, random);
+        var parameters = Tensor.Vector(shape.ParameterCount);
+        shape.Initialize(parameters.Data, random);
         return new SafetyCritic(architecture, normalization, parameters);
     }
 
     /// <summary>A deep copy: adaptation works on a clone so the base model is never touched.</summary>
-    public SafetyCritic Clone() => new(Architecture, Normalization, (float[])Parameters.Clone());
+    public SafetyCritic Clone() => new(Architecture, Normalization, Parameters.Clone());
 
     /// <summary>The pessimistic risk per row: max over heads of the sigmoid outputs, [rows, heads] in.</summary>
     public static void PessimisticMax(ReadOnlySpan<float> headOutputs, int heads, Span<float> risk)
@@ -72,7 +76,7 @@ public sealed class SafetyCritic : IRiskScorer
                 Normalization.NormalizeObs(obs.Slice((start + i) * od, od), _scoreInput.AsSpan(i * width, od));
                 Normalization.NormalizeAction(action.Slice((start + i) * ad, ad), _scoreInput.AsSpan(i * width + od, ad));
             }
-            var q = _scorePass.Forward(Parameters, _scoreInput, n);
+            var q = _scorePass.Forward(Parameters.Data, _scoreInput, n);
             PessimisticMax(q, Heads, risk.Slice(start, n));
         }
     }

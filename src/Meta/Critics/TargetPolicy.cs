@@ -1,4 +1,5 @@
 using OfflineSafety.Meta.Sampling;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Meta.Critics;
 
@@ -8,7 +9,7 @@ namespace OfflineSafety.Meta.Critics;
 /// </summary>
 public interface ITargetPolicy
 {
-    void ChooseNextActions(CriticBatch batch, Random random);
+    void ChooseNextActions(CriticBatch batch, Xoshiro256StarStar random);
 }
 
 /// <summary>
@@ -17,7 +18,7 @@ public interface ITargetPolicy
 /// </summary>
 public sealed class UniformRandomPolicy(Normalization normalization) : ITargetPolicy
 {
-    public void ChooseNextActions(CriticBatch batch, Random random)
+    public void ChooseNextActions(CriticBatch batch, Xoshiro256StarStar random)
     {
         for (int i = 0; i < batch.Size; i++)
         {
@@ -25,7 +26,7 @@ public sealed class UniformRandomPolicy(Normalization normalization) : ITargetPo
             for (int d = 0; d < action.Length; d++)
             {
                 float low = normalization.ActionLow[d], high = normalization.ActionHigh[d];
-                float raw = low + (high - low) * random.NextSingle();
+                float raw = low + (high - low) * random.NextFloat();
                 action[d] = (raw - normalization.ActionMean[d]) / normalization.ActionStd[d];
             }
         }

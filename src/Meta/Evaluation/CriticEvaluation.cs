@@ -1,5 +1,6 @@
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Critics;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Meta.Evaluation;
 
@@ -49,7 +50,7 @@ public static class CriticEvaluation
     private static double BellmanResidual(IRiskScorer critic, TransitionBatch data, float[] risk, float gammaRisk, int seed, CancellationToken ct)
     {
         int n = data.Count, ad = data.ActDim;
-        var random = new Random(seed);
+        var random = new Xoshiro256StarStar((ulong)seed);
         var box = critic.Normalization;
         var nextAction = new float[n * ad];
         var nextRisk = new float[n];
@@ -59,7 +60,7 @@ public static class CriticEvaluation
             for (int i = 0; i < n * ad; i++)
             {
                 int d = i % ad;
-                nextAction[i] = box.ActionLow[d] + (box.ActionHigh[d] - box.ActionLow[d]) * random.NextSingle();
+                nextAction[i] = box.ActionLow[d] + (box.ActionHigh[d] - box.ActionLow[d]) * random.NextFloat();
             }
             ScoreAll(critic, data.NextObs, nextAction, n, nextRisk, ct);
             for (int i = 0; i < n; i++) expectedNext[i] += nextRisk[i] / (double)BellmanActionDraws;

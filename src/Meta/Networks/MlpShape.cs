@@ -1,4 +1,5 @@
 using OfflineSafety.Nn.Kernels;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Meta.Networks;
 
@@ -57,14 +58,14 @@ public sealed class MlpShape
     public int BiasOffset(int layer) => _biasOffset[layer];
 
     /// <summary>PyTorch's default Linear initialisation, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases.</summary>
-    public void Initialize(Span<float> parameters, Random random)
+    public void Initialize(Span<float> parameters, Xoshiro256StarStar random)
     {
         if (parameters.Length != ParameterCount) throw new ArgumentException($"expected {ParameterCount} parameters, got {parameters.Length}");
         for (int l = 0; l < Layers; l++)
         {
             float bound = 1f / MathF.Sqrt(Widths[l]);
             var w = parameters.Slice(_weightOffset[l], Widths[l + 1] * Widths[l] + Widths[l + 1]);
-            for (int i = 0; i < w.Length; i++) w[i] = (2f * random.NextSingle() - 1f) * bound;
+            for (int i = 0; i < w.Length; i++) w[i] = (2f * random.NextFloat() - 1f) * bound;
         }
     }
 }

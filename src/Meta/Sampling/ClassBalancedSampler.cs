@@ -1,4 +1,5 @@
 using OfflineSafety.Meta.Critics;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Meta.Sampling;
 
@@ -27,7 +28,7 @@ public sealed class ClassBalancedSampler
         return _positiveFraction is { } p ? (int)Math.Round(p * batchSize) : -1;
     }
 
-    public void Sample(TaskRows task, CriticBatch into, Random random)
+    public void Sample(TaskRows task, CriticBatch into, Xoshiro256StarStar random)
     {
         int size = into.Size;
         int positives = PositiveCount(task, size);
@@ -36,11 +37,11 @@ public sealed class ClassBalancedSampler
             int row;
             if (positives < 0)
             {
-                int k = random.Next(task.Count);
+                int k = random.NextInt(task.Count);
                 row = k < task.UnsafeRows.Length ? task.UnsafeRows[k] : task.SafeRows[k - task.UnsafeRows.Length];
             }
             else
-                row = i < positives ? task.UnsafeRows[random.Next(task.UnsafeRows.Length)] : task.SafeRows[random.Next(task.SafeRows.Length)];
+                row = i < positives ? task.UnsafeRows[random.NextInt(task.UnsafeRows.Length)] : task.SafeRows[random.NextInt(task.SafeRows.Length)];
             Fill(task, row, into, i);
         }
     }

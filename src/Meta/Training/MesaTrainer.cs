@@ -1,6 +1,9 @@
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
 using OfflineSafety.Meta.Sampling;
+using OfflineSafety.Nn.Autodiff;
+using OfflineSafety.Nn.Optim;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Meta.Training;
 
@@ -20,21 +23,22 @@ public sealed class MesaTrainer(MesaConfig config)
     {
         if (tasks.Count == 0) throw new InvalidOperationException("MESA needs at least one training variant");
         var pooled = TaskRows.Union(tasks, "pooled");
-        var random = new Random(config.Seed);
+        var random = new Xoshiro256StarStar((ulong)config.Seed);
         var normalization = Normalization.Fit(pooled.Batch, pooled.AllRows());
         var critic = SafetyCritic.Create(config.Architecture, normalization, random);
         var psi = critic.Parameters;
-        var targetPsi = (float[])psi.Clone();
+        var targetPsi = psi.Clone();
         var shape = critic.Shape;
 
         // l: raw per-tensor inner step sizes, alpha = softplus(l), l0 = log(alpha_1) as in the MESA code.
-        var rawStepSizes = new float[shape.Tensors.Count];
-        Array.Fill(rawStepSizes, MathF.Log(config.InnerLearningRate));
+        var rawStepSizes = Tensor.Vector(shape.Tensors.Count);
+        rawStepSizes.Data.Fill(MathF.Log(config.InnerLearningRate));
         var metaGradient = new MetaGradient(shape, config.InnerSteps, config.FirstOrder, config.InnerBatchSize, config.OuterBatchSize);
-        var outerAdam = new Adam(shape.ParameterCount, config.OuterLearningRate);
-        var rateAdam = new Adam(rawStepSizes.Length, config.InnerRateLearningRate);
-        var outerGradient = new float[shape.ParameterCount];
-        var rateGradient = new float[rawStepSizes.Length];
+        Tensor[] psiTensors = [psi], targetTensors = [targetPsi], rateTensors = [rawStepSizes];
+        var outerAdam = new Adam(psiTensors, config.OuterLearningRate);
+        var rateAdam = new Adam(rateTensors, config.InnerRateLearningRate);
+        var outerGradient = psi.EnsureGrad();
+        var rateGradient = rawStepSizes.EnsureGrad();
 
         var sampler = new ClassBalancedSampler(normalization, config.PosFraction);
         var policy = new UniformRandomPolicy(normalization);
@@ -52,14 +56,14 @@ public sealed class MesaTrainer(MesaConfig config)
         for (int iteration = 1; iteration <= config.MetaIterations; iteration++)
         {
             ct.ThrowIfCancellationRequested();
-            Array.Clear(outerGradient);
-            Array.Clear(rateGradient);
+            outerGradient.Clear();
+            rateGradient.Clear();
             float outerLoss = 0;
 
             // K distinct variants: a partial Fisher-Yates shuffle of the task indices.
             for (int j = 0; j < k; j++)
             {
-                int pick = j + random.Next(tasks.Count - j);
+                int pick = j + random.NextInt(tasks.Count - j);
                 (taskOrder[j], taskOrder[pick]) = (taskOrder[pick], taskOrder[j]);
             }
 
@@ -68,18 +72,18 @@ public sealed class MesaTrainer(MesaConfig config)
                 var task = tasks[taskOrder[j]];
                 sampler.Sample(task, inner, random);
                 policy.ChooseNextActions(inner, random);
-                RiskLoss.ComputeTargets(targetPass, targetPsi, inner, config.GammaRisk, nextRisk);
+                RiskLoss.ComputeTargets(targetPass, targetPsi.Data, inner, config.GammaRisk, nextRisk);
                 sampler.Sample(task, outer, random);
                 policy.ChooseNextActions(outer, random);
-                RiskLoss.ComputeTargets(targetPass, targetPsi, outer, config.GammaRisk, nextRisk);
-                outerLoss += scale * metaGradient.Accumulate(psi, rawStepSizes, inner, outer, scale, outerGradient,
+                RiskLoss.ComputeTargets(targetPass, targetPsi.Data, outer, config.GammaRisk, nextRisk);
+                outerLoss += scale * metaGradient.Accumulate(psi.Data, rawStepSizes.Data, inner, outer, scale, outerGradient,
                     config.LearnInnerLearningRates ? rateGradient : Span<float>.Empty);
             }
 
-            lastNorm = ParameterVector.ClipNorm(outerGradient, config.GradClipNorm);
-            outerAdam.Step(psi, outerGradient);
-            if (config.LearnInnerLearningRates) rateAdam.Step(rawStepSizes, rateGradient);
-            ParameterVector.Polyak(targetPsi, psi, config.TauSafe);
+            lastNorm = GradientClipping.ClipGlobalNorm(psiTensors, config.GradClipNorm);
+            outerAdam.Step();
+            if (config.LearnInnerLearningRates) rateAdam.Step();
+            PolyakAveraging.Update(targetTensors, psiTensors, config.TauSafe);
 
             recent.Add(outerLoss);
             progress?.Invoke(new TrainingProgress(iteration, config.MetaIterations, recent.Mean));

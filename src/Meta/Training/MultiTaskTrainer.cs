@@ -1,5 +1,6 @@
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Sampling;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Meta.Training;
 
@@ -14,10 +15,10 @@ public sealed class MultiTaskTrainer(MultiTaskConfig config)
     public TrainedCritic Train(IReadOnlyList<TaskRows> tasks, Action<TrainingProgress>? progress = null, CancellationToken ct = default)
     {
         var pooled = TaskRows.Union(tasks, "pooled");
-        var random = new Random(config.Seed);
+        var random = new Xoshiro256StarStar((ulong)config.Seed);
         var normalization = Normalization.Fit(pooled.Batch, pooled.AllRows());
         var critic = SafetyCritic.Create(config.Architecture, normalization, random);
-        var update = new CriticUpdate(critic, (float[])critic.Parameters.Clone(), new UniformRandomPolicy(normalization),
+        var update = new CriticUpdate(critic, new UniformRandomPolicy(normalization),
             config.BatchSize, config.LearningRate, config.GammaRisk, config.TauSafe, config.PosFraction);
         var recent = new LossWindow(100);
 

@@ -2,6 +2,7 @@ using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Nn.Kernels;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Meta.Tests.Networks;
 
@@ -11,13 +12,13 @@ public class MlpPassTests
     private static (MlpShape Shape, float[] Theta, CriticBatch Batch) Problem(int seed = 1)
     {
         var shape = new MlpShape(3, [5, 4], 2, Activation.Sigmoid);
-        var random = new Random(seed);
+        var random = new Xoshiro256StarStar((ulong)seed);
         var theta = new float[shape.ParameterCount];
         shape.Initialize(theta, random);
         for (int i = 0; i < theta.Length; i++) theta[i] *= 3f; // steeper, so curvature is not negligible
         var batch = new CriticBatch(7, 2, 1);
-        for (int i = 0; i < batch.Input.Length; i++) batch.Input[i] = 2f * random.NextSingle() - 1f;
-        for (int i = 0; i < batch.Size; i++) batch.Target[i] = random.NextSingle();
+        for (int i = 0; i < batch.Input.Length; i++) batch.Input[i] = 2f * random.NextFloat() - 1f;
+        for (int i = 0; i < batch.Size; i++) batch.Target[i] = random.NextFloat();
         return (shape, theta, batch);
     }
 
@@ -46,9 +47,9 @@ public class MlpPassTests
     public void Hessian_vector_product_matches_differences_of_gradients()
     {
         var (shape, theta, batch) = Problem(2);
-        var random = new Random(9);
+        var random = new Xoshiro256StarStar(9);
         var v = new float[shape.ParameterCount];
-        for (int i = 0; i < v.Length; i++) v[i] = 2f * random.NextSingle() - 1f;
+        for (int i = 0; i < v.Length; i++) v[i] = 2f * random.NextFloat() - 1f;
 
         var pass = new MlpPass(shape, batch.Size);
         RiskLoss.Gradient(pass, theta, batch, new float[shape.ParameterCount], accumulate: false);

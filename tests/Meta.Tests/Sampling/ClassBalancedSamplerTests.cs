@@ -1,6 +1,7 @@
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Sampling;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Meta.Tests.Sampling;
 
@@ -25,7 +26,7 @@ public class ClassBalancedSamplerTests
         var task = TaskRows.Select(data, null);
         var sampler = new ClassBalancedSampler(Normalization.Identity(2, 1), 0.3);
         var batch = new CriticBatch(256, 2, 1);
-        sampler.Sample(task, batch, new Random(1));
+        sampler.Sample(task, batch, new Xoshiro256StarStar(1));
 
         Assert.Equal(77, batch.Unsafe.Count(u => u == 1f)); // round(0.3 * 256)
         for (int i = 0; i < batch.Size; i++)
@@ -43,7 +44,7 @@ public class ClassBalancedSamplerTests
         var task = TaskRows.Select(Data(), null);
         var sampler = new ClassBalancedSampler(Normalization.Identity(2, 1), null);
         var batch = new CriticBatch(256, 2, 1);
-        var random = new Random(2);
+        var random = new Xoshiro256StarStar(2);
         int unsafeCount = 0;
         for (int k = 0; k < 40; k++)
         {
@@ -61,7 +62,7 @@ public class ClassBalancedSamplerTests
         Assert.Equal(["a", "b"], tasks.Select(t => t.Name));
         var sampler = new ClassBalancedSampler(Normalization.Identity(2, 1), 0.5);
         var batch = new CriticBatch(64, 2, 1);
-        sampler.Sample(tasks[1], batch, new Random(3));
+        sampler.Sample(tasks[1], batch, new Xoshiro256StarStar(3));
         Assert.All(batch.Rows, r => Assert.Equal("b", data.Variant[r]));
         Assert.Equal(32, batch.Unsafe.Count(u => u == 1f));
     }
@@ -74,7 +75,7 @@ public class ClassBalancedSamplerTests
         Assert.Equal(99.5f, norm.ObsMean[0], 3);
         var sampler = new ClassBalancedSampler(norm, null);
         var batch = new CriticBatch(8, 2, 1);
-        sampler.Sample(TaskRows.Select(data, ["a"]), batch, new Random(4));
+        sampler.Sample(TaskRows.Select(data, ["a"]), batch, new Xoshiro256StarStar(4));
         int row = batch.Rows[0];
         Assert.Equal((row - norm.ObsMean[0]) / norm.ObsStd[0], batch.ObsOf(0)[0], 5);
         // Constant action: standard deviation floored, so the value is finite (0).

@@ -2,6 +2,7 @@ using OfflineSafety.Meta.Networks;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
 using OfflineSafety.Nn.Kernels;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Meta.Tests.Training;
 
@@ -11,7 +12,7 @@ public class MetaGradientTests
     private static (MlpShape Shape, float[] Psi, float[] RawRates, CriticBatch Inner, CriticBatch Outer) Problem()
     {
         var shape = new MlpShape(3, [6, 5], 1, Activation.Sigmoid);
-        var random = new Random(11);
+        var random = new Xoshiro256StarStar(11);
         var psi = new float[shape.ParameterCount];
         shape.Initialize(psi, random);
         for (int i = 0; i < psi.Length; i++) psi[i] *= 2.5f;
@@ -21,8 +22,8 @@ public class MetaGradientTests
         var outer = new CriticBatch(8, 2, 1);
         foreach (var b in new[] { inner, outer })
         {
-            for (int i = 0; i < b.Input.Length; i++) b.Input[i] = 2f * random.NextSingle() - 1f;
-            for (int i = 0; i < b.Size; i++) b.Target[i] = random.NextSingle();
+            for (int i = 0; i < b.Input.Length; i++) b.Input[i] = 2f * random.NextFloat() - 1f;
+            for (int i = 0; i < b.Size; i++) b.Target[i] = random.NextFloat();
         }
         return (shape, psi, rawRates, inner, outer);
     }
