@@ -43,6 +43,9 @@ public sealed record ModelCard
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
     public required ModelLineage Lineage { get; init; }
 
+    /// <summary>Hidden widths of the recovery policy stored beside the critic, when there is one.</summary>
+    public int[]? RecoveryHidden { get; init; }
+
     /// <summary>Tensor name prefixes present in the weights file (e.g. "critic.", "recovery.").</summary>
     public IReadOnlyList<string> Components { get; init; } = ["critic."];
 
@@ -54,6 +57,27 @@ public sealed record ModelCard
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>A card for a freshly trained or adapted critic (version assigned on publish).</summary>
+    public static ModelCard For<TConfig>(string name, string algorithm, SafetyCritic critic, float gammaRisk, float epsRisk, int seed,
+        TConfig trainingConfig, IReadOnlyDictionary<string, double> metrics, ModelLineage lineage, int[]? recoveryHidden = null) => new()
+    {
+        Name = name,
+        Kind = "safety-critic",
+        Algorithm = algorithm,
+        CreatedUtc = DateTimeOffset.UtcNow,
+        ObsDim = critic.ObsDim,
+        ActDim = critic.ActDim,
+        Architecture = critic.Architecture,
+        Normalization = critic.Normalization,
+        GammaRisk = gammaRisk,
+        EpsRisk = epsRisk,
+        Seed = seed,
+        TrainingConfig = JsonSerializer.SerializeToElement(trainingConfig, JsonOptions),
+        Metrics = metrics,
+        Lineage = lineage,
+        RecoveryHidden = recoveryHidden,
     };
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, JsonOptions);
