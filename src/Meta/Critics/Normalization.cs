@@ -2,6 +2,9 @@ using OfflineSafety.Ingest.Transitions;
 
 namespace OfflineSafety.Meta.Critics;
 
+/// <summary>The action bounds a dataset declares (its metadata), per dimension.</summary>
+public sealed record ActionBox(IReadOnlyList<float> Low, IReadOnlyList<float> High);
+
 /// <summary>
 /// Per-dimension affine maps applied to observations and actions before the network sees them,
 /// recorded with the model so a served critic scores raw inputs exactly as it was trained.
@@ -19,8 +22,11 @@ public sealed record Normalization(float[] ObsMean, float[] ObsStd, float[] Acti
     public static Normalization Identity(int obsDim, int actDim) => new(
         new float[obsDim], Fill(obsDim, 1f), new float[actDim], Fill(actDim, 1f), Fill(actDim, -1f), Fill(actDim, 1f));
 
-    /// <summary>Mean and standard deviation over the given rows (all rows when null).</summary>
-    public static Normalization Fit(TransitionBatch batch, IReadOnlyList<int>? rows = null)
+    /// <summary>
+    /// Mean and standard deviation over the given rows (all rows when null). The action box is the
+    /// declared one when the dataset states it, else the logged minimum and maximum.
+    /// </summary>
+    public static Normalization Fit(TransitionBatch batch, IReadOnlyList<int>? rows = null, ActionBox? declaredBox = null)
     {
         int n = rows?.Count ?? batch.Count;
         if (n == 0) throw new InvalidOperationException("cannot fit a normalisation to zero transitions");
@@ -38,6 +44,13 @@ public sealed record Normalization(float[] ObsMean, float[] ObsStd, float[] Acti
                 if (v < low[d]) low[d] = v;
                 if (v > high[d]) high[d] = v;
             }
+        }
+        if (declaredBox is not null)
+        {
+            if (declaredBox.Low.Count != batch.ActDim || declaredBox.High.Count != batch.ActDim)
+                throw new ArgumentException($"declared action box has {declaredBox.Low.Count}/{declaredBox.High.Count} bounds for {batch.ActDim} action dimensions");
+            low = [.. declaredBox.Low];
+            high = [.. declaredBox.High];
         }
         return new Normalization(obsMean, obsStd, actMean, actStd, low, high);
     }

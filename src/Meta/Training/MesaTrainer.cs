@@ -19,12 +19,12 @@ public sealed class MesaTrainer(MesaConfig config)
 {
     public MesaConfig Config => config;
 
-    public TrainedCritic Train(IReadOnlyList<TaskRows> tasks, Action<TrainingProgress>? progress = null, CancellationToken ct = default)
+    public TrainedCritic Train(IReadOnlyList<TaskRows> tasks, ActionBox? actionBox = null, Action<TrainingProgress>? progress = null, CancellationToken ct = default)
     {
         if (tasks.Count == 0) throw new InvalidOperationException("MESA needs at least one training variant");
         var pooled = TaskRows.Union(tasks, "pooled");
         var random = new Xoshiro256StarStar((ulong)config.Seed);
-        var normalization = Normalization.Fit(pooled.Batch, pooled.AllRows());
+        var normalization = Normalization.Fit(pooled.Batch, pooled.AllRows(), actionBox);
         var critic = SafetyCritic.Create(config.Architecture, normalization, random);
         var psi = critic.Parameters;
         var targetPsi = psi.Clone();

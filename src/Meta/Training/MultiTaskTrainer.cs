@@ -12,11 +12,11 @@ public sealed class MultiTaskTrainer(MultiTaskConfig config)
 {
     public MultiTaskConfig Config => config;
 
-    public TrainedCritic Train(IReadOnlyList<TaskRows> tasks, Action<TrainingProgress>? progress = null, CancellationToken ct = default)
+    public TrainedCritic Train(IReadOnlyList<TaskRows> tasks, ActionBox? actionBox = null, Action<TrainingProgress>? progress = null, CancellationToken ct = default)
     {
         var pooled = TaskRows.Union(tasks, "pooled");
         var random = new Xoshiro256StarStar((ulong)config.Seed);
-        var normalization = Normalization.Fit(pooled.Batch, pooled.AllRows());
+        var normalization = Normalization.Fit(pooled.Batch, pooled.AllRows(), actionBox);
         var critic = SafetyCritic.Create(config.Architecture, normalization, random);
         var update = new CriticUpdate(critic, new UniformRandomPolicy(normalization),
             config.BatchSize, config.LearningRate, config.GammaRisk, config.TauSafe, config.PosFraction);

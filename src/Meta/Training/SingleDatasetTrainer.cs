@@ -12,10 +12,10 @@ public sealed class SingleDatasetTrainer(SingleDatasetConfig config)
 {
     public SingleDatasetConfig Config => config;
 
-    public TrainedCritic Train(TaskRows task, Action<TrainingProgress>? progress = null, CancellationToken ct = default)
+    public TrainedCritic Train(TaskRows task, ActionBox? actionBox = null, Action<TrainingProgress>? progress = null, CancellationToken ct = default)
     {
         var random = new Xoshiro256StarStar((ulong)config.Seed);
-        var normalization = Normalization.Fit(task.Batch, task.AllRows());
+        var normalization = Normalization.Fit(task.Batch, task.AllRows(), actionBox);
         var critic = SafetyCritic.Create(config.Architecture, normalization, random);
         var update = new CriticUpdate(critic, new UniformRandomPolicy(normalization),
             config.BatchSize, config.LearningRate, config.GammaRisk, config.TauSafe, config.PosFraction);

@@ -11,6 +11,10 @@ public static class OffsafeCli
         root.Options.Add(CommonOptions.Store);
         root.Options.Add(CommonOptions.Json);
         root.Subcommands.Add(DatasetsCommands.Create());
+        root.Subcommands.Add(MetaTrainCommand.Create());
+        root.Subcommands.Add(AdaptCommand.Create());
+        root.Subcommands.Add(EvalCriticCommand.Create());
+        root.Subcommands.Add(ModelsCommands.Create());
         return root;
     }
 }
