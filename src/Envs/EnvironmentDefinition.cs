@@ -11,8 +11,13 @@ public sealed record EnvironmentRule(string Name, string Description);
 /// How the offline datasets of an environment are collected (algorithms.md section 4).
 /// </summary>
 /// <param name="RolloutSteps">Longest rollout.</param>
-/// <param name="ViolationEndsRollout">Whether a violation stops the rollout (see docs/envs.md for each choice).</param>
-public sealed record CollectionRecipe(string Description, int RolloutSteps, bool ViolationEndsRollout, Func<ulong, IRolloutPolicy> CreatePolicy);
+/// <param name="TrainingViolationEndsRollout">Whether a violation stops a rollout in a training variant's data.</param>
+/// <param name="TestViolationEndsRollout">The same for the test variant's data (docs/envs.md says why they can differ).</param>
+public sealed record CollectionRecipe(string Description, int RolloutSteps, bool TrainingViolationEndsRollout, bool TestViolationEndsRollout,
+    Func<ulong, IRolloutPolicy> CreatePolicy)
+{
+    public bool ViolationEndsRollout(bool forTestVariant) => forTestVariant ? TestViolationEndsRollout : TrainingViolationEndsRollout;
+}
 
 /// <summary>The paper's suite sizes (MESA Table B.1).</summary>
 public sealed record SuiteDefaults(int TrainingVariants, int TransitionsPerVariant, int TestTransitions);
@@ -35,7 +40,7 @@ public sealed record EnvironmentDefinition(
     public ISafetyEnvironment Create(DynamicsVariant variant, ulong seed, EnvironmentOptions? options = null) =>
         Factory(variant, seed, options ?? EnvironmentOptions.Online);
 
-    /// <summary>An environment set up the way its offline data is collected.</summary>
-    public ISafetyEnvironment CreateForCollection(DynamicsVariant variant, ulong seed) =>
-        Factory(variant, seed, new EnvironmentOptions(ViolationEndsEpisode: Collection.ViolationEndsRollout));
+    /// <summary>An environment set up the way the offline data of a training or the test variant is collected.</summary>
+    public ISafetyEnvironment CreateForCollection(DynamicsVariant variant, ulong seed, bool forTestVariant) =>
+        Factory(variant, seed, new EnvironmentOptions(ViolationEndsEpisode: Collection.ViolationEndsRollout(forTestVariant)));
 }

@@ -28,8 +28,9 @@ public sealed record NavigationLayout(
 
     public bool InObstacle(float x, float y)
     {
-        foreach (var box in Obstacles)
-            if (box.Contains(x, y)) return true;
+        // An indexed loop: foreach over the interface would box an enumerator on every step.
+        for (int i = 0; i < Obstacles.Count; i++)
+            if (Obstacles[i].Contains(x, y)) return true;
         return false;
     }
 }

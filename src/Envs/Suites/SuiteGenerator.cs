@@ -43,20 +43,18 @@ public sealed class SuiteGenerator
     public GeneratedSuite Generate(SuiteRequest request, Action<SuiteProgress>? progress = null, CancellationToken ct = default)
     {
         var definition = _registry.Get(request.EnvironmentId);
-        var collectors = new Dictionary<int, TransitionCollector>();
-        var summaries = Generate(request, variant =>
-        {
-            var collector = new TransitionCollector(definition.ObservationSpace.Dim, definition.ActionSpace.Dim, variant.Transitions);
-            collectors[variant.Ordinal] = collector;
-            return collector;
-        }, progress, ct);
-        var data = summaries.Select(s => new VariantData(s.Variant, collectors[s.Variant.Ordinal].Batch, s.Summary)).ToList();
+        var memory = new InMemorySuiteSink();
+        var summaries = Generate(request, memory, progress, ct);
+        var data = summaries.Select(s => new VariantData(s.Variant, memory.Batch(s.Variant.Ordinal), s.Summary)).ToList();
         return new GeneratedSuite(request, definition, data.Take(data.Count - 1).ToList(), data[^1]);
     }
 
-    /// <summary>Generates the suite into one sink per variant (opened in ordinal order, test last).</summary>
+    /// <summary>
+    /// Generates the suite into <paramref name="sink"/>: one variant sink opened per variant in
+    /// ordinal order (test last), then <see cref="ISuiteSink.Complete"/> once every row is written.
+    /// </summary>
     public IReadOnlyList<(SuiteVariant Variant, RecordingSummary Summary)> Generate(SuiteRequest request,
-        Func<SuiteVariant, ITransitionSink> sinkFor, Action<SuiteProgress>? progress = null, CancellationToken ct = default)
+        ISuiteSink sink, Action<SuiteProgress>? progress = null, CancellationToken ct = default)
     {
         var definition = _registry.Get(request.EnvironmentId);
         var plan = Plan(request, definition);
@@ -68,9 +66,9 @@ public sealed class SuiteGenerator
             ct.ThrowIfCancellationRequested();
             var variant = plan[i];
             var (environmentSeed, policySeed) = DataSeeds(request.Seed, variant);
-            var environment = definition.CreateForCollection(variant.Variant, environmentSeed);
+            var environment = definition.CreateForCollection(variant.Variant, environmentSeed, variant.Role == SuiteRole.Test);
             var policy = definition.Collection.CreatePolicy(policySeed);
-            var recorder = new TransitionRecorder(environment, sinkFor(variant));
+            var recorder = new TransitionRecorder(environment, sink.OpenVariant(definition, variant));
             int done = i;
             long before = rowsBefore;
             var summary = recorder.Record(policy, variant.Transitions, definition.Collection.RolloutSteps,
@@ -80,6 +78,7 @@ public sealed class SuiteGenerator
             results.Add((variant, summary));
             progress?.Invoke(new SuiteProgress(i + 1, plan.Count, rowsBefore, rowsTotal, variant.Variant.Id));
         }
+        sink.Complete();
         return results;
     }
 

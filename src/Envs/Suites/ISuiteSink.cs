@@ -1,0 +1,36 @@
+using OfflineSafety.Envs.Collection;
+using OfflineSafety.Ingest.Transitions;
+
+namespace OfflineSafety.Envs.Suites;
+
+/// <summary>
+/// Receives a generated suite variant by variant. The dataset store plugs in here: it can write
+/// each variant's rows as they come and commit one dataset version in <see cref="Complete"/>,
+/// which is not called when generation fails or is cancelled.
+/// </summary>
+public interface ISuiteSink
+{
+    ITransitionSink OpenVariant(EnvironmentDefinition environment, SuiteVariant variant);
+
+    void Complete();
+}
+
+/// <summary>Keeps each variant's rows in one batch, by ordinal.</summary>
+public sealed class InMemorySuiteSink : ISuiteSink
+{
+    private readonly Dictionary<int, TransitionCollector> _collectors = [];
+
+    /// <summary>The rows written for the variant with this ordinal.</summary>
+    public TransitionBatch Batch(int ordinal) => _collectors.TryGetValue(ordinal, out var collector)
+        ? collector.Batch
+        : throw new KeyNotFoundException($"no variant with ordinal {ordinal} was opened");
+
+    public ITransitionSink OpenVariant(EnvironmentDefinition environment, SuiteVariant variant)
+    {
+        var collector = new TransitionCollector(environment.ObservationSpace.Dim, environment.ActionSpace.Dim, variant.Transitions);
+        _collectors[variant.Ordinal] = collector;
+        return collector;
+    }
+
+    public void Complete() { }
+}

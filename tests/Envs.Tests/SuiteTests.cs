@@ -1,0 +1,139 @@
+using System.Security.Cryptography;
+using System.Text;
+using OfflineSafety.Envs.Suites;
+using OfflineSafety.Ingest.Transitions;
+
+namespace OfflineSafety.Envs.Tests;
+
+/// <summary>
+/// The generated suites against MESA's reported dataset statistics (thesis ch. 7, Table B.1).
+/// Tolerances: the training figures are means over 20-25 variants of 10K-20K rows, so they are
+/// held to +-15% of the paper's number. Test sets are 10-34 rollouts whose violations cluster
+/// within rollouts, so one set's count is far noisier than binomial; there the paper's count
+/// must lie within two standard deviations (measured over 12 seeds) of our mean.
+/// </summary>
+public class SuiteTests
+{
+    private static readonly SuiteGenerator Generator = new();
+
+    [Theory]
+    [InlineData("navigation1", 680)]
+    [InlineData("cartpole-length", 4500)]
+    public void Training_violations_match_the_paper(string env, int paperViolations)
+    {
+        var suite = Generate(env, seed: 1);
+        double mean = suite.Training.Average(v => v.Summary.Violations);
+        Assert.InRange(mean, 0.85 * paperViolations, 1.15 * paperViolations);
+    }
+
+    /// <summary>
+    /// Not reproduced: the collection recipe gives Navigation 2 about 0.6x the paper's 1200
+    /// violations per 10K (docs/envs.md, "Statistics"). This pins the figure we do produce.
+    /// </summary>
+    [Fact]
+    public void Navigation2_training_violations_are_about_0_6_of_the_papers()
+    {
+        var suite = Generate("navigation2", seed: 1);
+        Assert.InRange(suite.Training.Average(v => v.Summary.Violations), 0.5 * 1200, 0.7 * 1200);
+    }
+
+    [Theory]
+    [InlineData("navigation1", 15)]
+    [InlineData("cartpole-length", 200)]
+    public void Test_set_violations_are_consistent_with_the_paper(string env, int paperViolations)
+    {
+        var (mean, sd) = TestSetViolations(env);
+        Assert.True(Math.Abs(mean - paperViolations) <= 2 * sd, $"{env}: mean {mean:F1} sd {sd:F1} vs paper {paperViolations}");
+    }
+
+    /// <summary>Not reproduced either: about 1.9x the paper's 36 of 200 (docs/envs.md). Pins our figure.</summary>
+    [Fact]
+    public void Navigation2_test_set_violations_are_about_twice_the_papers()
+    {
+        var (mean, _) = TestSetViolations("navigation2");
+        Assert.InRange(mean, 1.5 * 36, 2.3 * 36);
+    }
+
+    private static (double Mean, double Sd) TestSetViolations(string env)
+    {
+        var definition = EnvironmentRegistry.Default.Get(env);
+        var counts = Enumerable.Range(1, 12).Select(seed => (double)Generator.Generate(
+            new SuiteRequest(env, 0, 1, "auto", definition.Defaults.TestTransitions, (ulong)seed)).Test.Summary.Violations).ToList();
+        double mean = counts.Average();
+        return (mean, Math.Sqrt(counts.Sum(c => (c - mean) * (c - mean)) / (counts.Count - 1)));
+    }
+
+    [Fact]
+    public void Defaults_reproduce_the_paper_suite_shapes()
+    {
+        var suite = Generate("navigation2", seed: 2);
+        Assert.Equal(25, suite.Training.Count);
+        Assert.All(suite.Training, v => Assert.Equal(10_000, v.Batch.Count));
+        Assert.Equal(200, suite.Test.Batch.Count);
+        Assert.Equal(SuiteRole.Test, suite.Test.Variant.Role);
+        Assert.Equal(25, suite.Test.Variant.Ordinal);
+        Assert.Equal(25L << 32, suite.Test.Batch.EpisodeId[0]);
+        Assert.All(suite.Test.Batch.Variant.ToArray(), v => Assert.Equal(suite.Test.Variant.Variant.Id, v));
+    }
+
+    [Fact]
+    public void Same_seed_gives_identical_rows_and_other_seeds_differ()
+    {
+        static string Run(ulong seed, string env) => string.Join(",",
+            Generator.Generate(new SuiteRequest(env, 3, 2000, "auto", 300, seed)).All.Select(v => Hash(v.Batch)));
+        foreach (var env in new[] { "navigation1", "navigation2", "cartpole-length" })
+        {
+            Assert.Equal(Run(7, env), Run(7, env));
+            Assert.NotEqual(Run(7, env), Run(8, env));
+        }
+    }
+
+    [Fact]
+    public void A_variant_does_not_depend_on_how_many_others_are_generated()
+    {
+        var small = Generator.Generate(new SuiteRequest("navigation1", 2, 500, "auto", 100, 4));
+        var large = Generator.Generate(new SuiteRequest("navigation1", 5, 500, "auto", 100, 4));
+        Assert.Equal(Hash(small.Training[1].Batch), Hash(large.Training[1].Batch));
+        Assert.Equal(Hash(small.Test.Batch).Length, Hash(large.Test.Batch).Length);
+        Assert.Equal(small.Test.Variant.Variant, large.Test.Variant.Variant);
+    }
+
+    [Fact]
+    public void Progress_reaches_the_total_and_cancellation_stops_generation()
+    {
+        var seen = new List<SuiteProgress>();
+        Generator.Generate(new SuiteRequest("cartpole-length", 2, 20_000, "auto", 1000, 1), seen.Add);
+        Assert.Equal(41_000, seen[^1].RowsTotal);
+        Assert.Equal(41_000, seen[^1].RowsDone);
+        Assert.Equal(3, seen[^1].VariantsDone);
+        Assert.True(seen.Zip(seen.Skip(1)).All(p => p.Second.RowsDone >= p.First.RowsDone));
+
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Generator.Generate(new SuiteRequest("navigation1", 2, 100, "auto", 10, 1), null, cts.Token));
+    }
+
+    private static GeneratedSuite Generate(string env, ulong seed)
+    {
+        var d = EnvironmentRegistry.Default.Get(env).Defaults;
+        return Generator.Generate(new SuiteRequest(env, d.TrainingVariants, d.TransitionsPerVariant, "auto", d.TestTransitions, seed));
+    }
+
+    internal static string Hash(TransitionBatch b)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        for (int i = 0; i < b.Count; i++)
+        {
+            sha.AppendData(BitConverter.GetBytes(b.EpisodeId[i]));
+            sha.AppendData(BitConverter.GetBytes(b.Step[i]));
+            sha.AppendData(Encoding.UTF8.GetBytes(b.Variant[i] + "\0" + b.Source[i] + "\0"));
+            foreach (var v in b.ObsRow(i)) sha.AppendData(BitConverter.GetBytes(v));
+            foreach (var v in b.ActionRow(i)) sha.AppendData(BitConverter.GetBytes(v));
+            foreach (var v in b.NextObsRow(i)) sha.AppendData(BitConverter.GetBytes(v));
+            sha.AppendData(BitConverter.GetBytes(b.Reward[i]));
+            sha.AppendData(BitConverter.GetBytes(b.Cost[i]));
+            sha.AppendData([(byte)(b.Unsafe[i] ? 1 : 0), (byte)(b.Terminal[i] ? 1 : 0), (byte)(b.Truncated[i] ? 1 : 0)]);
+        }
+        return Convert.ToHexString(sha.GetHashAndReset());
+    }
+}
