@@ -19,6 +19,9 @@ public sealed partial class Tape
     readonly Kernels.ComputeOptions _compute;
     int _count;
     bool _recording = true;
+    // During an unrecorded Backward, leaf gradients are added straight into Tensor.Grad (GEMMs with
+    // beta = 1) instead of being collected first: one pass less over every weight matrix.
+    bool _directLeafGradients;
 
     /// <param name="compute">Threads and kernel for the matrix products (default: all cores). Results
     /// do not depend on the thread count.</param>
@@ -100,7 +103,15 @@ public sealed partial class Tape
     /// </summary>
     public void Backward(Tensor loss, bool createGraph = false)
     {
-        RunBackward(loss, createGraph);
+        _directLeafGradients = !createGraph;
+        try
+        {
+            RunBackward(loss, createGraph);
+        }
+        finally
+        {
+            _directLeafGradients = false;
+        }
         foreach (var leaf in _touchedLeaves)
         {
             leaf.AccumulateGrad(leaf.PendingGrad!.Data);
@@ -117,7 +128,15 @@ public sealed partial class Tape
     public void Grad(Tensor loss, IReadOnlyList<Tensor> inputs, Tensor[] grads, bool createGraph = false)
     {
         if (grads.Length < inputs.Count) throw new ArgumentException($"grads has {grads.Length} slots for {inputs.Count} inputs", nameof(grads));
-        RunBackward(loss, createGraph);
+        // When every input is a tape tensor (e.g. the fast weights of an earlier MAML step), nothing
+        // below the earliest one can contribute: stop there instead of walking the whole tape.
+        int stop = -1;
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            if (inputs[i].Owner != this) { stop = -1; break; }
+            stop = i == 0 ? inputs[i].Index : Math.Min(stop, inputs[i].Index);
+        }
+        RunBackward(loss, createGraph, stop);
         for (int i = 0; i < inputs.Count; i++)
         {
             var pending = inputs[i].PendingGrad;
@@ -132,7 +151,7 @@ public sealed partial class Tape
         _touchedLeaves.Clear();
     }
 
-    void RunBackward(Tensor loss, bool createGraph)
+    void RunBackward(Tensor loss, bool createGraph, int stop = -1)
     {
         if (loss.Owner != this) throw new InvalidOperationException("loss was not produced by this tape");
         if (!loss.RequiresGrad) throw new InvalidOperationException("loss does not depend on any tensor that requires grad");
@@ -148,7 +167,7 @@ public sealed partial class Tape
         _recording = createGraph;
         try
         {
-            for (int i = loss.Index; i >= 0; i--)
+            for (int i = loss.Index; i > stop; i--)
             {
                 var t = _pool[i];
                 var g = t.PendingGrad;
@@ -162,9 +181,16 @@ public sealed partial class Tape
         }
     }
 
+    bool AddsDirectly(Tensor leaf) => _directLeafGradients && leaf.Op == OpKind.None;
+
     void Accumulate(Tensor input, Tensor g)
     {
         if (!input.RequiresGrad) return;
+        if (AddsDirectly(input))
+        {
+            input.AccumulateGrad(g.Data);
+            return;
+        }
         if (input.PendingGrad is null)
         {
             input.PendingGrad = g;
@@ -226,8 +252,20 @@ public sealed partial class Tape
                     _ => g,
                 };
                 if (a.RequiresGrad) Accumulate(a, MatMul(dz, w, false, false));
-                if (w.RequiresGrad) Accumulate(w, MatMul(dz, a, true, false));
-                if (bias is not null && bias.RequiresGrad) Accumulate(bias, SumRowsAs(dz, bias.Rank));
+                if (w.RequiresGrad)
+                {
+                    if (AddsDirectly(w))
+                        Kernels.Gemm.Sgemm(true, false, w.Rows, w.Cols, dz.Rows, 1f, dz.Data, dz.Cols, a.Data, a.Cols, 1f, w.EnsureGrad(), w.Cols, _compute);
+                    else
+                        Accumulate(w, MatMul(dz, a, true, false));
+                }
+                if (bias is not null && bias.RequiresGrad)
+                {
+                    if (AddsDirectly(bias))
+                        Kernels.Gemm.ColumnSums(dz.Data, dz.Rows, dz.Cols, dz.Cols, bias.EnsureGrad(), accumulate: true);
+                    else
+                        Accumulate(bias, SumRowsAs(dz, bias.Rank));
+                }
                 break;
             }
             case OpKind.Add:

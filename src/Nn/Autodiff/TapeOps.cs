@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Nn.Autodiff;
@@ -499,17 +500,30 @@ public sealed partial class Tape
     {
         var o = AllocateLike(g);
         var gs = g.Data; var ys = y.Data; var d = o.Data;
-        for (int i = 0; i < d.Length; i++) d[i] = ys[i] > 0f ? gs[i] : 0f;
+        int i = 0;
+        for (; i <= d.Length - 8; i += 8)
+        {
+            var yv = Vector256.Create(ys.Slice(i, 8));
+            Vector256.ConditionalSelect(Vector256.GreaterThan(yv, Vector256<float>.Zero), Vector256.Create(gs.Slice(i, 8)), Vector256<float>.Zero).CopyTo(d.Slice(i, 8));
+        }
+        for (; i < d.Length; i++) d[i] = ys[i] > 0f ? gs[i] : 0f;
         if (Tracks(g, y)) Record(o, OpKind.ReluMask, g, y);
         return o;
     }
 
-    // g * (1 - y^2) (y is the tanh output).
+    // g * (1 - y^2) (y is the tanh output). Vector and tail do the same IEEE steps, so an element's
+    // value does not depend on its position.
     Tensor TanhGrad(Tensor g, Tensor y)
     {
         var o = AllocateLike(g);
         var gs = g.Data; var ys = y.Data; var d = o.Data;
-        for (int i = 0; i < d.Length; i++) d[i] = gs[i] * (1f - ys[i] * ys[i]);
+        int i = 0;
+        for (; i <= d.Length - 8; i += 8)
+        {
+            var yv = Vector256.Create(ys.Slice(i, 8));
+            (Vector256.Create(gs.Slice(i, 8)) * (Vector256<float>.One - yv * yv)).CopyTo(d.Slice(i, 8));
+        }
+        for (; i < d.Length; i++) d[i] = gs[i] * (1f - ys[i] * ys[i]);
         if (Tracks(g, y)) Record(o, OpKind.TanhGrad, g, y);
         return o;
     }
@@ -519,7 +533,13 @@ public sealed partial class Tape
     {
         var o = AllocateLike(g);
         var gs = g.Data; var ys = y.Data; var d = o.Data;
-        for (int i = 0; i < d.Length; i++) d[i] = gs[i] * ys[i] * (1f - ys[i]);
+        int i = 0;
+        for (; i <= d.Length - 8; i += 8)
+        {
+            var yv = Vector256.Create(ys.Slice(i, 8));
+            (Vector256.Create(gs.Slice(i, 8)) * yv * (Vector256<float>.One - yv)).CopyTo(d.Slice(i, 8));
+        }
+        for (; i < d.Length; i++) d[i] = gs[i] * ys[i] * (1f - ys[i]);
         if (Tracks(g, y)) Record(o, OpKind.SigmoidGrad, g, y);
         return o;
     }

@@ -90,6 +90,15 @@ public static class Gemm
         }
     }
 
+    /// <summary>The micro-kernel these options select on this CPU (for benchmark reports).</summary>
+    public static string KernelName(ComputeOptions? options = null) =>
+        GemmDriver.Resolve((options ?? ComputeOptions.Default).Kernel) switch
+        {
+            GemmKernel.Avx512 => "avx512 12x32",
+            GemmKernel.Avx2 => "avx2+fma 6x16",
+            _ => "scalar 4x4",
+        };
+
     private static unsafe void Run(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias, Activation act, ComputeOptions options)
     {

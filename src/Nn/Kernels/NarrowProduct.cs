@@ -28,6 +28,12 @@ internal static unsafe class NarrowProduct
             RunRows(p, 0, p.M);
             return;
         }
+        RunParallel(p, blocks, parts);
+    }
+
+    // Separate method so the closure is allocated only when the work is actually split.
+    private static void RunParallel(GemmProblem p, int blocks, int parts)
+    {
         // Every element is computed the same way whichever part owns its row, so the split only
         // changes speed, not results.
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using OfflineSafety.Nn.Autodiff;
 
 namespace OfflineSafety.Nn.Optim;
@@ -58,18 +59,41 @@ public sealed class Adam
         {
             var grad = _parameters[i].Grad;
             if (grad is null) continue;
-            var p = _parameters[i].Data;
-            var m = _m[i];
-            var v = _v[i];
-            for (int j = 0; j < p.Length; j++)
+            Update(_parameters[i].Data, grad, _m[i], _v[i], stepSize, bc2Sqrt, w1, b2, w2, eps, wd);
+        }
+    }
+
+    // Vector lanes and the scalar tail perform the same IEEE operations in the same order (no fused
+    // multiply-add), so every element gets the value the scalar formula gives.
+    static void Update(Span<float> p, ReadOnlySpan<float> grad, Span<float> m, Span<float> v,
+        float stepSize, float bc2Sqrt, float w1, float b2, float w2, float eps, float wd)
+    {
+        int j = 0;
+        if (wd == 0f)
+        {
+            var vw1 = Vector256.Create(w1); var vb2 = Vector256.Create(b2); var vw2 = Vector256.Create(w2);
+            var vbc = Vector256.Create(bc2Sqrt); var veps = Vector256.Create(eps); var vstep = Vector256.Create(-stepSize);
+            for (; j <= p.Length - 8; j += 8)
             {
-                float g = grad[j];
-                if (wd != 0f) g += wd * p[j];
-                m[j] += w1 * (g - m[j]);
-                v[j] = v[j] * b2 + w2 * g * g;
-                float denom = MathF.Sqrt(v[j]) / bc2Sqrt + eps;
-                p[j] += -stepSize * (m[j] / denom);
+                var g = Vector256.Create(grad.Slice(j, 8));
+                var mj = Vector256.Create(m.Slice(j, 8));
+                mj += vw1 * (g - mj);
+                var vj = Vector256.Create(v.Slice(j, 8)) * vb2 + vw2 * g * g;
+                var denom = Vector256.Sqrt(vj) / vbc + veps;
+                var pj = Vector256.Create(p.Slice(j, 8)) + vstep * (mj / denom);
+                mj.CopyTo(m.Slice(j, 8));
+                vj.CopyTo(v.Slice(j, 8));
+                pj.CopyTo(p.Slice(j, 8));
             }
+        }
+        for (; j < p.Length; j++)
+        {
+            float g = grad[j];
+            if (wd != 0f) g += wd * p[j];
+            m[j] += w1 * (g - m[j]);
+            v[j] = v[j] * b2 + w2 * g * g;
+            float denom = MathF.Sqrt(v[j]) / bc2Sqrt + eps;
+            p[j] += -stepSize * (m[j] / denom);
         }
     }
 }

@@ -63,6 +63,8 @@ public class GemmTests
         CheckSgemm(false, false, 12, 32, 7, 1f, 0f, 0, options, 5);
         CheckSgemm(true, true, 25, 70, 260, 0.5f, 1.5f, 3, options, 6);
         CheckSgemm(false, true, 1, 3, 4, 1f, 0f, 0, options, 7);
+        // Row-major A and transposed B take the register-transpose packers (12-row strips: two 8-row blocks).
+        CheckSgemm(false, true, 26, 40, 19, 1f, 0.5f, 1, options, 8);
     }
 
     [Fact]

@@ -108,17 +108,17 @@ public class LayerTests
         Assert.True(loss < 5e-3f, $"sine fit loss {loss}");
     }
 
-    static float[] TrainTwice(ulong seed)
+    static float[] TrainTwice(ulong seed, int threads = 2, int width = 32, int batch = 64, int steps = 50)
     {
         var rng = new Xoshiro256StarStar(seed);
-        var net = new Mlp(3, [32, 32], 2, rng);
-        var target = new Mlp(3, [32, 32], 2, rng);
+        var net = new Mlp(3, [width, width], 2, rng);
+        var target = new Mlp(3, [width, width], 2, rng);
         target.CopyFrom(net);
         var adam = new Adam(net.Parameters, 1e-3f);
-        var tape = new Tape();
-        var x = Tensor.Matrix(64, 3);
-        var y = Tensor.Matrix(64, 2);
-        for (int step = 0; step < 50; step++)
+        var tape = new Tape(new ComputeOptions { Threads = threads });
+        var x = Tensor.Matrix(batch, 3);
+        var y = Tensor.Matrix(batch, 2);
+        for (int step = 0; step < steps; step++)
         {
             rng.FillNormal(x.Data);
             rng.FillUniform(y.Data, 0, 1);
@@ -139,6 +139,15 @@ public class LayerTests
         var b = TrainTwice(9);
         Assert.Equal(a.Select(BitConverter.SingleToInt32Bits), b.Select(BitConverter.SingleToInt32Bits));
         Assert.NotEqual(a, TrainTwice(10));
+    }
+
+    [Fact]
+    public void ThreadCountDoesNotChangeResults()
+    {
+        // Large enough (256 x 128 x 128) for the GEMMs to split across threads.
+        var one = TrainTwice(12, threads: 1, width: 128, batch: 256, steps: 5);
+        var two = TrainTwice(12, threads: 2, width: 128, batch: 256, steps: 5);
+        Assert.Equal(one.Select(BitConverter.SingleToInt32Bits), two.Select(BitConverter.SingleToInt32Bits));
     }
 
     [Fact]
