@@ -21,6 +21,7 @@ public static class BenchCommands
         bench.Subcommands.Add(GemmCommand());
         bench.Subcommands.Add(EnvsBenchCommand.Create());
         bench.Subcommands.Add(IngestBenchCommand.Create());
+        bench.Subcommands.Add(ParquetBenchCommand.Create());
         return bench;
     }
 

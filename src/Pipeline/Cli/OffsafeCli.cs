@@ -10,6 +10,7 @@ public static class OffsafeCli
         var root = new RootCommand("offsafe: safe reinforcement learning from logged transitions.");
         root.Options.Add(CommonOptions.Store);
         root.Options.Add(CommonOptions.Json);
+        root.Subcommands.Add(ParquetCommands.Create());
         root.Subcommands.Add(EnvsCommands.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());
