@@ -15,6 +15,11 @@ public static class OffsafeCli
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(DatasetsCommands.Create());
+        root.Subcommands.Add(MetaTrainCommand.Create());
+        root.Subcommands.Add(AdaptCommand.Create());
+        root.Subcommands.Add(EvalCriticCommand.Create());
+        root.Subcommands.Add(ModelsCommands.Create());
+        root.Subcommands.Add(ExperimentCommands.Create());
         root.Subcommands.Add(BenchCommands.Create());
         return root;
     }
