@@ -1,14 +1,114 @@
 using System.CommandLine;
+<<<<<<< HEAD
 
 namespace OfflineSafety.Pipeline.Cli;
 
 /// <summary>`offsafe bench`: benchmarks, one subcommand per area, each in its own file.</summary>
+=======
+using System.Globalization;
+using OfflineSafety.Bench.Anchors;
+using OfflineSafety.Bench.Gemm;
+using OfflineSafety.Nn.Kernels;
+using Spectre.Console;
+
+namespace OfflineSafety.Pipeline.Cli;
+
+/// <summary>
+/// `offsafe bench ...`: benchmarks printed beside their anchors from the same run. Each benchmark is
+/// one subcommand of this group; the logic lives in bench/ (OfflineSafety.Bench).
+/// </summary>
+>>>>>>> nn
 public static class BenchCommands
 {
     public static Command Create()
     {
+<<<<<<< HEAD
         var bench = new Command("bench", "Benchmarks (timings are wall-clock on this machine; run on a quiet machine).");
         bench.Subcommands.Add(EnvsBenchCommand.Create());
         return bench;
     }
+=======
+        var bench = new Command("bench", "Benchmarks, each beside its reference implementation measured in the same run.");
+        // NnCommand() joins once the engine's API is merged from branch nn.
+        bench.Subcommands.Add(GemmCommand());
+        return bench;
+    }
+
+    private static Option<int> ThreadsOption() => new("--threads")
+    {
+        Description = "Threads our engine may use (default: all cores).",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+
+    private static Option<double> ScaleOption() => new("--scale")
+    {
+        Description = "Multiplies every repetition count (e.g. 0.1 for a quick look); applies to both sides.",
+        DefaultValueFactory = _ => 1.0,
+    };
+
+    private static Command GemmCommand()
+    {
+        var threads = ThreadsOption();
+        var scale = ScaleOption();
+        var shapes = new Option<string[]>("--shape")
+        {
+            Description = "MxNxK product to time (repeatable; default: a set of layer-sized and large shapes).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var cmd = new Command("gemm", "Float32 GEMM throughput of our kernels beside torch.mm (the machine's BLAS).");
+        cmd.Options.Add(threads);
+        cmd.Options.Add(scale);
+        cmd.Options.Add(shapes);
+        CommandAction.Set(cmd, (parseResult, ct) =>
+        {
+            var options = new ComputeOptions { Threads = CheckThreads(parseResult.GetValue(threads)) };
+            double s = CheckScale(parseResult.GetValue(scale));
+            var requested = parseResult.GetValue(shapes) is { Length: > 0 } given ? given.Select(GemmShape.Parse).ToList() : GemmBenchmark.DefaultShapes;
+            var report = WithProgress("bench gemm", progress => new GemmComparison(new TorchAnchor()).Run(requested, options, s, progress, ct));
+            if (parseResult.GetValue(CommonOptions.Json))
+            {
+                Console.WriteLine(report.ToJson().ToJsonString());
+                return 0;
+            }
+            var table = new Table().AddColumns("shape", "threads", "ours us", "ours GFLOP/s", "torch.mm GFLOP/s", "torch threads");
+            foreach (var r in report.Rows)
+                table.AddRow(r.Ours.Shape.ToString(), r.Ours.Threads.ToString(CultureInfo.InvariantCulture), $"{r.Ours.Seconds * 1e6:F1}",
+                    $"{r.Ours.Gflops:F1}", r.TorchGflops is double t ? $"{t:F1}" : "-", r.TorchThreads?.ToString(CultureInfo.InvariantCulture) ?? "-");
+            AnsiConsole.Console.Write(table);
+            AnsiConsole.Console.WriteLine($"kernel: {report.Kernel}; " + (report.SgemmPeakGflops is double p
+                ? $"sgemm peak (torch.mm 1024^3/2048^3, best of 1 and 2 threads): {p:F1} GFLOP/s"
+                : $"PyTorch not run: {report.TorchUnavailable}"));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static int CheckThreads(int threads) =>
+        threads >= 1 ? threads : throw new ArgumentException($"--threads must be at least 1 (got {threads}).");
+
+    private static double CheckScale(double scale) =>
+        scale > 0 && double.IsFinite(scale) ? scale : throw new ArgumentException($"--scale must be a positive number (got {scale}).");
+
+    private static string FormatGflops(double gflops, double? peak) =>
+        peak is double p ? $"{gflops:F1} ({100 * gflops / p:F0}% of peak)" : $"{gflops:F1}";
+
+    // A status line on stderr while the benchmark runs, so stdout carries only the table or the JSON.
+    private static T WithProgress<T>(string title, Func<IProgress<string>, T> run)
+    {
+        var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        T result = default!;
+        stderr.Status().Start(title, context =>
+        {
+            result = run(new StatusProgress(stage => context.Status($"{title}: {stage}")));
+        });
+        return result;
+    }
+
+    // Reports on the benchmark's own thread: Progress<T> would post each update to the thread pool,
+    // which competes with the measured work for the same cores.
+    private sealed class StatusProgress(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
+    }
+>>>>>>> nn
 }

@@ -1,0 +1,368 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace OfflineSafety.Nn.Kernels;
+
+/// <summary>
+/// One row-major GEMM, C = act(alpha * op(A) op(B) + bias + beta * C), as raw addresses so it can be
+/// split into sub-problems and handed to worker threads while the caller keeps the spans pinned.
+/// </summary>
+internal readonly record struct GemmProblem(
+    bool TransA, bool TransB, int M, int N, int K, float Alpha,
+    nint A, int Lda, nint B, int Ldb, float Beta, nint C, int Ldc,
+    nint Bias, Activation Activation);
+
+/// <summary>
+/// The blocked GEMM loop nest (the Goto/BLIS layering): a kc x nc panel of op(B) is packed once and
+/// stays in L3, an mc x kc block of op(A) is packed and stays in L2, and a micro-kernel sweeps
+/// register tiles over them with one Nr-wide strip of B resident in L1. Packing makes every inner
+/// load sequential whatever the transposes and strides, and pads edges with zeros so the tiles
+/// never branch on size.
+/// </summary>
+internal static unsafe class GemmDriver
+{
+    // kc * Nr * 4 bytes = 16 KiB (AVX2) of B per strip fits L1d; mc * kc * 4 = 120 KiB of A fits L2;
+    // the B panel kc * nc * 4 = 2 MiB fits a slice of L3.
+    private const int Kc = 256;
+    private const int McTarget = 120;
+    private const int Nc = 2048;
+
+    // Below this many flops a GEMM takes well under 100 us on one core, and waking a second thread
+    // costs more than it saves.
+    private const double ParallelMinFlops = 4e6;
+
+    public static GemmKernel Resolve(GemmKernel requested) => requested switch
+    {
+        GemmKernel.Auto when Avx512F.IsSupported => GemmKernel.Avx512,
+        GemmKernel.Auto when Fma.IsSupported && Avx2.IsSupported => GemmKernel.Avx2,
+        GemmKernel.Auto => GemmKernel.Scalar,
+        GemmKernel.Avx2 when !(Fma.IsSupported && Avx2.IsSupported) =>
+            throw new NotSupportedException("The AVX2 GEMM kernel was requested but this CPU has no AVX2/FMA."),
+        _ => requested,
+    };
+
+    public static void Run(in GemmProblem problem, ComputeOptions options)
+    {
+        switch (Resolve(options.Kernel))
+        {
+            case GemmKernel.Avx512: Run<Avx512Tile>(problem, options.Threads); break;
+            case GemmKernel.Avx2: Run<Avx2Tile>(problem, options.Threads); break;
+            default: Run<ScalarTile>(problem, options.Threads); break;
+        }
+    }
+
+    private static void Run<TTile>(GemmProblem problem, int threads) where TTile : struct, IMicroKernel
+    {
+        if (problem.M == 0 || problem.N == 0) return;
+        if (problem.K == 0 || problem.Alpha == 0f)
+        {
+            ScaleOnly(problem);
+            return;
+        }
+
+        if (NarrowProduct.Applies(problem))
+        {
+            NarrowProduct.Run(problem, threads);
+            return;
+        }
+
+        double flops = 2.0 * problem.M * problem.N * problem.K;
+        int rowTiles = (problem.M + TTile.Mr - 1) / TTile.Mr;
+        int colTiles = (problem.N + TTile.Nr - 1) / TTile.Nr;
+        bool splitRows = rowTiles >= colTiles;
+        int parts = Math.Min(threads, splitRows ? rowTiles : colTiles);
+        if (parts <= 1 || flops < ParallelMinFlops)
+        {
+            RunSerial<TTile>(problem);
+            return;
+        }
+
+        RunParallel<TTile>(problem, parts, splitRows, rowTiles, colTiles);
+    }
+
+    // Separate method so the closure is allocated only when the work is actually split.
+    private static void RunParallel<TTile>(GemmProblem problem, int parts, bool splitRows, int rowTiles, int colTiles)
+        where TTile : struct, IMicroKernel
+    {
+        // A fixed contiguous split into whole tiles: each output element is computed by exactly one
+        // part, in the same order as the serial loop, so results do not depend on the thread count.
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        {
+            int tiles = splitRows ? rowTiles : colTiles;
+            int firstTile = (int)((long)tiles * part / parts), endTile = (int)((long)tiles * (part + 1) / parts);
+            RunSerial<TTile>(splitRows
+                ? RowSlice(problem, firstTile * TTile.Mr, Math.Min(problem.M, endTile * TTile.Mr))
+                : ColumnSlice(problem, firstTile * TTile.Nr, Math.Min(problem.N, endTile * TTile.Nr)));
+        });
+    }
+
+    private static GemmProblem RowSlice(in GemmProblem p, int begin, int end) => p with
+    {
+        M = end - begin,
+        A = p.A + sizeof(float) * (nint)(p.TransA ? begin : (long)begin * p.Lda),
+        C = p.C + sizeof(float) * (nint)((long)begin * p.Ldc),
+    };
+
+    private static GemmProblem ColumnSlice(in GemmProblem p, int begin, int end) => p with
+    {
+        N = end - begin,
+        B = p.B + sizeof(float) * (nint)(p.TransB ? (long)begin * p.Ldb : begin),
+        C = p.C + sizeof(float) * (nint)begin,
+        Bias = p.Bias == 0 ? 0 : p.Bias + sizeof(float) * (nint)begin,
+    };
+
+    // Hot loops: compiled fully optimised on first call rather than after tier-0 warm-up,
+    // so a short benchmark or the first training steps do not run slow code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunSerial<TTile>(in GemmProblem p) where TTile : struct, IMicroKernel
+    {
+        int mr = TTile.Mr, nr = TTile.Nr;
+        int mcMax = Math.Max(mr, McTarget / mr * mr);
+        int kcMax = Math.Min(Kc, p.K);
+        int ncMax = Math.Min(Nc, RoundUp(p.N, nr));
+        int mcAlloc = Math.Min(mcMax, RoundUp(p.M, mr));
+
+        // +8: PackA's 8-lane stores may spill up to 7 floats past the last strip.
+        float[] aRented = ArrayPool<float>.Shared.Rent(mcAlloc * kcMax + 8);
+        float[] bRented = ArrayPool<float>.Shared.Rent(ncMax * kcMax);
+        float* scratch = stackalloc float[mr * nr];
+        float* c = (float*)p.C;
+        float* bias = (float*)p.Bias;
+        try
+        {
+            fixed (float* aPack = aRented)
+            fixed (float* bPack = bRented)
+            {
+                for (int jc = 0; jc < p.N; jc += Nc)
+                {
+                    int nc = Math.Min(Nc, p.N - jc);
+                    for (int pc = 0; pc < p.K; pc += Kc)
+                    {
+                        int kc = Math.Min(Kc, p.K - pc);
+                        bool first = pc == 0, last = pc + kc == p.K;
+                        float beta = first ? p.Beta : 1f;
+                        Activation act = last ? p.Activation : Activation.None;
+                        PackB<TTile>(p, pc, kc, jc, nc, bPack);
+                        for (int ic = 0; ic < p.M; ic += mcMax)
+                        {
+                            int mc = Math.Min(mcMax, p.M - ic);
+                            PackA<TTile>(p, ic, mc, pc, kc, aPack);
+                            for (int jr = 0; jr < nc; jr += nr)
+                            {
+                                int nTile = Math.Min(nr, nc - jr);
+                                float* bStrip = bPack + (nint)jr * kc;
+                                float* biasTile = first && bias != null ? bias + jc + jr : null;
+                                for (int ir = 0; ir < mc; ir += mr)
+                                {
+                                    int mTile = Math.Min(mr, mc - ir);
+                                    float* aStrip = aPack + (nint)ir * kc;
+                                    float* cTile = c + (nint)(ic + ir) * p.Ldc + jc + jr;
+                                    if (mTile == mr && nTile == nr)
+                                    {
+                                        TTile.Multiply(kc, aStrip, bStrip, cTile, p.Ldc, p.Alpha, beta, biasTile, act);
+                                    }
+                                    else
+                                    {
+                                        TTile.Multiply(kc, aStrip, bStrip, scratch, nr, 1f, 0f, null, Activation.None);
+                                        for (int r = 0; r < mTile; r++)
+                                            for (int j = 0; j < nTile; j++)
+                                            {
+                                                float* cij = cTile + (nint)r * p.Ldc + j;
+                                                *cij = Activations.Apply(act, Epilogue.Combine(scratch[r * nr + j], p.Alpha, beta, cij,
+                                                    biasTile == null ? 0f : biasTile[j], biasTile != null));
+                                            }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(aRented);
+            ArrayPool<float>.Shared.Return(bRented);
+        }
+    }
+
+    // Packs rows [ic, ic + mc) x columns [pc, pc + kc) of op(A) into strips of mr rows: strip s holds,
+    // for each p, the mr values of column p, rows past M padded with zeros.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackA<TTile>(in GemmProblem p, int ic, int mc, int pc, int kc, float* dest) where TTile : struct, IMicroKernel
+    {
+        int mr = TTile.Mr;
+        float* a = (float*)p.A;
+        for (int i0 = 0; i0 < mc; i0 += mr)
+        {
+            int rows = Math.Min(mr, mc - i0);
+            float* strip = dest + (nint)i0 * kc;
+            if (p.TransA)
+            {
+                // op(A)(i, p) = A[p, i]: each packed column is a contiguous run of A's row.
+                for (int k = 0; k < kc; k++)
+                {
+                    float* src = a + (nint)(pc + k) * p.Lda + ic + i0;
+                    float* d = strip + (nint)k * mr;
+                    if (rows == mr)
+                    {
+                        // A constant-size block copy, which the JIT unrolls into vector moves.
+                        Unsafe.CopyBlockUnaligned(d, src, (uint)(TTile.Mr * sizeof(float)));
+                        continue;
+                    }
+                    int r = 0;
+                    for (; r < rows; r++) d[r] = src[r];
+                    for (; r < mr; r++) d[r] = 0f;
+                }
+            }
+            else
+            {
+                // op(A)(i, p) = A[i, p]: rows of A become lanes; 8 x 8 register transposes turn 8
+                // contiguous loads per row into one store per packed column.
+                int k8 = rows == mr && Avx.IsSupported ? kc & ~7 : 0;
+                float* src = a + (nint)(ic + i0) * p.Lda + pc;
+                for (int k0 = 0; k0 < k8; k0 += 8)
+                {
+                    // Each store writes 8 lanes into an mr-wide slot; lanes past mr spill into the next
+                    // slot, which the following store (or the next strip, or the buffer's slack) overwrites.
+                    for (int rb = 0; rb < mr; rb += 8)
+                    {
+                        Transpose8x8(src + (nint)rb * p.Lda + k0, p.Lda, Math.Min(8, mr - rb), out var t0, out var t1, out var t2,
+                            out var t3, out var t4, out var t5, out var t6, out var t7);
+                        float* d = strip + (nint)k0 * mr + rb;
+                        nint step = mr;
+                        if (rb + 8 >= mr)
+                        {
+                            t0.Store(d); t1.Store(d + step); t2.Store(d + 2 * step); t3.Store(d + 3 * step);
+                            t4.Store(d + 4 * step); t5.Store(d + 5 * step); t6.Store(d + 6 * step); t7.Store(d + 7 * step);
+                        }
+                        else
+                        {
+                            // A block that is not the strip's last must not clobber the block after it in
+                            // the same slot, so it is stored before that block (lower rb first, per slot).
+                            Transpose8x8(src + (nint)(rb + 8) * p.Lda + k0, p.Lda, Math.Min(8, mr - rb - 8), out var u0, out var u1,
+                                out var u2, out var u3, out var u4, out var u5, out var u6, out var u7);
+                            t0.Store(d); u0.Store(d + 8); t1.Store(d + step); u1.Store(d + step + 8);
+                            t2.Store(d + 2 * step); u2.Store(d + 2 * step + 8); t3.Store(d + 3 * step); u3.Store(d + 3 * step + 8);
+                            t4.Store(d + 4 * step); u4.Store(d + 4 * step + 8); t5.Store(d + 5 * step); u5.Store(d + 5 * step + 8);
+                            t6.Store(d + 6 * step); u6.Store(d + 6 * step + 8); t7.Store(d + 7 * step); u7.Store(d + 7 * step + 8);
+                            rb += 8;
+                        }
+                    }
+                }
+                for (int r = 0; r < rows; r++)
+                {
+                    float* row = src + (nint)r * p.Lda;
+                    float* d = strip + r;
+                    for (int k = k8; k < kc; k++) d[(nint)k * mr] = row[k];
+                }
+                for (int r = rows; r < mr; r++)
+                    for (int k = 0; k < kc; k++) strip[(nint)k * mr + r] = 0f;
+            }
+        }
+    }
+
+    // Packs rows [pc, pc + kc) x columns [jc, jc + nc) of op(B) into strips of nr columns: strip s
+    // holds, for each p, the nr values of row p, columns past N padded with zeros.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackB<TTile>(in GemmProblem p, int pc, int kc, int jc, int nc, float* dest) where TTile : struct, IMicroKernel
+    {
+        int nr = TTile.Nr;
+        float* b = (float*)p.B;
+        for (int j0 = 0; j0 < nc; j0 += nr)
+        {
+            int cols = Math.Min(nr, nc - j0);
+            float* strip = dest + (nint)j0 * kc;
+            if (p.TransB)
+            {
+                // op(B)(p, j) = B[j, p]: each of B's rows becomes one lane of the strip, 8 rows at a
+                // time through a register transpose.
+                int k8 = cols == nr && nr % 8 == 0 && Avx.IsSupported ? kc & ~7 : 0;
+                for (int jb = 0; jb < nr && k8 > 0; jb += 8)
+                {
+                    float* src = b + (nint)(jc + j0 + jb) * p.Ldb + pc;
+                    for (int k0 = 0; k0 < k8; k0 += 8)
+                    {
+                        Transpose8x8(src + k0, p.Ldb, 8, out var t0, out var t1, out var t2, out var t3, out var t4, out var t5, out var t6, out var t7);
+                        float* d = strip + (nint)k0 * nr + jb;
+                        t0.Store(d); t1.Store(d + nr); t2.Store(d + 2 * nr); t3.Store(d + 3 * nr);
+                        t4.Store(d + 4 * nr); t5.Store(d + 5 * nr); t6.Store(d + 6 * nr); t7.Store(d + 7 * nr);
+                    }
+                }
+                for (int j = 0; j < cols; j++)
+                {
+                    float* src = b + (nint)(jc + j0 + j) * p.Ldb + pc;
+                    float* d = strip + j;
+                    for (int k = k8; k < kc; k++) d[(nint)k * nr] = src[k];
+                }
+                for (int j = cols; j < nr; j++)
+                    for (int k = 0; k < kc; k++) strip[(nint)k * nr + j] = 0f;
+            }
+            else
+            {
+                for (int k = 0; k < kc; k++)
+                {
+                    float* src = b + (nint)(pc + k) * p.Ldb + jc + j0;
+                    float* d = strip + (nint)k * nr;
+                    if (cols == nr)
+                    {
+                        Unsafe.CopyBlockUnaligned(d, src, (uint)(TTile.Nr * sizeof(float)));
+                        continue;
+                    }
+                    int j = 0;
+                    for (; j < cols; j++) d[j] = src[j];
+                    for (; j < nr; j++) d[j] = 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Loads rows [0, rows) of an 8 x 8 block (row r at src + r * stride; rows past <paramref name="rows"/>
+    /// read as zeros) and returns its columns: t_c holds element c of every row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, nint stride, int rows,
+        out Vector256<float> t0, out Vector256<float> t1, out Vector256<float> t2, out Vector256<float> t3,
+        out Vector256<float> t4, out Vector256<float> t5, out Vector256<float> t6, out Vector256<float> t7)
+    {
+        var r0 = Avx.LoadVector256(src);
+        var r1 = rows > 1 ? Avx.LoadVector256(src + stride) : default;
+        var r2 = rows > 2 ? Avx.LoadVector256(src + 2 * stride) : default;
+        var r3 = rows > 3 ? Avx.LoadVector256(src + 3 * stride) : default;
+        var r4 = rows > 4 ? Avx.LoadVector256(src + 4 * stride) : default;
+        var r5 = rows > 5 ? Avx.LoadVector256(src + 5 * stride) : default;
+        var r6 = rows > 6 ? Avx.LoadVector256(src + 6 * stride) : default;
+        var r7 = rows > 7 ? Avx.LoadVector256(src + 7 * stride) : default;
+        // Interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.
+        var a0 = Avx.UnpackLow(r0, r1); var a1 = Avx.UnpackHigh(r0, r1);
+        var a2 = Avx.UnpackLow(r2, r3); var a3 = Avx.UnpackHigh(r2, r3);
+        var a4 = Avx.UnpackLow(r4, r5); var a5 = Avx.UnpackHigh(r4, r5);
+        var a6 = Avx.UnpackLow(r6, r7); var a7 = Avx.UnpackHigh(r6, r7);
+        var b0 = Avx.Shuffle(a0, a2, 0x44); var b1 = Avx.Shuffle(a0, a2, 0xEE);
+        var b2 = Avx.Shuffle(a1, a3, 0x44); var b3 = Avx.Shuffle(a1, a3, 0xEE);
+        var b4 = Avx.Shuffle(a4, a6, 0x44); var b5 = Avx.Shuffle(a4, a6, 0xEE);
+        var b6 = Avx.Shuffle(a5, a7, 0x44); var b7 = Avx.Shuffle(a5, a7, 0xEE);
+        t0 = Avx.Permute2x128(b0, b4, 0x20); t1 = Avx.Permute2x128(b1, b5, 0x20);
+        t2 = Avx.Permute2x128(b2, b6, 0x20); t3 = Avx.Permute2x128(b3, b7, 0x20);
+        t4 = Avx.Permute2x128(b0, b4, 0x31); t5 = Avx.Permute2x128(b1, b5, 0x31);
+        t6 = Avx.Permute2x128(b2, b6, 0x31); t7 = Avx.Permute2x128(b3, b7, 0x31);
+    }
+
+    private static void ScaleOnly(in GemmProblem p)
+    {
+        float* c = (float*)p.C;
+        float* bias = (float*)p.Bias;
+        for (int i = 0; i < p.M; i++)
+        {
+            float* row = c + (nint)i * p.Ldc;
+            for (int j = 0; j < p.N; j++)
+                row[j] = Epilogue.Combine(0f, 0f, p.Beta, row + j, bias == null ? 0f : bias[j], bias != null);
+            Activations.Apply(p.Activation, new Span<float>(row, p.N));
+        }
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}

@@ -1,0 +1,99 @@
+using System.Runtime.Intrinsics;
+using OfflineSafety.Nn.Autodiff;
+
+namespace OfflineSafety.Nn.Optim;
+
+/// <summary>
+/// Adam with PyTorch's (single-tensor, non-AMSGrad) update order: m lerps toward g, v accumulates g^2,
+/// step size lr / (1 - beta1^t), denominator sqrt(v) / sqrt(1 - beta2^t) + eps. Bias corrections are
+/// computed in double and applied in float32, as torch does. Parameters without a gradient are skipped.
+/// </summary>
+public sealed class Adam
+{
+    readonly Tensor[] _parameters;
+    readonly float[][] _m;
+    readonly float[][] _v;
+
+    public float LearningRate { get; set; }
+    public float Beta1 { get; }
+    public float Beta2 { get; }
+    public float Epsilon { get; }
+    public float WeightDecay { get; }
+    public long StepCount { get; private set; }
+    public IReadOnlyList<Tensor> Parameters => _parameters;
+
+    public Adam(IReadOnlyList<Tensor> parameters, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f,
+        float epsilon = 1e-8f, float weightDecay = 0f)
+    {
+        if (!(learningRate >= 0f)) throw new ArgumentOutOfRangeException(nameof(learningRate), $"learning rate must be >= 0, got {learningRate}");
+        if (!(beta1 is >= 0f and < 1f) || !(beta2 is >= 0f and < 1f)) throw new ArgumentOutOfRangeException(nameof(beta1), $"betas must lie in [0, 1), got {beta1}, {beta2}");
+        _parameters = [.. parameters];
+        _m = new float[_parameters.Length][];
+        _v = new float[_parameters.Length][];
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            _m[i] = new float[_parameters[i].Length];
+            _v[i] = new float[_parameters[i].Length];
+        }
+        LearningRate = learningRate;
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+        WeightDecay = weightDecay;
+    }
+
+    public void ZeroGrad()
+    {
+        foreach (var p in _parameters) p.ZeroGrad();
+    }
+
+    public void Step()
+    {
+        StepCount++;
+        double bc1 = 1.0 - Math.Pow(Beta1, StepCount);
+        double bc2 = 1.0 - Math.Pow(Beta2, StepCount);
+        float stepSize = (float)(LearningRate / bc1);
+        float bc2Sqrt = (float)Math.Sqrt(bc2);
+        float w1 = 1f - Beta1, b2 = Beta2, w2 = 1f - Beta2, eps = Epsilon, wd = WeightDecay;
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            var grad = _parameters[i].Grad;
+            if (grad is null) continue;
+            Update(_parameters[i].Data, grad, _m[i], _v[i], stepSize, bc2Sqrt, w1, b2, w2, eps, wd);
+        }
+    }
+
+    // Vector lanes and the scalar tail perform the same IEEE operations in the same order (no fused
+    // multiply-add), so every element gets the value the scalar formula gives.
+    static void Update(Span<float> p, ReadOnlySpan<float> grad, Span<float> m, Span<float> v,
+        float stepSize, float bc2Sqrt, float w1, float b2, float w2, float eps, float wd)
+    {
+        int j = 0;
+        if (wd == 0f)
+        {
+            var vw1 = Vector256.Create(w1); var vb2 = Vector256.Create(b2); var vw2 = Vector256.Create(w2);
+            var vbc = Vector256.Create(bc2Sqrt); var veps = Vector256.Create(eps); var vstep = Vector256.Create(-stepSize);
+            for (; j <= p.Length - 8; j += 8)
+            {
+                var g = Vector256.Create(grad.Slice(j, 8));
+                var mj = Vector256.Create(m.Slice(j, 8));
+                mj += vw1 * (g - mj);
+                var vj = Vector256.Create(v.Slice(j, 8)) * vb2 + vw2 * g * g;
+                var denom = Vector256.Sqrt(vj) / vbc + veps;
+                var pj = Vector256.Create(p.Slice(j, 8)) + vstep * (mj / denom);
+                mj.CopyTo(m.Slice(j, 8));
+                vj.CopyTo(v.Slice(j, 8));
+                pj.CopyTo(p.Slice(j, 8));
+            }
+        }
+        for (; j < p.Length; j++)
+        {
+            float g = grad[j];
+            if (wd != 0f) g += wd * p[j];
+            m[j] += w1 * (g - m[j]);
+            v[j] = v[j] * b2 + w2 * g * g;
+            float denom = MathF.Sqrt(v[j]) / bc2Sqrt + eps;
+            p[j] += -stepSize * (m[j] / denom);
+        }
+    }
+}

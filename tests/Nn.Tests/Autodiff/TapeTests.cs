@@ -1,0 +1,122 @@
+using OfflineSafety.Nn.Autodiff;
+using OfflineSafety.Nn.Kernels;
+using OfflineSafety.Nn.Layers;
+using OfflineSafety.Nn.MetaLearning;
+using OfflineSafety.Nn.Optim;
+using OfflineSafety.Nn.Randomness;
+
+namespace OfflineSafety.Nn.Tests.Autodiff;
+
+public class TapeTests
+{
+    [Fact]
+    public void BackwardAccumulatesAcrossCallsLikeTorch()
+    {
+        var w = Tensor.FromVector([2f]);
+        w.RequiresGrad = true;
+        var tape = new Tape();
+        tape.Backward(tape.Square(w));
+        tape.Backward(tape.Scale(w, 3f));
+        Assert.Equal(7f, w.Grad![0]);
+        w.ZeroGrad();
+        Assert.Equal(0f, w.Grad![0]);
+    }
+
+    [Fact]
+    public void NoGradStopsRecording()
+    {
+        var w = Tensor.FromVector([2f]);
+        w.RequiresGrad = true;
+        var tape = new Tape();
+        Tensor y;
+        using (tape.NoGrad()) y = tape.Square(w);
+        Assert.False(y.RequiresGrad);
+        Assert.True(tape.IsRecording);
+        var e = Assert.Throws<InvalidOperationException>(() => tape.Backward(y));
+        Assert.Contains("does not depend", e.Message);
+    }
+
+    [Fact]
+    public void DetachCutsTheGraph()
+    {
+        var w = Tensor.FromVector([3f]);
+        w.RequiresGrad = true;
+        var tape = new Tape();
+        var loss = tape.Mul(w, tape.Detach(w));
+        tape.Backward(loss);
+        Assert.Equal(3f, w.Grad![0]);
+    }
+
+    [Fact]
+    public void GradOfUnusedInputIsZero()
+    {
+        var a = Tensor.FromVector([1f]);
+        var b = Tensor.FromVector([1f]);
+        a.RequiresGrad = b.RequiresGrad = true;
+        var tape = new Tape();
+        var grads = new Tensor[2];
+        tape.Grad(tape.Square(a), [a, b], grads);
+        Assert.Equal(2f, grads[0][0]);
+        Assert.Equal(0f, grads[1][0]);
+        Assert.Null(a.Grad);
+    }
+
+    [Fact]
+    public void ShapeErrorsNameTheShapes()
+    {
+        var tape = new Tape();
+        var e = Assert.Throws<ArgumentException>(() => tape.Add(tape.Full(2, 3, 1), tape.Full(3, 2, 1)));
+        Assert.Contains("[2, 3]", e.Message);
+        e = Assert.Throws<ArgumentException>(() => tape.MatMul(tape.Full(2, 3, 1), tape.Full(2, 3, 1)));
+        Assert.Contains("inner dimensions", e.Message);
+    }
+
+    [Fact]
+    public void TensorFromAnotherTapeIsRejected()
+    {
+        var t1 = new Tape();
+        var t2 = new Tape();
+        var x = t1.Full(1, 1, 1f);
+        Assert.Throws<InvalidOperationException>(() => t2.Exp(x));
+    }
+
+    /// <summary>
+    /// After warm-up, training steps reuse the tape's tensors: nothing is allocated. Single-threaded
+    /// kernels, because the GEMM driver's Parallel.For allocates its loop state per call.
+    /// </summary>
+    [Fact]
+    public void SteadyStateTrainingStepsDoNotAllocate()
+    {
+        var rng = new Xoshiro256StarStar(1);
+        var q = new Mlp(4, [64, 64], 2, rng);
+        var qt = new Mlp(4, [64, 64], 2, rng);
+        var adam = new Adam(q.Parameters, 3e-4f);
+        var tape = new Tape(new ComputeOptions { Threads = 1 });
+        var s = Tensor.Matrix(32, 2);
+        var a = Tensor.Matrix(32, 2);
+        var c = Tensor.Matrix(32, 1);
+        rng.FillNormal(s.Data);
+        rng.FillNormal(a.Data);
+        var grads = new Tensor[q.Parameters.Count];
+        var fast = new Tensor[q.Parameters.Count];
+        void Step()
+        {
+            tape.Reset();
+            Tensor y;
+            using (tape.NoGrad()) y = tape.Add(c, tape.Scale(tape.Max(tape.Sigmoid(qt.Forward(tape, tape.Concat(s, a))), 1), 0.8f));
+            var loss = tape.Mse(tape.Max(tape.Sigmoid(q.Forward(tape, tape.Concat(s, a))), 1), y);
+            adam.ZeroGrad();
+            tape.Backward(loss);
+            Maml.Step(tape, loss, q.Parameters, 1e-3f, grads, fast);
+            tape.Backward(tape.Mse(q.Forward(tape, tape.Concat(s, a), fast), tape.Expand(y, 32, 2)));
+            GradientClipping.ClipGlobalNorm(q.Parameters, 40f);
+            adam.Step();
+            PolyakAveraging.Update(qt.Parameters, q.Parameters, 0.005f);
+        }
+        for (int i = 0; i < 3; i++) Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) Step();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+    }
+}
