@@ -13,6 +13,11 @@ public static class OffsafeCli
         root.Subcommands.Add(EnvsCommands.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());
+        root.Subcommands.Add(DatasetsCommands.Create());
+        root.Subcommands.Add(MetaTrainCommand.Create());
+        root.Subcommands.Add(AdaptCommand.Create());
+        root.Subcommands.Add(EvalCriticCommand.Create());
+        root.Subcommands.Add(ModelsCommands.Create());
         return root;
     }
 }

@@ -1,0 +1,52 @@
+using System.Globalization;
+
+namespace OfflineSafety.Ingest.Datasets;
+
+/// <summary>
+/// "NAME", "NAME@VERSION", "NAME@TAG" or "NAME@TIMESTAMP" as users write them. Which of the last
+/// three a REF is gets decided when it is resolved: digits are a version, then a tag of that name,
+/// then an ISO-8601 timestamp (without an offset it is read as UTC).
+/// </summary>
+public sealed record DatasetReference(string Name, string? Ref)
+{
+    public static DatasetReference Parse(string text)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(text);
+        int at = text.IndexOf('@');
+        string name = at < 0 ? text : text[..at];
+        string? reference = at < 0 ? null : text[(at + 1)..];
+        DatasetNames.Validate(name);
+        if (reference is { Length: 0 }) throw new ArgumentException($"dataset reference '{text}': nothing after '@' (expected a version, tag or timestamp)");
+        return new DatasetReference(name, reference);
+    }
+
+    public bool IsVersion(out long version) =>
+        long.TryParse(Ref, NumberStyles.None, CultureInfo.InvariantCulture, out version);
+
+    public bool IsTimestamp(out DateTimeOffset time) =>
+        DateTimeOffset.TryParse(Ref, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
+
+    public override string ToString() => Ref is null ? Name : $"{Name}@{Ref}";
+}
+
+/// <summary>Rules for dataset and tag names: they become key segments in every backend.</summary>
+public static class DatasetNames
+{
+    public static void Validate(string name)
+    {
+        if (!IsValid(name))
+            throw new ArgumentException($"dataset name '{name}' is invalid: use letters, digits, '.', '_' or '-', starting with a letter or digit, at most 128 characters");
+    }
+
+    public static bool IsValidTag(string tag) => IsValid(tag) && !tag.All(char.IsAsciiDigit);
+
+    public static void ValidateTag(string tag)
+    {
+        if (!IsValidTag(tag))
+            throw new ArgumentException($"tag '{tag}' is invalid: use letters, digits, '.', '_' or '-', not all digits (those are versions)");
+    }
+
+    private static bool IsValid(string name) =>
+        name.Length is > 0 and <= 128 && char.IsAsciiLetterOrDigit(name[0])
+        && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+}

@@ -1,0 +1,77 @@
+namespace OfflineSafety.Ingest.Datasets.Delta;
+
+/// <summary>
+/// The state of a table at one version (PROTOCOL.md, "Action Reconciliation"): its protocol,
+/// metadata, live data files and unexpired tombstones. Files are ordered by path so that every
+/// reader of the same version sees the same order.
+/// </summary>
+public sealed class Snapshot
+{
+    internal Snapshot(long version, DateTimeOffset timestamp, ProtocolAction protocol, MetadataAction metadata,
+        IReadOnlyList<AddFile> files, IReadOnlyList<RemoveFile> tombstones, IReadOnlyDictionary<string, TransactionAction> transactions)
+    {
+        Version = version;
+        Timestamp = timestamp;
+        Protocol = protocol;
+        Metadata = metadata;
+        Files = files;
+        Tombstones = tombstones;
+        Transactions = transactions;
+    }
+
+    public long Version { get; }
+
+    /// <summary>The commit timestamp of <see cref="Version"/> (its commitInfo, else the log file's time).</summary>
+    public DateTimeOffset Timestamp { get; }
+
+    public ProtocolAction Protocol { get; }
+    public MetadataAction Metadata { get; }
+    public IReadOnlyList<AddFile> Files { get; }
+    public IReadOnlyList<RemoveFile> Tombstones { get; }
+    public IReadOnlyDictionary<string, TransactionAction> Transactions { get; }
+}
+
+/// <summary>Applies actions in commit order, keeping only the newest reference to each file.</summary>
+internal sealed class LogReplay
+{
+    private readonly Dictionary<string, AddFile> _files = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RemoveFile> _tombstones = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TransactionAction> _transactions = new(StringComparer.Ordinal);
+    private ProtocolAction? _protocol;
+    private MetadataAction? _metadata;
+
+    public void Apply(DeltaAction action)
+    {
+        switch (action)
+        {
+            case AddFile add:
+                _files[add.Path] = add;
+                _tombstones.Remove(add.Path);
+                break;
+            case RemoveFile remove:
+                _files.Remove(remove.Path);
+                _tombstones[remove.Path] = remove;
+                break;
+            case MetadataAction metadata:
+                _metadata = metadata;
+                break;
+            case ProtocolAction protocol:
+                _protocol = protocol;
+                break;
+            case TransactionAction txn:
+                _transactions[txn.AppId] = txn;
+                break;
+        }
+    }
+
+    public Snapshot ToSnapshot(long version, DateTimeOffset timestamp, string table)
+    {
+        var protocol = _protocol ?? throw new InvalidDataException($"table '{table}' version {version}: the log has no protocol action");
+        var metadata = _metadata ?? throw new InvalidDataException($"table '{table}' version {version}: the log has no metaData action");
+        if (protocol.MinReaderVersion > ProtocolAction.Supported.MinReaderVersion)
+            throw new NotSupportedException($"table '{table}' needs Delta reader version {protocol.MinReaderVersion}; this reader implements {ProtocolAction.Supported.MinReaderVersion}");
+        var files = _files.Values.OrderBy(f => f.Path, StringComparer.Ordinal).ToArray();
+        var tombstones = _tombstones.Values.OrderBy(f => f.Path, StringComparer.Ordinal).ToArray();
+        return new Snapshot(version, timestamp, protocol, metadata, files, tombstones, new Dictionary<string, TransactionAction>(_transactions));
+    }
+}

@@ -1,0 +1,65 @@
+using OfflineSafety.Meta.Networks;
+using OfflineSafety.Meta.Sampling;
+
+namespace OfflineSafety.Meta.Critics;
+
+/// <summary>
+/// The safety-critic loss on a <see cref="CriticBatch"/>: every head regresses onto the same risk
+/// target y, L = mean over rows and heads of (Q_h(s, a) - y)^2, with y treated as a constant (it
+/// comes from the target network). Also gives the exact Hessian-vector product of L, which MESA's
+/// second-order outer gradient needs.
+/// </summary>
+public static class RiskLoss
+{
+    /// <summary>
+    /// y = c + (1 - c)(1 - terminal) gamma max_h Qtarg_h(s', a') with a' already in the batch.
+    /// <paramref name="scratch"/> holds one value per row.
+    /// </summary>
+    public static void ComputeTargets(MlpPass targetPass, ReadOnlySpan<float> targetParameters, CriticBatch batch, float gammaRisk, Span<float> scratch)
+    {
+        var q = targetPass.Forward(targetParameters, batch.NextInput, batch.Size);
+        var nextRisk = scratch[..batch.Size];
+        SafetyCritic.PessimisticMax(q, targetPass.Shape.Outputs, nextRisk);
+        RiskTarget.Compute(batch.Unsafe, batch.Terminal, nextRisk, gammaRisk, batch.Target);
+    }
+
+    /// <summary>
+    /// Loss at <paramref name="parameters"/>; its gradient times <paramref name="scale"/> is written to
+    /// (or added to) <paramref name="gradient"/>. Leaves the pass ready for <see cref="HessianVector"/>.
+    /// </summary>
+    public static float Gradient(MlpPass pass, ReadOnlySpan<float> parameters, CriticBatch batch, Span<float> gradient, bool accumulate, float scale = 1f)
+    {
+        int rows = batch.Size, heads = pass.Shape.Outputs;
+        var q = pass.Forward(parameters, batch.Input, rows);
+        var gy = pass.OutputGradient;
+        float norm = 1f / (rows * heads);
+        double loss = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            float y = batch.Target[i];
+            for (int h = 0; h < heads; h++)
+            {
+                float d = q[i * heads + h] - y;
+                loss += d * d;
+                gy[i * heads + h] = 2f * scale * norm * d;
+            }
+        }
+        pass.Backward(parameters, gradient, accumulate);
+        return (float)(loss * norm);
+    }
+
+    /// <summary>
+    /// H v of (scale x) the loss at the parameters and batch of the preceding <see cref="Gradient"/>
+    /// call on the same pass, into <paramref name="hessianVector"/> (overwritten).
+    /// </summary>
+    public static void HessianVector(MlpPass pass, ReadOnlySpan<float> parameters, ReadOnlySpan<float> direction, Span<float> hessianVector, float scale = 1f)
+    {
+        int n = pass.Rows * pass.Shape.Outputs;
+        var rq = pass.ForwardR(parameters, direction);
+        var rgy = pass.ROutputGradient;
+        // d(dL/dq)/dq = 2 / (rows heads): the MSE's curvature in its output.
+        float c = 2f * scale / n;
+        for (int i = 0; i < n; i++) rgy[i] = c * rq[i];
+        pass.BackwardR(parameters, direction, hessianVector);
+    }
+}

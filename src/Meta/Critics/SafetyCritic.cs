@@ -1,0 +1,83 @@
+using OfflineSafety.Meta.Networks;
+using OfflineSafety.Nn.Autodiff;
+using OfflineSafety.Nn.Kernels;
+using OfflineSafety.Nn.Randomness;
+
+namespace OfflineSafety.Meta.Critics;
+
+/// <summary>
+/// Q_risk(s, a): an MLP over normalised [obs ++ action] with one or two sigmoid heads; with two,
+/// the reported risk is the pessimistic max(Q1, Q2). Owns its flat parameter vector and the
+/// normalisation it was trained with. The parameters are one flat Nn <see cref="Tensor"/> (layout in
+/// <see cref="MlpShape"/>), so Nn's Adam, clipping and Polyak averaging apply to it directly. Scoring reuses internal buffers, so one instance is not
+/// safe to score from several threads at once (clone it).
+/// </summary>
+public sealed class SafetyCritic : IRiskScorer
+{
+    private const int ScoreChunk = 1024;
+    private MlpPass? _scorePass;
+    private float[]? _scoreInput;
+
+    public SafetyCritic(CriticArchitecture architecture, Normalization normalization, Tensor parameters)
+    {
+        architecture.Validate();
+        Architecture = architecture;
+        Normalization = normalization;
+        Shape = ShapeOf(architecture, normalization.ObsDim, normalization.ActDim);
+        if (parameters.Length != Shape.ParameterCount || parameters.Rank != 1)
+            throw new ArgumentException($"critic {architecture} over ({normalization.ObsDim},{normalization.ActDim}) has {Shape.ParameterCount} parameters, got {parameters.Length}");
+        Parameters = parameters;
+        Parameters.RequiresGrad = true;
+    }
+
+    public CriticArchitecture Architecture { get; }
+    public Normalization Normalization { get; }
+    public MlpShape Shape { get; }
+    public Tensor Parameters { get; }
+    public int ObsDim => Normalization.ObsDim;
+    public int ActDim => Normalization.ActDim;
+    public int Heads => Architecture.Heads;
+
+    public static MlpShape ShapeOf(CriticArchitecture architecture, int obsDim, int actDim) =>
+        new(obsDim + actDim, architecture.Hidden, architecture.Heads, Activation.Sigmoid, "critic.");
+
+    public static SafetyCritic Create(CriticArchitecture architecture, Normalization normalization, Xoshiro256StarStar random)
+    {
+        var shape = ShapeOf(architecture, normalization.ObsDim, normalization.ActDim);
+        var parameters = Tensor.Vector(shape.ParameterCount);
+        shape.Initialize(parameters.Data, random);
+        return new SafetyCritic(architecture, normalization, parameters);
+    }
+
+    /// <summary>A deep copy: adaptation works on a clone so the base model is never touched.</summary>
+    public SafetyCritic Clone() => new(Architecture, Normalization, Parameters.Clone());
+
+    /// <summary>The pessimistic risk per row: max over heads of the sigmoid outputs, [rows, heads] in.</summary>
+    public static void PessimisticMax(ReadOnlySpan<float> headOutputs, int heads, Span<float> risk)
+    {
+        for (int i = 0; i < risk.Length; i++)
+        {
+            float m = headOutputs[i * heads];
+            for (int h = 1; h < heads; h++) m = MathF.Max(m, headOutputs[i * heads + h]);
+            risk[i] = m;
+        }
+    }
+
+    public void Score(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, int rows, Span<float> risk)
+    {
+        _scorePass ??= new MlpPass(Shape, ScoreChunk);
+        _scoreInput ??= new float[ScoreChunk * Shape.Inputs];
+        int od = ObsDim, ad = ActDim, width = od + ad;
+        for (int start = 0; start < rows; start += ScoreChunk)
+        {
+            int n = Math.Min(ScoreChunk, rows - start);
+            for (int i = 0; i < n; i++)
+            {
+                Normalization.NormalizeObs(obs.Slice((start + i) * od, od), _scoreInput.AsSpan(i * width, od));
+                Normalization.NormalizeAction(action.Slice((start + i) * ad, ad), _scoreInput.AsSpan(i * width + od, ad));
+            }
+            var q = _scorePass.Forward(Parameters.Data, _scoreInput, n);
+            PessimisticMax(q, Heads, risk.Slice(start, n));
+        }
+    }
+}

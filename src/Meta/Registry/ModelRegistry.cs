@@ -1,0 +1,150 @@
+using System.Globalization;
+using OfflineSafety.Ingest.Storage;
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Networks;
+using OfflineSafety.Meta.Recovery;
+using OfflineSafety.Nn.Autodiff;
+using OfflineSafety.Nn.Serialization;
+
+namespace OfflineSafety.Meta.Registry;
+
+/// <summary>A model as loaded from the registry.</summary>
+public sealed record StoredModel(ModelCard Card, SafetyCritic Critic, RecoveryPolicy? Recovery);
+
+/// <summary>
+/// Versioned, immutable safety critics in an <see cref="IObjectStore"/>:
+/// <c>models/&lt;name&gt;/&lt;version&gt;/weights.safetensors</c> and <c>model.json</c>. Versions count
+/// 1, 2, ... per name. Publishing writes the weights, then creates model.json only if absent: that
+/// create is the commit, so a version either exists whole or not at all, nothing is overwritten,
+/// and two writers racing for a version number end with one of them taking the next.
+/// </summary>
+public sealed class ModelRegistry(IObjectStore store)
+{
+    public const string Prefix = "models/";
+    public const string CardFile = "model.json";
+    public const string WeightsFile = "weights.safetensors";
+    private const int MaxPublishAttempts = 16;
+
+    public IObjectStore Objects => store;
+
+    public static string CardKey(string name, int version) => $"{Prefix}{name}/{version.ToString(CultureInfo.InvariantCulture)}/{CardFile}";
+    public static string WeightsKey(string name, int version) => $"{Prefix}{name}/{version.ToString(CultureInfo.InvariantCulture)}/{WeightsFile}";
+
+    /// <summary>Stores the critic (and recovery policy) as the next version of <paramref name="card"/>'s name; returns the card as stored.</summary>
+    public async Task<ModelCard> PublishAsync(ModelCard card, SafetyCritic critic, RecoveryPolicy? recovery, CancellationToken ct = default)
+    {
+        ModelReference.ValidateName(card.Name);
+        var weights = EncodeWeights(critic, recovery);
+        for (int attempt = 0; attempt < MaxPublishAttempts; attempt++)
+        {
+            int version = (await VersionNumbersAsync(card.Name, includeIncomplete: true, ct).ConfigureAwait(false)).DefaultIfEmpty(0).Max() + 1;
+            var stored = card with
+            {
+                Version = version,
+                Components = recovery is null ? ["critic."] : ["critic.", "recovery."],
+            };
+            if (!await store.CreateIfAbsentAsync(WeightsKey(card.Name, version), weights, ct).ConfigureAwait(false)) continue;
+            if (await store.CreateIfAbsentAsync(CardKey(card.Name, version), stored.ToJson(), ct).ConfigureAwait(false)) return stored;
+        }
+        throw new IOException($"store '{store.Location}': could not claim a new version of model '{card.Name}' after {MaxPublishAttempts} attempts");
+    }
+
+    /// <summary>Model names that have at least one complete version, in ordinal order.</summary>
+    public async Task<IReadOnlyList<string>> ListNamesAsync(CancellationToken ct = default)
+    {
+        var names = new List<string>();
+        await foreach (var prefix in store.ListCommonPrefixesAsync(Prefix, ct).ConfigureAwait(false))
+        {
+            string name = prefix[Prefix.Length..^1];
+            if ((await VersionNumbersAsync(name, includeIncomplete: false, ct).ConfigureAwait(false)).Count > 0) names.Add(name);
+        }
+        return names;
+    }
+
+    /// <summary>Every complete version of a model, oldest first.</summary>
+    public async Task<IReadOnlyList<ModelCard>> ListVersionsAsync(string name, CancellationToken ct = default)
+    {
+        var cards = new List<ModelCard>();
+        foreach (int v in await VersionNumbersAsync(name, includeIncomplete: false, ct).ConfigureAwait(false))
+            cards.Add(await ReadCardAsync(name, v, ct).ConfigureAwait(false));
+        return cards;
+    }
+
+    /// <summary>The card of NAME@V, or of the latest version of NAME.</summary>
+    public async Task<ModelCard> ResolveAsync(ModelReference reference, CancellationToken ct = default)
+    {
+        if (reference.Version is { } v) return await ReadCardAsync(reference.Name, v, ct).ConfigureAwait(false);
+        var versions = await VersionNumbersAsync(reference.Name, includeIncomplete: false, ct).ConfigureAwait(false);
+        if (versions.Count == 0) throw new KeyNotFoundException($"model '{reference.Name}' not found in store '{store.Location}'");
+        return await ReadCardAsync(reference.Name, versions[^1], ct).ConfigureAwait(false);
+    }
+
+    public async Task<StoredModel> LoadAsync(ModelReference reference, CancellationToken ct = default)
+    {
+        var card = await ResolveAsync(reference, ct).ConfigureAwait(false);
+        string key = WeightsKey(card.Name, card.Version);
+        var bytes = await store.TryReadAsync(key, ct).ConfigureAwait(false)
+            ?? throw new InvalidDataException($"store '{store.Location}': {card.Reference} has a model.json but no {WeightsFile}");
+        var content = SafeTensors.Read(bytes);
+        var criticShape = SafetyCritic.ShapeOf(card.Architecture, card.ObsDim, card.ActDim);
+        var critic = new SafetyCritic(card.Architecture, card.Normalization, Gather(content, criticShape, key));
+        RecoveryPolicy? recovery = null;
+        if (card.Components.Contains("recovery.") && card.RecoveryHidden is { } hidden)
+            recovery = new RecoveryPolicy(card.Normalization, hidden, Gather(content, RecoveryPolicy.ShapeOf(card.Normalization, hidden), key));
+        return new StoredModel(card, critic, recovery);
+    }
+
+    private async Task<ModelCard> ReadCardAsync(string name, int version, CancellationToken ct)
+    {
+        string key = CardKey(name, version);
+        var bytes = await store.TryReadAsync(key, ct).ConfigureAwait(false)
+            ?? throw new KeyNotFoundException($"model '{name}@{version}' not found in store '{store.Location}'");
+        return ModelCard.FromJson(bytes, $"{store.Location}/{key}");
+    }
+
+    // Version folders in ascending numeric order; complete ones have a model.json.
+    private async Task<List<int>> VersionNumbersAsync(string name, bool includeIncomplete, CancellationToken ct)
+    {
+        var versions = new List<int>();
+        await foreach (var prefix in store.ListCommonPrefixesAsync($"{Prefix}{name}/", ct).ConfigureAwait(false))
+        {
+            string segment = prefix[(Prefix.Length + name.Length + 1)..^1];
+            if (!int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out int v)) continue;
+            if (includeIncomplete || await store.GetInfoAsync(CardKey(name, v), ct).ConfigureAwait(false) is not null) versions.Add(v);
+        }
+        versions.Sort();
+        return versions;
+    }
+
+    private static byte[] EncodeWeights(SafetyCritic critic, RecoveryPolicy? recovery)
+    {
+        var tensors = new List<SafeTensor>();
+        Split(critic.Shape, critic.Parameters, tensors);
+        if (recovery is not null) Split(recovery.Shape, recovery.Parameters, tensors);
+        using var stream = new MemoryStream();
+        SafeTensors.Write(stream, tensors, new Dictionary<string, string> { ["format"] = ModelCard.CurrentFormat });
+        return stream.ToArray();
+    }
+
+    // The flat parameter vector is stored as the named per-layer tensors PyTorch would write.
+    private static void Split(MlpShape shape, Tensor parameters, List<SafeTensor> into)
+    {
+        foreach (var t in shape.Tensors)
+            into.Add(new SafeTensor(t.Name, t.Rows == 1 && t.Name.EndsWith(".bias", StringComparison.Ordinal) ? [t.Cols] : [t.Rows, t.Cols],
+                parameters.Data.Slice(t.Offset, t.Length).ToArray()));
+    }
+
+    private static Tensor Gather(SafeTensorsContent content, MlpShape shape, string where)
+    {
+        var parameters = Tensor.Vector(shape.ParameterCount);
+        foreach (var t in shape.Tensors)
+        {
+            var stored = content.Tensors.FirstOrDefault(s => s.Name == t.Name)
+                ?? throw new InvalidDataException($"{where}: tensor '{t.Name}' is missing");
+            if (stored.Values.Length != t.Length)
+                throw new InvalidDataException($"{where}: tensor '{t.Name}' has {stored.Values.Length} values, the architecture needs {t.Length}");
+            stored.Values.CopyTo(parameters.Data.Slice(t.Offset, t.Length));
+        }
+        return parameters;
+    }
+}

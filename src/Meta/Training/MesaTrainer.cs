@@ -1,0 +1,104 @@
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Networks;
+using OfflineSafety.Meta.Sampling;
+using OfflineSafety.Nn.Autodiff;
+using OfflineSafety.Nn.Optim;
+using OfflineSafety.Nn.Randomness;
+
+namespace OfflineSafety.Meta.Training;
+
+/// <summary>
+/// MESA phase 1 (thesis Algorithm 2; algorithms.md section 3): meta-learn a safety critic whose
+/// few-step adaptation to a new dynamics variant is good. Per meta-iteration: draw K training
+/// variants; for each, adapt psi by n inner SGD steps on one batch and score the adapted critic
+/// on a second batch of the same variant; average the exact second-order outer gradients, clip
+/// the global norm, and take one Adam step on psi (and on the learned inner step sizes).
+/// The recovery policy is not meta-learned; it is trained during adaptation (phase 2).
+/// </summary>
+public sealed class MesaTrainer(MesaConfig config)
+{
+    public MesaConfig Config => config;
+
+    public TrainedCritic Train(IReadOnlyList<TaskRows> tasks, ActionBox? actionBox = null, Action<TrainingProgress>? progress = null, CancellationToken ct = default)
+    {
+        if (tasks.Count == 0) throw new InvalidOperationException("MESA needs at least one training variant");
+        var pooled = TaskRows.Union(tasks, "pooled");
+        var random = new Xoshiro256StarStar((ulong)config.Seed);
+        var normalization = Normalization.Fit(pooled.Batch, pooled.AllRows(), actionBox);
+        var critic = SafetyCritic.Create(config.Architecture, normalization, random);
+        var psi = critic.Parameters;
+        var targetPsi = psi.Clone();
+        var shape = critic.Shape;
+
+        // l: raw per-tensor inner step sizes, alpha = softplus(l), l0 = log(alpha_1) as in the MESA code.
+        var rawStepSizes = Tensor.Vector(shape.Tensors.Count);
+        rawStepSizes.Data.Fill(MathF.Log(config.InnerLearningRate));
+        var metaGradient = new MetaGradient(shape, config.InnerSteps, config.FirstOrder, config.InnerBatchSize, config.OuterBatchSize);
+        Tensor[] psiTensors = [psi], targetTensors = [targetPsi], rateTensors = [rawStepSizes];
+        var outerAdam = new Adam(psiTensors, config.OuterLearningRate);
+        var rateAdam = new Adam(rateTensors, config.InnerRateLearningRate);
+        var outerGradient = psi.EnsureGrad();
+        var rateGradient = rawStepSizes.EnsureGrad();
+
+        var sampler = new ClassBalancedSampler(normalization, config.PosFraction);
+        var policy = new UniformRandomPolicy(normalization);
+        var inner = new CriticBatch(config.InnerBatchSize, critic.ObsDim, critic.ActDim);
+        var outer = new CriticBatch(config.OuterBatchSize, critic.ObsDim, critic.ActDim);
+        var targetPass = new MlpPass(shape, Math.Max(config.InnerBatchSize, config.OuterBatchSize));
+        var nextRisk = new float[Math.Max(config.InnerBatchSize, config.OuterBatchSize)];
+        var taskOrder = new int[tasks.Count];
+        for (int i = 0; i < taskOrder.Length; i++) taskOrder[i] = i;
+        int k = Math.Min(config.TasksPerIteration, tasks.Count);
+        float scale = 1f / k;
+        var recent = new LossWindow(100);
+        float lastNorm = 0;
+
+        for (int iteration = 1; iteration <= config.MetaIterations; iteration++)
+        {
+            ct.ThrowIfCancellationRequested();
+            outerGradient.Clear();
+            rateGradient.Clear();
+            float outerLoss = 0;
+
+            // K distinct variants: a partial Fisher-Yates shuffle of the task indices.
+            for (int j = 0; j < k; j++)
+            {
+                int pick = j + random.NextInt(tasks.Count - j);
+                (taskOrder[j], taskOrder[pick]) = (taskOrder[pick], taskOrder[j]);
+            }
+
+            for (int j = 0; j < k; j++)
+            {
+                var task = tasks[taskOrder[j]];
+                sampler.Sample(task, inner, random);
+                policy.ChooseNextActions(inner, random);
+                RiskLoss.ComputeTargets(targetPass, targetPsi.Data, inner, config.GammaRisk, nextRisk);
+                sampler.Sample(task, outer, random);
+                policy.ChooseNextActions(outer, random);
+                RiskLoss.ComputeTargets(targetPass, targetPsi.Data, outer, config.GammaRisk, nextRisk);
+                outerLoss += scale * metaGradient.Accumulate(psi.Data, rawStepSizes.Data, inner, outer, scale, outerGradient,
+                    config.LearnInnerLearningRates ? rateGradient : Span<float>.Empty);
+            }
+
+            lastNorm = GradientClipping.ClipGlobalNorm(psiTensors, config.GradClipNorm);
+            outerAdam.Step();
+            if (config.LearnInnerLearningRates) rateAdam.Step();
+            PolyakAveraging.Update(targetTensors, psiTensors, config.TauSafe);
+
+            recent.Add(outerLoss);
+            progress?.Invoke(new TrainingProgress(iteration, config.MetaIterations, recent.Mean));
+        }
+
+        var metrics = new Dictionary<string, double>
+        {
+            ["train_outer_loss"] = recent.Mean,
+            ["train_tasks"] = tasks.Count,
+            ["train_rows"] = pooled.Count,
+            ["train_unsafe_rows"] = pooled.UnsafeRows.Length,
+            ["last_outer_grad_norm"] = lastNorm,
+        };
+        for (int t = 0; t < rawStepSizes.Length; t++)
+            metrics[$"inner_lr.{shape.Tensors[t].Name}"] = MetaGradient.Softplus(rawStepSizes[t]);
+        return new TrainedCritic(critic, recent.Mean, metrics);
+    }
+}

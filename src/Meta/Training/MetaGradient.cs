@@ -1,0 +1,118 @@
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Networks;
+using OfflineSafety.Meta.Sampling;
+
+namespace OfflineSafety.Meta.Training;
+
+/// <summary>
+/// MESA's outer gradient for one task, exactly (MAML through n inner SGD steps):
+/// <code>
+///   psi_0 = psi;  psi_{k+1} = psi_k - alpha (.) g_k,  g_k = grad L_in(psi_k)      alpha per tensor
+///   outer loss L_out(psi_n)
+///   u = grad L_out(psi_n);  for k = n-1 .. 0:
+///       dL/dl_t += -sigmoid(l_t) &lt;g_k, u&gt;_t        (alpha_t = softplus(l_t))
+///       u = u - H_in(psi_k) (alpha (.) u)            (dropped for first-order MAML)
+///   grad_psi = u
+/// </code>
+/// H v is the exact Hessian-vector product from the R-operator, so this is the second-order MAML
+/// gradient without building a graph of the inner step. Buffers are sized once.
+/// </summary>
+public sealed class MetaGradient
+{
+    private readonly MlpShape _shape;
+    private readonly int _innerSteps;
+    private readonly bool _firstOrder;
+    private readonly MlpPass _innerPass;
+    private readonly MlpPass _outerPass;
+    private readonly float[][] _trajectory;     // psi_0 .. psi_n
+    private readonly float[][] _innerGradients; // g_0 .. g_{n-1}
+    private readonly float[] _u;
+    private readonly float[] _scaled;
+    private readonly float[] _hessianVector;
+    private readonly float[] _stepSizes;        // alpha per tensor
+
+    public MetaGradient(MlpShape shape, int innerSteps, bool firstOrder, int innerBatchSize, int outerBatchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(innerSteps);
+        _shape = shape;
+        _innerSteps = innerSteps;
+        _firstOrder = firstOrder;
+        _innerPass = new MlpPass(shape, innerBatchSize);
+        _outerPass = new MlpPass(shape, outerBatchSize);
+        int p = shape.ParameterCount;
+        _trajectory = new float[innerSteps + 1][];
+        for (int k = 0; k <= innerSteps; k++) _trajectory[k] = new float[p];
+        _innerGradients = new float[innerSteps][];
+        for (int k = 0; k < innerSteps; k++) _innerGradients[k] = new float[p];
+        _u = new float[p];
+        _scaled = new float[p];
+        _hessianVector = new float[p];
+        _stepSizes = new float[shape.Tensors.Count];
+    }
+
+    /// <summary>Adapted parameters psi_n of the latest call.</summary>
+    public ReadOnlySpan<float> Adapted => _trajectory[_innerSteps];
+
+    /// <summary>
+    /// Adds <paramref name="scale"/> x the meta-gradient of L_out(psi_n) to <paramref name="outerGradient"/>
+    /// and, when given, the gradient with respect to the raw step sizes l to <paramref name="rateGradient"/>.
+    /// Batches must carry their targets already. Returns the outer loss (unscaled).
+    /// </summary>
+    public float Accumulate(ReadOnlySpan<float> parameters, ReadOnlySpan<float> rawStepSizes, CriticBatch inner, CriticBatch outer,
+        float scale, Span<float> outerGradient, Span<float> rateGradient)
+    {
+        var tensors = _shape.Tensors;
+        for (int t = 0; t < tensors.Count; t++) _stepSizes[t] = Softplus(rawStepSizes[t]);
+
+        parameters.CopyTo(_trajectory[0]);
+        for (int k = 0; k < _innerSteps; k++)
+        {
+            RiskLoss.Gradient(_innerPass, _trajectory[k], inner, _innerGradients[k], accumulate: false);
+            for (int t = 0; t < tensors.Count; t++)
+            {
+                var tensor = tensors[t];
+                var from = _trajectory[k].AsSpan(tensor.Offset, tensor.Length);
+                var to = _trajectory[k + 1].AsSpan(tensor.Offset, tensor.Length);
+                var g = _innerGradients[k].AsSpan(tensor.Offset, tensor.Length);
+                float alpha = _stepSizes[t];
+                for (int i = 0; i < to.Length; i++) to[i] = from[i] - alpha * g[i];
+            }
+        }
+
+        float outerLoss = RiskLoss.Gradient(_outerPass, _trajectory[_innerSteps], outer, _u, accumulate: false, scale);
+
+        for (int k = _innerSteps - 1; k >= 0; k--)
+        {
+            if (!rateGradient.IsEmpty)
+                for (int t = 0; t < tensors.Count; t++)
+                {
+                    var tensor = tensors[t];
+                    double dot = 0;
+                    var g = _innerGradients[k].AsSpan(tensor.Offset, tensor.Length);
+                    var u = _u.AsSpan(tensor.Offset, tensor.Length);
+                    for (int i = 0; i < g.Length; i++) dot += (double)g[i] * u[i];
+                    rateGradient[t] -= Sigmoid(rawStepSizes[t]) * (float)dot;
+                }
+            if (_firstOrder) continue;
+            // The inner pass last saw psi_{n-1}; earlier steps need their forward/backward state again.
+            if (k != _innerSteps - 1) RiskLoss.Gradient(_innerPass, _trajectory[k], inner, _hessianVector, accumulate: false);
+            for (int t = 0; t < tensors.Count; t++)
+            {
+                var tensor = tensors[t];
+                float alpha = _stepSizes[t];
+                var u = _u.AsSpan(tensor.Offset, tensor.Length);
+                var s = _scaled.AsSpan(tensor.Offset, tensor.Length);
+                for (int i = 0; i < u.Length; i++) s[i] = alpha * u[i];
+            }
+            RiskLoss.HessianVector(_innerPass, _trajectory[k], _scaled, _hessianVector);
+            for (int i = 0; i < _u.Length; i++) _u[i] -= _hessianVector[i];
+        }
+
+        for (int i = 0; i < _u.Length; i++) outerGradient[i] += _u[i];
+        return outerLoss;
+    }
+
+    public static float Softplus(float x) => x > 20f ? x : MathF.Log(1f + MathF.Exp(x));
+
+    private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
+}

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Globalization;
+using OfflineSafety.Meta.Registry;
+using Spectre.Console;
+using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
+
+namespace OfflineSafety.Pipeline.Cli;
+
+/// <summary>`offsafe models list | show NAME[@V]`: the model registry.</summary>
+public static class ModelsCommands
+{
+    public static Command Create()
+    {
+        var models = new Command("models", "List and inspect stored safety critics.");
+        models.Subcommands.Add(List());
+        models.Subcommands.Add(Show());
+        return models;
+    }
+
+    private static Command List()
+    {
+        var cmd = new Command("list", "Every model with its versions.");
+        CommandAction.Set(cmd, async (p, ct) =>
+        {
+            var registry = new ModelRegistry(OpenStore(p));
+            var rows = new List<object>();
+            var table = NewTable("model", "algorithm", "dataset", "base", "created");
+            foreach (var name in await registry.ListNamesAsync(ct))
+                foreach (var card in await registry.ListVersionsAsync(name, ct))
+                {
+                    rows.Add(new { model = card.Reference, name = card.Name, version = card.Version, algorithm = card.Algorithm, dataset = card.Lineage.Dataset.ToString(), baseModel = card.Lineage.BaseModel, created = card.CreatedUtc });
+                    table.AddRow(Markup.Escape(card.Reference), Markup.Escape(card.Algorithm), Markup.Escape(card.Lineage.Dataset.ToString()),
+                        Markup.Escape(card.Lineage.BaseModel ?? "-"), card.CreatedUtc.ToString("u", CultureInfo.InvariantCulture));
+                }
+            return Emit(p, new { models = rows }, console => console.Write(table));
+        });
+        return cmd;
+    }
+
+    private static Command Show()
+    {
+        var reference = new Argument<string>("MODEL") { Description = "NAME (latest version) or NAME@V." };
+        var cmd = new Command("show", "A model's architecture, risk settings, metrics and lineage.") { reference };
+        CommandAction.Set(cmd, async (p, ct) =>
+        {
+            var card = await new ModelRegistry(OpenStore(p)).ResolveAsync(ModelReference.Parse(p.GetValue(reference)!), ct);
+            return Emit(p, CardJson(card), console =>
+            {
+                var table = NewTable("field", "value");
+                void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
+                Row("model", card.Reference);
+                Row("algorithm", card.Algorithm);
+                Row("architecture", $"{card.ObsDim}+{card.ActDim} -> {string.Join(" -> ", card.Architecture.Hidden)} -> {card.Architecture.Heads} sigmoid head(s)");
+                Row("gamma_risk / eps_risk", $"{F(card.GammaRisk, "0.###")} / {F(card.EpsRisk, "0.###")}");
+                Row("seed", card.Seed.ToString(CultureInfo.InvariantCulture));
+                Row("dataset", $"{card.Lineage.Dataset} (table {card.Lineage.Dataset.TableId ?? "?"})");
+                Row("variants", string.Join(", ", card.Lineage.Dataset.Variants));
+                Row("base model", card.Lineage.BaseModel ?? "-");
+                Row("code version", card.Lineage.CodeVersion);
+                Row("created", card.CreatedUtc.ToString("u", CultureInfo.InvariantCulture));
+                Row("components", string.Join(", ", card.Components));
+                foreach (var (k, v) in card.Metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal)) Row($"metric {k}", F(v, "0.######"));
+                Row("training config", card.TrainingConfig.GetRawText().ReplaceLineEndings(" "));
+                console.Write(table);
+            });
+        });
+        return cmd;
+    }
+}
