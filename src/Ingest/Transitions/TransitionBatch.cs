@@ -59,6 +59,61 @@ public sealed class TransitionBatch
     public ReadOnlySpan<bool> Terminal => _terminal.AsSpan(0, Count);
     public ReadOnlySpan<bool> Truncated => _truncated.AsSpan(0, Count);
 
+    // Memory views of the same columns, for writers that hand buffers over without copying
+    // (the Parquet columnar writer keeps references until the batch is written).
+    public ReadOnlyMemory<long> EpisodeIdMemory => _episodeId.AsMemory(0, Count);
+    public ReadOnlyMemory<int> StepMemory => _step.AsMemory(0, Count);
+    public ReadOnlyMemory<string> VariantMemory => _variant.AsMemory(0, Count);
+    public ReadOnlyMemory<string> SourceMemory => _source.AsMemory(0, Count);
+    public ReadOnlyMemory<float> ObsMemory => _obs.AsMemory(0, Count * ObsDim);
+    public ReadOnlyMemory<float> ActionMemory => _action.AsMemory(0, Count * ActDim);
+    public ReadOnlyMemory<float> NextObsMemory => _nextObs.AsMemory(0, Count * ObsDim);
+    public ReadOnlyMemory<float> RewardMemory => _reward.AsMemory(0, Count);
+    public ReadOnlyMemory<float> CostMemory => _cost.AsMemory(0, Count);
+    public ReadOnlyMemory<bool> UnsafeMemory => _unsafe.AsMemory(0, Count);
+    public ReadOnlyMemory<bool> TerminalMemory => _terminal.AsMemory(0, Count);
+    public ReadOnlyMemory<bool> TruncatedMemory => _truncated.AsMemory(0, Count);
+
+    /// <summary>
+    /// A batch that adopts whole column arrays (no copy), e.g. as decoded from a columnar file.
+    /// The batch owns the arrays afterwards; vectors are row-major.
+    /// </summary>
+    public static TransitionBatch FromColumns(int obsDim, int actDim, long[] episodeId, int[] step, string[] variant, string[] source,
+        float[] obs, float[] action, float[] nextObs, float[] reward, float[] cost, bool[] isUnsafe, bool[] terminal, bool[] truncated)
+    {
+        int n = episodeId.Length;
+        void Check(int length, int expected, string name)
+        {
+            if (length != expected) throw new ArgumentException($"column {name} has {length} values, expected {expected} for {n} rows");
+        }
+        Check(step.Length, n, TransitionColumns.Step);
+        Check(variant.Length, n, TransitionColumns.Variant);
+        Check(source.Length, n, TransitionColumns.Source);
+        Check(obs.Length, n * obsDim, TransitionColumns.Obs);
+        Check(action.Length, n * actDim, TransitionColumns.Action);
+        Check(nextObs.Length, n * obsDim, TransitionColumns.NextObs);
+        Check(reward.Length, n, TransitionColumns.Reward);
+        Check(cost.Length, n, TransitionColumns.Cost);
+        Check(isUnsafe.Length, n, TransitionColumns.Unsafe);
+        Check(terminal.Length, n, TransitionColumns.Terminal);
+        Check(truncated.Length, n, TransitionColumns.Truncated);
+        var batch = new TransitionBatch(obsDim, actDim, 0);
+        batch._episodeId = episodeId;
+        batch._step = step;
+        batch._variant = variant;
+        batch._source = source;
+        batch._obs = obs;
+        batch._action = action;
+        batch._nextObs = nextObs;
+        batch._reward = reward;
+        batch._cost = cost;
+        batch._unsafe = isUnsafe;
+        batch._terminal = terminal;
+        batch._truncated = truncated;
+        batch.Count = n;
+        return batch;
+    }
+
     public ReadOnlySpan<float> ObsRow(int row) => _obs.AsSpan(CheckRow(row) * ObsDim, ObsDim);
     public ReadOnlySpan<float> ActionRow(int row) => _action.AsSpan(CheckRow(row) * ActDim, ActDim);
     public ReadOnlySpan<float> NextObsRow(int row) => _nextObs.AsSpan(CheckRow(row) * ObsDim, ObsDim);
@@ -92,9 +147,22 @@ public sealed class TransitionBatch
     {
         if (other.ObsDim != ObsDim || other.ActDim != ActDim)
             throw new ArgumentException($"dimensions differ: ({other.ObsDim},{other.ActDim}) vs ({ObsDim},{ActDim})", nameof(other));
-        for (int i = 0; i < other.Count; i++)
-            Add(other._episodeId[i], other._step[i], other._variant[i], other._source[i], other.ObsRow(i), other.ActionRow(i),
-                other.NextObsRow(i), other._reward[i], other._cost[i], other._unsafe[i], other._terminal[i], other._truncated[i]);
+        int start = Count, n = other.Count;
+        EnsureCapacity(start + n);
+        // Whole-column copies: reading a dataset concatenates many files.
+        other.EpisodeId.CopyTo(_episodeId.AsSpan(start));
+        other.Step.CopyTo(_step.AsSpan(start));
+        other.Variant.CopyTo(_variant.AsSpan(start));
+        other.Source.CopyTo(_source.AsSpan(start));
+        other.Obs.CopyTo(_obs.AsSpan(start * ObsDim));
+        other.Action.CopyTo(_action.AsSpan(start * ActDim));
+        other.NextObs.CopyTo(_nextObs.AsSpan(start * ObsDim));
+        other.Reward.CopyTo(_reward.AsSpan(start));
+        other.Cost.CopyTo(_cost.AsSpan(start));
+        other.Unsafe.CopyTo(_unsafe.AsSpan(start));
+        other.Terminal.CopyTo(_terminal.AsSpan(start));
+        other.Truncated.CopyTo(_truncated.AsSpan(start));
+        Count = start + n;
     }
 
     /// <summary>A new batch holding the rows for which <paramref name="keep"/> is true, in order.</summary>

@@ -1,0 +1,197 @@
+namespace OfflineSafety.Ingest.Parquet;
+
+/// <summary>Collects a chunk's levels and compact non-null values into growing arrays.</summary>
+internal sealed class LevelSink<T>(ParquetColumn column, int initialCapacity) : PageSink<T>
+{
+    private T[] _values = new T[Math.Max(initialCapacity, 1)];
+    private short[]? _def = column.MaxDefinitionLevel > 0 ? new short[Math.Max(initialCapacity, 1)] : null;
+    private short[]? _rep = column.MaxRepetitionLevel > 0 ? new short[Math.Max(initialCapacity, 1)] : null;
+    private int _valueCount, _levelCount;
+
+    public override Span<T> OnPage(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
+    {
+        int levels = _def is not null ? def.Length : _rep is not null ? rep.Length : nonNull;
+        if (_def is not null)
+        {
+            Grow(ref _def, _levelCount + levels);
+            def.CopyTo(_def.AsSpan(_levelCount));
+        }
+        if (_rep is not null)
+        {
+            Grow(ref _rep, _levelCount + levels);
+            rep.CopyTo(_rep.AsSpan(_levelCount));
+        }
+        _levelCount += levels;
+        Grow(ref _values, _valueCount + nonNull);
+        var span = _values.AsSpan(_valueCount, nonNull);
+        _valueCount += nonNull;
+        return span;
+    }
+
+    public ParquetColumnData Finish()
+    {
+        Trim(ref _values, _valueCount);
+        if (_def is not null) Trim(ref _def, _levelCount);
+        if (_rep is not null) Trim(ref _rep, _levelCount);
+        return new ParquetColumnData(column, _values, _def, _rep, _levelCount);
+    }
+
+    internal static void Grow<TV>(ref TV[] array, int needed)
+    {
+        if (array.Length >= needed) return;
+        Array.Resize(ref array, (int)Math.Min(Array.MaxLength, Math.Max(needed, (long)array.Length * 2)));
+    }
+
+    internal static void Trim<TV>(ref TV[] array, int count)
+    {
+        if (array.Length != count) Array.Resize(ref array, count);
+    }
+}
+
+/// <summary>Reads a non-repeated column into one slot per row (nulls hold default and are marked in the validity).</summary>
+internal sealed class FlatSink<T>(ParquetColumn column, int rows) : PageSink<T>
+{
+    private readonly T[] _values = new T[rows];
+    private bool[]? _validity;
+    private int _row;
+
+    public override Span<T> OnPage(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
+    {
+        int n = column.MaxDefinitionLevel > 0 ? def.Length : nonNull;
+        if (n > rows - _row) throw new ParquetFormatException($"pages hold more than the row group's {rows} rows");
+        return _values.AsSpan(_row, nonNull);
+    }
+
+    public override void AfterValues(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
+    {
+        int n = column.MaxDefinitionLevel > 0 ? def.Length : nonNull;
+        if (nonNull < n)
+        {
+            // Values were decoded compactly at the front of the page's rows; move each to its row.
+            _validity ??= CreateValidity(rows, _row);
+            short max = (short)column.MaxDefinitionLevel;
+            int src = nonNull - 1;
+            for (int k = n - 1; k >= 0; k--)
+            {
+                bool present = def[k] == max;
+                _validity[_row + k] = present;
+                _values[_row + k] = present ? _values[_row + src--] : default!;
+            }
+        }
+        else if (_validity is not null) _validity.AsSpan(_row, n).Fill(true);
+        _row += n;
+    }
+
+    private static bool[] CreateValidity(int rows, int filled)
+    {
+        var v = new bool[rows];
+        v.AsSpan(0, filled).Fill(true);
+        return v;
+    }
+
+    public T[] Finish(out bool[]? validity)
+    {
+        if (_row != rows) throw new ParquetFormatException($"pages hold {_row} rows, the row group has {rows}");
+        validity = _validity;
+        return _values;
+    }
+}
+
+/// <summary>
+/// Reads a column with one repeated level into flat element values plus row offsets, straight
+/// from the levels of each page (no whole-chunk level arrays).
+/// </summary>
+internal sealed class ListSink<T> : PageSink<T>
+{
+    private readonly int _rows;
+    private readonly short _element;      // an element is present and non-null
+    private readonly short _slot;         // an element slot exists (the repeated node is defined)
+    private readonly short _empty;        // the list exists but is empty
+    private readonly int[] _offsets;
+    private bool[]? _validity;
+    private bool[]? _elementValidity;
+    private T[] _values;
+    private int _count;
+    private int _row;
+    private int _pageStart, _pageElements;
+
+    public ListSink(ParquetColumn column, int rows, int initialCapacity)
+    {
+        if (column.MaxRepetitionLevel != 1)
+            throw new ArgumentException($"column {column.DottedPath} has max repetition level {column.MaxRepetitionLevel}; ReadList needs exactly 1 (use ReadColumn)");
+        var repeated = column.Node;
+        while (!repeated.IsRepeated) repeated = repeated.Parent!;
+        _rows = rows;
+        _element = (short)column.MaxDefinitionLevel;
+        _slot = (short)repeated.DefinitionLevel;
+        _empty = (short)(repeated.DefinitionLevel - 1);
+        _offsets = new int[rows + 1];
+        _values = new T[Math.Max(initialCapacity, 1)];
+    }
+
+    public override Span<T> OnPage(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
+    {
+        int elements = 0;
+        for (int k = 0; k < def.Length; k++)
+        {
+            if (rep[k] == 0)
+            {
+                if (_row >= _rows) throw new ParquetFormatException($"pages hold more than the row group's {_rows} rows");
+                _offsets[_row] = _count + elements;
+                if (def[k] < _empty)
+                {
+                    _validity ??= AllTrue(_rows);
+                    _validity[_row] = false;
+                }
+                _row++;
+            }
+            if (def[k] >= _slot) elements++;
+        }
+        _pageStart = _count;
+        _pageElements = elements;
+        LevelSink<T>.Grow(ref _values, _count + elements);
+        _count += elements;
+        return _values.AsSpan(_pageStart, nonNull);
+    }
+
+    public override void AfterValues(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
+    {
+        if (nonNull == _pageElements)
+        {
+            if (_elementValidity is not null)
+            {
+                if (_elementValidity.Length < _pageStart + _pageElements) Array.Resize(ref _elementValidity, _values.Length);
+                _elementValidity.AsSpan(_pageStart, _pageElements).Fill(true);
+            }
+            return;
+        }
+        // Some elements are null: spread the compact values over the element slots, back to front.
+        _elementValidity ??= AllTrue(_values.Length);
+        if (_elementValidity.Length < _values.Length) Array.Resize(ref _elementValidity, _values.Length);
+        int src = _pageStart + nonNull - 1;
+        int dst = _pageStart + _pageElements - 1;
+        for (int k = def.Length - 1; k >= 0; k--)
+        {
+            if (def[k] < _slot) continue;
+            bool present = def[k] == _element;
+            _elementValidity[dst] = present;
+            _values[dst--] = present ? _values[src--] : default!;
+        }
+    }
+
+    private static bool[] AllTrue(int n)
+    {
+        var v = new bool[n];
+        v.AsSpan().Fill(true);
+        return v;
+    }
+
+    public ParquetList<T> Finish()
+    {
+        if (_row != _rows) throw new ParquetFormatException($"pages hold {_row} rows, the row group has {_rows}");
+        _offsets[_rows] = _count;
+        LevelSink<T>.Trim(ref _values, _count);
+        if (_elementValidity is not null) LevelSink<bool>.Trim(ref _elementValidity, _count);
+        return new ParquetList<T>(_values, _offsets, _validity, _elementValidity);
+    }
+}
