@@ -128,7 +128,15 @@ public sealed partial class Tape
     public void Grad(Tensor loss, IReadOnlyList<Tensor> inputs, Tensor[] grads, bool createGraph = false)
     {
         if (grads.Length < inputs.Count) throw new ArgumentException($"grads has {grads.Length} slots for {inputs.Count} inputs", nameof(grads));
-        RunBackward(loss, createGraph);
+        // When every input is a tape tensor (e.g. the fast weights of an earlier MAML step), nothing
+        // below the earliest one can contribute: stop there instead of walking the whole tape.
+        int stop = -1;
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            if (inputs[i].Owner != this) { stop = -1; break; }
+            stop = i == 0 ? inputs[i].Index : Math.Min(stop, inputs[i].Index);
+        }
+        RunBackward(loss, createGraph, stop);
         for (int i = 0; i < inputs.Count; i++)
         {
             var pending = inputs[i].PendingGrad;
@@ -143,7 +151,7 @@ public sealed partial class Tape
         _touchedLeaves.Clear();
     }
 
-    void RunBackward(Tensor loss, bool createGraph)
+    void RunBackward(Tensor loss, bool createGraph, int stop = -1)
     {
         if (loss.Owner != this) throw new InvalidOperationException("loss was not produced by this tape");
         if (!loss.RequiresGrad) throw new InvalidOperationException("loss does not depend on any tensor that requires grad");
@@ -159,7 +167,7 @@ public sealed partial class Tape
         _recording = createGraph;
         try
         {
-            for (int i = loss.Index; i >= 0; i--)
+            for (int i = loss.Index; i > stop; i--)
             {
                 var t = _pool[i];
                 var g = t.PendingGrad;
