@@ -1,10 +1,4 @@
 using System.CommandLine;
-<<<<<<< HEAD
-
-namespace OfflineSafety.Pipeline.Cli;
-
-/// <summary>`offsafe bench`: benchmarks, one subcommand per area, each in its own file.</summary>
-=======
 using System.Globalization;
 using OfflineSafety.Bench.Anchors;
 using OfflineSafety.Bench.Gemm;
@@ -17,20 +11,14 @@ namespace OfflineSafety.Pipeline.Cli;
 /// `offsafe bench ...`: benchmarks printed beside their anchors from the same run. Each benchmark is
 /// one subcommand of this group; the logic lives in bench/ (OfflineSafety.Bench).
 /// </summary>
->>>>>>> nn
 public static class BenchCommands
 {
     public static Command Create()
     {
-<<<<<<< HEAD
-        var bench = new Command("bench", "Benchmarks (timings are wall-clock on this machine; run on a quiet machine).");
-        bench.Subcommands.Add(EnvsBenchCommand.Create());
-        return bench;
-    }
-=======
         var bench = new Command("bench", "Benchmarks, each beside its reference implementation measured in the same run.");
         // NnCommand() joins once the engine's API is merged from branch nn.
         bench.Subcommands.Add(GemmCommand());
+        bench.Subcommands.Add(EnvsBenchCommand.Create());
         return bench;
     }
 
@@ -110,5 +98,4 @@ public static class BenchCommands
     {
         public void Report(string value) => report(value);
     }
->>>>>>> nn
 }
