@@ -35,7 +35,7 @@ public sealed class GemmComparison
 
     public GemmComparison(TorchAnchor anchor) => _anchor = anchor;
 
-    public GemmComparisonReport Run(IReadOnlyList<GemmShape> shapes, ComputeOptions options, double scale, IProgress<string>? progress, CancellationToken ct)
+    public GemmComparisonReport Run(IReadOnlyList<GemmShape> shapes, ComputeOptions options, double scale, bool runTorch, IProgress<string>? progress, CancellationToken ct)
     {
         var ours = new List<GemmMeasurement>();
         foreach (var shape in shapes)
@@ -43,7 +43,7 @@ public sealed class GemmComparison
             progress?.Report($"ours: {shape}");
             ours.Add(GemmBenchmark.Measure(shape, options, scale, ct));
         }
-        string? unavailable = _anchor.Unavailable();
+        string? unavailable = runTorch ? _anchor.Unavailable() : "skipped (--skip-torch)";
         var runs = new List<TorchRun>();
         if (unavailable is null)
         {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using OfflineSafety.Bench.Anchors;
 using OfflineSafety.Bench.Gemm;
+using OfflineSafety.Bench.Nn;
 using OfflineSafety.Nn.Kernels;
 using Spectre.Console;
 
@@ -16,7 +17,7 @@ public static class BenchCommands
     public static Command Create()
     {
         var bench = new Command("bench", "Benchmarks, each beside its reference implementation measured in the same run.");
-        // NnCommand() joins once the engine's API is merged from branch nn.
+        bench.Subcommands.Add(NnCommand());
         bench.Subcommands.Add(GemmCommand());
         bench.Subcommands.Add(EnvsBenchCommand.Create());
         return bench;
@@ -34,6 +35,50 @@ public static class BenchCommands
         DefaultValueFactory = _ => 1.0,
     };
 
+    private static Option<bool> SkipTorchOption() => new("--skip-torch")
+    {
+        Description = "Time our side only; PyTorch is neither run nor required.",
+    };
+
+    private static Command NnCommand()
+    {
+        var threads = ThreadsOption();
+        var scale = ScaleOption();
+        var skipTorch = SkipTorchOption();
+        var cmd = new Command("nn", "Engine workloads (critic update, MAML iteration, SAC update, critic inference) against PyTorch.");
+        cmd.Options.Add(threads);
+        cmd.Options.Add(scale);
+        cmd.Options.Add(skipTorch);
+        CommandAction.Set(cmd, (parseResult, ct) =>
+        {
+            int t = CheckThreads(parseResult.GetValue(threads));
+            double s = CheckScale(parseResult.GetValue(scale));
+            bool runTorch = !parseResult.GetValue(skipTorch);
+            var report = WithProgress("bench nn", progress => new NnBenchmark(new TorchAnchor()).Run(t, s, runTorch, progress, ct));
+            if (parseResult.GetValue(CommonOptions.Json))
+            {
+                Console.WriteLine(report.ToJson().ToJsonString());
+                return 0;
+            }
+            var table = new Table().AddColumns("workload", "ours", "PyTorch best", "torch threads", "ratio (torch/ours)", "GFLOP/s ours");
+            foreach (var w in report.Workloads)
+            {
+                string unit = w.Key.EndsWith("_us", StringComparison.Ordinal) ? "us" : "ms";
+                table.AddRow(w.Key, $"{w.Ours:F3} {unit}", w.Torch is double tt ? $"{tt:F3} {unit}" : "-",
+                    w.TorchThreads?.ToString(CultureInfo.InvariantCulture) ?? "-", w.Ratio is double r ? $"{r:F2}x" : "-",
+                    w.GemmGflops is double g ? FormatGflops(g, report.SgemmPeakGflops) : "-");
+            }
+            var console = StdoutConsole();
+            console.Write(table);
+            console.WriteLine($"our threads: {report.Threads}; GEMM kernel: {Gemm.KernelName()}; scale: {report.Scale}");
+            console.WriteLine(report.SgemmPeakGflops is double p
+                ? $"sgemm peak (torch.mm, best of 1 and 2 threads): {p:F1} GFLOP/s; PyTorch {report.TorchVersion}"
+                : $"PyTorch not run: {report.TorchUnavailable}");
+            return 0;
+        });
+        return cmd;
+    }
+
     private static Command GemmCommand()
     {
         var threads = ThreadsOption();
@@ -43,16 +88,19 @@ public static class BenchCommands
             Description = "MxNxK product to time (repeatable; default: a set of layer-sized and large shapes).",
             AllowMultipleArgumentsPerToken = true,
         };
+        var skipTorch = SkipTorchOption();
         var cmd = new Command("gemm", "Float32 GEMM throughput of our kernels beside torch.mm (the machine's BLAS).");
         cmd.Options.Add(threads);
         cmd.Options.Add(scale);
         cmd.Options.Add(shapes);
+        cmd.Options.Add(skipTorch);
         CommandAction.Set(cmd, (parseResult, ct) =>
         {
             var options = new ComputeOptions { Threads = CheckThreads(parseResult.GetValue(threads)) };
             double s = CheckScale(parseResult.GetValue(scale));
             var requested = parseResult.GetValue(shapes) is { Length: > 0 } given ? given.Select(GemmShape.Parse).ToList() : GemmBenchmark.DefaultShapes;
-            var report = WithProgress("bench gemm", progress => new GemmComparison(new TorchAnchor()).Run(requested, options, s, progress, ct));
+            bool runTorch = !parseResult.GetValue(skipTorch);
+            var report = WithProgress("bench gemm", progress => new GemmComparison(new TorchAnchor()).Run(requested, options, s, runTorch, progress, ct));
             if (parseResult.GetValue(CommonOptions.Json))
             {
                 Console.WriteLine(report.ToJson().ToJsonString());
@@ -62,13 +110,22 @@ public static class BenchCommands
             foreach (var r in report.Rows)
                 table.AddRow(r.Ours.Shape.ToString(), r.Ours.Threads.ToString(CultureInfo.InvariantCulture), $"{r.Ours.Seconds * 1e6:F1}",
                     $"{r.Ours.Gflops:F1}", r.TorchGflops is double t ? $"{t:F1}" : "-", r.TorchThreads?.ToString(CultureInfo.InvariantCulture) ?? "-");
-            AnsiConsole.Console.Write(table);
-            AnsiConsole.Console.WriteLine($"kernel: {report.Kernel}; " + (report.SgemmPeakGflops is double p
+            var console = StdoutConsole();
+            console.Write(table);
+            console.WriteLine($"kernel: {report.Kernel}; " + (report.SgemmPeakGflops is double p
                 ? $"sgemm peak (torch.mm 1024^3/2048^3, best of 1 and 2 threads): {p:F1} GFLOP/s"
                 : $"PyTorch not run: {report.TorchUnavailable}"));
             return 0;
         });
         return cmd;
+    }
+
+    // Redirected output has no terminal width; Spectre would then wrap the table at 80 columns.
+    private static IAnsiConsole StdoutConsole()
+    {
+        var console = AnsiConsole.Console;
+        if (Console.IsOutputRedirected) console.Profile.Width = 160;
+        return console;
     }
 
     private static int CheckThreads(int threads) =>

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text.Json;
+using OfflineSafety.Bench.Anchors;
+using OfflineSafety.Bench.Gemm;
+using OfflineSafety.Bench.Nn;
+
+namespace OfflineSafety.Pipeline.Tests.Bench;
+
+public sealed class BenchCommandTests
+{
+    private static readonly string[] WorkloadKeys = ["critic_update_ms", "maml_iter_ms", "sac_update_ms", "infer_b100_us", "infer_b4096_us"];
+
+    [Fact]
+    public async Task Bench_nn_runs_all_five_workloads_and_prints_the_anchor_keys()
+    {
+        // --skip-torch keeps the test independent of PyTorch being installed; --scale makes each
+        // workload run its minimum of 5 timed steps.
+        var r = await RunOffsafe("bench", "nn", "--skip-torch", "--scale", "0.001", "--threads", "1", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout);
+        var root = json.RootElement;
+        foreach (string key in WorkloadKeys)
+            Assert.True(root.GetProperty(key).GetDouble() > 0, key);
+        Assert.Empty(root.GetProperty("torch").EnumerateObject());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("sgemm_peak_gflops").ValueKind);
+        Assert.True(root.GetProperty("gflops").GetProperty("infer_b4096").GetDouble() > 0);
+        Assert.True(root.GetProperty("gflops").GetProperty("critic_update").GetDouble() > 0);
+        Assert.Equal(1, root.GetProperty("threads").GetInt32());
+        Assert.Contains("skipped", root.GetProperty("torch_unavailable").GetString());
+    }
+
+    [Fact]
+    public async Task Bench_gemm_times_the_requested_shapes()
+    {
+        var r = await RunOffsafe("bench", "gemm", "--skip-torch", "--shape", "64x48x40", "3x5x7", "--scale", "0.001", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout);
+        var shapes = json.RootElement.GetProperty("shapes").EnumerateArray().ToList();
+        Assert.Equal(["64x48x40", "3x5x7"], shapes.Select(s => s.GetProperty("shape").GetString()));
+        Assert.All(shapes, s => Assert.True(s.GetProperty("gflops").GetDouble() > 0));
+    }
+
+    [Theory]
+    [InlineData("nn", "--threads", "0", "--threads must be at least 1")]
+    [InlineData("nn", "--scale", "-1", "--scale must be a positive number")]
+    [InlineData("gemm", "--shape", "12x4", "GEMM shape '12x4' is not MxNxK")]
+    public async Task Bad_arguments_give_one_line_on_stderr_and_a_failure_exit(string sub, string option, string value, string message)
+    {
+        var r = await RunOffsafe("bench", sub, option, value, "--skip-torch");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(message, r.Stderr);
+        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void Torch_output_is_read_into_figures_peak_and_shapes()
+    {
+        var run = TorchAnchor.Parse(2, """
+            {"threads": 2, "torch_version": "1.13.0", "critic_update_ms": 3.5, "maml_iter_ms": 40.0,
+             "infer_b100_us": 250.0, "sgemm_peak_gflops": 140.5, "sgemm_gflops": {"256x256x256": 90.0}}
+            """);
+        Assert.Equal(2, run.Threads);
+        Assert.Equal("1.13.0", run.TorchVersion);
+        Assert.Equal(3.5, run.Figures["critic_update_ms"]);
+        Assert.Equal(250.0, run.Figures["infer_b100_us"]);
+        Assert.False(run.Figures.ContainsKey("threads"));
+        Assert.Equal(140.5, run.SgemmPeakGflops);
+        Assert.Equal(90.0, run.SgemmGflops["256x256x256"]);
+    }
+
+    [Fact]
+    public void Report_json_has_ratio_torch_over_ours_and_fraction_of_peak()
+    {
+        var report = new NnBenchReport(2, 1.0,
+        [
+            new NnWorkloadResult("critic_update_ms", Ours: 2.0, Torch: 5.0, TorchThreads: 1, GemmGflops: 85.0),
+            new NnWorkloadResult("maml_iter_ms", Ours: 10.0, Torch: null, TorchThreads: null, GemmGflops: null),
+        ], SgemmPeakGflops: 170.0, TorchVersion: "1.13.0", TorchUnavailable: null);
+        var json = report.ToJson();
+        Assert.Equal(2.0, (double)json["critic_update_ms"]!);
+        Assert.Equal(5.0, (double)json["torch"]!["critic_update_ms"]!);
+        Assert.Equal(2.5, (double)json["ratio"]!["critic_update_ms"]!);
+        Assert.Null(json["ratio"]!["maml_iter_ms"]);
+        Assert.Equal(0.5, (double)json["fraction_of_sgemm_peak"]!["critic_update"]!);
+        Assert.Equal(170.0, (double)json["sgemm_peak_gflops"]!);
+    }
+
+    [Fact]
+    public void Workload_flop_counts_follow_the_layer_shapes()
+    {
+        // infer_b4096: 2 * 4096 * (4*256 + 256*256 + 256*2)
+        Assert.Equal(2.0 * 4096 * (4 * 256 + 256 * 256 + 256 * 2), NnWorkloads.LayerFlops(4096, 4, 256, 256, 2));
+        Assert.Equal(2.0 * 4096 * 256 * 260, new GemmShape(4096, 256, 260).Flops);
+    }
+
+    private sealed record ProcessResult(int ExitCode, string Stdout, string Stderr);
+
+    // The real executable as a child process: exactly what a user sees, and no test touches the global Console.
+    private static async Task<ProcessResult> RunOffsafe(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "offsafe.dll"));
+        foreach (string a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return new ProcessResult(process.ExitCode, await stdout, await stderr);
+    }
+}
