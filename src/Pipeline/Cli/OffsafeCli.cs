@@ -18,6 +18,7 @@ public static class OffsafeCli
         root.Subcommands.Add(EnvsCommands.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());
+        root.Subcommands.Add(OnlineCommand.Create());
         return root;
     }
 }
