@@ -15,6 +15,7 @@ public static class OffsafeCli
         root.Subcommands.Add(AdaptCommand.Create());
         root.Subcommands.Add(EvalCriticCommand.Create());
         root.Subcommands.Add(ModelsCommands.Create());
+        root.Subcommands.Add(ExperimentCommands.Create());
         root.Subcommands.Add(EnvsCommands.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());

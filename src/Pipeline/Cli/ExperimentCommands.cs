@@ -1,0 +1,128 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using OfflineSafety.Pipeline.Experiments;
+using OfflineSafety.Pipeline.Reports;
+using Spectre.Console;
+using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
+
+namespace OfflineSafety.Pipeline.Cli;
+
+/// <summary>`offsafe experiment critics`: MESA vs Multi-Task vs RRL held-out critic quality over adaptation steps.</summary>
+public static class ExperimentCommands
+{
+    public static Command Create()
+    {
+        var experiment = new Command("experiment", "Reproducible experiments that write tables and figures.");
+        experiment.Subcommands.Add(Critics());
+        return experiment;
+    }
+
+    private static Command Critics()
+    {
+        var env = new Option<string>("--env") { Description = "navigation1 | navigation2 | cartpole-length.", Required = true };
+        env.AcceptOnlyFromAmong("navigation1", "navigation2", "cartpole-length");
+        var seeds = new Option<int>("--seeds") { Description = "Training seeds per method.", DefaultValueFactory = _ => 3 };
+        var quick = new Option<bool>("--quick") { Description = "Smaller suite and fewer iterations (minutes, not hours)." };
+        var steps = new Option<int?>("--steps") { Description = "Adaptation steps M (default 500; 100 for Navigation)." };
+        var mesaIterations = new Option<int?>("--mesa-iterations") { Description = "Override MESA meta-iterations." };
+        var baselineSteps = new Option<int?>("--baseline-steps") { Description = "Override Multi-Task and RRL training steps." };
+        var outerLr = new Option<float?>("--mesa-outer-lr") { Description = "Override MESA's outer Adam rate (paper: 1e-5)." };
+        var suiteSeed = new Option<ulong>("--suite-seed") { Description = "Seed of the generated suite." };
+        var cmd = new Command("critics", "Train MESA, Multi-Task and RRL critics, adapt them, and score them on held-out test-variant data.")
+        {
+            env, seeds, quick, steps, mesaIterations, baselineSteps, outerLr, suiteSeed,
+        };
+        CommandAction.Set(cmd, async (p, ct) =>
+        {
+            var objects = OpenStore(p);
+            string environment = p.GetValue(env)!;
+            int seedCount = p.GetValue(seeds);
+            if (seedCount < 1) throw new ArgumentException($"--seeds must be at least 1, got {seedCount}");
+            var plan = (p.GetValue(quick) ? CriticsExperimentPlan.QuickPlan(environment, seedCount) : CriticsExperimentPlan.Full(environment, seedCount)) with
+            {
+                SuiteSeed = p.GetValue(suiteSeed),
+                AdaptationSteps = p.GetValue(steps),
+                MesaOuterLearningRate = p.GetValue(outerLr),
+            };
+            if (p.GetValue(mesaIterations) is { } mi) plan = plan with { MesaIterations = mi };
+            if (p.GetValue(baselineSteps) is { } bs) plan = plan with { MultiTaskSteps = bs, TestOnlySteps = bs };
+
+            var started = DateTimeOffset.UtcNow;
+            var results = await RunWithProgress(new CriticsExperiment(objects), plan, ct);
+            double minutes = (DateTimeOffset.UtcNow - started).TotalMinutes;
+
+            string runId = $"critics-{environment}-{started:yyyyMMddTHHmmss}Z";
+            var stepsMeasured = results.Select(r => r.Steps).Distinct().Order().ToArray();
+            foreach (var (metric, title) in new[] { ("auc", "held-out ROC-AUC (violation within 5 steps)"), ("brier", "held-out Brier score (discounted violation)") })
+            {
+                var plot = new SvgLinePlot($"{environment}: {title}", "adaptation steps", metric);
+                foreach (var method in CriticsExperiment.Methods)
+                {
+                    var cells = stepsMeasured.Select(s => Cell(results, method, s, metric)).ToArray();
+                    plot.Add(new PlotSeries(method, stepsMeasured.Select(s => (double)s).ToArray(), cells.Select(c => c.Mean).ToArray(), cells.Select(c => c.StandardError).ToArray()));
+                }
+                await objects.WriteAsync($"runs/{runId}/{metric}.svg", Encoding.UTF8.GetBytes(plot.Render()), ct);
+            }
+            var json = new
+            {
+                environment,
+                quick = plan.Quick,
+                seeds = seedCount,
+                suite = plan.SuiteDataset,
+                heldOut = plan.HeldOutDataset,
+                run = $"runs/{runId}",
+                minutes,
+                results = results.Select(r => new { method = r.Method, seed = r.Seed, steps = r.Steps, auc = r.Auc, brier = r.Brier }),
+            };
+            await objects.WriteAsync($"runs/{runId}/results.json", JsonSerializer.SerializeToUtf8Bytes(json, JsonOut), ct);
+
+            return Emit(p, json, console =>
+            {
+                foreach (var metric in new[] { "auc", "brier" })
+                {
+                    var table = NewTable(["method", .. stepsMeasured.Select(s => $"{s} steps")]);
+                    foreach (var method in CriticsExperiment.Methods)
+                        table.AddRow([method, .. stepsMeasured.Select(s => { var c = Cell(results, method, s, metric); return $"{F(c.Mean, "0.000")}±{F(c.StandardError, "0.000")}"; })]);
+                    table.Caption($"{environment} held-out {metric.ToUpperInvariant()} (mean ± s.e. over {seedCount} seeds)");
+                    console.Write(table);
+                }
+                console.WriteLine($"figures and results: {objects.Location}/runs/{runId}/ ({F(minutes, "0.0")} min)");
+            });
+        });
+        return cmd;
+    }
+
+    private static MeanError Cell(IReadOnlyList<CriticResult> results, string method, int steps, string metric) =>
+        MeanError.Of(results.Where(r => r.Method == method && r.Steps == steps).Select(r => metric == "auc" ? r.Auc : r.Brier).ToArray());
+
+    private static async Task<IReadOnlyList<CriticResult>> RunWithProgress(CriticsExperiment experiment, CriticsExperimentPlan plan, CancellationToken ct)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        IReadOnlyList<CriticResult> results = [];
+        await console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                ProgressTask? task = null;
+                string? stage = null;
+                results = await experiment.RunAsync(plan, progress =>
+                {
+                    if (progress.Stage != stage)
+                    {
+                        if (task is not null) task.Value = task.MaxValue;
+                        stage = progress.Stage;
+                        task = ctx.AddTask(Markup.Escape(stage), maxValue: Math.Max(1, progress.TotalSteps));
+                    }
+                    if (progress.Step % 25 != 0 && progress.Step != progress.TotalSteps) return;
+                    task!.Value = progress.Step;
+                    if (float.IsFinite(progress.Loss))
+                        task.Description = Markup.Escape($"{stage}  loss {progress.Loss.ToString("0.00000", CultureInfo.InvariantCulture)}");
+                }, ct);
+                if (task is not null) task.Value = task.MaxValue;
+            });
+        return results;
+    }
+}

@@ -1,0 +1,182 @@
+using OfflineSafety.Envs;
+using OfflineSafety.Envs.Suites;
+using OfflineSafety.Ingest.Datasets;
+using OfflineSafety.Ingest.Storage;
+using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Meta.Adaptation;
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Evaluation;
+using OfflineSafety.Meta.Sampling;
+using OfflineSafety.Meta.Training;
+
+namespace OfflineSafety.Pipeline.Experiments;
+
+/// <summary>One held-out measurement: a method's critic for one seed after a number of adaptation steps.</summary>
+public sealed record CriticResult(string Method, int Seed, int Steps, double Auc, double Brier);
+
+/// <summary>
+/// How big the critics experiment is. <see cref="Full"/> is the paper's setting (Table B.1 suite,
+/// algorithms.md section 3 iterations); <see cref="Quick"/> shrinks data and iterations so a run
+/// fits in minutes on a laptop, keeping every algorithmic setting except the ones named here.
+/// </summary>
+public sealed record CriticsExperimentPlan
+{
+    public required string Environment { get; init; }
+    public int Seeds { get; init; } = 3;
+    public ulong SuiteSeed { get; init; }
+    public int? TrainingVariants { get; init; }
+    public int? TransitionsPerVariant { get; init; }
+
+    /// <summary>Rows of the separate held-out sample of the test variant (not the adaptation set).</summary>
+    public int HeldOutTransitions { get; init; } = 5_000;
+    public int MesaIterations { get; init; } = 10_000;
+    public int MultiTaskSteps { get; init; } = 10_000;
+
+    /// <summary>RRL trains on the test set only: 10,000 steps; 2,000 for Navigation (thesis table B.3).</summary>
+    public int? TestOnlySteps { get; init; }
+
+    /// <summary>Outer Adam rate for MESA; null keeps the paper's 1e-5.</summary>
+    public float? MesaOuterLearningRate { get; init; }
+    public int? AdaptationSteps { get; init; }
+    public bool Quick { get; init; }
+
+    public static CriticsExperimentPlan Full(string environment, int seeds) => new() { Environment = environment, Seeds = seeds };
+
+    public static CriticsExperimentPlan QuickPlan(string environment, int seeds) => new()
+    {
+        Environment = environment,
+        Seeds = seeds,
+        Quick = true,
+        TrainingVariants = 8,
+        TransitionsPerVariant = 3_000,
+        HeldOutTransitions = 3_000,
+        MesaIterations = 600,
+        MultiTaskSteps = 600,
+        TestOnlySteps = 600,
+    };
+
+    public string SuiteDataset => $"critics-{Environment}{(Quick ? "-quick" : "")}-s{SuiteSeed}";
+    public string HeldOutDataset => $"{SuiteDataset}-heldout";
+}
+
+/// <summary>
+/// MESA vs Multi-Task vs RRL (test-only) on one environment, measured offline: the three critics
+/// are trained per seed, each adapted on the small test-variant set, and scored after
+/// 0, 1, 5, 10, 20 and M adaptation steps on a separate, larger sample of the test variant, so the
+/// score includes states the small adaptation set does not cover.
+/// </summary>
+public sealed class CriticsExperiment(IObjectStore objects)
+{
+    public static readonly string[] Methods = ["mesa", "multitask", "rrl"];
+
+    public sealed record Progress(string Stage, int Step, int TotalSteps, float Loss);
+
+    public async Task<IReadOnlyList<CriticResult>> RunAsync(CriticsExperimentPlan plan, Action<Progress>? progress, CancellationToken ct)
+    {
+        var definition = EnvironmentRegistry.Default.Get(plan.Environment);
+        var risk = RiskSettings.For(plan.Environment);
+        var (suite, testVariant) = await SuiteAsync(plan, definition, progress, ct);
+        var heldOut = await HeldOutAsync(plan, definition, testVariant, progress, ct);
+        var actionBox = new ActionBox(definition.ActionSpace.Low.ToArray(), definition.ActionSpace.High.ToArray());
+
+        var trainingVariants = TaskRows.Variants(suite).Where(v => v != testVariant).ToArray();
+        var trainingTasks = TaskRows.PerVariant(suite, trainingVariants);
+        var testRows = TaskRows.Select(suite, [testVariant], testVariant);
+        bool navigation = plan.Environment.StartsWith("navigation", StringComparison.Ordinal);
+        var adaptation = AdaptationConfig.For(plan.Environment) with { TrainRecoveryPolicy = false };
+        if (plan.AdaptationSteps is { } m) adaptation = adaptation with { Steps = m };
+        var checkpoints = new SortedSet<int> { 0, 1, 5, 10, 20, adaptation.Steps }.Where(s => s <= adaptation.Steps).ToHashSet();
+
+        var results = new List<CriticResult>();
+        for (int seed = 0; seed < plan.Seeds; seed++)
+        {
+            foreach (var method in Methods)
+            {
+                ct.ThrowIfCancellationRequested();
+                string stage = $"seed {seed} {method}";
+                Action<TrainingProgress> report = p => progress?.Invoke(new Progress(stage, p.Step, p.TotalSteps, p.Loss));
+                var critic = method switch
+                {
+                    "mesa" => new MesaTrainer(new MesaConfig
+                    {
+                        MetaIterations = plan.MesaIterations,
+                        OuterLearningRate = plan.MesaOuterLearningRate ?? new MesaConfig().OuterLearningRate,
+                        GammaRisk = risk.GammaRisk,
+                        EpsRisk = risk.EpsRisk,
+                        Seed = seed,
+                    }).Train(trainingTasks, actionBox, report, ct).Critic,
+                    "multitask" => new MultiTaskTrainer(new MultiTaskConfig
+                    {
+                        Steps = plan.MultiTaskSteps,
+                        GammaRisk = risk.GammaRisk,
+                        EpsRisk = risk.EpsRisk,
+                        Seed = seed,
+                    }).Train(trainingTasks, actionBox, report, ct).Critic,
+                    _ => new SingleDatasetTrainer(new SingleDatasetConfig
+                    {
+                        Steps = plan.TestOnlySteps ?? (navigation ? 2_000 : 10_000),
+                        BatchSize = adaptation.BatchSize,
+                        GammaRisk = risk.GammaRisk,
+                        EpsRisk = risk.EpsRisk,
+                        Seed = seed,
+                    }).Train(testRows, actionBox, report, ct).Critic,
+                };
+                string adaptStage = $"seed {seed} {method} adapt";
+                new CriticAdaptation(adaptation with { Seed = seed }).Adapt(critic, risk.GammaRisk, testRows, checkpoints,
+                    (step, adapted) =>
+                    {
+                        var r = CriticEvaluation.Evaluate(adapted, heldOut, risk.GammaRisk, seed: seed, cancellationToken: ct);
+                        results.Add(new CriticResult(method, seed, step, r.Auc, r.Brier));
+                    },
+                    p => progress?.Invoke(new Progress(adaptStage, p.Step, p.TotalSteps, p.Loss)), ct);
+            }
+        }
+        return results;
+    }
+
+    // The suite is generated once per (environment, size, seed) and reused from the store afterwards.
+    private async Task<(TransitionBatch Suite, string TestVariant)> SuiteAsync(CriticsExperimentPlan plan, EnvironmentDefinition definition,
+        Action<Progress>? progress, CancellationToken ct)
+    {
+        var request = new SuiteRequest(definition.Id,
+            plan.TrainingVariants ?? definition.Defaults.TrainingVariants,
+            plan.TransitionsPerVariant ?? definition.Defaults.TransitionsPerVariant,
+            "auto", definition.Defaults.TestTransitions, plan.SuiteSeed);
+        string testVariant = new SuiteGenerator().Plan(request)[^1].Variant.Id;
+        var batch = await ReadOrGenerateAsync(plan.SuiteDataset, definition, request, progress, ct);
+        return (batch, testVariant);
+    }
+
+    private Task<TransitionBatch> HeldOutAsync(CriticsExperimentPlan plan, EnvironmentDefinition definition, string testVariant,
+        Action<Progress>? progress, CancellationToken ct)
+    {
+        // A different suite seed gives fresh episodes of the same (explicitly named) test variant.
+        var request = new SuiteRequest(definition.Id, 0, 1, testVariant, plan.HeldOutTransitions, plan.SuiteSeed + 1_000_003);
+        return ReadOrGenerateAsync(plan.HeldOutDataset, definition, request, progress, ct);
+    }
+
+    private async Task<TransitionBatch> ReadOrGenerateAsync(string name, EnvironmentDefinition definition, SuiteRequest request,
+        Action<Progress>? progress, CancellationToken ct)
+    {
+        var store = new DatasetStore(objects);
+        var reference = new DatasetReference(name, null);
+        if ((await store.ListAsync(ct)).Contains(name))
+        {
+            var existing = await store.ReadAsync(reference, null, ct);
+            if (existing.Count > 0) return existing;
+        }
+        var suite = new SuiteGenerator().Generate(request, p => progress?.Invoke(new Progress($"generate {name}", (int)p.RowsDone, (int)p.RowsTotal, float.NaN)), ct);
+        var metadata = new DatasetMetadata(definition.Id, definition.ObservationSpace.Dim, definition.ActionSpace.Dim)
+        {
+            ActionLow = definition.ActionSpace.Low.ToArray(),
+            ActionHigh = definition.ActionSpace.High.ToArray(),
+            Description = $"critics experiment suite: {request}",
+        };
+        await store.EnsureCreatedAsync(name, metadata, ct);
+        var all = new TransitionBatch(definition.ObservationSpace.Dim, definition.ActionSpace.Dim, suite.All.Sum(v => v.Batch.Count));
+        foreach (var variant in suite.All) all.AddRange(variant.Batch);
+        await store.AppendAsync(name, all, ct: ct);
+        // Train on what the store returns, so a first run and a later reuse see identical rows in identical order.
+        return await store.ReadAsync(reference, null, ct);
+    }
+}
