@@ -20,6 +20,7 @@ public static class OffsafeCli
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());
         root.Subcommands.Add(OnlineCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 }

@@ -49,8 +49,8 @@ internal static class OnlineCommandSupport
     {
         var table = CriticCommandSupport.NewTable("method", "seeds", "violations", "successes", "ratio", "mean return");
         foreach (var s in summaries)
-            table.AddRow(Markup.Escape(s.Method), s.Seeds.ToString(CultureInfo.InvariantCulture), Markup.Escape(s.Violations.ToString()),
-                Markup.Escape(s.Successes.ToString()), Markup.Escape(s.Ratio.ToString("0.000")), Markup.Escape(s.Return.ToString("0.0")));
+            table.AddRow(Markup.Escape(s.Method), s.Seeds.ToString(CultureInfo.InvariantCulture), Markup.Escape(ExperimentReport.Format(s.Violations)),
+                Markup.Escape(ExperimentReport.Format(s.Successes)), Markup.Escape(ExperimentReport.Format(s.Ratio, "0.000")), Markup.Escape(ExperimentReport.Format(s.Return)));
         return table;
     }
 

@@ -5,25 +5,7 @@ using OfflineSafety.Pipeline.Reports;
 namespace OfflineSafety.Pipeline.Experiments;
 
 /// <summary>Mean and standard error over seeds of one method's end-of-run figures.</summary>
-public sealed record MethodSummary(string Method, int Seeds, Estimate Violations, Estimate Successes, Estimate Ratio, Estimate Return);
-
-/// <summary>A mean with its standard error (0 for a single seed).</summary>
-public readonly record struct Estimate(double Mean, double StandardError)
-{
-    public static Estimate Of(IReadOnlyList<double> values)
-    {
-        if (values.Count == 0) return new(double.NaN, double.NaN);
-        double mean = values.Average();
-        if (values.Count == 1) return new(mean, 0);
-        double variance = values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1);
-        return new(mean, Math.Sqrt(variance / values.Count));
-    }
-
-    public override string ToString() => ToString("0.0");
-
-    public string ToString(string format) =>
-        $"{Mean.ToString(format, CultureInfo.InvariantCulture)} ± {StandardError.ToString(format, CultureInfo.InvariantCulture)}";
-}
+public sealed record MethodSummary(string Method, int Seeds, MeanError Violations, MeanError Successes, MeanError Ratio, MeanError Return);
 
 /// <summary>
 /// The report folder of an experiment: README.md (settings, the table, how to reproduce) and SVG
@@ -33,10 +15,10 @@ public static class ExperimentReport
 {
     public static IReadOnlyList<MethodSummary> Summarize(IReadOnlyList<MethodRun> runs) =>
         runs.GroupBy(r => r.Method).Select(g => new MethodSummary(g.Key, g.Count(),
-            Estimate.Of(g.Select(r => (double)r.Result.Violations).ToList()),
-            Estimate.Of(g.Select(r => (double)r.Result.Successes).ToList()),
-            Estimate.Of(g.Select(r => r.Result.Ratio).ToList()),
-            Estimate.Of(g.Select(r => r.Result.MeanReturn).ToList()))).ToList();
+            MeanError.Of(g.Select(r => (double)r.Result.Violations).ToList()),
+            MeanError.Of(g.Select(r => (double)r.Result.Successes).ToList()),
+            MeanError.Of(g.Select(r => r.Result.Ratio).ToList()),
+            MeanError.Of(g.Select(r => r.Result.MeanReturn).ToList()))).ToList();
 
     /// <summary>Writes the folder and returns the path of its README.md.</summary>
     public static string Write(string folder, string title, string command, ExperimentBudget budget, IReadOnlyList<MethodRun> runs, string? notes = null)
@@ -71,9 +53,13 @@ public static class ExperimentReport
         md.AppendLine("| method | seeds | violations | successes | ratio | mean return |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|");
         foreach (var s in summaries)
-            md.AppendLine($"| {s.Method} | {s.Seeds} | {s.Violations} | {s.Successes} | {s.Ratio.ToString("0.000")} | {s.Return.ToString("0.0")} |");
+            md.AppendLine($"| {s.Method} | {s.Seeds} | {Format(s.Violations)} | {Format(s.Successes)} | {Format(s.Ratio, "0.000")} | {Format(s.Return)} |");
         return md.ToString();
     }
+
+    /// <summary>"mean ± s.e." in invariant culture.</summary>
+    public static string Format(MeanError value, string format = "0.0") =>
+        $"{value.Mean.ToString(format, CultureInfo.InvariantCulture)} ± {value.StandardError.ToString(format, CultureInfo.InvariantCulture)}";
 
     private static SvgLinePlot Curves(IReadOnlyList<MethodRun> runs, string title, Func<Meta.Online.EpisodeOutcome, double> value)
     {
@@ -86,7 +72,7 @@ public static class ExperimentReport
             var err = new List<double>(episodes);
             for (int e = 0; e < episodes; e++)
             {
-                var estimate = Estimate.Of(group.Select(r => value(r.Result.Episodes[e])).ToList());
+                var estimate = MeanError.Of(group.Select(r => value(r.Result.Episodes[e])).ToList());
                 x.Add(e + 1);
                 y.Add(estimate.Mean);
                 err.Add(estimate.StandardError);
