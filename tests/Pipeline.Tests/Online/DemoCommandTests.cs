@@ -35,7 +35,7 @@ public sealed class DemoCommandTests : IDisposable
         Assert.True(code == 0, stderr);
         using var doc = JsonDocument.Parse(stdout);
         var root = doc.RootElement;
-        var methods = root.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("method").GetString()).ToArray();
+        var methods = root.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("method").GetString()!).ToArray();
         Assert.Equal(["recovery", "unconstrained"], methods);
         Assert.Equal("demo-suite@1", root.GetProperty("dataset").GetString());
         Assert.Equal("demo-mesa-adapted@1", root.GetProperty("model").GetString());
