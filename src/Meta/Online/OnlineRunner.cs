@@ -51,6 +51,7 @@ public sealed class OnlineRunner
     private readonly float[] _risk = new float[1];
     private readonly float[] _rcpoRisk;
     private readonly float[] _rcpoRaw;
+    private readonly float[] _rcpoObs;
     private long _steps;
 
     public OnlineRunner(ISafetyEnvironment env, OnlineStart start, OnlineRunOptions options)
@@ -79,6 +80,7 @@ public sealed class OnlineRunner
         _batch = new SacBatch(options.Sac.BatchSize, od, ad);
         _rcpoRisk = new float[options.Sac.BatchSize];
         _rcpoRaw = new float[options.Sac.BatchSize * ad];
+        _rcpoObs = new float[options.Sac.BatchSize * od];
 
         if (_critic is not null) _criticUpdate = new SafetyCriticUpdate(_critic, options.Safety);
         if (algorithm == OnlineAlgorithm.Recovery)
@@ -261,7 +263,7 @@ public sealed class OnlineRunner
     {
         var b = _batch;
         int od = b.ObsDim, ad = b.ActDim;
-        var obs = _rcpoObs ??= new float[b.Size * od];
+        var obs = _rcpoObs;
         for (int i = 0; i < b.Size; i++)
         {
             _taskBuffer.ObsRow(b.Rows[i]).CopyTo(obs.AsSpan(i * od, od));
@@ -270,8 +272,6 @@ public sealed class OnlineRunner
         _critic!.Score(obs, _rcpoRaw, b.Size, _rcpoRisk);
         for (int i = 0; i < b.Size; i++) b.Reward[i] -= lambda * _rcpoRisk[i];
     }
-
-    private float[]? _rcpoObs;
 
     private static float Mean(ReadOnlySpan<float> values)
     {

@@ -54,7 +54,7 @@ public static class DemoCommand
     private static ExperimentBudget Demo(EnvironmentDefinition environment) => ExperimentBudget.Quick(environment) with
     {
         Name = "demo",
-        Episodes = 40,
+        Episodes = 80,
         TrainingVariants = 6,
         TransitionsPerVariant = 2000,
         MetaIterations = 200,
