@@ -35,6 +35,7 @@ public static class SnapshotLoadBench
         var configuration = new Dictionary<string, string> { [DeltaLog.CheckpointIntervalKey] = checkpointEvery > 0 ? $"{checkpointEvery}" : $"{int.MaxValue}" };
         await log.TryWriteCommitAsync(0, [new CommitInfo(1, "CREATE TABLE", empty, empty), ProtocolAction.Supported,
             new MetadataAction(Guid.NewGuid().ToString(), TransitionSchema.DeltaSchemaString, TransitionSchema.PartitionColumns, configuration, 1)], ct);
+        var snapshot = await log.GetSnapshotAsync(0, ct);
         for (int v = 1; v <= commits; v++)
         {
             string variant = $"v{v % 4}";
@@ -44,7 +45,10 @@ public static class SnapshotLoadBench
                 new AddFile($"variant={variant}/part-{Guid.NewGuid()}.snappy.parquet", new Dictionary<string, string?> { ["variant"] = variant },
                     1000 + v, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), true, stats)], ct);
             if (checkpointEvery > 0 && v % checkpointEvery == 0)
-                await log.WriteCheckpointAsync(await log.GetSnapshotAsync(v, ct), ct);
+            {
+                snapshot = await log.UpdateAsync(snapshot, v, ct);
+                await log.WriteCheckpointAsync(snapshot, ct);
+            }
         }
         return log;
     }

@@ -23,8 +23,13 @@ public sealed record DatasetReference(string Name, string? Ref)
     public bool IsVersion(out long version) =>
         long.TryParse(Ref, NumberStyles.None, CultureInfo.InvariantCulture, out version);
 
-    public bool IsTimestamp(out DateTimeOffset time) =>
-        DateTimeOffset.TryParse(Ref, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
+    /// <summary>An ISO-8601 date or date-time (yyyy-MM-dd...); looser forms like "1.5" are not times.</summary>
+    public bool IsTimestamp(out DateTimeOffset time)
+    {
+        time = default;
+        return Ref is { Length: >= 10 } r && char.IsAsciiDigit(r[0]) && r[4] == '-' && r[7] == '-'
+            && DateTimeOffset.TryParse(r, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
+    }
 
     public override string ToString() => Ref is null ? Name : $"{Name}@{Ref}";
 }

@@ -129,20 +129,34 @@ public sealed class DatasetStore
     /// Adds the rows of <paramref name="batch"/> as a new version: one data file per variant,
     /// written before the commit. Concurrent appends from other processes land as other versions.
     /// </summary>
-    public async Task<CommitResult> AppendAsync(string name, TransitionBatch batch, AppendOptions? options = null, CancellationToken ct = default)
+    public Task<CommitResult> AppendAsync(string name, TransitionBatch batch, AppendOptions? options = null, CancellationToken ct = default) =>
+        AppendAsync(name, OneBatch(batch), options, ct);
+
+    /// <summary>
+    /// Adds every batch of <paramref name="batches"/> as ONE new version. Each batch's files are
+    /// written as it arrives (memory stays near one batch); the commit happens after the last.
+    /// An empty sequence still commits a version, so its provenance (e.g. a rejects path) is kept.
+    /// </summary>
+    public async Task<CommitResult> AppendAsync(string name, IAsyncEnumerable<TransitionBatch> batches, AppendOptions? options = null, CancellationToken ct = default)
     {
         options ??= new AppendOptions();
         var log = Log(name);
         var snapshot = await WithNotFound(name, () => log.GetSnapshotAsync(null, ct)).ConfigureAwait(false);
         var metadata = MetadataOf(name, snapshot);
-        if (batch.ObsDim != metadata.ObsDim || batch.ActDim != metadata.ActionDim)
-            throw new ArgumentException($"dataset '{name}' has obs dim {metadata.ObsDim} and action dim {metadata.ActionDim}; the batch has {batch.ObsDim} and {batch.ActDim}");
 
-        var files = await WriteDataFilesAsync(log, batch, ct).ConfigureAwait(false);
+        var files = new List<AddFile>();
+        long rows = 0;
+        await foreach (var batch in batches.WithCancellation(ct).ConfigureAwait(false))
+        {
+            if (batch.ObsDim != metadata.ObsDim || batch.ActDim != metadata.ActionDim)
+                throw new ArgumentException($"dataset '{name}' has obs dim {metadata.ObsDim} and action dim {metadata.ActionDim}; the batch has {batch.ObsDim} and {batch.ActDim}");
+            files.AddRange(await WriteDataFilesAsync(log, batch, ct).ConfigureAwait(false));
+            rows += batch.Count;
+        }
         var metrics = new Dictionary<string, string>(options.Metrics)
         {
             ["numFiles"] = Invariant(files.Count),
-            ["rows"] = Invariant(batch.Count),
+            ["rows"] = Invariant(rows),
             ["episodes"] = Invariant(files.Sum(f => long.Parse(f.Tags![TransitionFileStats.EpisodesTag], CultureInfo.InvariantCulture))),
             ["unsafe"] = Invariant(files.Sum(f => TransitionFileStats.UnsafeRows(f) ?? 0)),
         };
@@ -157,13 +171,19 @@ public sealed class DatasetStore
             try
             {
                 long version = await tx.CommitAsync(options.Operation, options.Parameters, metrics, ct).ConfigureAwait(false);
-                return new CommitResult(await ResolveVersionAsync(name, version, ct).ConfigureAwait(false), files.Count, 0, batch.Count, 0);
+                return new CommitResult(await ResolveVersionAsync(name, version, ct).ConfigureAwait(false), files.Count, 0, rows, 0);
             }
             catch (DeltaConflictException) when (attempt < 5 && tx.Actions.Any(a => a is MetadataAction))
             {
                 snapshot = await log.GetSnapshotAsync(null, ct).ConfigureAwait(false);
             }
         }
+    }
+
+    private static async IAsyncEnumerable<TransitionBatch> OneBatch(TransitionBatch batch)
+    {
+        yield return batch;
+        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     // ---- delete ------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ public static class TransitionFileStats
     public static string StatsJson(TransitionBatch b)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, DeltaJson.WriterOptions))
         {
             w.WriteStartObject();
             w.WriteNumber("numRecords", b.Count);

@@ -58,6 +58,8 @@ public sealed class ModelRegistry(IObjectStore store)
             string name = prefix[Prefix.Length..^1];
             if ((await VersionNumbersAsync(name, includeIncomplete: false, ct).ConfigureAwait(false)).Count > 0) names.Add(name);
         }
+        // Key listings order "a-b/" before "a/"; names sort as names.
+        names.Sort(StringComparer.Ordinal);
         return names;
     }
 

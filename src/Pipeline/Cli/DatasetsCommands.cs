@@ -59,7 +59,7 @@ public static class DatasetsCommands
             Add("total", s.Total);
             foreach (var g in s.ByVariant) Add("variant", g);
             foreach (var g in s.BySource) Add("source", g);
-            table.Caption($"{Markup.Escape(s.Version.ToString())} ({s.Version.Timestamp:O}) env {Markup.Escape(m.EnvId)}, obs {m.ObsDim}, action {m.ActionDim}, {s.Files} files, {s.SizeBytes} bytes");
+            table.Caption($"{Markup.Escape(s.Version.ToString())} ({s.Version.Timestamp.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff}Z) env {Markup.Escape(m.EnvId)}, obs {m.ObsDim}, action {m.ActionDim}, {s.Files} files, {s.SizeBytes} bytes");
             var json = new
             {
                 name = s.Version.Name,
@@ -95,7 +95,7 @@ public static class DatasetsCommands
             var entries = await Open(p).HistoryAsync(DatasetReference.Parse(p.GetValue(name)!).Name, ct);
             var table = NewTable("version", "timestamp", "operation", "+files", "-files", "metrics", "tags");
             foreach (var e in entries)
-                table.AddRow(Invariant(e.Version), e.Timestamp.ToString("O"), Markup.Escape(e.Operation), Invariant(e.FilesAdded),
+                table.AddRow(Invariant(e.Version), e.Timestamp.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture), Markup.Escape(e.Operation), Invariant(e.FilesAdded),
                     Invariant(e.FilesRemoved), Markup.Escape(string.Join(' ', e.Metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"))),
                     Markup.Escape(string.Join(',', e.Tags)));
             var json = new
@@ -246,7 +246,14 @@ public static class DatasetsCommands
         return 0;
     }
 
-    private static IAnsiConsole StdoutConsole() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+    // No colour codes when stdout is a pipe or file: tables are read by people and by grep.
+    private static IAnsiConsole StdoutConsole() => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(Console.Out),
+        Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+        ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+        Interactive = InteractionSupport.No,
+    });
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -46,8 +46,8 @@ public static class ExperimentCommands
             {
                 SuiteSeed = p.GetValue(suiteSeed),
                 AdaptationSteps = p.GetValue(steps),
-                MesaOuterLearningRate = p.GetValue(outerLr),
             };
+            if (p.GetValue(outerLr) is { } olr) plan = plan with { MesaOuterLearningRate = olr };
             if (p.GetValue(mesaIterations) is { } mi) plan = plan with { MesaIterations = mi };
             if (p.GetValue(baselineSteps) is { } bs) plan = plan with { MultiTaskSteps = bs, TestOnlySteps = bs };
 

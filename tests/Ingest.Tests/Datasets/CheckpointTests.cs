@@ -82,6 +82,7 @@ public sealed class CheckpointTests : IDisposable
 
         var live = new SortedSet<string>(StringComparer.Ordinal);
         var liveAt1234 = Array.Empty<string>();
+        var snapshot = await log.GetSnapshotAsync();
         for (int v = 1; v <= 2000; v++)
         {
             string path = $"variant=v{v % 4}/part-{v:D5}.snappy.parquet";
@@ -100,7 +101,8 @@ public sealed class CheckpointTests : IDisposable
             // Blind appends from one writer: publish directly and checkpoint on the same schedule
             // DeltaTransaction uses, without re-checking conflicts against ourselves.
             Assert.True(await log.TryWriteCommitAsync(v, actions));
-            if (v % DeltaLog.DefaultCheckpointInterval == 0) await log.WriteCheckpointAsync(await log.GetSnapshotAsync(v));
+            snapshot = await log.UpdateAsync(snapshot, v);
+            if (v % DeltaLog.DefaultCheckpointInterval == 0) await log.WriteCheckpointAsync(snapshot);
             if (v == 1234) liveAt1234 = [.. live];
         }
 

@@ -48,7 +48,7 @@ public sealed class DatasetStoreTests : IDisposable
         var snapshot = await _store.SnapshotAsync(Ref("ds"));
         Assert.Equal(2, snapshot.Files.Count);
         var heavy = snapshot.Files.Single(f => f.PartitionValues["variant"] == "heavy/2");
-        Assert.StartsWith("variant%3Dheavy%252F2/part-", heavy.Path);
+        Assert.StartsWith("variant=heavy%252F2/part-", heavy.Path);
         Assert.EndsWith(".snappy.parquet", heavy.Path);
         Assert.Equal(3, TransitionFileStats.NumRecords(heavy));
         Assert.Equal(1, TransitionFileStats.UnsafeRows(heavy));
@@ -128,6 +128,7 @@ public sealed class DatasetStoreTests : IDisposable
         Assert.Equal(2, (await _store.ResolveAsync(Ref("ds@" + after))).Version);
         await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@2001-01-01T00:00:00Z")));
         await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@nosuchtag")));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@1.5")));   // not read as a date
         await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@9")));
     }
 
@@ -293,5 +294,29 @@ public sealed class DatasetStoreTests : IDisposable
         Assert.Equal(0.5, m.VariantParams["light"]["mass"]);
         var clash = new Dictionary<string, IReadOnlyDictionary<string, double>> { ["heavy"] = new Dictionary<string, double> { ["mass"] = 3 } };
         await Assert.ThrowsAsync<InvalidOperationException>(() => _store.AppendAsync("ds", Make("heavy", "a", 1, 1, 2), new AppendOptions { VariantParams = clash }));
+    }
+
+    [Fact]
+    public async Task Several_batches_append_as_one_version_and_an_empty_append_keeps_its_provenance()
+    {
+        await _store.CreateAsync("ds", Metadata());
+        var r = await _store.AppendAsync("ds", Batches(Make("light", "a", 0, 1, 3), Make("heavy", "a", 1, 1, 2), Make("light", "a", 2, 1, 4)));
+        Assert.Equal((1L, 3, 9L), (r.Version.Version, r.FilesAdded, r.RowsAdded));
+        Assert.Equal(9, (await _store.ReadAsync(Ref("ds@1"))).Count);
+
+        var empty = await _store.AppendAsync("ds", Batches(), new AppendOptions { Operation = "INGEST", Parameters = new Dictionary<string, string> { ["rejects"] = "r.jsonl" } });
+        Assert.Equal((2L, 0, 0L), (empty.Version.Version, empty.FilesAdded, empty.RowsAdded));
+        var h = await _store.HistoryAsync("ds");
+        Assert.Equal("r.jsonl", h[2].Parameters["rejects"]);
+        Assert.Equal("0", h[2].Metrics["rows"]);
+    }
+
+    private static async IAsyncEnumerable<TransitionBatch> Batches(params TransitionBatch[] batches)
+    {
+        foreach (var b in batches)
+        {
+            await Task.Yield();
+            yield return b;
+        }
     }
 }

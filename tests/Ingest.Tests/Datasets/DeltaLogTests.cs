@@ -181,7 +181,7 @@ public sealed class DeltaLogTests : IDisposable
         Assert.Equal("variant=__HIVE_DEFAULT_PARTITION__/", DeltaPath.PartitionFolder("variant", ""));
         string relative = DeltaPath.PartitionFolder("variant", "a b%") + "part-1.snappy.parquet";
         string logPath = DeltaPath.ToLogPath(relative);
-        Assert.Equal("variant%3Da%20b%2525/part-1.snappy.parquet", logPath);
+        Assert.Equal("variant=a%20b%2525/part-1.snappy.parquet", logPath);
         Assert.Equal(relative, DeltaPath.FromLogPath(logPath));
         Assert.True(DeltaPath.TryParseLogName("00000000000000000042.checkpoint.parquet", out long v, out bool cp) && v == 42 && cp);
         Assert.False(DeltaPath.TryParseLogName("_last_checkpoint", out _, out _));

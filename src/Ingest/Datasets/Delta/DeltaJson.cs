@@ -10,7 +10,13 @@ namespace OfflineSafety.Ingest.Datasets.Delta;
 /// </summary>
 public static class DeltaJson
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = false };
+    // Relaxed escaping: log files are not HTML; quotes inside the stats string stay \" and
+    // non-ASCII partition values stay readable UTF-8.
+    internal static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Indented = false,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static byte[] WriteCommit(IEnumerable<DeltaAction> actions)
     {

@@ -130,6 +130,33 @@ public sealed class DeltaLog
         return replay.ToSnapshot(current, timestamp, TableRoot);
     }
 
+    /// <summary>
+    /// The snapshot at <paramref name="version"/> (latest when null) computed from an earlier
+    /// snapshot by replaying only the commits after it: no listing, no checkpoint read. Writers
+    /// that commit repeatedly keep their snapshot current this way.
+    /// </summary>
+    public async Task<Snapshot> UpdateAsync(Snapshot from, long? version = null, CancellationToken ct = default)
+    {
+        if (version < from.Version) throw new ArgumentOutOfRangeException(nameof(version), $"cannot move snapshot {from.Version} back to {version}");
+        var replay = new LogReplay(from);
+        long current = from.Version;
+        List<DeltaAction>? lastCommit = null;
+        while (version is null || current < version)
+        {
+            var actions = await TryReadCommitAsync(current + 1, ct).ConfigureAwait(false);
+            if (actions is null)
+            {
+                if (version is null) break;
+                throw new KeyNotFoundException($"table '{TableRoot}' has no version {current + 1}");
+            }
+            foreach (var action in actions) replay.Apply(action);
+            lastCommit = actions;
+            current++;
+        }
+        if (lastCommit is null) return from;
+        return replay.ToSnapshot(current, await CommitTimestampAsync(current, lastCommit, ct).ConfigureAwait(false), TableRoot);
+    }
+
     /// <summary>The latest committed version, or -1 when the table does not exist.</summary>
     public async Task<long> LatestVersionAsync(CancellationToken ct = default)
     {

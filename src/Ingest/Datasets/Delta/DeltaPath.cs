@@ -31,9 +31,22 @@ public static class DeltaPath
     public static string PartitionFolder(string column, string? value) =>
         $"{column}={(string.IsNullOrEmpty(value) ? NullPartition : EscapePartitionValue(value))}/";
 
-    /// <summary>A table-relative object path as an add/remove `path` (an RFC 2396 URI reference).</summary>
-    public static string ToLogPath(string relativePath) =>
-        string.Join('/', relativePath.Split('/').Select(Uri.EscapeDataString));
+    /// <summary>
+    /// A table-relative object path as an add/remove `path` (an RFC 2396 URI reference): bytes
+    /// outside the URI path characters are %-escaped, so `variant=a b%` becomes `variant=a%20b%25`
+    /// while `=` stays as other engines write it.
+    /// </summary>
+    public static string ToLogPath(string relativePath)
+    {
+        var sb = new StringBuilder(relativePath.Length + 8);
+        foreach (byte b in Encoding.UTF8.GetBytes(relativePath))
+        {
+            char c = (char)b;
+            if (b < 0x80 && (char.IsAsciiLetterOrDigit(c) || "-._~!$&'()*+,;=:@/".Contains(c))) sb.Append(c);
+            else sb.Append('%').Append(b.ToString("X2"));
+        }
+        return sb.ToString();
+    }
 
     /// <summary>The table-relative object path an add/remove `path` names.</summary>
     public static string FromLogPath(string logPath)

@@ -115,7 +115,10 @@ public sealed class DeltaTransaction
         // The commit is already durable; a failed checkpoint only costs later readers some replay.
         try
         {
-            var snapshot = await Log.GetSnapshotAsync(version, ct).ConfigureAwait(false);
+            // From the read snapshot plus the commits since (the winners and ours): no listing.
+            var snapshot = ReadSnapshot is null
+                ? await Log.GetSnapshotAsync(version, ct).ConfigureAwait(false)
+                : await Log.UpdateAsync(ReadSnapshot, version, ct).ConfigureAwait(false);
             await Log.WriteCheckpointAsync(snapshot, ct).ConfigureAwait(false);
         }
         catch (IOException)

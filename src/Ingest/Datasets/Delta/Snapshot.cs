@@ -40,6 +40,20 @@ internal sealed class LogReplay
     private ProtocolAction? _protocol;
     private MetadataAction? _metadata;
 
+    public LogReplay()
+    {
+    }
+
+    /// <summary>Continues from an earlier snapshot's state.</summary>
+    public LogReplay(Snapshot from)
+    {
+        foreach (var f in from.Files) _files[f.Path] = f;
+        foreach (var t in from.Tombstones) _tombstones[t.Path] = t;
+        foreach (var (app, txn) in from.Transactions) _transactions[app] = txn;
+        _protocol = from.Protocol;
+        _metadata = from.Metadata;
+    }
+
     public void Apply(DeltaAction action)
     {
         switch (action)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 
 namespace OfflineSafety.Ingest.Parquet.Compression;
@@ -9,6 +10,7 @@ namespace OfflineSafety.Ingest.Parquet.Compression;
 /// </summary>
 internal static class SnappyDecoder
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> src, Span<byte> dst)
     {
         int pos = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Numerics;
 
@@ -13,6 +14,7 @@ internal static class BitPacking
     public static long ByteCount(long count, int bitWidth) => (count * bitWidth + 7) >> 3;
 
     /// <summary>Unpacks values of up to 32 bits; <paramref name="src"/> must hold <see cref="ByteCount"/> bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unpack<T>(ReadOnlySpan<byte> src, int bitWidth, Span<T> dst) where T : unmanaged, IBinaryInteger<T>
     {
         if (bitWidth == 0)
@@ -46,6 +48,7 @@ internal static class BitPacking
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UnpackBits(ReadOnlySpan<byte> src, Span<short> dst)
     {
         int n = dst.Length;
@@ -93,6 +96,7 @@ internal static class BitPacking
         int bytes = (int)ByteCount(values.Length, bitWidth);
         dst[..bytes].Clear();
         if (bitWidth == 0) return 0;
+        if (bitWidth <= 32) return PackNarrow(values, bitWidth, dst, bytes);
         UInt128 acc = 0;
         int accBits = 0;
         int pos = 0;
@@ -109,6 +113,29 @@ internal static class BitPacking
             }
         }
         if (accBits > 0) dst[pos++] = (byte)acc;
+        return bytes;
+    }
+
+    // Widths up to 32 fit a 64-bit accumulator (at most 7 pending bits plus 32 new ones).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int PackNarrow<T>(ReadOnlySpan<T> values, int bitWidth, Span<byte> dst, int bytes) where T : unmanaged, IBinaryInteger<T>
+    {
+        ulong acc = 0;
+        int accBits = 0;
+        int pos = 0;
+        ulong mask = (1UL << bitWidth) - 1;
+        foreach (var v in values)
+        {
+            acc |= (ulong.CreateTruncating(v) & mask) << accBits;
+            accBits += bitWidth;
+            while (accBits >= 8)
+            {
+                dst[pos++] = (byte)acc;
+                acc >>= 8;
+                accBits -= 8;
+            }
+        }
+        if (accBits > 0) dst[pos] = (byte)acc;
         return bytes;
     }
 

@@ -1,8 +1,10 @@
+using System.Runtime.CompilerServices;
 namespace OfflineSafety.Ingest.Parquet.Encodings;
 
 /// <summary>BYTE_STREAM_SPLIT: byte k of value i is stored at k*N + i, which helps float compression.</summary>
 internal static class ByteStreamSplit
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Decode(ReadOnlySpan<byte> src, int width, int count, Span<byte> dst)
     {
         long bytes = (long)width * count;
@@ -15,6 +17,7 @@ internal static class ByteStreamSplit
         return (int)bytes;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Encode(ReadOnlySpan<byte> values, int width, PooledBuffer output)
     {
         int count = values.Length / width;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Text;
 
@@ -17,6 +18,7 @@ internal static class DeltaCodec
     /// Decodes <c>dst.Length</c> values. When <paramref name="exact"/> the stream must hold exactly
     /// that many (needed to find where the next stream starts); returns bytes consumed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int DecodeInt64(ReadOnlySpan<byte> src, Span<long> dst, bool exact)
     {
         int pos = 0;
@@ -155,6 +157,7 @@ internal static class DeltaCodec
         if (values.Length <= 1) return;
         Span<long> deltas = stackalloc long[EncodeBlockSize];
         Span<ulong> packed = stackalloc ulong[EncodeBlockSize / EncodeMiniblocks];
+        Span<int> widths = stackalloc int[EncodeMiniblocks];
         int perMini = EncodeBlockSize / EncodeMiniblocks;
         for (int start = 1; start < values.Length; start += EncodeBlockSize)
         {
@@ -172,7 +175,7 @@ internal static class DeltaCodec
             output.Advance(EncodeMiniblocks);
             int widthPos = output.Length - EncodeMiniblocks;
             int miniCount = (n + perMini - 1) / perMini;
-            var widths = new int[EncodeMiniblocks];
+            widths.Clear();
             for (int m = 0; m < miniCount; m++)
             {
                 packed.Clear();

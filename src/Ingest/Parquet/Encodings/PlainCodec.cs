@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -15,6 +16,7 @@ internal static class PlainCodec
         return (int)bytes;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int DecodeBooleans(ReadOnlySpan<byte> src, Span<bool> dst)
     {
         long bytes = BitPacking.ByteCount(dst.Length, 1);
@@ -23,6 +25,7 @@ internal static class PlainCodec
         return (int)bytes;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int DecodeStrings(ReadOnlySpan<byte> src, Span<string> dst)
     {
         int pos = 0;
@@ -67,6 +70,7 @@ internal static class PlainCodec
     public static void EncodeFixed<T>(ReadOnlySpan<T> values, PooledBuffer output) where T : unmanaged =>
         output.Write(MemoryMarshal.AsBytes(values));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void EncodeBooleans(ReadOnlySpan<bool> values, PooledBuffer output)
     {
         int bytes = (values.Length + 7) >> 3;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace OfflineSafety.Ingest.Parquet.Encodings;
@@ -16,7 +17,8 @@ internal static class RleHybrid
     /// Decodes exactly <c>dst.Length</c> values; returns the bytes consumed. Throws
     /// <see cref="ParquetFormatException"/> (without location) when the data ends early or is malformed.
     /// </summary>
-    public static int Decode<T>(ReadOnlySpan<byte> src, int bitWidth, Span<T> dst) where T : unmanaged, IBinaryInteger<T>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int Decode<T>(ReadOnlySpan<byte> src, int bitWidth, Span<T> dst) where T : unmanaged, IBinaryInteger<T>, IEquatable<T>
     {
         if ((uint)bitWidth > 32) throw new ParquetFormatException($"RLE bit width {bitWidth} is out of range");
         int filled = 0, pos = 0;
@@ -65,18 +67,28 @@ internal static class RleHybrid
     }
 
     /// <summary>Encodes <paramref name="values"/> (each &lt; 2^bitWidth) onto <paramref name="output"/>.</summary>
-    public static void Encode<T>(ReadOnlySpan<T> values, int bitWidth, PooledBuffer output) where T : unmanaged, IBinaryInteger<T>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Encode<T>(ReadOnlySpan<T> values, int bitWidth, PooledBuffer output) where T : unmanaged, IBinaryInteger<T>, IEquatable<T>
     {
         int n = values.Length;
+        // A repeated run costs a header and a value; below this length bit-packing the values is
+        // smaller (and much faster to write and read), e.g. 64 for 1-bit levels.
+        int minRun = Math.Max(8, 64 / Math.Max(bitWidth, 1));
         int literalStart = 0;
         int i = 0;
         while (i < n)
         {
             T v = values[i];
-            int j = i + 1;
-            while (j < n && values[j] == v) j++;
+            if (i + minRun <= n && values[i + minRun - 1] != v)
+            {
+                // No long run can start here; most literal data is skipped with one comparison.
+                i++;
+                continue;
+            }
+            int rest = values[(i + 1)..].IndexOfAnyExcept(v);
+            int j = rest < 0 ? n : i + 1 + rest;
             int run = j - i;
-            if (run >= 8)
+            if (run >= minRun)
             {
                 // A repeated run may only start after a whole number of literal groups; lend the
                 // literal run the values it needs, and keep the repeat only if 8 or more remain.
@@ -84,7 +96,7 @@ internal static class RleHybrid
                 if (pending != 0)
                 {
                     int lend = 8 - pending;
-                    if (run - lend < 8)
+                    if (run - lend < minRun)
                     {
                         i = j;
                         continue;
@@ -110,7 +122,7 @@ internal static class RleHybrid
         output.Advance(valueBytes);
     }
 
-    private static void WriteLiteral<T>(ReadOnlySpan<T> values, int bitWidth, PooledBuffer output) where T : unmanaged, IBinaryInteger<T>
+    private static void WriteLiteral<T>(ReadOnlySpan<T> values, int bitWidth, PooledBuffer output) where T : unmanaged, IBinaryInteger<T>, IEquatable<T>
     {
         Span<T> padded = stackalloc T[8];
         while (values.Length > 0)

@@ -113,7 +113,7 @@ internal sealed class ColumnChunkReader<T>
                             var defSpan = _column.MaxDefinitionLevel > 0 ? def.AsSpan(0, n) : default;
                             if (_column.MaxRepetitionLevel > 0) p += DecodeV1Levels(body[p..], d.RepetitionLevelEncoding, _column.MaxRepetitionLevel, repSpan, "repetition");
                             if (_column.MaxDefinitionLevel > 0) p += DecodeV1Levels(body[p..], d.DefinitionLevelEncoding, _column.MaxDefinitionLevel, defSpan, "definition");
-                            DeliverPage(sink, repSpan, defSpan, n, d.Encoding, body[p..], dictionary);
+                            DeliverPage(sink, repSpan, defSpan, n, d.Encoding, body[p..], dictionary, levelsRead == 0);
                             levelsRead += n;
                             break;
                         }
@@ -137,7 +137,7 @@ internal sealed class ColumnChunkReader<T>
                             var values = d.IsCompressed && _meta.Codec != ParquetCompression.Uncompressed
                                 ? Decompress(valuesSection, uncompressedValues, ref page)
                                 : valuesSection;
-                            DeliverPage(sink, repSpan, defSpan, n, d.Encoding, values, dictionary);
+                            DeliverPage(sink, repSpan, defSpan, n, d.Encoding, values, dictionary, levelsRead == 0);
                             levelsRead += n;
                             break;
                         }
@@ -167,10 +167,11 @@ internal sealed class ColumnChunkReader<T>
         return n;
     }
 
-    private void DeliverPage(PageSink<T> sink, ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int n, ParquetEncoding encoding, ReadOnlySpan<byte> values, T[]? dictionary)
+    private void DeliverPage(PageSink<T> sink, ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int n, ParquetEncoding encoding, ReadOnlySpan<byte> values, T[]? dictionary, bool firstPage)
     {
         int nonNull = _column.MaxDefinitionLevel == 0 ? n : def.Count((short)_column.MaxDefinitionLevel);
-        if (_column.MaxRepetitionLevel > 0 && n > 0 && rep[0] != 0) throw Error("page does not start at a row boundary");
+        // v1 pages may continue a row of the previous page; only the chunk must start with a row.
+        if (_column.MaxRepetitionLevel > 0 && n > 0 && rep[0] != 0 && firstPage) throw Error("column chunk does not start at a row boundary");
         var dst = sink.OnPage(rep, def, nonNull);
         ValueDecoder.Decode(_column, encoding, values, dictionary, dst);
         sink.AfterValues(rep, def, nonNull);

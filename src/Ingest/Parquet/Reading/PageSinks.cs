@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace OfflineSafety.Ingest.Parquet;
 
 /// <summary>Collects a chunk's levels and compact non-null values into growing arrays.</summary>
@@ -49,9 +50,10 @@ internal sealed class LevelSink<T>(ParquetColumn column, int initialCapacity) : 
 }
 
 /// <summary>Reads a non-repeated column into one slot per row (nulls hold default and are marked in the validity).</summary>
-internal sealed class FlatSink<T>(ParquetColumn column, int rows) : PageSink<T>
+internal sealed class FlatSink<T>(ParquetColumn column, int rows, int initialCapacity) : PageSink<T>
 {
-    private readonly T[] _values = new T[rows];
+    // Sized by what the chunk's bytes can plausibly hold, not by the footer's row count alone.
+    private T[] _values = new T[Math.Min(rows, Math.Max(initialCapacity, 1))];
     private bool[]? _validity;
     private int _row;
 
@@ -59,9 +61,12 @@ internal sealed class FlatSink<T>(ParquetColumn column, int rows) : PageSink<T>
     {
         int n = column.MaxDefinitionLevel > 0 ? def.Length : nonNull;
         if (n > rows - _row) throw new ParquetFormatException($"pages hold more than the row group's {rows} rows");
+        LevelSink<T>.Grow(ref _values, _row + n);
+        if (_validity is not null) LevelSink<bool>.Grow(ref _validity, _row + n);
         return _values.AsSpan(_row, nonNull);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void AfterValues(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
     {
         int n = column.MaxDefinitionLevel > 0 ? def.Length : nonNull;
@@ -82,9 +87,9 @@ internal sealed class FlatSink<T>(ParquetColumn column, int rows) : PageSink<T>
         _row += n;
     }
 
-    private static bool[] CreateValidity(int rows, int filled)
+    private bool[] CreateValidity(int rows, int filled)
     {
-        var v = new bool[rows];
+        var v = new bool[_values.Length];
         v.AsSpan(0, filled).Fill(true);
         return v;
     }
@@ -92,6 +97,8 @@ internal sealed class FlatSink<T>(ParquetColumn column, int rows) : PageSink<T>
     public T[] Finish(out bool[]? validity)
     {
         if (_row != rows) throw new ParquetFormatException($"pages hold {_row} rows, the row group has {rows}");
+        LevelSink<T>.Trim(ref _values, rows);
+        if (_validity is not null) LevelSink<bool>.Trim(ref _validity, rows);
         validity = _validity;
         return _values;
     }
@@ -107,7 +114,7 @@ internal sealed class ListSink<T> : PageSink<T>
     private readonly short _element;      // an element is present and non-null
     private readonly short _slot;         // an element slot exists (the repeated node is defined)
     private readonly short _empty;        // the list exists but is empty
-    private readonly int[] _offsets;
+    private int[] _offsets;
     private bool[]? _validity;
     private bool[]? _elementValidity;
     private T[] _values;
@@ -125,28 +132,13 @@ internal sealed class ListSink<T> : PageSink<T>
         _element = (short)column.MaxDefinitionLevel;
         _slot = (short)repeated.DefinitionLevel;
         _empty = (short)(repeated.DefinitionLevel - 1);
-        _offsets = new int[rows + 1];
+        _offsets = new int[Math.Min(rows, Math.Max(initialCapacity, 1)) + 1];
         _values = new T[Math.Max(initialCapacity, 1)];
     }
 
     public override Span<T> OnPage(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
     {
-        int elements = 0;
-        for (int k = 0; k < def.Length; k++)
-        {
-            if (rep[k] == 0)
-            {
-                if (_row >= _rows) throw new ParquetFormatException($"pages hold more than the row group's {_rows} rows");
-                _offsets[_row] = _count + elements;
-                if (def[k] < _empty)
-                {
-                    _validity ??= AllTrue(_rows);
-                    _validity[_row] = false;
-                }
-                _row++;
-            }
-            if (def[k] >= _slot) elements++;
-        }
+        int elements = def.IndexOfAnyExcept(_element) < 0 ? MarkRowsAllElements(rep) : MarkRows(rep, def);
         _pageStart = _count;
         _pageElements = elements;
         LevelSink<T>.Grow(ref _values, _count + elements);
@@ -154,6 +146,7 @@ internal sealed class ListSink<T> : PageSink<T>
         return _values.AsSpan(_pageStart, nonNull);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void AfterValues(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
     {
         if (nonNull == _pageElements)
@@ -179,6 +172,61 @@ internal sealed class ListSink<T> : PageSink<T>
         }
     }
 
+    /// <summary>
+    /// Common case (no null or empty lists, no null elements): every level is an element and only
+    /// row starts need visiting, found by a vectorised search for rep == 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int MarkRowsAllElements(ReadOnlySpan<short> rep)
+    {
+        int k = rep.IndexOf((short)0);
+        while (k >= 0)
+        {
+            StartRow(_count + k, isNull: false);
+            int next = rep[(k + 1)..].IndexOf((short)0);
+            k = next < 0 ? -1 : k + 1 + next;
+        }
+        return rep.Length;
+    }
+
+    /// <summary>Visits every level: row starts, null lists, and element slots (present or null).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int MarkRows(ReadOnlySpan<short> rep, ReadOnlySpan<short> def)
+    {
+        int elements = 0;
+        for (int k = 0; k < def.Length; k++)
+        {
+            if (rep[k] == 0)
+            {
+                StartRow(_count + elements, isNull: def[k] < _empty);
+            }
+            if (def[k] >= _slot) elements++;
+        }
+        return elements;
+    }
+
+    private void StartRow(int offset, bool isNull)
+    {
+        if (_row >= _rows) throw new ParquetFormatException($"pages hold more than the row group's {_rows} rows");
+        if (_row + 1 >= _offsets.Length)
+        {
+            LevelSink<int>.Grow(ref _offsets, Math.Min(_rows, _row + 1) + 1);
+            if (_validity is not null)
+            {
+                int old = _validity.Length;
+                Array.Resize(ref _validity, _offsets.Length);
+                _validity.AsSpan(old).Fill(true);
+            }
+        }
+        _offsets[_row] = offset;
+        if (isNull)
+        {
+            _validity ??= AllTrue(_offsets.Length);
+            _validity[_row] = false;
+        }
+        _row++;
+    }
+
     private static bool[] AllTrue(int n)
     {
         var v = new bool[n];
@@ -189,7 +237,9 @@ internal sealed class ListSink<T> : PageSink<T>
     public ParquetList<T> Finish()
     {
         if (_row != _rows) throw new ParquetFormatException($"pages hold {_row} rows, the row group has {_rows}");
+        LevelSink<int>.Trim(ref _offsets, _rows + 1);
         _offsets[_rows] = _count;
+        if (_validity is not null) LevelSink<bool>.Trim(ref _validity, _rows);
         LevelSink<T>.Trim(ref _values, _count);
         if (_elementValidity is not null) LevelSink<bool>.Trim(ref _elementValidity, _count);
         return new ParquetList<T>(_values, _offsets, _validity, _elementValidity);

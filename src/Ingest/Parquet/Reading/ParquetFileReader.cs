@@ -231,7 +231,7 @@ public sealed class ParquetFileReader : IDisposable
         var col = Schema.Column(column);
         if (col.MaxRepetitionLevel != 0) throw new ArgumentException($"column {col.DottedPath} is repeated; use ReadList or ReadColumn");
         var reader = ChunkReader<T>(rowGroup, col);
-        var sink = new FlatSink<T>(col, checked((int)GetRowGroupRowCount(rowGroup)));
+        var sink = new FlatSink<T>(col, checked((int)GetRowGroupRowCount(rowGroup)), reader.InitialCapacity);
         try
         {
             reader.Read(sink, cancellationToken);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
@@ -79,6 +80,7 @@ internal static class ValueDecoder
         else PlainCodec.DecodeBinary(src, SpanCast.As<T, byte[]>(dst));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DecodeDictionary<T>(ReadOnlySpan<byte> src, T[] dictionary, Span<T> dst)
     {
         if (src.IsEmpty) throw new ParquetFormatException("dictionary indices lack their bit width");

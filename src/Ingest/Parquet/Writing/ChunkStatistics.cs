@@ -69,6 +69,7 @@ internal sealed class ChunkStatistics<T>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddOrdered<TV>(ReadOnlySpan<TV> v) where TV : struct, IComparable<TV>
     {
         TV min = _has ? Unsafe.As<T, TV>(ref _min) : v[0], max = _has ? Unsafe.As<T, TV>(ref _max) : v[0];
@@ -85,6 +86,7 @@ internal sealed class ChunkStatistics<T>
     private void AddUnsigned32(ReadOnlySpan<int> v) => AddOrdered(MemoryMarshal.Cast<int, uint>(v));
     private void AddUnsigned64(ReadOnlySpan<long> v) => AddOrdered(MemoryMarshal.Cast<long, ulong>(v));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddFloat(ReadOnlySpan<float> v)
     {
         float min = _has ? Unsafe.As<T, float>(ref _min) : float.PositiveInfinity;
@@ -103,6 +105,7 @@ internal sealed class ChunkStatistics<T>
         _has = true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddDouble(ReadOnlySpan<double> v)
     {
         double min = _has ? Unsafe.As<T, double>(ref _min) : double.PositiveInfinity;

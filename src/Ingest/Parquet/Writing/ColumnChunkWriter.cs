@@ -39,7 +39,6 @@ internal abstract class ColumnChunkWriter : IDisposable
         if (type == typeof(float)) return new ColumnChunkWriter<float>(column, options, forced);
         if (type == typeof(double)) return new ColumnChunkWriter<double>(column, options, forced);
         if (type == typeof(string)) return new ColumnChunkWriter<string>(column, options, forced);
-        if (column.PhysicalType == ParquetPhysicalType.Int96) throw new NotSupportedException($"column {column.DottedPath}: writing INT96 is not supported");
         return new ColumnChunkWriter<byte[]>(column, options, forced);
     }
 }
@@ -88,7 +87,7 @@ internal sealed class ColumnChunkWriter<T> : ColumnChunkWriter where T : notnull
         _maxRep = column.MaxRepetitionLevel;
         _defWidth = BitPacking.BitWidth((ulong)_maxDef);
         _repWidth = BitPacking.BitWidth((ulong)_maxRep);
-        _fixedLength = column.PhysicalType == ParquetPhysicalType.FixedLenByteArray ? column.Field.TypeLength : 0;
+        _fixedLength = column.PhysicalType is ParquetPhysicalType.FixedLenByteArray or ParquetPhysicalType.Int96 ? column.Field.TypeLength : 0;
         _stats = new ChunkStatistics<T>(column, options.WriteStatistics);
         _valueEncoding = forced ?? ParquetEncoding.Plain;
         if (forced is { } f) CheckEncoding(column, f);
@@ -118,6 +117,7 @@ internal sealed class ColumnChunkWriter<T> : ColumnChunkWriter where T : notnull
 
     private long StagedBytes => _pageValueBytes + (_hasLevels ? _levelCount / 4 : 0);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Append(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, ReadOnlySpan<T> values)
     {
         int levelCount = _maxDef > 0 ? def.Length : _maxRep > 0 ? rep.Length : values.Length;
@@ -173,6 +173,7 @@ internal sealed class ColumnChunkWriter<T> : ColumnChunkWriter where T : notnull
         _levelCount = need;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StageValues(ReadOnlySpan<T> values)
     {
         if (values.IsEmpty) return;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 
 namespace OfflineSafety.Ingest.Parquet;
@@ -101,6 +102,7 @@ internal sealed class FlatColumn<T>(ReadOnlyMemory<T> values, ReadOnlyMemory<boo
 
     public override Type ValueType => typeof(T);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void AppendTo(ColumnChunkWriter writer, int rowCount)
     {
         var w = Typed<T>(writer);
@@ -154,6 +156,7 @@ internal sealed class ListColumn<T>(ReadOnlyMemory<T> values, ReadOnlyMemory<int
         ? new ListColumn<T>(values.Slice(rowStart * fixedLength, rowCount * fixedLength), default, default, fixedLength)
         : new ListColumn<T>(values, offsets.Slice(rowStart, rowCount + 1), validity.IsEmpty ? default : validity.Slice(rowStart, rowCount), 0);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void AppendTo(ColumnChunkWriter writer, int rowCount)
     {
         var w = Typed<T>(writer);
@@ -267,6 +270,7 @@ internal sealed class LeveledColumn<T>(ReadOnlyMemory<T> values, ReadOnlyMemory<
 {
     public override Type ValueType => typeof(T);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void AppendTo(ColumnChunkWriter writer, int rowCount)
     {
         var column = writer.Column;

@@ -178,10 +178,18 @@ internal sealed class RowShredder
 
     private IList AsEntries(SchemaNode node, object value) => value switch
     {
-        IDictionary d => d.Cast<DictionaryEntry>().ToList(),
+        IDictionary d => Entries(d),
         IEnumerable<KeyValuePair<object, object?>> e => e.ToList(),
         _ => throw Bad(node, $"is a map; give IDictionary or a sequence of KeyValuePair<object, object?>, not {value.GetType().Name}"),
     };
+
+    private static List<DictionaryEntry> Entries(IDictionary d)
+    {
+        var list = new List<DictionaryEntry>(d.Count);
+        var e = d.GetEnumerator();
+        while (e.MoveNext()) list.Add(e.Entry);
+        return list;
+    }
 
     internal ArgumentException Bad(SchemaNode node, string reason) =>
         new($"row {_row}: field {PathOf(node)} {reason}");
@@ -238,7 +246,8 @@ internal sealed class LeafBuffer<T>(ParquetColumn column) : LeafBuffer where T :
     private T[] _values = new T[64];
     private int _count;
 
-    // Marks pack the level count and value count of a row start.
+    // A mark is the level count at a row start; the value count is remembered alongside, since
+    // marks are taken for every leaf at once before each row.
     public override int Mark()
     {
         _markValues = _count;
