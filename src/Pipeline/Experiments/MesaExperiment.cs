@@ -1,5 +1,6 @@
 using OfflineSafety.Envs;
 using OfflineSafety.Envs.Suites;
+using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Adaptation;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Online;
@@ -32,8 +33,11 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             Report($"seed {seed}: generating suite");
             var suite = new SuiteGenerator().Generate(new SuiteRequest(environment.Id, budget.TrainingVariants, budget.TransitionsPerVariant,
                 "auto", budget.TestTransitions, (ulong)(100 + seed)), ct: ct);
-            var training = suite.Training.Select(v => TaskRows.Select(v.Batch, null, v.Variant.Variant.Id)).ToList();
-            var test = TaskRows.Select(suite.Test.Batch, null, "test");
+            // The trainers pool tasks by row index, so every variant must live in one batch.
+            var all = new TransitionBatch(environment.ObservationSpace.Dim, environment.ActionSpace.Dim, suite.All.Sum(v => v.Batch.Count));
+            foreach (var v in suite.All) all.AddRange(v.Batch);
+            var training = TaskRows.PerVariant(all, suite.Training.Select(v => v.Variant.Variant.Id).ToArray());
+            var test = TaskRows.Select(all, [suite.Test.Variant.Variant.Id], "test");
             var adaptation = AdaptationConfig.For(environment.Id) with { Steps = budget.AdaptSteps, RecoveryHidden = budget.Hidden, Seed = seed };
             var starts = new Dictionary<string, OnlineStart>();
 
