@@ -40,10 +40,11 @@ public static class OnlineCommand
         var evalEpisodes = new Option<int>("--eval-episodes") { Description = "Deterministic evaluation episodes after training.", DefaultValueFactory = _ => 0 };
         var record = new Option<string?>("--record") { Description = "Dataset to append the run's transitions to (default online-<env>)." };
         var noRecord = new Option<bool>("--no-record") { Description = "Do not write the run's transitions to the store." };
+        var epsRisk = new Option<float?>("--eps-risk") { Description = "Override eps_risk (default per environment, or the registry critic's)." };
 
         var cmd = new Command("online", "Run Recovery RL or a baseline online and record the experience as a dataset version.")
         {
-            env, variant, algo, critic, dataset, recovery, episodes, seed, offline, pretrain, hidden, batch, learnAlpha, evalEpisodes, record, noRecord,
+            env, variant, algo, critic, dataset, recovery, episodes, seed, offline, pretrain, hidden, batch, learnAlpha, evalEpisodes, record, noRecord, epsRisk,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -84,6 +85,7 @@ public static class OnlineCommand
             else
                 start = new OnlineStart(null, null, offlineRows);
 
+            if (p.GetValue(epsRisk) is { } eps) safety = safety with { EpsRisk = eps };
             var options = new OnlineRunOptions(algorithm, episodeCount, runSeed, runId)
             {
                 Recovery = OnlineAlgorithms.ParseRecovery(p.GetValue(recovery)!),

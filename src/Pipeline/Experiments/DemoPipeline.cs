@@ -54,6 +54,7 @@ public sealed class DemoPipeline(IObjectStore objects, EnvironmentDefinition env
         var config = new MesaConfig
         {
             MetaIterations = budget.MetaIterations,
+            OuterLearningRate = budget.MesaOuterLearningRate ?? new MesaConfig().OuterLearningRate,
             GammaRisk = risk.GammaRisk,
             EpsRisk = risk.EpsRisk,
             InnerBatchSize = budget.BatchSize,

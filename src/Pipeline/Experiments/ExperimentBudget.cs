@@ -25,6 +25,13 @@ public sealed record ExperimentBudget
     public required int TestTransitions { get; init; }
     public required int OfflineTransitions { get; init; }
 
+    /// <summary>
+    /// MESA's outer Adam rate; null keeps the paper's 1e-5. Reduced budgets raise it (as
+    /// `experiment critics --quick` does), since 1e-5 over a few hundred iterations barely moves
+    /// the critic from its initialisation and would leave MESA untrained, not compared.
+    /// </summary>
+    public float? MesaOuterLearningRate { get; init; }
+
     public static ExperimentBudget Paper(EnvironmentDefinition environment) => new()
     {
         Name = "paper",
@@ -57,6 +64,7 @@ public sealed record ExperimentBudget
         TransitionsPerVariant = Math.Min(3000, environment.Defaults.TransitionsPerVariant),
         TestTransitions = environment.Defaults.TestTransitions,
         OfflineTransitions = 5000,
+        MesaOuterLearningRate = 1e-3f,
     };
 
     /// <summary>The smallest budget that still runs every phase (tests, `demo --quick`).</summary>

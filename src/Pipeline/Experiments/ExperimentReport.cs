@@ -36,10 +36,10 @@ public static class ExperimentReport
             $"critic {budget.CriticArchitecture}, critic pretraining {budget.PretrainSteps} steps.").AppendLine();
         md.AppendLine(Table(summaries)).AppendLine();
         md.AppendLine("![violations](cumulative-violations.svg) ![successes](cumulative-successes.svg) ![ratio](ratio.svg)").AppendLine();
-        md.AppendLine("| method | seed | violations | successes | ratio | mean return | steps | seconds |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| method | seed | violations | successes | ratio | mean return | steps | recovery actions | seconds |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in runs)
-            md.AppendLine(FormattableString.Invariant($"| {r.Method} | {r.Seed} | {r.Result.Violations} | {r.Result.Successes} | {r.Result.Ratio:0.000} | {r.Result.MeanReturn:0.0} | {r.Result.Steps} | {r.Result.Seconds:0.0} |"));
+            md.AppendLine(FormattableString.Invariant($"| {r.Method} | {r.Seed} | {r.Result.Violations} | {r.Result.Successes} | {r.Result.Ratio:0.000} | {r.Result.MeanReturn:0.0} | {r.Result.Steps} | {r.Result.Episodes.Sum(e => e.RecoverySteps)} | {r.Result.Seconds:0.0} |"));
         if (notes is not null) md.AppendLine().AppendLine(notes);
         string path = Path.Combine(folder, "README.md");
         File.WriteAllText(path, md.ToString());

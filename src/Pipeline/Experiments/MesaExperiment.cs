@@ -45,6 +45,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             var mesa = new MesaTrainer(new MesaConfig
             {
                 MetaIterations = budget.MetaIterations,
+                OuterLearningRate = budget.MesaOuterLearningRate ?? new MesaConfig().OuterLearningRate,
                 GammaRisk = risk.GammaRisk,
                 EpsRisk = risk.EpsRisk,
                 InnerBatchSize = budget.BatchSize,
