@@ -5,8 +5,9 @@ using System.Text.Json;
 namespace OfflineSafety.Bench.Anchors;
 
 /// <summary>One run of anchors/torch_workloads.py at one thread count.</summary>
+/// <remarks><see cref="Figures"/> are mean wall times per call, <see cref="CpuFigures"/> the process's CPU time per call, same keys and units.</remarks>
 public sealed record TorchRun(int Threads, string TorchVersion, IReadOnlyDictionary<string, double> Figures,
-    double? SgemmPeakGflops, IReadOnlyDictionary<string, double> SgemmGflops);
+    IReadOnlyDictionary<string, double> CpuFigures, double? SgemmPeakGflops, IReadOnlyDictionary<string, double> SgemmGflops);
 
 /// <summary>
 /// Runs the project's PyTorch reference script (bench/anchors/torch_workloads.py, embedded in this
@@ -64,12 +65,16 @@ public sealed class TorchAnchor
         foreach (var property in root.EnumerateObject())
             if (property.Name.EndsWith("_ms", StringComparison.Ordinal) || property.Name.EndsWith("_us", StringComparison.Ordinal))
                 figures[property.Name] = property.Value.GetDouble();
+        var cpu = new Dictionary<string, double>();
+        if (root.TryGetProperty("cpu", out var cpuFigures))
+            foreach (var property in cpuFigures.EnumerateObject()) cpu[property.Name] = property.Value.GetDouble();
         var sgemm = new Dictionary<string, double>();
         if (root.TryGetProperty("sgemm_gflops", out var shapes))
             foreach (var property in shapes.EnumerateObject()) sgemm[property.Name] = property.Value.GetDouble();
         return new TorchRun(threads,
             root.TryGetProperty("torch_version", out var version) ? version.GetString() ?? "" : "",
             figures,
+            cpu,
             root.TryGetProperty("sgemm_peak_gflops", out var peak) ? peak.GetDouble() : null,
             sgemm);
     }

@@ -6,10 +6,16 @@ using OfflineSafety.Nn.Kernels;
 namespace OfflineSafety.Bench.Nn;
 
 /// <summary>Our time and PyTorch's for one workload. Times are in the unit the key names (ms or us).</summary>
-public sealed record NnWorkloadResult(string Key, double Ours, double? Torch, int? TorchThreads, double? GemmGflops)
+/// <remarks><see cref="OursCpu"/> and <see cref="TorchCpu"/> are CPU time per step (all threads), same unit: on a
+/// shared machine they show the work done, where wall time also shows waiting for a core.</remarks>
+public sealed record NnWorkloadResult(string Key, double Ours, double? Torch, int? TorchThreads, double? GemmGflops,
+    double? OursCpu = null, double? TorchCpu = null)
 {
     /// <summary>How many times faster we are than PyTorch's best (torch / ours); above 1 is faster.</summary>
     public double? Ratio => Torch / Ours;
+
+    /// <summary>PyTorch's CPU time over ours for the same step.</summary>
+    public double? CpuRatio => TorchCpu / OursCpu;
 
     /// <summary>The key without its unit suffix, e.g. "infer_b4096" (used for unit-free figures such as GFLOP/s).</summary>
     public string Name => Key[..Key.LastIndexOf('_')];
@@ -47,6 +53,18 @@ public sealed record NnBenchReport(
             foreach (var w in Workloads)
                 if (w.GemmGflops is double g) ofPeak[w.Name] = Round(g / p);
         json["fraction_of_sgemm_peak"] = ofPeak;
+        var cpu = new JsonObject();
+        var torchCpu = new JsonObject();
+        var cpuRatio = new JsonObject();
+        foreach (var w in Workloads)
+        {
+            if (w.OursCpu is double c) cpu[w.Key] = Round(c);
+            if (w.TorchCpu is double tc) torchCpu[w.Key] = Round(tc);
+            if (w.CpuRatio is double cr) cpuRatio[w.Key] = Round(cr);
+        }
+        json["cpu"] = cpu;
+        json["torch_cpu"] = torchCpu;
+        json["cpu_ratio"] = cpuRatio;
         json["threads"] = Threads;
         json["scale"] = Scale;
         json["torch_version"] = TorchVersion;
@@ -72,12 +90,12 @@ public sealed class NnBenchmark
     public NnBenchReport Run(int threads, double scale, bool runTorch, IProgress<string>? progress, CancellationToken ct)
     {
         var compute = new ComputeOptions { Threads = threads };
-        var ours = new List<(INnWorkload Workload, double Value)>();
+        var ours = new List<(INnWorkload Workload, double Value, double Cpu)>();
         foreach (var workload in NnWorkloads.Create(compute))
         {
             progress?.Report($"ours: {workload.Key}");
-            double seconds = StepTimer.MeanSeconds(workload.Step, workload.Repetitions, scale, workload.Warmup, ct);
-            ours.Add((workload, seconds * UnitScale(workload.Key)));
+            var time = StepTimer.Measure(workload.Step, workload.Repetitions, scale, workload.Warmup, ct);
+            ours.Add((workload, time.WallSeconds * UnitScale(workload.Key), time.CpuSeconds * UnitScale(workload.Key)));
         }
 
         string? unavailable = runTorch ? _anchor.Unavailable() : "skipped (--skip-torch)";
@@ -94,7 +112,8 @@ public sealed class NnBenchmark
         {
             var best = torchRuns.Where(r => r.Figures.ContainsKey(o.Workload.Key)).MinBy(r => r.Figures[o.Workload.Key]);
             double? gflops = o.Workload.GemmFlops > 0 ? o.Workload.GemmFlops / (o.Value / UnitScale(o.Workload.Key)) / 1e9 : null;
-            return new NnWorkloadResult(o.Workload.Key, o.Value, best?.Figures[o.Workload.Key], best?.Threads, gflops);
+            double? torchCpu = torchRuns.Where(r => r.CpuFigures.ContainsKey(o.Workload.Key)).Select(r => (double?)r.CpuFigures[o.Workload.Key]).Min();
+            return new NnWorkloadResult(o.Workload.Key, o.Value, best?.Figures[o.Workload.Key], best?.Threads, gflops, o.Cpu, torchCpu);
         }).ToList();
         return new NnBenchReport(threads, scale, results, peak, torchRuns.FirstOrDefault()?.TorchVersion, unavailable);
     }

@@ -54,7 +54,7 @@ public sealed class DatasetStore
             ["envId"] = metadata.EnvId,
         };
         long version = await tx.CommitAsync("CREATE TABLE", parameters, new Dictionary<string, string>(), ct).ConfigureAwait(false);
-        return await ResolveVersionAsync(name, version, ct).ConfigureAwait(false);
+        return await ResolveVersionAsync(name, version, null, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -171,7 +171,7 @@ public sealed class DatasetStore
             try
             {
                 long version = await tx.CommitAsync(options.Operation, options.Parameters, metrics, ct).ConfigureAwait(false);
-                return new CommitResult(await ResolveVersionAsync(name, version, ct).ConfigureAwait(false), files.Count, 0, rows, 0);
+                return new CommitResult(await ResolveVersionAsync(name, version, snapshot, ct).ConfigureAwait(false), files.Count, 0, rows, 0);
             }
             catch (DeltaConflictException) when (attempt < 5 && tx.Actions.Any(a => a is MetadataAction))
             {
@@ -235,7 +235,7 @@ public sealed class DatasetStore
             ["numAddedFiles"] = Invariant(filesAdded),
         };
         long version = await tx.CommitAsync("DELETE", parameters, metrics, ct).ConfigureAwait(false);
-        return new CommitResult(await ResolveVersionAsync(name, version, ct).ConfigureAwait(false), filesAdded, filesRemoved, rowsAdded, rowsRemoved);
+        return new CommitResult(await ResolveVersionAsync(name, version, snapshot, ct).ConfigureAwait(false), filesAdded, filesRemoved, rowsAdded, rowsRemoved);
     }
 
     // ---- read --------------------------------------------------------------------------------
@@ -247,18 +247,22 @@ public sealed class DatasetStore
     public async Task<TransitionBatch> ReadAsync(DatasetReference reference, string? variant = null, CancellationToken ct = default)
     {
         var snapshot = await SnapshotAsync(reference, ct).ConfigureAwait(false);
-        return await ReadAsync(reference.Name, snapshot, variant, ct).ConfigureAwait(false);
+        return await ReadAsync(reference.Name, snapshot, variant, null, ct).ConfigureAwait(false);
     }
 
-    public async Task<TransitionBatch> ReadAsync(string name, Snapshot snapshot, string? variant = null, CancellationToken ct = default)
+    /// <param name="bytesRead">Reports the data-file bytes read so far (of the snapshot's files' total size).</param>
+    public async Task<TransitionBatch> ReadAsync(string name, Snapshot snapshot, string? variant = null,
+        IProgress<long>? bytesRead = null, CancellationToken ct = default)
     {
         var log = Log(name);
         var metadata = MetadataOf(name, snapshot);
         var result = new TransitionBatch(metadata.ObsDim, metadata.ActionDim, 1024);
+        long done = 0;
         foreach (var file in snapshot.Files)
         {
             if (variant is not null && file.PartitionValues.TryGetValue(TransitionColumns.Variant, out var v) && v != variant) continue;
             result.AddRange(await ReadFileAsync(log, file, metadata, ct).ConfigureAwait(false));
+            bytesRead?.Report(done += file.Size);
         }
         return result;
     }
@@ -369,11 +373,15 @@ public sealed class DatasetStore
     // ---- export / vacuum ---------------------------------------------------------------------
 
     /// <summary>Writes the rows of one version to a local file (.parquet, .csv or .jsonl), in read order.</summary>
-    public async Task<ExportResult> ExportAsync(DatasetReference reference, string path, CancellationToken ct = default)
+    /// <param name="bytesRead">Reports data-file bytes read so far; <see cref="Snapshot.Files"/> sizes sum to the total.</param>
+    /// <param name="started">Called with the resolved snapshot before any data file is read.</param>
+    public async Task<ExportResult> ExportAsync(DatasetReference reference, string path,
+        Action<Snapshot>? started = null, IProgress<long>? bytesRead = null, CancellationToken ct = default)
     {
         var format = TransitionExport.FormatOf(path);
         var snapshot = await SnapshotAsync(reference, ct).ConfigureAwait(false);
-        var batch = await ReadAsync(reference.Name, snapshot, null, ct).ConfigureAwait(false);
+        started?.Invoke(snapshot);
+        var batch = await ReadAsync(reference.Name, snapshot, null, bytesRead, ct).ConfigureAwait(false);
         var metadata = MetadataOf(reference.Name, snapshot);
         await TransitionExport.WriteAsync(batch, metadata, format, path, ct).ConfigureAwait(false);
         return new ExportResult(ToVersion(reference.Name, snapshot), Path.GetFullPath(path), format, batch.Count);
@@ -510,14 +518,15 @@ public sealed class DatasetStore
         return new DatasetTag(doc.Tag, doc.Version, DateTimeOffset.FromUnixTimeMilliseconds(doc.CreatedTime));
     }
 
-    private async Task<DatasetVersion> ResolveVersionAsync(string name, long version, CancellationToken ct)
+    /// <summary>The version just committed; the table id comes from the commit or the snapshot it was based on.</summary>
+    private async Task<DatasetVersion> ResolveVersionAsync(string name, long version, Snapshot? basedOn, CancellationToken ct)
     {
         var log = Log(name);
         var commit = await log.TryReadCommitAsync(version, ct).ConfigureAwait(false) ?? [];
         var info = commit.OfType<CommitInfo>().FirstOrDefault();
-        var snapshotId = commit.OfType<MetadataAction>().FirstOrDefault()?.Id
+        var tableId = commit.OfType<MetadataAction>().FirstOrDefault()?.Id ?? basedOn?.Metadata.Id
             ?? (await log.GetSnapshotAsync(version, ct).ConfigureAwait(false)).Metadata.Id;
-        return new DatasetVersion(name, version, DateTimeOffset.FromUnixTimeMilliseconds(info?.Timestamp ?? 0), snapshotId);
+        return new DatasetVersion(name, version, DateTimeOffset.FromUnixTimeMilliseconds(info?.Timestamp ?? 0), tableId);
     }
 
     private static DatasetVersion ToVersion(string name, Snapshot s) => new(name, s.Version, s.Timestamp, s.Metadata.Id);

@@ -1,6 +1,7 @@
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
 using OfflineSafety.Meta.Sampling;
+using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Meta.Training;
 
@@ -31,14 +32,14 @@ public sealed class MetaGradient
     private readonly float[] _hessianVector;
     private readonly float[] _stepSizes;        // alpha per tensor
 
-    public MetaGradient(MlpShape shape, int innerSteps, bool firstOrder, int innerBatchSize, int outerBatchSize)
+    public MetaGradient(MlpShape shape, int innerSteps, bool firstOrder, int innerBatchSize, int outerBatchSize, ComputeOptions? compute = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(innerSteps);
         _shape = shape;
         _innerSteps = innerSteps;
         _firstOrder = firstOrder;
-        _innerPass = new MlpPass(shape, innerBatchSize);
-        _outerPass = new MlpPass(shape, outerBatchSize);
+        _innerPass = new MlpPass(shape, innerBatchSize, compute);
+        _outerPass = new MlpPass(shape, outerBatchSize, compute);
         int p = shape.ParameterCount;
         _trajectory = new float[innerSteps + 1][];
         for (int k = 0; k <= innerSteps; k++) _trajectory[k] = new float[p];

@@ -20,6 +20,8 @@ public static class BenchCommands
         bench.Subcommands.Add(NnCommand());
         bench.Subcommands.Add(GemmCommand());
         bench.Subcommands.Add(EnvsBenchCommand.Create());
+        bench.Subcommands.Add(IngestBenchCommand.Create());
+        bench.Subcommands.Add(ParquetBenchCommand.Create());
         return bench;
     }
 
@@ -60,17 +62,21 @@ public static class BenchCommands
                 Console.WriteLine(report.ToJson().ToJsonString());
                 return 0;
             }
-            var table = new Table().AddColumns("workload", "ours", "PyTorch best", "torch threads", "ratio (torch/ours)", "GFLOP/s ours");
+            var table = new Table().AddColumns("workload", "ours", "PyTorch best", "torch threads", "ratio (torch/ours)", "GFLOP/s ours",
+                "CPU ours", "CPU torch", "CPU ratio");
             foreach (var w in report.Workloads)
             {
                 string unit = w.Key.EndsWith("_us", StringComparison.Ordinal) ? "us" : "ms";
                 table.AddRow(w.Key, $"{w.Ours:F3} {unit}", w.Torch is double tt ? $"{tt:F3} {unit}" : "-",
                     w.TorchThreads?.ToString(CultureInfo.InvariantCulture) ?? "-", w.Ratio is double r ? $"{r:F2}x" : "-",
-                    w.GemmGflops is double g ? FormatGflops(g, report.SgemmPeakGflops) : "-");
+                    w.GemmGflops is double g ? FormatGflops(g, report.SgemmPeakGflops) : "-",
+                    w.OursCpu is double oc ? $"{oc:F3} {unit}" : "-", w.TorchCpu is double tc ? $"{tc:F3} {unit}" : "-",
+                    w.CpuRatio is double cr ? $"{cr:F2}x" : "-");
             }
             var console = StdoutConsole();
             console.Write(table);
-            console.WriteLine($"our threads: {report.Threads}; GEMM kernel: {Gemm.KernelName()}; scale: {report.Scale}");
+            console.WriteLine($"our threads: {report.Threads}; GEMM kernel: {Gemm.KernelName()}; scale: {report.Scale}; " +
+                "CPU = process CPU time per step, all threads (PyTorch: lowest of its runs)");
             console.WriteLine(report.SgemmPeakGflops is double p
                 ? $"sgemm peak (torch.mm, best of 1 and 2 threads): {p:F1} GFLOP/s; PyTorch {report.TorchVersion}"
                 : $"PyTorch not run: {report.TorchUnavailable}");

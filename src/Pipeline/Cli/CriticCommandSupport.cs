@@ -70,7 +70,13 @@ internal static class CriticCommandSupport
         return result;
     }
 
-    public static IAnsiConsole Stdout() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+    public static IAnsiConsole Stdout()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        // Redirected output has no terminal width; Spectre would assume 80 columns and wrap table cells.
+        if (Console.IsOutputRedirected) console.Profile.Width = 240;
+        return console;
+    }
 
     /// <summary>One JSON object with --json, else the human rendering.</summary>
     public static int Emit(ParseResult p, object json, Action<IAnsiConsole> human)

@@ -172,8 +172,18 @@ public static class DatasetsCommands
         var cmd = new Command("export", "Write one version's rows to a file, in deterministic order.") { reference, output };
         CommandAction.Set(cmd, async (p, ct) =>
         {
-            var e = await Open(p).ExportAsync(DatasetReference.Parse(p.GetValue(reference)!), p.GetValue(output)!, ct);
-            return EmitLine(p, new { name = e.Version.Name, version = e.Version.Version, path = e.Path, format = e.Format.ToString().ToLowerInvariant(), rows = e.Rows },
+            // Progress on stderr: stdout stays one table or one JSON object.
+            var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            ExportResult? e = null;
+            await stderr.Progress().AutoClear(true).StartAsync(async progress =>
+            {
+                var task = progress.AddTask("reading data files", autoStart: false);
+                e = await Open(p).ExportAsync(DatasetReference.Parse(p.GetValue(reference)!), p.GetValue(output)!,
+                    started: s => { task.MaxValue = Math.Max(1, s.Files.Sum(f => f.Size)); task.StartTask(); },
+                    bytesRead: new Progress<long>(b => task.Value = b), ct: ct);
+                task.Value = task.MaxValue;
+            });
+            return EmitLine(p, new { name = e!.Version.Name, version = e.Version.Version, path = e.Path, format = e.Format.ToString().ToLowerInvariant(), rows = e.Rows },
                 $"{e.Version}: {e.Rows} rows -> {e.Path}");
         });
         return cmd;

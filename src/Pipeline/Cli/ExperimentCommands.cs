@@ -84,7 +84,7 @@ public static class ExperimentCommands
             {
                 foreach (var metric in new[] { "auc", "brier" })
                 {
-                    var table = NewTable(["method", .. stepsMeasured.Select(s => $"{s} steps")]);
+                    var table = NewTable(["method \\ adaptation steps", .. stepsMeasured.Select(s => s.ToString(CultureInfo.InvariantCulture))]);
                     foreach (var method in CriticsExperiment.Methods)
                         table.AddRow([method, .. stepsMeasured.Select(s => { var c = Cell(results, method, s, metric); return $"{F(c.Mean, "0.000")}±{F(c.StandardError, "0.000")}"; })]);
                     table.Caption($"{environment} held-out {metric.ToUpperInvariant()} (mean ± s.e. over {seedCount} seeds)");

@@ -10,14 +10,16 @@ public static class OffsafeCli
         var root = new RootCommand("offsafe: safe reinforcement learning from logged transitions.");
         root.Options.Add(CommonOptions.Store);
         root.Options.Add(CommonOptions.Json);
+        root.Subcommands.Add(ParquetCommands.Create());
+        root.Subcommands.Add(EnvsCommands.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(DatasetsCommands.Create());
         root.Subcommands.Add(MetaTrainCommand.Create());
         root.Subcommands.Add(AdaptCommand.Create());
         root.Subcommands.Add(EvalCriticCommand.Create());
         root.Subcommands.Add(ModelsCommands.Create());
         root.Subcommands.Add(ExperimentCommands.Create());
-        root.Subcommands.Add(EnvsCommands.Create());
-        root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());
         root.Subcommands.Add(OnlineCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Datasets.Delta;
 using OfflineSafety.Ingest.Storage;
+using Xunit.Abstractions;
 
 namespace OfflineSafety.Ingest.Tests.Datasets;
 
@@ -9,7 +10,7 @@ namespace OfflineSafety.Ingest.Tests.Datasets;
 /// Real processes (tests/Ingest.WriterProcess, run with `dotnet`) writing to one store: racing
 /// appenders and a writer killed while it writes.
 /// </summary>
-public sealed class WriterProcessTests : IDisposable
+public sealed class WriterProcessTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempDirectory _dir = new();
 
@@ -40,6 +41,8 @@ public sealed class WriterProcessTests : IDisposable
         var history = await store.HistoryAsync("ds");
         Assert.Equal(2 * commits + 1, history.Count);
         Assert.Single(history, h => h.Operation == "CREATE TABLE");
+        var raced = (await store.Log("ds").HistoryAsync()).Count(c => c.Info?.ReadVersion is { } read && read < c.Version - 1);
+        output.WriteLine($"{raced} of {2 * commits} appends committed after losing at least one race");
     }
 
     [Fact]
@@ -74,9 +77,39 @@ public sealed class WriterProcessTests : IDisposable
         await foreach (var o in store.Objects.ListAsync(log.TableRoot))
             if (!o.Key.Contains("/_delta_log/")) dataObjects.Add(o.Key);
         var orphans = dataObjects.Where(k => !referenced.Contains(k)).Order().ToArray();
+        output.WriteLine($"killed after version {snapshot.Version}; {orphans.Length} unreferenced data files left behind");
         var vacuum = await store.VacuumAsync("ds", TimeSpan.Zero);
         Assert.Equal(orphans, vacuum.Deleted.Select(d => log.Key(d)).Order());
         Assert.Equal(appends * rows, (await store.ReadAsync("ds", await log.GetSnapshotAsync())).Count);
+    }
+
+    [Fact]
+    public async Task A_writer_killed_between_writing_data_files_and_committing_leaves_them_unreferenced_until_vacuum()
+    {
+        using var writer = StartWriter("stall", "ds", "4", "2", "50");
+        string? line;
+        do line = await writer.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        while (line is not null && line != "stalled");
+        Assert.Equal("stalled", line);
+        writer.Kill(entireProcessTree: true);
+        await writer.WaitForExitAsync();
+
+        var store = new DatasetStore(new LocalObjectStore(_dir.Path));
+        var log = store.Log("ds");
+        var snapshot = await log.GetSnapshotAsync();
+        Assert.Equal(2, snapshot.Version);                       // create + two appends; the third never landed
+        Assert.Equal(100, (await store.ReadAsync("ds", snapshot)).Count);
+        var referenced = snapshot.Files.Select(f => DeltaPath.FromLogPath(f.Path)).ToHashSet();
+        var orphans = new List<string>();
+        await foreach (var o in store.Objects.ListAsync(log.TableRoot))
+        {
+            string relative = o.Key[log.TableRoot.Length..];
+            if (!relative.StartsWith("_delta_log/", StringComparison.Ordinal) && !referenced.Contains(relative)) orphans.Add(relative);
+        }
+        Assert.Equal(2, orphans.Count);                          // the stalled batch's even and odd files
+        Assert.Empty((await store.VacuumAsync("ds")).Deleted);   // too young for the default retention
+        Assert.Equal(orphans.Order(), (await store.VacuumAsync("ds", TimeSpan.Zero)).Deleted.Order());
+        Assert.Equal(100, (await store.ReadAsync(DatasetReference.Parse("ds"))).Count);
     }
 
     private Process StartWriter(params string[] args)

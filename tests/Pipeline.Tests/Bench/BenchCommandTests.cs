@@ -20,7 +20,10 @@ public sealed class BenchCommandTests
         using var json = JsonDocument.Parse(r.Stdout);
         var root = json.RootElement;
         foreach (string key in WorkloadKeys)
+        {
             Assert.True(root.GetProperty(key).GetDouble() > 0, key);
+            Assert.True(root.GetProperty("cpu").GetProperty(key).GetDouble() > 0, key);
+        }
         Assert.Empty(root.GetProperty("torch").EnumerateObject());
         Assert.Equal(JsonValueKind.Null, root.GetProperty("sgemm_peak_gflops").ValueKind);
         Assert.True(root.GetProperty("gflops").GetProperty("infer_b4096").GetDouble() > 0);
@@ -57,13 +60,15 @@ public sealed class BenchCommandTests
     {
         var run = TorchAnchor.Parse(2, """
             {"threads": 2, "torch_version": "1.13.0", "critic_update_ms": 3.5, "maml_iter_ms": 40.0,
-             "infer_b100_us": 250.0, "sgemm_peak_gflops": 140.5, "sgemm_gflops": {"256x256x256": 90.0}}
+             "infer_b100_us": 250.0, "sgemm_peak_gflops": 140.5, "sgemm_gflops": {"256x256x256": 90.0},
+             "cpu": {"critic_update_ms": 6.5}}
             """);
         Assert.Equal(2, run.Threads);
         Assert.Equal("1.13.0", run.TorchVersion);
         Assert.Equal(3.5, run.Figures["critic_update_ms"]);
         Assert.Equal(250.0, run.Figures["infer_b100_us"]);
         Assert.False(run.Figures.ContainsKey("threads"));
+        Assert.Equal(6.5, run.CpuFigures["critic_update_ms"]);
         Assert.Equal(140.5, run.SgemmPeakGflops);
         Assert.Equal(90.0, run.SgemmGflops["256x256x256"]);
     }
@@ -73,7 +78,7 @@ public sealed class BenchCommandTests
     {
         var report = new NnBenchReport(2, 1.0,
         [
-            new NnWorkloadResult("critic_update_ms", Ours: 2.0, Torch: 5.0, TorchThreads: 1, GemmGflops: 85.0),
+            new NnWorkloadResult("critic_update_ms", Ours: 2.0, Torch: 5.0, TorchThreads: 1, GemmGflops: 85.0, OursCpu: 3.0, TorchCpu: 6.0),
             new NnWorkloadResult("maml_iter_ms", Ours: 10.0, Torch: null, TorchThreads: null, GemmGflops: null),
         ], SgemmPeakGflops: 170.0, TorchVersion: "1.13.0", TorchUnavailable: null);
         var json = report.ToJson();
@@ -83,6 +88,7 @@ public sealed class BenchCommandTests
         Assert.Null(json["ratio"]!["maml_iter_ms"]);
         Assert.Equal(0.5, (double)json["fraction_of_sgemm_peak"]!["critic_update"]!);
         Assert.Equal(170.0, (double)json["sgemm_peak_gflops"]!);
+        Assert.Equal(2.0, (double)json["cpu_ratio"]!["critic_update_ms"]!);
     }
 
     [Fact]

@@ -221,7 +221,6 @@ internal sealed class ColumnChunkWriter<T> : ColumnChunkWriter where T : notnull
     {
         Grow(ref _values, _valueCount);
         var dv = CollectionsMarshal.AsSpan(_dictValues);
-        _pageValueBytes = 0;
         for (int i = 0; i < _valueCount; i++) _values[i] = dv[_indices[i]];
         _pageValueBytes = EstimateBytes(_values.AsSpan(0, _valueCount));
         ResetDictionary();

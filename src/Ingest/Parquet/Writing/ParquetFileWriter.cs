@@ -97,15 +97,19 @@ public sealed class ParquetFileWriter : IDisposable
         FlushShreddedRows();
         if (batch.RowCount == 0) return;
 
-        var sliced = batch.RowCount > BatchWindowRows && Array.TrueForAll(perColumn, c => c is ISliceable);
-        int window = sliced ? BatchWindowRows : batch.RowCount;
-        for (int start = 0; start < batch.RowCount; start += window)
+        // Windows also end where the open row group reaches MaxRowGroupRows, so that limit is exact.
+        bool sliceable = Array.TrueForAll(perColumn, c => c is ISliceable);
+        for (int start = 0; start < batch.RowCount;)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int rows = Math.Min(window, batch.RowCount - start);
-            var parts = sliced ? perColumn.Select(c => ((ISliceable)c).Slice(start, rows)).ToArray() : perColumn;
+            int rows = batch.RowCount - start;
+            if (sliceable) rows = (int)Math.Min(Math.Min(rows, BatchWindowRows), Math.Max(1, _options.MaxRowGroupRows - _rowGroupRows));
+            bool sliced = rows < batch.RowCount;
+            int from = start;
+            var parts = sliced ? perColumn.Select(c => ((ISliceable)c).Slice(from, rows)).ToArray() : perColumn;
             Faulting(() => AppendParallel(parts, rows, cancellationToken));
             _rowGroupRows += rows;
+            start += rows;
             if (RowGroupFull()) FlushRowGroup();
         }
     }
@@ -128,7 +132,7 @@ public sealed class ParquetFileWriter : IDisposable
     {
         CheckOpen();
         _shredder.Add(row, RowCount);
-        if (_shredder.BufferedRows >= RowFlushRows)
+        if (_shredder.BufferedRows >= RowFlushRows || _rowGroupRows + _shredder.BufferedRows >= _options.MaxRowGroupRows)
         {
             FlushShreddedRows();
             if (RowGroupFull()) FlushRowGroup();

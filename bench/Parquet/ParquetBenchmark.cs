@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using OfflineSafety.Bench.Anchors;
+using OfflineSafety.Ingest.Parquet;
+using OfflineSafety.Ingest.Transitions;
+
+namespace OfflineSafety.Bench.Parquet;
+
+/// <summary>
+/// `offsafe bench parquet`: times our codec writing the transition table (snappy) and scanning it
+/// back into typed arrays (every value of every column), then runs DuckDB on the same table shape
+/// in the same process tree so both sets of figures share the machine's conditions.
+/// </summary>
+public static class ParquetBenchmark
+{
+    public static ParquetSchema Schema { get; } = new(
+        ParquetField.Int64(TransitionColumns.EpisodeId),
+        ParquetField.Int32(TransitionColumns.Step),
+        ParquetField.String(TransitionColumns.Variant),
+        ParquetField.String(TransitionColumns.Source),
+        ParquetField.List(TransitionColumns.Obs, ParquetField.Float("element")),
+        ParquetField.List(TransitionColumns.Action, ParquetField.Float("element")),
+        ParquetField.List(TransitionColumns.NextObs, ParquetField.Float("element")),
+        ParquetField.Float(TransitionColumns.Reward),
+        ParquetField.Float(TransitionColumns.Cost),
+        ParquetField.Boolean(TransitionColumns.Unsafe),
+        ParquetField.Boolean(TransitionColumns.Terminal),
+        ParquetField.Boolean(TransitionColumns.Truncated));
+
+    public static ParquetBenchReport Run(ParquetBenchOptions options, IProgress<string> progress, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.RowGroupRows);
+        string ours = Path.Combine(options.WorkDirectory, "ours.parquet");
+        var generator = new TransitionTableGenerator();
+        var writeOptions = new ParquetWriteOptions { Compression = ParquetCompression.Snappy, MaxRowGroupRows = options.RowGroupRows };
+
+        TransitionChecksum expected;
+        double writeSeconds;
+        PeakMemory memory;
+        if (options.Streaming)
+        {
+            progress.Report($"writing {options.Rows:N0} rows, one row group at a time");
+            (writeSeconds, expected, memory) = WriteStreaming(ours, generator, options, writeOptions, ct);
+        }
+        else
+        {
+            progress.Report($"generating {options.Rows:N0} rows");
+            var table = TransitionTableGenerator.Allocate(checked((int)options.Rows));
+            generator.Fill(table, 0, table.Capacity);
+            expected = TransitionChecksum.Of(table);
+            progress.Report("writing");
+            using var probe = PeakMemoryProbe.Start();
+            var clock = Stopwatch.StartNew();
+            using (var writer = ParquetFileWriter.Create(ours, Schema, writeOptions))
+            {
+                writer.WriteBatch(BatchOf(table), ct);
+                writer.Close();
+            }
+            writeSeconds = clock.Elapsed.TotalSeconds;
+            memory = probe.Stop();
+        }
+
+        progress.Report("scanning our file");
+        var (scanSeconds, actual, rowGroups) = Scan(ours, keepColumns: !options.Streaming, ct);
+        if (actual != expected)
+            throw new InvalidDataException($"{ours}: the scan read back different values than were written ({actual} vs {expected})");
+
+        DuckDbParquetFigures? duckDb = null;
+        if (options.RunDuckDb)
+        {
+            progress.Report("running DuckDB on the same table");
+            duckDb = DuckDbParquetAnchor.Locate().Run(options.Rows, options.DuckDbThreads,
+                Path.Combine(options.WorkDirectory, "duckdb.parquet"), ours, ct);
+        }
+        return new ParquetBenchReport(options.Rows, options.Streaming, writeSeconds, scanSeconds, new FileInfo(ours).Length,
+            rowGroups, memory, InputBytes(Math.Min(options.Rows, options.RowGroupRows)), duckDb);
+    }
+
+    private static (double Seconds, TransitionChecksum Expected, PeakMemory Memory) WriteStreaming(
+        string path, TransitionTableGenerator generator, ParquetBenchOptions options, ParquetWriteOptions writeOptions, CancellationToken ct)
+    {
+        // Generation is outside the timed span but inside the memory probe: the buffer of one row
+        // group is part of what a streaming writer's caller holds. Live memory is sampled here
+        // (forced collections), so streaming write times run slower than the plain write's.
+        using var probe = PeakMemoryProbe.Start(sampleLive: true);
+        var table = TransitionTableGenerator.Allocate((int)Math.Min(options.Rows, options.RowGroupRows));
+        var expected = default(TransitionChecksum);
+        var clock = new Stopwatch();
+        using (var writer = ParquetFileWriter.Create(path, Schema, writeOptions))
+        {
+            for (long first = 0; first < options.Rows; first += table.Capacity)
+            {
+                ct.ThrowIfCancellationRequested();
+                generator.Fill(table, first, (int)Math.Min(table.Capacity, options.Rows - first));
+                expected += TransitionChecksum.Of(table);
+                clock.Start();
+                writer.WriteBatch(BatchOf(table), ct);
+                clock.Stop();
+            }
+            clock.Start();
+            writer.Close();
+            clock.Stop();
+        }
+        return (clock.Elapsed.TotalSeconds, expected, probe.Stop());
+    }
+
+    private static ParquetColumnBatch BatchOf(TransitionTable t)
+    {
+        int n = t.Count;
+        return new ParquetColumnBatch(n)
+            .Add(TransitionColumns.EpisodeId, Head(t.EpisodeId, n))
+            .Add(TransitionColumns.Step, Head(t.Step, n))
+            .Add(TransitionColumns.Variant, Head(t.Variant, n))
+            .Add(TransitionColumns.Source, Head(t.Source, n))
+            .AddFixedSizeList(TransitionColumns.Obs, Head(t.Obs, n * t.ObsDim), t.ObsDim)
+            .AddFixedSizeList(TransitionColumns.Action, Head(t.Action, n * t.ActDim), t.ActDim)
+            .AddFixedSizeList(TransitionColumns.NextObs, Head(t.NextObs, n * t.ObsDim), t.ObsDim)
+            .Add(TransitionColumns.Reward, Head(t.Reward, n))
+            .Add(TransitionColumns.Cost, Head(t.Cost, n))
+            .Add(TransitionColumns.Unsafe, Head(t.Unsafe, n))
+            .Add(TransitionColumns.Terminal, Head(t.Terminal, n))
+            .Add(TransitionColumns.Truncated, Head(t.Truncated, n));
+    }
+
+    private static ReadOnlyMemory<T> Head<T>(T[] values, int count) => values.AsMemory(0, count);
+
+    /// <summary>
+    /// Reads every column of every row group into typed arrays, (row group, column) pairs spread
+    /// over the cores as DuckDB spreads its scan over its threads. Non-streaming scans keep all
+    /// arrays (the table in memory, as a trainer would load it); streaming scans drop each after use.
+    /// </summary>
+    private static (double Seconds, TransitionChecksum Checksum, int RowGroups) Scan(string path, bool keepColumns, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        using var reader = ParquetFileReader.Open(path);
+        int groups = reader.RowGroupCount;
+        int columns = Schema.Fields.Count;
+        var kept = keepColumns ? new Array[groups * columns] : null;
+        var partial = new TransitionChecksum[groups * columns];
+        Parallel.For(0, groups * columns, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+        {
+            int g = item / columns;
+            string name = Schema.Fields[item % columns].Name;
+            Array values = name switch
+            {
+                TransitionColumns.EpisodeId => reader.ReadValues<long>(g, name, ct),
+                TransitionColumns.Step => reader.ReadValues<int>(g, name, ct),
+                TransitionColumns.Variant or TransitionColumns.Source => reader.ReadValues<string>(g, name, ct),
+                TransitionColumns.Obs or TransitionColumns.NextObs => reader.ReadFixedSizeList<float>(g, name, TransitionTableGenerator.ObsDim, ct),
+                TransitionColumns.Action => reader.ReadFixedSizeList<float>(g, name, TransitionTableGenerator.ActDim, ct),
+                TransitionColumns.Reward or TransitionColumns.Cost => reader.ReadValues<float>(g, name, ct),
+                _ => reader.ReadValues<bool>(g, name, ct),
+            };
+            partial[item] = TransitionChecksum.OfColumn(name, values);
+            if (kept is not null) kept[item] = values;
+        });
+        double seconds = clock.Elapsed.TotalSeconds;
+        var total = default(TransitionChecksum);
+        foreach (var p in partial) total += p;
+        GC.KeepAlive(kept);
+        return (seconds, total, groups);
+    }
+
+    /// <summary>Bytes of generator input for <paramref name="rows"/> rows: what one row group's caller buffer holds.</summary>
+    private static long InputBytes(long rows) =>
+        rows * (sizeof(long) + sizeof(int) + 2 * IntPtr.Size + (2 * TransitionTableGenerator.ObsDim + TransitionTableGenerator.ActDim + 2) * sizeof(float) + 3);
+}

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using OfflineSafety.Bench.Parquet;
+using Spectre.Console;
+
+namespace OfflineSafety.Pipeline.Cli;
+
+/// <summary>`offsafe bench parquet`: our codec's write and full scan of the transition table beside DuckDB's (docs/bench-parquet.md).</summary>
+public static class ParquetBenchCommand
+{
+    public static Command Create()
+    {
+        var rows = new Option<long>("--rows") { Description = "Transition rows to write and scan.", DefaultValueFactory = _ => 1_000_000 };
+        var streaming = new Option<bool>("--streaming")
+        {
+            Description = "Generate and write one row group at a time and scan one row group at a time (memory stays near one row group).",
+        };
+        var rowGroupRows = new Option<int>("--row-group-rows") { Description = "Rows per row group.", DefaultValueFactory = _ => 122_880 };
+        var noDuckDb = new Option<bool>("--no-duckdb") { Description = "Skip the DuckDB anchor." };
+        var threads = new Option<int>("--duckdb-threads") { Description = "DuckDB threads.", DefaultValueFactory = _ => 2 };
+        var dir = new Option<string?>("--dir") { Description = "Folder for the benchmark files (default: a new temporary folder, removed afterwards)." };
+        var command = new Command("parquet", "Write and fully scan the transition table with our Parquet codec and with DuckDB.");
+        foreach (var option in new Option[] { rows, streaming, rowGroupRows, noDuckDb, threads, dir }) command.Options.Add(option);
+        CommandAction.Set(command, (parseResult, ct) =>
+        {
+            string? folder = parseResult.GetValue(dir);
+            bool temporary = folder is null;
+            folder ??= Directory.CreateTempSubdirectory("offsafe-bench-parquet-").FullName;
+            try
+            {
+                var options = new ParquetBenchOptions(parseResult.GetValue(rows), parseResult.GetValue(streaming),
+                    parseResult.GetValue(rowGroupRows), !parseResult.GetValue(noDuckDb), parseResult.GetValue(threads), folder);
+                var stderr = TerminalConsoles.Stderr();
+                ParquetBenchReport report = null!;
+                stderr.Status().Start("benchmarking", context =>
+                    report = ParquetBenchmark.Run(options, new Progress<string>(stage => context.Status(stage)), ct));
+                if (parseResult.GetValue(CommonOptions.Json)) Console.Out.WriteLine(ToJson(report));
+                else Render(report);
+                return 0;
+            }
+            finally
+            {
+                if (temporary) Directory.Delete(folder, recursive: true);
+            }
+        });
+        return command;
+    }
+
+    private static string ToJson(ParquetBenchReport r) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["rows"] = r.Rows,
+        ["streaming"] = r.Streaming,
+        ["row_groups"] = r.RowGroups,
+        ["write_s"] = r.WriteSeconds,
+        ["scan_s"] = r.ScanSeconds,
+        ["file_bytes"] = r.FileBytes,
+        ["write_peak_managed_bytes"] = r.WriteMemory.ManagedHeapBytes,
+        ["write_peak_live_managed_bytes"] = r.WriteMemory.LiveManagedBytes,
+        ["write_peak_working_set_bytes"] = r.WriteMemory.WorkingSetBytes,
+        ["process_peak_working_set_bytes"] = r.WriteMemory.ProcessPeakWorkingSetBytes,
+        ["row_group_input_bytes"] = r.RowGroupBufferBytes,
+        ["duckdb"] = r.DuckDb is null ? null : new Dictionary<string, object?>
+        {
+            ["write_s"] = r.DuckDb.WriteSeconds,
+            ["scan_s"] = r.DuckDb.ScanSeconds,
+            ["file_bytes"] = r.DuckDb.FileBytes,
+            ["read_ours_s"] = r.DuckDb.ReadOursSeconds,
+        },
+        ["ratios"] = r.DuckDb is null ? null : new Dictionary<string, object?>
+        {
+            ["write"] = r.WriteRatio,
+            ["scan"] = r.ScanRatio,
+            ["file_bytes"] = r.FileBytesRatio,
+        },
+    });
+
+    private static void Render(ParquetBenchReport r)
+    {
+        var stdout = TerminalConsoles.Stdout();
+        string S(double? seconds) => seconds is null ? "-" : seconds.Value.ToString("0.000", CultureInfo.InvariantCulture) + " s";
+        string R(double? ratio) => ratio is null ? "-" : ratio.Value.ToString("0.00", CultureInfo.InvariantCulture) + "x";
+        string MiB(long bytes) => (bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB";
+        var table = new Table().Title($"parquet: {r.Rows:N0} transition rows{(r.Streaming ? " (streaming)" : "")}, {r.RowGroups} row groups");
+        table.AddColumns("", "ours", "DuckDB", "ours / DuckDB");
+        table.AddRow("write (snappy)", S(r.WriteSeconds), S(r.DuckDb?.WriteSeconds), R(r.WriteRatio));
+        table.AddRow("full scan", S(r.ScanSeconds), S(r.DuckDb?.ScanSeconds), R(r.ScanRatio));
+        table.AddRow("file size", MiB(r.FileBytes), r.DuckDb is null ? "-" : MiB(r.DuckDb.FileBytes), R(r.FileBytesRatio));
+        table.AddRow("DuckDB scan of our file", "", S(r.DuckDb?.ReadOursSeconds), "");
+        stdout.Write(table);
+        string live = r.WriteMemory.LiveManagedBytes is { } bytes ? $", live after full collections {MiB(bytes)}" : "";
+        stdout.WriteLine($"write peak memory: managed heap {MiB(r.WriteMemory.ManagedHeapBytes)}{live}, working set {MiB(r.WriteMemory.WorkingSetBytes)} "
+            + $"(one row group of input is {MiB(r.RowGroupBufferBytes)})");
+    }
+}

@@ -1,0 +1,121 @@
+using System.Text;
+
+namespace OfflineSafety.Pipeline.Conversion;
+
+/// <summary>
+/// A CSV file with a header row. Column kinds are inferred from every cell: int64, double,
+/// boolean (true/false) or string. An empty cell is a null, whatever the column's kind.
+/// </summary>
+public sealed class CsvTableSource(string path) : ITabularSource
+{
+    public string Path { get; } = path;
+
+    public TabularSchema InferSchema(CancellationToken ct)
+    {
+        using var records = Open();
+        var names = ReadHeader(records);
+        var inference = new KindInference[names.Count];
+        while (records.Read())
+        {
+            ct.ThrowIfCancellationRequested();
+            CheckWidth(records, names.Count);
+            for (int i = 0; i < names.Count; i++)
+            {
+                var cell = records[i];
+                if (!cell.IsEmpty) inference[i].Observe(KindInference.Classify(cell));
+            }
+        }
+        return new TabularSchema(names.Select((name, i) => new TabularField(name, inference[i].Result, IsList: false)).ToList());
+    }
+
+    public ITabularBlockReader OpenBlocks(TabularSchema schema)
+    {
+        var records = Open();
+        try
+        {
+            ReadHeader(records);
+            return new BlockReader(records, schema);
+        }
+        catch
+        {
+            records.Dispose();
+            throw;
+        }
+    }
+
+    private CsvRecordReader Open() =>
+        new(new StreamReader(Path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16), Path);
+
+    private List<string> ReadHeader(CsvRecordReader records)
+    {
+        if (!records.Read()) throw new InvalidDataException($"{Path}: empty file, expected a header row");
+        var names = new List<string>(records.FieldCount);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < records.FieldCount; i++)
+        {
+            string name = records[i].Trim().ToString();
+            if (name.Length == 0) throw records.Error(records.RecordLine, $"header column {i + 1} has no name");
+            if (!seen.Add(name)) throw records.Error(records.RecordLine, $"header names column \"{name}\" twice");
+            names.Add(name);
+        }
+        return names;
+    }
+
+    private static void CheckWidth(CsvRecordReader records, int width)
+    {
+        if (records.FieldCount != width)
+            throw records.Error(records.RecordLine, $"{records.FieldCount} fields, the header has {width}");
+    }
+
+    private sealed class BlockReader(CsvRecordReader records, TabularSchema schema) : ITabularBlockReader
+    {
+        public int ReadBlock(IReadOnlyList<TabularColumn> columns, int maxRows, CancellationToken ct)
+        {
+            foreach (var column in columns) column.Clear();
+            int rows = 0;
+            while (rows < maxRows && records.Read())
+            {
+                ct.ThrowIfCancellationRequested();
+                CheckWidth(records, schema.Fields.Count);
+                for (int i = 0; i < columns.Count; i++)
+                    AddCell(columns[i], records[i], i);
+                rows++;
+            }
+            return rows;
+        }
+
+        private void AddCell(TabularColumn column, ReadOnlySpan<char> cell, int index)
+        {
+            if (cell.IsEmpty)
+            {
+                column.AddNullRow();
+                return;
+            }
+            bool parsed = true;
+            switch (column.Field.Kind)
+            {
+                case TabularKind.Int64:
+                    parsed = TabularValueText.TryParseInt64(cell, out long l);
+                    column.AddInt64(l);
+                    break;
+                case TabularKind.Double:
+                    parsed = TabularValueText.TryParseDouble(cell, out double d);
+                    column.AddDouble(d);
+                    break;
+                case TabularKind.Boolean:
+                    parsed = TabularValueText.TryParseBoolean(cell, out bool b);
+                    column.AddBoolean(b);
+                    break;
+                default:
+                    column.AddString(cell.ToString());
+                    break;
+            }
+            // Only possible when the file changed between the two passes.
+            if (!parsed)
+                throw records.Error(records.RecordLine, $"column \"{column.Field.Name}\" (field {index + 1}): \"{cell}\" is not a {column.Field.Kind}");
+            column.EndRow();
+        }
+
+        public void Dispose() => records.Dispose();
+    }
+}
