@@ -44,7 +44,7 @@ public sealed class DemoPipeline(IObjectStore objects, EnvironmentDefinition env
             suite.All.Select(v => v.Variant.Variant), "WRITE", ct);
         var store = new DatasetStore(objects);
         var snapshot = await store.SnapshotAsync(new DatasetReference(DatasetName, version.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)), ct);
-        var stored = await store.ReadAsync(DatasetName, snapshot, null, ct);
+        var stored = await store.ReadAsync(DatasetName, snapshot, null, ct: ct);
         string testVariant = suite.Test.Variant.Variant.Id;
         var trainingVariants = suite.Training.Select(v => v.Variant.Variant.Id).ToArray();
         var training = TaskRows.PerVariant(stored, trainingVariants);
