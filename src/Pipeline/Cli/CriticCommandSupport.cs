@@ -39,7 +39,7 @@ internal static class CriticCommandSupport
         var parsed = DatasetReference.Parse(reference);
         var snapshot = await store.SnapshotAsync(parsed, ct);
         var metadata = DatasetStore.MetadataOf(parsed.Name, snapshot);
-        var batch = await store.ReadAsync(parsed.Name, snapshot, variant, ct);
+        var batch = await store.ReadAsync(parsed.Name, snapshot, variant, ct: ct);
         if (batch.Count == 0)
             throw new InvalidOperationException($"dataset {parsed.Name}@{snapshot.Version}{(variant is null ? "" : $" variant '{variant}'")} has no rows");
         var variants = variant is null ? Meta.Sampling.TaskRows.Variants(batch) : [variant];
