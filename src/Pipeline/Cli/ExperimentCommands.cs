@@ -16,6 +16,8 @@ public static class ExperimentCommands
     {
         var experiment = new Command("experiment", "Reproducible experiments that write tables and figures.");
         experiment.Subcommands.Add(Critics());
+        experiment.Subcommands.Add(ExperimentMesaCommand.Create());
+        experiment.Subcommands.Add(ExperimentRecoveryCommand.Create());
         return experiment;
     }
 

@@ -1,0 +1,48 @@
+namespace OfflineSafety.Meta.Online;
+
+/// <summary>The online methods compared in Recovery RL (thesis ch. 5), all on the same SAC.</summary>
+public enum OnlineAlgorithm
+{
+    /// <summary>Recovery RL: switch to the recovery policy when Q_risk(s, a_task) &gt; eps.</summary>
+    Recovery,
+    /// <summary>SAC on the task reward only.</summary>
+    Unconstrained,
+    /// <summary>Lagrangian relaxation: lambda E Q_risk(s, pi(s)) in the actor loss, lambda by dual descent.</summary>
+    Lagrangian,
+    /// <summary>LR plus SQRL's action filter.</summary>
+    Sqrl,
+    /// <summary>Reward penalty r - lambda c.</summary>
+    RewardPenalty,
+    /// <summary>RCPO: r - lambda Q_risk(s, a) inside the critic target, lambda as in LR.</summary>
+    Rcpo,
+    /// <summary>RSPO: LR with lambda falling linearly from 2x the LR lambda to 0.</summary>
+    Rspo,
+}
+
+public enum RecoveryKind { ModelFree, ModelBased }
+
+public static class OnlineAlgorithms
+{
+    public static readonly string[] Names = ["recovery", "unconstrained", "lr", "sqrl", "rp", "rcpo", "rspo"];
+
+    public static string Name(this OnlineAlgorithm algorithm) => Names[(int)algorithm];
+
+    public static OnlineAlgorithm Parse(string name)
+    {
+        int i = Array.IndexOf(Names, name);
+        return i >= 0 ? (OnlineAlgorithm)i : throw new ArgumentException($"unknown online algorithm '{name}' (known: {string.Join(", ", Names)})");
+    }
+
+    /// <summary>Whether the method reads Q_risk (and so trains the safety critic online).</summary>
+    public static bool UsesCritic(this OnlineAlgorithm algorithm) => algorithm is not (OnlineAlgorithm.Unconstrained or OnlineAlgorithm.RewardPenalty);
+
+    public static bool UsesMultiplier(this OnlineAlgorithm algorithm) =>
+        algorithm is OnlineAlgorithm.Lagrangian or OnlineAlgorithm.Sqrl or OnlineAlgorithm.Rcpo or OnlineAlgorithm.Rspo;
+
+    public static RecoveryKind ParseRecovery(string name) => name switch
+    {
+        "model-free" => RecoveryKind.ModelFree,
+        "model-based" => RecoveryKind.ModelBased,
+        _ => throw new ArgumentException($"unknown recovery '{name}' (known: model-free, model-based)"),
+    };
+}

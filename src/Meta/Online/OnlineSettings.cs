@@ -1,0 +1,75 @@
+using OfflineSafety.Meta.Critics;
+
+namespace OfflineSafety.Meta.Online;
+
+/// <summary>
+/// The task policy's hyperparameters (algorithms.md section 2; Recovery RL thesis table B.2):
+/// SAC with twin Q networks, a tanh-Gaussian actor, gamma 0.99, tau 0.005, fixed alpha 0.2,
+/// Adam 3e-4, batch 256, two hidden layers of 256.
+/// </summary>
+public sealed record SacSettings
+{
+    public float Gamma { get; init; } = 0.99f;
+    public float Tau { get; init; } = 0.005f;
+    public float Alpha { get; init; } = 0.2f;
+
+    /// <summary>Learn alpha towards the target entropy -|A| instead of keeping it fixed.</summary>
+    public bool LearnAlpha { get; init; }
+    public float LearningRate { get; init; } = 3e-4f;
+    public int BatchSize { get; init; } = 256;
+    public int[] Hidden { get; init; } = [256, 256];
+
+    /// <summary>Environment steps with uniform random task actions before the actor acts (0 as in Recovery RL's navigation runs).</summary>
+    public int RandomSteps { get; init; }
+
+    /// <summary>Task-buffer transitions needed before updates start (one batch).</summary>
+    public int UpdateAfter => BatchSize;
+}
+
+/// <summary>The safety side of an online run: critic and recovery updates, and the constrained baselines' multipliers.</summary>
+public sealed record SafetySettings
+{
+    public float GammaRisk { get; init; } = 0.8f;
+    public float EpsRisk { get; init; } = 0.1f;
+    public float CriticLearningRate { get; init; } = 3e-4f;
+    public float TauSafe { get; init; } = 2e-4f;
+    public int CriticBatchSize { get; init; } = 256;
+
+    /// <summary>Fraction of each critic batch drawn from unsafe rows (Recovery RL code's pos_fraction).</summary>
+    public double PosFraction { get; init; } = 0.3;
+    public float RecoveryLearningRate { get; init; } = 3e-4f;
+    public int[] RecoveryHidden { get; init; } = [256, 256];
+
+    /// <summary>Offline critic pretraining steps when the critic is trained here (10,000 in the papers).</summary>
+    public int PretrainSteps { get; init; } = 10_000;
+
+    /// <summary>Initial lambda of LR, SQRL, RCPO (and 2x of it for RSPO's schedule).</summary>
+    public float LagrangeLambda { get; init; } = 5000f;
+
+    /// <summary>Adam learning rate on log lambda (algorithms.md: 3e-5).</summary>
+    public float LagrangeLearningRate { get; init; } = 3e-5f;
+
+    /// <summary>Reward-penalty lambda: r' = r - lambda c.</summary>
+    public float PenaltyLambda { get; init; } = 1000f;
+
+    /// <summary>SQRL: actions sampled from pi per step for the filter.</summary>
+    public int SqrlSamples { get; init; } = 100;
+
+    /// <summary>
+    /// Per-environment settings. Navigation 1/2 follow Recovery RL (gamma_risk, eps_risk, LR and RP
+    /// lambdas); Navigation 2 takes eps 0.1 from the text, not the code's 0.2. The paper has no
+    /// Recovery RL baselines for cartpole-length, so it takes MESA's (0.8, 0.1) and Navigation 2's
+    /// lambdas (the smaller LR lambda; rewards there are at most 1 per step).
+    /// </summary>
+    public static SafetySettings For(string environment)
+    {
+        var risk = RiskSettings.For(environment);
+        var settings = new SafetySettings { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk };
+        return environment switch
+        {
+            "navigation1" => settings with { LagrangeLambda = 5000f, PenaltyLambda = 1000f },
+            "navigation2" => settings with { LagrangeLambda = 1000f, PenaltyLambda = 3000f },
+            _ => settings with { LagrangeLambda = 1000f, PenaltyLambda = 3000f },
+        };
+    }
+}

@@ -1,0 +1,75 @@
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Networks;
+using OfflineSafety.Meta.Sampling;
+using OfflineSafety.Nn.Autodiff;
+using OfflineSafety.Nn.Optim;
+using OfflineSafety.Nn.Randomness;
+
+namespace OfflineSafety.Meta.Online;
+
+/// <summary>
+/// The online safety-critic step: the same risk loss and Polyak target as Meta's offline
+/// <c>CriticUpdate</c>, but drawn from the critic replay buffer (offline rows + executed online
+/// transitions) and with a' from the current task policy. Meta's update reads an immutable
+/// <see cref="TaskRows"/> index, which a growing ring buffer is not, hence this sibling.
+/// </summary>
+public sealed class SafetyCriticUpdate
+{
+    private readonly SafetyCritic _critic;
+    private readonly Tensor[] _parameters;
+    private readonly Tensor[] _target;
+    private readonly MlpPass _pass;
+    private readonly MlpPass _targetPass;
+    private readonly float[] _nextRisk;
+    private readonly Adam _adam;
+    private readonly SafetySettings _settings;
+
+    public SafetyCriticUpdate(SafetyCritic critic, SafetySettings settings)
+    {
+        _critic = critic;
+        _settings = settings;
+        _parameters = [critic.Parameters];
+        TargetParameters = critic.Parameters.Clone();
+        TargetParameters.RequiresGrad = false;
+        _target = [TargetParameters];
+        Batch = new CriticBatch(settings.CriticBatchSize, critic.ObsDim, critic.ActDim);
+        _pass = new MlpPass(critic.Shape, settings.CriticBatchSize);
+        _targetPass = new MlpPass(critic.Shape, settings.CriticBatchSize);
+        _nextRisk = new float[settings.CriticBatchSize];
+        _adam = new Adam(_parameters, settings.CriticLearningRate);
+    }
+
+    public Tensor TargetParameters { get; }
+
+    /// <summary>The batch of the latest step; the recovery policy trains on its states.</summary>
+    public CriticBatch Batch { get; }
+
+    /// <summary>Fills <see cref="Batch"/> from the buffer (class-balanced) without a training step.</summary>
+    public void Sample(ReplayBuffer buffer, ITargetPolicy policy, Xoshiro256StarStar random)
+    {
+        var batch = Batch;
+        var rows = batch.Rows.AsSpan();
+        buffer.SampleBalancedRows(rows, _settings.PosFraction, random);
+        var n = _critic.Normalization;
+        for (int i = 0; i < batch.Size; i++)
+        {
+            int row = rows[i];
+            n.NormalizeObs(buffer.ObsRow(row), batch.ObsOf(i));
+            n.NormalizeAction(buffer.ActionRow(row), batch.ActionOf(i));
+            n.NormalizeObs(buffer.NextObsRow(row), batch.NextObsOf(i));
+            batch.Unsafe[i] = buffer.Unsafe(row);
+            batch.Terminal[i] = buffer.Terminal(row);
+        }
+        policy.ChooseNextActions(batch, random);
+    }
+
+    public float Step(ReplayBuffer buffer, ITargetPolicy policy, Xoshiro256StarStar random)
+    {
+        Sample(buffer, policy, random);
+        RiskLoss.ComputeTargets(_targetPass, TargetParameters.Data, Batch, _settings.GammaRisk, _nextRisk);
+        float loss = RiskLoss.Gradient(_pass, _critic.Parameters.Data, Batch, _critic.Parameters.EnsureGrad(), accumulate: false);
+        _adam.Step();
+        PolyakAveraging.Update(_target, _parameters, _settings.TauSafe);
+        return loss;
+    }
+}

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using OfflineSafety.Envs;
+using OfflineSafety.Meta.Online;
+using OfflineSafety.Pipeline.Experiments;
+using static OfflineSafety.Pipeline.Cli.OnlineCommandSupport;
+
+namespace OfflineSafety.Pipeline.Cli;
+
+/// <summary>`offsafe experiment recovery`: Recovery RL against Unconstrained, LR, SQRL, RP, RCPO and RSPO.</summary>
+public static class ExperimentRecoveryCommand
+{
+    public static Command Create()
+    {
+        var env = new Option<string>("--env") { Description = "navigation1 | navigation2.", Required = true };
+        env.AcceptOnlyFromAmong("navigation1", "navigation2");
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per method.", DefaultValueFactory = _ => 3 };
+        var quick = new Option<bool>("--quick") { Description = "Reduced budget for every method alike (see docs/online.md)." };
+        var episodes = new Option<int?>("--episodes") { Description = "Override the online episodes per run." };
+        var methods = new Option<string[]>("--methods") { Description = "Subset of methods (default: all seven).", AllowMultipleArgumentsPerToken = true };
+        var cmd = new Command("recovery", "Recovery RL against its baselines on the same SAC and the same pretrained safety critic.")
+        {
+            env, seeds, quick, episodes, methods,
+        };
+        CommandAction.Set(cmd, (p, ct) =>
+        {
+            var definition = EnvironmentRegistry.Default.Get(p.GetValue(env)!);
+            int seedCount = p.GetValue(seeds);
+            if (seedCount < 1) throw new ArgumentException($"--seeds must be at least 1, got {seedCount}");
+            var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
+            if (p.GetValue(episodes) is { } e) budget = budget with { Episodes = e };
+            var chosen = p.GetValue(methods) is { Length: > 0 } m
+                ? m.SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(OnlineAlgorithms.Parse).ToArray()
+                : RecoveryExperiment.Methods;
+            var runs = WithPhases($"experiment recovery {definition.Id}", progress => new RecoveryExperiment(definition, budget).Run(seedCount, chosen, progress, ct));
+            string command = $"offsafe experiment recovery --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")}";
+            return ExperimentOnlineOutput.Emit(p, $"Recovery RL vs baselines: {definition.Id}", command, budget, runs, $"recovery-{definition.Id}");
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using OfflineSafety.Envs;
+using OfflineSafety.Envs.Collection;
+using OfflineSafety.Envs.Variants;
+using OfflineSafety.Ingest.Datasets;
+using OfflineSafety.Ingest.Storage;
+using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Pipeline.Experiments;
+using Spectre.Console;
+
+namespace OfflineSafety.Pipeline.Cli;
+
+/// <summary>What the online, experiment and demo commands share: progress bars, result rows, datasets and report folders.</summary>
+internal static class OnlineCommandSupport
+{
+    public static IAnsiConsole Stderr() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+    /// <summary>Runs <paramref name="work"/> under one stderr progress bar fed with fractions and phase names.</summary>
+    public static T WithPhases<T>(string title, Func<Action<ExperimentProgress>, T> work)
+    {
+        T result = default!;
+        Stderr().Progress().AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(Markup.Escape(title), maxValue: 1000);
+                result = work(p =>
+                {
+                    task.Value = Math.Round(p.Fraction * 1000);
+                    task.Description = Markup.Escape($"{title}: {p.Phase}");
+                });
+                task.Value = 1000;
+            });
+        return result;
+    }
+
+    /// <summary>One "results" row of the --json contract.</summary>
+    public static object ResultJson(MethodRun r) => new
+    {
+        method = r.Method,
+        seed = r.Seed,
+        violations = r.Result.Violations,
+        successes = r.Result.Successes,
+        ratio = r.Result.Ratio,
+        @return = r.Result.MeanReturn,
+    };
+
+    public static Table SummaryTable(IReadOnlyList<MethodSummary> summaries)
+    {
+        var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("method").NoWrap());
+        foreach (var c in new[] { "seeds", "violations", "successes", "ratio", "mean return" }) table.AddColumn(new TableColumn(c).RightAligned().NoWrap());
+        foreach (var s in summaries)
+            table.AddRow(Markup.Escape(s.Method), s.Seeds.ToString(CultureInfo.InvariantCulture), Markup.Escape(ExperimentReport.Format(s.Violations)),
+                Markup.Escape(ExperimentReport.Format(s.Successes)), Markup.Escape(ExperimentReport.Format(s.Ratio, "0.000")), Markup.Escape(ExperimentReport.Format(s.Return)));
+        return table;
+    }
+
+    /// <summary>A report folder under the store root: &lt;store&gt;/runs/&lt;id&gt;/ (local stores only).</summary>
+    public static string RunFolder(string storeRoot, string kind)
+    {
+        if (storeRoot.Contains("://", StringComparison.Ordinal))
+            throw new NotSupportedException($"report folders are written to local stores only; '{storeRoot}' is remote");
+        string id = $"{kind}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+        return Path.GetFullPath(Path.Combine(storeRoot, "runs", id));
+    }
+
+    /// <summary>Writes <paramref name="batch"/> as one new version of dataset <paramref name="name"/> (created if absent).</summary>
+    public static async Task<DatasetVersion> WriteDatasetAsync(IObjectStore objects, string name, EnvironmentDefinition environment,
+        TransitionBatch batch, IEnumerable<DynamicsVariant> variants, string operation, CancellationToken ct)
+    {
+        var store = new DatasetStore(objects);
+        var metadata = new DatasetMetadata(environment.Id, environment.ObservationSpace.Dim, environment.ActionSpace.Dim)
+        {
+            ActionLow = environment.ActionSpace.Low.ToArray(),
+            ActionHigh = environment.ActionSpace.High.ToArray(),
+            Description = environment.Title,
+        };
+        await store.EnsureCreatedAsync(name, metadata, ct);
+        var parameters = variants.DistinctBy(v => v.Id).ToDictionary(v => v.Id, v => VariantParameters(environment, v));
+        var commit = await store.AppendAsync(name, batch, new AppendOptions { Operation = operation, VariantParams = parameters }, ct);
+        return commit.Version;
+    }
+
+    private static IReadOnlyDictionary<string, double> VariantParameters(EnvironmentDefinition environment, DynamicsVariant variant) => variant switch
+    {
+        InputGainVariant g => new Dictionary<string, double> { ["b1"] = g.B1, ["b2"] = g.B2 },
+        PoleLengthVariant l => new Dictionary<string, double> { ["L"] = l.Length },
+        _ => new Dictionary<string, double>(),
+    };
+
+    /// <summary>Collects every written row in memory; the command commits them as one dataset version at the end.</summary>
+    public static TransitionCollector Collector(EnvironmentDefinition environment, int capacity) =>
+        new(environment.ObservationSpace.Dim, environment.ActionSpace.Dim, capacity);
+}

@@ -1,0 +1,96 @@
+using OfflineSafety.Envs;
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Online;
+
+namespace OfflineSafety.Pipeline.Experiments;
+
+/// <summary>
+/// How much work one experiment does. <see cref="Paper"/> is the papers' budget (too slow for a
+/// 2-core machine: hours per seed); <see cref="Quick"/> shrinks every method by the same factors
+/// (smaller networks and batches, fewer steps and episodes) so comparisons stay even.
+/// </summary>
+public sealed record ExperimentBudget
+{
+    public required string Name { get; init; }
+    public required int Episodes { get; init; }
+    public required int[] Hidden { get; init; }
+    public required int BatchSize { get; init; }
+    public required int PretrainSteps { get; init; }
+    public required CriticArchitecture CriticArchitecture { get; init; }
+    public required int MetaIterations { get; init; }
+    public required int MultiTaskSteps { get; init; }
+    public required int AdaptSteps { get; init; }
+    public required int TrainingVariants { get; init; }
+    public required int TransitionsPerVariant { get; init; }
+    public required int TestTransitions { get; init; }
+    public required int OfflineTransitions { get; init; }
+
+    /// <summary>
+    /// MESA's outer Adam rate; null keeps the paper's 1e-5. Reduced budgets raise it (as
+    /// `experiment critics --quick` does), since 1e-5 over a few hundred iterations barely moves
+    /// the critic from its initialisation and would leave MESA untrained, not compared.
+    /// </summary>
+    public float? MesaOuterLearningRate { get; init; }
+
+    public static ExperimentBudget Paper(EnvironmentDefinition environment) => new()
+    {
+        Name = "paper",
+        Episodes = environment.Id.StartsWith("navigation", StringComparison.Ordinal) ? 300 : 400,
+        Hidden = [256, 256],
+        BatchSize = 256,
+        PretrainSteps = 10_000,
+        CriticArchitecture = CriticArchitecture.TwoBy256,
+        MetaIterations = 10_000,
+        MultiTaskSteps = 10_000,
+        AdaptSteps = environment.Id.StartsWith("navigation", StringComparison.Ordinal) ? 100 : 500,
+        TrainingVariants = environment.Defaults.TrainingVariants,
+        TransitionsPerVariant = environment.Defaults.TransitionsPerVariant,
+        TestTransitions = environment.Defaults.TestTransitions,
+        OfflineTransitions = environment.Defaults.TransitionsPerVariant,
+    };
+
+    public static ExperimentBudget Quick(EnvironmentDefinition environment) => new()
+    {
+        Name = "quick",
+        Episodes = environment.Id.StartsWith("navigation", StringComparison.Ordinal) ? 60 : 40,
+        Hidden = [64, 64],
+        BatchSize = 64,
+        PretrainSteps = 1500,
+        CriticArchitecture = new CriticArchitecture([64, 64], 2),
+        MetaIterations = 300,
+        MultiTaskSteps = 1500,
+        AdaptSteps = environment.Id.StartsWith("navigation", StringComparison.Ordinal) ? 100 : 200,
+        TrainingVariants = Math.Min(8, environment.Defaults.TrainingVariants),
+        TransitionsPerVariant = Math.Min(3000, environment.Defaults.TransitionsPerVariant),
+        TestTransitions = environment.Defaults.TestTransitions,
+        OfflineTransitions = 5000,
+        MesaOuterLearningRate = 1e-3f,
+    };
+
+    /// <summary>The smallest budget that still runs every phase (tests, `demo --quick`).</summary>
+    public static ExperimentBudget Smoke(EnvironmentDefinition environment) => Quick(environment) with
+    {
+        Name = "smoke",
+        Episodes = 3,
+        Hidden = [16, 16],
+        BatchSize = 16,
+        PretrainSteps = 30,
+        CriticArchitecture = new CriticArchitecture([16, 16], 2),
+        MetaIterations = 5,
+        MultiTaskSteps = 30,
+        AdaptSteps = 10,
+        TrainingVariants = 3,
+        TransitionsPerVariant = 200,
+        TestTransitions = 100,
+        OfflineTransitions = 300,
+    };
+
+    public SacSettings Sac => new() { Hidden = Hidden, BatchSize = BatchSize };
+
+    public SafetySettings Safety(string environment) => SafetySettings.For(environment) with
+    {
+        CriticBatchSize = BatchSize,
+        RecoveryHidden = Hidden,
+        PretrainSteps = PretrainSteps,
+    };
+}

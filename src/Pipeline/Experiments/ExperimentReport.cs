@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text;
+using OfflineSafety.Pipeline.Reports;
+
+namespace OfflineSafety.Pipeline.Experiments;
+
+/// <summary>Mean and standard error over seeds of one method's end-of-run figures.</summary>
+public sealed record MethodSummary(string Method, int Seeds, MeanError Violations, MeanError Successes, MeanError Ratio, MeanError Return);
+
+/// <summary>
+/// The report folder of an experiment: README.md (settings, the table, how to reproduce) and SVG
+/// curves of cumulative violations and successes per episode, mean ± s.e. over seeds.
+/// </summary>
+public static class ExperimentReport
+{
+    public static IReadOnlyList<MethodSummary> Summarize(IReadOnlyList<MethodRun> runs) =>
+        runs.GroupBy(r => r.Method).Select(g => new MethodSummary(g.Key, g.Count(),
+            MeanError.Of(g.Select(r => (double)r.Result.Violations).ToList()),
+            MeanError.Of(g.Select(r => (double)r.Result.Successes).ToList()),
+            MeanError.Of(g.Select(r => r.Result.Ratio).ToList()),
+            MeanError.Of(g.Select(r => r.Result.MeanReturn).ToList()))).ToList();
+
+    /// <summary>Writes the folder and returns the path of its README.md.</summary>
+    public static string Write(string folder, string title, string command, ExperimentBudget budget, IReadOnlyList<MethodRun> runs, string? notes = null)
+    {
+        Directory.CreateDirectory(folder);
+        var summaries = Summarize(runs);
+        File.WriteAllText(Path.Combine(folder, "cumulative-violations.svg"), Curves(runs, "Cumulative violations", e => e.CumulativeViolations).Render());
+        File.WriteAllText(Path.Combine(folder, "cumulative-successes.svg"), Curves(runs, "Cumulative successes", e => e.CumulativeSuccesses).Render());
+        File.WriteAllText(Path.Combine(folder, "ratio.svg"), Curves(runs, "(successes + 1) / (violations + 1)", e => e.Ratio).Render());
+
+        var md = new StringBuilder();
+        md.AppendLine($"# {title}").AppendLine();
+        md.AppendLine($"Reproduce: `{command}`").AppendLine();
+        md.AppendLine($"Budget `{budget.Name}`: {budget.Episodes} episodes per run, SAC hidden [{string.Join(",", budget.Hidden)}], batch {budget.BatchSize}, " +
+            $"critic {budget.CriticArchitecture}, critic pretraining {budget.PretrainSteps} steps.").AppendLine();
+        md.AppendLine(Table(summaries)).AppendLine();
+        md.AppendLine("![violations](cumulative-violations.svg) ![successes](cumulative-successes.svg) ![ratio](ratio.svg)").AppendLine();
+        md.AppendLine("| method | seed | violations | successes | ratio | mean return | steps | recovery actions | seconds |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in runs)
+            md.AppendLine(FormattableString.Invariant($"| {r.Method} | {r.Seed} | {r.Result.Violations} | {r.Result.Successes} | {r.Result.Ratio:0.000} | {r.Result.MeanReturn:0.0} | {r.Result.Steps} | {r.Result.Episodes.Sum(e => e.RecoverySteps)} | {r.Result.Seconds:0.0} |"));
+        if (notes is not null) md.AppendLine().AppendLine(notes);
+        string path = Path.Combine(folder, "README.md");
+        File.WriteAllText(path, md.ToString());
+        return path;
+    }
+
+    /// <summary>The Markdown table of per-method means ± s.e.</summary>
+    public static string Table(IReadOnlyList<MethodSummary> summaries)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("| method | seeds | violations | successes | ratio | mean return |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var s in summaries)
+            md.AppendLine($"| {s.Method} | {s.Seeds} | {Format(s.Violations)} | {Format(s.Successes)} | {Format(s.Ratio, "0.000")} | {Format(s.Return)} |");
+        return md.ToString();
+    }
+
+    /// <summary>"mean ± s.e." in invariant culture.</summary>
+    public static string Format(MeanError value, string format = "0.0") =>
+        $"{value.Mean.ToString(format, CultureInfo.InvariantCulture)} ± {value.StandardError.ToString(format, CultureInfo.InvariantCulture)}";
+
+    private static SvgLinePlot Curves(IReadOnlyList<MethodRun> runs, string title, Func<Meta.Online.EpisodeOutcome, double> value)
+    {
+        var plot = new SvgLinePlot(title, "episode", title);
+        foreach (var group in runs.GroupBy(r => r.Method))
+        {
+            int episodes = group.Min(r => r.Result.Episodes.Count);
+            var x = new List<double>(episodes);
+            var y = new List<double>(episodes);
+            var err = new List<double>(episodes);
+            for (int e = 0; e < episodes; e++)
+            {
+                var estimate = MeanError.Of(group.Select(r => value(r.Result.Episodes[e])).ToList());
+                x.Add(e + 1);
+                y.Add(estimate.Mean);
+                err.Add(estimate.StandardError);
+            }
+            plot.Add(new PlotSeries(group.Key, x, y, err));
+        }
+        return plot;
+    }
+}

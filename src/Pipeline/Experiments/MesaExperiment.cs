@@ -1,0 +1,102 @@
+using OfflineSafety.Envs;
+using OfflineSafety.Envs.Suites;
+using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Meta.Adaptation;
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Online;
+using OfflineSafety.Meta.Sampling;
+using OfflineSafety.Meta.Training;
+
+namespace OfflineSafety.Pipeline.Experiments;
+
+/// <summary>
+/// MESA's three phases in the held-out variant (thesis ch. 7) for the four comparisons: per seed,
+/// a suite of training variants and a small test-variant set; critics from MESA (meta-trained,
+/// adapted), Multi-Task (pooled, adapted with the same steps) and RRL (test data only); then
+/// Recovery RL online with each critic, and Unconstrained SAC. Every critic source gets the same
+/// online settings; the critic buffer starts with the test-variant rows.
+/// </summary>
+public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget)
+{
+    public static readonly string[] Methods = ["mesa", "multitask", "rrl", "unconstrained"];
+
+    public IReadOnlyList<MethodRun> Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default)
+    {
+        var runs = new List<MethodRun>();
+        var safety = budget.Safety(environment.Id);
+        var risk = RiskSettings.For(environment.Id);
+        int total = seeds * 7, done = 0;
+        void Report(string phase) => progress?.Invoke(new ExperimentProgress(phase, (double)done++ / total));
+
+        for (int seed = 0; seed < seeds; seed++)
+        {
+            Report($"seed {seed}: generating suite");
+            var suite = new SuiteGenerator().Generate(new SuiteRequest(environment.Id, budget.TrainingVariants, budget.TransitionsPerVariant,
+                "auto", budget.TestTransitions, (ulong)(100 + seed)), ct: ct);
+            // The trainers pool tasks by row index, so every variant must live in one batch.
+            var all = new TransitionBatch(environment.ObservationSpace.Dim, environment.ActionSpace.Dim, suite.All.Sum(v => v.Batch.Count));
+            foreach (var v in suite.All) all.AddRange(v.Batch);
+            var training = TaskRows.PerVariant(all, suite.Training.Select(v => v.Variant.Variant.Id).ToArray());
+            var test = TaskRows.Select(all, [suite.Test.Variant.Variant.Id], "test");
+            var adaptation = AdaptationConfig.For(environment.Id) with { Steps = budget.AdaptSteps, RecoveryHidden = budget.Hidden, Seed = seed };
+            var starts = new Dictionary<string, OnlineStart>();
+
+            Report($"seed {seed}: MESA meta-training");
+            var mesa = new MesaTrainer(new MesaConfig
+            {
+                MetaIterations = budget.MetaIterations,
+                OuterLearningRate = budget.MesaOuterLearningRate ?? new MesaConfig().OuterLearningRate,
+                GammaRisk = risk.GammaRisk,
+                EpsRisk = risk.EpsRisk,
+                InnerBatchSize = budget.BatchSize,
+                OuterBatchSize = budget.BatchSize,
+                Architecture = budget.CriticArchitecture,
+                Seed = seed,
+            }).Train(training, ct: ct);
+            starts["mesa"] = Adapted(new CriticAdaptation(adaptation).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite);
+
+            Report($"seed {seed}: Multi-Task training");
+            var multi = new MultiTaskTrainer(new MultiTaskConfig
+            {
+                Steps = budget.MultiTaskSteps,
+                BatchSize = budget.BatchSize,
+                GammaRisk = risk.GammaRisk,
+                EpsRisk = risk.EpsRisk,
+                Architecture = budget.CriticArchitecture,
+                Seed = seed,
+            }).Train(training, ct: ct);
+            starts["multitask"] = Adapted(new CriticAdaptation(adaptation).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite);
+
+            Report($"seed {seed}: RRL (test data only)");
+            var rrl = new SingleDatasetTrainer(new SingleDatasetConfig
+            {
+                Steps = budget.MultiTaskSteps,
+                BatchSize = budget.BatchSize,
+                GammaRisk = risk.GammaRisk,
+                EpsRisk = risk.EpsRisk,
+                Architecture = budget.CriticArchitecture,
+                Seed = seed,
+            }).Train(test, ct: ct);
+            starts["rrl"] = new OnlineStart(rrl.Critic, OnlineStartTraining.TrainRecovery(rrl.Critic, test, safety, budget.AdaptSteps, seed, ct), suite.Test.Batch);
+            starts["unconstrained"] = new OnlineStart(null, null, suite.Test.Batch);
+
+            foreach (var method in Methods)
+            {
+                Report($"seed {seed}: online {method}");
+                var algorithm = method == "unconstrained" ? OnlineAlgorithm.Unconstrained : OnlineAlgorithm.Recovery;
+                var options = new OnlineRunOptions(algorithm, budget.Episodes, seed, $"mesa-exp-{environment.Id}-{method}-s{seed}")
+                {
+                    Sac = budget.Sac,
+                    Safety = safety,
+                };
+                var env = environment.Create(suite.Test.Variant.Variant, (ulong)(7919 * (seed + 1)));
+                runs.Add(new MethodRun(method, seed, new OnlineRunner(env, starts[method], options).Run(ct: ct)));
+            }
+        }
+        progress?.Invoke(new ExperimentProgress("done", 1));
+        return runs;
+    }
+
+    private static OnlineStart Adapted(AdaptedCritic adapted, GeneratedSuite suite) =>
+        new(adapted.Critic, adapted.Recovery, suite.Test.Batch);
+}

@@ -1,0 +1,86 @@
+using OfflineSafety.Envs.Collection;
+using OfflineSafety.Meta.Online;
+
+namespace OfflineSafety.Meta.Tests.Online;
+
+public class RecoveryRlTests
+{
+    [Fact]
+    public void Switch_fires_exactly_when_risk_exceeds_eps()
+    {
+        Assert.False(RecoverySwitch.ShouldRecover(0.29f, 0.3f));
+        Assert.False(RecoverySwitch.ShouldRecover(0.3f, 0.3f));
+        Assert.True(RecoverySwitch.ShouldRecover(0.3001f, 0.3f));
+    }
+
+    [Theory]
+    [InlineData(0.45f, true)]    // risk 0.5 > eps: every step recovers
+    [InlineData(0.55f, false)]   // risk 0.5 <= eps: none does
+    public void Runner_recovers_on_every_step_or_none_by_the_critic_threshold(float eps, bool expectAll)
+    {
+        var n = OnlineFixtures.NavigationNormalization();
+        var critic = OnlineFixtures.ConstantCritic(0f, n);     // Q_risk = 0.5 everywhere, frozen (lr 0)
+        var runner = new OnlineRunner(OnlineFixtures.Environment(), new OnlineStart(critic, OnlineFixtures.FixedRecovery(n, 0.5f), null),
+            OnlineFixtures.Options(OnlineAlgorithm.Recovery, 2, eps));
+        var result = runner.Run();
+        int steps = result.Episodes.Sum(e => e.Steps), recovered = result.Episodes.Sum(e => e.RecoverySteps);
+        Assert.True(steps > 0);
+        Assert.Equal(expectAll ? steps : 0, recovered);
+    }
+
+    [Fact]
+    public void Task_buffer_holds_proposed_actions_and_critic_buffer_the_executed_recovery_actions()
+    {
+        var n = OnlineFixtures.NavigationNormalization();
+        var critic = OnlineFixtures.ConstantCritic(20f, n);    // Q_risk ~ 1: every proposal is rejected
+        var runner = new OnlineRunner(OnlineFixtures.Environment(), new OnlineStart(critic, OnlineFixtures.FixedRecovery(n, 0.5f), null),
+            OnlineFixtures.Options(OnlineAlgorithm.Recovery, 2));
+        var log = new TransitionCollector(2, 2, 256);
+        runner.Run(log);
+
+        var task = runner.TaskBuffer;
+        var executed = runner.CriticBuffer;
+        Assert.Equal(task.Count, executed.Count);
+        Assert.Equal(task.Count, log.Batch.Count);
+        int differing = 0;
+        for (int i = 0; i < task.Count; i++)
+        {
+            // Same transition (state and successor) in both buffers ...
+            Assert.Equal(task.ObsRow(i).ToArray(), executed.ObsRow(i).ToArray());
+            Assert.Equal(task.NextObsRow(i).ToArray(), executed.NextObsRow(i).ToArray());
+            // ... but the critic buffer and the log hold what ran (the recovery action 0.5, 0.5),
+            Assert.Equal(0.5f, executed.ActionRow(i)[0], 4);
+            Assert.Equal(0.5f, executed.ActionRow(i)[1], 4);
+            Assert.Equal(executed.ActionRow(i).ToArray(), log.Batch.ActionRow(i).ToArray());
+            // while the task buffer holds the policy's own stochastic proposals.
+            if (MathF.Abs(task.ActionRow(i)[0] - 0.5f) > 1e-3f) differing++;
+        }
+        Assert.True(differing > task.Count * 9 / 10, $"only {differing} of {task.Count} task-buffer actions differ from the executed ones");
+    }
+
+    [Fact]
+    public void Without_a_switch_both_buffers_hold_the_same_actions()
+    {
+        var n = OnlineFixtures.NavigationNormalization();
+        var runner = new OnlineRunner(OnlineFixtures.Environment(), new OnlineStart(OnlineFixtures.ConstantCritic(-20f, n), OnlineFixtures.FixedRecovery(n, 0.5f), null),
+            OnlineFixtures.Options(OnlineAlgorithm.Recovery, 1));
+        var result = runner.Run();
+        Assert.Equal(0, result.Episodes[0].RecoverySteps);
+        for (int i = 0; i < runner.TaskBuffer.Count; i++)
+            Assert.Equal(runner.TaskBuffer.ActionRow(i).ToArray(), runner.CriticBuffer.ActionRow(i).ToArray());
+    }
+
+    [Fact]
+    public void Every_baseline_runs_and_counts_episodes()
+    {
+        var n = OnlineFixtures.NavigationNormalization();
+        foreach (var algorithm in Enum.GetValues<OnlineAlgorithm>())
+        {
+            var start = new OnlineStart(OnlineFixtures.ConstantCritic(-1f, n), OnlineFixtures.FixedRecovery(n, 0.5f), null);
+            var result = new OnlineRunner(OnlineFixtures.Environment(), start, OnlineFixtures.Options(algorithm, 2, criticLearningRate: 3e-4f)).Run();
+            Assert.Equal(2, result.Episodes.Count);
+            Assert.Equal(result.Steps, result.Episodes.Sum(e => e.Steps));
+            Assert.Equal(result.Episodes.Count(e => e.Violation), result.Violations);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Text.Json;
+using OfflineSafety.Pipeline.Cli;
+
+namespace OfflineSafety.Pipeline.Tests.Online;
+
+/// <summary>`offsafe demo --quick` and `offsafe online` as real child processes on a fresh store.</summary>
+public sealed class DemoCommandTests : IDisposable
+{
+    private readonly string _store = Path.Combine(Path.GetTempPath(), "offsafe-demo-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_store)) Directory.Delete(_store, recursive: true);
+    }
+
+    private (int Code, string Stdout, string Stderr) Offsafe(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(typeof(OffsafeCli).Assembly.Location);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.ArgumentList.Add("--store");
+        start.ArgumentList.Add(_store);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public void Demo_quick_runs_every_phase_and_writes_a_report()
+    {
+        var (code, stdout, stderr) = Offsafe("demo", "--quick", "--json");
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        var methods = root.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("method").GetString()!).ToArray();
+        Assert.Equal(["recovery", "unconstrained"], methods);
+        Assert.Equal("demo-suite@1", root.GetProperty("dataset").GetString());
+        Assert.Equal("demo-mesa-adapted@1", root.GetProperty("model").GetString());
+        Assert.Equal("demo-online@1", root.GetProperty("onlineDataset").GetString());
+        string report = root.GetProperty("report").GetString()!;
+        Assert.StartsWith(Path.Combine(_store, "runs"), report);
+        Assert.Contains("| recovery |", File.ReadAllText(report));
+        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(report)!, "cumulative-violations.svg")));
+        Assert.True(Directory.Exists(Path.Combine(_store, "models", "demo-mesa-adapted", "1")));
+    }
+
+    [Fact]
+    public void Online_records_its_transitions_as_a_dataset_version_and_rejects_an_unknown_algorithm()
+    {
+        var (code, stdout, stderr) = Offsafe("online", "--env", "navigation2", "--algo", "lr", "--episodes", "2", "--seed", "1",
+            "--offline-transitions", "200", "--pretrain-steps", "20", "--hidden", "16,16", "--batch-size", "16", "--json");
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var result = doc.RootElement.GetProperty("results")[0];
+        Assert.Equal("lr", result.GetProperty("method").GetString());
+        Assert.Equal("online-navigation2@1", doc.RootElement.GetProperty("dataset").GetString());
+
+        var (showCode, showOut, showErr) = Offsafe("datasets", "show", "online-navigation2", "--json");
+        Assert.True(showCode == 0, showErr);
+        Assert.Contains(doc.RootElement.GetProperty("steps").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture), showOut);
+
+        var (bad, _, badErr) = Offsafe("online", "--env", "navigation1", "--algo", "cpo", "--episodes", "1");
+        Assert.NotEqual(0, bad);
+        Assert.Contains("cpo", badErr);
+    }
+}

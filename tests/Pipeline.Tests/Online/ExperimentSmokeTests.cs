@@ -1,0 +1,39 @@
+using OfflineSafety.Envs;
+using OfflineSafety.Meta.Online;
+using OfflineSafety.Pipeline.Experiments;
+
+namespace OfflineSafety.Pipeline.Tests.Online;
+
+/// <summary>Both online experiments end to end on the smallest budget (every phase runs, numbers are not judged).</summary>
+public class ExperimentSmokeTests
+{
+    [Fact]
+    public void Mesa_experiment_runs_the_four_methods_per_seed()
+    {
+        var environment = EnvironmentRegistry.Default.Get("navigation1");
+        var runs = new MesaExperiment(environment, ExperimentBudget.Smoke(environment) with { Episodes = 2 }).Run(1);
+        Assert.Equal(MesaExperiment.Methods, runs.Select(r => r.Method));
+        Assert.All(runs, r => Assert.Equal(2, r.Result.Episodes.Count));
+        var summaries = ExperimentReport.Summarize(runs);
+        Assert.Equal(4, summaries.Count);
+    }
+
+    [Fact]
+    public void Recovery_experiment_shares_one_pretrained_critic_across_methods()
+    {
+        var environment = EnvironmentRegistry.Default.Get("navigation2");
+        var runs = new RecoveryExperiment(environment, ExperimentBudget.Smoke(environment) with { Episodes = 2 })
+            .Run(2, [OnlineAlgorithm.Recovery, OnlineAlgorithm.Sqrl]);
+        Assert.Equal(["recovery", "sqrl", "recovery", "sqrl"], runs.Select(r => r.Method));
+        Assert.Equal([0, 0, 1, 1], runs.Select(r => r.Seed));
+        string folder = Path.Combine(Path.GetTempPath(), "offsafe-report-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string report = ExperimentReport.Write(folder, "t", "cmd", ExperimentBudget.Smoke(environment), runs);
+            string text = File.ReadAllText(report);
+            Assert.Contains("| recovery | 2 |", text);
+            Assert.Contains("<svg", File.ReadAllText(Path.Combine(folder, "cumulative-successes.svg")));
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+}
