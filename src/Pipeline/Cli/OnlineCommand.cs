@@ -1,4 +1,6 @@
 using System.CommandLine;
+using OfflineSafety.Ingest.Datasets;
+using OfflineSafety.Envs.Suites;
 using OfflineSafety.Envs;
 using OfflineSafety.Envs.Variants;
 using OfflineSafety.Meta.Critics;
@@ -102,7 +104,8 @@ public static class OnlineCommand
             if (collector is not null)
             {
                 string name = p.GetValue(record) ?? $"online-{definition.Id}";
-                recorded = (await WriteDatasetAsync(objects, name, definition, collector.Batch, [testVariant], "ONLINE", ct)).ToString();
+                recorded = (await SuiteDataset.WriteAsync(new DatasetStore(objects), name, definition, collector.Batch, [testVariant], "ONLINE", ct))
+                    .Version.ToString();
             }
 
             var run = new MethodRun(algorithm.Name(), runSeed, result);

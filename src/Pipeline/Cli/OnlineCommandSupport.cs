@@ -64,30 +64,6 @@ internal static class OnlineCommandSupport
         return Path.GetFullPath(Path.Combine(storeRoot, "runs", id));
     }
 
-    /// <summary>Writes <paramref name="batch"/> as one new version of dataset <paramref name="name"/> (created if absent).</summary>
-    public static async Task<DatasetVersion> WriteDatasetAsync(IObjectStore objects, string name, EnvironmentDefinition environment,
-        TransitionBatch batch, IEnumerable<DynamicsVariant> variants, string operation, CancellationToken ct)
-    {
-        var store = new DatasetStore(objects);
-        var metadata = new DatasetMetadata(environment.Id, environment.ObservationSpace.Dim, environment.ActionSpace.Dim)
-        {
-            ActionLow = environment.ActionSpace.Low.ToArray(),
-            ActionHigh = environment.ActionSpace.High.ToArray(),
-            Description = environment.Title,
-        };
-        await store.EnsureCreatedAsync(name, metadata, ct);
-        var parameters = variants.DistinctBy(v => v.Id).ToDictionary(v => v.Id, v => VariantParameters(environment, v));
-        var commit = await store.AppendAsync(name, batch, new AppendOptions { Operation = operation, VariantParams = parameters }, ct);
-        return commit.Version;
-    }
-
-    private static IReadOnlyDictionary<string, double> VariantParameters(EnvironmentDefinition environment, DynamicsVariant variant) => variant switch
-    {
-        InputGainVariant g => new Dictionary<string, double> { ["b1"] = g.B1, ["b2"] = g.B2 },
-        PoleLengthVariant l => new Dictionary<string, double> { ["L"] = l.Length },
-        _ => new Dictionary<string, double>(),
-    };
-
     /// <summary>Collects every written row in memory; the command commits them as one dataset version at the end.</summary>
     public static TransitionCollector Collector(EnvironmentDefinition environment, int capacity) =>
         new(environment.ObservationSpace.Dim, environment.ActionSpace.Dim, capacity);

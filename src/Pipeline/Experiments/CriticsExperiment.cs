@@ -169,16 +169,7 @@ public sealed class CriticsExperiment(IObjectStore objects)
             if (existing.Count > 0) return existing;
         }
         var suite = new SuiteGenerator().Generate(request, p => progress?.Invoke(new Progress($"generate {name}", (int)p.RowsDone, (int)p.RowsTotal, float.NaN)), ct);
-        var metadata = new DatasetMetadata(definition.Id, definition.ObservationSpace.Dim, definition.ActionSpace.Dim)
-        {
-            ActionLow = definition.ActionSpace.Low.ToArray(),
-            ActionHigh = definition.ActionSpace.High.ToArray(),
-            Description = $"critics experiment suite: {request}",
-        };
-        await store.EnsureCreatedAsync(name, metadata, ct);
-        var all = new TransitionBatch(definition.ObservationSpace.Dim, definition.ActionSpace.Dim, suite.All.Sum(v => v.Batch.Count));
-        foreach (var variant in suite.All) all.AddRange(variant.Batch);
-        await store.AppendAsync(name, all, ct: ct);
+        await SuiteDataset.WriteAsync(store, name, suite, ct);
         // Train on what the store returns, so a first run and a later reuse see identical rows in identical order.
         return await store.ReadAsync(reference, null, ct);
     }

@@ -36,13 +36,10 @@ public sealed class DemoPipeline(IObjectStore objects, EnvironmentDefinition env
         Phase("generating suite", 0);
         var suite = new SuiteGenerator().Generate(new SuiteRequest(environment.Id, budget.TrainingVariants, budget.TransitionsPerVariant,
             "auto", budget.TestTransitions, (ulong)seed), ct: ct);
-        var all = new TransitionBatch(environment.ObservationSpace.Dim, environment.ActionSpace.Dim, suite.All.Sum(v => v.Batch.Count));
-        foreach (var v in suite.All) all.AddRange(v.Batch);
 
         Phase("ingesting suite", 0.05);
-        var version = await Cli.OnlineCommandSupport.WriteDatasetAsync(objects, DatasetName, environment, all,
-            suite.All.Select(v => v.Variant.Variant), "WRITE", ct);
         var store = new DatasetStore(objects);
+        var version = (await SuiteDataset.WriteAsync(store, DatasetName, suite, ct)).Version;
         var snapshot = await store.SnapshotAsync(new DatasetReference(DatasetName, version.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)), ct);
         var stored = await store.ReadAsync(DatasetName, snapshot, null, ct: ct);
         string testVariant = suite.Test.Variant.Variant.Id;
@@ -93,8 +90,8 @@ public sealed class DemoPipeline(IObjectStore objects, EnvironmentDefinition env
         }
 
         Phase("recording online experience", 0.98);
-        var online = await Cli.OnlineCommandSupport.WriteDatasetAsync(objects, OnlineDatasetName, environment, recorded.Batch,
-            [suite.Test.Variant.Variant], "ONLINE", ct);
+        var online = (await SuiteDataset.WriteAsync(store, OnlineDatasetName, environment, recorded.Batch,
+            [suite.Test.Variant.Variant], "ONLINE", ct)).Version;
         Phase("done", 1);
         return new DemoResult(version.ToString(), baseCard.Reference, adaptedCard.Reference, online.ToString(), runs);
     }
