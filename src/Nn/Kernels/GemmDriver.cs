@@ -79,23 +79,24 @@ internal static unsafe class GemmDriver
             return;
         }
 
-        RunParallel<TTile>(problem, parts, splitRows, rowTiles, colTiles);
+        RunParallel<TTile>(problem, parts);
     }
 
-    // Separate method so the closure is allocated only when the work is actually split.
-    private static void RunParallel<TTile>(GemmProblem problem, int parts, bool splitRows, int rowTiles, int colTiles)
-        where TTile : struct, IMicroKernel
+    private static void RunParallel<TTile>(GemmProblem problem, int parts) where TTile : struct, IMicroKernel =>
+        KernelSplit.Run(problem, parts, &RunPart<TTile>);
+
+    // A fixed contiguous split into whole tiles: each output element is computed by exactly one
+    // part, in the same order as the serial loop, so results do not depend on the thread count.
+    private static void RunPart<TTile>(in GemmProblem problem, int part, int parts) where TTile : struct, IMicroKernel
     {
-        // A fixed contiguous split into whole tiles: each output element is computed by exactly one
-        // part, in the same order as the serial loop, so results do not depend on the thread count.
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
-        {
-            int tiles = splitRows ? rowTiles : colTiles;
-            int firstTile = (int)((long)tiles * part / parts), endTile = (int)((long)tiles * (part + 1) / parts);
-            RunSerial<TTile>(splitRows
-                ? RowSlice(problem, firstTile * TTile.Mr, Math.Min(problem.M, endTile * TTile.Mr))
-                : ColumnSlice(problem, firstTile * TTile.Nr, Math.Min(problem.N, endTile * TTile.Nr)));
-        });
+        int rowTiles = (problem.M + TTile.Mr - 1) / TTile.Mr;
+        int colTiles = (problem.N + TTile.Nr - 1) / TTile.Nr;
+        bool splitRows = rowTiles >= colTiles;
+        int tiles = splitRows ? rowTiles : colTiles;
+        int firstTile = (int)((long)tiles * part / parts), endTile = (int)((long)tiles * (part + 1) / parts);
+        RunSerial<TTile>(splitRows
+            ? RowSlice(problem, firstTile * TTile.Mr, Math.Min(problem.M, endTile * TTile.Mr))
+            : ColumnSlice(problem, firstTile * TTile.Nr, Math.Min(problem.N, endTile * TTile.Nr)));
     }
 
     private static GemmProblem RowSlice(in GemmProblem p, int begin, int end) => p with

@@ -28,16 +28,15 @@ internal static unsafe class NarrowProduct
             RunRows(p, 0, p.M);
             return;
         }
-        RunParallel(p, blocks, parts);
+        KernelSplit.Run(p, parts, &RunPart);
     }
 
-    // Separate method so the closure is allocated only when the work is actually split.
-    private static void RunParallel(GemmProblem p, int blocks, int parts)
+    // Every element is computed the same way whichever part owns its row, so the split only
+    // changes speed, not results.
+    private static void RunPart(in GemmProblem p, int part, int parts)
     {
-        // Every element is computed the same way whichever part owns its row, so the split only
-        // changes speed, not results.
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
-            RunRows(p, (int)((long)blocks * part / parts) * RowBlock, Math.Min(p.M, (int)((long)blocks * (part + 1) / parts) * RowBlock)));
+        int blocks = (p.M + RowBlock - 1) / RowBlock;
+        RunRows(p, (int)((long)blocks * part / parts) * RowBlock, Math.Min(p.M, (int)((long)blocks * (part + 1) / parts) * RowBlock));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
