@@ -22,6 +22,7 @@ public static class BenchCommands
         bench.Subcommands.Add(EnvsBenchCommand.Create());
         bench.Subcommands.Add(IngestBenchCommand.Create());
         bench.Subcommands.Add(ParquetBenchCommand.Create());
+        bench.Subcommands.Add(SnapshotBenchCommand.Create());
         return bench;
     }
 
