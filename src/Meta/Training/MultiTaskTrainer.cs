@@ -1,6 +1,5 @@
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Sampling;
-using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Meta.Training;
 
@@ -14,28 +13,15 @@ public sealed class MultiTaskTrainer(MultiTaskConfig config)
 
     public TrainedCritic Train(IReadOnlyList<TaskRows> tasks, ActionBox? actionBox = null, Action<TrainingProgress>? progress = null, CancellationToken ct = default)
     {
+        // Multi-Task is single-dataset training on the pooled union of the training variants.
         var pooled = TaskRows.Union(tasks, "pooled");
-        var random = new Xoshiro256StarStar((ulong)config.Seed);
-        var normalization = Normalization.Fit(pooled.Batch, pooled.AllRows(), actionBox);
-        var critic = SafetyCritic.Create(config.Architecture, normalization, random);
-        var update = new CriticUpdate(critic, new UniformRandomPolicy(normalization),
-            config.BatchSize, config.LearningRate, config.GammaRisk, config.TauSafe, config.PosFraction);
-        var recent = new LossWindow(100);
-
-        for (int step = 1; step <= config.Steps; step++)
+        var single = new SingleDatasetConfig
         {
-            ct.ThrowIfCancellationRequested();
-            float loss = update.Step(pooled, random);
-            recent.Add(loss);
-            progress?.Invoke(new TrainingProgress(step, config.Steps, recent.Mean));
-        }
-
-        return new TrainedCritic(critic, recent.Mean, new Dictionary<string, double>
-        {
-            ["train_loss"] = recent.Mean,
-            ["train_tasks"] = tasks.Count,
-            ["train_rows"] = pooled.Count,
-            ["train_unsafe_rows"] = pooled.UnsafeRows.Length,
-        });
+            Steps = config.Steps, LearningRate = config.LearningRate, BatchSize = config.BatchSize, GammaRisk = config.GammaRisk,
+            EpsRisk = config.EpsRisk, TauSafe = config.TauSafe, PosFraction = config.PosFraction,
+            Architecture = config.Architecture, Seed = config.Seed,
+        };
+        var trained = new SingleDatasetTrainer(single).Train(pooled, actionBox, progress, ct);
+        return trained with { Metrics = new Dictionary<string, double>(trained.Metrics) { ["train_tasks"] = tasks.Count } };
     }
 }
