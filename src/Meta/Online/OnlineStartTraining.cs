@@ -31,7 +31,7 @@ public static class OnlineStartTraining
     public static OnlineStart Pretrain(TransitionBatch offline, SafetySettings safety, CriticArchitecture architecture, int seed,
         Action<TrainingProgress>? progress = null, CancellationToken ct = default)
     {
-        var config = new SingleDatasetConfig
+        var config = new CriticTrainingConfig
         {
             Steps = safety.PretrainSteps,
             LearningRate = safety.CriticLearningRate,

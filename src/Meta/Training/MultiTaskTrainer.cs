@@ -7,21 +7,15 @@ namespace OfflineSafety.Meta.Training;
 /// The Multi-Task comparison: one critic trained by Adam on the union of all training variants,
 /// each batch drawn from the pooled rows (it never optimises for adaptation; MESA does).
 /// </summary>
-public sealed class MultiTaskTrainer(MultiTaskConfig config)
+public sealed class MultiTaskTrainer(CriticTrainingConfig config)
 {
-    public MultiTaskConfig Config => config;
+    public CriticTrainingConfig Config => config;
 
     public TrainedCritic Train(IReadOnlyList<TaskRows> tasks, ActionBox? actionBox = null, Action<TrainingProgress>? progress = null, CancellationToken ct = default)
     {
         // Multi-Task is single-dataset training on the pooled union of the training variants.
         var pooled = TaskRows.Union(tasks, "pooled");
-        var single = new SingleDatasetConfig
-        {
-            Steps = config.Steps, LearningRate = config.LearningRate, BatchSize = config.BatchSize, GammaRisk = config.GammaRisk,
-            EpsRisk = config.EpsRisk, TauSafe = config.TauSafe, PosFraction = config.PosFraction,
-            Architecture = config.Architecture, Seed = config.Seed,
-        };
-        var trained = new SingleDatasetTrainer(single).Train(pooled, actionBox, progress, ct);
+        var trained = new SingleDatasetTrainer(config).Train(pooled, actionBox, progress, ct);
         return trained with { Metrics = new Dictionary<string, double>(trained.Metrics) { ["train_tasks"] = tasks.Count } };
     }
 }

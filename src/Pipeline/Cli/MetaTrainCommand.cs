@@ -61,6 +61,22 @@ public static class MetaTrainCommand
             double? posFraction(double? fallback) => p.GetValue(pos) is { } f ? (f < 0 ? null : f) : fallback;
             CriticArchitecture Architecture(CriticArchitecture fallback) =>
                 p.GetValue(arch) is { } a ? CriticArchitecture.Parse(a, p.GetValue(heads)) : p.GetValue(heads) is { } h ? fallback with { Heads = h } : fallback;
+            CriticTrainingConfig CriticTraining()
+            {
+                var d = new CriticTrainingConfig();
+                return d with
+                {
+                    Steps = p.GetValue(steps) ?? d.Steps,
+                    LearningRate = p.GetValue(lr) ?? d.LearningRate,
+                    BatchSize = p.GetValue(batch) ?? d.BatchSize,
+                    Seed = p.GetValue(seed) ?? d.Seed,
+                    Architecture = Architecture(d.Architecture),
+                    GammaRisk = gammaRisk,
+                    EpsRisk = epsRisk,
+                    TauSafe = p.GetValue(tau) ?? d.TauSafe,
+                    PosFraction = posFraction(d.PosFraction),
+                };
+            }
             var lineage = data.Lineage with { Variants = chosen };
             var clock = Stopwatch.StartNew();
             string algorithm = p.GetValue(algo)!;
@@ -94,38 +110,14 @@ public static class MetaTrainCommand
                 }
                 case "multitask":
                 {
-                    var d = new MultiTaskConfig();
-                    var c = d with
-                    {
-                        Steps = p.GetValue(steps) ?? d.Steps,
-                        LearningRate = p.GetValue(lr) ?? d.LearningRate,
-                        BatchSize = p.GetValue(batch) ?? d.BatchSize,
-                        Seed = p.GetValue(seed) ?? d.Seed,
-                        Architecture = Architecture(d.Architecture),
-                        GammaRisk = gammaRisk,
-                        EpsRisk = epsRisk,
-                        TauSafe = p.GetValue(tau) ?? d.TauSafe,
-                        PosFraction = posFraction(d.PosFraction),
-                    };
+                    var c = CriticTraining();
                     var perVariant = TaskRows.PerVariant(data.Batch, chosen);
                     result = (WithProgress($"multitask {modelName}", progress => new MultiTaskTrainer(c).Train(perVariant, data.ActionBox, progress, ct)), c, c.Seed);
                     break;
                 }
                 default:
                 {
-                    var d = new SingleDatasetConfig();
-                    var c = d with
-                    {
-                        Steps = p.GetValue(steps) ?? d.Steps,
-                        LearningRate = p.GetValue(lr) ?? d.LearningRate,
-                        BatchSize = p.GetValue(batch) ?? d.BatchSize,
-                        Seed = p.GetValue(seed) ?? d.Seed,
-                        Architecture = Architecture(d.Architecture),
-                        GammaRisk = gammaRisk,
-                        EpsRisk = epsRisk,
-                        TauSafe = p.GetValue(tau) ?? d.TauSafe,
-                        PosFraction = posFraction(d.PosFraction),
-                    };
+                    var c = CriticTraining();
                     var rows = TaskRows.Select(data.Batch, chosen);
                     result = (WithProgress($"single {modelName}", progress => new SingleDatasetTrainer(c).Train(rows, data.ActionBox, progress, ct)), c, c.Seed);
                     break;

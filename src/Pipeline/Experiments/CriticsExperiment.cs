@@ -108,14 +108,14 @@ public sealed class CriticsExperiment(IObjectStore objects)
                         EpsRisk = risk.EpsRisk,
                         Seed = seed,
                     }).Train(trainingTasks, actionBox, report, ct).Critic,
-                    "multitask" => new MultiTaskTrainer(new MultiTaskConfig
+                    "multitask" => new MultiTaskTrainer(new CriticTrainingConfig
                     {
                         Steps = plan.MultiTaskSteps,
                         GammaRisk = risk.GammaRisk,
                         EpsRisk = risk.EpsRisk,
                         Seed = seed,
                     }).Train(trainingTasks, actionBox, report, ct).Critic,
-                    _ => new SingleDatasetTrainer(new SingleDatasetConfig
+                    _ => new SingleDatasetTrainer(new CriticTrainingConfig
                     {
                         Steps = plan.TestOnlySteps ?? (navigation ? 2_000 : 10_000),
                         BatchSize = adaptation.BatchSize,

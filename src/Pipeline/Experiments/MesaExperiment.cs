@@ -56,7 +56,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             starts["mesa"] = Adapted(new CriticAdaptation(adaptation).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite);
 
             Report($"seed {seed}: Multi-Task training");
-            var multi = new MultiTaskTrainer(new MultiTaskConfig
+            var multi = new MultiTaskTrainer(new CriticTrainingConfig
             {
                 Steps = budget.MultiTaskSteps,
                 BatchSize = budget.BatchSize,
@@ -68,7 +68,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             starts["multitask"] = Adapted(new CriticAdaptation(adaptation).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite);
 
             Report($"seed {seed}: RRL (test data only)");
-            var rrl = new SingleDatasetTrainer(new SingleDatasetConfig
+            var rrl = new SingleDatasetTrainer(new CriticTrainingConfig
             {
                 Steps = budget.MultiTaskSteps,
                 BatchSize = budget.BatchSize,

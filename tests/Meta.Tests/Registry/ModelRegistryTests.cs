@@ -16,9 +16,9 @@ public sealed class ModelRegistryTests : IDisposable
         if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
     }
 
-    private static (SafetyCritic Critic, SingleDatasetConfig Config) Trained()
+    private static (SafetyCritic Critic, CriticTrainingConfig Config) Trained()
     {
-        var config = new SingleDatasetConfig { Steps = 5, BatchSize = 16, Architecture = new([8, 8], 2), Seed = 7 };
+        var config = new CriticTrainingConfig { Steps = 5, BatchSize = 16, Architecture = new([8, 8], 2), Seed = 7 };
         var data = WallWalk.Generate([("v", 0.5f)], 20, seed: 5);
         return (new SingleDatasetTrainer(config).Train(TaskRows.Select(data, null)).Critic, config);
     }

@@ -44,8 +44,8 @@ public class TrainerTests
         var pooled = TaskRows.Union(tasks, "pooled");
         Assert.Equal(data.Count, pooled.Count);
 
-        var shortRun = new MultiTaskTrainer(new MultiTaskConfig { Steps = 5, BatchSize = 64, Architecture = new([16, 16], 2), LearningRate = 3e-3f }).Train(tasks);
-        var longRun = new MultiTaskTrainer(new MultiTaskConfig { Steps = 300, BatchSize = 64, Architecture = new([16, 16], 2), LearningRate = 3e-3f }).Train(tasks);
+        var shortRun = new MultiTaskTrainer(new CriticTrainingConfig { Steps = 5, BatchSize = 64, Architecture = new([16, 16], 2), LearningRate = 3e-3f }).Train(tasks);
+        var longRun = new MultiTaskTrainer(new CriticTrainingConfig { Steps = 300, BatchSize = 64, Architecture = new([16, 16], 2), LearningRate = 3e-3f }).Train(tasks);
         Assert.True(longRun.FinalLoss < shortRun.FinalLoss, $"loss after 300 steps {longRun.FinalLoss} vs 5 steps {shortRun.FinalLoss}");
         Assert.Equal(data.Count, longRun.Metrics["train_rows"]);
     }
