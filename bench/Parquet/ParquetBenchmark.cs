@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using OfflineSafety.Bench.Anchors;
+using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Parquet;
 using OfflineSafety.Ingest.Transitions;
 
@@ -12,19 +13,8 @@ namespace OfflineSafety.Bench.Parquet;
 /// </summary>
 public static class ParquetBenchmark
 {
-    public static ParquetSchema Schema { get; } = new(
-        ParquetField.Int64(TransitionColumns.EpisodeId),
-        ParquetField.Int32(TransitionColumns.Step),
-        ParquetField.String(TransitionColumns.Variant),
-        ParquetField.String(TransitionColumns.Source),
-        ParquetField.List(TransitionColumns.Obs, ParquetField.Float("element")),
-        ParquetField.List(TransitionColumns.Action, ParquetField.Float("element")),
-        ParquetField.List(TransitionColumns.NextObs, ParquetField.Float("element")),
-        ParquetField.Float(TransitionColumns.Reward),
-        ParquetField.Float(TransitionColumns.Cost),
-        ParquetField.Boolean(TransitionColumns.Unsafe),
-        ParquetField.Boolean(TransitionColumns.Terminal),
-        ParquetField.Boolean(TransitionColumns.Truncated));
+    // The benchmark writes exactly the layout the dataset store writes.
+    public static ParquetSchema Schema => TransitionParquet.Schema;
 
     public static ParquetBenchReport Run(ParquetBenchOptions options, IProgress<string> progress, CancellationToken ct)
     {

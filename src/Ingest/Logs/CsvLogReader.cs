@@ -10,7 +10,6 @@ namespace OfflineSafety.Ingest.Logs;
 /// </summary>
 public sealed class CsvLogReader : ILogReader
 {
-    private const int InitialBuffer = 1 << 20;
 
     public void Read(Stream stream, string file, TransitionAssembler sink, IProgress<long>? bytesRead, CancellationToken ct)
     {
@@ -110,27 +109,25 @@ public sealed class CsvLogReader : ILogReader
     /// Finds records (which may span lines inside quotes) in a growing window over the stream, and
     /// remembers the current one so a rejected row's raw text can be built on demand.
     /// </summary>
-    private sealed class RecordScanner(Stream stream, IProgress<long>? progress, CancellationToken ct) : IRawRowText
+    private sealed class RecordScanner(Stream stream, IProgress<long>? progress, CancellationToken ct)
+        : StreamWindow(stream, progress, ct), IRawRowText
     {
-        private byte[] _buffer = new byte[InitialBuffer];
-        private int _start, _end;
-        private bool _eof, _first = true;
-        private long _line = 1, _consumed;
+        private long _line = 1;
         private Range _current;
 
         public bool Next(out ReadOnlySpan<byte> record, out long line, out bool unterminated)
         {
-            int scanned = _start;
+            int scanned = Start;
             bool inQuotes = false, quoted = false;
             while (true)
             {
-                var window = _buffer.AsSpan(scanned, _end - scanned);
+                var window = Buffer.AsSpan(scanned, End - scanned);
                 int hit = inQuotes ? window.IndexOf((byte)'"') : window.IndexOfAny((byte)'"', (byte)'\n');
                 if (hit >= 0)
                 {
                     int at = scanned + hit;
                     scanned = at + 1;
-                    if (_buffer[at] == (byte)'"')
+                    if (Buffer[at] == (byte)'"')
                     {
                         inQuotes = !inQuotes;
                         quoted = true;
@@ -141,56 +138,32 @@ public sealed class CsvLogReader : ILogReader
                     unterminated = false;
                     return true;
                 }
-                if (_eof)
+                if (Eof)
                 {
                     unterminated = inQuotes;
-                    if (_start == _end) { record = default; line = _line; return false; }
-                    Finish(_end, _end, quoted, out record, out line);
+                    if (Start == End) { record = default; line = _line; return false; }
+                    Finish(End, End, quoted, out record, out line);
                     return true;
                 }
                 // The record continues past the window: read more and scan it again from its start.
                 Fill();
-                scanned = _start;
+                scanned = Start;
                 inQuotes = quoted = false;
             }
         }
 
-        public string RawText() => Encoding.UTF8.GetString(_buffer.AsSpan(_current).TrimEnd((byte)'\r'));
+        public string RawText() => Encoding.UTF8.GetString(Buffer.AsSpan(_current).TrimEnd((byte)'\r'));
 
         private void Finish(int to, int next, bool quoted, out ReadOnlySpan<byte> record, out long line)
         {
-            int from = _start;
-            int end = to > from && _buffer[to - 1] == (byte)'\r' ? to - 1 : to;
+            int from = Start;
+            int end = to > from && Buffer[to - 1] == (byte)'\r' ? to - 1 : to;
             _current = new Range(from, end);
-            record = _buffer.AsSpan(from, end - from);
+            record = Buffer.AsSpan(from, end - from);
             line = _line;
             // Newlines inside quotes belong to the record but still advance the file's line count.
             _line += 1 + (quoted ? record.Count((byte)'\n') : 0);
-            _start = next;
-        }
-
-        private void Fill()
-        {
-            ct.ThrowIfCancellationRequested();
-            int live = _end - _start;
-            if (_start > 0)
-            {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, live);
-                _start = 0;
-                _end = live;
-            }
-            if (_end == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
-            int read = stream.Read(_buffer, _end, _buffer.Length - _end);
-            if (read == 0) { _eof = true; return; }
-            if (_first)
-            {
-                _first = false;
-                // A UTF-8 byte order mark is not part of the first column's name.
-                if (read >= 3 && _buffer[0] == 0xEF && _buffer[1] == 0xBB && _buffer[2] == 0xBF) _start = 3;
-            }
-            _end += read;
-            _consumed += read;
-            progress?.Report(_consumed);
+            Start = next;
         }
     }
 }

@@ -183,68 +183,42 @@ public sealed class JsonlLogReader : ILogReader
     }
 
     /// <summary>Splits the stream at newlines in a growing window; keeps the current line for rejects.</summary>
-    private sealed class LineScanner(Stream stream, IProgress<long>? progress, CancellationToken ct) : IRawRowText
+    private sealed class LineScanner(Stream stream, IProgress<long>? progress, CancellationToken ct)
+        : StreamWindow(stream, progress, ct), IRawRowText
     {
-        private byte[] _buffer = new byte[1 << 20];
-        private int _start, _end;
-        private bool _eof, _first = true;
-        private long _consumed;
         private Range _current;
 
         public bool Next(out ReadOnlySpan<byte> line)
         {
-            int scanned = _start;
+            int scanned = Start;
             while (true)
             {
-                int hit = _buffer.AsSpan(scanned, _end - scanned).IndexOf((byte)'\n');
+                int hit = Buffer.AsSpan(scanned, End - scanned).IndexOf((byte)'\n');
                 if (hit >= 0)
                 {
                     Take(scanned + hit, scanned + hit + 1, out line);
                     return true;
                 }
-                if (_eof)
+                if (Eof)
                 {
-                    if (_start == _end) { line = default; return false; }
-                    Take(_end, _end, out line);
+                    if (Start == End) { line = default; return false; }
+                    Take(End, End, out line);
                     return true;
                 }
-                scanned = _end - _start;
+                scanned = End - Start;
                 Fill();
-                scanned += _start;
+                scanned += Start;
             }
         }
 
-        public string RawText() => Encoding.UTF8.GetString(_buffer.AsSpan(_current));
+        public string RawText() => Encoding.UTF8.GetString(Buffer.AsSpan(_current));
 
         private void Take(int to, int next, out ReadOnlySpan<byte> line)
         {
-            int end = to > _start && _buffer[to - 1] == (byte)'\r' ? to - 1 : to;
-            _current = new Range(_start, end);
-            line = _buffer.AsSpan(_start, end - _start);
-            _start = next;
-        }
-
-        private void Fill()
-        {
-            ct.ThrowIfCancellationRequested();
-            int live = _end - _start;
-            if (_start > 0)
-            {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, live);
-                _start = 0;
-                _end = live;
-            }
-            if (_end == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
-            int read = stream.Read(_buffer, _end, _buffer.Length - _end);
-            if (read == 0) { _eof = true; return; }
-            if (_first)
-            {
-                _first = false;
-                if (read >= 3 && _buffer[0] == 0xEF && _buffer[1] == 0xBB && _buffer[2] == 0xBF) _start = 3;
-            }
-            _end += read;
-            _consumed += read;
-            progress?.Report(_consumed);
+            int end = to > Start && Buffer[to - 1] == (byte)'\r' ? to - 1 : to;
+            _current = new Range(Start, end);
+            line = Buffer.AsSpan(Start, end - Start);
+            Start = next;
         }
     }
 }

@@ -56,7 +56,8 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             starts["mesa"] = Adapted(new CriticAdaptation(adaptation).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite);
 
             Report($"seed {seed}: Multi-Task training");
-            var multi = new MultiTaskTrainer(new CriticTrainingConfig
+            // Multi-Task and RRL get the same plain-Adam budget; only their data differs.
+            var criticTraining = new CriticTrainingConfig
             {
                 Steps = budget.MultiTaskSteps,
                 BatchSize = budget.BatchSize,
@@ -64,19 +65,12 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
                 EpsRisk = risk.EpsRisk,
                 Architecture = budget.CriticArchitecture,
                 Seed = seed,
-            }).Train(training, ct: ct);
+            };
+            var multi = new MultiTaskTrainer(criticTraining).Train(training, ct: ct);
             starts["multitask"] = Adapted(new CriticAdaptation(adaptation).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite);
 
             Report($"seed {seed}: RRL (test data only)");
-            var rrl = new SingleDatasetTrainer(new CriticTrainingConfig
-            {
-                Steps = budget.MultiTaskSteps,
-                BatchSize = budget.BatchSize,
-                GammaRisk = risk.GammaRisk,
-                EpsRisk = risk.EpsRisk,
-                Architecture = budget.CriticArchitecture,
-                Seed = seed,
-            }).Train(test, ct: ct);
+            var rrl = new SingleDatasetTrainer(criticTraining).Train(test, ct: ct);
             starts["rrl"] = new OnlineStart(rrl.Critic, OnlineStartTraining.TrainRecovery(rrl.Critic, test, safety, budget.AdaptSteps, seed, ct), suite.Test.Batch);
             starts["unconstrained"] = new OnlineStart(null, null, suite.Test.Batch);
 
