@@ -68,20 +68,12 @@ public sealed class LocalObjectStore : IObjectStore
     public async Task<bool> CreateIfAbsentAsync(string key, ReadOnlyMemory<byte> content, CancellationToken ct = default)
     {
         string path = PathOf(key);
-        if (File.Exists(path)) return false;
+        if (File.Exists(path)) return false; // cheap early exit; the publish below is what decides
         string staged = await StageAsync(content, ct).ConfigureAwait(false);
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            // Without overwrite, .NET publishes with link(2) + unlink on Unix and MoveFileEx without
-            // REPLACE_EXISTING on Windows: both fail atomically when the target exists, which is what
-            // makes two racing committers land on distinct versions.
-            File.Move(staged, path, overwrite: false);
-            return true;
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            return false;
+            return NoReplacePublish.TryPublish(staged, path, Path.Combine(_root, StagingSegment, "publish.lock"));
         }
         finally
         {

@@ -36,13 +36,52 @@ public sealed class LocalObjectStoreTests : IDisposable
     [Fact]
     public async Task Racing_create_if_absent_has_exactly_one_winner_and_leaves_no_staging_files()
     {
+        // Several rounds: one lucky interleaving must not be what makes this pass (a stat-then-rename
+        // publish let three of sixteen writers "win" on a CI machine).
         const int writers = 16;
-        var results = await Task.WhenAll(Enumerable.Range(0, writers).Select(i => Task.Run(() =>
-            _store.CreateIfAbsentAsync("race/key", Encoding.UTF8.GetBytes($"writer {i}")))));
-        Assert.Equal(1, results.Count(r => r));
-        int winner = Array.IndexOf(results, true);
-        Assert.Equal($"writer {winner}", Encoding.UTF8.GetString(await _store.ReadAsync("race/key")));
+        for (int round = 0; round < 10; round++)
+        {
+            string key = $"race/key-{round}";
+            var results = RaceOnThreads(writers, i => _store.CreateIfAbsentAsync(key, Encoding.UTF8.GetBytes($"writer {i}")).GetAwaiter().GetResult());
+            Assert.Equal(1, results.Count(r => r));
+            int winner = Array.IndexOf(results, true);
+            Assert.Equal($"writer {winner}", Encoding.UTF8.GetString(await _store.ReadAsync(key)));
+        }
         Assert.Empty(Directory.EnumerateFiles(System.IO.Path.Combine(_dir.Path, ".staging")));
+    }
+
+    [Fact]
+    public void The_lock_file_publish_for_filesystems_without_hard_links_also_has_one_winner()
+    {
+        string lockFile = System.IO.Path.Combine(_dir.Path, "publish.lock");
+        for (int round = 0; round < 10; round++)
+        {
+            string target = System.IO.Path.Combine(_dir.Path, $"target-{round}");
+            var staged = Enumerable.Range(0, 16).Select(i =>
+            {
+                string path = System.IO.Path.Combine(_dir.Path, $"staged-{round}-{i}");
+                File.WriteAllText(path, $"writer {i}");
+                return path;
+            }).ToArray();
+            var results = RaceOnThreads(staged.Length, i => NoReplacePublish.TryMoveUnderLock(staged[i], target, lockFile));
+            Assert.Equal(1, results.Count(r => r));
+            Assert.Equal($"writer {Array.IndexOf(results, true)}", File.ReadAllText(target));
+        }
+    }
+
+    // Dedicated threads released together by a barrier, so the publishes really overlap.
+    private static bool[] RaceOnThreads(int count, Func<int, bool> publish)
+    {
+        var results = new bool[count];
+        using var start = new Barrier(count);
+        var threads = Enumerable.Range(0, count).Select(i => new Thread(() =>
+        {
+            start.SignalAndWait();
+            results[i] = publish(i);
+        })).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        return results;
     }
 
     [Fact]
