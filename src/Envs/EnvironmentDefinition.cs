@@ -37,6 +37,15 @@ public sealed record EnvironmentDefinition(
     SuiteDefaults Defaults,
     Func<DynamicsVariant, ulong, EnvironmentOptions, ISafetyEnvironment> Factory)
 {
+    /// <summary>
+    /// The recipe for the offline data an online run pretrains its critic on when no trained critic is
+    /// given (Recovery RL's D_offline); null means the suite recipe. They differ where the Recovery RL
+    /// and MESA papers collected differently (Navigation 2).
+    /// </summary>
+    public CollectionRecipe? PretrainingCollection { get; init; }
+
+    public CollectionRecipe PretrainingRecipe => PretrainingCollection ?? Collection;
+
     public ISafetyEnvironment Create(DynamicsVariant variant, ulong seed, EnvironmentOptions? options = null) =>
         Factory(variant, seed, options ?? EnvironmentOptions.Online);
 

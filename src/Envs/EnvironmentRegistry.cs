@@ -23,9 +23,15 @@ public sealed class EnvironmentRegistry
                 RolloutSteps: 10, TrainingViolationEndsRollout: true, TestViolationEndsRollout: false, seed => new CorridorRandomPolicy(seed)),
             new SuiteDefaults(20, 10_000, 100)),
         NavigationDefinition(NavigationLayout.Navigation2, "Navigation 2: one box between start and goal",
-            new CollectionRecipe("rollouts of at most 10 steps: 1/4 from anywhere in [-40, 10] x [-25, 25] outside the box with clip(N(0, I)) actions, 3/4 aimed at one face of the box (3/16 each); training rollouts stop at a violation, test rollouts do not",
-                RolloutSteps: 10, TrainingViolationEndsRollout: true, TestViolationEndsRollout: false, seed => new ObstacleFacePolicy(NavigationLayout.Navigation2, seed)),
-            new SuiteDefaults(25, 10_000, 200)),
+            new CollectionRecipe("rollouts of at most 10 steps, each aimed at one face of the box (1/4 each; MESA's suites); training rollouts stop at a violation, test rollouts do not",
+                RolloutSteps: 10, TrainingViolationEndsRollout: true, TestViolationEndsRollout: false,
+                seed => new ObstacleFacePolicy(NavigationLayout.Navigation2, seed, ObstacleFacePolicy.MesaAnywhereShare)),
+            new SuiteDefaults(25, 10_000, 200)) with
+        {
+            PretrainingCollection = new CollectionRecipe("rollouts of at most 10 steps: 1/4 from anywhere in [-40, 10] x [-25, 25] outside the box with clip(N(0, I)) actions, 3/4 aimed at one face of the box (3/16 each; Recovery RL's offline data); a violation stops a rollout",
+                RolloutSteps: 10, TrainingViolationEndsRollout: true, TestViolationEndsRollout: true,
+                seed => new ObstacleFacePolicy(NavigationLayout.Navigation2, seed, ObstacleFacePolicy.RecoveryRlAnywhereShare)),
+        },
         CartPoleDefinition(),
     ]);
 

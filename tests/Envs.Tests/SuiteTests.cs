@@ -17,24 +17,38 @@ public class SuiteTests
     private static readonly SuiteGenerator Generator = new();
 
     [Theory]
-    [InlineData("navigation1", 680)]
-    [InlineData("cartpole-length", 4500)]
-    public void Training_violations_match_the_paper(string env, int paperViolations)
+    [InlineData("navigation1", 680, 0.15)]
+    [InlineData("cartpole-length", 4500, 0.15)]
+    // Navigation 2's variants spread widely (per-variant sd about 285 of about 1,060), so a 25-variant
+    // mean moves by about +-5% with the seed and our long-run mean sits about 12% under the paper's.
+    [InlineData("navigation2", 1200, 0.20)]
+    public void Training_violations_match_the_paper(string env, int paperViolations, double tolerance)
     {
         var suite = Generate(env, seed: 1);
         double mean = suite.Training.Average(v => v.Summary.Violations);
-        Assert.InRange(mean, 0.85 * paperViolations, 1.15 * paperViolations);
+        Assert.InRange(mean, (1 - tolerance) * paperViolations, (1 + tolerance) * paperViolations);
     }
 
-    /// <summary>
-    /// Not reproduced: the collection recipe gives Navigation 2 about 0.6x the paper's 1200
-    /// violations per 10K (docs/envs.md, "Statistics"). This pins the figure we do produce.
-    /// </summary>
     [Fact]
-    public void Navigation2_training_violations_are_about_0_6_of_the_papers()
+    public void Navigation2_recovery_rl_pretraining_data_keeps_its_anywhere_rollouts()
     {
-        var suite = Generate("navigation2", seed: 1);
-        Assert.InRange(suite.Training.Average(v => v.Summary.Violations), 0.5 * 1200, 0.7 * 1200);
+        var definition = EnvironmentRegistry.Default.Get("navigation2");
+        var suitePolicy = definition.Collection.CreatePolicy(3);
+        var pretrainingPolicy = definition.PretrainingRecipe.CreatePolicy(3);
+        static int FarStarts(Collection.IRolloutPolicy policy, ISafetyEnvironment env)
+        {
+            int far = 0;
+            for (int i = 0; i < 400; i++)
+            {
+                var start = policy.BeginRollout(env);
+                // Face bands reach at most 5 units beyond the box [-30, -20] x [-7.5, 7.5].
+                if (start[0] < -35 || start[0] > -15 || start[1] > 15 || start[1] < -15) far++;
+            }
+            return far;
+        }
+        var env = definition.CreateForCollection(definition.Variants.Parse("b1=1,b2=1"), 1, forTestVariant: false);
+        Assert.Equal(0, FarStarts(suitePolicy, env));
+        Assert.InRange(FarStarts(pretrainingPolicy, env), 40, 100); // a quarter start anywhere, most of those far away
     }
 
     [Theory]
@@ -46,12 +60,16 @@ public class SuiteTests
         Assert.True(Math.Abs(mean - paperViolations) <= 2 * sd, $"{env}: mean {mean:F1} sd {sd:F1} vs paper {paperViolations}");
     }
 
-    /// <summary>Not reproduced either: about 1.9x the paper's 36 of 200 (docs/envs.md). Pins our figure.</summary>
+    /// <summary>
+    /// Not reproduced: 36 of 200 in the paper; our test sets (rollouts continue through violations,
+    /// as for Navigation 1) give about 2.2x, stopping rollouts would give about 0.6x (docs/envs.md).
+    /// Pins our figure so a change shows up.
+    /// </summary>
     [Fact]
     public void Navigation2_test_set_violations_are_about_twice_the_papers()
     {
         var (mean, _) = TestSetViolations("navigation2");
-        Assert.InRange(mean, 1.5 * 36, 2.3 * 36);
+        Assert.InRange(mean, 1.7 * 36, 2.7 * 36);
     }
 
     private static (double Mean, double Sd) TestSetViolations(string env)

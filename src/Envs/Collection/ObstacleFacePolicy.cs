@@ -4,31 +4,38 @@ using OfflineSafety.Envs.Sampling;
 namespace OfflineSafety.Envs.Collection;
 
 /// <summary>
-/// Navigation 2's offline data (algorithms.md section 4): some rollouts start anywhere in
+/// Navigation 2's offline data (algorithms.md section 4): a share of rollouts start anywhere in
 /// [-40, 10] x [-25, 25] outside the obstacle and act with clip(N(0, I)); the rest pick one face
 /// of the obstacle, start in a band in front of it and push towards it with the face-normal
 /// action component ~ U(0.5, 1) (signed), the other component clip(N(0, 1)).
+/// The two papers differ in that share: algorithms.md's 1/3 is the count of the original
+/// Recovery RL script's anywhere loop, which beside four face loops of T/10/4 is a quarter of the
+/// rollouts; MESA's suites aim every rollout at a face (docs/envs.md measures both).
 /// </summary>
 public sealed class ObstacleFacePolicy : IRolloutPolicy
 {
     private enum Approach { Anywhere, Left, Right, Top, Bottom }
 
-    /// <summary>
-    /// Share of rollouts that start anywhere. algorithms.md says 1/3, but the original collection
-    /// runs T/10/3 such rollouts beside T/10/4 for each of the four faces, i.e. a quarter of all
-    /// rollouts; the quarter is used because it is what produced the published datasets (and it
-    /// moves the violation count towards the paper's, docs/envs.md).
-    /// </summary>
-    public const double AnywhereShare = 0.25;
+    /// <summary>MESA's suites (Table B.1, "initialized at different sides of the rectangular obstacle"):
+    /// every rollout aims at a face. This is what reproduces its 1,200 violations per 10K rows.</summary>
+    public const double MesaAnywhereShare = 0.0;
+
+    /// <summary>Recovery RL's offline data: T/10/3 anywhere-rollouts beside T/10/4 per face, i.e. 1/4.</summary>
+    public const double RecoveryRlAnywhereShare = 0.25;
+
+    private readonly double _anywhereShare;
 
     private readonly NavigationLayout _layout;
     private readonly float[] _start = new float[2];
     private Xoshiro256StarStar _random;
     private Approach _approach;
 
-    public ObstacleFacePolicy(NavigationLayout layout, ulong seed)
+    public ObstacleFacePolicy(NavigationLayout layout, ulong seed, double anywhereShare = MesaAnywhereShare)
     {
+        if (anywhereShare is < 0 or > 1 || double.IsNaN(anywhereShare))
+            throw new ArgumentOutOfRangeException(nameof(anywhereShare), anywhereShare, "a share must lie in [0, 1]");
         _layout = layout;
+        _anywhereShare = anywhereShare;
         _random = new Xoshiro256StarStar(seed);
     }
 
@@ -36,7 +43,7 @@ public sealed class ObstacleFacePolicy : IRolloutPolicy
 
     public ReadOnlySpan<float> BeginRollout(ISafetyEnvironment environment)
     {
-        _approach = _random.NextDouble() < AnywhereShare ? Approach.Anywhere : (Approach)(1 + _random.NextInt(4));
+        _approach = _random.NextDouble() < _anywhereShare ? Approach.Anywhere : (Approach)(1 + _random.NextInt(4));
         switch (_approach)
         {
             case Approach.Anywhere:

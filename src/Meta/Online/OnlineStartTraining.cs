@@ -17,13 +17,14 @@ namespace OfflineSafety.Meta.Online;
 /// </summary>
 public static class OnlineStartTraining
 {
-    /// <summary>Offline rows collected in <paramref name="variant"/> with the environment's recipe (violations end rollouts).</summary>
+    /// <summary>Offline rows collected in <paramref name="variant"/> with the environment's pretraining recipe (Recovery RL's D_offline).</summary>
     public static TransitionBatch CollectOffline(EnvironmentDefinition definition, DynamicsVariant variant, int transitions, ulong seed, CancellationToken ct = default)
     {
-        var env = definition.CreateForCollection(variant, seed, forTestVariant: false);
+        var recipe = definition.PretrainingRecipe;
+        var env = definition.Create(variant, seed, new EnvironmentOptions(ViolationEndsEpisode: recipe.TrainingViolationEndsRollout));
         var collector = new TransitionCollector(definition.ObservationSpace.Dim, definition.ActionSpace.Dim, transitions);
-        new TransitionRecorder(env, collector).Record(definition.Collection.CreatePolicy(seed ^ 0x5bd1e995UL), transitions,
-            definition.Collection.RolloutSteps, 0, ct: ct);
+        new TransitionRecorder(env, collector).Record(recipe.CreatePolicy(seed ^ 0x5bd1e995UL), transitions,
+            recipe.RolloutSteps, 0, ct: ct);
         return collector.Batch;
     }
 

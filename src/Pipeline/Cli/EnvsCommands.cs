@@ -50,6 +50,7 @@ public static class EnvsCommands
                     training_violation_ends_rollout = d.Collection.TrainingViolationEndsRollout,
                     test_violation_ends_rollout = d.Collection.TestViolationEndsRollout,
                 },
+                online_pretraining_collection = d.PretrainingRecipe.Description,
                 suite_defaults = d.Defaults,
             });
             Console.WriteLine(JsonSerializer.Serialize(new { environments }, JsonOptions));
@@ -66,6 +67,8 @@ public static class EnvsCommands
             table.AddRow("test variant (auto)", Markup.Escape(d.Variants.TestVariantRule));
             foreach (var rule in d.Rules) table.AddRow(Markup.Escape(rule.Name), Markup.Escape(rule.Description));
             table.AddRow("offline data", Markup.Escape(d.Collection.Description));
+            if (d.PretrainingCollection is { } pretraining)
+                table.AddRow("online pretraining data", Markup.Escape(pretraining.Description));
             table.AddRow("suite defaults", Markup.Escape(
                 $"{d.Defaults.TrainingVariants} x {d.Defaults.TransitionsPerVariant} training + {d.Defaults.TestTransitions} test transitions"));
             AnsiConsole.Write(table);
