@@ -58,11 +58,13 @@ public static class OnlineCommand
             if (episodeCount <= 0) throw new ArgumentException($"--episodes must be positive, got {episodeCount}");
             int[] widths = p.GetValue(hidden) is { } h ? CriticArchitecture.Parse(h).Hidden : [256, 256];
             var sac = new SacSettings { Hidden = widths, BatchSize = p.GetValue(batch) ?? 256, LearnAlpha = p.GetValue(learnAlpha) };
+            int pretrainSteps = p.GetValue(pretrain) ?? 10_000;
             var safety = SafetySettings.For(definition.Id) with
             {
                 CriticBatchSize = sac.BatchSize,
                 RecoveryHidden = widths,
-                PretrainSteps = p.GetValue(pretrain) ?? 10_000,
+                PretrainSteps = pretrainSteps,
+                TauSafe = SafetySettings.TauSafeFor(pretrainSteps),
             };
             string runId = $"online-{definition.Id}-{algorithm.Name()}-s{runSeed}-{DateTime.UtcNow:yyyyMMddHHmmss}";
             var objects = OpenStore(p);
