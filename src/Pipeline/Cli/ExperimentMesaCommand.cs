@@ -27,7 +27,7 @@ public static class ExperimentMesaCommand
             var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
             if (p.GetValue(episodes) is { } e) budget = budget with { Episodes = e };
             var runs = WithPhases($"experiment mesa {definition.Id}", progress => new MesaExperiment(definition, budget).Run(seedCount, progress, ct));
-            string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")}";
+            string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}";
             return ExperimentOnlineOutput.Emit(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}");
         });
         return cmd;

@@ -32,7 +32,8 @@ public static class ExperimentRecoveryCommand
                 ? m.SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(OnlineAlgorithms.Parse).ToArray()
                 : RecoveryExperiment.Methods;
             var runs = WithPhases($"experiment recovery {definition.Id}", progress => new RecoveryExperiment(definition, budget).Run(seedCount, chosen, progress, ct));
-            string command = $"offsafe experiment recovery --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")}";
+            string command = $"offsafe experiment recovery --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}"
+                + (p.GetValue(methods) is { Length: > 0 } ? $" --methods {string.Join(",", chosen.Select(a => a.Name()))}" : "");
             return ExperimentOnlineOutput.Emit(p, $"Recovery RL vs baselines: {definition.Id}", command, budget, runs, $"recovery-{definition.Id}");
         });
         return cmd;
