@@ -32,22 +32,9 @@ public sealed record SafetySettings
     public float GammaRisk { get; init; } = 0.8f;
     public float EpsRisk { get; init; } = 0.1f;
     public float CriticLearningRate { get; init; } = 3e-4f;
-    /// <summary>Target-network rate of the safety critic; online runs set it with <see cref="TauSafeFor"/>.</summary>
-    public float TauSafe { get; init; } = 2e-4f;
-
-    /// <summary>
-    /// tau_safe for a critic trained for <paramref name="steps"/> steps: 20 / steps (2e-3 for the
-    /// papers' 10,000), not the papers' 2e-4. The risk target bootstraps from the target network,
-    /// whose sigmoid output starts near 0.5; that start decays only at rate tau (1 - gamma_risk) per
-    /// step, so with 2e-4 over 10,000 steps about two thirds of it is left and every safe state is
-    /// scored near gamma_risk x 0.3: above eps_risk everywhere in Cart-pole (0.3 at the upright start)
-    /// and Navigation 2 (0.13-0.37 far from the box), so Recovery RL overrides every action.
-    /// With 20 / steps the start has decayed to about 2% (0.03 upright; 0.000 far from the box).
-    /// docs/online.md has the measurements.
-    /// </summary>
-    public static float TauSafeFor(int steps) => Math.Min(0.05f, TargetTimeConstants / Math.Max(1, steps));
-
-    private const float TargetTimeConstants = 20f;
+    /// <summary>Target-network rate of the safety critic (pretraining and online); null: <see cref="RiskTarget.TargetNetworkRate"/> of <see cref="PretrainSteps"/>.</summary>
+    public float? TauSafe { get; init; }
+    public float TargetRate => TauSafe ?? RiskTarget.TargetNetworkRate(PretrainSteps);
 
     public int CriticBatchSize { get; init; } = 256;
 

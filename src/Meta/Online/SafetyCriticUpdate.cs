@@ -69,7 +69,7 @@ public sealed class SafetyCriticUpdate
         RiskLoss.ComputeTargets(_targetPass, TargetParameters.Data, Batch, _settings.GammaRisk, _nextRisk);
         float loss = RiskLoss.Gradient(_pass, _critic.Parameters.Data, Batch, _critic.Parameters.EnsureGrad(), accumulate: false);
         _adam.Step();
-        PolyakAveraging.Update(_target, _parameters, _settings.TauSafe);
+        PolyakAveraging.Update(_target, _parameters, _settings.TargetRate);
         return loss;
     }
 }

@@ -83,7 +83,7 @@ public sealed class MesaTrainer(MesaConfig config)
             lastNorm = GradientClipping.ClipGlobalNorm(psiTensors, config.GradClipNorm);
             outerAdam.Step();
             if (config.LearnInnerLearningRates) rateAdam.Step();
-            PolyakAveraging.Update(targetTensors, psiTensors, config.TauSafe);
+            PolyakAveraging.Update(targetTensors, psiTensors, config.TargetRate);
 
             recent.Add(outerLoss);
             progress?.Invoke(new TrainingProgress(iteration, config.MetaIterations, recent.Mean));

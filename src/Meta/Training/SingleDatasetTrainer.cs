@@ -18,7 +18,7 @@ public sealed class SingleDatasetTrainer(CriticTrainingConfig config)
         var normalization = Normalization.Fit(task.Batch, task.AllRows(), actionBox);
         var critic = SafetyCritic.Create(config.Architecture, normalization, random);
         var update = new CriticUpdate(critic, new UniformRandomPolicy(normalization),
-            config.BatchSize, config.LearningRate, config.GammaRisk, config.TauSafe, config.PosFraction);
+            config.BatchSize, config.LearningRate, config.GammaRisk, config.TargetRate, config.PosFraction);
         var recent = new LossWindow(100);
 
         for (int step = 1; step <= config.Steps; step++)

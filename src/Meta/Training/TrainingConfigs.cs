@@ -14,7 +14,9 @@ public sealed record CriticTrainingConfig
     public int BatchSize { get; init; } = 256;
     public float GammaRisk { get; init; } = 0.8f;
     public float EpsRisk { get; init; } = 0.1f;
-    public float TauSafe { get; init; } = 2e-4f;
+    /// <summary>Polyak rate of the target network; null: <see cref="RiskTarget.TargetNetworkRate"/> of the run length.</summary>
+    public float? TauSafe { get; init; }
+    public float TargetRate => TauSafe ?? RiskTarget.TargetNetworkRate(Steps);
 
     /// <summary>Fraction of each batch drawn from unsafe rows; null samples the logged ratio.</summary>
     public double? PosFraction { get; init; } = 0.3;
@@ -52,7 +54,9 @@ public sealed record MesaConfig
     public int OuterBatchSize { get; init; } = 256;
     public float GammaRisk { get; init; } = 0.8f;
     public float EpsRisk { get; init; } = 0.1f;
-    public float TauSafe { get; init; } = 2e-4f;
+    /// <summary>Polyak rate of the target network; null: <see cref="RiskTarget.TargetNetworkRate"/> of the run length.</summary>
+    public float? TauSafe { get; init; }
+    public float TargetRate => TauSafe ?? RiskTarget.TargetNetworkRate(MetaIterations);
     public double? PosFraction { get; init; } = 0.3;
     public CriticArchitecture Architecture { get; init; } = CriticArchitecture.ThreeBy100;
     public int Seed { get; init; }
@@ -67,7 +71,9 @@ public sealed record AdaptationConfig
     public int Steps { get; init; } = 500;
     public float LearningRate { get; init; } = 1e-3f;
     public int BatchSize { get; init; } = 256;
-    public float TauSafe { get; init; } = 2e-4f;
+    /// <summary>Polyak rate of the target network; null: <see cref="RiskTarget.TargetNetworkRate"/> of the run length.</summary>
+    public float? TauSafe { get; init; }
+    public float TargetRate => TauSafe ?? RiskTarget.TargetNetworkRate(Steps);
     public double? PosFraction { get; init; } = 0.3;
     public bool TrainRecoveryPolicy { get; init; } = true;
     public float RecoveryLearningRate { get; init; } = 1e-4f;

@@ -32,7 +32,7 @@ public static class MetaTrainCommand
         var heads = new Option<int?>("--heads") { Description = "1 or 2 sigmoid heads (2: pessimistic max)." };
         var gamma = new Option<float?>("--gamma-risk") { Description = "Risk discount (default per environment)." };
         var eps = new Option<float?>("--eps-risk") { Description = "Risk threshold recorded with the model (default per environment)." };
-        var tau = new Option<float?>("--tau-safe") { Description = "Polyak rate of the target network." };
+        var tau = new Option<float?>("--tau-safe") { Description = "Polyak rate of the target network (default 20 / steps; the papers: 2e-4, see docs/online.md)." };
         var pos = new Option<double?>("--pos-fraction") { Description = "Fraction of unsafe rows per batch; negative samples the logged ratio." };
         var tasks = new Option<int?>("--tasks-per-iteration") { Description = "mesa: K variants per meta-iteration." };
         var innerSteps = new Option<int?>("--inner-steps") { Description = "mesa: inner SGD steps." };

@@ -64,7 +64,6 @@ public static class OnlineCommand
                 CriticBatchSize = sac.BatchSize,
                 RecoveryHidden = widths,
                 PretrainSteps = pretrainSteps,
-                TauSafe = SafetySettings.TauSafeFor(pretrainSteps),
             };
             string runId = $"online-{definition.Id}-{algorithm.Name()}-s{runSeed}-{DateTime.UtcNow:yyyyMMddHHmmss}";
             var objects = OpenStore(p);

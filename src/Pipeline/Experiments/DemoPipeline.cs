@@ -51,7 +51,6 @@ public sealed class DemoPipeline(IObjectStore objects, EnvironmentDefinition env
         var config = new MesaConfig
         {
             MetaIterations = budget.MetaIterations,
-            TauSafe = ExperimentBudget.TauSafeFor(budget.MetaIterations),
             OuterLearningRate = budget.MesaOuterLearningRate ?? new MesaConfig().OuterLearningRate,
             GammaRisk = risk.GammaRisk,
             EpsRisk = risk.EpsRisk,

@@ -32,8 +32,6 @@ public sealed record ExperimentBudget
     /// </summary>
     public float? MesaOuterLearningRate { get; init; }
 
-    /// <summary>tau_safe for a critic run of <paramref name="steps"/> steps (<see cref="SafetySettings.TauSafeFor"/>).</summary>
-    public static float TauSafeFor(int steps) => SafetySettings.TauSafeFor(steps);
 
     public static ExperimentBudget Paper(EnvironmentDefinition environment) => new()
     {
@@ -95,6 +93,5 @@ public sealed record ExperimentBudget
         CriticBatchSize = BatchSize,
         RecoveryHidden = Hidden,
         PretrainSteps = PretrainSteps,
-        TauSafe = TauSafeFor(PretrainSteps),
     };
 }

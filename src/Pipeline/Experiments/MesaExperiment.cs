@@ -45,7 +45,6 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             var mesa = new MesaTrainer(new MesaConfig
             {
                 MetaIterations = budget.MetaIterations,
-                TauSafe = ExperimentBudget.TauSafeFor(budget.MetaIterations),
                 OuterLearningRate = budget.MesaOuterLearningRate ?? new MesaConfig().OuterLearningRate,
                 GammaRisk = risk.GammaRisk,
                 EpsRisk = risk.EpsRisk,
@@ -61,7 +60,6 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             var criticTraining = new CriticTrainingConfig
             {
                 Steps = budget.MultiTaskSteps,
-                TauSafe = ExperimentBudget.TauSafeFor(budget.MultiTaskSteps),
                 BatchSize = budget.BatchSize,
                 GammaRisk = risk.GammaRisk,
                 EpsRisk = risk.EpsRisk,

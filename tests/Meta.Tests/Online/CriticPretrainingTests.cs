@@ -35,7 +35,7 @@ public class CriticPretrainingTests
     [Fact]
     public void Run_length_tau_scores_far_states_safe_and_states_at_the_box_risky()
     {
-        var critic = Pretrain(SafetySettings.TauSafeFor(1500));
+        var critic = Pretrain(RiskTarget.TargetNetworkRate(1500));
         float eps = SafetySettings.For("navigation2").EpsRisk;
         Assert.True(Risk(critic, FarFromTheBox) < eps / 10, $"far from the box: {Risk(critic, FarFromTheBox)}");
         Assert.True(Risk(critic, AtTheLeftFace) > eps, $"at the face: {Risk(critic, AtTheLeftFace)}");
@@ -51,7 +51,7 @@ public class CriticPretrainingTests
     [Fact]
     public void Tau_for_the_papers_budget_is_ten_times_the_papers_rate_and_capped_for_tiny_runs()
     {
-        Assert.Equal(2e-3f, SafetySettings.TauSafeFor(10_000), 6);
-        Assert.Equal(0.05f, SafetySettings.TauSafeFor(30));
+        Assert.Equal(2e-3f, RiskTarget.TargetNetworkRate(10_000), 6);
+        Assert.Equal(0.05f, RiskTarget.TargetNetworkRate(30));
     }
 }
