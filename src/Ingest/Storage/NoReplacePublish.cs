@@ -23,9 +23,19 @@ internal static partial class NoReplacePublish
         if (OperatingSystem.IsWindows())
             return TryMoveUnderLock(staged, target, lockFile: null); // MoveFileEx without REPLACE_EXISTING is atomic
 
-        if (Link(staged, target) == 0) return true; // the caller deletes the staged name
-        int errno = Marshal.GetLastPInvokeError();
-        if (errno == EEXIST) return false;
+        int result;
+        try
+        {
+            result = Link(staged, target);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A C library the runtime cannot bind by this name (an unusual libc): same fallback as
+            // a filesystem without hard links.
+            return TryMoveUnderLock(staged, target, lockFile);
+        }
+        if (result == 0) return true; // the caller deletes the staged name
+        if (Marshal.GetLastPInvokeError() == EEXIST) return false;
         return TryMoveUnderLock(staged, target, lockFile);
     }
 
