@@ -32,6 +32,7 @@ public sealed record SafetySettings
     public float GammaRisk { get; init; } = 0.8f;
     public float EpsRisk { get; init; } = 0.1f;
     public float CriticLearningRate { get; init; } = 3e-4f;
+
     /// <summary>Target-network rate of the safety critic (pretraining and online); null: <see cref="RiskTarget.TargetNetworkRate"/> of <see cref="PretrainSteps"/>.</summary>
     public float? TauSafe { get; init; }
     public float TargetRate => TauSafe ?? RiskTarget.TargetNetworkRate(PretrainSteps);

@@ -32,7 +32,6 @@ public sealed record ExperimentBudget
     /// </summary>
     public float? MesaOuterLearningRate { get; init; }
 
-
     public static ExperimentBudget Paper(EnvironmentDefinition environment) => new()
     {
         Name = "paper",
