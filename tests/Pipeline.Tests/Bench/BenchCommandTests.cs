@@ -99,19 +99,5 @@ public sealed class BenchCommandTests
         Assert.Equal(2.0 * 4096 * 256 * 260, new GemmShape(4096, 256, 260).Flops);
     }
 
-    private sealed record ProcessResult(int ExitCode, string Stdout, string Stderr);
-
-    // The real executable as a child process: exactly what a user sees, and no test touches the global Console.
-    private static async Task<ProcessResult> RunOffsafe(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "offsafe.dll"));
-        foreach (string a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        return new ProcessResult(process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<Cli.OffsafeProcess.Result> RunOffsafe(params string[] args) => Cli.OffsafeProcess.RunAsync(null, args);
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Storage;
-using OfflineSafety.Pipeline.Cli;
 
 namespace OfflineSafety.Pipeline.Tests.Cli;
 
@@ -11,14 +10,8 @@ public class EnvsCliTests
 {
     private static (int Code, string Stdout, string Stderr) Offsafe(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(typeof(OffsafeCli).Assembly.Location);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var r = OffsafeProcess.Run(args);
+        return (r.ExitCode, r.Stdout, r.Stderr);
     }
 
     [Fact]

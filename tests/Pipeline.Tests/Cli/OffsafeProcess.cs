@@ -5,28 +5,44 @@ namespace OfflineSafety.Pipeline.Tests.Cli;
 /// <summary>
 /// Runs the real `offsafe` executable (built beside the tests) as a child process, so stdout,
 /// stderr and the exit code are exactly what a user sees and no test touches the global Console.
+/// Every Pipeline test that runs the CLI goes through here.
 /// </summary>
 public static class OffsafeProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static async Task<Result> RunAsync(string workingDirectory, params string[] args)
+    public static Task<Result> RunAsync(string? workingDirectory, params string[] args) =>
+        RunAsync(workingDirectory, args, TimeSpan.FromMinutes(3));
+
+    public static async Task<Result> RunAsync(string? workingDirectory, IEnumerable<string> args, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(DotnetHost())
         {
-            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "offsafe.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
+        // A developer's own default store must never leak into a test, nor colour codes into parsed output.
         start.Environment.Remove("OFFSAFE_STORE");
+        start.Environment["NO_COLOR"] = "1";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
+        using var cancel = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cancel.Token);
         return new Result(process.ExitCode, await stdout, await stderr);
     }
+
+    /// <summary>The synchronous form, for tests that are not async.</summary>
+    public static Result Run(params string[] args) => RunAsync(null, args).GetAwaiter().GetResult();
+
+    // The dotnet running the tests (the SDK's host when `dotnet test` sets it), so a machine with
+    // several SDKs runs offsafe on the same runtime.
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host
+        : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self
+        : "dotnet";
 }

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Text.Json;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Pipeline.Tests.Cli;
 
 namespace OfflineSafety.Pipeline.Tests.Datasets;
 
@@ -116,25 +116,8 @@ public sealed class DatasetsCommandsTests : IAsyncLifetime
 
     private async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
-        var info = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "offsafe.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
-        if (!args.Contains("--store")) { info.ArgumentList.Add("--store"); info.ArgumentList.Add(_root); }
-        info.Environment["NO_COLOR"] = "1";
-        using var p = Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (p.ExitCode, await stdout, await stderr);
+        string[] withStore = args.Contains("--store") ? args : [.. args, "--store", _root];
+        var r = await OffsafeProcess.RunAsync(null, withStore, TimeSpan.FromSeconds(60));
+        return (r.ExitCode, r.Stdout, r.Stderr);
     }
-
-    private static string DotnetHost() =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host
-        : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self
-        : "dotnet";
 }

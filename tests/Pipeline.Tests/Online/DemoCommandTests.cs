@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using OfflineSafety.Pipeline.Cli;
 
 namespace OfflineSafety.Pipeline.Tests.Online;
 
@@ -16,16 +15,8 @@ public sealed class DemoCommandTests : IDisposable
 
     private (int Code, string Stdout, string Stderr) Offsafe(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(typeof(OffsafeCli).Assembly.Location);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.ArgumentList.Add("--store");
-        start.ArgumentList.Add(_store);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var r = Cli.OffsafeProcess.Run([.. args, "--store", _store]);
+        return (r.ExitCode, r.Stdout, r.Stderr);
     }
 
     [Fact]
