@@ -48,17 +48,7 @@ public sealed class DemoPipeline(IObjectStore objects, EnvironmentDefinition env
         var test = TaskRows.Select(stored, [testVariant], "test");
 
         Phase("MESA meta-training", 0.1);
-        var config = new MesaConfig
-        {
-            MetaIterations = budget.MetaIterations,
-            OuterLearningRate = budget.MesaOuterLearningRate ?? new MesaConfig().OuterLearningRate,
-            GammaRisk = risk.GammaRisk,
-            EpsRisk = risk.EpsRisk,
-            InnerBatchSize = budget.BatchSize,
-            OuterBatchSize = budget.BatchSize,
-            Architecture = budget.CriticArchitecture,
-            Seed = seed,
-        };
+        var config = budget.Mesa(risk, seed);
         var mesa = new MesaTrainer(config).Train(training, ct: ct);
         var registry = new ModelRegistry(objects);
         var lineage = new DatasetLineage(DatasetName, version.Version, version.TableId, trainingVariants);
@@ -66,7 +56,7 @@ public sealed class DemoPipeline(IObjectStore objects, EnvironmentDefinition env
             mesa.Metrics, new ModelLineage(lineage, null, CodeVersion.Current)), mesa.Critic, null, ct);
 
         Phase("adapting to the held-out variant", 0.4);
-        var adaptation = AdaptationConfig.For(environment.Id) with { Steps = budget.AdaptSteps, RecoveryHidden = budget.Hidden, Seed = seed };
+        var adaptation = budget.Adaptation(environment.Id, seed);
         var adapted = new CriticAdaptation(adaptation).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct);
         var adaptedCard = await registry.PublishAsync(ModelCard.For(ModelName + "-adapted", "adapted", adapted.Critic, risk.GammaRisk, risk.EpsRisk, seed,
             adaptation, adapted.Metrics, new ModelLineage(lineage with { Variants = [testVariant] }, baseCard.Reference, CodeVersion.Current), budget.Hidden),

@@ -1,6 +1,7 @@
 using OfflineSafety.Envs;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Online;
+using OfflineSafety.Meta.Training;
 
 namespace OfflineSafety.Pipeline.Experiments;
 
@@ -86,6 +87,26 @@ public sealed record ExperimentBudget
     };
 
     public SacSettings Sac => new() { Hidden = Hidden, BatchSize = BatchSize };
+
+    /// <summary>MESA phase 1 at this budget (the demo and `experiment mesa` train the same way).</summary>
+    public MesaConfig Mesa(RiskSettings risk, int seed)
+    {
+        var config = new MesaConfig
+        {
+            MetaIterations = MetaIterations,
+            GammaRisk = risk.GammaRisk,
+            EpsRisk = risk.EpsRisk,
+            InnerBatchSize = BatchSize,
+            OuterBatchSize = BatchSize,
+            Architecture = CriticArchitecture,
+            Seed = seed,
+        };
+        return MesaOuterLearningRate is { } outer ? config with { OuterLearningRate = outer } : config;
+    }
+
+    /// <summary>Phase 2 at this budget: the environment's adaptation settings, this budget's steps and recovery width.</summary>
+    public AdaptationConfig Adaptation(string environment, int seed) =>
+        AdaptationConfig.For(environment) with { Steps = AdaptSteps, RecoveryHidden = Hidden, Seed = seed };
 
     public SafetySettings Safety(string environment) => SafetySettings.For(environment) with
     {

@@ -38,21 +38,11 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             foreach (var v in suite.All) all.AddRange(v.Batch);
             var training = TaskRows.PerVariant(all, suite.Training.Select(v => v.Variant.Variant.Id).ToArray());
             var test = TaskRows.Select(all, [suite.Test.Variant.Variant.Id], "test");
-            var adaptation = AdaptationConfig.For(environment.Id) with { Steps = budget.AdaptSteps, RecoveryHidden = budget.Hidden, Seed = seed };
+            var adaptation = budget.Adaptation(environment.Id, seed);
             var starts = new Dictionary<string, OnlineStart>();
 
             Report($"seed {seed}: MESA meta-training");
-            var mesa = new MesaTrainer(new MesaConfig
-            {
-                MetaIterations = budget.MetaIterations,
-                OuterLearningRate = budget.MesaOuterLearningRate ?? new MesaConfig().OuterLearningRate,
-                GammaRisk = risk.GammaRisk,
-                EpsRisk = risk.EpsRisk,
-                InnerBatchSize = budget.BatchSize,
-                OuterBatchSize = budget.BatchSize,
-                Architecture = budget.CriticArchitecture,
-                Seed = seed,
-            }).Train(training, ct: ct);
+            var mesa = new MesaTrainer(budget.Mesa(risk, seed)).Train(training, ct: ct);
             starts["mesa"] = Adapted(new CriticAdaptation(adaptation).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite);
 
             Report($"seed {seed}: Multi-Task training");
