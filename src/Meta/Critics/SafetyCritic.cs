@@ -63,6 +63,25 @@ public sealed class SafetyCritic : IRiskScorer
         }
     }
 
+    /// <summary>
+    /// Seeds the gradient of weight x (sum over rows of the pessimistic risk) with respect to the head
+    /// outputs: weight on each row's worst head, zero elsewhere. Returns the summed risk. Used by every
+    /// actor that is pushed away from risk through the critic (recovery policy, Lagrangian penalty).
+    /// </summary>
+    public static double PessimisticMaxGradient(ReadOnlySpan<float> headOutputs, int heads, int rows, float weight, Span<float> headGradient)
+    {
+        headGradient[..(rows * heads)].Clear();
+        double risk = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            int worst = 0;
+            for (int h = 1; h < heads; h++) if (headOutputs[i * heads + h] > headOutputs[i * heads + worst]) worst = h;
+            risk += headOutputs[i * heads + worst];
+            headGradient[i * heads + worst] = weight;
+        }
+        return risk;
+    }
+
     public void Score(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, int rows, Span<float> risk)
     {
         _scorePass ??= new MlpPass(Shape, ScoreChunk);

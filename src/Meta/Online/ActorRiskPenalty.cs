@@ -44,16 +44,7 @@ public sealed class ActorRiskPenalty : IActorPenalty
             n.NormalizeAction(_raw, _input.AsSpan(i * width + od, ad));
         }
         var q = _pass.Forward(_critic.Parameters.Data, _input, rows);
-        var dq = _pass.OutputGradient;
-        dq.Clear();
-        double risk = 0;
-        for (int i = 0; i < rows; i++)
-        {
-            int worst = 0;
-            for (int h = 1; h < heads; h++) if (q[i * heads + h] > q[i * heads + worst]) worst = h;
-            risk += q[i * heads + worst];
-            dq[i * heads + worst] = Lambda / rows;
-        }
+        double risk = SafetyCritic.PessimisticMaxGradient(q, heads, rows, Lambda / rows, _pass.OutputGradient);
         LastMeanRisk = (float)(risk / rows);
         _pass.Backward(_critic.Parameters.Data, Span<float>.Empty, accumulate: false, inputGradient: true);
         var dInput = _pass.InputGradient;

@@ -61,16 +61,7 @@ public sealed class RecoveryPolicyUpdate
         }
 
         var q = _criticPass.Forward(_critic.Parameters.Data, _criticInput, rows);
-        var dq = _criticPass.OutputGradient;
-        dq.Clear();
-        double risk = 0;
-        for (int i = 0; i < rows; i++)
-        {
-            int worst = 0;
-            for (int h = 1; h < heads; h++) if (q[i * heads + h] > q[i * heads + worst]) worst = h;
-            risk += q[i * heads + worst];
-            dq[i * heads + worst] = 1f / rows;
-        }
+        double risk = SafetyCritic.PessimisticMaxGradient(q, heads, rows, 1f / rows, _criticPass.OutputGradient);
         _criticPass.Backward(_critic.Parameters.Data, Span<float>.Empty, accumulate: false, inputGradient: true);
         var dInput = _criticPass.InputGradient;
 
