@@ -22,7 +22,7 @@ public static class EnvStepBenchmark
         var results = new List<EnvStepMeasurement>();
         foreach (var definition in registry.All)
         {
-            var variant = definition.Variants.AutoTestVariant(seed);
+            var variant = definition.Variants.AutoTestVariant;
             var environment = definition.Create(variant, seed);
             Measure(environment, Math.Min(steps, 10_000), seed, ct); // warm-up: tiered JIT reaches the optimised loop
             results.Add(Measure(environment, steps, seed, ct));

@@ -11,13 +11,12 @@ public sealed record EnvironmentRule(string Name, string Description);
 /// How the offline datasets of an environment are collected (algorithms.md section 4).
 /// </summary>
 /// <param name="RolloutSteps">Longest rollout.</param>
-/// <param name="TrainingViolationEndsRollout">Whether a violation stops a rollout in a training variant's data.</param>
-/// <param name="TestViolationEndsRollout">The same for the test variant's data (docs/envs.md says why they can differ).</param>
-public sealed record CollectionRecipe(string Description, int RolloutSteps, bool TrainingViolationEndsRollout, bool TestViolationEndsRollout,
-    Func<ulong, IRolloutPolicy> CreatePolicy)
-{
-    public bool ViolationEndsRollout(bool forTestVariant) => forTestVariant ? TestViolationEndsRollout : TrainingViolationEndsRollout;
-}
+/// <param name="ViolationEndsRollout">
+/// Whether a violation stops a rollout. One rule for training and test variants alike: the test
+/// set is a small sample of the same process (docs/envs.md, "Statistics").
+/// </param>
+public sealed record CollectionRecipe(string Description, int RolloutSteps, bool ViolationEndsRollout,
+    Func<ulong, IRolloutPolicy> CreatePolicy);
 
 /// <summary>The paper's suite sizes (MESA Table B.1).</summary>
 public sealed record SuiteDefaults(int TrainingVariants, int TransitionsPerVariant, int TestTransitions);
@@ -49,7 +48,7 @@ public sealed record EnvironmentDefinition(
     public ISafetyEnvironment Create(DynamicsVariant variant, ulong seed, EnvironmentOptions? options = null) =>
         Factory(variant, seed, options ?? EnvironmentOptions.Online);
 
-    /// <summary>An environment set up the way the offline data of a training or the test variant is collected.</summary>
-    public ISafetyEnvironment CreateForCollection(DynamicsVariant variant, ulong seed, bool forTestVariant) =>
-        Factory(variant, seed, new EnvironmentOptions(ViolationEndsEpisode: Collection.ViolationEndsRollout(forTestVariant)));
+    /// <summary>An environment set up the way the suite's offline data is collected.</summary>
+    public ISafetyEnvironment CreateForCollection(DynamicsVariant variant, ulong seed) =>
+        Factory(variant, seed, new EnvironmentOptions(ViolationEndsEpisode: Collection.ViolationEndsRollout));
 }

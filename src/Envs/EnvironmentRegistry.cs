@@ -19,17 +19,17 @@ public sealed class EnvironmentRegistry
 
     public static EnvironmentRegistry Default { get; } = new([
         NavigationDefinition(NavigationLayout.Navigation1, "Navigation 1: corridor with a back wall",
-            new CollectionRecipe("rollouts of at most 10 steps from x ~ U(-80, 50), y ~ U(-5, -2) or U(2, 5); actions clip(N(0, I), -1, 1); training rollouts stop at a violation, test rollouts do not",
-                RolloutSteps: 10, TrainingViolationEndsRollout: true, TestViolationEndsRollout: false, seed => new CorridorRandomPolicy(seed)),
+            new CollectionRecipe("rollouts of at most 10 steps from x ~ U(-80, 50), y ~ U(-5, -2) or U(2, 5); actions clip(N(0, I), -1, 1); a violation stops a rollout",
+                RolloutSteps: 10, ViolationEndsRollout: true, seed => new CorridorRandomPolicy(seed)),
             new SuiteDefaults(20, 10_000, 100)),
         NavigationDefinition(NavigationLayout.Navigation2, "Navigation 2: one box between start and goal",
-            new CollectionRecipe("rollouts of at most 10 steps, each aimed at one face of the box (1/4 each; MESA's suites); training rollouts stop at a violation, test rollouts do not",
-                RolloutSteps: 10, TrainingViolationEndsRollout: true, TestViolationEndsRollout: false,
+            new CollectionRecipe("rollouts of at most 10 steps, each aimed at one face of the box (1/4 each; MESA's suites); a violation stops a rollout",
+                RolloutSteps: 10, ViolationEndsRollout: true,
                 seed => new ObstacleFacePolicy(NavigationLayout.Navigation2, seed, ObstacleFacePolicy.MesaAnywhereShare)),
             new SuiteDefaults(25, 10_000, 200)) with
         {
             PretrainingCollection = new CollectionRecipe("rollouts of at most 10 steps: 1/4 from anywhere in [-40, 10] x [-25, 25] outside the box with clip(N(0, I)) actions, 3/4 aimed at one face of the box (3/16 each; Recovery RL's offline data); a violation stops a rollout",
-                RolloutSteps: 10, TrainingViolationEndsRollout: true, TestViolationEndsRollout: true,
+                RolloutSteps: 10, ViolationEndsRollout: true,
                 seed => new ObstacleFacePolicy(NavigationLayout.Navigation2, seed, ObstacleFacePolicy.RecoveryRlAnywhereShare)),
         },
         CartPoleDefinition(),
@@ -78,7 +78,7 @@ public sealed class EnvironmentRegistry
             ["x", "theta", "xdot", "thetadot"], ["force"], prototype.ObservationSpace, prototype.ActionSpace, p.Horizon,
             new PoleLengthFamily(), rules,
             new CollectionRecipe("30-step rollouts from the start distribution with a ~ U(-1, 1); violations do not stop the rollout",
-                RolloutSteps: 30, TrainingViolationEndsRollout: false, TestViolationEndsRollout: false, seed => new UniformRandomPolicy(seed)),
+                RolloutSteps: 30, ViolationEndsRollout: false, seed => new UniformRandomPolicy(seed)),
             new SuiteDefaults(20, 20_000, 1_000),
             (variant, seed, options) => new CartPoleLength(AsLength(variant), seed, options));
     }

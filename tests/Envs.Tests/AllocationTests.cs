@@ -11,7 +11,7 @@ public class AllocationTests
     public void Stepping_allocates_nothing(string env)
     {
         var definition = EnvironmentRegistry.Default.Get(env);
-        var environment = definition.Create(definition.Variants.AutoTestVariant(1), 1);
+        var environment = definition.Create(definition.Variants.AutoTestVariant, 1);
         var action = new float[environment.ActionSpace.Dim];
         var random = new Xoshiro256StarStar(2);
         void Run(int steps)

@@ -66,7 +66,7 @@ public sealed class SuiteGenerator
             ct.ThrowIfCancellationRequested();
             var variant = plan[i];
             var (environmentSeed, policySeed) = DataSeeds(request.Seed, variant);
-            var environment = definition.CreateForCollection(variant.Variant, environmentSeed, variant.Role == SuiteRole.Test);
+            var environment = definition.CreateForCollection(variant.Variant, environmentSeed);
             var policy = definition.Collection.CreatePolicy(policySeed);
             var recorder = new TransitionRecorder(environment, sink.OpenVariant(definition, variant));
             int done = i;
@@ -91,7 +91,7 @@ public sealed class SuiteGenerator
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.TransitionsPerVariant);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.TestTransitions);
         var training = VariantSampling.TrainingVariants(definition.Variants, request.TrainingVariants, request.Seed);
-        var test = VariantSampling.TestVariant(definition.Variants, request.TestVariant, request.Seed);
+        var test = VariantSampling.TestVariant(definition.Variants, request.TestVariant);
         var plan = training.Select((v, i) => new SuiteVariant(i, SuiteRole.Training, v, request.TransitionsPerVariant)).ToList();
         plan.Add(new SuiteVariant(training.Count, SuiteRole.Test, test, request.TestTransitions));
         return plan;

@@ -16,8 +16,8 @@ public static class VariantSampling
     }
 
     /// <summary>'auto' (or empty) picks the paper's held-out variant; anything else is parsed as an id.</summary>
-    public static DynamicsVariant TestVariant(IVariantFamily family, string? spec, ulong seed) =>
+    public static DynamicsVariant TestVariant(IVariantFamily family, string? spec) =>
         string.IsNullOrWhiteSpace(spec) || spec.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)
-            ? family.AutoTestVariant(seed)
+            ? family.AutoTestVariant
             : family.Parse(spec);
 }

@@ -47,8 +47,7 @@ public static class EnvsCommands
                 {
                     description = d.Collection.Description,
                     rollout_steps = d.Collection.RolloutSteps,
-                    training_violation_ends_rollout = d.Collection.TrainingViolationEndsRollout,
-                    test_violation_ends_rollout = d.Collection.TestViolationEndsRollout,
+                    violation_ends_rollout = d.Collection.ViolationEndsRollout,
                 },
                 online_pretraining_collection = d.PretrainingRecipe.Description,
                 suite_defaults = d.Defaults,

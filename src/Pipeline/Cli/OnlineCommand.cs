@@ -52,7 +52,7 @@ public static class OnlineCommand
         {
             var definition = EnvironmentRegistry.Default.Get(p.GetValue(env)!);
             int runSeed = p.GetValue(seed);
-            var testVariant = VariantSampling.TestVariant(definition.Variants, p.GetValue(variant), (ulong)runSeed);
+            var testVariant = VariantSampling.TestVariant(definition.Variants, p.GetValue(variant));
             var algorithm = OnlineAlgorithms.Parse(p.GetValue(algo)!);
             int episodeCount = p.GetValue(episodes);
             if (episodeCount <= 0) throw new ArgumentException($"--episodes must be positive, got {episodeCount}");

@@ -21,7 +21,7 @@ public sealed class RecoveryExperiment(EnvironmentDefinition environment, Experi
         methods ??= Methods;
         var runs = new List<MethodRun>();
         var safety = budget.Safety(environment.Id);
-        var variant = VariantSampling.TestVariant(environment.Variants, "auto", 0);
+        var variant = environment.Variants.Nominal;
         int total = seeds * (methods.Count + 1), done = 0;
         for (int seed = 0; seed < seeds; seed++)
         {
