@@ -1,5 +1,4 @@
 using OfflineSafety.Envs;
-using OfflineSafety.Envs.Variants;
 using OfflineSafety.Meta.Online;
 
 namespace OfflineSafety.Pipeline.Experiments;
@@ -7,7 +6,8 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// <summary>
 /// Recovery RL against its baselines (thesis ch. 5) in one environment: per seed, one offline
 /// dataset from the environment's collection recipe, ONE critic (and recovery policy) pretrained
-/// on it, then every method online from a copy of that critic, on the same SAC settings.
+/// on it, then every method online from a copy of that critic, on the same SAC settings. It runs
+/// in the nominal dynamics (navigation: B = I), the single environment the Recovery RL paper used.
 /// </summary>
 public sealed class RecoveryExperiment(EnvironmentDefinition environment, ExperimentBudget budget)
 {
