@@ -24,7 +24,7 @@ public static class GenerateCommand
         var transitions = new Option<int?>("--transitions") { Description = "Transitions per training variant T (default: the paper's)." };
         var testVariant = new Option<string>("--test-variant")
         {
-            Description = "Held-out variant: 'auto' (the paper's choice) or an id such as L=1.000 or b1=0.9,b2=1.2.",
+            Description = "Held-out variant: 'auto' (Cart-pole L=1.000, navigation b1=2.000,b2=2.000; see envs list) or an id such as b1=0.9,b2=1.2.",
             DefaultValueFactory = _ => "auto",
         };
         var testTransitions = new Option<int?>("--test-transitions") { Description = "Transitions in the test variant T2 (default: the paper's)." };
