@@ -48,7 +48,7 @@ public sealed record EnvironmentDefinition(
     public ISafetyEnvironment Create(DynamicsVariant variant, ulong seed, EnvironmentOptions? options = null) =>
         Factory(variant, seed, options ?? EnvironmentOptions.Online);
 
-    /// <summary>An environment set up the way the suite's offline data is collected.</summary>
-    public ISafetyEnvironment CreateForCollection(DynamicsVariant variant, ulong seed) =>
-        Factory(variant, seed, new EnvironmentOptions(ViolationEndsEpisode: Collection.ViolationEndsRollout));
+    /// <summary>An environment set up the way <paramref name="recipe"/> (default: the suite's) collects offline data.</summary>
+    public ISafetyEnvironment CreateForCollection(DynamicsVariant variant, ulong seed, CollectionRecipe? recipe = null) =>
+        Factory(variant, seed, new EnvironmentOptions(ViolationEndsEpisode: (recipe ?? Collection).ViolationEndsRollout));
 }

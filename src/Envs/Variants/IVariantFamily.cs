@@ -39,8 +39,8 @@ public sealed class InputGainFamily : IVariantFamily
     // The papers never name the navigation test gains. MESA's one named test variant (Cart-pole,
     // L = 1.0 against training U(0.4, 0.8)) lies half the training range's width above its top;
     // the same rule gives b = 2.0, and with it the suites' own collection rule reproduces both
-    // navigation test-set counts (docs/envs.md, "Statistics"). No gain inside U(0.5, 1.5) can give
-    // Navigation 2's 36 violations in 200 rows with stopping rollouts (at most about 31).
+    // navigation test-set counts (docs/envs.md, "Statistics"). No gain inside U(0.5, 1.5) gives
+    // Navigation 2's 36 violations in 200 rows on average with stopping rollouts (at most about 31).
     public const double Test = High + (High - Low) / 2;
 
     public IReadOnlyList<string> ParameterNames { get; } = ["b1", "b2"];

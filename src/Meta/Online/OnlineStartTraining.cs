@@ -21,7 +21,7 @@ public static class OnlineStartTraining
     public static TransitionBatch CollectOffline(EnvironmentDefinition definition, DynamicsVariant variant, int transitions, ulong seed, CancellationToken ct = default)
     {
         var recipe = definition.PretrainingRecipe;
-        var env = definition.Create(variant, seed, new EnvironmentOptions(ViolationEndsEpisode: recipe.ViolationEndsRollout));
+        var env = definition.CreateForCollection(variant, seed, recipe);
         var collector = new TransitionCollector(definition.ObservationSpace.Dim, definition.ActionSpace.Dim, transitions);
         new TransitionRecorder(env, collector).Record(recipe.CreatePolicy(seed ^ 0x5bd1e995UL), transitions,
             recipe.RolloutSteps, 0, ct: ct);
