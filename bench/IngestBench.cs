@@ -1,10 +1,15 @@
 using System.Buffers.Text;
 using System.Diagnostics;
 using System.Text;
+using OfflineSafety.Ingest;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Logs;
-using OfflineSafety.Ingest.Parquet;
-using OfflineSafety.Ingest.Storage;
+using OfflineSafety.Parquet;
+using OfflineSafety.Parquet.Format;
+using OfflineSafety.Parquet.Reading;
+using OfflineSafety.Parquet.Schema;
+using OfflineSafety.Parquet.Writing;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Bench;
 

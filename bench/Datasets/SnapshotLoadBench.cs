@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Datasets.Delta;
-using OfflineSafety.Ingest.Storage;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Bench.Datasets;
 

@@ -1,8 +1,12 @@
 using System.Diagnostics;
 using OfflineSafety.Bench.Anchors;
 using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Ingest.Parquet;
 using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Parquet;
+using OfflineSafety.Parquet.Format;
+using OfflineSafety.Parquet.Reading;
+using OfflineSafety.Parquet.Schema;
+using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Bench.Parquet;
 

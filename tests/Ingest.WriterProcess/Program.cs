@@ -1,7 +1,7 @@
 using System.Globalization;
 using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Storage;
 
 // Usage:
 //   append ROOT NAME WRITER COMMITS ROWS   append COMMITS batches of ROWS rows, then exit

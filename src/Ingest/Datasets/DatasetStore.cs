@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using OfflineSafety.Ingest.Datasets.Delta;
-using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Ingest.Datasets;
 

@@ -1,6 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
-using OfflineSafety.Ingest.Parquet;
+using OfflineSafety.Parquet;
+using OfflineSafety.Parquet.Format;
+using OfflineSafety.Parquet.Reading;
+using OfflineSafety.Parquet.Schema;
+using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Ingest.Logs;
 

@@ -1,10 +1,10 @@
 using System.Globalization;
-using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
 using OfflineSafety.Meta.Recovery;
 using OfflineSafety.Nn.Autodiff;
 using OfflineSafety.Nn.Serialization;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Meta.Registry;
 

@@ -2,11 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Registry;
 using OfflineSafety.Meta.Training;
+using OfflineSafety.Storage;
 using Spectre.Console;
 
 namespace OfflineSafety.Pipeline.Cli;

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Ingest.Storage;
+using OfflineSafety.Storage;
 using Spectre.Console;
 
 namespace OfflineSafety.Pipeline.Cli;

@@ -3,10 +3,11 @@ using System.Globalization;
 using System.Text.Json;
 using OfflineSafety.Envs;
 using OfflineSafety.Envs.Collection;
-using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Envs.Suites;
+using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Meta.Jobs;
+using OfflineSafety.Storage;
 using Spectre.Console;
 
 namespace OfflineSafety.Pipeline.Cli;

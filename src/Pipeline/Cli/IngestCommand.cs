@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
+using OfflineSafety.Ingest;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Logs;
-using OfflineSafety.Ingest.Storage;
+using OfflineSafety.Storage;
 using Spectre.Console;
 
 namespace OfflineSafety.Pipeline.Cli;

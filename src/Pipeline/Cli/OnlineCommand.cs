@@ -1,9 +1,10 @@
 using System.CommandLine;
-using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Envs.Suites;
 using OfflineSafety.Envs;
+using OfflineSafety.Envs.Suites;
 using OfflineSafety.Envs.Variants;
+using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Jobs;
 using OfflineSafety.Meta.Online;
 using OfflineSafety.Meta.Registry;
 using OfflineSafety.Meta.Sampling;

@@ -3,9 +3,9 @@ using OfflineSafety.Envs;
 using OfflineSafety.Envs.Collection;
 using OfflineSafety.Envs.Variants;
 using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Pipeline.Experiments;
+using OfflineSafety.Storage;
 using Spectre.Console;
 
 namespace OfflineSafety.Pipeline.Cli;

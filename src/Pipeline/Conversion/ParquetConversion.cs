@@ -1,4 +1,8 @@
-using OfflineSafety.Ingest.Parquet;
+using OfflineSafety.Parquet;
+using OfflineSafety.Parquet.Format;
+using OfflineSafety.Parquet.Reading;
+using OfflineSafety.Parquet.Schema;
+using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Pipeline.Conversion;
 

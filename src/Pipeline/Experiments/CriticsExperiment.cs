@@ -1,13 +1,14 @@
 using OfflineSafety.Envs;
 using OfflineSafety.Envs.Suites;
 using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Adaptation;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Evaluation;
+using OfflineSafety.Meta.Jobs;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Pipeline.Experiments;
 

@@ -1,14 +1,15 @@
 using OfflineSafety.Envs;
 using OfflineSafety.Envs.Suites;
 using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Adaptation;
 using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Jobs;
 using OfflineSafety.Meta.Online;
 using OfflineSafety.Meta.Registry;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Pipeline.Experiments;
 

@@ -2,7 +2,11 @@ using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using OfflineSafety.Ingest.Parquet;
+using OfflineSafety.Parquet;
+using OfflineSafety.Parquet.Format;
+using OfflineSafety.Parquet.Reading;
+using OfflineSafety.Parquet.Schema;
+using OfflineSafety.Parquet.Writing;
 using Spectre.Console;
 
 namespace OfflineSafety.Pipeline.ParquetFiles;

@@ -1,7 +1,8 @@
+using OfflineSafety.Testing;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Datasets.Delta;
-using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Storage;
 using static OfflineSafety.Ingest.Tests.Datasets.SampleTransitions;
 
 namespace OfflineSafety.Ingest.Tests.Datasets;

@@ -1,5 +1,6 @@
+using OfflineSafety.Testing;
 using OfflineSafety.Ingest.Datasets.Delta;
-using OfflineSafety.Ingest.Storage;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Ingest.Tests.Datasets;
 

@@ -1,7 +1,8 @@
+using OfflineSafety.Testing;
 using System.Diagnostics;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Datasets.Delta;
-using OfflineSafety.Ingest.Storage;
+using OfflineSafety.Storage;
 using Xunit.Abstractions;
 
 namespace OfflineSafety.Ingest.Tests.Datasets;

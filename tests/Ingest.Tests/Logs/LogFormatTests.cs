@@ -1,5 +1,9 @@
 using OfflineSafety.Ingest.Logs;
-using OfflineSafety.Ingest.Parquet;
+using OfflineSafety.Parquet;
+using OfflineSafety.Parquet.Format;
+using OfflineSafety.Parquet.Reading;
+using OfflineSafety.Parquet.Schema;
+using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Ingest.Tests.Logs;
 

@@ -2,8 +2,9 @@ using OfflineSafety.Envs;
 using OfflineSafety.Envs.Suites;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Datasets.Delta;
-using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Interop.Tests.Peers;
+using OfflineSafety.Meta.Jobs;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Interop.Tests.Datasets;
 

@@ -1,7 +1,11 @@
 using System.Globalization;
 using System.Text;
-using OfflineSafety.Ingest.Parquet;
 using OfflineSafety.Interop.Tests.Peers;
+using OfflineSafety.Parquet;
+using OfflineSafety.Parquet.Format;
+using OfflineSafety.Parquet.Reading;
+using OfflineSafety.Parquet.Schema;
+using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Interop.Tests.Parquet;
 

@@ -1,7 +1,7 @@
 using OfflineSafety.Envs.Collection;
 using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Meta.Online;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Meta.Tests.Online;
 

@@ -1,9 +1,9 @@
-using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Meta.Adaptation;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Registry;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Meta.Tests.Registry;
 

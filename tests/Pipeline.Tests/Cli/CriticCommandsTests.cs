@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Pipeline.Tests.Cli;
 

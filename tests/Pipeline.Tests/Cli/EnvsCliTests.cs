@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Ingest.Storage;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Pipeline.Tests.Cli;
 

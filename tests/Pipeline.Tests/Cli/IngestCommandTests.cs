@@ -1,7 +1,11 @@
 using System.Text.Json;
 using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Ingest.Parquet;
-using OfflineSafety.Ingest.Storage;
+using OfflineSafety.Parquet;
+using OfflineSafety.Parquet.Format;
+using OfflineSafety.Parquet.Reading;
+using OfflineSafety.Parquet.Schema;
+using OfflineSafety.Parquet.Writing;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Pipeline.Tests.Cli;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Ingest.Storage;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Pipeline.Tests.Cli;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Pipeline.Tests.Datasets;
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
-using OfflineSafety.Ingest.Storage;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Ingest.Datasets.Delta;
 

@@ -1,0 +1,251 @@
+using System.Runtime.CompilerServices;
+using OfflineSafety.Parquet;
+using OfflineSafety.Parquet.Format;
+using OfflineSafety.Parquet.Schema;
+using OfflineSafety.Parquet.Writing;
+namespace OfflineSafety.Parquet.Reading;
+
+/// <summary>Collects a chunk's levels and compact non-null values into growing arrays.</summary>
+internal sealed class LevelSink<T>(ParquetColumn column, int initialCapacity) : PageSink<T>
+{
+    private T[] _values = new T[Math.Max(initialCapacity, 1)];
+    private short[]? _def = column.MaxDefinitionLevel > 0 ? new short[Math.Max(initialCapacity, 1)] : null;
+    private short[]? _rep = column.MaxRepetitionLevel > 0 ? new short[Math.Max(initialCapacity, 1)] : null;
+    private int _valueCount, _levelCount;
+
+    public override Span<T> OnPage(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
+    {
+        int levels = _def is not null ? def.Length : _rep is not null ? rep.Length : nonNull;
+        if (_def is not null)
+        {
+            Grow(ref _def, _levelCount + levels);
+            def.CopyTo(_def.AsSpan(_levelCount));
+        }
+        if (_rep is not null)
+        {
+            Grow(ref _rep, _levelCount + levels);
+            rep.CopyTo(_rep.AsSpan(_levelCount));
+        }
+        _levelCount += levels;
+        Grow(ref _values, _valueCount + nonNull);
+        var span = _values.AsSpan(_valueCount, nonNull);
+        _valueCount += nonNull;
+        return span;
+    }
+
+    public ParquetColumnData Finish()
+    {
+        Trim(ref _values, _valueCount);
+        if (_def is not null) Trim(ref _def, _levelCount);
+        if (_rep is not null) Trim(ref _rep, _levelCount);
+        return new ParquetColumnData(column, _values, _def, _rep, _levelCount);
+    }
+
+    internal static void Grow<TV>(ref TV[] array, int needed)
+    {
+        if (array.Length >= needed) return;
+        Array.Resize(ref array, (int)Math.Min(Array.MaxLength, Math.Max(needed, (long)array.Length * 2)));
+    }
+
+    internal static void Trim<TV>(ref TV[] array, int count)
+    {
+        if (array.Length != count) Array.Resize(ref array, count);
+    }
+}
+
+/// <summary>Reads a non-repeated column into one slot per row (nulls hold default and are marked in the validity).</summary>
+internal sealed class FlatSink<T>(ParquetColumn column, int rows, int initialCapacity) : PageSink<T>
+{
+    // Sized by what the chunk's bytes can plausibly hold, not by the footer's row count alone.
+    private T[] _values = new T[Math.Min(rows, Math.Max(initialCapacity, 1))];
+    private bool[]? _validity;
+    private int _row;
+
+    public override Span<T> OnPage(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
+    {
+        int n = column.MaxDefinitionLevel > 0 ? def.Length : nonNull;
+        if (n > rows - _row) throw new ParquetFormatException($"pages hold more than the row group's {rows} rows");
+        LevelSink<T>.Grow(ref _values, _row + n);
+        if (_validity is not null) LevelSink<bool>.Grow(ref _validity, _row + n);
+        return _values.AsSpan(_row, nonNull);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override void AfterValues(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
+    {
+        int n = column.MaxDefinitionLevel > 0 ? def.Length : nonNull;
+        if (nonNull < n)
+        {
+            // Values were decoded compactly at the front of the page's rows; move each to its row.
+            _validity ??= CreateValidity(rows, _row);
+            short max = (short)column.MaxDefinitionLevel;
+            int src = nonNull - 1;
+            for (int k = n - 1; k >= 0; k--)
+            {
+                bool present = def[k] == max;
+                _validity[_row + k] = present;
+                _values[_row + k] = present ? _values[_row + src--] : default!;
+            }
+        }
+        else if (_validity is not null) _validity.AsSpan(_row, n).Fill(true);
+        _row += n;
+    }
+
+    private bool[] CreateValidity(int rows, int filled)
+    {
+        var v = new bool[_values.Length];
+        v.AsSpan(0, filled).Fill(true);
+        return v;
+    }
+
+    public T[] Finish(out bool[]? validity)
+    {
+        if (_row != rows) throw new ParquetFormatException($"pages hold {_row} rows, the row group has {rows}");
+        LevelSink<T>.Trim(ref _values, rows);
+        if (_validity is not null) LevelSink<bool>.Trim(ref _validity, rows);
+        validity = _validity;
+        return _values;
+    }
+}
+
+/// <summary>
+/// Reads a column with one repeated level into flat element values plus row offsets, straight
+/// from the levels of each page (no whole-chunk level arrays).
+/// </summary>
+internal sealed class ListSink<T> : PageSink<T>
+{
+    private readonly int _rows;
+    private readonly short _element;      // an element is present and non-null
+    private readonly short _slot;         // an element slot exists (the repeated node is defined)
+    private readonly short _empty;        // the list exists but is empty
+    private int[] _offsets;
+    private bool[]? _validity;
+    private bool[]? _elementValidity;
+    private T[] _values;
+    private int _count;
+    private int _row;
+    private int _pageStart, _pageElements;
+
+    public ListSink(ParquetColumn column, int rows, int initialCapacity)
+    {
+        if (column.MaxRepetitionLevel != 1)
+            throw new ArgumentException($"column {column.DottedPath} has max repetition level {column.MaxRepetitionLevel}; ReadList needs exactly 1 (use ReadColumn)");
+        var repeated = column.Node;
+        while (!repeated.IsRepeated) repeated = repeated.Parent!;
+        _rows = rows;
+        _element = (short)column.MaxDefinitionLevel;
+        _slot = (short)repeated.DefinitionLevel;
+        _empty = (short)(repeated.DefinitionLevel - 1);
+        _offsets = new int[Math.Min(rows, Math.Max(initialCapacity, 1)) + 1];
+        _values = new T[Math.Max(initialCapacity, 1)];
+    }
+
+    public override Span<T> OnPage(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
+    {
+        int elements = def.IndexOfAnyExcept(_element) < 0 ? MarkRowsAllElements(rep) : MarkRows(rep, def);
+        _pageStart = _count;
+        _pageElements = elements;
+        LevelSink<T>.Grow(ref _values, _count + elements);
+        _count += elements;
+        return _values.AsSpan(_pageStart, nonNull);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override void AfterValues(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
+    {
+        if (nonNull == _pageElements)
+        {
+            if (_elementValidity is not null)
+            {
+                if (_elementValidity.Length < _pageStart + _pageElements) Array.Resize(ref _elementValidity, _values.Length);
+                _elementValidity.AsSpan(_pageStart, _pageElements).Fill(true);
+            }
+            return;
+        }
+        // Some elements are null: spread the compact values over the element slots, back to front.
+        _elementValidity ??= AllTrue(_values.Length);
+        if (_elementValidity.Length < _values.Length) Array.Resize(ref _elementValidity, _values.Length);
+        int src = _pageStart + nonNull - 1;
+        int dst = _pageStart + _pageElements - 1;
+        for (int k = def.Length - 1; k >= 0; k--)
+        {
+            if (def[k] < _slot) continue;
+            bool present = def[k] == _element;
+            _elementValidity[dst] = present;
+            _values[dst--] = present ? _values[src--] : default!;
+        }
+    }
+
+    /// <summary>
+    /// Common case (no null or empty lists, no null elements): every level is an element and only
+    /// row starts need visiting, found by a vectorised search for rep == 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int MarkRowsAllElements(ReadOnlySpan<short> rep)
+    {
+        int k = rep.IndexOf((short)0);
+        while (k >= 0)
+        {
+            StartRow(_count + k, isNull: false);
+            int next = rep[(k + 1)..].IndexOf((short)0);
+            k = next < 0 ? -1 : k + 1 + next;
+        }
+        return rep.Length;
+    }
+
+    /// <summary>Visits every level: row starts, null lists, and element slots (present or null).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int MarkRows(ReadOnlySpan<short> rep, ReadOnlySpan<short> def)
+    {
+        int elements = 0;
+        for (int k = 0; k < def.Length; k++)
+        {
+            if (rep[k] == 0)
+            {
+                StartRow(_count + elements, isNull: def[k] < _empty);
+            }
+            if (def[k] >= _slot) elements++;
+        }
+        return elements;
+    }
+
+    private void StartRow(int offset, bool isNull)
+    {
+        if (_row >= _rows) throw new ParquetFormatException($"pages hold more than the row group's {_rows} rows");
+        if (_row + 1 >= _offsets.Length)
+        {
+            LevelSink<int>.Grow(ref _offsets, Math.Min(_rows, _row + 1) + 1);
+            if (_validity is not null)
+            {
+                int old = _validity.Length;
+                Array.Resize(ref _validity, _offsets.Length);
+                _validity.AsSpan(old).Fill(true);
+            }
+        }
+        _offsets[_row] = offset;
+        if (isNull)
+        {
+            _validity ??= AllTrue(_offsets.Length);
+            _validity[_row] = false;
+        }
+        _row++;
+    }
+
+    private static bool[] AllTrue(int n)
+    {
+        var v = new bool[n];
+        v.AsSpan().Fill(true);
+        return v;
+    }
+
+    public ParquetList<T> Finish()
+    {
+        if (_row != _rows) throw new ParquetFormatException($"pages hold {_row} rows, the row group has {_rows}");
+        LevelSink<int>.Trim(ref _offsets, _rows + 1);
+        _offsets[_rows] = _count;
+        if (_validity is not null) LevelSink<bool>.Trim(ref _validity, _rows);
+        LevelSink<T>.Trim(ref _values, _count);
+        if (_elementValidity is not null) LevelSink<bool>.Trim(ref _elementValidity, _count);
+        return new ParquetList<T>(_values, _offsets, _validity, _elementValidity);
+    }
+}

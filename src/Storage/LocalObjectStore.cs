@@ -1,0 +1,163 @@
+using System.Runtime.CompilerServices;
+
+namespace OfflineSafety.Storage;
+
+/// <summary>
+/// An <see cref="IObjectStore"/> over a local directory: key "a/b/c" is file root/a/b/c.
+/// Content is always written to a staging file first and then published in one filesystem step,
+/// so a reader (or a process killed mid-write) never leaves a partial object under a real key.
+/// </summary>
+public sealed class LocalObjectStore : IObjectStore
+{
+    // Staging files live under the root (same filesystem, so publishing is a link or rename,
+    // never a copy) but outside the key space: keys may not start with this segment.
+    private const string StagingSegment = ".staging";
+
+    private readonly string _root;
+    private readonly bool _flushToDisk;
+
+    /// <param name="root">The directory holding the objects (created when missing).</param>
+    /// <param name="flushToDisk">
+    /// Flush each object to disk before publishing it, so a machine crash cannot leave an empty
+    /// object under a real key. Only tests that build thousands of throw-away commits turn it off.
+    /// </param>
+    public LocalObjectStore(string root, bool flushToDisk = true)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        _flushToDisk = flushToDisk;
+        _root = Path.GetFullPath(root);
+        Directory.CreateDirectory(_root);
+    }
+
+    public string Location => _root;
+
+    public async Task<byte[]?> TryReadAsync(string key, CancellationToken ct = default)
+    {
+        string path = PathOf(key);
+        try
+        {
+            return await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public Task<ObjectInfo?> GetInfoAsync(string key, CancellationToken ct = default)
+    {
+        var file = new FileInfo(PathOf(key));
+        return Task.FromResult(file.Exists ? new ObjectInfo(key, file.Length, file.LastWriteTimeUtc) : null);
+    }
+
+    public async Task WriteAsync(string key, ReadOnlyMemory<byte> content, CancellationToken ct = default)
+    {
+        string path = PathOf(key);
+        string staged = await StageAsync(content, ct).ConfigureAwait(false);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.Move(staged, path, overwrite: true); // rename(2): atomic replace
+        }
+        finally
+        {
+            File.Delete(staged);
+        }
+    }
+
+    public async Task<bool> CreateIfAbsentAsync(string key, ReadOnlyMemory<byte> content, CancellationToken ct = default)
+    {
+        string path = PathOf(key);
+        if (File.Exists(path)) return false; // cheap early exit; the publish below is what decides
+        string staged = await StageAsync(content, ct).ConfigureAwait(false);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            return NoReplacePublish.TryPublish(staged, path, Path.Combine(_root, StagingSegment, "publish.lock"));
+        }
+        finally
+        {
+            File.Delete(staged);
+        }
+    }
+
+    public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        ObjectKey.ValidatePrefix(prefix);
+        int slash = prefix.LastIndexOf('/');
+        string folderKey = slash < 0 ? "" : prefix[..slash];
+        string folder = folderKey.Length == 0 ? _root : Path.Combine(_root, folderKey);
+        if (!Directory.Exists(folder)) yield break;
+
+        var found = new List<ObjectInfo>();
+        foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            ct.ThrowIfCancellationRequested();
+            string key = KeyOf(file.FullName);
+            if (key.StartsWith(prefix, StringComparison.Ordinal) && !IsStaging(key))
+                found.Add(new ObjectInfo(key, file.Length, file.LastWriteTimeUtc));
+        }
+        found.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        foreach (var info in found) yield return info;
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<string> ListCommonPrefixesAsync(string prefix, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        ObjectKey.ValidatePrefix(prefix);
+        int slash = prefix.LastIndexOf('/');
+        string folderKey = slash < 0 ? "" : prefix[..slash];
+        string folder = folderKey.Length == 0 ? _root : Path.Combine(_root, folderKey);
+        if (!Directory.Exists(folder)) yield break;
+
+        var found = new List<string>();
+        foreach (var dir in new DirectoryInfo(folder).EnumerateDirectories())
+        {
+            ct.ThrowIfCancellationRequested();
+            string key = KeyOf(dir.FullName) + "/";
+            // A directory only counts as a prefix when some object lives below it; empty folders
+            // left behind by deletes have no counterpart in a blob store.
+            if (key.StartsWith(prefix, StringComparison.Ordinal) && !IsStaging(key)
+                && dir.EnumerateFiles("*", SearchOption.AllDirectories).Any())
+                found.Add(key);
+        }
+        found.Sort(string.CompareOrdinal);
+        foreach (var p in found) yield return p;
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    public Task<bool> DeleteAsync(string key, CancellationToken ct = default)
+    {
+        string path = PathOf(key);
+        if (!File.Exists(path)) return Task.FromResult(false);
+        File.Delete(path);
+        return Task.FromResult(true);
+    }
+
+    private string PathOf(string key)
+    {
+        ObjectKey.Validate(key);
+        if (IsStaging(key)) throw new ArgumentException($"object key '{key}' uses the reserved '{StagingSegment}' segment", nameof(key));
+        return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
+    }
+
+    private string KeyOf(string fullPath) =>
+        Path.GetRelativePath(_root, fullPath).Replace(Path.DirectorySeparatorChar, '/');
+
+    private static bool IsStaging(string key) =>
+        key.StartsWith(StagingSegment + "/", StringComparison.Ordinal) || key == StagingSegment;
+
+    private async Task<string> StageAsync(ReadOnlyMemory<byte> content, CancellationToken ct)
+    {
+        string folder = Path.Combine(_root, StagingSegment);
+        Directory.CreateDirectory(folder);
+        string staged = Path.Combine(folder, Guid.NewGuid().ToString("N"));
+        await using (var stream = new FileStream(staged, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+        {
+            await stream.WriteAsync(content, ct).ConfigureAwait(false);
+            // Flushed to disk before publishing: a crash after the rename must not leave an empty file.
+            if (_flushToDisk) stream.Flush(flushToDisk: true);
+        }
+        return staged;
+    }
+}

@@ -1,0 +1,26 @@
+namespace OfflineSafety.Storage;
+
+/// <summary>Rules every store applies to keys, so that a key valid here is valid on every backend.</summary>
+public static class ObjectKey
+{
+    public static void Validate(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.Length == 0) throw new ArgumentException("object key is empty", nameof(key));
+        if (key[0] == '/' || key[^1] == '/') throw new ArgumentException($"object key '{key}' must not start or end with '/'", nameof(key));
+        if (key.Contains('\\')) throw new ArgumentException($"object key '{key}' contains '\\'; keys are '/'-separated", nameof(key));
+        foreach (var segment in key.Split('/'))
+        {
+            if (segment.Length == 0 || segment == "." || segment == "..")
+                throw new ArgumentException($"object key '{key}' has an empty, '.' or '..' segment", nameof(key));
+        }
+    }
+
+    public static void ValidatePrefix(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (prefix.Length == 0) return;
+        if (prefix[0] == '/' || prefix.Contains('\\') || prefix.Contains("//") || prefix.Contains("../") || prefix == "..")
+            throw new ArgumentException($"object key prefix '{prefix}' is not a valid prefix", nameof(prefix));
+    }
+}
