@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using OfflineSafety.Errors;
 
 namespace OfflineSafety.Storage;
 
@@ -12,6 +13,15 @@ public sealed class LocalObjectStore : IObjectStore
     // Staging files live under the root (same filesystem, so publishing is a link or rename,
     // never a copy) but outside the key space: keys may not start with this segment.
     private const string StagingSegment = ".staging";
+
+    // Symbolic links (to files or folders) are never listed nor descended into: whatever they point
+    // at lies outside the store, and a maintenance pass (vacuum) must never delete it.
+    private static readonly EnumerationOptions WithinRoot = new()
+    {
+        RecurseSubdirectories = true,
+        AttributesToSkip = FileAttributes.ReparsePoint,
+        IgnoreInaccessible = false,
+    };
 
     private readonly string _root;
     private readonly bool _flushToDisk;
@@ -90,7 +100,7 @@ public sealed class LocalObjectStore : IObjectStore
         if (!Directory.Exists(folder)) yield break;
 
         var found = new List<ObjectInfo>();
-        foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories))
+        foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", WithinRoot))
         {
             ct.ThrowIfCancellationRequested();
             string key = KeyOf(file.FullName);
@@ -111,14 +121,14 @@ public sealed class LocalObjectStore : IObjectStore
         if (!Directory.Exists(folder)) yield break;
 
         var found = new List<string>();
-        foreach (var dir in new DirectoryInfo(folder).EnumerateDirectories())
+        foreach (var dir in new DirectoryInfo(folder).EnumerateDirectories("*", new EnumerationOptions { AttributesToSkip = FileAttributes.ReparsePoint }))
         {
             ct.ThrowIfCancellationRequested();
             string key = KeyOf(dir.FullName) + "/";
             // A directory only counts as a prefix when some object lives below it; empty folders
             // left behind by deletes have no counterpart in a blob store.
             if (key.StartsWith(prefix, StringComparison.Ordinal) && !IsStaging(key)
-                && dir.EnumerateFiles("*", SearchOption.AllDirectories).Any())
+                && dir.EnumerateFiles("*", WithinRoot).Any())
                 found.Add(key);
         }
         found.Sort(string.CompareOrdinal);
@@ -138,7 +148,24 @@ public sealed class LocalObjectStore : IObjectStore
     {
         ObjectKey.Validate(key);
         if (IsStaging(key)) throw new ArgumentException($"object key '{key}' uses the reserved '{StagingSegment}' segment", nameof(key));
-        return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
+        string path = Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
+        RefuseLinks(key);
+        return path;
+    }
+
+    // A key resolves inside the root only if no folder on its way, nor the object itself, is a link.
+    // The walk stops at the first component that does not exist: nothing below it can be a link.
+    private void RefuseLinks(string key)
+    {
+        string current = _root;
+        foreach (var segment in key.Split('/'))
+        {
+            current = Path.Combine(current, segment);
+            var entry = new FileInfo(current);
+            if (entry.LinkTarget is { } target)
+                throw new BadInputException($"store '{_root}': '{key}' passes through the symbolic link '{KeyOf(current)}' (-> {target}); the store never follows links out of its root");
+            if (!entry.Exists && !Directory.Exists(current)) return;
+        }
     }
 
     private string KeyOf(string fullPath) =>

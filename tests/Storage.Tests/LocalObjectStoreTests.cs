@@ -1,6 +1,7 @@
-using OfflineSafety.Testing;
 using System.Text;
+using OfflineSafety.Errors;
 using OfflineSafety.Storage;
+using OfflineSafety.Testing;
 
 namespace OfflineSafety.Storage.Tests;
 
@@ -131,5 +132,32 @@ public sealed class LocalObjectStoreTests : IDisposable
         var ex = Assert.Throws<NotSupportedException>(() => StoreLocation.Open("azure://account/container"));
         Assert.Contains("azure://account/container", ex.Message);
         Assert.IsType<LocalObjectStore>(StoreLocation.Open(_dir.Path));
+    }
+
+    [Fact]
+    public async Task Links_to_folders_outside_the_store_are_neither_listed_nor_followed()
+    {
+        // Step 8, finding 1: a symlinked variant folder let vacuum delete the files it pointed at.
+        using var outside = new TempDirectory();
+        string victim = Path.Combine(outside.Path, "part-0.parquet");
+        File.WriteAllText(victim, "not the store's");
+        await _store.WriteAsync("datasets/t/variant=a/part-1.parquet", "ours"u8.ToArray());
+        Directory.CreateSymbolicLink(Path.Combine(_dir.Path, "datasets", "t", "variant=b"), outside.Path);
+        File.CreateSymbolicLink(Path.Combine(_dir.Path, "datasets", "t", "variant=a", "part-2.parquet"), victim);
+
+        var listed = new List<string>();
+        await foreach (var o in _store.ListAsync("datasets/t/")) listed.Add(o.Key);
+        Assert.Equal(["datasets/t/variant=a/part-1.parquet"], listed);
+        var prefixes = new List<string>();
+        await foreach (var p in _store.ListCommonPrefixesAsync("datasets/t/")) prefixes.Add(p);
+        Assert.Equal(["datasets/t/variant=a/"], prefixes);
+
+        var viaFolder = await Assert.ThrowsAsync<BadInputException>(() => _store.DeleteAsync("datasets/t/variant=b/part-0.parquet"));
+        Assert.Contains("symbolic link 'datasets/t/variant=b'", viaFolder.Message);
+        await Assert.ThrowsAsync<BadInputException>(() => _store.DeleteAsync("datasets/t/variant=a/part-2.parquet"));
+        await Assert.ThrowsAsync<BadInputException>(() => _store.TryReadAsync("datasets/t/variant=b/part-0.parquet"));
+        await Assert.ThrowsAsync<BadInputException>(() => _store.WriteAsync("datasets/t/variant=b/new", "x"u8.ToArray()));
+        Assert.Equal("not the store's", File.ReadAllText(victim));
+        Assert.Single(Directory.GetFiles(outside.Path));
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using OfflineSafety.Parquet;
 using OfflineSafety.Parquet.Compression;
 using OfflineSafety.Parquet.Encodings;
@@ -89,6 +90,8 @@ internal sealed class ColumnChunkReader<T>
                     throw Error($"page of {header.CompressedPageSize} bytes runs past the end of the column chunk ({data.Length - pos} left)");
                 var payload = data.Span.Slice(pos, header.CompressedPageSize);
                 pos += header.CompressedPageSize;
+                if (header.Crc is int crc && unchecked((int)Crc32.HashToUInt32(payload)) != crc)
+                    throw Error($"page checksum mismatch (CRC-32 {unchecked((uint)crc):x8} in the header, {Crc32.HashToUInt32(payload):x8} over the page's {payload.Length} bytes): the file is damaged");
                 try
                 {
                     switch (header.Type)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using OfflineSafety.Parquet;
@@ -333,6 +334,7 @@ internal sealed class ColumnChunkWriter<T> : ColumnChunkWriter where T : notnull
         }
         header.UncompressedPageSize = uncompressedSize;
         header.CompressedPageSize = _compressed.Length;
+        header.Crc = Checksum(_compressed.WrittenSpan);
         int headerLen = WriteHeader(header, _pages);
         _pages.Write(_compressed.WrittenSpan);
         _uncompressedTotal += headerLen + uncompressedSize;
@@ -342,6 +344,10 @@ internal sealed class ColumnChunkWriter<T> : ColumnChunkWriter where T : notnull
         _pageRows = 0;
         _pageValueBytes = 0;
     }
+
+    // The format stores the CRC-32 (IEEE, as zlib) of the page as written, bit pattern in an i32.
+    private int? Checksum(ReadOnlySpan<byte> storedPage) =>
+        _options.PageChecksums ? unchecked((int)Crc32.HashToUInt32(storedPage)) : null;
 
     private int WriteHeader(PageHeader header, PooledBuffer output)
     {
@@ -483,6 +489,7 @@ internal sealed class ColumnChunkWriter<T> : ColumnChunkWriter where T : notnull
                 UncompressedPageSize = _dictBytes.Length,
                 CompressedPageSize = _compressed.Length,
                 DictionaryPage = new DictionaryPageHeader { NumValues = _dictValues.Count, Encoding = ParquetEncoding.Plain },
+                Crc = Checksum(_compressed.WrittenSpan),
             };
             _header.Clear();
             int headerLen = WriteHeader(header, _header);

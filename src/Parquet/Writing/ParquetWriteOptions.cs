@@ -34,6 +34,12 @@ public sealed record ParquetWriteOptions
     public bool WriteStatistics { get; init; } = true;
 
     /// <summary>
+    /// Write the CRC-32 of every page's stored bytes in its header (the format's optional `crc`
+    /// field), so a reader detects a flipped or truncated page instead of decoding wrong values.
+    /// </summary>
+    public bool PageChecksums { get; init; } = true;
+
+    /// <summary>
     /// Per-column value encoding (dotted leaf path or single-leaf field name), overriding dictionary
     /// and PLAIN: DELTA_BINARY_PACKED (INT32/INT64), DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY
     /// (BYTE_ARRAY), BYTE_STREAM_SPLIT (FLOAT/DOUBLE/INT32/INT64/FIXED_LEN_BYTE_ARRAY), RLE (BOOLEAN), PLAIN.
