@@ -4,7 +4,7 @@
 //
 // Uses the @duckdb/node-api installed by `npm ci` in tests/interop (the interop peer), so the
 // benchmark needs no second install. Usage:
-//   node bench/anchors/parquet_anchor.mjs [--rows N] [--threads T] [--file out.parquet] [--read ours.parquet]
+//   node bench/scripts/parquet_anchor.mjs [--rows N] [--threads T] [--file out.parquet] [--read ours.parquet]
 // Prints one JSON object: rows, threads, write_s (snappy COPY), file_bytes, scan_s (aggregates
 // that touch every value of every column), and read_other_s when --read names another file.
 import { createRequire } from 'node:module';
