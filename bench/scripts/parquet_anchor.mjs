@@ -1,4 +1,4 @@
-// DuckDB anchor for `offsafe bench parquet`: writes and fully scans the transition table with
+// DuckDB anchor for `offsafe-bench parquet`: writes and fully scans the transition table with
 // DuckDB in the same run as our codec, so the two sets of figures share machine conditions.
 // Specification followed: shared/bench/parquet_anchor.mjs (same table shape and value style).
 //
