@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace OfflineSafety.Bench.Anchors;
 
-/// <summary>DuckDB's figures on the same transition table (bench/anchors/parquet_anchor.mjs).</summary>
+/// <summary>DuckDB's figures on the same transition table (bench/scripts/parquet_anchor.mjs).</summary>
 public sealed record DuckDbParquetFigures(double WriteSeconds, double ScanSeconds, long FileBytes, double? ReadOursSeconds);
 
 /// <summary>Runs the DuckDB anchor script with the npm modules of tests/interop.</summary>
@@ -27,7 +27,7 @@ public sealed class DuckDbParquetAnchor(string repositoryRoot)
     {
         string interop = Path.Combine(repositoryRoot, "tests", "interop");
         NodeRuntime.EnsureInstalled(interop, "@duckdb/node-api");
-        string script = Path.Combine(repositoryRoot, "bench", "anchors", "parquet_anchor.mjs");
+        string script = Path.Combine(repositoryRoot, "bench", "scripts", "parquet_anchor.mjs");
         var args = new List<string> { script, "--rows", rows.ToString(), "--threads", threads.ToString(), "--file", file };
         if (readOurs is not null) args.AddRange(["--read", readOurs]);
         var outcome = NodeRuntime.Run("node", args, repositoryRoot, stdin: null, Timeout, ct);

@@ -10,14 +10,14 @@ public sealed record TorchRun(int Threads, string TorchVersion, IReadOnlyDiction
     IReadOnlyDictionary<string, double> CpuFigures, double? SgemmPeakGflops, IReadOnlyDictionary<string, double> SgemmGflops);
 
 /// <summary>
-/// Runs the project's PyTorch reference script (bench/anchors/torch_workloads.py, embedded in this
+/// Runs the project's PyTorch reference script (bench/scripts/torch_workloads.py, embedded in this
 /// assembly) with the system Python, so our figures and PyTorch's come from the same machine in the
 /// same minute.
 /// </summary>
 public sealed class TorchAnchor
 {
     public const string InstallHint = "apt-get install -y python3-torch libopenblas0-pthread";
-    private const string ScriptResource = "OfflineSafety.Bench.anchors.torch_workloads.py";
+    private const string ScriptResource = "OfflineSafety.Bench.scripts.torch_workloads.py";
 
     private readonly string _python;
 

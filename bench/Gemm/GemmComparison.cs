@@ -28,7 +28,7 @@ public sealed record GemmComparisonReport(IReadOnlyList<GemmComparisonRow> Rows,
     }
 }
 
-/// <summary>`offsafe bench gemm`: our sgemm on each shape beside torch.mm (OpenBLAS) on the same shape at 1 and 2 threads.</summary>
+/// <summary>`offsafe-bench gemm`: our sgemm on each shape beside torch.mm (OpenBLAS) on the same shape at 1 and 2 threads.</summary>
 public sealed class GemmComparison
 {
     private readonly TorchAnchor _anchor;

@@ -21,7 +21,7 @@ public sealed record NnWorkloadResult(string Key, double Ours, double? Torch, in
     public string Name => Key[..Key.LastIndexOf('_')];
 }
 
-/// <summary>Everything one `offsafe bench nn` run measured.</summary>
+/// <summary>Everything one `offsafe-bench nn` run measured.</summary>
 public sealed record NnBenchReport(
     int Threads, double Scale, IReadOnlyList<NnWorkloadResult> Workloads,
     double? SgemmPeakGflops, string? TorchVersion, string? TorchUnavailable)
@@ -76,8 +76,8 @@ public sealed record NnBenchReport(
 }
 
 /// <summary>
-/// `offsafe bench nn`: times the five engine workloads with our engine, then runs the project's
-/// PyTorch reference (anchors/torch_workloads.py) at 1 and 2 threads in the same run and keeps
+/// `offsafe-bench nn`: times the five engine workloads with our engine, then runs the project's
+/// PyTorch reference (scripts/torch_workloads.py) at 1 and 2 threads in the same run and keeps
 /// PyTorch's best per workload, plus its sgemm peak (large torch.mm) as the yardstick for GFLOP/s.
 /// </summary>
 public sealed class NnBenchmark

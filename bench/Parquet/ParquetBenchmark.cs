@@ -11,7 +11,7 @@ using OfflineSafety.Parquet.Writing;
 namespace OfflineSafety.Bench.Parquet;
 
 /// <summary>
-/// `offsafe bench parquet`: times our codec writing the transition table (snappy) and scanning it
+/// `offsafe-bench parquet`: times our codec writing the transition table (snappy) and scanning it
 /// back into typed arrays (every value of every column), then runs DuckDB on the same table shape
 /// in the same process tree so both sets of figures share the machine's conditions.
 /// </summary>

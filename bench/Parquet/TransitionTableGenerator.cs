@@ -1,7 +1,7 @@
 namespace OfflineSafety.Bench.Parquet;
 
 /// <summary>
-/// Generates the benchmark's transition table in the anchor's value style (bench/anchors/
+/// Generates the benchmark's transition table in the anchor's value style (bench/scripts/
 /// parquet_anchor.mjs): 1000-step episodes over 20 variants, 17-dim observations in [0,1),
 /// 6-dim actions in [-1,1), next observations in [1,2), 5% cost and 5% unsafe. Seeded, so every
 /// run writes the same values; rows come in slices so a streaming write never holds the table.

@@ -20,7 +20,6 @@ public static class OffsafeCli
         root.Subcommands.Add(EvalCriticCommand.Create());
         root.Subcommands.Add(ModelsCommands.Create());
         root.Subcommands.Add(ExperimentCommands.Create());
-        root.Subcommands.Add(BenchCommands.Create());
         root.Subcommands.Add(OnlineCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;

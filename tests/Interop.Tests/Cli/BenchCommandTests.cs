@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
+using OfflineSafety.Bench.Cli;
 using OfflineSafety.Interop.Tests.Peers;
 
 namespace OfflineSafety.Interop.Tests.Cli;
 
-/// <summary>`offsafe bench parquet` runs end to end on a small table (figures are not asserted: benchmarks are commands).</summary>
+/// <summary>`offsafe-bench parquet` runs end to end on a small table (figures are not asserted: benchmarks are commands).</summary>
 [Collection(DuckDbCollection.Name)]
 public sealed class BenchCommandTests(DuckDbPeer duckDb) : IDisposable
 {
@@ -14,7 +15,7 @@ public sealed class BenchCommandTests(DuckDbPeer duckDb) : IDisposable
     [Fact]
     public void Bench_parquet_reports_ours_beside_duckdb_and_leaves_a_readable_file()
     {
-        var outcome = OffsafeInProcess.Run("bench", "parquet", "--rows", "2000", "--row-group-rows", "500", "--dir", _folder.Path, "--json");
+        var outcome = OffsafeInProcess.Run(BenchCommands.Create(), "parquet", "--rows", "2000", "--row-group-rows", "500", "--dir", _folder.Path, "--json");
 
         Assert.True(outcome.ExitCode == 0, outcome.Stderr);
         var report = JsonNode.Parse(outcome.Stdout)!;

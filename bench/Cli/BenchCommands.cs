@@ -4,19 +4,23 @@ using OfflineSafety.Bench.Anchors;
 using OfflineSafety.Bench.Gemm;
 using OfflineSafety.Bench.Nn;
 using OfflineSafety.Nn.Kernels;
+using KernelGemm = OfflineSafety.Nn.Kernels.Gemm;
 using Spectre.Console;
 
-namespace OfflineSafety.Pipeline.Cli;
+namespace OfflineSafety.Bench.Cli;
 
 /// <summary>
-/// `offsafe bench ...`: benchmarks printed beside their anchors from the same run. Each benchmark is
-/// one subcommand of this group; the logic lives in bench/ (OfflineSafety.Bench).
+/// The `offsafe-bench` command tree (`dotnet run --project bench -c Release -- ...`): benchmarks printed
+/// beside their anchors from the same run, one subcommand each; the logic lives in bench/'s other folders.
 /// </summary>
 public static class BenchCommands
 {
-    public static Command Create()
+    public static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object on stdout, for scripts.", Recursive = true };
+
+    public static RootCommand Create()
     {
-        var bench = new Command("bench", "Benchmarks, each beside its reference implementation measured in the same run.");
+        var bench = new RootCommand("offsafe-bench: benchmarks, each beside its reference implementation measured in the same run.");
+        bench.Options.Add(Json);
         bench.Subcommands.Add(NnCommand());
         bench.Subcommands.Add(GemmCommand());
         bench.Subcommands.Add(EnvsBenchCommand.Create());
@@ -49,16 +53,14 @@ public static class BenchCommands
         var scale = ScaleOption();
         var skipTorch = SkipTorchOption();
         var cmd = new Command("nn", "Engine workloads (critic update, MAML iteration, SAC update, critic inference) against PyTorch.");
-        cmd.Options.Add(threads);
-        cmd.Options.Add(scale);
-        cmd.Options.Add(skipTorch);
-        CommandAction.Set(cmd, (parseResult, ct) =>
+        foreach (var option in new Option[] { threads, scale, skipTorch }) cmd.Options.Add(option);
+        BenchAction.Set(cmd, (parseResult, ct) =>
         {
             int t = CheckThreads(parseResult.GetValue(threads));
             double s = CheckScale(parseResult.GetValue(scale));
             bool runTorch = !parseResult.GetValue(skipTorch);
             var report = WithProgress("bench nn", progress => new NnBenchmark(new TorchAnchor()).Run(t, s, runTorch, progress, ct));
-            if (parseResult.GetValue(CommonOptions.Json))
+            if (parseResult.GetValue(BenchCommands.Json))
             {
                 Console.WriteLine(report.ToJson().ToJsonString());
                 return 0;
@@ -76,7 +78,7 @@ public static class BenchCommands
             }
             var console = StdoutConsole();
             console.Write(table);
-            console.WriteLine($"our threads: {report.Threads}; GEMM kernel: {Gemm.KernelName()}; scale: {report.Scale}; " +
+            console.WriteLine($"our threads: {report.Threads}; GEMM kernel: {KernelGemm.KernelName()}; scale: {report.Scale}; " +
                 "CPU = process CPU time per step, all threads (PyTorch: lowest of its runs)");
             console.WriteLine(report.SgemmPeakGflops is double p
                 ? $"sgemm peak (torch.mm, best of 1 and 2 threads): {p:F1} GFLOP/s; PyTorch {report.TorchVersion}"
@@ -97,18 +99,15 @@ public static class BenchCommands
         };
         var skipTorch = SkipTorchOption();
         var cmd = new Command("gemm", "Float32 GEMM throughput of our kernels beside torch.mm (the machine's BLAS).");
-        cmd.Options.Add(threads);
-        cmd.Options.Add(scale);
-        cmd.Options.Add(shapes);
-        cmd.Options.Add(skipTorch);
-        CommandAction.Set(cmd, (parseResult, ct) =>
+        foreach (var option in new Option[] { threads, scale, shapes, skipTorch }) cmd.Options.Add(option);
+        BenchAction.Set(cmd, (parseResult, ct) =>
         {
             var options = new ComputeOptions { Threads = CheckThreads(parseResult.GetValue(threads)) };
             double s = CheckScale(parseResult.GetValue(scale));
             var requested = parseResult.GetValue(shapes) is { Length: > 0 } given ? given.Select(GemmShape.Parse).ToList() : GemmBenchmark.DefaultShapes;
             bool runTorch = !parseResult.GetValue(skipTorch);
             var report = WithProgress("bench gemm", progress => new GemmComparison(new TorchAnchor()).Run(requested, options, s, runTorch, progress, ct));
-            if (parseResult.GetValue(CommonOptions.Json))
+            if (parseResult.GetValue(BenchCommands.Json))
             {
                 Console.WriteLine(report.ToJson().ToJsonString());
                 return 0;

@@ -1,10 +1,10 @@
-// DuckDB anchor for `offsafe bench parquet`: writes and fully scans the transition table with
+// DuckDB anchor for `offsafe-bench parquet`: writes and fully scans the transition table with
 // DuckDB in the same run as our codec, so the two sets of figures share machine conditions.
 // Specification followed: shared/bench/parquet_anchor.mjs (same table shape and value style).
 //
 // Uses the @duckdb/node-api installed by `npm ci` in tests/interop (the interop peer), so the
 // benchmark needs no second install. Usage:
-//   node bench/anchors/parquet_anchor.mjs [--rows N] [--threads T] [--file out.parquet] [--read ours.parquet]
+//   node bench/scripts/parquet_anchor.mjs [--rows N] [--threads T] [--file out.parquet] [--read ours.parquet]
 // Prints one JSON object: rows, threads, write_s (snappy COPY), file_bytes, scan_s (aggregates
 // that touch every value of every column), and read_other_s when --read names another file.
 import { createRequire } from 'node:module';

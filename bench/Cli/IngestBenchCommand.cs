@@ -3,9 +3,9 @@ using System.Text.Json;
 using OfflineSafety.Bench;
 using Spectre.Console;
 
-namespace OfflineSafety.Pipeline.Cli;
+namespace OfflineSafety.Bench.Cli;
 
-/// <summary>`offsafe bench ingest [--rows N]`: log ingest throughput per format (rows/s, MB/s).</summary>
+/// <summary>`offsafe-bench ingest [--rows N]`: log ingest throughput per format (rows/s, MB/s).</summary>
 public static class IngestBenchCommand
 {
     public static Command Create()
@@ -17,7 +17,7 @@ public static class IngestBenchCommand
         cmd.Options.Add(rows);
         cmd.Options.Add(obsDim);
         cmd.Options.Add(actDim);
-        CommandAction.Set(cmd, async (p, ct) =>
+        BenchAction.Set(cmd, async (p, ct) =>
         {
             int n = p.GetValue(rows);
             if (n <= 0) throw new ArgumentException($"--rows must be positive, got {n}");
@@ -34,7 +34,7 @@ public static class IngestBenchCommand
                 try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
             }
 
-            if (p.GetValue(CommonOptions.Json))
+            if (p.GetValue(BenchCommands.Json))
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(new
                 {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch side of `offsafe bench nn` and `offsafe bench gemm`.
+"""PyTorch side of `offsafe-bench nn` and `offsafe-bench gemm` (bench/Cli/BenchCommands.cs).
 
 Implements the five engine workloads specified in shared/bench/torch_anchor.py (same network
 shapes, batch sizes, warm-up and repetition counts, mean time per call after warm-up) and measures

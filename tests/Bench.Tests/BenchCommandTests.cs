@@ -4,7 +4,7 @@ using OfflineSafety.Bench.Anchors;
 using OfflineSafety.Bench.Gemm;
 using OfflineSafety.Bench.Nn;
 
-namespace OfflineSafety.Pipeline.Tests.Bench;
+namespace OfflineSafety.Bench.Tests;
 
 public sealed class BenchCommandTests
 {
@@ -15,7 +15,7 @@ public sealed class BenchCommandTests
     {
         // --skip-torch keeps the test independent of PyTorch being installed; --scale makes each
         // workload run its minimum of 5 timed steps.
-        var r = await RunOffsafe("bench", "nn", "--skip-torch", "--scale", "0.001", "--threads", "1", "--json");
+        var r = await RunBench("nn", "--skip-torch", "--scale", "0.001", "--threads", "1", "--json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(r.Stdout);
         var root = json.RootElement;
@@ -35,7 +35,7 @@ public sealed class BenchCommandTests
     [Fact]
     public async Task Bench_gemm_times_the_requested_shapes()
     {
-        var r = await RunOffsafe("bench", "gemm", "--skip-torch", "--shape", "64x48x40", "3x5x7", "--scale", "0.001", "--json");
+        var r = await RunBench("gemm", "--skip-torch", "--shape", "64x48x40", "3x5x7", "--scale", "0.001", "--json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(r.Stdout);
         var shapes = json.RootElement.GetProperty("shapes").EnumerateArray().ToList();
@@ -49,7 +49,7 @@ public sealed class BenchCommandTests
     [InlineData("gemm", "--shape", "12x4", "GEMM shape '12x4' is not MxNxK")]
     public async Task Bad_arguments_give_one_line_on_stderr_and_a_failure_exit(string sub, string option, string value, string message)
     {
-        var r = await RunOffsafe("bench", sub, option, value, "--skip-torch");
+        var r = await RunBench(sub, option, value, "--skip-torch");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains(message, r.Stderr);
         Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -99,5 +99,5 @@ public sealed class BenchCommandTests
         Assert.Equal(2.0 * 4096 * 256 * 260, new GemmShape(4096, 256, 260).Flops);
     }
 
-    private static Task<Cli.OffsafeProcess.Result> RunOffsafe(params string[] args) => Cli.OffsafeProcess.RunAsync(null, args);
+    private static Task<BenchProcess.Result> RunBench(params string[] args) => BenchProcess.RunAsync(args);
 }

@@ -5,11 +5,19 @@ using OfflineSafety.Bench.Envs;
 using OfflineSafety.Envs;
 using Spectre.Console;
 
-namespace OfflineSafety.Pipeline.Cli;
+namespace OfflineSafety.Bench.Cli;
 
-/// <summary>`offsafe bench envs`: single-thread environment step throughput.</summary>
+/// <summary>`offsafe-bench envs`: single-thread environment step throughput.</summary>
 public static class EnvsBenchCommand
 {
+    // As `offsafe envs --json` prints: snake_case, infinities as "Infinity", variant text unescaped.
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     public static Command Create()
     {
         var steps = new Option<long>("--steps") { Description = "Timed steps per environment.", DefaultValueFactory = _ => 2_000_000 };
@@ -17,19 +25,19 @@ public static class EnvsBenchCommand
         var command = new Command("envs", "Steps per second of each built-in environment on one thread.");
         command.Options.Add(steps);
         command.Options.Add(seed);
-        CommandAction.Set(command, (parseResult, ct) =>
+        BenchAction.Set(command, (parseResult, ct) =>
         {
             long n = parseResult.GetValue(steps);
             if (n <= 0) throw new ArgumentException($"--steps must be positive, got {n}");
             var results = EnvStepBenchmark.Run(EnvironmentRegistry.Default, n, parseResult.GetValue(seed), ct);
-            if (parseResult.GetValue(CommonOptions.Json))
+            if (parseResult.GetValue(BenchCommands.Json))
             {
                 var rows = results.Select(r => new
                 {
                     env = r.EnvironmentId, variant = r.Variant, steps = r.Steps, episodes = r.Episodes,
                     seconds = r.Seconds, steps_per_second = r.StepsPerSecond, allocated_bytes = r.AllocatedBytes,
                 });
-                Console.WriteLine(JsonSerializer.Serialize(new { bench = "envs", threads = 1, results = rows }, EnvsCommands.JsonOptions));
+                Console.WriteLine(JsonSerializer.Serialize(new { bench = "envs", threads = 1, results = rows }, JsonOptions));
                 return 0;
             }
             var table = new Table().Title("environment step throughput (1 thread)")

@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using OfflineSafety.Bench.Datasets;
 
-namespace OfflineSafety.Pipeline.Cli;
+namespace OfflineSafety.Bench.Cli;
 
-/// <summary>`offsafe bench snapshot`: latest-snapshot load time of a many-commit dataset, with and without checkpoints.</summary>
+/// <summary>`offsafe-bench snapshot`: latest-snapshot load time of a many-commit dataset, with and without checkpoints.</summary>
 public static class SnapshotBenchCommand
 {
     public static Command Create()
@@ -13,7 +13,7 @@ public static class SnapshotBenchCommand
         var commits = new Option<int>("--commits") { Description = "Small commits to build.", DefaultValueFactory = _ => 2000 };
         var command = new Command("snapshot", "Load time of the latest snapshot of a dataset with many small commits (checkpoint vs JSON replay).");
         command.Options.Add(commits);
-        CommandAction.Set(command, async (parseResult, ct) =>
+        BenchAction.Set(command, async (parseResult, ct) =>
         {
             int n = parseResult.GetValue(commits);
             if (n <= 0) throw new ArgumentException($"--commits must be positive, got {n}");
@@ -22,7 +22,7 @@ public static class SnapshotBenchCommand
             {
                 Console.Error.WriteLine($"building two datasets of {n} commits in {folder.FullName} ...");
                 var f = await SnapshotLoadBench.RunAsync(folder.FullName, n, ct: ct);
-                if (parseResult.GetValue(CommonOptions.Json))
+                if (parseResult.GetValue(BenchCommands.Json))
                     Console.WriteLine(JsonSerializer.Serialize(new
                     {
                         commits = f.Commits, live_files = f.LiveFiles, with_checkpoint_ms = f.WithCheckpointMs,

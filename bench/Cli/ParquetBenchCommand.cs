@@ -4,9 +4,9 @@ using System.Text.Json;
 using OfflineSafety.Bench.Parquet;
 using Spectre.Console;
 
-namespace OfflineSafety.Pipeline.Cli;
+namespace OfflineSafety.Bench.Cli;
 
-/// <summary>`offsafe bench parquet`: our codec's write and full scan of the transition table beside DuckDB's (docs/bench-parquet.md).</summary>
+/// <summary>`offsafe-bench parquet`: our codec's write and full scan of the transition table beside DuckDB's (docs/bench-parquet.md).</summary>
 public static class ParquetBenchCommand
 {
     public static Command Create()
@@ -22,7 +22,7 @@ public static class ParquetBenchCommand
         var dir = new Option<string?>("--dir") { Description = "Folder for the benchmark files (default: a new temporary folder, removed afterwards)." };
         var command = new Command("parquet", "Write and fully scan the transition table with our Parquet codec and with DuckDB.");
         foreach (var option in new Option[] { rows, streaming, rowGroupRows, noDuckDb, threads, dir }) command.Options.Add(option);
-        CommandAction.Set(command, (parseResult, ct) =>
+        BenchAction.Set(command, (parseResult, ct) =>
         {
             string? folder = parseResult.GetValue(dir);
             bool temporary = folder is null;
@@ -31,11 +31,11 @@ public static class ParquetBenchCommand
             {
                 var options = new ParquetBenchOptions(parseResult.GetValue(rows), parseResult.GetValue(streaming),
                     parseResult.GetValue(rowGroupRows), !parseResult.GetValue(noDuckDb), parseResult.GetValue(threads), folder);
-                var stderr = TerminalConsoles.Stderr();
+                var stderr = BenchConsoles.Over(Console.Error, Console.IsErrorRedirected);
                 ParquetBenchReport report = null!;
                 stderr.Status().Start("benchmarking", context =>
                     report = ParquetBenchmark.Run(options, new Progress<string>(stage => context.Status(stage)), ct));
-                if (parseResult.GetValue(CommonOptions.Json)) Console.Out.WriteLine(ToJson(report));
+                if (parseResult.GetValue(BenchCommands.Json)) Console.Out.WriteLine(ToJson(report));
                 else Render(report);
                 return 0;
             }
@@ -47,37 +47,24 @@ public static class ParquetBenchCommand
         return command;
     }
 
-    private static string ToJson(ParquetBenchReport r) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    // Keys in the order scripts and docs/bench-parquet.md know; the DuckDB side and the ratios are null without the anchor.
+    private static string ToJson(ParquetBenchReport r) => JsonSerializer.Serialize(new
     {
-        ["rows"] = r.Rows,
-        ["streaming"] = r.Streaming,
-        ["row_groups"] = r.RowGroups,
-        ["write_s"] = r.WriteSeconds,
-        ["scan_s"] = r.ScanSeconds,
-        ["file_bytes"] = r.FileBytes,
-        ["write_peak_managed_bytes"] = r.WriteMemory.ManagedHeapBytes,
-        ["write_peak_live_managed_bytes"] = r.WriteMemory.LiveManagedBytes,
-        ["write_peak_working_set_bytes"] = r.WriteMemory.WorkingSetBytes,
-        ["process_peak_working_set_bytes"] = r.WriteMemory.ProcessPeakWorkingSetBytes,
-        ["row_group_input_bytes"] = r.RowGroupBufferBytes,
-        ["duckdb"] = r.DuckDb is null ? null : new Dictionary<string, object?>
+        rows = r.Rows, streaming = r.Streaming, row_groups = r.RowGroups,
+        write_s = r.WriteSeconds, scan_s = r.ScanSeconds, file_bytes = r.FileBytes,
+        write_peak_managed_bytes = r.WriteMemory.ManagedHeapBytes, write_peak_live_managed_bytes = r.WriteMemory.LiveManagedBytes,
+        write_peak_working_set_bytes = r.WriteMemory.WorkingSetBytes, process_peak_working_set_bytes = r.WriteMemory.ProcessPeakWorkingSetBytes,
+        row_group_input_bytes = r.RowGroupBufferBytes,
+        duckdb = r.DuckDb is null ? null : new
         {
-            ["write_s"] = r.DuckDb.WriteSeconds,
-            ["scan_s"] = r.DuckDb.ScanSeconds,
-            ["file_bytes"] = r.DuckDb.FileBytes,
-            ["read_ours_s"] = r.DuckDb.ReadOursSeconds,
+            write_s = r.DuckDb.WriteSeconds, scan_s = r.DuckDb.ScanSeconds, file_bytes = r.DuckDb.FileBytes, read_ours_s = r.DuckDb.ReadOursSeconds,
         },
-        ["ratios"] = r.DuckDb is null ? null : new Dictionary<string, object?>
-        {
-            ["write"] = r.WriteRatio,
-            ["scan"] = r.ScanRatio,
-            ["file_bytes"] = r.FileBytesRatio,
-        },
+        ratios = r.DuckDb is null ? null : new { write = r.WriteRatio, scan = r.ScanRatio, file_bytes = r.FileBytesRatio },
     });
 
     private static void Render(ParquetBenchReport r)
     {
-        var stdout = TerminalConsoles.Stdout();
+        var stdout = BenchConsoles.Over(Console.Out, Console.IsOutputRedirected);
         string S(double? seconds) => seconds is null ? "-" : seconds.Value.ToString("0.000", CultureInfo.InvariantCulture) + " s";
         string R(double? ratio) => ratio is null ? "-" : ratio.Value.ToString("0.00", CultureInfo.InvariantCulture) + "x";
         string MiB(long bytes) => (bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB";

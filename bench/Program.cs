@@ -1,0 +1,3 @@
+using OfflineSafety.Bench.Cli;
+
+return await BenchCommands.Create().Parse(args).InvokeAsync();
