@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Hyperparameters;
 using OfflineSafety.Meta.Registry;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
@@ -56,7 +57,7 @@ public static class MetaTrainCommand
             if (unknown.Length > 0) throw new ArgumentException($"dataset {data.Lineage} has no variant(s) {string.Join(", ", unknown)}");
             if (chosen.Length == 0) throw new ArgumentException($"no variants left to train on in {data.Lineage}");
 
-            var risk = RiskSettings.For(data.Metadata.EnvId);
+            var risk = DomainHyperparameterTable.For(data.Metadata.EnvId).Risk;
             float gammaRisk = p.GetValue(gamma) ?? risk.GammaRisk, epsRisk = p.GetValue(eps) ?? risk.EpsRisk;
             double? posFraction(double? fallback) => p.GetValue(pos) is { } f ? (f < 0 ? null : f) : fallback;
             CriticArchitecture Architecture(CriticArchitecture fallback) =>
