@@ -1,4 +1,5 @@
 using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Hyperparameters;
 
 namespace OfflineSafety.Meta.Online;
 
@@ -59,21 +60,16 @@ public sealed record SafetySettings
     /// <summary>SQRL: actions sampled from pi per step for the filter.</summary>
     public int SqrlSamples { get; init; } = 100;
 
-    /// <summary>
-    /// Per-environment settings. Navigation 1/2 follow Recovery RL (gamma_risk, eps_risk, LR and RP
-    /// lambdas); Navigation 2 takes eps 0.1 from the text, not the code's 0.2. The paper has no
-    /// Recovery RL baselines for cartpole-length, so it takes MESA's (0.8, 0.1) and Navigation 2's
-    /// lambdas (the smaller LR lambda; rewards there are at most 1 per step).
-    /// </summary>
+    /// <summary>Per-environment settings: gamma_risk, eps_risk and the LR and RP lambdas from <see cref="DomainHyperparameterTable"/>.</summary>
     public static SafetySettings For(string environment)
     {
-        var risk = RiskSettings.For(environment);
-        var settings = new SafetySettings { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk };
-        return environment switch
+        var domain = DomainHyperparameterTable.For(environment);
+        return new SafetySettings
         {
-            "navigation1" => settings with { LagrangeLambda = 5000f, PenaltyLambda = 1000f },
-            "navigation2" => settings with { LagrangeLambda = 1000f, PenaltyLambda = 3000f },
-            _ => settings with { LagrangeLambda = 1000f, PenaltyLambda = 3000f },
+            GammaRisk = domain.GammaRisk,
+            EpsRisk = domain.EpsRisk,
+            LagrangeLambda = domain.LagrangeLambda,
+            PenaltyLambda = domain.PenaltyLambda,
         };
     }
 }

@@ -1,4 +1,5 @@
 using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Hyperparameters;
 
 namespace OfflineSafety.Meta.Training;
 
@@ -64,7 +65,7 @@ public sealed record MesaConfig
 
 /// <summary>
 /// Phase 2: M Adam steps on the small test-variant set, with the recovery policy trained alongside
-/// (thesis tables B.2-B.3: M = 500, 100 for Navigation; batch 256, 64 for Navigation).
+/// (thesis tables B.2-B.3; M and the batch size per environment: <see cref="DomainHyperparameterTable"/>).
 /// </summary>
 public sealed record AdaptationConfig
 {
@@ -80,7 +81,10 @@ public sealed record AdaptationConfig
     public int[] RecoveryHidden { get; init; } = [256, 256];
     public int Seed { get; init; }
 
-    public static AdaptationConfig For(string environment) => environment.StartsWith("navigation", StringComparison.Ordinal)
-        ? new AdaptationConfig { Steps = 100, BatchSize = 64 }
-        : new AdaptationConfig();
+    /// <summary>The defaults with the environment's M and batch size from <see cref="DomainHyperparameterTable"/>.</summary>
+    public static AdaptationConfig For(string environment)
+    {
+        var domain = DomainHyperparameterTable.For(environment);
+        return new AdaptationConfig { Steps = domain.AdaptationSteps, BatchSize = domain.AdaptationBatchSize };
+    }
 }

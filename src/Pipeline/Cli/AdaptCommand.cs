@@ -1,9 +1,5 @@
 using System.CommandLine;
-using System.Diagnostics;
-using OfflineSafety.Meta.Adaptation;
-using OfflineSafety.Meta.Registry;
-using OfflineSafety.Meta.Sampling;
-using OfflineSafety.Meta.Training;
+using OfflineSafety.Meta.Jobs;
 using Spectre.Console;
 using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
 
@@ -12,6 +8,7 @@ namespace OfflineSafety.Pipeline.Cli;
 /// <summary>
 /// `offsafe adapt`: M Adam steps of a stored critic on one variant's data, with the recovery policy
 /// trained alongside; the result is published as a new model naming its base (which is not changed).
+/// The work is <see cref="AdaptationJob"/>'s; this parses the options and prints.
 /// </summary>
 public static class AdaptCommand
 {
@@ -32,34 +29,21 @@ public static class AdaptCommand
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
-            var objects = OpenStore(p);
-            var registry = new ModelRegistry(objects);
-            string outName = p.GetValue(modelOut)!;
-            ModelReference.ValidateName(outName);
-            var stored = await registry.LoadAsync(ModelReference.Parse(p.GetValue(model)!), ct);
-            var data = await LoadAsync(objects, p.GetValue(dataset)!, p.GetValue(variant), ct);
-            if (data.Batch.ObsDim != stored.Card.ObsDim || data.Batch.ActDim != stored.Card.ActDim)
-                throw new ArgumentException($"{data.Lineage} has obs/action dims ({data.Batch.ObsDim},{data.Batch.ActDim}) but {stored.Card.Reference} expects ({stored.Card.ObsDim},{stored.Card.ActDim})");
-
-            var d = AdaptationConfig.For(data.Metadata.EnvId);
-            var config = d with
+            var request = new AdaptationRequest
             {
-                Steps = p.GetValue(steps) ?? d.Steps,
-                LearningRate = p.GetValue(lr) ?? d.LearningRate,
-                BatchSize = p.GetValue(batch) ?? d.BatchSize,
-                Seed = p.GetValue(seed) ?? d.Seed,
+                BaseModel = p.GetValue(model)!,
+                Dataset = p.GetValue(dataset)!,
+                Variant = p.GetValue(variant)!,
+                Model = p.GetValue(modelOut)!,
+                Steps = p.GetValue(steps),
+                LearningRate = p.GetValue(lr),
+                BatchSize = p.GetValue(batch),
+                Seed = p.GetValue(seed),
                 TrainRecoveryPolicy = !p.GetValue(noRecovery),
             };
-            var clock = Stopwatch.StartNew();
-            var rows = TaskRows.Select(data.Batch, null);
-            var adapted = WithProgress($"adapt {stored.Card.Reference} -> {outName}",
-                progress => new CriticAdaptation(config).Adapt(stored.Critic, stored.Card.GammaRisk, rows, progress: progress, ct: ct));
-            var metrics = new Dictionary<string, double>(adapted.Metrics) { ["adapt_seconds"] = clock.Elapsed.TotalSeconds };
-            var card = ModelCard.For(outName, "adapted", adapted.Critic, stored.Card.GammaRisk, stored.Card.EpsRisk, config.Seed, config, metrics,
-                new ModelLineage(data.Lineage, stored.Card.Reference, CodeVersion.Current), adapted.Recovery is null ? null : config.RecoveryHidden);
-            var published = await registry.PublishAsync(card, adapted.Critic, adapted.Recovery, ct);
-            return Emit(p, new { model = published.Reference, baseModel = stored.Card.Reference, dataset = data.Lineage.ToString(), variant = p.GetValue(variant), steps = config.Steps, finalLoss = adapted.FinalLoss },
-                console => console.WriteLine($"{published.Reference}: {stored.Card.Reference} adapted on {data.Lineage} variant {p.GetValue(variant)} for {config.Steps} steps, final loss {F(adapted.FinalLoss, "0.00000")}"));
+            var r = await new AdaptationJob(OpenStore(p)).RunAsync(request, WithProgress, ct);
+            return Emit(p, new { model = r.Card.Reference, baseModel = r.BaseCard.Reference, dataset = r.Dataset.ToString(), variant = request.Variant, steps = r.Config.Steps, finalLoss = r.FinalLoss },
+                console => console.WriteLine($"{r.Card.Reference}: {r.BaseCard.Reference} adapted on {r.Dataset} variant {request.Variant} for {r.Config.Steps} steps, final loss {F(r.FinalLoss, "0.00000")}"));
         });
         return cmd;
     }

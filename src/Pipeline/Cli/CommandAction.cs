@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OfflineSafety.Errors;
 
 namespace OfflineSafety.Pipeline.Cli;
 
@@ -37,7 +38,7 @@ public static class CommandAction
 
     // Programming errors (null references, index bugs) keep their stack trace; everything a user
     // can cause by their input or environment becomes a single line.
-    private static bool IsUserFacing(Exception ex) => ex is IOException or UnauthorizedAccessException
+    private static bool IsUserFacing(Exception ex) => ex is UserError or IOException or UnauthorizedAccessException
         or FormatException or InvalidDataException or NotSupportedException or ArgumentException
         or InvalidOperationException or System.Text.Json.JsonException or KeyNotFoundException;
 

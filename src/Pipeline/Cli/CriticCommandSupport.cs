@@ -1,21 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Ingest.Transitions;
-using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Jobs;
 using OfflineSafety.Meta.Registry;
 using OfflineSafety.Meta.Training;
 using OfflineSafety.Storage;
 using Spectre.Console;
 
 namespace OfflineSafety.Pipeline.Cli;
-
-/// <summary>One dataset version as the critic commands read it, with what a model's lineage records.</summary>
-internal sealed record LoadedDataset(DatasetLineage Lineage, DatasetMetadata Metadata, TransitionBatch Batch)
-{
-    public ActionBox? ActionBox => Metadata.ActionLow is { } low && Metadata.ActionHigh is { } high ? new ActionBox(low, high) : null;
-}
 
 /// <summary>
 /// What the critic commands (meta-train, adapt, eval-critic, models, experiment) share: opening the
@@ -33,18 +25,8 @@ internal static class CriticCommandSupport
     public static IObjectStore OpenStore(ParseResult p) => StoreLocation.Open(p.GetValue(CommonOptions.Store)!);
 
     /// <summary>Reads one snapshot (so the rows and the recorded version agree), optionally one variant.</summary>
-    public static async Task<LoadedDataset> LoadAsync(IObjectStore objects, string reference, string? variant, CancellationToken ct)
-    {
-        var store = new DatasetStore(objects);
-        var parsed = DatasetReference.Parse(reference);
-        var snapshot = await store.SnapshotAsync(parsed, ct);
-        var metadata = DatasetStore.MetadataOf(parsed.Name, snapshot);
-        var batch = await store.ReadAsync(parsed.Name, snapshot, variant, ct: ct);
-        if (batch.Count == 0)
-            throw new InvalidOperationException($"dataset {parsed.Name}@{snapshot.Version}{(variant is null ? "" : $" variant '{variant}'")} has no rows");
-        var variants = variant is null ? Meta.Sampling.TaskRows.Variants(batch) : [variant];
-        return new LoadedDataset(new DatasetLineage(parsed.Name, snapshot.Version, snapshot.Metadata.Id, variants), metadata, batch);
-    }
+    public static Task<LoadedDataset> LoadAsync(IObjectStore objects, string reference, string? variant, CancellationToken ct) =>
+        DatasetLoading.LoadAsync(objects, reference, variant, ct);
 
     /// <summary>Runs <paramref name="work"/> under a stderr progress bar that shows the running loss.</summary>
     public static T WithProgress<T>(string title, Func<Action<TrainingProgress>, T> work)

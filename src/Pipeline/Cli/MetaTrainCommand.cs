@@ -1,9 +1,5 @@
 using System.CommandLine;
-using System.Diagnostics;
-using OfflineSafety.Meta.Critics;
-using OfflineSafety.Meta.Registry;
-using OfflineSafety.Meta.Sampling;
-using OfflineSafety.Meta.Training;
+using OfflineSafety.Meta.Jobs;
 using Spectre.Console;
 using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
 
@@ -11,8 +7,9 @@ namespace OfflineSafety.Pipeline.Cli;
 
 /// <summary>
 /// `offsafe meta-train`: train a safety critic on a stored dataset with MESA, Multi-Task or
-/// single-dataset training and publish it to the model registry with its lineage. Every
-/// hyperparameter defaults to the trainer's config record; options override one at a time.
+/// single-dataset training and publish it to the model registry with its lineage
+/// (<see cref="MetaTrainingJob"/>). Every hyperparameter defaults to the trainer's config record;
+/// options override one at a time.
 /// </summary>
 public static class MetaTrainCommand
 {
@@ -20,7 +17,7 @@ public static class MetaTrainCommand
     {
         var dataset = new Option<string>("--dataset") { Description = "NAME[@REF]: the training dataset.", Required = true };
         var algo = new Option<string>("--algo") { Description = "mesa | multitask | single.", Required = true };
-        algo.AcceptOnlyFromAmong("mesa", "multitask", "single");
+        algo.AcceptOnlyFromAmong(MetaTrainingJob.Algorithms);
         var variants = new Option<string[]>("--variants") { Description = "Variants to train on (default: all).", AllowMultipleArgumentsPerToken = true };
         var exclude = new Option<string[]>("--exclude-variant") { Description = "Variant(s) to hold out, e.g. the test variant." };
         var model = new Option<string>("--model") { Description = "Model name to publish as (next version).", Required = true };
@@ -46,90 +43,35 @@ public static class MetaTrainCommand
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
-            var objects = OpenStore(p);
-            string modelName = p.GetValue(model)!;
-            ModelReference.ValidateName(modelName);
-            var data = await LoadAsync(objects, p.GetValue(dataset)!, null, ct);
-            var chosen = (p.GetValue(variants) is { Length: > 0 } v ? v.SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) : data.Lineage.Variants)
-                .Except(p.GetValue(exclude) ?? [], StringComparer.Ordinal).Distinct(StringComparer.Ordinal).ToArray();
-            var unknown = chosen.Except(data.Lineage.Variants, StringComparer.Ordinal).ToArray();
-            if (unknown.Length > 0) throw new ArgumentException($"dataset {data.Lineage} has no variant(s) {string.Join(", ", unknown)}");
-            if (chosen.Length == 0) throw new ArgumentException($"no variants left to train on in {data.Lineage}");
-
-            var risk = RiskSettings.For(data.Metadata.EnvId);
-            float gammaRisk = p.GetValue(gamma) ?? risk.GammaRisk, epsRisk = p.GetValue(eps) ?? risk.EpsRisk;
-            double? posFraction(double? fallback) => p.GetValue(pos) is { } f ? (f < 0 ? null : f) : fallback;
-            CriticArchitecture Architecture(CriticArchitecture fallback) =>
-                p.GetValue(arch) is { } a ? CriticArchitecture.Parse(a, p.GetValue(heads)) : p.GetValue(heads) is { } h ? fallback with { Heads = h } : fallback;
-            CriticTrainingConfig CriticTraining()
+            var request = new MetaTrainingRequest
             {
-                var d = new CriticTrainingConfig();
-                return d with
-                {
-                    Steps = p.GetValue(steps) ?? d.Steps,
-                    LearningRate = p.GetValue(lr) ?? d.LearningRate,
-                    BatchSize = p.GetValue(batch) ?? d.BatchSize,
-                    Seed = p.GetValue(seed) ?? d.Seed,
-                    Architecture = Architecture(d.Architecture),
-                    GammaRisk = gammaRisk,
-                    EpsRisk = epsRisk,
-                    TauSafe = p.GetValue(tau) ?? d.TauSafe,
-                    PosFraction = posFraction(d.PosFraction),
-                };
-            }
-            var lineage = data.Lineage with { Variants = chosen };
-            var clock = Stopwatch.StartNew();
-            string algorithm = p.GetValue(algo)!;
-            (TrainedCritic Trained, object Config, int Seed) result;
-            switch (algorithm)
-            {
-                case "mesa":
-                {
-                    var d = new MesaConfig();
-                    var c = d with
-                    {
-                        MetaIterations = p.GetValue(steps) ?? d.MetaIterations,
-                        OuterLearningRate = p.GetValue(lr) ?? d.OuterLearningRate,
-                        InnerBatchSize = p.GetValue(batch) ?? d.InnerBatchSize,
-                        OuterBatchSize = p.GetValue(batch) ?? d.OuterBatchSize,
-                        Seed = p.GetValue(seed) ?? d.Seed,
-                        Architecture = Architecture(d.Architecture),
-                        GammaRisk = gammaRisk,
-                        EpsRisk = epsRisk,
-                        TauSafe = p.GetValue(tau) ?? d.TauSafe,
-                        PosFraction = posFraction(d.PosFraction),
-                        TasksPerIteration = p.GetValue(tasks) ?? d.TasksPerIteration,
-                        InnerSteps = p.GetValue(innerSteps) ?? d.InnerSteps,
-                        InnerLearningRate = p.GetValue(innerLr) ?? d.InnerLearningRate,
-                        LearnInnerLearningRates = !p.GetValue(fixedInner),
-                        FirstOrder = p.GetValue(firstOrder),
-                    };
-                    var perVariant = TaskRows.PerVariant(data.Batch, chosen);
-                    result = (WithProgress($"mesa {modelName}", progress => new MesaTrainer(c).Train(perVariant, data.ActionBox, progress, ct)), c, c.Seed);
-                    break;
-                }
-                case "multitask":
-                {
-                    var c = CriticTraining();
-                    var perVariant = TaskRows.PerVariant(data.Batch, chosen);
-                    result = (WithProgress($"multitask {modelName}", progress => new MultiTaskTrainer(c).Train(perVariant, data.ActionBox, progress, ct)), c, c.Seed);
-                    break;
-                }
-                default:
-                {
-                    var c = CriticTraining();
-                    var rows = TaskRows.Select(data.Batch, chosen);
-                    result = (WithProgress($"single {modelName}", progress => new SingleDatasetTrainer(c).Train(rows, data.ActionBox, progress, ct)), c, c.Seed);
-                    break;
-                }
-            }
-            double seconds = clock.Elapsed.TotalSeconds;
-            var metrics = new Dictionary<string, double>(result.Trained.Metrics) { ["train_seconds"] = seconds };
-            var card = ModelCard.For(modelName, algorithm, result.Trained.Critic, gammaRisk, epsRisk, result.Seed, result.Config, metrics,
-                new ModelLineage(lineage, null, CodeVersion.Current));
-            var stored = await new ModelRegistry(objects).PublishAsync(card, result.Trained.Critic, null, ct);
-            return Emit(p, new { model = stored.Reference, algorithm, dataset = lineage.ToString(), variants = chosen, finalLoss = result.Trained.FinalLoss, seconds },
-                console => console.WriteLine($"{stored.Reference}: {algorithm} on {lineage} ({chosen.Length} variants), final loss {F(result.Trained.FinalLoss, "0.00000")}, {F(seconds, "0.0")} s"));
+                Dataset = p.GetValue(dataset)!,
+                Algorithm = p.GetValue(algo)!,
+                Model = p.GetValue(model)!,
+                Variants = p.GetValue(variants) is { Length: > 0 } v
+                    ? v.SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray()
+                    : null,
+                ExcludeVariants = p.GetValue(exclude) ?? [],
+                Steps = p.GetValue(steps),
+                LearningRate = p.GetValue(lr),
+                BatchSize = p.GetValue(batch),
+                Seed = p.GetValue(seed),
+                Architecture = p.GetValue(arch),
+                Heads = p.GetValue(heads),
+                GammaRisk = p.GetValue(gamma),
+                EpsRisk = p.GetValue(eps),
+                TauSafe = p.GetValue(tau),
+                PosFraction = p.GetValue(pos),
+                TasksPerIteration = p.GetValue(tasks),
+                InnerSteps = p.GetValue(innerSteps),
+                InnerLearningRate = p.GetValue(innerLr),
+                FixedInnerLearningRate = p.GetValue(fixedInner),
+                FirstOrder = p.GetValue(firstOrder),
+            };
+            var r = await new MetaTrainingJob(OpenStore(p)).RunAsync(request, WithProgress, ct);
+            var chosen = r.Dataset.Variants;
+            return Emit(p, new { model = r.Card.Reference, algorithm = r.Algorithm, dataset = r.Dataset.ToString(), variants = chosen, finalLoss = r.FinalLoss, seconds = r.Seconds },
+                console => console.WriteLine($"{r.Card.Reference}: {r.Algorithm} on {r.Dataset} ({chosen.Count} variants), final loss {F(r.FinalLoss, "0.00000")}, {F(r.Seconds, "0.0")} s"));
         });
         return cmd;
     }

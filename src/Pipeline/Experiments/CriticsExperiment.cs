@@ -5,6 +5,7 @@ using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Adaptation;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Evaluation;
+using OfflineSafety.Meta.Hyperparameters;
 using OfflineSafety.Meta.Jobs;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
@@ -35,7 +36,7 @@ public sealed record CriticsExperimentPlan
     public int MesaIterations { get; init; } = 10_000;
     public int MultiTaskSteps { get; init; } = 10_000;
 
-    /// <summary>RRL trains on the test set only: 10,000 steps; 2,000 for Navigation (thesis table B.3).</summary>
+    /// <summary>Steps of RRL, which trains on the test set only; null: the environment's <see cref="DomainHyperparameters.TestOnlySteps"/>.</summary>
     public int? TestOnlySteps { get; init; }
 
     /// <summary>Outer Adam rate for MESA; null keeps the paper's 1e-5.</summary>
@@ -78,7 +79,8 @@ public sealed class CriticsExperiment(IObjectStore objects)
     public async Task<IReadOnlyList<CriticResult>> RunAsync(CriticsExperimentPlan plan, Action<Progress>? progress, CancellationToken ct)
     {
         var definition = EnvironmentRegistry.Default.Get(plan.Environment);
-        var risk = RiskSettings.For(plan.Environment);
+        var domain = DomainHyperparameterTable.For(plan.Environment);
+        var risk = domain.Risk;
         var (suite, testVariant) = await SuiteAsync(plan, definition, progress, ct);
         var heldOut = await HeldOutAsync(plan, definition, testVariant, progress, ct);
         var actionBox = new ActionBox(definition.ActionSpace.Low.ToArray(), definition.ActionSpace.High.ToArray());
@@ -86,7 +88,6 @@ public sealed class CriticsExperiment(IObjectStore objects)
         var trainingVariants = TaskRows.Variants(suite).Where(v => v != testVariant).ToArray();
         var trainingTasks = TaskRows.PerVariant(suite, trainingVariants);
         var testRows = TaskRows.Select(suite, [testVariant], testVariant);
-        bool navigation = plan.Environment.StartsWith("navigation", StringComparison.Ordinal);
         var adaptation = AdaptationConfig.For(plan.Environment) with { TrainRecoveryPolicy = false };
         if (plan.AdaptationSteps is { } m) adaptation = adaptation with { Steps = m };
         var checkpoints = new SortedSet<int> { 0, 1, 5, 10, 20, adaptation.Steps }.Where(s => s <= adaptation.Steps).ToHashSet();
@@ -118,7 +119,7 @@ public sealed class CriticsExperiment(IObjectStore objects)
                     }).Train(trainingTasks, actionBox, report, ct).Critic,
                     _ => new SingleDatasetTrainer(new CriticTrainingConfig
                     {
-                        Steps = plan.TestOnlySteps ?? (navigation ? 2_000 : 10_000),
+                        Steps = plan.TestOnlySteps ?? domain.TestOnlySteps,
                         BatchSize = adaptation.BatchSize,
                         GammaRisk = risk.GammaRisk,
                         EpsRisk = risk.EpsRisk,

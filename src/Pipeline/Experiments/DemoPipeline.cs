@@ -4,6 +4,7 @@ using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Adaptation;
 using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Hyperparameters;
 using OfflineSafety.Meta.Jobs;
 using OfflineSafety.Meta.Online;
 using OfflineSafety.Meta.Registry;
@@ -32,7 +33,7 @@ public sealed class DemoPipeline(IObjectStore objects, EnvironmentDefinition env
     public async Task<DemoResult> RunAsync(Action<ExperimentProgress>? progress = null, CancellationToken ct = default)
     {
         void Phase(string name, double fraction) => progress?.Invoke(new ExperimentProgress(name, fraction));
-        var risk = RiskSettings.For(environment.Id);
+        var risk = DomainHyperparameterTable.For(environment.Id).Risk;
 
         Phase("generating suite", 0);
         var suite = new SuiteGenerator().Generate(new SuiteRequest(environment.Id, budget.TrainingVariants, budget.TransitionsPerVariant,

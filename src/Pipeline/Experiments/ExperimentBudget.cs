@@ -1,5 +1,6 @@
 using OfflineSafety.Envs;
 using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Hyperparameters;
 using OfflineSafety.Meta.Online;
 using OfflineSafety.Meta.Training;
 
@@ -8,7 +9,8 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// <summary>
 /// How much work one experiment does. <see cref="Paper"/> is the papers' budget (too slow for a
 /// 2-core machine: hours per seed); <see cref="Quick"/> shrinks every method by the same factors
-/// (smaller networks and batches, fewer steps and episodes) so comparisons stay even.
+/// (smaller networks and batches, fewer steps and episodes) so comparisons stay even. Episodes and
+/// adaptation steps per environment come from <see cref="DomainHyperparameterTable"/>.
 /// </summary>
 public sealed record ExperimentBudget
 {
@@ -36,14 +38,14 @@ public sealed record ExperimentBudget
     public static ExperimentBudget Paper(EnvironmentDefinition environment) => new()
     {
         Name = "paper",
-        Episodes = environment.Id.StartsWith("navigation", StringComparison.Ordinal) ? 300 : 400,
+        Episodes = DomainHyperparameterTable.For(environment.Id).PaperEpisodes,
         Hidden = [256, 256],
         BatchSize = 256,
         PretrainSteps = 10_000,
         CriticArchitecture = CriticArchitecture.TwoBy256,
         MetaIterations = 10_000,
         MultiTaskSteps = 10_000,
-        AdaptSteps = environment.Id.StartsWith("navigation", StringComparison.Ordinal) ? 100 : 500,
+        AdaptSteps = DomainHyperparameterTable.For(environment.Id).AdaptationSteps,
         TrainingVariants = environment.Defaults.TrainingVariants,
         TransitionsPerVariant = environment.Defaults.TransitionsPerVariant,
         TestTransitions = environment.Defaults.TestTransitions,
@@ -53,14 +55,14 @@ public sealed record ExperimentBudget
     public static ExperimentBudget Quick(EnvironmentDefinition environment) => new()
     {
         Name = "quick",
-        Episodes = environment.Id.StartsWith("navigation", StringComparison.Ordinal) ? 60 : 40,
+        Episodes = DomainHyperparameterTable.For(environment.Id).QuickEpisodes,
         Hidden = [64, 64],
         BatchSize = 64,
         PretrainSteps = 1500,
         CriticArchitecture = new CriticArchitecture([64, 64], 2),
         MetaIterations = 300,
         MultiTaskSteps = 1500,
-        AdaptSteps = environment.Id.StartsWith("navigation", StringComparison.Ordinal) ? 100 : 200,
+        AdaptSteps = DomainHyperparameterTable.For(environment.Id).QuickAdaptationSteps,
         TrainingVariants = Math.Min(8, environment.Defaults.TrainingVariants),
         TransitionsPerVariant = Math.Min(3000, environment.Defaults.TransitionsPerVariant),
         TestTransitions = environment.Defaults.TestTransitions,

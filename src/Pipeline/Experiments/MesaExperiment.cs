@@ -3,6 +3,7 @@ using OfflineSafety.Envs.Suites;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Adaptation;
 using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Hyperparameters;
 using OfflineSafety.Meta.Online;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
@@ -24,7 +25,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
     {
         var runs = new List<MethodRun>();
         var safety = budget.Safety(environment.Id);
-        var risk = RiskSettings.For(environment.Id);
+        var risk = DomainHyperparameterTable.For(environment.Id).Risk;
         int total = seeds * 7, done = 0;
         void Report(string phase) => progress?.Invoke(new ExperimentProgress(phase, (double)done++ / total));
 
