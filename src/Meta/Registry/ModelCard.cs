@@ -84,7 +84,17 @@ public sealed record ModelCard
 
     public static ModelCard FromJson(ReadOnlySpan<byte> json, string where)
     {
-        var card = JsonSerializer.Deserialize<ModelCard>(json, JsonOptions) ?? throw new InvalidDataException($"{where}: model.json is null");
+        ModelCard? card;
+        try
+        {
+            card = JsonSerializer.Deserialize<ModelCard>(json, JsonOptions);
+        }
+        catch (JsonException ex)
+        {
+            // The parser's own message names a JSON path, not the file; a user must learn which card is damaged.
+            throw new InvalidDataException($"{where}: not a valid model card: {ex.Message}", ex);
+        }
+        if (card is null) throw new InvalidDataException($"{where}: model.json is null");
         if (card.Format != CurrentFormat) throw new InvalidDataException($"{where}: format '{card.Format}' is not {CurrentFormat}");
         return card;
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OfflineSafety.Errors;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
 using OfflineSafety.Meta.Recovery;
@@ -8,8 +9,6 @@ using OfflineSafety.Storage;
 
 namespace OfflineSafety.Meta.Registry;
 
-/// <summary>A model as loaded from the registry.</summary>
-public sealed record StoredModel(ModelCard Card, SafetyCritic Critic, RecoveryPolicy? Recovery);
 
 /// <summary>
 /// Versioned, immutable safety critics in an <see cref="IObjectStore"/>:
@@ -72,12 +71,52 @@ public sealed class ModelRegistry(IObjectStore store)
         return cards;
     }
 
+    /// <summary>
+    /// Every readable card of every model, and the cards that could not be read (named, with the
+    /// reason): one damaged model.json must not hide the rest of the registry.
+    /// </summary>
+    public async Task<RegistryListing> ListAllAsync(CancellationToken ct = default)
+    {
+        var cards = new List<ModelCard>();
+        var unreadable = new List<UnreadableCard>();
+        foreach (var name in await ListNamesAsync(ct).ConfigureAwait(false))
+            foreach (int v in await VersionNumbersAsync(name, includeIncomplete: false, ct).ConfigureAwait(false))
+            {
+                try
+                {
+                    cards.Add(await ReadCardAsync(name, v, ct).ConfigureAwait(false));
+                }
+                catch (InvalidDataException ex)
+                {
+                    unreadable.Add(new UnreadableCard(CardKey(name, v), ex.Message));
+                }
+            }
+        return new RegistryListing(cards, unreadable);
+    }
+
+    /// <summary>Version numbers of <paramref name="name"/> that have weights but no card: publishes that died before their commit.</summary>
+    internal async Task<IReadOnlyList<int>> IncompleteVersionsAsync(string name, CancellationToken ct)
+    {
+        var all = await VersionNumbersAsync(name, includeIncomplete: true, ct).ConfigureAwait(false);
+        var complete = await VersionNumbersAsync(name, includeIncomplete: false, ct).ConfigureAwait(false);
+        return all.Except(complete).ToList();
+    }
+
+    /// <summary>Every model name with a version folder, complete or not.</summary>
+    internal async Task<IReadOnlyList<string>> ListAllNamesAsync(CancellationToken ct)
+    {
+        var names = new List<string>();
+        await foreach (var prefix in store.ListCommonPrefixesAsync(Prefix, ct).ConfigureAwait(false)) names.Add(prefix[Prefix.Length..^1]);
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
     /// <summary>The card of NAME@V, or of the latest version of NAME.</summary>
     public async Task<ModelCard> ResolveAsync(ModelReference reference, CancellationToken ct = default)
     {
         if (reference.Version is { } v) return await ReadCardAsync(reference.Name, v, ct).ConfigureAwait(false);
         var versions = await VersionNumbersAsync(reference.Name, includeIncomplete: false, ct).ConfigureAwait(false);
-        if (versions.Count == 0) throw new KeyNotFoundException($"model '{reference.Name}' not found in store '{store.Location}'");
+        if (versions.Count == 0) throw new NotFoundException($"model '{reference.Name}' not found in store '{store.Location}'");
         return await ReadCardAsync(reference.Name, versions[^1], ct).ConfigureAwait(false);
     }
 
@@ -100,7 +139,7 @@ public sealed class ModelRegistry(IObjectStore store)
     {
         string key = CardKey(name, version);
         var bytes = await store.TryReadAsync(key, ct).ConfigureAwait(false)
-            ?? throw new KeyNotFoundException($"model '{name}@{version}' not found in store '{store.Location}'");
+            ?? throw new NotFoundException($"model '{name}@{version}' not found in store '{store.Location}'");
         return ModelCard.FromJson(bytes, $"{store.Location}/{key}");
     }
 

@@ -14,6 +14,7 @@ public static class ModelsCommands
         var models = new Command("models", "List and inspect stored safety critics.");
         models.Subcommands.Add(List());
         models.Subcommands.Add(Show());
+        models.Subcommands.Add(Check());
         return models;
     }
 
@@ -22,16 +23,17 @@ public static class ModelsCommands
         var cmd = new Command("list", "Every model with its versions.");
         CommandAction.Set(cmd, async (p, ct) =>
         {
-            var registry = new ModelRegistry(OpenStore(p));
+            var listing = await new ModelRegistry(OpenStore(p)).ListAllAsync(ct);
+            // A damaged card is named on stderr and skipped; the rest of the registry still lists.
+            foreach (var bad in listing.Unreadable) Console.Error.WriteLine($"offsafe: warning: skipped {bad.Key}: {bad.Reason.ReplaceLineEndings(" ")}");
             var rows = new List<object>();
             var table = NewTable("model", "algorithm", "dataset", "base", "created");
-            foreach (var name in await registry.ListNamesAsync(ct))
-                foreach (var card in await registry.ListVersionsAsync(name, ct))
-                {
-                    rows.Add(new { model = card.Reference, name = card.Name, version = card.Version, algorithm = card.Algorithm, dataset = card.Lineage.Dataset.ToString(), baseModel = card.Lineage.BaseModel, created = card.CreatedUtc });
-                    table.AddRow(Markup.Escape(card.Reference), Markup.Escape(card.Algorithm), Markup.Escape(card.Lineage.Dataset.ToString()),
-                        Markup.Escape(card.Lineage.BaseModel ?? "-"), card.CreatedUtc.ToString("u", CultureInfo.InvariantCulture));
-                }
+            foreach (var card in listing.Cards)
+            {
+                rows.Add(new { model = card.Reference, name = card.Name, version = card.Version, algorithm = card.Algorithm, dataset = card.Lineage.Dataset.ToString(), baseModel = card.Lineage.BaseModel, created = card.CreatedUtc });
+                table.AddRow(Markup.Escape(card.Reference), Markup.Escape(card.Algorithm), Markup.Escape(card.Lineage.Dataset.ToString()),
+                    Markup.Escape(card.Lineage.BaseModel ?? "-"), card.CreatedUtc.ToString("u", CultureInfo.InvariantCulture));
+            }
             return Emit(p, new { models = rows }, console => console.Write(table));
         });
         return cmd;
@@ -63,6 +65,26 @@ public static class ModelsCommands
                 Row("training config", card.TrainingConfig.GetRawText().ReplaceLineEndings(" "));
                 console.Write(table);
             });
+        });
+        return cmd;
+    }
+
+    private static Command Check()
+    {
+        var cmd = new Command("check", "Check every model version: card readable, weights present and matching the architecture; list publishes that never committed.");
+        CommandAction.Set(cmd, async (p, ct) =>
+        {
+            var findings = await new RegistryCheck(new ModelRegistry(OpenStore(p))).RunAsync(ct);
+            Emit(p, new { ok = findings.Count == 0, findings = findings.Select(f => new { key = f.Key, problem = f.Problem, visible = f.Visible }) }, console =>
+            {
+                if (findings.Count == 0) { console.WriteLine("models: no problems found"); return; }
+                var table = NewTable("object", "problem", "visible");
+                foreach (var f in findings) table.AddRow(Markup.Escape(f.Key), Markup.Escape(f.Problem), f.Visible ? "yes" : "no");
+                console.Write(table);
+            });
+            if (findings.Count == 0) return 0;
+            Console.Error.WriteLine($"offsafe: models check: {findings.Count} problem(s) found");
+            return CommandAction.Failure;
         });
         return cmd;
     }

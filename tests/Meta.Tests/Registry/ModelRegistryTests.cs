@@ -1,3 +1,4 @@
+using OfflineSafety.Errors;
 using OfflineSafety.Meta.Adaptation;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Registry;
@@ -86,7 +87,7 @@ public sealed class ModelRegistryTests : IDisposable
         // An interrupted publish left weights for version 1 without its card.
         await store.WriteAsync(ModelRegistry.WeightsKey("m", 1), new byte[] { 1, 2, 3 });
         var registry = new ModelRegistry(store);
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => registry.ResolveAsync(ModelReference.Parse("m")));
+        await Assert.ThrowsAsync<NotFoundException>(() => registry.ResolveAsync(ModelReference.Parse("m")));
 
         var (critic, config) = Trained();
         var lineage = new ModelLineage(new DatasetLineage("d", 1, null, []), null, "test");
