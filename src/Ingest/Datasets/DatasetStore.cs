@@ -569,6 +569,3 @@ public sealed class DatasetStore
     private sealed record TagDocument(string Tag, long Version, long CreatedTime);
 }
 
-/// <summary>The named dataset does not exist in the store.</summary>
-public sealed class DatasetNotFoundException(string name, string location)
-    : FileNotFoundException($"dataset '{name}' not found in store '{location}'");
