@@ -1,3 +1,4 @@
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Datasets.Delta;
 
 namespace OfflineSafety.Ingest.Datasets;
@@ -48,7 +49,7 @@ public sealed class DatasetInspection(DatasetStore store)
     /// <summary>Files and rows added and removed from <paramref name="from"/> to <paramref name="to"/>, and the change in unsafe rows.</summary>
     public async Task<DatasetDiff> DiffAsync(DatasetReference from, DatasetReference to, CancellationToken ct = default)
     {
-        if (from.Name != to.Name) throw new ArgumentException($"diff compares two versions of one dataset, got '{from.Name}' and '{to.Name}'");
+        if (from.Name != to.Name) throw new BadInputException($"diff compares two versions of one dataset, got '{from.Name}' and '{to.Name}'");
         var a = await store.SnapshotAsync(from, ct).ConfigureAwait(false);
         var b = await store.SnapshotAsync(to, ct).ConfigureAwait(false);
         var log = store.Log(from.Name);

@@ -1,3 +1,4 @@
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Datasets.Delta;
 
 namespace OfflineSafety.Ingest.Datasets;
@@ -31,7 +32,7 @@ public sealed class DatasetMaintenance(DatasetStore store)
     public async Task<VacuumResult> VacuumAsync(string name, TimeSpan? retention = null, bool dryRun = false, CancellationToken ct = default)
     {
         var keepFor = retention ?? DefaultRetention;
-        if (keepFor < TimeSpan.Zero) throw new ArgumentException($"retention must not be negative, got {keepFor.TotalHours} h");
+        if (keepFor < TimeSpan.Zero) throw new BadInputException($"retention must not be negative, got {keepFor.TotalHours} h");
         var log = store.Log(name);
         var snapshot = await store.WithNotFound(name, () => log.GetSnapshotAsync(null, ct)).ConfigureAwait(false);
         var cutoff = DateTimeOffset.UtcNow - keepFor;

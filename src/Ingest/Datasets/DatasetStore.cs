@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Datasets.Delta;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Storage;
@@ -41,7 +42,7 @@ public sealed class DatasetStore
         metadata.Validate();
         var log = Log(name);
         if (await log.ExistsAsync(ct).ConfigureAwait(false))
-            throw new InvalidOperationException($"dataset '{name}' already exists in store '{Objects.Location}'");
+            throw new ConflictException($"dataset '{name}' already exists in store '{Objects.Location}'");
         var tx = new DeltaTransaction(log, readSnapshot: null);
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         tx.Add(ProtocolAction.Supported);
@@ -70,7 +71,7 @@ public sealed class DatasetStore
             {
                 return await CreateAsync(name, metadata, ct).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is DeltaConflictException or InvalidOperationException)
+            catch (ConflictException)
             {
                 // Another process created it between our check and our commit; fall through and validate.
             }
@@ -78,7 +79,7 @@ public sealed class DatasetStore
         var snapshot = await log.GetSnapshotAsync(null, ct).ConfigureAwait(false);
         var existing = MetadataOf(name, snapshot);
         if (existing.EnvId != metadata.EnvId || existing.ObsDim != metadata.ObsDim || existing.ActionDim != metadata.ActionDim)
-            throw new InvalidOperationException(
+            throw new ConflictException(
                 $"dataset '{name}' exists with env '{existing.EnvId}' obs dim {existing.ObsDim} action dim {existing.ActionDim}; "
                 + $"the data has env '{metadata.EnvId}' obs dim {metadata.ObsDim} action dim {metadata.ActionDim}");
         return ToVersion(name, snapshot);
@@ -111,7 +112,7 @@ public sealed class DatasetStore
             long at = await WithNotFound(reference.Name, () => log.VersionAtAsync(time, ct)).ConfigureAwait(false);
             return await WithNotFound(reference.Name, () => log.GetSnapshotAsync(at, ct)).ConfigureAwait(false);
         }
-        throw new KeyNotFoundException($"dataset '{reference.Name}': '{reference.Ref}' is neither a version, a tag of this dataset, nor an ISO-8601 timestamp");
+        throw new NotFoundException($"dataset '{reference.Name}': '{reference.Ref}' is neither a version, a tag of this dataset, nor an ISO-8601 timestamp");
     }
 
     public async Task<DatasetVersion> ResolveAsync(DatasetReference reference, CancellationToken ct = default) =>
@@ -160,7 +161,7 @@ public sealed class DatasetStore
         await foreach (var batch in batches.WithCancellation(ct).ConfigureAwait(false))
         {
             if (batch.ObsDim != metadata.ObsDim || batch.ActDim != metadata.ActionDim)
-                throw new ArgumentException($"dataset '{name}' has obs dim {metadata.ObsDim} and action dim {metadata.ActionDim}; the batch has {batch.ObsDim} and {batch.ActDim}");
+                throw new BadInputException($"dataset '{name}' has obs dim {metadata.ObsDim} and action dim {metadata.ActionDim}; the batch has {batch.ObsDim} and {batch.ActDim}");
             files.AddRange(await TransitionDataFiles.WriteAsync(log, batch, ct).ConfigureAwait(false));
             rows += batch.Count;
         }
@@ -276,7 +277,10 @@ public sealed class DatasetStore
 
     internal static DatasetVersion ToVersion(string name, Snapshot s) => new(name, s.Version, s.Timestamp, s.Metadata.Id);
 
-    /// <summary>Runs a log read, turning "no such table" into the dataset's own not-found error.</summary>
+    /// <summary>
+    /// Runs a log read, turning "no such table" and "no such version" into the user-facing errors
+    /// a front end answers with not-found; the log's own types do not know about datasets.
+    /// </summary>
     internal async Task<T> WithNotFound<T>(string name, Func<Task<T>> body)
     {
         try
@@ -286,6 +290,10 @@ public sealed class DatasetStore
         catch (TableNotFoundException)
         {
             throw new DatasetNotFoundException(name, Objects.Location);
+        }
+        catch (KeyNotFoundException ex)
+        {
+            throw new NotFoundException(ex.Message, ex);
         }
     }
 

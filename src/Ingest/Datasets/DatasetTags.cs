@@ -1,3 +1,4 @@
+using OfflineSafety.Errors;
 
 namespace OfflineSafety.Ingest.Datasets;
 
@@ -22,7 +23,7 @@ public sealed class DatasetTags(DatasetStore store)
         var existing = await TagFile.TryReadAsync(log, name, tag, ct).ConfigureAwait(false)
             ?? throw new InvalidDataException($"dataset '{name}': tag '{tag}' exists but cannot be read");
         if (existing.Version != version)
-            throw new InvalidOperationException($"dataset '{name}': tag '{tag}' already names version {existing.Version}; tags are immutable");
+            throw new ConflictException($"dataset '{name}': tag '{tag}' already names version {existing.Version}; tags are immutable");
         return existing;
     }
 

@@ -1,3 +1,4 @@
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Datasets.Delta;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Storage;
@@ -17,7 +18,7 @@ internal static class TransitionDataFiles
         for (int i = 0; i < batch.Count; i++)
         {
             string variant = batch.Variant[i];
-            if (string.IsNullOrEmpty(variant)) throw new ArgumentException($"row {i}: variant is empty; every transition names its dynamics variant");
+            if (string.IsNullOrEmpty(variant)) throw new BadInputException($"row {i}: variant is empty; every transition names its dynamics variant");
             if (!groups.TryGetValue(variant, out var rows)) groups[variant] = rows = [];
             rows.Add(i);
         }

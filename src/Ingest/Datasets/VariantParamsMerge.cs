@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Datasets.Delta;
 
 namespace OfflineSafety.Ingest.Datasets;
@@ -24,7 +25,7 @@ internal static class VariantParamsMerge
             {
                 var known = JsonSerializer.Deserialize<Dictionary<string, double>>(existing)!;
                 if (known.Count != parameters.Count || known.Any(kv => !parameters.TryGetValue(kv.Key, out double v) || v != kv.Value))
-                    throw new InvalidOperationException($"dataset '{name}': variant '{variant}' is recorded with parameters {existing}, the append says {json}");
+                    throw new ConflictException($"dataset '{name}': variant '{variant}' is recorded with parameters {existing}, the append says {json}");
                 continue;
             }
             configuration[key] = json;

@@ -1,3 +1,4 @@
+using OfflineSafety.Errors;
 using OfflineSafety.Testing;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Datasets.Delta;
@@ -74,10 +75,10 @@ public sealed class DatasetStoreTests : IDisposable
         await _store.CreateAsync("ds", Metadata());
         var wrong = new TransitionBatch(ObsDim + 1, ActDim);
         wrong.Add(0, 0, "v", "s", new float[ObsDim + 1], new float[ActDim], new float[ObsDim + 1], 0, 0, false, false, false);
-        var ex = await Assert.ThrowsAsync<ArgumentException>(() => _store.AppendAsync("ds", wrong));
+        var ex = await Assert.ThrowsAsync<BadInputException>(() => _store.AppendAsync("ds", wrong));
         Assert.Contains("obs dim 3", ex.Message);
         var noVariant = Make("", "s", 0, 1, 2);
-        await Assert.ThrowsAsync<ArgumentException>(() => _store.AppendAsync("ds", noVariant));
+        await Assert.ThrowsAsync<BadInputException>(() => _store.AppendAsync("ds", noVariant));
         Assert.Equal(0, await _store.Log("ds").LatestVersionAsync());
         await Assert.ThrowsAsync<DatasetNotFoundException>(() => _store.AppendAsync("missing", Make("v", "s", 0, 1, 1)));
     }
@@ -136,10 +137,10 @@ public sealed class DatasetStoreTests : IDisposable
         Assert.Equal(1, (await _store.ResolveAsync(Ref("ds@" + between))).Version);
         string after = history[2].Timestamp.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fff");  // no offset: UTC
         Assert.Equal(2, (await _store.ResolveAsync(Ref("ds@" + after))).Version);
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@2001-01-01T00:00:00Z")));
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@nosuchtag")));
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@1.5")));   // not read as a date
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@9")));
+        await Assert.ThrowsAsync<NotFoundException>(() => _store.ResolveAsync(Ref("ds@2001-01-01T00:00:00Z")));
+        await Assert.ThrowsAsync<NotFoundException>(() => _store.ResolveAsync(Ref("ds@nosuchtag")));
+        await Assert.ThrowsAsync<NotFoundException>(() => _store.ResolveAsync(Ref("ds@1.5")));   // not read as a date
+        await Assert.ThrowsAsync<NotFoundException>(() => _store.ResolveAsync(Ref("ds@9")));
     }
 
     [Fact]
@@ -149,11 +150,11 @@ public sealed class DatasetStoreTests : IDisposable
         await _store.AppendAsync("ds", Make("light", "a", 0, 1, 2));
         await _tags.TagAsync("ds", 1, "gold");
         Assert.Equal(1, (await _tags.TagAsync("ds", 1, "gold")).Version);
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => _tags.TagAsync("ds", 0, "gold"));
+        var ex = await Assert.ThrowsAsync<ConflictException>(() => _tags.TagAsync("ds", 0, "gold"));
         Assert.Contains("already names version 1", ex.Message);
         await Assert.ThrowsAsync<ArgumentException>(() => _tags.TagAsync("ds", 0, "123"));
         await Assert.ThrowsAsync<ArgumentException>(() => _tags.TagAsync("ds", 0, "../x"));
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => _tags.TagAsync("ds", 7, "later"));
+        await Assert.ThrowsAsync<NotFoundException>(() => _tags.TagAsync("ds", 7, "later"));
         Assert.Equal(["gold"], (await _tags.TagsAsync("ds")).Select(t => t.Name));
     }
 
@@ -287,9 +288,9 @@ public sealed class DatasetStoreTests : IDisposable
         var a = await _store.EnsureCreatedAsync("ds", Metadata());
         var b = await _store.EnsureCreatedAsync("ds", Metadata());
         Assert.Equal(a.TableId, b.TableId);
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.EnsureCreatedAsync("ds", new DatasetMetadata("Sample-v0", 9, ActDim)));
+        var ex = await Assert.ThrowsAsync<ConflictException>(() => _store.EnsureCreatedAsync("ds", new DatasetMetadata("Sample-v0", 9, ActDim)));
         Assert.Contains("obs dim 9", ex.Message);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _store.CreateAsync("ds", Metadata()));
+        await Assert.ThrowsAsync<ConflictException>(() => _store.CreateAsync("ds", Metadata()));
         Assert.Throws<ArgumentException>(() => DatasetReference.Parse("bad/name"));
     }
 
@@ -303,7 +304,7 @@ public sealed class DatasetStoreTests : IDisposable
         Assert.Equal(2, m.VariantParams["heavy"]["mass"]);
         Assert.Equal(0.5, m.VariantParams["light"]["mass"]);
         var clash = new Dictionary<string, IReadOnlyDictionary<string, double>> { ["heavy"] = new Dictionary<string, double> { ["mass"] = 3 } };
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _store.AppendAsync("ds", Make("heavy", "a", 1, 1, 2), new AppendOptions { VariantParams = clash }));
+        await Assert.ThrowsAsync<ConflictException>(() => _store.AppendAsync("ds", Make("heavy", "a", 1, 1, 2), new AppendOptions { VariantParams = clash }));
     }
 
     [Fact]
