@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Datasets;
+using OfflineSafety.Ingest.Datasets.Delta;
 using OfflineSafety.Ingest.Logs;
 
 namespace OfflineSafety.Ingest;
@@ -38,23 +40,26 @@ public sealed class DatasetIngest(DatasetStore store)
 
     public async Task<IngestOutcome> RunAsync(IngestRequest request, IProgress<long>? bytesRead = null, CancellationToken ct = default)
     {
-        DatasetMetadata? existing = null;
+        // The one snapshot this ingest reads: the dimensions to validate against, the next episode
+        // id and the base of the append all come from it (null: the dataset is still to be created).
+        Snapshot? snapshot = null;
         try
         {
-            existing = DatasetStore.MetadataOf(request.Dataset, await store.SnapshotAsync(DatasetReference.Parse(request.Dataset), ct).ConfigureAwait(false));
+            snapshot = await store.SnapshotAsync(DatasetReference.Parse(request.Dataset), ct).ConfigureAwait(false);
         }
         catch (DatasetNotFoundException) when (request.CreateWithEnv is not null)
         {
         }
-        catch (DatasetNotFoundException)
+        catch (DatasetNotFoundException ex)
         {
-            throw new InvalidOperationException($"dataset '{request.Dataset}' does not exist in store '{store.Objects.Location}'; add --create --env ENV_ID to create it");
+            throw new NotFoundException($"dataset '{request.Dataset}' does not exist in store '{store.Objects.Location}'; add --create --env ENV_ID to create it", ex);
         }
+        var existing = snapshot is null ? null : DatasetStore.MetadataOf(request.Dataset, snapshot);
         if (existing is not null && request.CreateWithEnv is { } env && env != existing.EnvId)
-            throw new InvalidOperationException($"dataset '{request.Dataset}' exists with env '{existing.EnvId}', not '{env}'");
+            throw new ConflictException($"dataset '{request.Dataset}' exists with env '{existing.EnvId}', not '{env}'");
 
         var settings = new IngestSettings(request.Map, request.Variant, request.Source, existing?.ObsDim, existing?.ActionDim,
-            request.Quarantine, existing is null ? 0 : await NextEpisodeIdAsync(request.Dataset, ct).ConfigureAwait(false));
+            request.Quarantine, snapshot is null ? 0 : NextEpisodeId(snapshot));
         var result = await Task.Run(() => LogIngest.Read(request.Files, settings, request.Format, bytesRead, ct), ct).ConfigureAwait(false);
         var batch = result.Transitions;
         if (batch.Count == 0)
@@ -62,7 +67,7 @@ public sealed class DatasetIngest(DatasetStore store)
                 ? $"no valid rows: all {result.Rejected} rows were rejected, first: {result.Rejects[0].Error}"
                 : "no transitions in the input files");
 
-        if (existing is null)
+        if (snapshot is null)
             await store.EnsureCreatedAsync(request.Dataset, new DatasetMetadata(request.CreateWithEnv!, batch.ObsDim, batch.ActDim), ct).ConfigureAwait(false);
 
         string? rejectsKey = null;
@@ -79,19 +84,23 @@ public sealed class DatasetIngest(DatasetStore store)
             await store.Objects.WriteAsync(rejectsKey, RejectsFile.Serialize(result.Rejects), ct).ConfigureAwait(false);
             parameters["rejects"] = relative;
         }
-        var commit = await store.AppendAsync(request.Dataset, batch, new AppendOptions
+        var options = new AppendOptions
         {
             Operation = "INGEST",
             Parameters = parameters,
             Metrics = new Dictionary<string, string> { ["rejectedRows"] = result.Rejected.ToString(CultureInfo.InvariantCulture) },
-        }, ct).ConfigureAwait(false);
+        };
+        // A stale snapshot is fine as the base: an append without metadata changes commits at the
+        // next free version. A dataset created just now has no snapshot yet; the append loads it.
+        var commit = snapshot is null
+            ? await store.AppendAsync(request.Dataset, batch, options, ct).ConfigureAwait(false)
+            : await store.AppendAsync(request.Dataset, snapshot, batch, options, ct).ConfigureAwait(false);
         return new IngestOutcome(commit.Version, batch.Count, result.Episodes, result.Unsafe, result.Rejected, rejectsKey, result.Notes);
     }
 
     /// <summary>Derived episode ids continue after the dataset's largest, so appends never merge episodes.</summary>
-    private async Task<long> NextEpisodeIdAsync(string name, CancellationToken ct)
+    private static long NextEpisodeId(Snapshot snapshot)
     {
-        var snapshot = await store.SnapshotAsync(DatasetReference.Parse(name), ct).ConfigureAwait(false);
         long next = 0;
         foreach (var file in snapshot.Files)
             if (TransitionFileStats.Bounds(file, "episode_id") is { } b && b.Max.ValueKind == JsonValueKind.Number)

@@ -40,7 +40,8 @@ public static class CommandAction
     // can cause by their input or environment becomes a single line.
     private static bool IsUserFacing(Exception ex) => ex is UserError or IOException or UnauthorizedAccessException
         or FormatException or InvalidDataException or NotSupportedException or ArgumentException
-        or InvalidOperationException or System.Text.Json.JsonException or KeyNotFoundException;
+        or InvalidOperationException or System.Text.Json.JsonException or KeyNotFoundException
+        or OfflineSafety.Errors.UserError;
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

@@ -51,7 +51,7 @@ public static class DatasetsCommands
         var cmd = new Command("show", "Rows, episodes and unsafe counts per variant and per source.") { reference };
         CommandAction.Set(cmd, async (p, ct) =>
         {
-            var s = await Open(p).ShowAsync(DatasetReference.Parse(p.GetValue(reference)!), ct);
+            var s = await new DatasetInspection(Open(p)).ShowAsync(DatasetReference.Parse(p.GetValue(reference)!), ct);
             var m = s.Metadata;
             var table = NewTable("group", "key", "rows", "episodes", "unsafe", "unsafe fraction");
             void Add(string group, GroupSummary g) => table.AddRow(group, Markup.Escape(g.Key), Invariant(g.Rows), Invariant(g.Episodes),
@@ -92,7 +92,7 @@ public static class DatasetsCommands
         var cmd = new Command("history", "Every version with its operation, metrics and tags.") { name };
         CommandAction.Set(cmd, async (p, ct) =>
         {
-            var entries = await Open(p).HistoryAsync(DatasetReference.Parse(p.GetValue(name)!).Name, ct);
+            var entries = await new DatasetInspection(Open(p)).HistoryAsync(DatasetReference.Parse(p.GetValue(name)!).Name, ct);
             var table = NewTable("version", "timestamp", "operation", "+files", "-files", "metrics", "tags");
             foreach (var e in entries)
                 table.AddRow(Invariant(e.Version), e.Timestamp.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture), Markup.Escape(e.Operation), Invariant(e.FilesAdded),
@@ -125,7 +125,7 @@ public static class DatasetsCommands
         var cmd = new Command("diff", "Files and rows added and removed between two versions, and the change in unsafe rows.") { from, to };
         CommandAction.Set(cmd, async (p, ct) =>
         {
-            var d = await Open(p).DiffAsync(DatasetReference.Parse(p.GetValue(from)!), DatasetReference.Parse(p.GetValue(to)!), ct);
+            var d = await new DatasetInspection(Open(p)).DiffAsync(DatasetReference.Parse(p.GetValue(from)!), DatasetReference.Parse(p.GetValue(to)!), ct);
             var table = NewTable("", "added", "removed", "net");
             table.AddRow("files", Invariant(d.FilesAdded.Count), Invariant(d.FilesRemoved.Count), Invariant(d.FilesAdded.Count - d.FilesRemoved.Count));
             table.AddRow("rows", Invariant(d.RowsAdded), Invariant(d.RowsRemoved), Invariant(d.RowsAdded - d.RowsRemoved));
@@ -159,7 +159,7 @@ public static class DatasetsCommands
             var r = DatasetReference.Parse(p.GetValue(reference)!);
             if (r.Ref is null) throw new ArgumentException($"'{r}': name the version to tag as NAME@VERSION");
             var version = await store.ResolveAsync(r, ct);
-            var t = await store.TagAsync(r.Name, version.Version, p.GetValue(tag)!, ct);
+            var t = await new DatasetTags(store).TagAsync(r.Name, version.Version, p.GetValue(tag)!, ct);
             return EmitLine(p, new { name = r.Name, tag = t.Name, version = t.Version }, $"{r.Name}@{t.Name} -> version {t.Version}");
         });
         return cmd;
@@ -178,7 +178,7 @@ public static class DatasetsCommands
             await stderr.Progress().AutoClear(true).StartAsync(async progress =>
             {
                 var task = progress.AddTask("reading data files", autoStart: false);
-                e = await Open(p).ExportAsync(DatasetReference.Parse(p.GetValue(reference)!), p.GetValue(output)!,
+                e = await new DatasetMaintenance(Open(p)).ExportAsync(DatasetReference.Parse(p.GetValue(reference)!), p.GetValue(output)!,
                     started: s => { task.MaxValue = Math.Max(1, s.Files.Sum(f => f.Size)); task.StartTask(); },
                     bytesRead: new Progress<long>(b => task.Value = b), ct: ct);
                 task.Value = task.MaxValue;
@@ -216,13 +216,13 @@ public static class DatasetsCommands
         var hours = new Option<double>("--retain-hours")
         {
             Description = "Keep unreferenced files younger than this many hours (default 168).",
-            DefaultValueFactory = _ => DatasetStore.DefaultRetention.TotalHours,
+            DefaultValueFactory = _ => DatasetMaintenance.DefaultRetention.TotalHours,
         };
         var dryRun = new Option<bool>("--dry-run") { Description = "List what would be deleted without deleting." };
         var cmd = new Command("vacuum", "Delete data files no longer referenced, older than the retention.") { name, hours, dryRun };
         CommandAction.Set(cmd, async (p, ct) =>
         {
-            var v = await Open(p).VacuumAsync(DatasetReference.Parse(p.GetValue(name)!).Name, TimeSpan.FromHours(p.GetValue(hours)), p.GetValue(dryRun), ct);
+            var v = await new DatasetMaintenance(Open(p)).VacuumAsync(DatasetReference.Parse(p.GetValue(name)!).Name, TimeSpan.FromHours(p.GetValue(hours)), p.GetValue(dryRun), ct);
             return EmitLine(p, new { name = p.GetValue(name), deleted = v.Deleted, bytesDeleted = v.BytesDeleted, filesKept = v.FilesKept, dryRun = v.DryRun },
                 $"{(v.DryRun ? "would delete" : "deleted")} {v.Deleted.Count} files ({v.BytesDeleted} bytes), kept {v.FilesKept}");
         });

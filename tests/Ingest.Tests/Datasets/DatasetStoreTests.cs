@@ -1,3 +1,4 @@
+using OfflineSafety.Errors;
 using OfflineSafety.Testing;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Datasets.Delta;
@@ -11,8 +12,17 @@ public sealed class DatasetStoreTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
     private readonly DatasetStore _store;
+    private readonly DatasetTags _tags;
+    private readonly DatasetInspection _inspection;
+    private readonly DatasetMaintenance _maintenance;
 
-    public DatasetStoreTests() => _store = new DatasetStore(new LocalObjectStore(_dir.Path));
+    public DatasetStoreTests()
+    {
+        _store = new DatasetStore(new LocalObjectStore(_dir.Path));
+        _tags = new DatasetTags(_store);
+        _inspection = new DatasetInspection(_store);
+        _maintenance = new DatasetMaintenance(_store);
+    }
 
     public void Dispose() => _dir.Dispose();
 
@@ -65,10 +75,10 @@ public sealed class DatasetStoreTests : IDisposable
         await _store.CreateAsync("ds", Metadata());
         var wrong = new TransitionBatch(ObsDim + 1, ActDim);
         wrong.Add(0, 0, "v", "s", new float[ObsDim + 1], new float[ActDim], new float[ObsDim + 1], 0, 0, false, false, false);
-        var ex = await Assert.ThrowsAsync<ArgumentException>(() => _store.AppendAsync("ds", wrong));
+        var ex = await Assert.ThrowsAsync<BadInputException>(() => _store.AppendAsync("ds", wrong));
         Assert.Contains("obs dim 3", ex.Message);
         var noVariant = Make("", "s", 0, 1, 2);
-        await Assert.ThrowsAsync<ArgumentException>(() => _store.AppendAsync("ds", noVariant));
+        await Assert.ThrowsAsync<BadInputException>(() => _store.AppendAsync("ds", noVariant));
         Assert.Equal(0, await _store.Log("ds").LatestVersionAsync());
         await Assert.ThrowsAsync<DatasetNotFoundException>(() => _store.AppendAsync("missing", Make("v", "s", 0, 1, 1)));
     }
@@ -80,7 +90,7 @@ public sealed class DatasetStoreTests : IDisposable
         await _store.AppendAsync("ds", Make("light", "robotA", 0, 2, 6));   // 12 rows, 4 unsafe
         await _store.AppendAsync("ds", Make("heavy", "robotA", 5, 1, 3));   // 3 rows, 1 unsafe
         await _store.AppendAsync("ds", Make("heavy", "sim", 0, 3, 3));      // 9 rows, 3 unsafe
-        var s = await _store.ShowAsync(Ref("ds"));
+        var s = await _inspection.ShowAsync(Ref("ds"));
         Assert.Equal(new GroupSummary("*", 24, 6, 8), s.Total);
         Assert.Equal([new GroupSummary("heavy", 12, 4, 4), new GroupSummary("light", 12, 2, 4)], s.ByVariant);
         Assert.Equal([new GroupSummary("robotA", 15, 3, 5), new GroupSummary("sim", 9, 3, 3)], s.BySource);
@@ -98,8 +108,8 @@ public sealed class DatasetStoreTests : IDisposable
             Parameters = new Dictionary<string, string> { ["rejects"] = "rejects/x.jsonl" },
             Metrics = new Dictionary<string, string> { ["rejectedRows"] = "2" },
         });
-        await _store.TagAsync("ds", 1, "first");
-        var h = await _store.HistoryAsync("ds");
+        await _tags.TagAsync("ds", 1, "first");
+        var h = await _inspection.HistoryAsync("ds");
         Assert.Equal(["CREATE TABLE", "INGEST"], h.Select(e => e.Operation));
         Assert.Equal("6", h[1].Metrics["rows"]);
         Assert.Equal("2", h[1].Metrics["unsafe"]);
@@ -117,8 +127,8 @@ public sealed class DatasetStoreTests : IDisposable
         await _store.AppendAsync("ds", Make("light", "a", 0, 1, 2));
         await Task.Delay(20);
         await _store.AppendAsync("ds", Make("light", "a", 1, 1, 3));
-        await _store.TagAsync("ds", 1, "v-one");
-        var history = await _store.HistoryAsync("ds");
+        await _tags.TagAsync("ds", 1, "v-one");
+        var history = await _inspection.HistoryAsync("ds");
 
         Assert.Equal(2, (await _store.ReadAsync(Ref("ds@1"))).Count);
         Assert.Equal(5, (await _store.ReadAsync(Ref("ds"))).Count);
@@ -127,10 +137,10 @@ public sealed class DatasetStoreTests : IDisposable
         Assert.Equal(1, (await _store.ResolveAsync(Ref("ds@" + between))).Version);
         string after = history[2].Timestamp.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fff");  // no offset: UTC
         Assert.Equal(2, (await _store.ResolveAsync(Ref("ds@" + after))).Version);
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@2001-01-01T00:00:00Z")));
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@nosuchtag")));
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@1.5")));   // not read as a date
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.ResolveAsync(Ref("ds@9")));
+        await Assert.ThrowsAsync<NotFoundException>(() => _store.ResolveAsync(Ref("ds@2001-01-01T00:00:00Z")));
+        await Assert.ThrowsAsync<NotFoundException>(() => _store.ResolveAsync(Ref("ds@nosuchtag")));
+        await Assert.ThrowsAsync<NotFoundException>(() => _store.ResolveAsync(Ref("ds@1.5")));   // not read as a date
+        await Assert.ThrowsAsync<NotFoundException>(() => _store.ResolveAsync(Ref("ds@9")));
     }
 
     [Fact]
@@ -138,14 +148,14 @@ public sealed class DatasetStoreTests : IDisposable
     {
         await _store.CreateAsync("ds", Metadata());
         await _store.AppendAsync("ds", Make("light", "a", 0, 1, 2));
-        await _store.TagAsync("ds", 1, "gold");
-        Assert.Equal(1, (await _store.TagAsync("ds", 1, "gold")).Version);
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.TagAsync("ds", 0, "gold"));
+        await _tags.TagAsync("ds", 1, "gold");
+        Assert.Equal(1, (await _tags.TagAsync("ds", 1, "gold")).Version);
+        var ex = await Assert.ThrowsAsync<ConflictException>(() => _tags.TagAsync("ds", 0, "gold"));
         Assert.Contains("already names version 1", ex.Message);
-        await Assert.ThrowsAsync<ArgumentException>(() => _store.TagAsync("ds", 0, "123"));
-        await Assert.ThrowsAsync<ArgumentException>(() => _store.TagAsync("ds", 0, "../x"));
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.TagAsync("ds", 7, "later"));
-        Assert.Equal(["gold"], (await _store.TagsAsync("ds")).Select(t => t.Name));
+        await Assert.ThrowsAsync<ArgumentException>(() => _tags.TagAsync("ds", 0, "123"));
+        await Assert.ThrowsAsync<ArgumentException>(() => _tags.TagAsync("ds", 0, "../x"));
+        await Assert.ThrowsAsync<NotFoundException>(() => _tags.TagAsync("ds", 7, "later"));
+        Assert.Equal(["gold"], (await _tags.TagsAsync("ds")).Select(t => t.Name));
     }
 
     [Fact]
@@ -155,13 +165,13 @@ public sealed class DatasetStoreTests : IDisposable
         await _store.AppendAsync("ds", Make("light", "a", 0, 2, 3));  // 6 rows, 2 unsafe
         await _store.AppendAsync("ds", Make("heavy", "b", 0, 1, 6));  // 6 rows, 2 unsafe
         await _store.DeleteAsync("ds", RowFilter.Parse("source=a"));
-        var grow = await _store.DiffAsync(Ref("ds@1"), Ref("ds@2"));
+        var grow = await _inspection.DiffAsync(Ref("ds@1"), Ref("ds@2"));
         Assert.Single(grow.FilesAdded);
         Assert.Empty(grow.FilesRemoved);
         Assert.Equal((6L, 0L, 2L, 2L), (grow.RowsAdded, grow.RowsRemoved, grow.UnsafeAdded, grow.UnsafeChange));
-        var shrink = await _store.DiffAsync(Ref("ds@1"), Ref("ds@3"));
+        var shrink = await _inspection.DiffAsync(Ref("ds@1"), Ref("ds@3"));
         Assert.Equal((6L, 6L, 0L), (shrink.RowsAdded, shrink.RowsRemoved, shrink.UnsafeChange));
-        var back = await _store.DiffAsync(Ref("ds@3"), Ref("ds@0"));
+        var back = await _inspection.DiffAsync(Ref("ds@3"), Ref("ds@0"));
         Assert.Equal((0L, 6L, -2L), (back.RowsAdded, back.RowsRemoved, back.UnsafeChange));
     }
 
@@ -183,7 +193,7 @@ public sealed class DatasetStoreTests : IDisposable
         Assert.DoesNotContain("robotA", now.Source.ToArray());
         var before = await _store.ReadAsync(Ref("ds@2"));
         Assert.Equal(6, before.Source.ToArray().Count(s => s == "robotA"));
-        var h = await _store.HistoryAsync("ds");
+        var h = await _inspection.HistoryAsync("ds");
         Assert.Equal("DELETE", h[3].Operation);
         Assert.Equal("source = 'robotA'", h[3].Parameters["predicate"]);
         Assert.Equal("6", h[3].Metrics["numDeletedRows"]);
@@ -218,18 +228,18 @@ public sealed class DatasetStoreTests : IDisposable
         var expected = await _store.ReadAsync(Ref("ds"));
 
         string csv = Path.Combine(_dir.Path, "out", "x.csv");
-        var e = await _store.ExportAsync(Ref("ds@2"), csv);
+        var e = await _maintenance.ExportAsync(Ref("ds@2"), csv);
         Assert.Equal((2L, 8L, ExportFormat.Csv), (e.Version.Version, e.Rows, e.Format));
         var lines = File.ReadAllLines(csv);
         Assert.Equal("episode_id,step,variant,source,obs_0,obs_1,obs_2,action_0,action_1,next_obs_0,next_obs_1,next_obs_2,reward,cost,unsafe,terminal,truncated", lines[0]);
         Assert.Equal(9, lines.Length);
         Assert.Contains(lines, l => l.Contains(",\"a,b\","));
         byte[] first = File.ReadAllBytes(csv);
-        await _store.ExportAsync(Ref("ds@2"), csv);
+        await _maintenance.ExportAsync(Ref("ds@2"), csv);
         Assert.Equal(first, File.ReadAllBytes(csv));
 
         string jsonl = Path.Combine(_dir.Path, "out", "x.jsonl");
-        await _store.ExportAsync(Ref("ds"), jsonl);
+        await _maintenance.ExportAsync(Ref("ds"), jsonl);
         var rows = File.ReadAllLines(jsonl);
         Assert.Equal(8, rows.Length);
         using (var doc = System.Text.Json.JsonDocument.Parse(rows[0]))
@@ -240,9 +250,9 @@ public sealed class DatasetStoreTests : IDisposable
         }
 
         string parquet = Path.Combine(_dir.Path, "out", "x.parquet");
-        await _store.ExportAsync(Ref("ds"), parquet);
+        await _maintenance.ExportAsync(Ref("ds"), parquet);
         AssertSameRows(expected, TransitionParquet.Read(File.ReadAllBytes(parquet), ObsDim, ActDim, parquet));
-        await Assert.ThrowsAsync<ArgumentException>(() => _store.ExportAsync(Ref("ds"), Path.Combine(_dir.Path, "x.txt")));
+        await Assert.ThrowsAsync<ArgumentException>(() => _maintenance.ExportAsync(Ref("ds"), Path.Combine(_dir.Path, "x.txt")));
     }
 
     [Fact]
@@ -258,15 +268,15 @@ public sealed class DatasetStoreTests : IDisposable
         await objects.WriteAsync("datasets/ds/variant=light/part-orphan-new.snappy.parquet", "x"u8.ToArray());
         File.SetLastWriteTimeUtc(Path.Combine(_dir.Path, "datasets/ds/variant=light/part-orphan-old.snappy.parquet"), DateTime.UtcNow.AddHours(-200));
 
-        var dry = await _store.VacuumAsync("ds", dryRun: true);
+        var dry = await _maintenance.VacuumAsync("ds", dryRun: true);
         Assert.Equal(["variant=light/part-orphan-old.snappy.parquet"], dry.Deleted);
         Assert.NotNull(await objects.GetInfoAsync("datasets/ds/variant=light/part-orphan-old.snappy.parquet"));
 
-        var week = await _store.VacuumAsync("ds");
+        var week = await _maintenance.VacuumAsync("ds");
         Assert.Equal(["variant=light/part-orphan-old.snappy.parquet"], week.Deleted);
         Assert.Equal(2, (await _store.ReadAsync(Ref("ds@2"))).Source.ToArray().Distinct().Count());   // tombstoned file kept
 
-        var now = await _store.VacuumAsync("ds", TimeSpan.Zero);
+        var now = await _maintenance.VacuumAsync("ds", TimeSpan.Zero);
         Assert.Equal(2, now.Deleted.Count);   // the fresh orphan and the file the delete removed
         Assert.Equal(3, (await _store.ReadAsync(Ref("ds"))).Count);
         Assert.NotNull(await objects.GetInfoAsync("datasets/ds/_delta_log/00000000000000000000.json"));
@@ -278,9 +288,9 @@ public sealed class DatasetStoreTests : IDisposable
         var a = await _store.EnsureCreatedAsync("ds", Metadata());
         var b = await _store.EnsureCreatedAsync("ds", Metadata());
         Assert.Equal(a.TableId, b.TableId);
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.EnsureCreatedAsync("ds", new DatasetMetadata("Sample-v0", 9, ActDim)));
+        var ex = await Assert.ThrowsAsync<ConflictException>(() => _store.EnsureCreatedAsync("ds", new DatasetMetadata("Sample-v0", 9, ActDim)));
         Assert.Contains("obs dim 9", ex.Message);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _store.CreateAsync("ds", Metadata()));
+        await Assert.ThrowsAsync<ConflictException>(() => _store.CreateAsync("ds", Metadata()));
         Assert.Throws<ArgumentException>(() => DatasetReference.Parse("bad/name"));
     }
 
@@ -294,7 +304,7 @@ public sealed class DatasetStoreTests : IDisposable
         Assert.Equal(2, m.VariantParams["heavy"]["mass"]);
         Assert.Equal(0.5, m.VariantParams["light"]["mass"]);
         var clash = new Dictionary<string, IReadOnlyDictionary<string, double>> { ["heavy"] = new Dictionary<string, double> { ["mass"] = 3 } };
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _store.AppendAsync("ds", Make("heavy", "a", 1, 1, 2), new AppendOptions { VariantParams = clash }));
+        await Assert.ThrowsAsync<ConflictException>(() => _store.AppendAsync("ds", Make("heavy", "a", 1, 1, 2), new AppendOptions { VariantParams = clash }));
     }
 
     [Fact]
@@ -307,7 +317,7 @@ public sealed class DatasetStoreTests : IDisposable
 
         var empty = await _store.AppendAsync("ds", Batches(), new AppendOptions { Operation = "INGEST", Parameters = new Dictionary<string, string> { ["rejects"] = "r.jsonl" } });
         Assert.Equal((2L, 0, 0L), (empty.Version.Version, empty.FilesAdded, empty.RowsAdded));
-        var h = await _store.HistoryAsync("ds");
+        var h = await _inspection.HistoryAsync("ds");
         Assert.Equal("r.jsonl", h[2].Parameters["rejects"]);
         Assert.Equal("0", h[2].Metrics["rows"]);
     }

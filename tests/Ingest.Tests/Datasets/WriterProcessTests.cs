@@ -39,7 +39,7 @@ public sealed class WriterProcessTests(ITestOutputHelper output) : IDisposable
             Assert.Contains(1_000_000L + c, episodes);
             Assert.Contains(2_000_000L + c, episodes);
         }
-        var history = await store.HistoryAsync("ds");
+        var history = await new DatasetInspection(store).HistoryAsync("ds");
         Assert.Equal(2 * commits + 1, history.Count);
         Assert.Single(history, h => h.Operation == "CREATE TABLE");
         var raced = (await store.Log("ds").HistoryAsync()).Count(c => c.Info?.ReadVersion is { } read && read < c.Version - 1);
@@ -66,7 +66,7 @@ public sealed class WriterProcessTests(ITestOutputHelper output) : IDisposable
         var log = store.Log("ds");
         var snapshot = await log.GetSnapshotAsync();
         Assert.True(snapshot.Version >= 3);
-        var history = await store.HistoryAsync("ds");
+        var history = await new DatasetInspection(store).HistoryAsync("ds");
         int appends = history.Count(h => h.Operation == "INGEST");
         var data = await store.ReadAsync("ds", snapshot);
         Assert.Equal(appends * rows, data.Count);
@@ -79,7 +79,7 @@ public sealed class WriterProcessTests(ITestOutputHelper output) : IDisposable
             if (!o.Key.Contains("/_delta_log/")) dataObjects.Add(o.Key);
         var orphans = dataObjects.Where(k => !referenced.Contains(k)).Order().ToArray();
         output.WriteLine($"killed after version {snapshot.Version}; {orphans.Length} unreferenced data files left behind");
-        var vacuum = await store.VacuumAsync("ds", TimeSpan.Zero);
+        var vacuum = await new DatasetMaintenance(store).VacuumAsync("ds", TimeSpan.Zero);
         Assert.Equal(orphans, vacuum.Deleted.Select(d => log.Key(d)).Order());
         Assert.Equal(appends * rows, (await store.ReadAsync("ds", await log.GetSnapshotAsync())).Count);
     }
@@ -108,8 +108,8 @@ public sealed class WriterProcessTests(ITestOutputHelper output) : IDisposable
             if (!relative.StartsWith("_delta_log/", StringComparison.Ordinal) && !referenced.Contains(relative)) orphans.Add(relative);
         }
         Assert.Equal(2, orphans.Count);                          // the stalled batch's even and odd files
-        Assert.Empty((await store.VacuumAsync("ds")).Deleted);   // too young for the default retention
-        Assert.Equal(orphans.Order(), (await store.VacuumAsync("ds", TimeSpan.Zero)).Deleted.Order());
+        Assert.Empty((await new DatasetMaintenance(store).VacuumAsync("ds")).Deleted);   // too young for the default retention
+        Assert.Equal(orphans.Order(), (await new DatasetMaintenance(store).VacuumAsync("ds", TimeSpan.Zero)).Deleted.Order());
         Assert.Equal(100, (await store.ReadAsync(DatasetReference.Parse("ds"))).Count);
     }
 

@@ -53,7 +53,7 @@ public sealed class IngestCommandTests : IDisposable
         Assert.Contains("terminal: absent in 4 rows, set to unsafe (violations end episodes)", notes);
 
         var store = Store();
-        var history = await store.HistoryAsync("robot");
+        var history = await new DatasetInspection(store).HistoryAsync("robot");
         Assert.Equal(["INGEST", "CREATE TABLE"], history.Select(h => h.Operation).OrderByDescending(o => o, StringComparer.Ordinal).ToArray());
         var batch = await store.ReadAsync(DatasetReference.Parse("robot@1"));
         Assert.Equal(4, batch.Count);
@@ -76,7 +76,7 @@ public sealed class IngestCommandTests : IDisposable
         var rejected = await OffsafeProcess.RunAsync(_dir, "ingest", "wide.csv", "--dataset", "d", "--store", "st");
         Assert.Equal(1, rejected.ExitCode);
         Assert.StartsWith("wide.csv:2:obs: has 2 values, expected 1 (dimension set by dataset metadata)", rejected.Stderr);
-        Assert.Equal(2, (await Store().HistoryAsync("d")).Max(h => h.Version));
+        Assert.Equal(2, (await new DatasetInspection(Store()).HistoryAsync("d")).Max(h => h.Version));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class IngestCommandTests : IDisposable
         Assert.StartsWith("negative cost", line.GetProperty("reason").GetString());
         Assert.Contains("\"cost\": -4", line.GetProperty("raw").GetString());
 
-        var commit = (await Store().HistoryAsync("q")).Single(h => h.Operation == "INGEST");
+        var commit = (await new DatasetInspection(Store()).HistoryAsync("q")).Single(h => h.Operation == "INGEST");
         Assert.Equal(key["datasets/q/".Length..], commit.Parameters["rejects"]);
         Assert.Equal("1", commit.Metrics["rejectedRows"]);
         Assert.Equal(1, (await Store().ReadAsync(DatasetReference.Parse("q"))).Count);

@@ -1,0 +1,74 @@
+using OfflineSafety.Errors;
+using OfflineSafety.Ingest.Datasets.Delta;
+using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Storage;
+
+namespace OfflineSafety.Ingest.Datasets;
+
+/// <summary>
+/// A dataset's Parquet data files: one per variant partition on write, whole or labels only on read.
+/// Shared by the store's writers and by inspection, which only needs counts.
+/// </summary>
+internal static class TransitionDataFiles
+{
+    /// <summary>Writes one file per variant of <paramref name="batch"/> under fresh names; the caller commits them.</summary>
+    public static async Task<List<AddFile>> WriteAsync(DeltaLog log, TransitionBatch batch, CancellationToken ct)
+    {
+        var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            string variant = batch.Variant[i];
+            if (string.IsNullOrEmpty(variant)) throw new BadInputException($"row {i}: variant is empty; every transition names its dynamics variant");
+            if (!groups.TryGetValue(variant, out var rows)) groups[variant] = rows = [];
+            rows.Add(i);
+        }
+        var files = new List<AddFile>(groups.Count);
+        foreach (var (variant, rows) in groups.OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var part = rows.Count == batch.Count ? batch : Select(batch, rows);
+            string relative = DeltaPath.PartitionFolder(TransitionColumns.Variant, variant) + $"part-{Guid.NewGuid()}.snappy.parquet";
+            byte[] content = TransitionParquet.Write(part);
+            await log.Store.WriteAsync(log.Key(relative), content, ct).ConfigureAwait(false);
+            files.Add(new AddFile(DeltaPath.ToLogPath(relative),
+                new Dictionary<string, string?> { [TransitionColumns.Variant] = variant },
+                content.Length, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), DataChange: true,
+                TransitionFileStats.StatsJson(part), TransitionFileStats.Tags(part)));
+        }
+        return files;
+    }
+
+    public static async Task<TransitionBatch> ReadAsync(DeltaLog log, AddFile file, DatasetMetadata metadata, CancellationToken ct)
+    {
+        string key = log.Key(DeltaPath.FromLogPath(file.Path));
+        var bytes = await log.Store.ReadAsync(key, ct).ConfigureAwait(false);
+        return TransitionParquet.Read(bytes, metadata.ObsDim, metadata.ActionDim, key);
+    }
+
+    public static async Task<TransitionLabels> ReadLabelsAsync(DeltaLog log, AddFile file, CancellationToken ct)
+    {
+        string key = log.Key(DeltaPath.FromLogPath(file.Path));
+        var bytes = await log.Store.ReadAsync(key, ct).ConfigureAwait(false);
+        return TransitionParquet.ReadLabels(bytes, key);
+    }
+
+    /// <summary>Rows and unsafe rows of one file, from its tags when present.</summary>
+    public static async Task<(long Rows, long Unsafe)> CountsAsync(DeltaLog log, AddFile file, CancellationToken ct)
+    {
+        if (TransitionFileStats.NumRecords(file) is { } rows && TransitionFileStats.UnsafeRows(file) is { } unsafeRows)
+            return (rows, unsafeRows);
+        // Files from other writers may lack our tags; count from the data instead.
+        var labels = await ReadLabelsAsync(log, file, ct).ConfigureAwait(false);
+        long n = 0;
+        for (int i = 0; i < labels.Count; i++) if (labels.Unsafe[i]) n++;
+        return (labels.Count, n);
+    }
+
+    private static TransitionBatch Select(TransitionBatch batch, List<int> rows)
+    {
+        var result = new TransitionBatch(batch.ObsDim, batch.ActDim, rows.Count);
+        foreach (int i in rows)
+            result.Add(batch.EpisodeId[i], batch.Step[i], batch.Variant[i], batch.Source[i], batch.ObsRow(i), batch.ActionRow(i),
+                batch.NextObsRow(i), batch.Reward[i], batch.Cost[i], batch.Unsafe[i], batch.Terminal[i], batch.Truncated[i]);
+        return result;
+    }
+}
