@@ -1,0 +1,19 @@
+using OfflineSafety.Errors;
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Recovery;
+using OfflineSafety.Nn.Randomness;
+
+namespace OfflineSafety.Meta.Online.Methods;
+
+/// <summary>
+/// What a method is built from: the run's start and options, and the shared pieces the runner made
+/// before it (task policy, action box, input normalisation, the run's random stream, whose draws a
+/// method may consume only where the original order had them).
+/// </summary>
+public sealed record SafetyMethodContext(OnlineRunOptions Options, OnlineStart Start, SoftActorCritic Policy, SquashedActionBox Box,
+    Normalization Observations, long StepBudget, Xoshiro256StarStar Random)
+{
+    public SafetySettings Safety => Options.Safety;
+
+    public SafetyCritic Critic => Start.Critic ?? throw new BadInputException($"{Options.Algorithm.Name()} needs a safety critic");
+}
