@@ -1,4 +1,5 @@
 using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Nn.Autodiff;
 using OfflineSafety.Nn.Layers;
 using OfflineSafety.Nn.Optim;
@@ -72,7 +73,7 @@ internal sealed class DynamicsNetwork
 /// sampling), and execute the first action of the best elite. The ensemble trains on the critic
 /// buffer, which holds the offline rows and every executed online transition.
 /// </summary>
-public sealed class ModelBasedRecovery : IRecoveryActor
+public sealed class ModelBasedRecovery : IOnlineRecovery
 {
     private readonly SafetyCritic _critic;
     private readonly SquashedActionBox _box;
@@ -129,6 +130,9 @@ public sealed class ModelBasedRecovery : IRecoveryActor
 
     /// <summary>Mean Gaussian NLL of the latest training step, averaged over members.</summary>
     public float LastLoss { get; private set; }
+
+    // The model learns from every executed transition, not from the critic's class-balanced batch.
+    void IOnlineRecovery.Learn(CriticBatch criticBatch, ReplayBuffer criticBuffer, Xoshiro256StarStar random) => Learn(criticBuffer, random);
 
     /// <summary>Called once per environment step: pretrains on first use, then one step every UpdateEvery.</summary>
     public void Learn(ReplayBuffer buffer, Xoshiro256StarStar random)

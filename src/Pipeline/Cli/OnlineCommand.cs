@@ -1,13 +1,7 @@
 using System.CommandLine;
-using OfflineSafety.Envs;
-using OfflineSafety.Envs.Suites;
-using OfflineSafety.Envs.Variants;
-using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Jobs;
 using OfflineSafety.Meta.Online;
-using OfflineSafety.Meta.Registry;
-using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Pipeline.Experiments;
 using Spectre.Console;
 using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
@@ -19,7 +13,8 @@ namespace OfflineSafety.Pipeline.Cli;
 /// `offsafe online`: one online run (Recovery RL or a baseline) in an environment variant. The
 /// safety critic comes from the model registry (--critic NAME[@V], e.g. a MESA-adapted critic) or
 /// is pretrained here on offline rows (a stored dataset, or rows collected with the environment's
-/// recipe). Executed transitions become a new version of a dataset (source = run id).
+/// recipe). Executed transitions become a new version of a dataset (source = run id). The command
+/// only parses options and prints; <see cref="OnlineJob"/> does the work, as it does for other front ends.
 /// </summary>
 public static class OnlineCommand
 {
@@ -51,104 +46,48 @@ public static class OnlineCommand
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
-            var definition = EnvironmentRegistry.Default.Get(p.GetValue(env)!);
-            int runSeed = p.GetValue(seed);
-            var testVariant = VariantSampling.TestVariant(definition.Variants, p.GetValue(variant));
-            var algorithm = OnlineAlgorithms.Parse(p.GetValue(algo)!);
-            int episodeCount = p.GetValue(episodes);
-            if (episodeCount <= 0) throw new ArgumentException($"--episodes must be positive, got {episodeCount}");
-            int[] widths = p.GetValue(hidden) is { } h ? CriticArchitecture.Parse(h).Hidden : [256, 256];
-            var sac = new SacSettings { Hidden = widths, BatchSize = p.GetValue(batch) ?? 256, LearnAlpha = p.GetValue(learnAlpha) };
-            int pretrainSteps = p.GetValue(pretrain) ?? 10_000;
-            var safety = SafetySettings.For(definition.Id) with
+            var request = new OnlineRunRequest(p.GetValue(env)!, OnlineAlgorithms.Parse(p.GetValue(algo)!), p.GetValue(episodes))
             {
-                CriticBatchSize = sac.BatchSize,
-                RecoveryHidden = widths,
-                PretrainSteps = pretrainSteps,
-            };
-            string runId = $"online-{definition.Id}-{algorithm.Name()}-s{runSeed}-{DateTime.UtcNow:yyyyMMddHHmmss}";
-            var objects = OpenStore(p);
-
-            var offlineRows = p.GetValue(dataset) is { } d
-                ? (await LoadAsync(objects, d, testVariant.Id, ct)).Batch
-                : OnlineStartTraining.CollectOffline(definition, testVariant, p.GetValue(offline) ?? definition.Defaults.TransitionsPerVariant, (ulong)(1000 + runSeed), ct);
-            OnlineStart start;
-            if (p.GetValue(critic) is { } reference)
-            {
-                var stored = await new ModelRegistry(objects).LoadAsync(ModelReference.Parse(reference), ct);
-                if (stored.Critic.ObsDim != definition.ObservationSpace.Dim || stored.Critic.ActDim != definition.ActionSpace.Dim)
-                    throw new ArgumentException($"critic {stored.Card.Reference} scores ({stored.Critic.ObsDim}, {stored.Critic.ActDim}) inputs; {definition.Id} has ({definition.ObservationSpace.Dim}, {definition.ActionSpace.Dim})");
-                safety = safety with { GammaRisk = stored.Card.GammaRisk, EpsRisk = stored.Card.EpsRisk };
-                var recoveryPolicy = stored.Recovery;
-                if (recoveryPolicy is null && algorithm == OnlineAlgorithm.Recovery)
-                    recoveryPolicy = WithProgress("recovery policy", _ => OnlineStartTraining.TrainRecovery(stored.Critic, TaskRows.Select(offlineRows, null), safety, safety.PretrainSteps, runSeed, ct));
-                start = new OnlineStart(stored.Critic, recoveryPolicy, offlineRows);
-            }
-            else if (algorithm.UsesCritic())
-                start = WithProgress("critic pretraining", progress => OnlineStartTraining.Pretrain(offlineRows, safety, CriticArchitecture.TwoBy256 with { Hidden = widths }, runSeed, progress, ct));
-            else
-                start = new OnlineStart(null, null, offlineRows);
-
-            if (p.GetValue(epsRisk) is { } eps) safety = safety with { EpsRisk = eps };
-            var options = new OnlineRunOptions(algorithm, episodeCount, runSeed, runId)
-            {
+                Variant = p.GetValue(variant)!,
+                Seed = p.GetValue(seed),
+                Critic = p.GetValue(critic),
+                Dataset = p.GetValue(dataset),
                 Recovery = OnlineAlgorithms.ParseRecovery(p.GetValue(recovery)!),
-                Sac = sac,
-                Safety = safety,
+                OfflineTransitions = p.GetValue(offline),
+                PretrainSteps = p.GetValue(pretrain),
+                Hidden = p.GetValue(hidden) is { } h ? CriticArchitecture.Parse(h).Hidden : null,
+                BatchSize = p.GetValue(batch),
+                LearnAlpha = p.GetValue(learnAlpha),
+                EvaluationEpisodes = p.GetValue(evalEpisodes),
+                RecordAs = p.GetValue(record),
+                Record = !p.GetValue(noRecord),
+                EpsRisk = p.GetValue(epsRisk),
             };
-            var runner = new OnlineRunner(definition.Create(testVariant, (ulong)(7919 * (runSeed + 1))), start, options);
-            bool recording = !p.GetValue(noRecord);
-            var collector = recording ? Collector(definition, episodeCount * definition.Horizon) : null;
-            var result = RunWithProgress(runner, algorithm, episodeCount, collector, ct);
-            var evaluation = p.GetValue(evalEpisodes) > 0 ? runner.Evaluate(p.GetValue(evalEpisodes), ct) : null;
+            var job = await new OnlineJob(OpenStore(p)).RunAsync(request, new OnlineCommandProgress(), ct);
 
-            string? recorded = null;
-            if (collector is not null)
-            {
-                string name = p.GetValue(record) ?? $"online-{definition.Id}";
-                recorded = (await SuiteDataset.WriteAsync(new DatasetStore(objects), name, definition, collector.Batch, [testVariant], "ONLINE", ct))
-                    .Version.ToString();
-            }
-
-            var run = new MethodRun(algorithm.Name(), runSeed, result);
+            var result = job.Run;
+            var run = new MethodRun(request.Algorithm.Name(), request.Seed, result);
             return Emit(p, new
             {
                 results = new[] { ResultJson(run) },
-                runId,
-                env = definition.Id,
-                variant = testVariant.Id,
+                runId = job.RunId,
+                env = job.Environment,
+                variant = job.Variant,
                 episodes = result.Episodes.Count,
                 steps = result.Steps,
                 seconds = result.Seconds,
-                recoverySteps = result.Episodes.Sum(e => e.RecoverySteps),
-                evaluation,
-                dataset = recorded,
+                recoverySteps = job.RecoverySteps,
+                evaluation = job.Evaluation,
+                dataset = job.RecordedVersion,
             }, console =>
             {
                 console.Write(SummaryTable(ExperimentReport.Summarize([run])));
-                console.WriteLine($"{runId}: {result.Steps} steps in {F(result.Seconds, "0.0")} s, recovery actions {result.Episodes.Sum(e => e.RecoverySteps)}");
-                if (evaluation is not null)
+                console.WriteLine($"{job.RunId}: {result.Steps} steps in {F(result.Seconds, "0.0")} s, recovery actions {job.RecoverySteps}");
+                if (job.Evaluation is { } evaluation)
                     console.WriteLine($"evaluation: {evaluation.Episodes} episodes, {evaluation.Violations} violations, {evaluation.Successes} successes, mean return {F(evaluation.MeanReturn, "0.0")}");
-                if (recorded is not null) console.WriteLine($"transitions recorded as {recorded}");
+                if (job.RecordedVersion is { } recorded) console.WriteLine($"transitions recorded as {recorded}");
             });
         });
         return cmd;
-    }
-
-    private static OnlineRunResult RunWithProgress(OnlineRunner runner, OnlineAlgorithm algorithm, int episodes, Envs.Collection.ITransitionSink? sink, CancellationToken ct)
-    {
-        OnlineRunResult result = null!;
-        Stderr().Progress().AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask(algorithm.Name(), maxValue: episodes);
-                result = runner.Run(sink, e =>
-                {
-                    task.Value = e.Episode + 1;
-                    task.Description = Markup.Escape($"{algorithm.Name()} ep {e.Episode + 1}: viol {e.CumulativeViolations} succ {e.CumulativeSuccesses} ret {e.Return:0}");
-                }, ct);
-            });
-        return result;
     }
 }

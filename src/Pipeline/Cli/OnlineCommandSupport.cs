@@ -1,16 +1,10 @@
 using System.Globalization;
-using OfflineSafety.Envs;
-using OfflineSafety.Envs.Collection;
-using OfflineSafety.Envs.Variants;
-using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Pipeline.Experiments;
-using OfflineSafety.Storage;
 using Spectre.Console;
 
 namespace OfflineSafety.Pipeline.Cli;
 
-/// <summary>What the online, experiment and demo commands share: progress bars, result rows, datasets and report folders.</summary>
+/// <summary>What the online, experiment and demo commands share: progress bars, result rows and report folders.</summary>
 internal static class OnlineCommandSupport
 {
     public static IAnsiConsole Stderr() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
@@ -63,8 +57,4 @@ internal static class OnlineCommandSupport
         string id = $"{kind}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         return Path.GetFullPath(Path.Combine(storeRoot, "runs", id));
     }
-
-    /// <summary>Collects every written row in memory; the command commits them as one dataset version at the end.</summary>
-    public static TransitionCollector Collector(EnvironmentDefinition environment, int capacity) =>
-        new(environment.ObservationSpace.Dim, environment.ActionSpace.Dim, capacity);
 }

@@ -1,0 +1,109 @@
+using OfflineSafety.Envs;
+using OfflineSafety.Envs.Collection;
+using OfflineSafety.Envs.Variants;
+using OfflineSafety.Errors;
+using OfflineSafety.Ingest.Datasets;
+using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Online;
+using OfflineSafety.Meta.Registry;
+using OfflineSafety.Meta.Sampling;
+using OfflineSafety.Storage;
+
+namespace OfflineSafety.Meta.Jobs;
+
+/// <summary>
+/// One online run end to end, for every front end: resolve the environment and held-out variant,
+/// the offline rows (a stored dataset, or rows collected with the environment's recipe) and the
+/// safety critic (from the model registry, e.g. a MESA-adapted one, or pretrained here on the
+/// offline rows, Recovery RL's offline phase); run Recovery RL or a baseline; evaluate; and commit
+/// the executed transitions as a new dataset version (source = run id).
+/// </summary>
+public sealed class OnlineJob(IObjectStore objects)
+{
+    private static readonly int[] DefaultHidden = [256, 256];
+
+    public async Task<OnlineJobResult> RunAsync(OnlineRunRequest request, IOnlineJobProgress? progress = null, CancellationToken ct = default)
+    {
+        progress ??= SilentOnlineJobProgress.Instance;
+        var definition = EnvironmentRegistry.Default.Get(request.Environment);
+        var variant = VariantSampling.TestVariant(definition.Variants, request.Variant);
+        if (request.Episodes <= 0) throw new BadInputException($"--episodes must be positive, got {request.Episodes}");
+        int[] hidden = request.Hidden ?? DefaultHidden;
+        var sac = new SacSettings { Hidden = hidden, BatchSize = request.BatchSize ?? 256, LearnAlpha = request.LearnAlpha };
+        var safety = SafetySettings.For(definition.Id) with
+        {
+            CriticBatchSize = sac.BatchSize,
+            RecoveryHidden = hidden,
+            PretrainSteps = request.PretrainSteps ?? 10_000,
+        };
+        string runId = $"online-{definition.Id}-{request.Algorithm.Name()}-s{request.Seed}-{DateTime.UtcNow:yyyyMMddHHmmss}";
+
+        var offline = request.Dataset is { } dataset
+            ? await LoadOfflineAsync(dataset, variant.Id, ct).ConfigureAwait(false)
+            : OnlineStartTraining.CollectOffline(definition, variant, request.OfflineTransitions ?? definition.Defaults.TransitionsPerVariant,
+                (ulong)(1000 + request.Seed), ct);
+        (var start, safety) = await ResolveStartAsync(request, definition, offline, safety, progress, ct).ConfigureAwait(false);
+        // The override applies online only: a critic pretrained here was trained with the environment's eps.
+        if (request.EpsRisk is { } eps) safety = safety with { EpsRisk = eps };
+
+        var options = new OnlineRunOptions(request.Algorithm, request.Episodes, request.Seed, runId)
+        {
+            Recovery = request.Recovery,
+            Sac = sac,
+            Safety = safety,
+        };
+        var runner = new OnlineRunner(definition.Create(variant, (ulong)(7919 * (request.Seed + 1))), start, options);
+        var recorded = request.Record
+            ? new TransitionCollector(definition.ObservationSpace.Dim, definition.ActionSpace.Dim, request.Episodes * definition.Horizon)
+            : null;
+        var run = progress.Episodes(request.Algorithm, request.Episodes, onEpisode => runner.Run(recorded, onEpisode, ct));
+        var evaluation = request.EvaluationEpisodes > 0 ? runner.Evaluate(request.EvaluationEpisodes, ct) : null;
+
+        string? version = null;
+        if (recorded is not null)
+        {
+            var commit = await SuiteDataset.WriteAsync(new DatasetStore(objects), request.RecordAs ?? $"online-{definition.Id}", definition,
+                recorded.Batch, [variant], "ONLINE", ct).ConfigureAwait(false);
+            version = commit.Version.ToString();
+        }
+        return new OnlineJobResult(runId, definition.Id, variant.Id, run, evaluation, version);
+    }
+
+    /// <summary>
+    /// The critic (and recovery policy) the run starts from, and the safety settings that go with it:
+    /// a registry critic brings its own gamma_risk and eps_risk.
+    /// </summary>
+    private async Task<(OnlineStart Start, SafetySettings Safety)> ResolveStartAsync(OnlineRunRequest request, EnvironmentDefinition definition,
+        TransitionBatch offline, SafetySettings safety, IOnlineJobProgress progress, CancellationToken ct)
+    {
+        if (request.Critic is { } reference)
+        {
+            var stored = await new ModelRegistry(objects).LoadAsync(ModelReference.Parse(reference), ct).ConfigureAwait(false);
+            if (stored.Critic.ObsDim != definition.ObservationSpace.Dim || stored.Critic.ActDim != definition.ActionSpace.Dim)
+                throw new BadInputException($"critic {stored.Card.Reference} scores ({stored.Critic.ObsDim}, {stored.Critic.ActDim}) inputs; {definition.Id} has ({definition.ObservationSpace.Dim}, {definition.ActionSpace.Dim})");
+            safety = safety with { GammaRisk = stored.Card.GammaRisk, EpsRisk = stored.Card.EpsRisk };
+            var recovery = stored.Recovery;
+            // Registry critics adapted without a recovery policy get one trained against them here.
+            if (recovery is null && request.Algorithm == OnlineAlgorithm.Recovery)
+                recovery = progress.Training("recovery policy", _ =>
+                    OnlineStartTraining.TrainRecovery(stored.Critic, TaskRows.Select(offline, null), safety, safety.PretrainSteps, request.Seed, ct));
+            return (new OnlineStart(stored.Critic, recovery, offline), safety);
+        }
+        if (!request.Algorithm.UsesCritic()) return (new OnlineStart(null, null, offline), safety);
+        var architecture = CriticArchitecture.TwoBy256 with { Hidden = request.Hidden ?? DefaultHidden };
+        var pretrained = progress.Training("critic pretraining", report =>
+            OnlineStartTraining.Pretrain(offline, safety, architecture, request.Seed, report, ct));
+        return (pretrained, safety);
+    }
+
+    /// <summary>Offline rows of one variant from one snapshot of a stored dataset.</summary>
+    private async Task<TransitionBatch> LoadOfflineAsync(string reference, string variant, CancellationToken ct)
+    {
+        var store = new DatasetStore(objects);
+        var parsed = DatasetReference.Parse(reference);
+        var snapshot = await store.SnapshotAsync(parsed, ct).ConfigureAwait(false);
+        var rows = await store.ReadAsync(parsed.Name, snapshot, variant, ct: ct).ConfigureAwait(false);
+        return rows.Count > 0 ? rows : throw new BadInputException($"dataset {parsed.Name}@{snapshot.Version} variant '{variant}' has no rows");
+    }
+}

@@ -1,0 +1,40 @@
+using OfflineSafety.Errors;
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Sampling;
+using OfflineSafety.Nn.Randomness;
+
+namespace OfflineSafety.Meta.Online.Methods;
+
+/// <summary>
+/// Recovery RL (thesis Algorithm 1): the task policy is unconstrained; when its proposal leaves
+/// T_safe = {Q_risk(s, a) &lt;= eps_risk}, the recovery policy's action executes instead, unchecked.
+/// The task buffer keeps a_task (the runner's relabelling), so the task policy learns as if its
+/// proposal ran; the recovery policy keeps learning from the critic's batches (model-free) or its
+/// dynamics model from the critic buffer (model-based).
+/// </summary>
+public sealed class RecoveryRlMethod(SafetyCritic critic, SquashedActionBox box, float epsRisk, IOnlineRecovery recovery) : ISafetyMethod
+{
+    private readonly float[] _risk = new float[1];
+
+    public static RecoveryRlMethod Create(SafetyMethodContext context)
+    {
+        var critic = context.Critic;
+        IOnlineRecovery recovery = context.Options.Recovery == RecoveryKind.ModelFree
+            ? new ModelFreeRecovery(context.Start.Recovery ?? throw new BadInputException("model-free Recovery RL needs a recovery policy"),
+                critic, context.Safety)
+            : new ModelBasedRecovery(critic, context.Box, context.Observations, context.Options.Pets, context.Random);
+        return new RecoveryRlMethod(critic, context.Box, context.Safety.EpsRisk, recovery);
+    }
+
+    public bool Shield(ReadOnlySpan<float> obs, Span<float> action)
+    {
+        critic.Score(obs, action, 1, _risk);
+        if (!RecoverySwitch.ShouldRecover(_risk[0], epsRisk)) return false;
+        recovery.Act(obs, action);
+        box.Clip(action);
+        return true;
+    }
+
+    public void AfterCriticUpdate(long steps, CriticBatch criticBatch, ReplayBuffer criticBuffer, Xoshiro256StarStar random) =>
+        recovery.Learn(criticBatch, criticBuffer, random);
+}

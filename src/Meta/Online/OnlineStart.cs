@@ -1,0 +1,8 @@
+using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Recovery;
+
+namespace OfflineSafety.Meta.Online;
+
+/// <summary>What the run starts from: a safety critic (and recovery policy), and offline rows that seed the critic buffer.</summary>
+public sealed record OnlineStart(SafetyCritic? Critic, RecoveryPolicy? Recovery, TransitionBatch? Offline);
