@@ -1,6 +1,6 @@
-using OfflineSafety.Envs;
-using OfflineSafety.Envs.Sampling;
 using OfflineSafety.Envs.Variants;
+using OfflineSafety.Envs;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Envs.Tests;
 
@@ -106,7 +106,7 @@ public class RandomTests
             double u = r.NextDouble();
             Assert.InRange(u, 0.0, 0.9999999999999999);
             su += u;
-            double z = r.StandardNormal();
+            double z = r.NextNormal();
             sn += z;
             sn2 += z * z;
         }
