@@ -52,8 +52,42 @@ public sealed class CsvRecordReader(Stream stream, IProgress<long>? progress = n
     private bool TryScan()
     {
         _fields.Clear();
+        // Most records hold no quote at all: one vectorised search finds the line end, and the
+        // fields are what lies between commas. Quotes send the record down the field-wise path.
+        int first = Buffer.AsSpan(Start, End - Start).IndexOfAny((byte)'"', (byte)'\n');
+        if (first < 0 && !Eof) return false;
+        bool plain = first < 0 || Buffer[Start + first] == (byte)'\n';
+        int to = first < 0 ? End : Start + first;
+        int fieldStart = SplitAtCommas(Start, to);
+        if (plain)
+        {
+            Finish(fieldStart, to, first < 0 ? End : to + 1, quoted: false, unterminated: false);
+            return true;
+        }
+        // The fields before the one holding the first quote are settled; go on field by field.
+        return TryScanQuoted(fieldStart);
+    }
+
+    /// <summary>Adds the fields that end at commas in [from, to); returns where the next field starts.</summary>
+    private int SplitAtCommas(int from, int to)
+    {
+        while (true)
+        {
+            int comma = Buffer.AsSpan(from, to - from).IndexOf((byte)',');
+            if (comma < 0) return from;
+            _fields.Add(new Range(from, from + comma));
+            from += comma + 1;
+        }
+    }
+
+    /// <summary>
+    /// Field by field, for a record with a quote somewhere: a quote at a field's start opens a
+    /// quoted field, which may hold commas and line ends.
+    /// </summary>
+    private bool TryScanQuoted(int fieldStart)
+    {
         bool quoted = false;
-        int pos = Start, fieldStart = Start;
+        int pos = fieldStart;
         while (true)
         {
             if (pos < End && Buffer[pos] == (byte)'"')
