@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using OfflineSafety.Envs;
-using OfflineSafety.Envs.Sampling;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Bench.Envs;
 
@@ -42,7 +42,7 @@ public static class EnvStepBenchmark
         for (long i = 0; i < steps; i++)
         {
             if ((i & 0xFFFF) == 0) ct.ThrowIfCancellationRequested();
-            for (int k = 0; k < action.Length; k++) action[k] = (float)random.Uniform(-1, 1);
+            for (int k = 0; k < action.Length; k++) action[k] = (float)random.UniformDouble(-1, 1);
             var result = environment.Step(action);
             if (result.Terminal || result.Truncated)
             {

@@ -1,4 +1,4 @@
-using OfflineSafety.Envs.Sampling;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Envs.Tests;
 
@@ -19,7 +19,7 @@ public class AllocationTests
             environment.Reset(3);
             for (int i = 0; i < steps; i++)
             {
-                for (int k = 0; k < action.Length; k++) action[k] = (float)random.Uniform(-1, 1);
+                for (int k = 0; k < action.Length; k++) action[k] = (float)random.UniformDouble(-1, 1);
                 var r = environment.Step(action);
                 if (r.Terminal || r.Truncated) environment.Reset();
             }

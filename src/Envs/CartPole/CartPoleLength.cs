@@ -1,6 +1,6 @@
-using OfflineSafety.Envs.Sampling;
 using OfflineSafety.Envs.Spaces;
 using OfflineSafety.Envs.Variants;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Envs.CartPole;
 
@@ -23,7 +23,7 @@ public sealed class CartPoleLength : ISafetyEnvironment
     private readonly double[] _state = new double[4];
     private readonly float[] _observation = new float[4];
     private readonly float[] _action = new float[1];
-    private Xoshiro256StarStar _random;
+    private readonly Xoshiro256StarStar _random;
     private int _step;
     private double _return;
     private bool _ended = true;
@@ -45,14 +45,14 @@ public sealed class CartPoleLength : ISafetyEnvironment
 
     public ReadOnlySpan<float> Reset(ulong seed)
     {
-        _random = new Xoshiro256StarStar(seed);
+        _random.Reseed(seed);
         return Reset();
     }
 
     /// <summary>Every state component ~ N(0, StartStd^2) around upright and at rest.</summary>
     public ReadOnlySpan<float> Reset()
     {
-        for (int i = 0; i < 4; i++) _state[i] = _random.Normal(0, _parameters.StartStd);
+        for (int i = 0; i < 4; i++) _state[i] = _random.NextNormal(0, _parameters.StartStd);
         return Begin();
     }
 

@@ -1,4 +1,4 @@
-using OfflineSafety.Envs.Sampling;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Envs.Collection;
 
@@ -9,7 +9,7 @@ namespace OfflineSafety.Envs.Collection;
 public sealed class CorridorRandomPolicy : IRolloutPolicy
 {
     private readonly float[] _start = new float[2];
-    private Xoshiro256StarStar _random;
+    private readonly Xoshiro256StarStar _random;
 
     public CorridorRandomPolicy(ulong seed) => _random = new Xoshiro256StarStar(seed);
 
@@ -17,17 +17,17 @@ public sealed class CorridorRandomPolicy : IRolloutPolicy
 
     public ReadOnlySpan<float> BeginRollout(ISafetyEnvironment environment)
     {
-        _start[0] = (float)_random.Uniform(-80, 50);
+        _start[0] = (float)_random.UniformDouble(-80, 50);
         double side = _random.NextDouble() < 0.5 ? -1 : 1;
-        _start[1] = (float)(side * _random.Uniform(2, 5));
+        _start[1] = (float)(side * _random.UniformDouble(2, 5));
         return environment.ResetTo(_start);
     }
 
     public void Act(ReadOnlySpan<float> observation, Span<float> action)
     {
-        action[0] = ClippedNormal(ref _random);
-        action[1] = ClippedNormal(ref _random);
+        action[0] = ClippedNormal(_random);
+        action[1] = ClippedNormal(_random);
     }
 
-    internal static float ClippedNormal(ref Xoshiro256StarStar random) => (float)Math.Clamp(random.StandardNormal(), -1.0, 1.0);
+    internal static float ClippedNormal(Xoshiro256StarStar random) => (float)Math.Clamp(random.NextNormal(), -1.0, 1.0);
 }

@@ -1,5 +1,5 @@
 using OfflineSafety.Envs.Navigation;
-using OfflineSafety.Envs.Sampling;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Envs.Collection;
 
@@ -27,7 +27,7 @@ public sealed class ObstacleFacePolicy : IRolloutPolicy
 
     private readonly NavigationLayout _layout;
     private readonly float[] _start = new float[2];
-    private Xoshiro256StarStar _random;
+    private readonly Xoshiro256StarStar _random;
     private Approach _approach;
 
     public ObstacleFacePolicy(NavigationLayout layout, ulong seed, double anywhereShare = MesaAnywhereShare)
@@ -43,32 +43,32 @@ public sealed class ObstacleFacePolicy : IRolloutPolicy
 
     public ReadOnlySpan<float> BeginRollout(ISafetyEnvironment environment)
     {
-        _approach = _random.NextDouble() < _anywhereShare ? Approach.Anywhere : (Approach)(1 + _random.NextInt(4));
+        _approach = _random.NextDouble() < _anywhereShare ? Approach.Anywhere : (Approach)(1 + _random.NextSmallInt(4));
         switch (_approach)
         {
             case Approach.Anywhere:
                 // Rejection keeps the start outside the obstacle; the box covers under 2% of the area.
                 do
                 {
-                    _start[0] = (float)_random.Uniform(-40, 10);
-                    _start[1] = (float)_random.Uniform(-25, 25);
+                    _start[0] = (float)_random.UniformDouble(-40, 10);
+                    _start[1] = (float)_random.UniformDouble(-25, 25);
                 } while (_layout.InObstacle(_start[0], _start[1]));
                 break;
             case Approach.Left:
-                _start[0] = (float)_random.Uniform(-35, -30);
-                _start[1] = (float)_random.Uniform(-12, 12);
+                _start[0] = (float)_random.UniformDouble(-35, -30);
+                _start[1] = (float)_random.UniformDouble(-12, 12);
                 break;
             case Approach.Right:
-                _start[0] = (float)_random.Uniform(-20, -15);
-                _start[1] = (float)_random.Uniform(-12, 12);
+                _start[0] = (float)_random.UniformDouble(-20, -15);
+                _start[1] = (float)_random.UniformDouble(-12, 12);
                 break;
             case Approach.Top:
-                _start[0] = (float)_random.Uniform(-30, -20);
-                _start[1] = (float)_random.Uniform(10, 15);
+                _start[0] = (float)_random.UniformDouble(-30, -20);
+                _start[1] = (float)_random.UniformDouble(10, 15);
                 break;
             case Approach.Bottom:
-                _start[0] = (float)_random.Uniform(-30, -20);
-                _start[1] = (float)_random.Uniform(-15, -10);
+                _start[0] = (float)_random.UniformDouble(-30, -20);
+                _start[1] = (float)_random.UniformDouble(-15, -10);
                 break;
         }
         return environment.ResetTo(_start);
@@ -76,12 +76,12 @@ public sealed class ObstacleFacePolicy : IRolloutPolicy
 
     public void Act(ReadOnlySpan<float> observation, Span<float> action)
     {
-        float towards = (float)_random.Uniform(0.5, 1.0);
-        float other = CorridorRandomPolicy.ClippedNormal(ref _random);
+        float towards = (float)_random.UniformDouble(0.5, 1.0);
+        float other = CorridorRandomPolicy.ClippedNormal(_random);
         switch (_approach)
         {
             case Approach.Anywhere:
-                action[0] = CorridorRandomPolicy.ClippedNormal(ref _random);
+                action[0] = CorridorRandomPolicy.ClippedNormal(_random);
                 action[1] = other;
                 break;
             case Approach.Left: action[0] = towards; action[1] = other; break;

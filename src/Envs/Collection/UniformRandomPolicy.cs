@@ -1,11 +1,11 @@
-using OfflineSafety.Envs.Sampling;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Envs.Collection;
 
 /// <summary>Starts from the environment's own start distribution and acts uniformly in the action box.</summary>
 public sealed class UniformRandomPolicy : IRolloutPolicy
 {
-    private Xoshiro256StarStar _random;
+    private readonly Xoshiro256StarStar _random;
     private float[] _low = [];
     private float[] _high = [];
 
@@ -25,6 +25,6 @@ public sealed class UniformRandomPolicy : IRolloutPolicy
 
     public void Act(ReadOnlySpan<float> observation, Span<float> action)
     {
-        for (int i = 0; i < action.Length; i++) action[i] = (float)_random.Uniform(_low[i], _high[i]);
+        for (int i = 0; i < action.Length; i++) action[i] = (float)_random.UniformDouble(_low[i], _high[i]);
     }
 }

@@ -1,6 +1,6 @@
-using OfflineSafety.Envs.Sampling;
 using OfflineSafety.Envs.Spaces;
 using OfflineSafety.Envs.Variants;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Envs.Navigation;
 
@@ -19,7 +19,7 @@ public sealed class PointNavigation : ISafetyEnvironment
     private readonly EnvironmentOptions _options;
     private readonly float[] _state = new float[2];
     private readonly float[] _action = new float[2];
-    private Xoshiro256StarStar _noise;
+    private readonly Xoshiro256StarStar _noise;
     private int _step;
     private bool _ended = true;
 
@@ -40,14 +40,14 @@ public sealed class PointNavigation : ISafetyEnvironment
 
     public ReadOnlySpan<float> Reset(ulong seed)
     {
-        _noise = new Xoshiro256StarStar(seed);
+        _noise.Reseed(seed);
         return Reset();
     }
 
     public ReadOnlySpan<float> Reset()
     {
-        _state[0] = (float)_noise.Normal(_layout.StartX, _layout.StartStd);
-        _state[1] = (float)_noise.Normal(_layout.StartY, _layout.StartStd);
+        _state[0] = (float)_noise.NextNormal(_layout.StartX, _layout.StartStd);
+        _state[1] = (float)_noise.NextNormal(_layout.StartY, _layout.StartStd);
         return Begin();
     }
 
@@ -66,8 +66,8 @@ public sealed class PointNavigation : ISafetyEnvironment
         float x = _state[0], y = _state[1];
         float reward = -Distance(x, y);
         // Noise is drawn for both axes every step so the stream's position never depends on the action.
-        float noiseX = (float)(_layout.NoiseStd * _noise.StandardNormal());
-        float noiseY = (float)(_layout.NoiseStd * _noise.StandardNormal());
+        float noiseX = (float)(_layout.NoiseStd * _noise.NextNormal());
+        float noiseY = (float)(_layout.NoiseStd * _noise.NextNormal());
         x += _gains.B1 * _action[0] + noiseX;
         y += _gains.B2 * _action[1] + noiseY;
         _state[0] = x;

@@ -1,7 +1,7 @@
 using OfflineSafety.Envs.Collection;
-using OfflineSafety.Envs.Sampling;
 using OfflineSafety.Envs.Variants;
 using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Envs.Suites;
 

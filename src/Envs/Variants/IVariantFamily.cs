@@ -1,4 +1,4 @@
-using OfflineSafety.Envs.Sampling;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Envs.Variants;
 
@@ -17,7 +17,7 @@ public interface IVariantFamily
     /// <summary>Human-readable rule for the held-out test variant that 'auto' picks.</summary>
     string TestVariantRule { get; }
 
-    DynamicsVariant SampleTraining(ref Xoshiro256StarStar random);
+    DynamicsVariant SampleTraining(Xoshiro256StarStar random);
 
     /// <summary>The paper's held-out test variant ('auto').</summary>
     DynamicsVariant AutoTestVariant { get; }
@@ -47,8 +47,8 @@ public sealed class InputGainFamily : IVariantFamily
     public string TrainingDistribution => "b1, b2 ~ U(0.5, 1.5) independently";
     public string TestVariantRule => "b1 = b2 = 2.0 (outside the training range by half its width, as Cart-pole's L = 1.0 is)";
 
-    public DynamicsVariant SampleTraining(ref Xoshiro256StarStar random) =>
-        new InputGainVariant(random.Uniform(Low, High), random.Uniform(Low, High));
+    public DynamicsVariant SampleTraining(Xoshiro256StarStar random) =>
+        new InputGainVariant(random.UniformDouble(Low, High), random.UniformDouble(Low, High));
 
     public DynamicsVariant AutoTestVariant { get; } = new InputGainVariant(Test, Test);
 
@@ -66,7 +66,7 @@ public sealed class PoleLengthFamily : IVariantFamily
     public string TrainingDistribution => "L ~ U(0.4, 0.8)";
     public string TestVariantRule => "L = 1.0 (outside the training range, as in the paper)";
 
-    public DynamicsVariant SampleTraining(ref Xoshiro256StarStar random) => new PoleLengthVariant(random.Uniform(Low, High));
+    public DynamicsVariant SampleTraining(Xoshiro256StarStar random) => new PoleLengthVariant(random.UniformDouble(Low, High));
 
     public DynamicsVariant AutoTestVariant { get; } = new PoleLengthVariant(Test);
 

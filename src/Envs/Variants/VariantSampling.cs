@@ -1,4 +1,4 @@
-using OfflineSafety.Envs.Sampling;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Envs.Variants;
 
@@ -11,7 +11,7 @@ public static class VariantSampling
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var random = new Xoshiro256StarStar(Xoshiro256StarStar.DeriveSeed(seed, SeedStreams.TrainingVariants, 0));
         var variants = new DynamicsVariant[count];
-        for (int i = 0; i < count; i++) variants[i] = family.SampleTraining(ref random);
+        for (int i = 0; i < count; i++) variants[i] = family.SampleTraining(random);
         return variants;
     }
 

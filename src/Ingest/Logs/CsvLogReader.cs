@@ -1,4 +1,5 @@
 using System.Text;
+using OfflineSafety.Ingest.Text;
 
 namespace OfflineSafety.Ingest.Logs;
 
@@ -10,45 +11,42 @@ namespace OfflineSafety.Ingest.Logs;
 /// </summary>
 public sealed class CsvLogReader : ILogReader
 {
-
     public void Read(Stream stream, string file, TransitionAssembler sink, IProgress<long>? bytesRead, CancellationToken ct)
     {
-        var scan = new RecordScanner(stream, bytesRead, ct);
-        var fields = new List<Range>(64);
+        var records = new CsvRecordReader(stream, bytesRead, ct);
         var scratch = new byte[256];
         sink.BeginFile(file);
 
-        if (!scan.Next(out var header, out long headerLine, out bool unterminated))
+        if (!records.Read())
             throw TransitionAssembler.FileError(file, "(header)", "empty file: a header row is expected");
-        if (unterminated) throw TransitionAssembler.FileError(file, "(header)", "unterminated quoted field in the header");
-        Split(header, fields);
-        var names = new List<string>(fields.Count);
-        foreach (var r in fields) names.Add(Encoding.UTF8.GetString(Unquote(header[r], ref scratch)).Trim());
+        if (records.Unterminated) throw TransitionAssembler.FileError(file, "(header)", "unterminated quoted field in the header");
+        var names = new List<string>(records.FieldCount);
+        for (int i = 0; i < records.FieldCount; i++) names.Add(Encoding.UTF8.GetString(Cell(records.Field(i), ref scratch)).Trim());
         var binding = ColumnBinding.Bind(names, file, sink);
 
-        var row = new LogRow { File = file, Text = scan };
+        var row = new LogRow { File = file, Text = new RecordText(records) };
         var variants = new TextInterner();
         var sources = new TextInterner();
-        while (scan.Next(out var record, out long line, out unterminated))
+        while (records.Read())
         {
-            if (IsBlank(record)) continue;
-            row.Begin(line);
+            if (IsBlank(records.Record)) continue;
+            row.Begin(records.RecordLine);
             binding.Reset(row);
-            if (unterminated) row.Fail("(row)", "unterminated quoted field (a '\"' opens a field that never closes)");
-            Split(record, fields);
-            int n = Math.Min(fields.Count, names.Count);
+            if (records.Unterminated) row.Fail("(row)", "unterminated quoted field (a '\"' opens a field that never closes)");
+            int fields = records.FieldCount;
+            int n = Math.Min(fields, names.Count);
             for (int c = 0; c < n; c++)
             {
                 int field = binding.Fields[c];
                 if (field == ColumnBinding.Ignored) continue;
-                var cell = Utf8Cell.Trim(Unquote(record[fields[c]], ref scratch));
+                var cell = Cell(records.Field(c), ref scratch);
                 if (cell.IsEmpty) continue;
                 Utf8Cell.ReadInto(row, (LogField)field, binding.Elements[c], names[c], cell, variants, sources);
             }
-            if (fields.Count < names.Count)
-                row.Fail(names[fields.Count], $"missing field: the row has {fields.Count} fields, the header {names.Count}");
-            else if (fields.Count > names.Count)
-                row.Fail($"#{names.Count + 1}", $"extra field: the row has {fields.Count} fields, the header {names.Count}");
+            if (fields < names.Count)
+                row.Fail(names[fields], $"missing field: the row has {fields} fields, the header {names.Count}");
+            else if (fields > names.Count)
+                row.Fail($"#{names.Count + 1}", $"extra field: the row has {fields} fields, the header {names.Count}");
             sink.Accept(row);
         }
         sink.EndFile();
@@ -56,114 +54,16 @@ public sealed class CsvLogReader : ILogReader
 
     private static bool IsBlank(ReadOnlySpan<byte> record) => Utf8Cell.Trim(record).IsEmpty;
 
-    /// <summary>Splits a record at commas outside quotes; ranges still include the quotes.</summary>
-    private static void Split(ReadOnlySpan<byte> record, List<Range> fields)
-    {
-        fields.Clear();
-        int start = 0;
-        while (true)
-        {
-            int i = start;
-            if (i < record.Length && record[i] == (byte)'"')
-            {
-                // A quoted field ends at the quote not followed by another quote.
-                i++;
-                while (i < record.Length)
-                {
-                    int q = record[i..].IndexOf((byte)'"');
-                    if (q < 0) { i = record.Length; break; }
-                    i += q + 1;
-                    if (i < record.Length && record[i] == (byte)'"') { i++; continue; }
-                    break;
-                }
-            }
-            int comma = record[i..].IndexOf((byte)',');
-            if (comma < 0)
-            {
-                fields.Add(new Range(start, record.Length));
-                return;
-            }
-            fields.Add(new Range(start, i + comma));
-            start = i + comma + 1;
-        }
-    }
-
-    /// <summary>The field's text without its quotes; doubled quotes are undone into <paramref name="scratch"/>.</summary>
-    private static ReadOnlySpan<byte> Unquote(ReadOnlySpan<byte> field, ref byte[] scratch)
-    {
-        var t = Utf8Cell.Trim(field);
-        if (t.Length < 2 || t[0] != (byte)'"' || t[^1] != (byte)'"') return field;
-        t = t[1..^1];
-        if (t.IndexOf((byte)'"') < 0) return t;
-        if (scratch.Length < t.Length) scratch = new byte[t.Length * 2];
-        int n = 0;
-        for (int i = 0; i < t.Length; i++)
-        {
-            scratch[n++] = t[i];
-            if (t[i] == (byte)'"' && i + 1 < t.Length && t[i + 1] == (byte)'"') i++;
-        }
-        return scratch.AsSpan(0, n);
-    }
-
     /// <summary>
-    /// Finds records (which may span lines inside quotes) in a growing window over the stream, and
-    /// remembers the current one so a rejected row's raw text can be built on demand.
+    /// A cell's value: ingest forgives spaces around a quoted field and leaves any other bad
+    /// quoting as text, for the value's parser to name in the row's rejection.
     /// </summary>
-    private sealed class RecordScanner(Stream stream, IProgress<long>? progress, CancellationToken ct)
-        : StreamWindow(stream, progress, ct), IRawRowText
+    private static ReadOnlySpan<byte> Cell(ReadOnlySpan<byte> field, ref byte[] scratch) =>
+        Utf8Cell.Trim(CsvRecordReader.Unquote(Utf8Cell.Trim(field), ref scratch));
+
+    /// <summary>A rejected row's raw text, built from the tokenizer's current record only when asked.</summary>
+    private sealed class RecordText(CsvRecordReader records) : IRawRowText
     {
-        private long _line = 1;
-        private Range _current;
-
-        public bool Next(out ReadOnlySpan<byte> record, out long line, out bool unterminated)
-        {
-            int scanned = Start;
-            bool inQuotes = false, quoted = false;
-            while (true)
-            {
-                var window = Buffer.AsSpan(scanned, End - scanned);
-                int hit = inQuotes ? window.IndexOf((byte)'"') : window.IndexOfAny((byte)'"', (byte)'\n');
-                if (hit >= 0)
-                {
-                    int at = scanned + hit;
-                    scanned = at + 1;
-                    if (Buffer[at] == (byte)'"')
-                    {
-                        inQuotes = !inQuotes;
-                        quoted = true;
-                        continue;
-                    }
-                    // A newline outside quotes ends the record.
-                    Finish(at, at + 1, quoted, out record, out line);
-                    unterminated = false;
-                    return true;
-                }
-                if (Eof)
-                {
-                    unterminated = inQuotes;
-                    if (Start == End) { record = default; line = _line; return false; }
-                    Finish(End, End, quoted, out record, out line);
-                    return true;
-                }
-                // The record continues past the window: read more and scan it again from its start.
-                Fill();
-                scanned = Start;
-                inQuotes = quoted = false;
-            }
-        }
-
-        public string RawText() => Encoding.UTF8.GetString(Buffer.AsSpan(_current).TrimEnd((byte)'\r'));
-
-        private void Finish(int to, int next, bool quoted, out ReadOnlySpan<byte> record, out long line)
-        {
-            int from = Start;
-            int end = to > from && Buffer[to - 1] == (byte)'\r' ? to - 1 : to;
-            _current = new Range(from, end);
-            record = Buffer.AsSpan(from, end - from);
-            line = _line;
-            // Newlines inside quotes belong to the record but still advance the file's line count.
-            _line += 1 + (quoted ? record.Count((byte)'\n') : 0);
-            Start = next;
-        }
+        public string RawText() => records.RecordText();
     }
 }

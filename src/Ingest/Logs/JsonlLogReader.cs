@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using OfflineSafety.Ingest.Text;
 
 namespace OfflineSafety.Ingest.Logs;
 
@@ -13,14 +14,13 @@ public sealed class JsonlLogReader : ILogReader
     public void Read(Stream stream, string file, TransitionAssembler sink, IProgress<long>? bytesRead, CancellationToken ct)
     {
         sink.BeginFile(file);
-        var lines = new LineScanner(stream, bytesRead, ct);
-        var row = new LogRow { File = file, Text = lines };
+        var lines = new Utf8LineReader(stream, bytesRead, ct);
+        var row = new LogRow { File = file, Text = new LineText(lines) };
         var parse = new LineParser(sink.Map, sink);
         var episodes = new EpisodeLine(sink.Map);
-        long number = 0;
-        while (lines.Next(out var line))
+        while (lines.TryReadLine(out var line))
         {
-            number++;
+            long number = lines.LineNumber;
             if (Utf8Cell.Trim(line).IsEmpty) continue;
             row.Begin(number);
             row.Obs.ResetArray();
@@ -182,44 +182,10 @@ public sealed class JsonlLogReader : ILogReader
         }
     }
 
-    /// <summary>Splits the stream at newlines in a growing window; keeps the current line for rejects.</summary>
-    private sealed class LineScanner(Stream stream, IProgress<long>? progress, CancellationToken ct)
-        : StreamWindow(stream, progress, ct), IRawRowText
+    /// <summary>A rejected row's raw text, built from the reader's current line only when asked.</summary>
+    private sealed class LineText(Utf8LineReader lines) : IRawRowText
     {
-        private Range _current;
-
-        public bool Next(out ReadOnlySpan<byte> line)
-        {
-            int scanned = Start;
-            while (true)
-            {
-                int hit = Buffer.AsSpan(scanned, End - scanned).IndexOf((byte)'\n');
-                if (hit >= 0)
-                {
-                    Take(scanned + hit, scanned + hit + 1, out line);
-                    return true;
-                }
-                if (Eof)
-                {
-                    if (Start == End) { line = default; return false; }
-                    Take(End, End, out line);
-                    return true;
-                }
-                scanned = End - Start;
-                Fill();
-                scanned += Start;
-            }
-        }
-
-        public string RawText() => Encoding.UTF8.GetString(Buffer.AsSpan(_current));
-
-        private void Take(int to, int next, out ReadOnlySpan<byte> line)
-        {
-            int end = to > Start && Buffer[to - 1] == (byte)'\r' ? to - 1 : to;
-            _current = new Range(Start, end);
-            line = Buffer.AsSpan(Start, end - Start);
-            Start = next;
-        }
+        public string RawText() => lines.LineText();
     }
 }
 

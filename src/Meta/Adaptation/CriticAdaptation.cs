@@ -25,7 +25,7 @@ public sealed class CriticAdaptation(AdaptationConfig config)
     {
         var random = new Xoshiro256StarStar((ulong)config.Seed);
         var critic = baseCritic.Clone();
-        var update = new CriticUpdate(critic, new UniformRandomPolicy(critic.Normalization), config.BatchSize,
+        var update = new CriticUpdate(critic, new UniformTargetPolicy(critic.Normalization), config.BatchSize,
             config.LearningRate, gammaRisk, config.TargetRate, config.PosFraction);
         var recovery = config.TrainRecoveryPolicy ? RecoveryPolicy.Create(critic.Normalization, config.RecoveryHidden, random) : null;
         var recoveryUpdate = recovery is null ? null : new RecoveryPolicyUpdate(recovery, critic, config.BatchSize, config.RecoveryLearningRate);

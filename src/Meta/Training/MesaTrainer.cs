@@ -41,7 +41,7 @@ public sealed class MesaTrainer(MesaConfig config)
         var rateGradient = rawStepSizes.EnsureGrad();
 
         var sampler = new ClassBalancedSampler(normalization, config.PosFraction);
-        var policy = new UniformRandomPolicy(normalization);
+        var policy = new UniformTargetPolicy(normalization);
         var inner = new CriticBatch(config.InnerBatchSize, critic.ObsDim, critic.ActDim);
         var outer = new CriticBatch(config.OuterBatchSize, critic.ObsDim, critic.ActDim);
         var targetPass = new MlpPass(shape, Math.Max(config.InnerBatchSize, config.OuterBatchSize));

@@ -17,7 +17,7 @@ public sealed class SingleDatasetTrainer(CriticTrainingConfig config)
         var random = new Xoshiro256StarStar((ulong)config.Seed);
         var normalization = Normalization.Fit(task.Batch, task.AllRows(), actionBox);
         var critic = SafetyCritic.Create(config.Architecture, normalization, random);
-        var update = new CriticUpdate(critic, new UniformRandomPolicy(normalization),
+        var update = new CriticUpdate(critic, new UniformTargetPolicy(normalization),
             config.BatchSize, config.LearningRate, config.GammaRisk, config.TargetRate, config.PosFraction);
         var recent = new LossWindow(100);
 

@@ -1,9 +1,12 @@
 namespace OfflineSafety.Nn.Randomness;
 
 /// <summary>
-/// Seeded xoshiro256** generator (Blackman and Vigna) with SplitMix64 seeding; normals by the
-/// Box-Muller transform. Identical seeds give identical streams on every platform, which is what
-/// makes training runs reproducible. Not thread-safe: give each thread its own via <see cref="Split"/>.
+/// The project's one seeded generator: xoshiro256** (Blackman and Vigna) with SplitMix64 seeding;
+/// normals by the Box-Muller transform, keeping the second value of each pair. Identical seeds give
+/// identical streams on every platform (System.Random's algorithm is no documented contract), which
+/// is what makes training runs, simulators, collection policies and generated suites reproducible.
+/// A class, so every holder of a reference advances the same stream; independent streams come from
+/// <see cref="Split"/> or <see cref="DeriveSeed"/>. Not thread-safe: give each thread its own.
 /// </summary>
 public sealed class Xoshiro256StarStar
 {
@@ -11,13 +14,33 @@ public sealed class Xoshiro256StarStar
     bool _hasSpare;
     double _spare;
 
-    public Xoshiro256StarStar(ulong seed)
+    public Xoshiro256StarStar(ulong seed) => Reseed(seed);
+
+    /// <summary>
+    /// Restarts the stream as if newly constructed from <paramref name="seed"/>, in place, so an
+    /// environment's Reset(seed) allocates nothing.
+    /// </summary>
+    public void Reseed(ulong seed)
     {
         ulong x = seed;
         _s0 = SplitMix(ref x);
         _s1 = SplitMix(ref x);
         _s2 = SplitMix(ref x);
         _s3 = SplitMix(ref x);
+        _hasSpare = false;
+        _spare = 0;
+    }
+
+    /// <summary>
+    /// A seed for an independent sub-stream (for example variant i of a suite), so that adding
+    /// or reordering streams never shifts the numbers another stream sees.
+    /// </summary>
+    public static ulong DeriveSeed(ulong seed, ulong stream, ulong index)
+    {
+        ulong x = seed ^ (stream * 0x9E3779B97F4A7C15UL);
+        ulong a = SplitMix(ref x);
+        x = a ^ (index * 0xD1B54A32D192ED03UL);
+        return SplitMix(ref x);
     }
 
     static ulong SplitMix(ref ulong x)
@@ -52,6 +75,12 @@ public sealed class Xoshiro256StarStar
 
     public float Uniform(float low, float high) => low + (high - low) * NextFloat();
 
+    /// <summary>
+    /// Uniform in [low, high) from <see cref="NextDouble()"/>'s 53 bits. Named apart from the float
+    /// <see cref="Uniform"/> so integer arguments cannot silently pick the other stream mapping.
+    /// </summary>
+    public double UniformDouble(double low, double high) => low + (high - low) * NextDouble();
+
     /// <summary>Unbiased integer in [0, bound) (Lemire's multiply-and-reject).</summary>
     public int NextInt(int bound)
     {
@@ -65,6 +94,19 @@ public sealed class Xoshiro256StarStar
         }
         return (int)(m >> 64);
     }
+
+    /// <summary>
+    /// Integer in [0, count) by one multiply-shift of the top 32 bits: one draw always, with a bias
+    /// below count / 2^32. The simulators and collection policies use it, and the generated suites'
+    /// content (and so their stored hashes) depends on this exact mapping; new code wants <see cref="NextInt"/>.
+    /// </summary>
+    public int NextSmallInt(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        return (int)(((NextUInt64() >> 32) * (ulong)count) >> 32);
+    }
+
+    public double NextNormal(double mean, double std) => mean + std * NextNormal();
 
     public double NextNormal()
     {

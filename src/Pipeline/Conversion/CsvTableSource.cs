@@ -1,10 +1,12 @@
 using System.Text;
+using OfflineSafety.Ingest.Text;
 
 namespace OfflineSafety.Pipeline.Conversion;
 
 /// <summary>
 /// A CSV file with a header row. Column kinds are inferred from every cell: int64, double,
 /// boolean (true/false) or string. An empty cell is a null, whatever the column's kind.
+/// Records come from Ingest's CSV tokenizer; conversion is strict about quoting and refuses the file.
 /// </summary>
 public sealed class CsvTableSource(string path) : ITabularSource
 {
@@ -43,10 +45,10 @@ public sealed class CsvTableSource(string path) : ITabularSource
         }
     }
 
-    private CsvRecordReader Open() =>
-        new(new StreamReader(Path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16), Path);
+    private CsvCells Open() =>
+        new(new CsvRecordReader(new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16)), Path);
 
-    private List<string> ReadHeader(CsvRecordReader records)
+    private List<string> ReadHeader(CsvCells records)
     {
         if (!records.Read()) throw new InvalidDataException($"{Path}: empty file, expected a header row");
         var names = new List<string>(records.FieldCount);
@@ -61,13 +63,13 @@ public sealed class CsvTableSource(string path) : ITabularSource
         return names;
     }
 
-    private static void CheckWidth(CsvRecordReader records, int width)
+    private static void CheckWidth(CsvCells records, int width)
     {
         if (records.FieldCount != width)
             throw records.Error(records.RecordLine, $"{records.FieldCount} fields, the header has {width}");
     }
 
-    private sealed class BlockReader(CsvRecordReader records, TabularSchema schema) : ITabularBlockReader
+    private sealed class BlockReader(CsvCells records, TabularSchema schema) : ITabularBlockReader
     {
         public int ReadBlock(IReadOnlyList<TabularColumn> columns, int maxRows, CancellationToken ct)
         {
@@ -115,6 +117,60 @@ public sealed class CsvTableSource(string path) : ITabularSource
                 throw records.Error(records.RecordLine, $"column \"{column.Field.Name}\" (field {index + 1}): \"{cell}\" is not a {column.Field.Kind}");
             column.EndRow();
         }
+
+        public void Dispose() => records.Dispose();
+    }
+
+    /// <summary>
+    /// The tokenizer's records as checked, decoded cells: a quoting error refuses the file (naming
+    /// line and field) before anything else about the record is looked at, and each cell is
+    /// decoded once into a reused char buffer for the span-based kind inference and parsing.
+    /// </summary>
+    private sealed class CsvCells(CsvRecordReader records, string path) : IDisposable
+    {
+        private readonly List<(int Start, int Length)> _cells = [];
+        private char[] _chars = new char[1024];
+        private byte[] _scratch = new byte[256];
+
+        public long RecordLine => records.RecordLine;
+
+        public int FieldCount => _cells.Count;
+
+        public ReadOnlySpan<char> this[int field]
+        {
+            get
+            {
+                var (start, length) = _cells[field];
+                return _chars.AsSpan(start, length);
+            }
+        }
+
+        /// <summary>Reads the next record; false at end of input. Blank lines are skipped.</summary>
+        public bool Read()
+        {
+            do
+            {
+                if (!records.Read()) return false;
+            }
+            while (records.Record.IsEmpty);
+            _cells.Clear();
+            int used = 0;
+            for (int i = 0; i < records.FieldCount; i++)
+            {
+                var field = records.Field(i);
+                if (CsvRecordReader.QuotingProblem(field) is { } problem)
+                    throw Error(records.RecordLine, $"field {i + 1}: {problem}");
+                var text = CsvRecordReader.Unquote(field, ref _scratch);
+                int needed = used + Encoding.UTF8.GetMaxCharCount(text.Length);
+                if (needed > _chars.Length) Array.Resize(ref _chars, Math.Max(needed, _chars.Length * 2));
+                int written = Encoding.UTF8.GetChars(text, _chars.AsSpan(used));
+                _cells.Add((used, written));
+                used += written;
+            }
+            return true;
+        }
+
+        public InvalidDataException Error(long line, string reason) => new($"{path}: line {line}: {reason}");
 
         public void Dispose() => records.Dispose();
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using OfflineSafety.Ingest.Text;
 
 namespace OfflineSafety.Pipeline.Conversion;
 

@@ -63,6 +63,30 @@ public sealed class TabularSourceTests : IDisposable
     }
 
     [Fact]
+    public void Csv_text_after_a_closing_quote_names_line_and_field()
+    {
+        string path = WriteFile("e.csv", "a,b\n1,2\n\"x\"y,3\n");
+
+        var ex = Assert.Throws<InvalidDataException>(() => new CsvTableSource(path).InferSchema(CancellationToken.None));
+
+        Assert.Equal($"{path}: line 3: field 1: unexpected 'y' after a closing quote", ex.Message);
+    }
+
+    [Fact]
+    public void Csv_byte_order_mark_is_not_part_of_the_first_name_and_quotes_are_text_inside_a_field()
+    {
+        string path = Path.Combine(_dir, "f.csv");
+        File.WriteAllText(path, "size,label\n5,5\" screen\n", new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        var source = new CsvTableSource(path);
+
+        var schema = source.InferSchema(CancellationToken.None);
+        var columns = ReadAll(source, schema);
+
+        Assert.Equal(["size", "label"], schema.Fields.Select(f => f.Name));
+        Assert.Equal(["5\" screen"], columns[1].Strings.ToArray());
+    }
+
+    [Fact]
     public void Csv_blocks_split_rows_and_reuse_buffers()
     {
         var source = new CsvTableSource(WriteFile("d.csv", "n\n" + string.Join("\n", Enumerable.Range(0, 25)) + "\n"));

@@ -19,7 +19,7 @@ public class AllocationTests
         var serial = new ComputeOptions { Threads = 1 };
         var meta = new MetaGradient(critic.Shape, 2, firstOrder: false, 32, 32, serial);
         var sampler = new ClassBalancedSampler(normalization, 0.3);
-        var policy = new UniformRandomPolicy(normalization);
+        var policy = new UniformTargetPolicy(normalization);
         var inner = new CriticBatch(32, 1, 1);
         var outer = new CriticBatch(32, 1, 1);
         var targetPass = new MlpPass(critic.Shape, 32, serial);

@@ -4,19 +4,12 @@ using OfflineSafety.Nn.Randomness;
 namespace OfflineSafety.Meta.Critics;
 
 /// <summary>
-/// The policy pi whose future the critic measures: it chooses a' at s' inside the risk target,
-/// writing the action columns of <see cref="CriticBatch.NextInput"/> (normalised units).
-/// </summary>
-public interface ITargetPolicy
-{
-    void ChooseNextActions(CriticBatch batch, Xoshiro256StarStar random);
-}
-
-/// <summary>
 /// Offline, before any task policy exists, a' is uniform over the logged action box
-/// (algorithms.md section 1), so the critic estimates the risk of acting at random.
+/// (algorithms.md section 1), so the critic estimates the risk of acting at random. A distribution
+/// over normalised a' for the risk target, not a rollout policy: Envs' UniformRandomPolicy acts in
+/// an environment's own units and chooses how a rollout starts.
 /// </summary>
-public sealed class UniformRandomPolicy(Normalization normalization) : ITargetPolicy
+public sealed class UniformTargetPolicy(Normalization normalization) : ITargetPolicy
 {
     public void ChooseNextActions(CriticBatch batch, Xoshiro256StarStar random)
     {
