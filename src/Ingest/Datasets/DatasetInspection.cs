@@ -18,7 +18,7 @@ public sealed class DatasetInspection(DatasetStore store)
         foreach (var file in snapshot.Files)
         {
             // Labels only: counting needs no observation or action columns.
-            var labels = await TransitionDataFiles.ReadLabelsAsync(log, file, ct).ConfigureAwait(false);
+            var labels = await TransitionDataFiles.ReadLabelsAsync(log, file, snapshot.Version, ct).ConfigureAwait(false);
             for (int i = 0; i < labels.Count; i++)
             {
                 var episode = (labels.Variant[i], labels.Source[i], labels.EpisodeId[i]);
@@ -57,18 +57,18 @@ public sealed class DatasetInspection(DatasetStore store)
         var inB = b.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
         var added = b.Files.Where(f => !inA.ContainsKey(f.Path)).ToArray();
         var removed = a.Files.Where(f => !inB.ContainsKey(f.Path)).ToArray();
-        var (rowsAdded, unsafeAdded) = await CountAsync(log, added, ct).ConfigureAwait(false);
-        var (rowsRemoved, unsafeRemoved) = await CountAsync(log, removed, ct).ConfigureAwait(false);
+        var (rowsAdded, unsafeAdded) = await CountAsync(log, added, b.Version, ct).ConfigureAwait(false);
+        var (rowsRemoved, unsafeRemoved) = await CountAsync(log, removed, a.Version, ct).ConfigureAwait(false);
         return new DatasetDiff(DatasetStore.ToVersion(from.Name, a), DatasetStore.ToVersion(to.Name, b), added.Select(f => f.Path).ToArray(),
             removed.Select(f => f.Path).ToArray(), rowsAdded, rowsRemoved, unsafeAdded, unsafeRemoved);
     }
 
-    private static async Task<(long Rows, long Unsafe)> CountAsync(DeltaLog log, IEnumerable<AddFile> files, CancellationToken ct)
+    private static async Task<(long Rows, long Unsafe)> CountAsync(DeltaLog log, IEnumerable<AddFile> files, long version, CancellationToken ct)
     {
         long rows = 0, unsafeRows = 0;
         foreach (var f in files)
         {
-            var (r, u) = await TransitionDataFiles.CountsAsync(log, f, ct).ConfigureAwait(false);
+            var (r, u) = await TransitionDataFiles.CountsAsync(log, f, version, ct).ConfigureAwait(false);
             rows += r;
             unsafeRows += u;
         }

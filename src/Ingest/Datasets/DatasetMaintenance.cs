@@ -26,7 +26,9 @@ public sealed class DatasetMaintenance(DatasetStore store)
 
     /// <summary>
     /// Deletes data files that the latest version does not reference and no unexpired tombstone
-    /// protects, once they are older than <paramref name="retention"/>. Time travel to versions
+    /// protects, once they are older than <paramref name="retention"/>: files the table's own writer
+    /// created (named part-&lt;uuid&gt;.snappy.parquet under a variant folder), never anything else, and
+    /// never through a symbolic link (the store neither lists nor follows links). Time travel to versions
     /// older than the retention may fail afterwards. Log entries are never deleted.
     /// </summary>
     public async Task<VacuumResult> VacuumAsync(string name, TimeSpan? retention = null, bool dryRun = false, CancellationToken ct = default)
@@ -43,6 +45,7 @@ public sealed class DatasetMaintenance(DatasetStore store)
                 referenced.Add(log.Key(DeltaPath.FromLogPath(t.Path)));
 
         var deleted = new List<string>();
+        var foreign = new List<string>();
         long bytes = 0;
         int kept = 0;
         await foreach (var info in store.Objects.ListAsync(log.TableRoot, ct).ConfigureAwait(false))
@@ -50,6 +53,13 @@ public sealed class DatasetMaintenance(DatasetStore store)
             string relative = info.Key[log.TableRoot.Length..];
             // Like Delta, files and folders starting with '_' or '.' (the log, tags) are not data.
             if (relative.Split('/').Any(s => s.StartsWith('_') || s.StartsWith('.'))) continue;
+            // Only files this table's writer named are ever deleted: whatever else lies in the folder
+            // (a user's file, a file another tool dropped) is reported and left alone.
+            if (!TransitionDataFiles.IsOwnDataFile(relative))
+            {
+                foreign.Add(relative);
+                continue;
+            }
             if (referenced.Contains(info.Key) || info.LastModified > cutoff)
             {
                 kept++;
@@ -59,6 +69,6 @@ public sealed class DatasetMaintenance(DatasetStore store)
             deleted.Add(relative);
             bytes += info.Length;
         }
-        return new VacuumResult(deleted, bytes, kept, dryRun);
+        return new VacuumResult(deleted, bytes, kept, dryRun) { Foreign = foreign };
     }
 }

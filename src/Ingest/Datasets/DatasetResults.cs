@@ -70,7 +70,11 @@ public sealed record DatasetDiff(
 public sealed record DatasetTag(string Name, long Version, DateTimeOffset Created);
 
 /// <summary>What vacuum deleted (or would delete, in a dry run).</summary>
-public sealed record VacuumResult(IReadOnlyList<string> Deleted, long BytesDeleted, int FilesKept, bool DryRun);
+public sealed record VacuumResult(IReadOnlyList<string> Deleted, long BytesDeleted, int FilesKept, bool DryRun)
+{
+    /// <summary>Files in the table's folders that its writer did not create: never deleted, listed so a user can look.</summary>
+    public IReadOnlyList<string> Foreign { get; init; } = [];
+}
 
 /// <summary>Where an export went.</summary>
 public sealed record ExportResult(DatasetVersion Version, string Path, ExportFormat Format, long Rows);

@@ -217,7 +217,7 @@ public sealed class DatasetStore
         {
             if (!filter.MayMatch(file)) continue;
             read.Add(file.Path);
-            var data = await TransitionDataFiles.ReadAsync(log, file, metadata, ct).ConfigureAwait(false);
+            var data = await TransitionDataFiles.ReadAsync(log, file, snapshot.Version, metadata, ct).ConfigureAwait(false);
             var keep = filter.Column == TransitionColumns.Variant
                 ? new TransitionBatch(metadata.ObsDim, metadata.ActionDim, 1)
                 : data.Where(i => !filter.Matches(data, i));
@@ -269,7 +269,7 @@ public sealed class DatasetStore
         foreach (var file in snapshot.Files)
         {
             if (variant is not null && file.PartitionValues.TryGetValue(TransitionColumns.Variant, out var v) && v != variant) continue;
-            result.AddRange(await TransitionDataFiles.ReadAsync(log, file, metadata, ct).ConfigureAwait(false));
+            result.AddRange(await TransitionDataFiles.ReadAsync(log, file, snapshot.Version, metadata, ct).ConfigureAwait(false));
             bytesRead?.Report(done += file.Size);
         }
         return result;

@@ -37,27 +37,56 @@ internal static class TransitionDataFiles
         return files;
     }
 
-    public static async Task<TransitionBatch> ReadAsync(DeltaLog log, AddFile file, DatasetMetadata metadata, CancellationToken ct)
+    /// <param name="version">The table version being read, for messages.</param>
+    public static async Task<TransitionBatch> ReadAsync(DeltaLog log, AddFile file, long version, DatasetMetadata metadata, CancellationToken ct)
     {
-        string key = log.Key(DeltaPath.FromLogPath(file.Path));
-        var bytes = await log.Store.ReadAsync(key, ct).ConfigureAwait(false);
+        var (key, bytes) = await ReadVerifiedAsync(log, file, version, ct).ConfigureAwait(false);
         return TransitionParquet.Read(bytes, metadata.ObsDim, metadata.ActionDim, key);
     }
 
-    public static async Task<TransitionLabels> ReadLabelsAsync(DeltaLog log, AddFile file, CancellationToken ct)
+    public static async Task<TransitionLabels> ReadLabelsAsync(DeltaLog log, AddFile file, long version, CancellationToken ct)
     {
-        string key = log.Key(DeltaPath.FromLogPath(file.Path));
-        var bytes = await log.Store.ReadAsync(key, ct).ConfigureAwait(false);
+        var (key, bytes) = await ReadVerifiedAsync(log, file, version, ct).ConfigureAwait(false);
         return TransitionParquet.ReadLabels(bytes, key);
     }
 
+    /// <summary>
+    /// The file's bytes, after checking them against the add action that references it: a missing
+    /// file or one whose size differs from the recorded size is damage, reported as such before any
+    /// value is decoded (a truncated or replaced file must never read as different rows).
+    /// </summary>
+    public static async Task<(string Key, byte[] Bytes)> ReadVerifiedAsync(DeltaLog log, AddFile file, long version, CancellationToken ct)
+    {
+        string relative = DeltaPath.FromLogPath(file.Path);
+        string key = log.Key(relative);
+        var bytes = await log.Store.TryReadAsync(key, ct).ConfigureAwait(false)
+            ?? throw new DataFileDamagedException($"{DatasetName(log)}@{version}: data file '{relative}' is missing from store '{log.Store.Location}' (the version's add action references it); run `offsafe datasets check`");
+        if (bytes.LongLength != file.Size)
+            throw new DataFileDamagedException($"{DatasetName(log)}@{version}: data file '{relative}' has {bytes.LongLength} bytes, the log recorded {file.Size}; run `offsafe datasets check`");
+        return (key, bytes);
+    }
+
+    private static string DatasetName(DeltaLog log) => log.TableRoot.TrimEnd('/').Split('/')[^1];
+
+    /// <summary>
+    /// Whether <paramref name="relative"/> (a path under the table root) is named as Delta writers,
+    /// <see cref="WriteAsync"/> among them, name data files: part-*.parquet inside a variant partition.
+    /// </summary>
+    public static bool IsOwnDataFile(string relative)
+    {
+        int slash = relative.LastIndexOf('/');
+        string fileName = relative[(slash + 1)..];
+        return slash > 0 && relative.StartsWith(TransitionColumns.Variant + "=", StringComparison.Ordinal)
+            && fileName.StartsWith("part-", StringComparison.Ordinal) && fileName.EndsWith(".parquet", StringComparison.Ordinal);
+    }
+
     /// <summary>Rows and unsafe rows of one file, from its tags when present.</summary>
-    public static async Task<(long Rows, long Unsafe)> CountsAsync(DeltaLog log, AddFile file, CancellationToken ct)
+    public static async Task<(long Rows, long Unsafe)> CountsAsync(DeltaLog log, AddFile file, long version, CancellationToken ct)
     {
         if (TransitionFileStats.NumRecords(file) is { } rows && TransitionFileStats.UnsafeRows(file) is { } unsafeRows)
             return (rows, unsafeRows);
         // Files from other writers may lack our tags; count from the data instead.
-        var labels = await ReadLabelsAsync(log, file, ct).ConfigureAwait(false);
+        var labels = await ReadLabelsAsync(log, file, version, ct).ConfigureAwait(false);
         long n = 0;
         for (int i = 0; i < labels.Count; i++) if (labels.Unsafe[i]) n++;
         return (labels.Count, n);

@@ -223,8 +223,9 @@ public static class DatasetsCommands
         CommandAction.Set(cmd, async (p, ct) =>
         {
             var v = await new DatasetMaintenance(Open(p)).VacuumAsync(DatasetReference.Parse(p.GetValue(name)!).Name, TimeSpan.FromHours(p.GetValue(hours)), p.GetValue(dryRun), ct);
-            return EmitLine(p, new { name = p.GetValue(name), deleted = v.Deleted, bytesDeleted = v.BytesDeleted, filesKept = v.FilesKept, dryRun = v.DryRun },
-                $"{(v.DryRun ? "would delete" : "deleted")} {v.Deleted.Count} files ({v.BytesDeleted} bytes), kept {v.FilesKept}");
+            return EmitLine(p, new { name = p.GetValue(name), deleted = v.Deleted, bytesDeleted = v.BytesDeleted, filesKept = v.FilesKept, dryRun = v.DryRun, foreign = v.Foreign },
+                $"{(v.DryRun ? "would delete" : "deleted")} {v.Deleted.Count} files ({v.BytesDeleted} bytes), kept {v.FilesKept}"
+                + (v.Foreign.Count > 0 ? $"; left {v.Foreign.Count} files the table did not write: {string.Join(", ", v.Foreign.Take(5))}" : ""));
         });
         return cmd;
     }
