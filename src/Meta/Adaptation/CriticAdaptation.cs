@@ -15,9 +15,9 @@ public sealed record AdaptedCritic(SafetyCritic Critic, RecoveryPolicy? Recovery
 /// modified, with the recovery policy trained alongside on the same batches against the critic
 /// as it adapts. Checkpoints let a caller evaluate the critic after chosen step counts.
 /// </summary>
-public sealed class CriticAdaptation(AdaptationConfig config)
+public sealed class CriticAdaptation(AdaptationSettings config)
 {
-    public AdaptationConfig Config => config;
+    public AdaptationSettings Config => config;
 
     public AdaptedCritic Adapt(SafetyCritic baseCritic, float gammaRisk, TaskRows testData,
         IReadOnlySet<int>? checkpoints = null, Action<int, SafetyCritic>? onCheckpoint = null,

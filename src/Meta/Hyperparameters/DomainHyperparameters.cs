@@ -5,7 +5,7 @@ namespace OfflineSafety.Meta.Hyperparameters;
 /// <summary>
 /// Every hyperparameter that differs between environments, in one record per environment.
 /// <see cref="DomainHyperparameterTable"/> holds the values and says where each comes from; the
-/// config records (<see cref="Training.MesaConfig"/>, <see cref="Training.AdaptationConfig"/>,
+/// config records (<see cref="Training.MesaSettings"/>, <see cref="Training.AdaptationSettings"/>,
 /// <see cref="Online.SafetySettings"/>, ...) keep the settings every environment shares.
 /// </summary>
 public sealed record DomainHyperparameters

@@ -23,7 +23,7 @@ public sealed class AdaptationJob(IObjectStore objects)
         if (data.Batch.ObsDim != stored.Card.ObsDim || data.Batch.ActDim != stored.Card.ActDim)
             throw new BadInputException($"{data.Lineage} has obs/action dims ({data.Batch.ObsDim},{data.Batch.ActDim}) but {stored.Card.Reference} expects ({stored.Card.ObsDim},{stored.Card.ActDim})");
 
-        var d = AdaptationConfig.For(data.Metadata.EnvId);
+        var d = AdaptationSettings.For(data.Metadata.EnvId);
         var config = d with
         {
             Steps = request.Steps ?? d.Steps,

@@ -2,7 +2,7 @@ namespace OfflineSafety.Meta.Jobs;
 
 /// <summary>
 /// What `adapt` (and the service's adapt endpoint) asks for. Null settings take the environment's
-/// <see cref="Training.AdaptationConfig.For"/> values.
+/// <see cref="Training.AdaptationSettings.For"/> values.
 /// </summary>
 public sealed record AdaptationRequest
 {

@@ -70,9 +70,9 @@ public sealed class MetaTrainingJob(IObjectStore objects)
         return new MetaTrainingResult(stored, request.Algorithm, lineage, result.Trained.FinalLoss, seconds);
     }
 
-    private static MesaConfig Mesa(MetaTrainingRequest r, RiskSettings risk)
+    private static MesaSettings Mesa(MetaTrainingRequest r, RiskSettings risk)
     {
-        var d = new MesaConfig();
+        var d = new MesaSettings();
         return d with
         {
             MetaIterations = r.Steps ?? d.MetaIterations,
@@ -93,9 +93,9 @@ public sealed class MetaTrainingJob(IObjectStore objects)
         };
     }
 
-    private static CriticTrainingConfig CriticTraining(MetaTrainingRequest r, RiskSettings risk)
+    private static CriticTrainingSettings CriticTraining(MetaTrainingRequest r, RiskSettings risk)
     {
-        var d = new CriticTrainingConfig();
+        var d = new CriticTrainingSettings();
         return d with
         {
             Steps = r.Steps ?? d.Steps,

@@ -32,7 +32,7 @@ public static class OnlineStartTraining
     public static OnlineStart Pretrain(TransitionBatch offline, SafetySettings safety, CriticArchitecture architecture, int seed,
         Action<TrainingProgress>? progress = null, CancellationToken ct = default)
     {
-        var config = new CriticTrainingConfig
+        var config = new CriticTrainingSettings
         {
             Steps = safety.PretrainSteps,
             LearningRate = safety.CriticLearningRate,

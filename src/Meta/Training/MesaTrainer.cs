@@ -15,9 +15,9 @@ namespace OfflineSafety.Meta.Training;
 /// the global norm, and take one Adam step on psi (and on the learned inner step sizes).
 /// The recovery policy is not meta-learned; it is trained during adaptation (phase 2).
 /// </summary>
-public sealed class MesaTrainer(MesaConfig config)
+public sealed class MesaTrainer(MesaSettings config)
 {
-    public MesaConfig Config => config;
+    public MesaSettings Config => config;
 
     public TrainedCritic Train(IReadOnlyList<TaskRows> tasks, ActionBox? actionBox = null, Action<TrainingProgress>? progress = null, CancellationToken ct = default)
     {

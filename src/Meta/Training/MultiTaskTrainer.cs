@@ -7,9 +7,9 @@ namespace OfflineSafety.Meta.Training;
 /// The Multi-Task comparison: one critic trained by Adam on the union of all training variants,
 /// each batch drawn from the pooled rows (it never optimises for adaptation; MESA does).
 /// </summary>
-public sealed class MultiTaskTrainer(CriticTrainingConfig config)
+public sealed class MultiTaskTrainer(CriticTrainingSettings config)
 {
-    public CriticTrainingConfig Config => config;
+    public CriticTrainingSettings Config => config;
 
     public TrainedCritic Train(IReadOnlyList<TaskRows> tasks, ActionBox? actionBox = null, Action<TrainingProgress>? progress = null, CancellationToken ct = default)
     {

@@ -8,9 +8,9 @@ namespace OfflineSafety.Meta.Training;
 /// Recovery RL's offline critic pretraining on one dataset (the "RRL" comparison trains it on the
 /// small test-variant set only): Adam on the risk loss with a Polyak target network.
 /// </summary>
-public sealed class SingleDatasetTrainer(CriticTrainingConfig config)
+public sealed class SingleDatasetTrainer(CriticTrainingSettings config)
 {
-    public CriticTrainingConfig Config => config;
+    public CriticTrainingSettings Config => config;
 
     public TrainedCritic Train(TaskRows task, ActionBox? actionBox = null, Action<TrainingProgress>? progress = null, CancellationToken ct = default)
     {

@@ -88,7 +88,7 @@ public sealed class CriticsExperiment(IObjectStore objects)
         var trainingVariants = TaskRows.Variants(suite).Where(v => v != testVariant).ToArray();
         var trainingTasks = TaskRows.PerVariant(suite, trainingVariants);
         var testRows = TaskRows.Select(suite, [testVariant], testVariant);
-        var adaptation = AdaptationConfig.For(plan.Environment) with { TrainRecoveryPolicy = false };
+        var adaptation = AdaptationSettings.For(plan.Environment) with { TrainRecoveryPolicy = false };
         if (plan.AdaptationSteps is { } m) adaptation = adaptation with { Steps = m };
         var checkpoints = new SortedSet<int> { 0, 1, 5, 10, 20, adaptation.Steps }.Where(s => s <= adaptation.Steps).ToHashSet();
 
@@ -102,22 +102,22 @@ public sealed class CriticsExperiment(IObjectStore objects)
                 Action<TrainingProgress> report = p => progress?.Invoke(new Progress(stage, p.Step, p.TotalSteps, p.Loss));
                 var critic = method switch
                 {
-                    "mesa" => new MesaTrainer(new MesaConfig
+                    "mesa" => new MesaTrainer(new MesaSettings
                     {
                         MetaIterations = plan.MesaIterations,
-                        OuterLearningRate = plan.MesaOuterLearningRate ?? new MesaConfig().OuterLearningRate,
+                        OuterLearningRate = plan.MesaOuterLearningRate ?? new MesaSettings().OuterLearningRate,
                         GammaRisk = risk.GammaRisk,
                         EpsRisk = risk.EpsRisk,
                         Seed = seed,
                     }).Train(trainingTasks, actionBox, report, ct).Critic,
-                    "multitask" => new MultiTaskTrainer(new CriticTrainingConfig
+                    "multitask" => new MultiTaskTrainer(new CriticTrainingSettings
                     {
                         Steps = plan.MultiTaskSteps,
                         GammaRisk = risk.GammaRisk,
                         EpsRisk = risk.EpsRisk,
                         Seed = seed,
                     }).Train(trainingTasks, actionBox, report, ct).Critic,
-                    _ => new SingleDatasetTrainer(new CriticTrainingConfig
+                    _ => new SingleDatasetTrainer(new CriticTrainingSettings
                     {
                         Steps = plan.TestOnlySteps ?? domain.TestOnlySteps,
                         BatchSize = adaptation.BatchSize,

@@ -91,9 +91,9 @@ public sealed record ExperimentBudget
     public SacSettings Sac => new() { Hidden = Hidden, BatchSize = BatchSize };
 
     /// <summary>MESA phase 1 at this budget (the demo and `experiment mesa` train the same way).</summary>
-    public MesaConfig Mesa(RiskSettings risk, int seed)
+    public MesaSettings Mesa(RiskSettings risk, int seed)
     {
-        var config = new MesaConfig
+        var config = new MesaSettings
         {
             MetaIterations = MetaIterations,
             GammaRisk = risk.GammaRisk,
@@ -107,8 +107,8 @@ public sealed record ExperimentBudget
     }
 
     /// <summary>Phase 2 at this budget: the environment's adaptation settings, this budget's steps and recovery width.</summary>
-    public AdaptationConfig Adaptation(string environment, int seed) =>
-        AdaptationConfig.For(environment) with { Steps = AdaptSteps, RecoveryHidden = Hidden, Seed = seed };
+    public AdaptationSettings Adaptation(string environment, int seed) =>
+        AdaptationSettings.For(environment) with { Steps = AdaptSteps, RecoveryHidden = Hidden, Seed = seed };
 
     public SafetySettings Safety(string environment) => SafetySettings.For(environment) with
     {

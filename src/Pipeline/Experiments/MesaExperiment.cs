@@ -48,7 +48,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
 
             Report($"seed {seed}: Multi-Task training");
             // Multi-Task and RRL get the same plain-Adam budget; only their data differs.
-            var criticTraining = new CriticTrainingConfig
+            var criticTraining = new CriticTrainingSettings
             {
                 Steps = budget.MultiTaskSteps,
                 BatchSize = budget.BatchSize,

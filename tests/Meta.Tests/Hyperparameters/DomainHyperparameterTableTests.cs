@@ -31,7 +31,7 @@ public class DomainHyperparameterTableTests
     {
         var safety = SafetySettings.For("navigation1");
         Assert.Equal((0.8f, 0.3f, 5000f, 1000f), (safety.GammaRisk, safety.EpsRisk, safety.LagrangeLambda, safety.PenaltyLambda));
-        var adaptation = AdaptationConfig.For("navigation2");
+        var adaptation = AdaptationSettings.For("navigation2");
         Assert.Equal((100, 64, 1e-3f), (adaptation.Steps, adaptation.BatchSize, adaptation.LearningRate));
     }
 }

@@ -48,7 +48,7 @@ public sealed class CriticJobsTests : IDisposable
         });
         Assert.Equal("walk-mt-test@1", adapted.Card.Reference);
         Assert.Equal("walk-mt@1", adapted.Card.Lineage.BaseModel);
-        var expected = AdaptationConfig.For("navigation2");
+        var expected = AdaptationSettings.For("navigation2");
         Assert.Equal((2, expected.BatchSize, expected.LearningRate, false),
             (adapted.Config.Steps, adapted.Config.BatchSize, adapted.Config.LearningRate, adapted.Config.TrainRecoveryPolicy));
     }

@@ -17,9 +17,9 @@ public sealed class ModelRegistryTests : IDisposable
         if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
     }
 
-    private static (SafetyCritic Critic, CriticTrainingConfig Config) Trained()
+    private static (SafetyCritic Critic, CriticTrainingSettings Config) Trained()
     {
-        var config = new CriticTrainingConfig { Steps = 5, BatchSize = 16, Architecture = new([8, 8], 2), Seed = 7 };
+        var config = new CriticTrainingSettings { Steps = 5, BatchSize = 16, Architecture = new([8, 8], 2), Seed = 7 };
         var data = WallWalk.Generate([("v", 0.5f)], 20, seed: 5);
         return (new SingleDatasetTrainer(config).Train(TaskRows.Select(data, null)).Critic, config);
     }
@@ -37,9 +37,9 @@ public sealed class ModelRegistryTests : IDisposable
         var v1Bytes = await registry.Objects.ReadAsync(ModelRegistry.CardKey("nav1-rrl", 1));
 
         // Adapt and publish the adapted critic as its own model that names its base.
-        var adapted = new CriticAdaptation(new AdaptationConfig { Steps = 3, BatchSize = 8, RecoveryHidden = [8, 8] })
+        var adapted = new CriticAdaptation(new AdaptationSettings { Steps = 3, BatchSize = 8, RecoveryHidden = [8, 8] })
             .Adapt(critic, 0.8f, TaskRows.Select(WallWalk.Generate([("t", 0.9f)], 5, seed: 6), null));
-        var adaptedCard = ModelCard.For("nav1-rrl", "adapted", adapted.Critic, 0.8f, 0.3f, 1, new AdaptationConfig(),
+        var adaptedCard = ModelCard.For("nav1-rrl", "adapted", adapted.Critic, 0.8f, 0.3f, 1, new AdaptationSettings(),
             adapted.Metrics, lineage with { BaseModel = v1.Reference, Dataset = new DatasetLineage("nav1-test", 1, "table-def", ["t"]) }, [8, 8]);
         var v2 = await registry.PublishAsync(adaptedCard, adapted.Critic, adapted.Recovery);
 

@@ -18,7 +18,7 @@ public sealed class RegistryCheckTests : IDisposable
 
     private static async Task PublishAsync(ModelRegistry registry, string name)
     {
-        var config = new CriticTrainingConfig { Steps = 2, BatchSize = 8, Architecture = new([4], 1), Seed = 1 };
+        var config = new CriticTrainingSettings { Steps = 2, BatchSize = 8, Architecture = new([4], 1), Seed = 1 };
         var critic = new SingleDatasetTrainer(config).Train(TaskRows.Select(WallWalk.Generate([("v", 0.5f)], 5, seed: 2), null)).Critic;
         var lineage = new ModelLineage(new DatasetLineage("d", 1, null, ["v"]), null, CodeVersion.Current);
         await registry.PublishAsync(ModelCard.For(name, "single", critic, 0.8f, 0.1f, 1, config, new Dictionary<string, double>(), lineage), critic, null);

@@ -13,7 +13,7 @@ public class TrainerTests
     {
         var data = WallWalk.Generate(Variants, 40, seed: 8);
         var tasks = TaskRows.PerVariant(data);
-        var config = new MesaConfig { MetaIterations = 30, InnerBatchSize = 32, OuterBatchSize = 32, TasksPerIteration = 3, Architecture = new([16, 16], 1), OuterLearningRate = 1e-3f, Seed = 3 };
+        var config = new MesaSettings { MetaIterations = 30, InnerBatchSize = 32, OuterBatchSize = 32, TasksPerIteration = 3, Architecture = new([16, 16], 1), OuterLearningRate = 1e-3f, Seed = 3 };
 
         var first = new MesaTrainer(config).Train(tasks);
         var second = new MesaTrainer(config).Train(tasks);
@@ -31,7 +31,7 @@ public class TrainerTests
     public void Mesa_with_fixed_step_sizes_keeps_them()
     {
         var tasks = TaskRows.PerVariant(WallWalk.Generate(Variants, 20, seed: 9));
-        var result = new MesaTrainer(new MesaConfig { MetaIterations = 5, InnerBatchSize = 16, OuterBatchSize = 16, Architecture = new([8], 1), LearnInnerLearningRates = false })
+        var result = new MesaTrainer(new MesaSettings { MetaIterations = 5, InnerBatchSize = 16, OuterBatchSize = 16, Architecture = new([8], 1), LearnInnerLearningRates = false })
             .Train(tasks);
         Assert.All(result.Metrics.Where(kv => kv.Key.StartsWith("inner_lr.", StringComparison.Ordinal)), kv => Assert.Equal(Math.Log(1 + 1e-3), kv.Value, 6));
     }
@@ -44,8 +44,8 @@ public class TrainerTests
         var pooled = TaskRows.Union(tasks, "pooled");
         Assert.Equal(data.Count, pooled.Count);
 
-        var shortRun = new MultiTaskTrainer(new CriticTrainingConfig { Steps = 5, BatchSize = 64, Architecture = new([16, 16], 2), LearningRate = 3e-3f }).Train(tasks);
-        var longRun = new MultiTaskTrainer(new CriticTrainingConfig { Steps = 300, BatchSize = 64, Architecture = new([16, 16], 2), LearningRate = 3e-3f }).Train(tasks);
+        var shortRun = new MultiTaskTrainer(new CriticTrainingSettings { Steps = 5, BatchSize = 64, Architecture = new([16, 16], 2), LearningRate = 3e-3f }).Train(tasks);
+        var longRun = new MultiTaskTrainer(new CriticTrainingSettings { Steps = 300, BatchSize = 64, Architecture = new([16, 16], 2), LearningRate = 3e-3f }).Train(tasks);
         Assert.True(longRun.FinalLoss < shortRun.FinalLoss, $"loss after 300 steps {longRun.FinalLoss} vs 5 steps {shortRun.FinalLoss}");
         Assert.Equal(data.Count, longRun.Metrics["train_rows"]);
     }
