@@ -2,8 +2,6 @@ using System.Diagnostics;
 using OfflineSafety.Bench.Anchors;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Transitions;
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
 using OfflineSafety.Parquet.Writing;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
 using OfflineSafety.Parquet.Writing;

@@ -1,5 +1,3 @@
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
 using OfflineSafety.Parquet.Writing;

@@ -1,10 +1,8 @@
 using OfflineSafety.Parquet;
 using OfflineSafety.Parquet.Encodings;
 using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
 using OfflineSafety.Parquet.Thrift;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Parquet.Tests;
 

@@ -1,9 +1,4 @@
 using System.Collections;
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
-using OfflineSafety.Parquet.Schema;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Parquet.Tests;
 

@@ -1,7 +1,5 @@
 using System.Globalization;
 using OfflineSafety.Ingest.Transitions;
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
 using OfflineSafety.Parquet.Writing;

@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Ingest.Logs;
 

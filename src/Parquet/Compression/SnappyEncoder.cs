@@ -1,11 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
-using OfflineSafety.Parquet.Schema;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Parquet.Compression;
 

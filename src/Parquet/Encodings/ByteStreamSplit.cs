@@ -1,9 +1,5 @@
 using System.Runtime.CompilerServices;
 using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
-using OfflineSafety.Parquet.Schema;
-using OfflineSafety.Parquet.Writing;
 namespace OfflineSafety.Parquet.Encodings;
 
 /// <summary>BYTE_STREAM_SPLIT: byte k of value i is stored at k*N + i, which helps float compression.</summary>

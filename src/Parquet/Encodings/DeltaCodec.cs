@@ -2,10 +2,6 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
-using OfflineSafety.Parquet.Schema;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Parquet.Encodings;
 

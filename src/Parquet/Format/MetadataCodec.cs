@@ -1,8 +1,5 @@
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
 using OfflineSafety.Parquet.Thrift;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Parquet.Format;
 

@@ -1,7 +1,5 @@
-using OfflineSafety.Parquet;
 using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Parquet.Format;
 

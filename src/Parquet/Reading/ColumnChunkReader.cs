@@ -7,7 +7,6 @@ using OfflineSafety.Parquet.Encodings;
 using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Schema;
 using OfflineSafety.Parquet.Thrift;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Parquet.Reading;
 

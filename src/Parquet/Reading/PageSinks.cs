@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
 using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Schema;
-using OfflineSafety.Parquet.Writing;
 namespace OfflineSafety.Parquet.Reading;
 
 /// <summary>Collects a chunk's levels and compact non-null values into growing arrays.</summary>

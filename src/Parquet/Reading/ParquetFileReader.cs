@@ -5,7 +5,6 @@ using OfflineSafety.Parquet;
 using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Schema;
 using OfflineSafety.Parquet.Thrift;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Parquet.Reading;
 

@@ -1,8 +1,6 @@
 using System.Text;
-using OfflineSafety.Parquet;
 using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Schema;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Parquet.Reading;
 

@@ -5,9 +5,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using OfflineSafety.Parquet;
 using OfflineSafety.Parquet.Encodings;
-using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Schema;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Parquet.Reading;
 

@@ -1,7 +1,3 @@
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Parquet.Schema;
 

@@ -1,8 +1,4 @@
 using System.Buffers.Binary;
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Parquet.Schema;
 

@@ -1,9 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using OfflineSafety.Parquet;
 using OfflineSafety.Parquet.Encodings;
 using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
 
 namespace OfflineSafety.Parquet.Writing;

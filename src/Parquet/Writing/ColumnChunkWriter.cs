@@ -3,11 +3,9 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using OfflineSafety.Parquet;
 using OfflineSafety.Parquet.Compression;
 using OfflineSafety.Parquet.Encodings;
 using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
 using OfflineSafety.Parquet.Thrift;
 

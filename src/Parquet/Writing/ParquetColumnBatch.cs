@@ -1,8 +1,5 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
 
 namespace OfflineSafety.Parquet.Writing;

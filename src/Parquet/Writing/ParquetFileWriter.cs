@@ -1,5 +1,4 @@
 using System.Runtime.ExceptionServices;
-using OfflineSafety.Parquet;
 using OfflineSafety.Parquet.Encodings;
 using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Reading;

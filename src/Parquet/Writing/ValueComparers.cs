@@ -1,8 +1,4 @@
 using System.Runtime.InteropServices;
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
-using OfflineSafety.Parquet.Schema;
 
 namespace OfflineSafety.Parquet.Writing;
 

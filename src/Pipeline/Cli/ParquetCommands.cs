@@ -1,9 +1,5 @@
 using System.CommandLine;
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
-using OfflineSafety.Parquet.Writing;
 using OfflineSafety.Pipeline.Conversion;
 using OfflineSafety.Pipeline.ParquetFiles;
 using Spectre.Console;

@@ -2,11 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using OfflineSafety.Parquet;
 using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
-using OfflineSafety.Parquet.Writing;
 using Spectre.Console;
 
 namespace OfflineSafety.Pipeline.ParquetFiles;

@@ -1,11 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Pipeline.ParquetFiles;
 

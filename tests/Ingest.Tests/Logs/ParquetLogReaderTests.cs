@@ -1,7 +1,4 @@
 using OfflineSafety.Ingest.Logs;
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
 using OfflineSafety.Parquet.Writing;
 

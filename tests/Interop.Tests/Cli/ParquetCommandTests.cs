@@ -2,11 +2,6 @@ using System.Text.Json.Nodes;
 using OfflineSafety.Bench.Anchors;
 using OfflineSafety.Interop.Tests.Parquet;
 using OfflineSafety.Interop.Tests.Peers;
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
-using OfflineSafety.Parquet.Schema;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Interop.Tests.Cli;
 

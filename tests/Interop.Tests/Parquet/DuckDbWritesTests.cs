@@ -2,11 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OfflineSafety.Interop.Tests.Peers;
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Reading;
-using OfflineSafety.Parquet.Schema;
-using OfflineSafety.Parquet.Writing;
 
 namespace OfflineSafety.Interop.Tests.Parquet;
 

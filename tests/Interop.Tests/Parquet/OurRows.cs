@@ -1,11 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
-using OfflineSafety.Parquet.Writing;
 using OfflineSafety.Pipeline.ParquetFiles;
 
 namespace OfflineSafety.Interop.Tests.Parquet;

@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Text;
 using OfflineSafety.Interop.Tests.Peers;
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
 using OfflineSafety.Parquet.Writing;
 

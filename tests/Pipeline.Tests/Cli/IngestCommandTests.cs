@@ -1,8 +1,5 @@
 using System.Text.Json;
 using OfflineSafety.Ingest.Datasets;
-using OfflineSafety.Parquet;
-using OfflineSafety.Parquet.Format;
-using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
 using OfflineSafety.Parquet.Writing;
 using OfflineSafety.Storage;
