@@ -1,4 +1,3 @@
-
 using OfflineSafety.Nn.Autodiff;
 
 namespace OfflineSafety.Nn.Optim;

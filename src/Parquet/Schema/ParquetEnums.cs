@@ -1,4 +1,3 @@
-
 namespace OfflineSafety.Parquet.Schema;
 
 /// <summary>Physical storage types; the numbers are the format's Thrift enum values.</summary>

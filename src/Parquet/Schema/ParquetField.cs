@@ -1,4 +1,3 @@
-
 namespace OfflineSafety.Parquet.Schema;
 
 /// <summary>
