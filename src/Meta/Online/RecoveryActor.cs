@@ -24,16 +24,3 @@ public sealed class RecoveryActor(RecoveryPolicy policy) : IRecoveryActor
             action[d] = n.ActionLow[d] + 0.5f * (MathF.Tanh(head[d]) + 1f) * (n.ActionHigh[d] - n.ActionLow[d]);
     }
 }
-
-/// <summary>pi_rec(s): what Recovery RL executes when the proposed action is too risky.</summary>
-public interface IRecoveryActor
-{
-    void Act(ReadOnlySpan<float> obs, Span<float> action);
-}
-
-/// <summary>Recovery RL's switching rule, on its own so it can be read and tested.</summary>
-public static class RecoverySwitch
-{
-    /// <summary>(s, a_task) is outside T_safe = {Q_risk &lt;= eps}: execute the recovery action instead (it is not re-checked).</summary>
-    public static bool ShouldRecover(float taskActionRisk, float epsRisk) => taskActionRisk > epsRisk;
-}

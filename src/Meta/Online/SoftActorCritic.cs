@@ -8,48 +8,6 @@ using OfflineSafety.Nn.Randomness;
 namespace OfflineSafety.Meta.Online;
 
 /// <summary>
-/// A minibatch for the task policy, in network units: normalised observations, squashed actions
-/// u in [-1, 1], the (possibly shaped) reward and the no-bootstrap flag. Preallocated and refilled.
-/// </summary>
-public sealed class SacBatch
-{
-    public SacBatch(int size, int obsDim, int actDim)
-    {
-        Size = size;
-        ObsDim = obsDim;
-        ActDim = actDim;
-        Obs = new float[size * obsDim];
-        Action = new float[size * actDim];
-        NextObs = new float[size * obsDim];
-        Reward = new float[size];
-        Done = new float[size];
-        Rows = new int[size];
-    }
-
-    public int Size { get; }
-    public int ObsDim { get; }
-    public int ActDim { get; }
-    public float[] Obs { get; }
-    public float[] Action { get; }
-    public float[] NextObs { get; }
-    public float[] Reward { get; }
-    public float[] Done { get; }
-
-    /// <summary>Replay rows of this batch (the Lagrangian terms and RCPO read them).</summary>
-    public int[] Rows { get; }
-}
-
-/// <summary>
-/// An extra term of the actor loss that depends on the actor's reparameterised actions, e.g.
-/// lambda E Q_risk(s, pi(s)). It sees the batch's squashed actions and writes d(term)/du per row
-/// (already divided by the batch size); the actor's gradient then flows through u.
-/// </summary>
-public interface IActorPenalty
-{
-    void Gradient(SacBatch batch, ReadOnlySpan<float> squashedActions, Span<float> gradient);
-}
-
-/// <summary>
 /// Soft Actor-Critic (Haarnoja et al.), written out as one update: twin Q networks with Polyak
 /// target copies, a tanh-Gaussian actor, and a fixed or learned temperature. Observations are
 /// normalised with the given <see cref="Normalization"/> (the safety critic's, so both networks read

@@ -5,21 +5,6 @@ using System.Runtime.Intrinsics.X86;
 namespace OfflineSafety.Nn.Kernels;
 
 /// <summary>
-/// A register-blocked tile of the GEMM inner loop: multiplies an Mr x kc packed strip of A by a
-/// kc x Nr packed strip of B, keeping the Mr x Nr product in registers for the whole kc loop, and
-/// writes C = act(alpha * AB + bias + beta * C) (C is not read when beta is 0; bias may be null;
-/// the driver passes an activation only with the last kc block).
-/// Packed strips hold, for each p, Mr (resp. Nr) consecutive values, so every load in the loop is
-/// sequential and the tile reuses each loaded B vector Mr times and each A value Nr times.
-/// </summary>
-internal interface IMicroKernel
-{
-    static abstract int Mr { get; }
-    static abstract int Nr { get; }
-    static abstract unsafe void Multiply(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act);
-}
-
-/// <summary>
 /// 6 x 16 tile for AVX2: 12 accumulators + 2 B vectors + 1 broadcast A value fill 15 of the 16 ymm
 /// registers, and 12 FMAs per 3 loads keep both of Zen's FMA pipes busy.
 /// </summary>
@@ -190,17 +175,5 @@ internal readonly struct ScalarTile : IMicroKernel
         for (int r = 0; r < 4; r++)
             for (int j = 0; j < 4; j++)
                 c[r * ldc + j] = Activations.Apply(act, Epilogue.Combine(acc[r * 4 + j], alpha, beta, c + r * ldc + j, bias == null ? 0f : bias[j], bias != null));
-    }
-}
-
-/// <summary>The scalar form of the tiles' store: alpha * acc, then + bias, then fused + beta * C.</summary>
-internal static class Epilogue
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe float Combine(float acc, float alpha, float beta, float* c, float bias, bool hasBias)
-    {
-        float v = acc * alpha;
-        if (hasBias) v += bias;
-        return beta != 0f ? MathF.FusedMultiplyAdd(beta, *c, v) : v;
     }
 }
