@@ -22,6 +22,14 @@ internal sealed unsafe class KernelSplit : IThreadPoolWorkItem
     private int _pendingWorkers;
     private Exception? _failure;
 
+    private KernelSplit()
+    {
+        // The event allocates its lock object the first time a wait has to block, which only happens
+        // when workers are slow (a loaded machine): do that once here, at creation, so that a split
+        // taken from the pool never allocates inside a training step.
+        _workersDone.Wait(1);
+    }
+
     /// <summary>Runs body(problem, part, parts) for part = 0..parts-1, using up to parts threads.</summary>
     public static void Run(in GemmProblem problem, int parts, delegate*<in GemmProblem, int, int, void> body)
     {
