@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Storage;
 using Spectre.Console;
@@ -156,7 +157,7 @@ public static class DatasetsCommands
         {
             var store = Open(p);
             var r = DatasetReference.Parse(p.GetValue(reference)!);
-            if (r.Ref is null) throw new ArgumentException($"'{r}': name the version to tag as NAME@VERSION");
+            if (r.Ref is null) throw new BadInputException($"'{r}': name the version to tag as NAME@VERSION");
             var version = await store.ResolveAsync(r, ct);
             var t = await new DatasetTags(store).TagAsync(r.Name, version.Version, p.GetValue(tag)!, ct);
             return EmitLine(p, new { name = r.Name, tag = t.Name, version = t.Version }, $"{r.Name}@{t.Name} -> version {t.Version}");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using OfflineSafety.Errors;
 using OfflineSafety.Pipeline.Experiments;
 using OfflineSafety.Pipeline.Reports;
 using Spectre.Console;
@@ -43,7 +44,7 @@ public static class ExperimentCommands
             var objects = OpenStore(p);
             string environment = p.GetValue(env)!;
             int seedCount = p.GetValue(seeds);
-            if (seedCount < 1) throw new ArgumentException($"--seeds must be at least 1, got {seedCount}");
+            if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
             var plan = (p.GetValue(quick) ? CriticsExperimentPlan.QuickPlan(environment, seedCount) : CriticsExperimentPlan.Full(environment, seedCount)) with
             {
                 SuiteSeed = p.GetValue(suiteSeed),

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Logs;
@@ -37,7 +38,7 @@ public static class IngestCommand
         {
             bool creating = p.GetValue(create);
             string? envId = p.GetValue(env);
-            if (creating && string.IsNullOrWhiteSpace(envId)) throw new ArgumentException("--create needs --env ENV_ID");
+            if (creating && string.IsNullOrWhiteSpace(envId)) throw new BadInputException("--create needs --env ENV_ID");
             var paths = p.GetValue(files)!;
             foreach (var path in paths)
                 if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OfflineSafety.Errors;
 using OfflineSafety.Pipeline.Experiments;
 using Spectre.Console;
 using OfflineSafety.Pipeline.Cli.Output;
@@ -51,7 +52,7 @@ internal static class OnlineCommandSupport
     public static string RunFolder(string storeRoot, string kind)
     {
         if (storeRoot.Contains("://", StringComparison.Ordinal))
-            throw new NotSupportedException($"report folders are written to local stores only; '{storeRoot}' is remote");
+            throw new BadInputException($"report folders are written to local stores only; '{storeRoot}' is remote");
         string id = $"{kind}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         return Path.GetFullPath(Path.Combine(storeRoot, "runs", id));
     }

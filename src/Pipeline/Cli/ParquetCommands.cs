@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OfflineSafety.Errors;
 using OfflineSafety.Parquet;
 using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Reading;
@@ -51,7 +52,7 @@ public static class ParquetCommands
         {
             var selection = parseResult.GetValue(columns)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             long? max = parseResult.GetValue(limit);
-            if (max < 0) throw new ArgumentException($"--limit {max}: must not be negative");
+            if (max < 0) throw new BadInputException($"--limit {max}: must not be negative");
             var printer = new ParquetRowPrinter(parseResult.GetValue(file)!, selection, max);
             if (parseResult.GetValue(CommonOptions.Json)) printer.WriteJsonLines(Console.Out, ct);
             else printer.RenderTable(CliOutput.Stdout(), ct);

@@ -32,7 +32,7 @@ public sealed class ParquetCommandTests(DuckDbWrittenFiles files, DuckDbPeer duc
         string path = _folder.File("zstd.parquet");
         duckDb.Run($"COPY (SELECT range AS id FROM range(10)) TO '{path}' (FORMAT parquet, COMPRESSION zstd)");
 
-        var ex = Assert.Throws<NotSupportedException>(() => OurRows.Read(path));
+        var ex = Assert.Throws<ParquetNotSupportedException>(() => OurRows.Read(path));
         Assert.Contains(path, ex.Message);
         Assert.Contains("column id", ex.Message);
         Assert.Contains("ZSTD", ex.Message);
