@@ -3,6 +3,7 @@ using OfflineSafety.Envs.CartPole;
 using OfflineSafety.Envs.Collection;
 using OfflineSafety.Envs.Navigation;
 using OfflineSafety.Envs.Variants;
+using OfflineSafety.Errors;
 
 namespace OfflineSafety.Envs;
 
@@ -40,7 +41,7 @@ public sealed class EnvironmentRegistry
     public EnvironmentDefinition Get(string id) =>
         _byId.TryGetValue(id, out var definition)
             ? definition
-            : throw new KeyNotFoundException($"unknown environment '{id}' (known: {string.Join(", ", _byId.Keys)})");
+            : throw new NotFoundException($"unknown environment '{id}' (known: {string.Join(", ", _byId.Keys)})");
 
     private static EnvironmentDefinition NavigationDefinition(NavigationLayout layout, string title, CollectionRecipe collection, SuiteDefaults defaults)
     {
@@ -84,10 +85,10 @@ public sealed class EnvironmentRegistry
     }
 
     private static InputGainVariant AsGains(DynamicsVariant variant) => variant as InputGainVariant
-        ?? throw new ArgumentException($"navigation needs an input-gain variant (b1=..,b2=..), got '{variant.Id}'");
+        ?? throw new BadInputException($"navigation needs an input-gain variant (b1=..,b2=..), got '{variant.Id}'");
 
     private static PoleLengthVariant AsLength(DynamicsVariant variant) => variant as PoleLengthVariant
-        ?? throw new ArgumentException($"cartpole-length needs a pole-length variant (L=..), got '{variant.Id}'");
+        ?? throw new BadInputException($"cartpole-length needs a pole-length variant (L=..), got '{variant.Id}'");
 
     private static string F(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

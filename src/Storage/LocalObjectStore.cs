@@ -147,7 +147,7 @@ public sealed class LocalObjectStore : IObjectStore
     private string PathOf(string key)
     {
         ObjectKey.Validate(key);
-        if (IsStaging(key)) throw new ArgumentException($"object key '{key}' uses the reserved '{StagingSegment}' segment", nameof(key));
+        if (IsStaging(key)) throw new BadInputException($"object key '{key}' uses the reserved '{StagingSegment}' segment");
         string path = Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
         RefuseLinks(key);
         return path;

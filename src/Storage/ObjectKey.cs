@@ -1,3 +1,5 @@
+using OfflineSafety.Errors;
+
 namespace OfflineSafety.Storage;
 
 /// <summary>Rules every store applies to keys, so that a key valid here is valid on every backend.</summary>
@@ -6,13 +8,13 @@ public static class ObjectKey
     public static void Validate(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (key.Length == 0) throw new ArgumentException("object key is empty", nameof(key));
-        if (key[0] == '/' || key[^1] == '/') throw new ArgumentException($"object key '{key}' must not start or end with '/'", nameof(key));
-        if (key.Contains('\\')) throw new ArgumentException($"object key '{key}' contains '\\'; keys are '/'-separated", nameof(key));
+        if (key.Length == 0) throw new BadInputException("object key is empty");
+        if (key[0] == '/' || key[^1] == '/') throw new BadInputException($"object key '{key}' must not start or end with '/'");
+        if (key.Contains('\\')) throw new BadInputException($"object key '{key}' contains '\\'; keys are '/'-separated");
         foreach (var segment in key.Split('/'))
         {
             if (segment.Length == 0 || segment == "." || segment == "..")
-                throw new ArgumentException($"object key '{key}' has an empty, '.' or '..' segment", nameof(key));
+                throw new BadInputException($"object key '{key}' has an empty, '.' or '..' segment");
         }
     }
 
@@ -21,6 +23,6 @@ public static class ObjectKey
         ArgumentNullException.ThrowIfNull(prefix);
         if (prefix.Length == 0) return;
         if (prefix[0] == '/' || prefix.Contains('\\') || prefix.Contains("//") || prefix.Contains("../") || prefix == "..")
-            throw new ArgumentException($"object key prefix '{prefix}' is not a valid prefix", nameof(prefix));
+            throw new BadInputException($"object key prefix '{prefix}' is not a valid prefix");
     }
 }

@@ -1,5 +1,6 @@
 using OfflineSafety.Envs.Variants;
 using OfflineSafety.Envs;
+using OfflineSafety.Errors;
 
 namespace OfflineSafety.Envs.Tests;
 
@@ -31,13 +32,13 @@ public class VariantTests
     [InlineData("b2=0.9,b1=1.1")]
     [InlineData("b1=x,b2=1")]
     public void Malformed_navigation_ids_are_rejected(string id) =>
-        Assert.Throws<FormatException>(() => InputGainVariant.Parse(id));
+        Assert.Throws<BadInputException>(() => InputGainVariant.Parse(id));
 
     [Fact]
     public void Non_physical_parameters_are_rejected()
     {
-        Assert.Throws<ArgumentException>(() => new PoleLengthVariant(0));
-        Assert.Throws<ArgumentException>(() => InputGainVariant.Parse("b1=-1,b2=1"));
+        Assert.Throws<BadInputException>(() => new PoleLengthVariant(0));
+        Assert.Throws<BadInputException>(() => InputGainVariant.Parse("b1=-1,b2=1"));
     }
 
     [Fact]
@@ -76,7 +77,7 @@ public class VariantTests
     [Fact]
     public void Unknown_environment_names_the_known_ones()
     {
-        var ex = Assert.Throws<KeyNotFoundException>(() => EnvironmentRegistry.Default.Get("navigation3"));
+        var ex = Assert.Throws<NotFoundException>(() => EnvironmentRegistry.Default.Get("navigation3"));
         Assert.Contains("navigation1, navigation2, cartpole-length", ex.Message);
     }
 }

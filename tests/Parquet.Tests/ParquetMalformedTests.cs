@@ -135,7 +135,7 @@ public class ParquetMalformedTests
         var file = WithFooter(SmallFile(), m => ((ParquetColumnChunkMetadata)m.RowGroups[0].Columns[1]).Codec = codec);
         using var r = new ParquetFileReader(file, "z.parquet");
         Assert.Equal(100, r.ReadValues<string>(0, "s").Length);
-        var e = Assert.Throws<NotSupportedException>(() => r.ReadValues<int>(0, "o", out _));
+        var e = Assert.Throws<ParquetNotSupportedException>(() => r.ReadValues<int>(0, "o", out _));
         Assert.Contains("z.parquet", e.Message);
         Assert.Contains("column o", e.Message);
         Assert.Contains(codec.ToString().ToUpperInvariant(), e.Message);

@@ -123,13 +123,13 @@ public sealed class LocalObjectStoreTests : IDisposable
     [InlineData(".staging/x")]
     public async Task Invalid_keys_are_rejected(string key)
     {
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => _store.WriteAsync(key, "x"u8.ToArray()));
+        await Assert.ThrowsAsync<BadInputException>(() => _store.WriteAsync(key, "x"u8.ToArray()));
     }
 
     [Fact]
     public void Azure_locations_are_not_supported_yet()
     {
-        var ex = Assert.Throws<NotSupportedException>(() => StoreLocation.Open("azure://account/container"));
+        var ex = Assert.Throws<BadInputException>(() => StoreLocation.Open("azure://account/container"));
         Assert.Contains("azure://account/container", ex.Message);
         Assert.IsType<LocalObjectStore>(StoreLocation.Open(_dir.Path));
     }

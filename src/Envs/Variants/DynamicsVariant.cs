@@ -1,4 +1,5 @@
 using System.Globalization;
+using OfflineSafety.Errors;
 
 namespace OfflineSafety.Envs.Variants;
 
@@ -30,7 +31,7 @@ public sealed record InputGainVariant : DynamicsVariant
     public InputGainVariant(double b1, double b2)
     {
         if (!(b1 > 0) || !(b2 > 0) || !double.IsFinite(b1) || !double.IsFinite(b2))
-            throw new ArgumentException($"input gains must be positive and finite (b1={b1}, b2={b2})");
+            throw new BadInputException($"input gains must be positive and finite (b1={b1}, b2={b2})");
         B1 = Quantize(b1);
         B2 = Quantize(b2);
     }
@@ -55,7 +56,7 @@ public sealed record PoleLengthVariant : DynamicsVariant
     public PoleLengthVariant(double length)
     {
         if (!(length > 0) || !double.IsFinite(length))
-            throw new ArgumentException($"pole length must be positive and finite (L={length})");
+            throw new BadInputException($"pole length must be positive and finite (L={length})");
         Length = Quantize(length);
     }
 
@@ -83,12 +84,12 @@ public static class VariantId
             var part = comma < 0 ? text : text[..comma];
             int eq = part.IndexOf('=');
             if (eq < 0 || !part[..eq].Trim().Equals(names[i], StringComparison.Ordinal))
-                throw new FormatException($"variant '{id}': expected {expected}");
+                throw new BadInputException($"variant '{id}': expected {expected}");
             if (!double.TryParse(part[(eq + 1)..].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
-                throw new FormatException($"variant '{id}': {names[i]} is not a number");
+                throw new BadInputException($"variant '{id}': {names[i]} is not a number");
             bool last = i == names.Length - 1;
             if (last != (comma < 0))
-                throw new FormatException($"variant '{id}': expected {expected}");
+                throw new BadInputException($"variant '{id}': expected {expected}");
             text = comma < 0 ? [] : text[(comma + 1)..];
         }
         return values;

@@ -37,14 +37,14 @@ public sealed record DatasetMetadata(string EnvId, int ObsDim, int ActionDim)
 
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(EnvId)) throw new ArgumentException("dataset metadata: env id is empty");
-        if (ObsDim <= 0) throw new ArgumentException($"dataset metadata: obs dim must be positive, got {ObsDim}");
-        if (ActionDim <= 0) throw new ArgumentException($"dataset metadata: action dim must be positive, got {ActionDim}");
+        if (string.IsNullOrWhiteSpace(EnvId)) throw new OfflineSafety.Errors.BadInputException("dataset metadata: env id is empty");
+        if (ObsDim <= 0) throw new OfflineSafety.Errors.BadInputException($"dataset metadata: obs dim must be positive, got {ObsDim}");
+        if (ActionDim <= 0) throw new OfflineSafety.Errors.BadInputException($"dataset metadata: action dim must be positive, got {ActionDim}");
         CheckBounds(ObsLow, ObsDim, "obs low");
         CheckBounds(ObsHigh, ObsDim, "obs high");
         CheckBounds(ActionLow, ActionDim, "action low");
         CheckBounds(ActionHigh, ActionDim, "action high");
-        if (CheckpointInterval <= 0) throw new ArgumentException($"dataset metadata: checkpoint interval must be positive, got {CheckpointInterval}");
+        if (CheckpointInterval <= 0) throw new OfflineSafety.Errors.BadInputException($"dataset metadata: checkpoint interval must be positive, got {CheckpointInterval}");
     }
 
     public Dictionary<string, string> ToConfiguration()
@@ -96,6 +96,6 @@ public sealed record DatasetMetadata(string EnvId, int ObsDim, int ActionDim)
     private static void CheckBounds(IReadOnlyList<float>? bounds, int dim, string what)
     {
         if (bounds is not null && bounds.Count != dim)
-            throw new ArgumentException($"dataset metadata: {what} has {bounds.Count} values, expected {dim}");
+            throw new OfflineSafety.Errors.BadInputException($"dataset metadata: {what} has {bounds.Count} values, expected {dim}");
     }
 }

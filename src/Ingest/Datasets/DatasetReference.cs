@@ -16,7 +16,7 @@ public sealed record DatasetReference(string Name, string? Ref)
         string name = at < 0 ? text : text[..at];
         string? reference = at < 0 ? null : text[(at + 1)..];
         DatasetNames.Validate(name);
-        if (reference is { Length: 0 }) throw new ArgumentException($"dataset reference '{text}': nothing after '@' (expected a version, tag or timestamp)");
+        if (reference is { Length: 0 }) throw new OfflineSafety.Errors.BadInputException($"dataset reference '{text}': nothing after '@' (expected a version, tag or timestamp)");
         return new DatasetReference(name, reference);
     }
 
@@ -40,7 +40,7 @@ public static class DatasetNames
     public static void Validate(string name)
     {
         if (!IsValid(name))
-            throw new ArgumentException($"dataset name '{name}' is invalid: use letters, digits, '.', '_' or '-', starting with a letter or digit, at most 128 characters");
+            throw new OfflineSafety.Errors.BadInputException($"dataset name '{name}' is invalid: use letters, digits, '.', '_' or '-', starting with a letter or digit, at most 128 characters");
     }
 
     public static bool IsValidTag(string tag) => IsValid(tag) && !tag.All(char.IsAsciiDigit);
@@ -48,7 +48,7 @@ public static class DatasetNames
     public static void ValidateTag(string tag)
     {
         if (!IsValidTag(tag))
-            throw new ArgumentException($"tag '{tag}' is invalid: use letters, digits, '.', '_' or '-', not all digits (those are versions)");
+            throw new OfflineSafety.Errors.BadInputException($"tag '{tag}' is invalid: use letters, digits, '.', '_' or '-', not all digits (those are versions)");
     }
 
     private static bool IsValid(string name) =>

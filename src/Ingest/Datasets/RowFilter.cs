@@ -10,12 +10,12 @@ public sealed record RowFilter(string Column, string Value)
     public static RowFilter Parse(string text)
     {
         int eq = text.IndexOf('=');
-        if (eq <= 0) throw new ArgumentException($"filter '{text}': expected COLUMN=VALUE with COLUMN one of source, variant, episode_id");
+        if (eq <= 0) throw new OfflineSafety.Errors.BadInputException($"filter '{text}': expected COLUMN=VALUE with COLUMN one of source, variant, episode_id");
         var filter = new RowFilter(text[..eq].Trim(), text[(eq + 1)..]);
         if (filter.Column is not (TransitionColumns.Source or TransitionColumns.Variant or TransitionColumns.EpisodeId))
-            throw new ArgumentException($"filter '{text}': column '{filter.Column}' is not one of source, variant, episode_id");
+            throw new OfflineSafety.Errors.BadInputException($"filter '{text}': column '{filter.Column}' is not one of source, variant, episode_id");
         if (filter.Column == TransitionColumns.EpisodeId && !long.TryParse(filter.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
-            throw new ArgumentException($"filter '{text}': episode_id '{filter.Value}' is not an integer");
+            throw new OfflineSafety.Errors.BadInputException($"filter '{text}': episode_id '{filter.Value}' is not an integer");
         return filter;
     }
 

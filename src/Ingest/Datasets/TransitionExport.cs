@@ -20,7 +20,7 @@ public static class TransitionExport
             ".parquet" => ExportFormat.Parquet,
             ".csv" => ExportFormat.Csv,
             ".jsonl" or ".ndjson" => ExportFormat.Jsonl,
-            _ => throw new ArgumentException($"export file '{path}': unknown extension '{ext}'; use .parquet, .csv or .jsonl"),
+            _ => throw new OfflineSafety.Errors.BadInputException($"export file '{path}': unknown extension '{ext}'; use .parquet, .csv or .jsonl"),
         };
     }
 

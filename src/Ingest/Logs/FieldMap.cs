@@ -55,8 +55,8 @@ public sealed class FieldMap
             var name = raw[..eq].Trim();
             var column = raw[(eq + 1)..].Trim();
             if (!LogFields.TryParse(name, out var field))
-                throw new ArgumentException($"--map: unknown field '{name}' in '{raw}'; fields are {string.Join(", ", Enumerable.Range(0, LogFields.Count).Select(i => LogFields.SchemaName((LogField)i)))}");
-            if (column.Length == 0) throw new ArgumentException($"--map: empty column name in '{raw}'");
+                throw new OfflineSafety.Errors.BadInputException($"--map: unknown field '{name}' in '{raw}'; fields are {string.Join(", ", Enumerable.Range(0, LogFields.Count).Select(i => LogFields.SchemaName((LogField)i)))}");
+            if (column.Length == 0) throw new OfflineSafety.Errors.BadInputException($"--map: empty column name in '{raw}'");
             map.Set(field, column);
         }
         return map;
@@ -86,7 +86,7 @@ public sealed class FieldMap
                 Set(LogField.EpisodeId, "episode_id");
                 break;
             default:
-                throw new ArgumentException($"--map: '{name}' is neither a preset ({string.Join(", ", Presets.Keys)}) nor field=column");
+                throw new OfflineSafety.Errors.BadInputException($"--map: '{name}' is neither a preset ({string.Join(", ", Presets.Keys)}) nor field=column");
         }
     }
 

@@ -37,6 +37,6 @@ public static class LogFormats
         "csv" => LogFormat.Csv,
         "jsonl" or "ndjson" => LogFormat.Jsonl,
         "parquet" => LogFormat.Parquet,
-        _ => throw new ArgumentException($"--format: unknown format '{text}' (auto, csv, jsonl, parquet)"),
+        _ => throw new OfflineSafety.Errors.BadInputException($"--format: unknown format '{text}' (auto, csv, jsonl, parquet)"),
     };
 }

@@ -19,7 +19,7 @@ public static class LogIngest
     public static LogIngestResult Read(IReadOnlyList<string> paths, IngestSettings settings, LogFormat format = LogFormat.Auto,
         IProgress<long>? bytesRead = null, CancellationToken ct = default)
     {
-        if (paths.Count == 0) throw new ArgumentException("no input files");
+        if (paths.Count == 0) throw new OfflineSafety.Errors.BadInputException("no input files");
         var assembler = new TransitionAssembler(settings);
         long before = 0;
         foreach (var path in paths)

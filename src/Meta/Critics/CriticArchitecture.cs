@@ -1,3 +1,5 @@
+using OfflineSafety.Errors;
+
 namespace OfflineSafety.Meta.Critics;
 
 /// <summary>
@@ -14,8 +16,8 @@ public sealed record CriticArchitecture(int[] Hidden, int Heads)
 
     public void Validate()
     {
-        if (Hidden.Length == 0 || Hidden.Any(h => h <= 0)) throw new ArgumentException($"hidden layer sizes must be positive, got [{string.Join(",", Hidden)}]");
-        if (Heads is not (1 or 2)) throw new ArgumentException($"a safety critic has one or two heads, got {Heads}");
+        if (Hidden.Length == 0 || Hidden.Any(h => h <= 0)) throw new BadInputException($"hidden layer sizes must be positive, got [{string.Join(",", Hidden)}]");
+        if (Heads is not (1 or 2)) throw new BadInputException($"a safety critic has one or two heads, got {Heads}");
     }
 
     /// <summary>Parses a preset name ("2x256", "3x100") or a comma list of widths.</summary>
@@ -26,7 +28,7 @@ public sealed record CriticArchitecture(int[] Hidden, int Heads)
             "2x256" => TwoBy256,
             "3x100" => ThreeBy100,
             _ => new CriticArchitecture(text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                .Select(s => int.TryParse(s, out int w) ? w : throw new FormatException($"hidden layer width '{s}' in '{text}' is not an integer")).ToArray(), 1),
+                .Select(s => int.TryParse(s, out int w) ? w : throw new BadInputException($"hidden layer width '{s}' in '{text}' is not an integer")).ToArray(), 1),
         };
         var result = heads is { } h ? preset with { Heads = h } : preset;
         result.Validate();

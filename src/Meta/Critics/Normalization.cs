@@ -1,3 +1,4 @@
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Transitions;
 
 namespace OfflineSafety.Meta.Critics;
@@ -29,7 +30,7 @@ public sealed record Normalization(float[] ObsMean, float[] ObsStd, float[] Acti
     public static Normalization Fit(TransitionBatch batch, IReadOnlyList<int>? rows = null, ActionBox? declaredBox = null)
     {
         int n = rows?.Count ?? batch.Count;
-        if (n == 0) throw new InvalidOperationException("cannot fit a normalisation to zero transitions");
+        if (n == 0) throw new BadInputException("cannot fit a normalisation to zero transitions");
         var (obsMean, obsStd) = Moments(batch.Obs, batch.ObsDim, rows, n);
         var (actMean, actStd) = Moments(batch.Action, batch.ActDim, rows, n);
         var low = Fill(batch.ActDim, float.PositiveInfinity);
@@ -48,7 +49,7 @@ public sealed record Normalization(float[] ObsMean, float[] ObsStd, float[] Acti
         if (declaredBox is not null)
         {
             if (declaredBox.Low.Count != batch.ActDim || declaredBox.High.Count != batch.ActDim)
-                throw new ArgumentException($"declared action box has {declaredBox.Low.Count}/{declaredBox.High.Count} bounds for {batch.ActDim} action dimensions");
+                throw new BadInputException($"declared action box has {declaredBox.Low.Count}/{declaredBox.High.Count} bounds for {batch.ActDim} action dimensions");
             low = [.. declaredBox.Low];
             high = [.. declaredBox.High];
         }

@@ -1,3 +1,4 @@
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Nn.Randomness;
@@ -30,9 +31,9 @@ public static class CriticEvaluation
     public static CriticReport Evaluate(IRiskScorer critic, TransitionBatch data, float gammaRisk, int horizon = DefaultHorizon,
         int seed = 0, CancellationToken cancellationToken = default)
     {
-        if (data.Count == 0) throw new InvalidOperationException("no held-out transitions to evaluate on");
+        if (data.Count == 0) throw new BadInputException("no held-out transitions to evaluate on");
         if (data.ObsDim != critic.ObsDim || data.ActDim != critic.ActDim)
-            throw new ArgumentException($"data has obs/action dims ({data.ObsDim},{data.ActDim}) but the critic expects ({critic.ObsDim},{critic.ActDim})");
+            throw new BadInputException($"data has obs/action dims ({data.ObsDim},{data.ActDim}) but the critic expects ({critic.ObsDim},{critic.ActDim})");
         int n = data.Count;
         var outcomes = ViolationOutcomes.Compute(data, horizon, gammaRisk);
         var risk = new float[n];

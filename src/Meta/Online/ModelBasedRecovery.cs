@@ -1,3 +1,4 @@
+using OfflineSafety.Errors;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Nn.Autodiff;
@@ -247,7 +248,7 @@ public sealed class ModelBasedRecovery : IOnlineRecovery
 
     private void FitDeltaScale(ReplayBuffer buffer)
     {
-        if (buffer.Count == 0) throw new InvalidOperationException("model-based recovery needs offline transitions to fit its dynamics model");
+        if (buffer.Count == 0) throw new BadInputException("model-based recovery needs offline transitions to fit its dynamics model");
         var sum = new double[_od];
         var sumSq = new double[_od];
         for (int i = 0; i < buffer.Count; i++)

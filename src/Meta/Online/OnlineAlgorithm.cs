@@ -1,3 +1,5 @@
+using OfflineSafety.Errors;
+
 namespace OfflineSafety.Meta.Online;
 
 /// <summary>The online methods compared in Recovery RL (thesis ch. 5), all on the same SAC.</summary>
@@ -30,7 +32,7 @@ public static class OnlineAlgorithms
     public static OnlineAlgorithm Parse(string name)
     {
         int i = Array.IndexOf(Names, name);
-        return i >= 0 ? (OnlineAlgorithm)i : throw new ArgumentException($"unknown online algorithm '{name}' (known: {string.Join(", ", Names)})");
+        return i >= 0 ? (OnlineAlgorithm)i : throw new BadInputException($"unknown online algorithm '{name}' (known: {string.Join(", ", Names)})");
     }
 
     /// <summary>Whether the method reads Q_risk (and so trains the safety critic online).</summary>
@@ -43,6 +45,6 @@ public static class OnlineAlgorithms
     {
         "model-free" => RecoveryKind.ModelFree,
         "model-based" => RecoveryKind.ModelBased,
-        _ => throw new ArgumentException($"unknown recovery '{name}' (known: model-free, model-based)"),
+        _ => throw new BadInputException($"unknown recovery '{name}' (known: model-free, model-based)"),
     };
 }

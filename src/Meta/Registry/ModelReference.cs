@@ -1,4 +1,5 @@
 using System.Globalization;
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Datasets;
 
 namespace OfflineSafety.Meta.Registry;
@@ -15,7 +16,7 @@ public sealed record ModelReference(string Name, int? Version)
         if (at < 0) return new ModelReference(name, null);
         string version = text[(at + 1)..];
         if (!int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out int v) || v < 1)
-            throw new ArgumentException($"model reference '{text}': version '{version}' is not a positive integer");
+            throw new BadInputException($"model reference '{text}': version '{version}' is not a positive integer");
         return new ModelReference(name, v);
     }
 
@@ -23,7 +24,7 @@ public sealed record ModelReference(string Name, int? Version)
     public static void ValidateName(string name)
     {
         try { DatasetNames.Validate(name); }
-        catch (ArgumentException) { throw new ArgumentException($"model name '{name}' is invalid: use letters, digits, '.', '_' or '-', starting with a letter or digit, at most 128 characters"); }
+        catch (BadInputException) { throw new BadInputException($"model name '{name}' is invalid: use letters, digits, '.', '_' or '-', starting with a letter or digit, at most 128 characters"); }
     }
 
     public override string ToString() => Version is { } v ? $"{Name}@{v}" : Name;

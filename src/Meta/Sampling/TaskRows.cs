@@ -1,3 +1,4 @@
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Transitions;
 
 namespace OfflineSafety.Meta.Sampling;
@@ -47,7 +48,7 @@ public sealed class TaskRows
             (flags[i] ? unsafeRows : safeRows).Add(i);
         }
         if (unsafeRows.Count + safeRows.Count == 0)
-            throw new InvalidOperationException($"no transitions for variant(s) {(variants is null ? "(all)" : string.Join(",", variants))}");
+            throw new BadInputException($"no transitions for variant(s) {(variants is null ? "(all)" : string.Join(",", variants))}");
         return new TaskRows(name ?? (variants is null ? "all" : string.Join("+", variants)), batch, unsafeRows.ToArray(), safeRows.ToArray());
     }
 
@@ -69,7 +70,7 @@ public sealed class TaskRows
     /// <summary>The rows of several tasks over the same batch as one task (Multi-Task pooling).</summary>
     public static TaskRows Union(IReadOnlyList<TaskRows> tasks, string name)
     {
-        if (tasks.Count == 0) throw new InvalidOperationException("no training tasks to pool");
+        if (tasks.Count == 0) throw new BadInputException("no training tasks to pool");
         var batch = tasks[0].Batch;
         if (tasks.Any(t => !ReferenceEquals(t.Batch, batch))) throw new ArgumentException("pooled tasks must index the same transition batch");
         var unsafeRows = tasks.SelectMany(t => t.UnsafeRows).ToArray();

@@ -1,3 +1,4 @@
+using OfflineSafety.Errors;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
 using OfflineSafety.Meta.Sampling;
@@ -21,7 +22,7 @@ public sealed class MesaTrainer(MesaSettings config)
 
     public TrainedCritic Train(IReadOnlyList<TaskRows> tasks, ActionBox? actionBox = null, Action<TrainingProgress>? progress = null, CancellationToken ct = default)
     {
-        if (tasks.Count == 0) throw new InvalidOperationException("MESA needs at least one training variant");
+        if (tasks.Count == 0) throw new BadInputException("MESA needs at least one training variant");
         var pooled = TaskRows.Union(tasks, "pooled");
         var random = new Xoshiro256StarStar((ulong)config.Seed);
         var normalization = Normalization.Fit(pooled.Batch, pooled.AllRows(), actionBox);

@@ -35,7 +35,7 @@ internal static class PageCompression
                     throw new ParquetFormatException($"corrupt BROTLI page or size mismatch (declared {dst.Length} bytes)");
                 return;
             default:
-                throw new NotSupportedException($"compression codec {codec} is not supported");
+                throw new ParquetNotSupportedException($"compression codec {codec} is not supported");
         }
     }
 

@@ -57,7 +57,7 @@ internal sealed class ColumnChunkReader<T>
     public void Read(PageSink<T> sink, CancellationToken ct)
     {
         if (!PageCompression.CanRead(_meta.Codec))
-            throw new NotSupportedException($"{_file ?? "Parquet data"}: column {_column.DottedPath} uses compression codec {_meta.Codec.ToString().ToUpperInvariant()}, which this reader does not support (SNAPPY, GZIP, BROTLI and UNCOMPRESSED are)");
+            throw new ParquetNotSupportedException($"{_file ?? "Parquet data"}: column {_column.DottedPath} uses compression codec {_meta.Codec.ToString().ToUpperInvariant()}, which this reader does not support (SNAPPY, GZIP, BROTLI and UNCOMPRESSED are)");
         long start = _meta.StartOffset;
         long length = _meta.TotalCompressedSize;
         _pageOffset = start;
@@ -186,7 +186,7 @@ internal sealed class ColumnChunkReader<T>
     {
         if (encoding != ParquetEncoding.Rle)
             throw encoding == ParquetEncoding.BitPacked
-                ? new NotSupportedException($"{_file ?? "Parquet data"}: column {_column.DottedPath} uses the deprecated BIT_PACKED level encoding")
+                ? new ParquetNotSupportedException($"{_file ?? "Parquet data"}: column {_column.DottedPath} uses the deprecated BIT_PACKED level encoding")
                 : Error($"{what} levels use encoding {encoding}");
         if (body.Length < 4) throw Error($"{what} levels lack their length");
         int len = BinaryPrimitives.ReadInt32LittleEndian(body);

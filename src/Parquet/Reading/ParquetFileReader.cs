@@ -77,7 +77,7 @@ public sealed class ParquetFileReader : IDisposable
         if (!head.SequenceEqual(Magic)) throw Error("bad magic at the start (not a Parquet file)", 0);
         Span<byte> tail = stackalloc byte[8];
         _source.Read(length - 8, tail);
-        if (tail[4..].SequenceEqual("PARE"u8)) throw new NotSupportedException($"{FileName ?? "Parquet data"}: encrypted footers are not supported");
+        if (tail[4..].SequenceEqual("PARE"u8)) throw new ParquetNotSupportedException($"{FileName ?? "Parquet data"}: encrypted footers are not supported");
         if (!tail[4..].SequenceEqual(Magic)) throw Error("bad magic at the end (truncated or not a Parquet file)", length - 4);
         uint footerLength = BinaryPrimitives.ReadUInt32LittleEndian(tail);
         long footerStart = length - 8 - footerLength;
@@ -101,7 +101,7 @@ public sealed class ParquetFileReader : IDisposable
                 if (chunk.PathInSchema.Count > 0 && !chunk.PathInSchema.SequenceEqual(column.Path))
                     throw Error($"column chunk path {string.Join('.', chunk.PathInSchema)} differs from the schema's", footerStart, column.DottedPath);
                 if (chunk.FilePath is not null)
-                    throw new NotSupportedException($"{FileName ?? "Parquet data"}: column {column.DottedPath} lives in another file ({chunk.FilePath})");
+                    throw new ParquetNotSupportedException($"{FileName ?? "Parquet data"}: column {column.DottedPath} lives in another file ({chunk.FilePath})");
             }
             rows += group.NumRows;
         }

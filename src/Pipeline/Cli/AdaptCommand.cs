@@ -2,6 +2,7 @@ using System.CommandLine;
 using OfflineSafety.Meta.Jobs;
 using Spectre.Console;
 using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
+using static OfflineSafety.Pipeline.Cli.Output.CliOutput;
 
 namespace OfflineSafety.Pipeline.Cli;
 

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using OfflineSafety.Meta.Jobs;
 using OfflineSafety.Meta.Registry;
 using OfflineSafety.Meta.Training;
+using OfflineSafety.Pipeline.Cli.Output;
 using OfflineSafety.Storage;
 using Spectre.Console;
 
@@ -12,16 +12,10 @@ namespace OfflineSafety.Pipeline.Cli;
 /// <summary>
 /// What the critic commands (meta-train, adapt, eval-critic, models, experiment) share: opening the
 /// store, reading one snapshot of a dataset, progress bars with the live loss on stderr, and the
-/// --json / table output contract.
+/// JSON shape of a model card.
 /// </summary>
 internal static class CriticCommandSupport
 {
-    public static readonly JsonSerializerOptions JsonOut = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = false,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     public static IObjectStore OpenStore(ParseResult p) => StoreLocation.Open(p.GetValue(CommonOptions.Store)!);
 
     /// <summary>Reads one snapshot (so the rows and the recorded version agree), optionally one variant.</summary>
@@ -31,11 +25,8 @@ internal static class CriticCommandSupport
     /// <summary>Runs <paramref name="work"/> under a stderr progress bar that shows the running loss.</summary>
     public static T WithProgress<T>(string title, Func<Action<TrainingProgress>, T> work)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         T result = default!;
-        console.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+        CliProgress.OnStderr(autoClear: false, CliProgress.ElapsedAndRemaining())
             .Start(ctx =>
             {
                 var task = ctx.AddTask(Markup.Escape(title));
@@ -50,29 +41,6 @@ internal static class CriticCommandSupport
                 task.Value = task.MaxValue;
             });
         return result;
-    }
-
-    public static IAnsiConsole Stdout()
-    {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-        // Redirected output has no terminal width; Spectre would assume 80 columns and wrap table cells.
-        if (Console.IsOutputRedirected) console.Profile.Width = 240;
-        return console;
-    }
-
-    /// <summary>One JSON object with --json, else the human rendering.</summary>
-    public static int Emit(ParseResult p, object json, Action<IAnsiConsole> human)
-    {
-        if (p.GetValue(CommonOptions.Json)) Console.Out.WriteLine(JsonSerializer.Serialize(json, JsonOut));
-        else human(Stdout());
-        return 0;
-    }
-
-    public static Table NewTable(params string[] columns)
-    {
-        var table = new Table().Border(TableBorder.Simple);
-        foreach (var c in columns) table.AddColumn(c);
-        return table;
     }
 
     public static string F(double value, string format = "0.0000") =>

@@ -1,17 +1,17 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Storage;
 using Spectre.Console;
+using OfflineSafety.Pipeline.Cli.Output;
+using static OfflineSafety.Pipeline.Cli.Output.CliOutput;
 
 namespace OfflineSafety.Pipeline.Cli;
 
 /// <summary>`offsafe datasets ...`: inspect and maintain versioned transition datasets.</summary>
 public static class DatasetsCommands
 {
-    private static readonly JsonSerializerOptions JsonOut = new(JsonSerializerDefaults.Web) { WriteIndented = false };
-
     public static Command Create()
     {
         var datasets = new Command("datasets", "List, inspect, time-travel, tag, export, delete from and vacuum transition datasets.");
@@ -40,7 +40,7 @@ public static class DatasetsCommands
                 rows.Add(new { name, version });
                 table.AddRow(Markup.Escape(name), Invariant(version));
             }
-            return Emit(p, new { store = store.Objects.Location, datasets = rows }, table);
+            return Emit(p, new { store = store.Objects.Location, datasets = rows }, console => console.Write(table));
         });
         return cmd;
     }
@@ -81,7 +81,7 @@ public static class DatasetsCommands
                 variants = s.ByVariant.Select(Group),
                 sources = s.BySource.Select(Group),
             };
-            return Emit(p, json, table);
+            return Emit(p, json, console => console.Write(table));
         });
         return cmd;
     }
@@ -113,7 +113,7 @@ public static class DatasetsCommands
                     tags = e.Tags,
                 }),
             };
-            return Emit(p, json, table);
+            return Emit(p, json, console => console.Write(table));
         });
         return cmd;
     }
@@ -143,7 +143,7 @@ public static class DatasetsCommands
                 unsafeRemoved = d.UnsafeRemoved,
                 unsafeChange = d.UnsafeChange,
             };
-            return Emit(p, json, table);
+            return Emit(p, json, console => console.Write(table));
         });
         return cmd;
     }
@@ -157,7 +157,7 @@ public static class DatasetsCommands
         {
             var store = Open(p);
             var r = DatasetReference.Parse(p.GetValue(reference)!);
-            if (r.Ref is null) throw new ArgumentException($"'{r}': name the version to tag as NAME@VERSION");
+            if (r.Ref is null) throw new BadInputException($"'{r}': name the version to tag as NAME@VERSION");
             var version = await store.ResolveAsync(r, ct);
             var t = await new DatasetTags(store).TagAsync(r.Name, version.Version, p.GetValue(tag)!, ct);
             return EmitLine(p, new { name = r.Name, tag = t.Name, version = t.Version }, $"{r.Name}@{t.Name} -> version {t.Version}");
@@ -173,9 +173,8 @@ public static class DatasetsCommands
         CommandAction.Set(cmd, async (p, ct) =>
         {
             // Progress on stderr: stdout stays one table or one JSON object.
-            var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
             ExportResult? e = null;
-            await stderr.Progress().AutoClear(true).StartAsync(async progress =>
+            await CliProgress.OnStderr(autoClear: true).StartAsync(async progress =>
             {
                 var task = progress.AddTask("reading data files", autoStart: false);
                 e = await new DatasetMaintenance(Open(p)).ExportAsync(DatasetReference.Parse(p.GetValue(reference)!), p.GetValue(output)!,
@@ -236,35 +235,6 @@ public static class DatasetsCommands
 
     private static object Group(GroupSummary g) =>
         new { key = g.Key, rows = g.Rows, episodes = g.Episodes, @unsafe = g.Unsafe, unsafeFraction = g.UnsafeFraction };
-
-    private static Table NewTable(params string[] columns)
-    {
-        var table = new Table().Border(TableBorder.Simple);
-        foreach (var c in columns) table.AddColumn(c);
-        return table;
-    }
-
-    private static int Emit(ParseResult p, object json, Table table)
-    {
-        if (p.GetValue(CommonOptions.Json)) Console.Out.WriteLine(JsonSerializer.Serialize(json, JsonOut));
-        else StdoutConsole().Write(table);
-        return 0;
-    }
-
-    private static int EmitLine(ParseResult p, object json, string line)
-    {
-        Console.Out.WriteLine(p.GetValue(CommonOptions.Json) ? JsonSerializer.Serialize(json, JsonOut) : line);
-        return 0;
-    }
-
-    // No colour codes when stdout is a pipe or file: tables are read by people and by grep.
-    private static IAnsiConsole StdoutConsole() => AnsiConsole.Create(new AnsiConsoleSettings
-    {
-        Out = new AnsiConsoleOutput(Console.Out),
-        Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
-        ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-        Interactive = InteractionSupport.No,
-    });
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -4,6 +4,8 @@ using OfflineSafety.Pipeline.Experiments;
 using Spectre.Console;
 using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
 using static OfflineSafety.Pipeline.Cli.OnlineCommandSupport;
+using static OfflineSafety.Pipeline.Cli.Output.CliOutput;
+using OfflineSafety.Pipeline.Cli.Output;
 
 namespace OfflineSafety.Pipeline.Cli;
 
@@ -64,8 +66,7 @@ public static class DemoCommand
     private static async Task<T> WithPhasesAsync<T>(string title, Func<Action<ExperimentProgress>, Task<T>> work)
     {
         T result = default!;
-        await Stderr().Progress().AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+        await CliProgress.OnStderr(autoClear: false, CliProgress.Elapsed())
             .StartAsync(async ctx =>
             {
                 var task = ctx.AddTask(title, maxValue: 1000);

@@ -1,24 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using OfflineSafety.Envs;
 using OfflineSafety.Envs.Spaces;
 using Spectre.Console;
+using OfflineSafety.Pipeline.Cli.Output;
 
 namespace OfflineSafety.Pipeline.Cli;
 
 /// <summary>`offsafe envs`: what the built-in simulators are and how their suites are drawn.</summary>
 public static class EnvsCommands
 {
-    internal static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        // Unbounded observation components are infinite; JSON has no literal for that, so they print as "Infinity".
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     public static Command Create()
     {
         var envs = new Command("envs", "Built-in simulators with dynamics variants.");
@@ -52,9 +43,10 @@ public static class EnvsCommands
                 online_pretraining_collection = d.PretrainingRecipe.Description,
                 suite_defaults = d.Defaults,
             });
-            Console.WriteLine(JsonSerializer.Serialize(new { environments }, JsonOptions));
+            CliOutput.WriteJson(new { environments }, CliOutput.SnakeCaseJson);
             return 0;
         }
+        var stdout = CliOutput.Stdout();
         foreach (var d in registry.All)
         {
             var table = new Table().Title($"[bold]{Markup.Escape(d.Id)}[/]: {Markup.Escape(d.Title)}").AddColumn("property").AddColumn("value");
@@ -70,7 +62,7 @@ public static class EnvsCommands
                 table.AddRow("online pretraining data", Markup.Escape(pretraining.Description));
             table.AddRow("suite defaults", Markup.Escape(
                 $"{d.Defaults.TrainingVariants} x {d.Defaults.TransitionsPerVariant} training + {d.Defaults.TestTransitions} test transitions"));
-            AnsiConsole.Write(table);
+            stdout.Write(table);
         }
         return 0;
     }

@@ -2,10 +2,13 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using OfflineSafety.Errors;
 using OfflineSafety.Pipeline.Experiments;
 using OfflineSafety.Pipeline.Reports;
 using Spectre.Console;
 using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
+using static OfflineSafety.Pipeline.Cli.Output.CliOutput;
+using OfflineSafety.Pipeline.Cli.Output;
 
 namespace OfflineSafety.Pipeline.Cli;
 
@@ -41,7 +44,7 @@ public static class ExperimentCommands
             var objects = OpenStore(p);
             string environment = p.GetValue(env)!;
             int seedCount = p.GetValue(seeds);
-            if (seedCount < 1) throw new ArgumentException($"--seeds must be at least 1, got {seedCount}");
+            if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
             var plan = (p.GetValue(quick) ? CriticsExperimentPlan.QuickPlan(environment, seedCount) : CriticsExperimentPlan.Full(environment, seedCount)) with
             {
                 SuiteSeed = p.GetValue(suiteSeed),
@@ -78,7 +81,7 @@ public static class ExperimentCommands
                 minutes,
                 results = results.Select(r => new { method = r.Method, seed = r.Seed, steps = r.Steps, auc = r.Auc, brier = r.Brier }),
             };
-            await objects.WriteAsync($"runs/{runId}/results.json", JsonSerializer.SerializeToUtf8Bytes(json, JsonOut), ct);
+            await objects.WriteAsync($"runs/{runId}/results.json", JsonSerializer.SerializeToUtf8Bytes(json, CliOutput.Json), ct);
 
             return Emit(p, json, console =>
             {
@@ -101,11 +104,8 @@ public static class ExperimentCommands
 
     private static async Task<IReadOnlyList<CriticResult>> RunWithProgress(CriticsExperiment experiment, CriticsExperimentPlan plan, CancellationToken ct)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         IReadOnlyList<CriticResult> results = [];
-        await console.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+        await CliProgress.OnStderr(autoClear: false, CliProgress.Elapsed())
             .StartAsync(async ctx =>
             {
                 ProgressTask? task = null;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OfflineSafety.Envs;
+using OfflineSafety.Errors;
 using OfflineSafety.Pipeline.Experiments;
 using static OfflineSafety.Pipeline.Cli.OnlineCommandSupport;
 
@@ -23,7 +24,7 @@ public static class ExperimentMesaCommand
         {
             var definition = EnvironmentRegistry.Default.Get(p.GetValue(env)!);
             int seedCount = p.GetValue(seeds);
-            if (seedCount < 1) throw new ArgumentException($"--seeds must be at least 1, got {seedCount}");
+            if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
             var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
             if (p.GetValue(episodes) is { } e) budget = budget with { Episodes = e };
             var runs = WithPhases($"experiment mesa {definition.Id}", progress => new MesaExperiment(definition, budget).Run(seedCount, progress, ct));

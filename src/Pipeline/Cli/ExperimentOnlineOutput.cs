@@ -3,6 +3,7 @@ using OfflineSafety.Pipeline.Experiments;
 using Spectre.Console;
 using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
 using static OfflineSafety.Pipeline.Cli.OnlineCommandSupport;
+using OfflineSafety.Pipeline.Cli.Output;
 
 namespace OfflineSafety.Pipeline.Cli;
 
@@ -13,7 +14,7 @@ internal static class ExperimentOnlineOutput
     {
         string folder = RunFolder(p.GetValue(CommonOptions.Store)!, kind);
         string report = ExperimentReport.Write(folder, title, command, budget, runs, notes);
-        return CriticCommandSupport.Emit(p, new { results = runs.Select(ResultJson), report }, console =>
+        return CliOutput.Emit(p, new { results = runs.Select(ResultJson), report }, console =>
         {
             console.Write(SummaryTable(ExperimentReport.Summarize(runs)));
             console.WriteLine($"report: {report}");

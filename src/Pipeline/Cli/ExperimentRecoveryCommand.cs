@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OfflineSafety.Envs;
+using OfflineSafety.Errors;
 using OfflineSafety.Meta.Online;
 using OfflineSafety.Pipeline.Experiments;
 using static OfflineSafety.Pipeline.Cli.OnlineCommandSupport;
@@ -25,7 +26,7 @@ public static class ExperimentRecoveryCommand
         {
             var definition = EnvironmentRegistry.Default.Get(p.GetValue(env)!);
             int seedCount = p.GetValue(seeds);
-            if (seedCount < 1) throw new ArgumentException($"--seeds must be at least 1, got {seedCount}");
+            if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
             var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
             if (p.GetValue(episodes) is { } e) budget = budget with { Episodes = e };
             var chosen = p.GetValue(methods) is { Length: > 0 } m

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using OfflineSafety.Envs;
 using OfflineSafety.Envs.Collection;
 using OfflineSafety.Envs.Suites;
@@ -9,6 +8,7 @@ using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Jobs;
 using OfflineSafety.Storage;
 using Spectre.Console;
+using OfflineSafety.Pipeline.Cli.Output;
 
 namespace OfflineSafety.Pipeline.Cli;
 
@@ -69,9 +69,8 @@ public static class GenerateCommand
     private static GeneratedSuite Run(SuiteRequest request, CancellationToken ct)
     {
         var generator = new SuiteGenerator();
-        var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         GeneratedSuite? suite = null;
-        stderr.Progress().AutoClear(true).Start(context =>
+        CliProgress.OnStderr(autoClear: true).Start(context =>
         {
             var task = context.AddTask($"{request.EnvironmentId}: generating", maxValue: 1);
             suite = generator.Generate(request, p =>
@@ -104,7 +103,7 @@ public static class GenerateCommand
                 I((int)Math.Round(training.Average(s => s.Episodes))), meanViolations.ToString("F0", CultureInfo.InvariantCulture),
                 PerThousand(training.Sum(s => s.Violations), training.Sum(s => s.Rows)));
         }
-        AnsiConsole.Write(table);
+        CliOutput.Stdout().Write(table);
     }
 
     private static void PrintJson(SuiteRequest request, EnvironmentDefinition definition, string datasetName, long version,
@@ -131,7 +130,7 @@ public static class GenerateCommand
                 successes = v.Summary.Successes,
             }),
         };
-        Console.WriteLine(JsonSerializer.Serialize(report, EnvsCommands.JsonOptions));
+        CliOutput.WriteJson(report, CliOutput.SnakeCaseJson);
     }
 
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);

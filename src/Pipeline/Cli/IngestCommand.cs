@@ -1,10 +1,11 @@
 using System.CommandLine;
-using System.Text.Json;
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Logs;
 using OfflineSafety.Storage;
 using Spectre.Console;
+using OfflineSafety.Pipeline.Cli.Output;
 
 namespace OfflineSafety.Pipeline.Cli;
 
@@ -37,7 +38,7 @@ public static class IngestCommand
         {
             bool creating = p.GetValue(create);
             string? envId = p.GetValue(env);
-            if (creating && string.IsNullOrWhiteSpace(envId)) throw new ArgumentException("--create needs --env ENV_ID");
+            if (creating && string.IsNullOrWhiteSpace(envId)) throw new BadInputException("--create needs --env ENV_ID");
             var paths = p.GetValue(files)!;
             foreach (var path in paths)
                 if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
@@ -69,9 +70,8 @@ public static class IngestCommand
     private static async Task<IngestOutcome> WithProgressAsync(long totalBytes, Func<IProgress<long>?, Task<IngestOutcome>> run)
     {
         if (totalBytes < ProgressThresholdBytes || Console.IsErrorRedirected) return await run(null).ConfigureAwait(false);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        return await console.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+        return await CliProgress.OnStderr(autoClear: true,
+                [new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn()])
             .StartAsync(async ctx =>
             {
                 var task = ctx.AddTask("reading logs", maxValue: totalBytes);
@@ -96,12 +96,12 @@ public static class IngestCommand
                 ["rejects"] = o.RejectsKey,
                 ["notes"] = o.Notes,
             };
-            Console.Out.WriteLine(JsonSerializer.Serialize(w));
+            CliOutput.WriteJson(w);
             return;
         }
         var table = new Table().AddColumn("dataset").AddColumn("version").AddColumn("rows").AddColumn("episodes").AddColumn("unsafe").AddColumn("rejected");
         table.AddRow(Markup.Escape(o.Version.Name), $"{o.Version.Version}", $"{o.Rows}", $"{o.Episodes}", $"{o.Unsafe}", $"{o.Rejected}");
-        var stdout = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        var stdout = CliOutput.Stdout();
         stdout.Write(table);
         if (o.RejectsKey is not null) stdout.WriteLine($"rejected rows: {o.RejectsKey}");
         foreach (var note in o.Notes) stdout.WriteLine($"note: {note}");

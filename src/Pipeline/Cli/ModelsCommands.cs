@@ -3,6 +3,7 @@ using System.Globalization;
 using OfflineSafety.Meta.Registry;
 using Spectre.Console;
 using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
+using static OfflineSafety.Pipeline.Cli.Output.CliOutput;
 
 namespace OfflineSafety.Pipeline.Cli;
 

@@ -6,6 +6,7 @@ using OfflineSafety.Pipeline.Experiments;
 using Spectre.Console;
 using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
 using static OfflineSafety.Pipeline.Cli.OnlineCommandSupport;
+using static OfflineSafety.Pipeline.Cli.Output.CliOutput;
 
 namespace OfflineSafety.Pipeline.Cli;
 

@@ -3,7 +3,7 @@ using OfflineSafety.Meta.Online;
 using OfflineSafety.Meta.Training;
 using Spectre.Console;
 using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
-using static OfflineSafety.Pipeline.Cli.OnlineCommandSupport;
+using OfflineSafety.Pipeline.Cli.Output;
 
 namespace OfflineSafety.Pipeline.Cli;
 
@@ -15,8 +15,7 @@ internal sealed class OnlineCommandProgress : IOnlineJobProgress
     public OnlineRunResult Episodes(OnlineAlgorithm algorithm, int episodes, Func<Action<EpisodeOutcome>?, OnlineRunResult> run)
     {
         OnlineRunResult result = null!;
-        Stderr().Progress().AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+        CliProgress.OnStderr(autoClear: false, CliProgress.ElapsedAndRemaining())
             .Start(ctx =>
             {
                 var task = ctx.AddTask(algorithm.Name(), maxValue: episodes);

@@ -1,20 +1,19 @@
 using System.Globalization;
+using OfflineSafety.Errors;
 using OfflineSafety.Pipeline.Experiments;
 using Spectre.Console;
+using OfflineSafety.Pipeline.Cli.Output;
 
 namespace OfflineSafety.Pipeline.Cli;
 
 /// <summary>What the online, experiment and demo commands share: progress bars, result rows and report folders.</summary>
 internal static class OnlineCommandSupport
 {
-    public static IAnsiConsole Stderr() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-
     /// <summary>Runs <paramref name="work"/> under one stderr progress bar fed with fractions and phase names.</summary>
     public static T WithPhases<T>(string title, Func<Action<ExperimentProgress>, T> work)
     {
         T result = default!;
-        Stderr().Progress().AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+        CliProgress.OnStderr(autoClear: false, CliProgress.Elapsed())
             .Start(ctx =>
             {
                 var task = ctx.AddTask(Markup.Escape(title), maxValue: 1000);
@@ -53,7 +52,7 @@ internal static class OnlineCommandSupport
     public static string RunFolder(string storeRoot, string kind)
     {
         if (storeRoot.Contains("://", StringComparison.Ordinal))
-            throw new NotSupportedException($"report folders are written to local stores only; '{storeRoot}' is remote");
+            throw new BadInputException($"report folders are written to local stores only; '{storeRoot}' is remote");
         string id = $"{kind}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         return Path.GetFullPath(Path.Combine(storeRoot, "runs", id));
     }

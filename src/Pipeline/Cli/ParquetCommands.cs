@@ -1,5 +1,10 @@
 using System.CommandLine;
+using OfflineSafety.Errors;
+using OfflineSafety.Parquet;
+using OfflineSafety.Parquet.Format;
+using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
+using OfflineSafety.Pipeline.Cli.Output;
 using OfflineSafety.Pipeline.Conversion;
 using OfflineSafety.Pipeline.ParquetFiles;
 using Spectre.Console;
@@ -27,7 +32,7 @@ public static class ParquetCommands
         {
             var inspection = ParquetInspection.Read(parseResult.GetValue(file)!);
             if (parseResult.GetValue(CommonOptions.Json)) inspection.WriteJson(Console.Out);
-            else inspection.Render(TerminalConsoles.Stdout());
+            else inspection.Render(CliOutput.Stdout());
             return 0;
         });
         return command;
@@ -46,10 +51,10 @@ public static class ParquetCommands
         {
             var selection = parseResult.GetValue(columns)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             long? max = parseResult.GetValue(limit);
-            if (max < 0) throw new ArgumentException($"--limit {max}: must not be negative");
+            if (max < 0) throw new BadInputException($"--limit {max}: must not be negative");
             var printer = new ParquetRowPrinter(parseResult.GetValue(file)!, selection, max);
             if (parseResult.GetValue(CommonOptions.Json)) printer.WriteJsonLines(Console.Out, ct);
-            else printer.RenderTable(TerminalConsoles.Stdout(), ct);
+            else printer.RenderTable(CliOutput.Stdout(), ct);
             return 0;
         });
         return command;
@@ -87,15 +92,15 @@ public static class ParquetCommands
                 parseResult.GetValue(rowGroupRows));
             var outcome = ParquetConversion.Convert(parseResult.GetValue(input)!, parseResult.GetValue(output)!, options, ct);
             if (parseResult.GetValue(CommonOptions.Json))
-                Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+                CliOutput.WriteJson(new
                 {
                     output = outcome.Output,
                     rows = outcome.Rows,
                     row_groups = outcome.RowGroups,
                     file_bytes = outcome.FileBytes,
-                }));
+                });
             else
-                TerminalConsoles.Stdout().MarkupLineInterpolated($"wrote [bold]{outcome.Output}[/]: {outcome.Rows} rows in {outcome.RowGroups} row groups, {outcome.FileBytes} bytes");
+                CliOutput.Stdout().MarkupLineInterpolated($"wrote [bold]{outcome.Output}[/]: {outcome.Rows} rows in {outcome.RowGroups} row groups, {outcome.FileBytes} bytes");
             return 0;
         });
         return command;

@@ -1,3 +1,7 @@
+using OfflineSafety.Errors;
+using OfflineSafety.Parquet;
+using OfflineSafety.Parquet.Format;
+using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
 using OfflineSafety.Parquet.Writing;
 
@@ -20,7 +24,7 @@ public static class ParquetConversion
         var writeOptions = new ParquetWriteOptions { Compression = options.Compression, MaxRowGroupRows = options.RowGroupRows };
         bool isParquet = string.Equals(Path.GetExtension(input), ".parquet", StringComparison.OrdinalIgnoreCase);
         var source = isParquet ? null : TabularSources.ForFile(input)
-            ?? throw new NotSupportedException($"{input}: unknown input format; expected .csv, .jsonl, .ndjson or .parquet");
+            ?? throw new BadInputException($"{input}: unknown input format; expected .csv, .jsonl, .ndjson or .parquet");
 
         // Inference reads the whole input before the output is created, so bad input fails early.
         var schema = source?.InferSchema(ct);

@@ -1,3 +1,6 @@
+using OfflineSafety.Errors;
+using OfflineSafety.Parquet;
+using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
 using OfflineSafety.Parquet.Writing;
@@ -57,7 +60,7 @@ public static class ParquetRewrite
             case double[] v: batch.AddLeveled<double>(name, v.AsMemory(values, valueCount), def, rep); break;
             case string[] v: batch.AddLeveled<string>(name, v.AsMemory(values, valueCount), def, rep); break;
             case byte[][] v: batch.AddLeveled<byte[]>(name, v.AsMemory(values, valueCount), def, rep); break;
-            default: throw new NotSupportedException($"{input}: column {name}: cannot copy {data.Values.GetType().Name} values");
+            default: throw new BadInputException($"{input}: column {name}: cannot copy {data.Values.GetType().Name} values");
         }
     }
 

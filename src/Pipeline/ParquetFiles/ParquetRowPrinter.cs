@@ -2,6 +2,9 @@ using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using OfflineSafety.Errors;
+using OfflineSafety.Parquet;
+using OfflineSafety.Parquet.Format;
 using OfflineSafety.Parquet.Reading;
 using OfflineSafety.Parquet.Schema;
 using Spectre.Console;
@@ -73,7 +76,7 @@ public sealed class ParquetRowPrinter(string path, IReadOnlyList<string>? column
         var schemaFields = reader.Schema.Fields;
         foreach (var name in columns ?? [])
             if (!schemaFields.Any(f => f.Name == name))
-                throw new ArgumentException($"{path}: no top-level field \"{name}\"; fields: {string.Join(", ", schemaFields.Select(f => f.Name))}");
+                throw new BadInputException($"{path}: no top-level field \"{name}\"; fields: {string.Join(", ", schemaFields.Select(f => f.Name))}");
         var options = new ParquetReadOptions { Columns = columns };
         var rowNames = reader.GetRowFieldNames(options);
         // Rows come in schema order; print in the order asked for.

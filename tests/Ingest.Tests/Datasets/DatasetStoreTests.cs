@@ -152,8 +152,8 @@ public sealed class DatasetStoreTests : IDisposable
         Assert.Equal(1, (await _tags.TagAsync("ds", 1, "gold")).Version);
         var ex = await Assert.ThrowsAsync<ConflictException>(() => _tags.TagAsync("ds", 0, "gold"));
         Assert.Contains("already names version 1", ex.Message);
-        await Assert.ThrowsAsync<ArgumentException>(() => _tags.TagAsync("ds", 0, "123"));
-        await Assert.ThrowsAsync<ArgumentException>(() => _tags.TagAsync("ds", 0, "../x"));
+        await Assert.ThrowsAsync<BadInputException>(() => _tags.TagAsync("ds", 0, "123"));
+        await Assert.ThrowsAsync<BadInputException>(() => _tags.TagAsync("ds", 0, "../x"));
         await Assert.ThrowsAsync<NotFoundException>(() => _tags.TagAsync("ds", 7, "later"));
         Assert.Equal(["gold"], (await _tags.TagsAsync("ds")).Select(t => t.Name));
     }
@@ -215,8 +215,8 @@ public sealed class DatasetStoreTests : IDisposable
         Assert.Equal((1, 1), (byEpisode.FilesRemoved, byEpisode.FilesAdded));
         var left = await _store.ReadAsync(Ref("ds"));
         Assert.Equal([0L, 0, 2, 2], left.EpisodeId.ToArray());
-        Assert.Throws<ArgumentException>(() => RowFilter.Parse("reward=1"));
-        Assert.Throws<ArgumentException>(() => RowFilter.Parse("episode_id=x"));
+        Assert.Throws<BadInputException>(() => RowFilter.Parse("reward=1"));
+        Assert.Throws<BadInputException>(() => RowFilter.Parse("episode_id=x"));
     }
 
     [Fact]
@@ -252,7 +252,7 @@ public sealed class DatasetStoreTests : IDisposable
         string parquet = Path.Combine(_dir.Path, "out", "x.parquet");
         await _maintenance.ExportAsync(Ref("ds"), parquet);
         AssertSameRows(expected, TransitionParquet.Read(File.ReadAllBytes(parquet), ObsDim, ActDim, parquet));
-        await Assert.ThrowsAsync<ArgumentException>(() => _maintenance.ExportAsync(Ref("ds"), Path.Combine(_dir.Path, "x.txt")));
+        await Assert.ThrowsAsync<BadInputException>(() => _maintenance.ExportAsync(Ref("ds"), Path.Combine(_dir.Path, "x.txt")));
     }
 
     [Fact]
@@ -291,7 +291,7 @@ public sealed class DatasetStoreTests : IDisposable
         var ex = await Assert.ThrowsAsync<ConflictException>(() => _store.EnsureCreatedAsync("ds", new DatasetMetadata("Sample-v0", 9, ActDim)));
         Assert.Contains("obs dim 9", ex.Message);
         await Assert.ThrowsAsync<ConflictException>(() => _store.CreateAsync("ds", Metadata()));
-        Assert.Throws<ArgumentException>(() => DatasetReference.Parse("bad/name"));
+        Assert.Throws<BadInputException>(() => DatasetReference.Parse("bad/name"));
     }
 
     [Fact]

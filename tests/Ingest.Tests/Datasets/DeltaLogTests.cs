@@ -1,3 +1,4 @@
+using OfflineSafety.Errors;
 using OfflineSafety.Testing;
 using OfflineSafety.Ingest.Datasets.Delta;
 using OfflineSafety.Storage;
@@ -93,7 +94,7 @@ public sealed class DeltaLogTests : IDisposable
         Assert.Equal(["variant=a/f1", "variant=a/f2"], old.Files.Select(f => f.Path));
         Assert.Empty(old.Tombstones);
         Assert.Empty((await _log.GetSnapshotAsync(0)).Files);
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => _log.GetSnapshotAsync(v2 + 1));
+        await Assert.ThrowsAsync<NotFoundException>(() => _log.GetSnapshotAsync(v2 + 1));
     }
 
     [Fact]
@@ -165,7 +166,7 @@ public sealed class DeltaLogTests : IDisposable
         Assert.Equal(2, await _log.VersionAtAsync(history[2].Timestamp));
         Assert.Equal(2, await _log.VersionAtAsync(history[3].Timestamp.AddMilliseconds(-1)));
         Assert.Equal(3, await _log.VersionAtAsync(DateTimeOffset.UtcNow.AddDays(1)));
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => _log.VersionAtAsync(history[0].Timestamp.AddSeconds(-1)));
+        await Assert.ThrowsAsync<NotFoundException>(() => _log.VersionAtAsync(history[0].Timestamp.AddSeconds(-1)));
     }
 
     [Fact]

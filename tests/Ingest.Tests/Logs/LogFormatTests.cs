@@ -1,3 +1,4 @@
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Logs;
 using OfflineSafety.Parquet.Schema;
 using OfflineSafety.Parquet.Writing;
@@ -36,6 +37,6 @@ public sealed class LogFormatTests : IDisposable
         var path = _files.Write("rows.txt", "{\"obs\": [1], \"action\": [0], \"reward\": 0, \"cost\": 0, \"next_obs\": [2]}\n");
         var r = LogIngest.Read([path], new IngestSettings(new FieldMap()), LogFormat.Jsonl);
         Assert.Equal(1, r.Transitions.Count);
-        Assert.Throws<ArgumentException>(() => LogFormats.Parse("xlsx"));
+        Assert.Throws<BadInputException>(() => LogFormats.Parse("xlsx"));
     }
 }

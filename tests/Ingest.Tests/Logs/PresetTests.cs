@@ -1,3 +1,4 @@
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Logs;
 
 namespace OfflineSafety.Ingest.Tests.Logs;
@@ -128,7 +129,7 @@ public sealed class PresetTests : IDisposable
         Assert.Equal("observations", map.Column(LogField.Obs));
         Assert.Equal("crashed", map.Column(LogField.Unsafe));
         Assert.Equal("timeouts", map.Column(LogField.Truncated));
-        Assert.Contains("unknown field 'speed'", Assert.Throws<ArgumentException>(() => FieldMap.Parse("speed=v")).Message);
-        Assert.Contains("neither a preset", Assert.Throws<ArgumentException>(() => FieldMap.Parse("rlds")).Message);
+        Assert.Contains("unknown field 'speed'", Assert.Throws<BadInputException>(() => FieldMap.Parse("speed=v")).Message);
+        Assert.Contains("neither a preset", Assert.Throws<BadInputException>(() => FieldMap.Parse("rlds")).Message);
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using OfflineSafety.Bench.Anchors;
 using OfflineSafety.Interop.Tests.Parquet;
 using OfflineSafety.Interop.Tests.Peers;
+using OfflineSafety.Parquet;
 
 namespace OfflineSafety.Interop.Tests.Cli;
 
@@ -27,7 +28,7 @@ public sealed class ParquetCommandTests(DuckDbWrittenFiles files, DuckDbPeer duc
         string path = _folder.File("zstd.parquet");
         duckDb.Run($"COPY (SELECT range AS id FROM range(10)) TO '{path}' (FORMAT parquet, COMPRESSION zstd)");
 
-        var ex = Assert.Throws<NotSupportedException>(() => OurRows.Read(path));
+        var ex = Assert.Throws<ParquetNotSupportedException>(() => OurRows.Read(path));
         Assert.Contains(path, ex.Message);
         Assert.Contains("column id", ex.Message);
         Assert.Contains("ZSTD", ex.Message);

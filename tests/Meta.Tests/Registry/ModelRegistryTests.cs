@@ -99,5 +99,5 @@ public sealed class ModelRegistryTests : IDisposable
     [InlineData("crit@0")]
     [InlineData("crit@x")]
     [InlineData("bad/name")]
-    public void Bad_references_are_rejected(string text) => Assert.Throws<ArgumentException>(() => ModelReference.Parse(text));
+    public void Bad_references_are_rejected(string text) => Assert.Throws<BadInputException>(() => ModelReference.Parse(text));
 }

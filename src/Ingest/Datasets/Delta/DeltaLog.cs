@@ -95,7 +95,7 @@ public sealed class DeltaLog
             long latest = Math.Max(listing.Commits.LastOrDefault(-1), listing.Checkpoints.LastOrDefault(-1));
             target = version ?? latest;
             if (target < 0 || target > latest)
-                throw new KeyNotFoundException($"table '{TableRoot}' has no version {target} (latest is {latest})");
+                throw new OfflineSafety.Errors.NotFoundException($"table '{TableRoot}' has no version {target} (latest is {latest})");
             long newestUsable = listing.Checkpoints.LastOrDefault(c => c <= target, -1);
             checkpoint = newestUsable >= 0 ? newestUsable : null;
             long first = checkpoint + 1 ?? 0;
@@ -147,7 +147,7 @@ public sealed class DeltaLog
             if (actions is null)
             {
                 if (version is null) break;
-                throw new KeyNotFoundException($"table '{TableRoot}' has no version {current + 1}");
+                throw new OfflineSafety.Errors.NotFoundException($"table '{TableRoot}' has no version {current + 1}");
             }
             foreach (var action in actions) replay.Apply(action);
             lastCommit = actions;
@@ -196,7 +196,7 @@ public sealed class DeltaLog
             if (entry.Timestamp <= time) found = Math.Max(found, entry.Version);
         }
         if (found < 0)
-            throw new KeyNotFoundException(first is null
+            throw new OfflineSafety.Errors.NotFoundException(first is null
                 ? $"table '{TableRoot}' has no commits"
                 : $"table '{TableRoot}' has no version at or before {time:O} (the first commit is at {first:O})");
         return found;

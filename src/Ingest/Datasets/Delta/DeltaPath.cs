@@ -52,7 +52,7 @@ public static class DeltaPath
     public static string FromLogPath(string logPath)
     {
         if (logPath.Contains("://", StringComparison.Ordinal) || logPath.StartsWith('/'))
-            throw new NotSupportedException($"data file path '{logPath}' is absolute; only table-relative paths are supported");
+            throw new OfflineSafety.Errors.BadInputException($"data file path '{logPath}' is absolute; only table-relative paths are supported");
         return Uri.UnescapeDataString(logPath);
     }
 

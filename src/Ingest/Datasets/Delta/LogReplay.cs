@@ -52,7 +52,7 @@ internal sealed class LogReplay
         var protocol = _protocol ?? throw new InvalidDataException($"table '{table}' version {version}: the log has no protocol action");
         var metadata = _metadata ?? throw new InvalidDataException($"table '{table}' version {version}: the log has no metaData action");
         if (protocol.MinReaderVersion > ProtocolAction.Supported.MinReaderVersion)
-            throw new NotSupportedException($"table '{table}' needs Delta reader version {protocol.MinReaderVersion}; this reader implements {ProtocolAction.Supported.MinReaderVersion}");
+            throw new OfflineSafety.Errors.BadInputException($"table '{table}' needs Delta reader version {protocol.MinReaderVersion}; this reader implements {ProtocolAction.Supported.MinReaderVersion}");
         var files = _files.Values.OrderBy(f => f.Path, StringComparer.Ordinal).ToArray();
         var tombstones = _tombstones.Values.OrderBy(f => f.Path, StringComparer.Ordinal).ToArray();
         return new Snapshot(version, timestamp, protocol, metadata, files, tombstones, new Dictionary<string, TransactionAction>(_transactions));
