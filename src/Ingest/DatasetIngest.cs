@@ -77,7 +77,7 @@ public sealed class DatasetIngest(DatasetStore store)
             throw new ConflictException($"dataset '{request.Dataset}' exists with env '{existing.EnvId}', not '{env}'");
 
         var (files, hashes, skipped, skipNotes, txns) = await SelectFilesAsync(request, snapshot, ct).ConfigureAwait(false);
-        if (files.Count == 0)
+        if (files.Count == 0 && skipped.Count > 0)
         {
             // Every file is already in the dataset (a retry of a commit whose answer was lost, or a
             // repeated command): nothing to write, and the answer names the version that holds them.
