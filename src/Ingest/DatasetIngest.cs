@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Datasets;
@@ -9,6 +10,7 @@ namespace OfflineSafety.Ingest;
 
 /// <summary>One ingest: log files into one new version of a dataset.</summary>
 /// <param name="CreateWithEnv">When set, the dataset is created (with this environment id) if it does not exist.</param>
+/// <param name="AllowDuplicate">Ingest files whose content the dataset already holds (by SHA-256) instead of skipping them.</param>
 public sealed record IngestRequest(
     IReadOnlyList<string> Files,
     string Dataset,
@@ -17,7 +19,8 @@ public sealed record IngestRequest(
     string? Variant = null,
     string? Source = null,
     bool Quarantine = false,
-    string? CreateWithEnv = null);
+    string? CreateWithEnv = null,
+    bool AllowDuplicate = false);
 
 /// <summary>What an ingest committed. <see cref="RejectsKey"/> is the object holding rejected rows, if any.</summary>
 public sealed record IngestOutcome(
@@ -27,16 +30,31 @@ public sealed record IngestOutcome(
     long Unsafe,
     long Rejected,
     string? RejectsKey,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>Input files skipped because the dataset already held their content (or an earlier file of this ingest did).</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+
+    /// <summary>False when every file was a duplicate: nothing was written and <see cref="Version"/> is the current one.</summary>
+    public bool Committed { get; init; } = true;
+}
 
 /// <summary>
 /// Reads log files, validates them, and commits all valid rows of all files as ONE dataset version.
-/// Nothing is written to the store (not even a new dataset) until every file has been read and,
-/// without quarantine, found valid.
+/// Nothing is written to the store until every file has been read and, without quarantine, found
+/// valid; a new dataset is created only after the data files are written. Each file's SHA-256 is
+/// recorded as a `txn` action, and content the dataset already holds is skipped (docs/ingest.md).
 /// </summary>
 public sealed class DatasetIngest(DatasetStore store)
 {
     public const string RejectsFolder = "_rejects/";
+
+    /// <summary>
+    /// The `txn` appId prefix recording that a file's content was ingested: appId = prefix + the
+    /// lowercase hex SHA-256 of the file's bytes; its version counts the commits of that content.
+    /// Snapshots and checkpoints carry txn actions, so the duplicate check needs no history scan.
+    /// </summary>
+    public const string FileHashAppIdPrefix = "offsafe.ingest.sha256:";
 
     public async Task<IngestOutcome> RunAsync(IngestRequest request, IProgress<long>? bytesRead = null, CancellationToken ct = default)
     {
@@ -58,23 +76,32 @@ public sealed class DatasetIngest(DatasetStore store)
         if (existing is not null && request.CreateWithEnv is { } env && env != existing.EnvId)
             throw new ConflictException($"dataset '{request.Dataset}' exists with env '{existing.EnvId}', not '{env}'");
 
+        var (files, hashes, skipped, skipNotes, txns) = await SelectFilesAsync(request, snapshot, ct).ConfigureAwait(false);
+        if (files.Count == 0 && skipped.Count > 0)
+        {
+            // Every file is already in the dataset (a retry of a commit whose answer was lost, or a
+            // repeated command): nothing to write, and the answer names the version that holds them.
+            return new IngestOutcome(DatasetStore.ToVersion(request.Dataset, snapshot!), 0, 0, 0, 0, null,
+                [.. skipNotes, "all input files are already in the dataset; nothing committed"])
+            { Skipped = skipped, Committed = false };
+        }
+
         var settings = new IngestSettings(request.Map, request.Variant, request.Source, existing?.ObsDim, existing?.ActionDim,
             request.Quarantine, snapshot is null ? 0 : NextEpisodeId(snapshot));
-        var result = await Task.Run(() => LogIngest.Read(request.Files, settings, request.Format, bytesRead, ct), ct).ConfigureAwait(false);
+        var result = await Task.Run(() => LogIngest.Read(files, settings, request.Format, bytesRead, ct), ct).ConfigureAwait(false);
         var batch = result.Transitions;
         if (batch.Count == 0)
             throw new InvalidDataException(result.Rejected > 0
                 ? $"no valid rows: all {result.Rejected} rows were rejected, first: {result.Rejects[0].Error}"
                 : "no transitions in the input files");
 
-        if (snapshot is null)
-            await store.EnsureCreatedAsync(request.Dataset, new DatasetMetadata(request.CreateWithEnv!, batch.ObsDim, batch.ActDim), ct).ConfigureAwait(false);
-
         string? rejectsKey = null;
         var parameters = new Dictionary<string, string>
         {
-            ["files"] = JsonSerializer.Serialize(request.Files.Select(Path.GetFileName)),
+            ["files"] = JsonSerializer.Serialize(files.Select(Path.GetFileName)),
             ["notes"] = JsonSerializer.Serialize(result.Notes),
+            // For people reading history; the txn actions below are what the duplicate check reads.
+            ["fileHashes"] = JsonSerializer.Serialize(hashes.Select(h => new Dictionary<string, string> { ["file"] = h.File, ["sha256"] = h.Hash })),
         };
         if (result.Rejects.Count > 0)
         {
@@ -89,13 +116,76 @@ public sealed class DatasetIngest(DatasetStore store)
             Operation = "INGEST",
             Parameters = parameters,
             Metrics = new Dictionary<string, string> { ["rejectedRows"] = result.Rejected.ToString(CultureInfo.InvariantCulture) },
+            Transactions = txns,
         };
-        // A stale snapshot is fine as the base: an append without metadata changes commits at the
-        // next free version. A dataset created just now has no snapshot yet; the append loads it.
-        var commit = snapshot is null
-            ? await store.AppendAsync(request.Dataset, batch, options, ct).ConfigureAwait(false)
-            : await store.AppendAsync(request.Dataset, snapshot, batch, options, ct).ConfigureAwait(false);
-        return new IngestOutcome(commit.Version, batch.Count, result.Episodes, result.Unsafe, result.Rejected, rejectsKey, result.Notes);
+        CommitResult commit;
+        try
+        {
+            // A stale snapshot is fine as the base: an append without metadata changes commits at the
+            // next free version, and a concurrent commit of the same file hash (same txn appId) fails it.
+            // A dataset to create is created only after the data files are written, so a failure
+            // before the commit leaves no empty dataset behind.
+            commit = snapshot is null
+                ? await store.CreateAndAppendAsync(request.Dataset, new DatasetMetadata(request.CreateWithEnv!, batch.ObsDim, batch.ActDim), batch, options, ct).ConfigureAwait(false)
+                : await store.AppendAsync(request.Dataset, snapshot, batch, options, ct).ConfigureAwait(false);
+        }
+        catch (DeltaConflictException ex) when (ex.Message.Contains(FileHashAppIdPrefix, StringComparison.Ordinal))
+        {
+            throw new ConflictException($"dataset '{request.Dataset}': another ingest committed the same file content while this one ran; nothing was committed, and a rerun skips what is already there", ex);
+        }
+        return new IngestOutcome(commit.Version, batch.Count, result.Episodes, result.Unsafe, result.Rejected, rejectsKey, [.. skipNotes, .. result.Notes])
+        { Skipped = skipped };
+    }
+
+    /// <summary>
+    /// Hashes every input file and splits them into those to read and those to skip: content the
+    /// snapshot already records (a txn per hash), or that an earlier file of this request has.
+    /// </summary>
+    private static async Task<(List<string> Files, List<(string File, string Hash)> Hashes, List<string> Skipped, List<string> Notes, List<TransactionAction> Txns)>
+        SelectFilesAsync(IngestRequest request, Snapshot? snapshot, CancellationToken ct)
+    {
+        var files = new List<string>();
+        var skipped = new List<string>();
+        var notes = new List<string>();
+        var hashes = new List<(string, string)>();
+        var txns = new List<TransactionAction>();
+        var seen = new Dictionary<string, (string File, int Index)>(StringComparer.Ordinal);
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        foreach (var path in request.Files)
+        {
+            string hash = await HashAsync(path, ct).ConfigureAwait(false);
+            string appId = FileHashAppIdPrefix + hash;
+            TransactionAction? recorded = null;
+            snapshot?.Transactions.TryGetValue(appId, out recorded);
+            if (!request.AllowDuplicate && (recorded is not null || seen.ContainsKey(hash)))
+            {
+                skipped.Add(path);
+                notes.Add(recorded is not null
+                    ? $"{Path.GetFileName(path)}: skipped, its content (sha256 {hash}) is already in the dataset"
+                      + (recorded.LastUpdated is { } at ? $" (ingested {DateTimeOffset.FromUnixTimeMilliseconds(at).UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)" : "")
+                      + "; --allow-duplicate ingests it again"
+                    : $"{Path.GetFileName(path)}: skipped, same content (sha256 {hash}) as {Path.GetFileName(seen[hash].File)}; --allow-duplicate ingests both");
+                continue;
+            }
+            files.Add(path);
+            hashes.Add((Path.GetFileName(path), hash));
+            // One txn per distinct hash in a commit (the protocol allows one action per appId); its
+            // version counts how often that content has been committed.
+            if (seen.TryGetValue(hash, out var first))
+            {
+                txns[first.Index] = txns[first.Index] with { Version = txns[first.Index].Version + 1 };
+                continue;
+            }
+            seen[hash] = (path, txns.Count);
+            txns.Add(new TransactionAction(appId, (recorded?.Version ?? 0) + 1, now));
+        }
+        return (files, hashes, skipped, notes, txns);
+    }
+
+    private static async Task<string> HashAsync(string path, CancellationToken ct)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct).ConfigureAwait(false));
     }
 
     /// <summary>Derived episode ids continue after the dataset's largest, so appends never merge episodes.</summary>

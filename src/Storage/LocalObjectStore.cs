@@ -8,11 +8,14 @@ namespace OfflineSafety.Storage;
 /// Content is always written to a staging file first and then published in one filesystem step,
 /// so a reader (or a process killed mid-write) never leaves a partial object under a real key.
 /// </summary>
-public sealed class LocalObjectStore : IObjectStore
+public sealed class LocalObjectStore : IObjectStore, IStagingArea
 {
     // Staging files live under the root (same filesystem, so publishing is a link or rename,
     // never a copy) but outside the key space: keys may not start with this segment.
     private const string StagingSegment = ".staging";
+
+    // The lock file of the no-replace publish fallback lives in the staging folder; it is not a leftover.
+    private const string PublishLockName = "publish.lock";
 
     // Symbolic links (to files or folders) are never listed nor descended into: whatever they point
     // at lies outside the store, and a maintenance pass (vacuum) must never delete it.
@@ -83,7 +86,7 @@ public sealed class LocalObjectStore : IObjectStore
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            return NoReplacePublish.TryPublish(staged, path, Path.Combine(_root, StagingSegment, "publish.lock"));
+            return NoReplacePublish.TryPublish(staged, path, Path.Combine(_root, StagingSegment, PublishLockName));
         }
         finally
         {
@@ -141,6 +144,34 @@ public sealed class LocalObjectStore : IObjectStore
         string path = PathOf(key);
         if (!File.Exists(path)) return Task.FromResult(false);
         File.Delete(path);
+        return Task.FromResult(true);
+    }
+
+    public async IAsyncEnumerable<StagingLeftover> ListStagingLeftoversAsync(DateTimeOffset olderThan, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var folder = new DirectoryInfo(Path.Combine(_root, StagingSegment));
+        if (!folder.Exists) yield break;
+        var found = new List<StagingLeftover>();
+        // Staged files are flat, named by a fresh GUID; links are skipped like everywhere else.
+        foreach (var file in folder.EnumerateFiles("*", new EnumerationOptions { AttributesToSkip = FileAttributes.ReparsePoint }))
+        {
+            ct.ThrowIfCancellationRequested();
+            if (file.Name == PublishLockName || file.LastWriteTimeUtc >= olderThan) continue;
+            found.Add(new StagingLeftover(file.Name, file.Length, file.LastWriteTimeUtc));
+        }
+        found.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        foreach (var leftover in found) yield return leftover;
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    public Task<bool> DeleteStagingLeftoverAsync(string name, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (name.Contains('/') || name.Contains(Path.DirectorySeparatorChar) || name is "." or ".." || name == PublishLockName)
+            throw new ArgumentException($"'{name}' is not a staging leftover of store '{_root}'", nameof(name));
+        var file = new FileInfo(Path.Combine(_root, StagingSegment, name));
+        if (!file.Exists || file.LinkTarget is not null) return Task.FromResult(false);
+        file.Delete();
         return Task.FromResult(true);
     }
 

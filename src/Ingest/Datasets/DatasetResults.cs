@@ -1,3 +1,5 @@
+using OfflineSafety.Ingest.Datasets.Delta;
+
 namespace OfflineSafety.Ingest.Datasets;
 
 /// <summary>A resolved dataset version: what lineage records (name@version plus the table id).</summary>
@@ -20,6 +22,12 @@ public sealed record AppendOptions
 
     /// <summary>Dynamics parameters of the variants in this append, merged into the table metadata when new.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>? VariantParams { get; init; }
+
+    /// <summary>
+    /// `txn` actions committed with the data (an application's progress markers, e.g. ingest's
+    /// one per input-file hash). A concurrent commit recording the same app id makes this one fail.
+    /// </summary>
+    public IReadOnlyList<TransactionAction> Transactions { get; init; } = [];
 }
 
 /// <summary>What one committed operation changed.</summary>

@@ -148,13 +148,35 @@ public sealed class DatasetStore
     /// Appends on top of <paramref name="basedOn"/>, which may be stale: appends commit at the next
     /// free version anyway, and a metadata update that loses a race is rebuilt on a fresh snapshot.
     /// </summary>
-    public async Task<CommitResult> AppendAsync(string name, Snapshot basedOn, IAsyncEnumerable<TransitionBatch> batches,
+    public Task<CommitResult> AppendAsync(string name, Snapshot basedOn, IAsyncEnumerable<TransitionBatch> batches,
+        AppendOptions? options = null, CancellationToken ct = default) =>
+        AppendCoreAsync(name, MetadataOf(name, basedOn), _ => Task.FromResult(basedOn), batches, options, ct);
+
+    /// <summary>
+    /// Creates the dataset (when absent) and appends <paramref name="batch"/> to it, creating it only
+    /// after the data files are written: a failure while writing them leaves no dataset behind (at
+    /// most unreferenced files, which list as no dataset and which vacuum removes once it exists).
+    /// The table keeps its usual shape: version 0 creates it, the append is the next version.
+    /// </summary>
+    public async Task<CommitResult> CreateAndAppendAsync(string name, DatasetMetadata metadata, TransitionBatch batch,
         AppendOptions? options = null, CancellationToken ct = default)
+    {
+        metadata.Validate();
+        var log = Log(name);
+        return await AppendCoreAsync(name, metadata, async c =>
+        {
+            await EnsureCreatedAsync(name, metadata, c).ConfigureAwait(false);
+            return await log.GetSnapshotAsync(null, c).ConfigureAwait(false);
+        }, OneBatch(batch), options, ct).ConfigureAwait(false);
+    }
+
+    /// <param name="metadata">What the batches are checked against before anything is written.</param>
+    /// <param name="baseSnapshot">The snapshot to commit on; asked for only after every data file is written.</param>
+    private async Task<CommitResult> AppendCoreAsync(string name, DatasetMetadata metadata, Func<CancellationToken, Task<Snapshot>> baseSnapshot,
+        IAsyncEnumerable<TransitionBatch> batches, AppendOptions? options, CancellationToken ct)
     {
         options ??= new AppendOptions();
         var log = Log(name);
-        var snapshot = basedOn;
-        var metadata = MetadataOf(name, snapshot);
 
         var files = new List<AddFile>();
         long rows = 0;
@@ -173,6 +195,16 @@ public sealed class DatasetStore
             ["unsafe"] = Invariant(files.Sum(f => TransitionFileStats.UnsafeRows(f) ?? 0)),
         };
 
+        var snapshot = await baseSnapshot(ct).ConfigureAwait(false);
+        // Commits are checked for conflicts only against the winners after their read snapshot:
+        // progress recorded for one of our txn ids up to it must be caught here (a dataset another
+        // process created meanwhile, or a rebuilt commit on a newer snapshot).
+        void RefuseRecordedProgress()
+        {
+            if (options.Transactions.FirstOrDefault(t => snapshot.Transactions.TryGetValue(t.AppId, out var seen) && seen.Version >= t.Version) is { } done)
+                throw new DeltaConflictException($"table '{log.TableRoot}': a concurrent commit recorded progress for application '{done.AppId}'; this commit was not applied");
+        }
+        RefuseRecordedProgress();
         // A metadata update (new variant parameters) conflicts with a concurrent one; then the
         // append is rebuilt on the newer snapshot, reusing the data files already written.
         for (int attempt = 0; ; attempt++)
@@ -180,6 +212,7 @@ public sealed class DatasetStore
             var tx = new DeltaTransaction(log, snapshot);
             if (VariantParamsMerge.Merge(name, snapshot, options.VariantParams) is { } updated) tx.Add(updated);
             foreach (var f in files) tx.Add(f);
+            foreach (var t in options.Transactions) tx.Add(t);
             try
             {
                 long version = await tx.CommitAsync(options.Operation, options.Parameters, metrics, ct).ConfigureAwait(false);
@@ -188,6 +221,7 @@ public sealed class DatasetStore
             catch (DeltaConflictException) when (attempt < 5 && tx.Actions.Any(a => a is MetadataAction))
             {
                 snapshot = await log.GetSnapshotAsync(null, ct).ConfigureAwait(false);
+                RefuseRecordedProgress();
             }
         }
     }

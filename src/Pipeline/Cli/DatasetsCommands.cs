@@ -23,6 +23,7 @@ public static class DatasetsCommands
         datasets.Subcommands.Add(Export());
         datasets.Subcommands.Add(Delete());
         datasets.Subcommands.Add(Vacuum());
+        datasets.Subcommands.Add(DatasetsCheckCommand.Create());
         return datasets;
     }
 

@@ -29,10 +29,11 @@ public static class IngestCommand
         var format = new Option<string>("--format") { Description = "auto, csv, jsonl or parquet.", DefaultValueFactory = _ => "auto" };
         var map = new Option<string?>("--map") { Description = "Column names: presets (d4rl, dsrl, minari) and field=column pairs, comma-separated." };
         var quarantine = new Option<bool>("--quarantine") { Description = "Commit the valid rows and set rejected rows aside in the dataset's _rejects/ folder." };
+        var allowDuplicate = new Option<bool>("--allow-duplicate") { Description = "Ingest files whose content (SHA-256) the dataset already holds instead of skipping them." };
 
         var cmd = new Command("ingest", "Validate transition logs and commit them as one new dataset version.");
         cmd.Arguments.Add(files);
-        foreach (var o in new Option[] { dataset, create, env, variant, source, format, map, quarantine }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { dataset, create, env, variant, source, format, map, quarantine, allowDuplicate }) cmd.Options.Add(o);
 
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -44,7 +45,7 @@ public static class IngestCommand
                 if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
 
             var request = new IngestRequest(paths, p.GetValue(dataset)!, FieldMap.Parse(p.GetValue(map)), LogFormats.Parse(p.GetValue(format)!),
-                p.GetValue(variant), p.GetValue(source), p.GetValue(quarantine), creating ? envId : null);
+                p.GetValue(variant), p.GetValue(source), p.GetValue(quarantine), creating ? envId : null, p.GetValue(allowDuplicate));
             var ingest = new DatasetIngest(new DatasetStore(StoreLocation.Open(p.GetValue(CommonOptions.Store)!)));
             bool json = p.GetValue(CommonOptions.Json);
 
@@ -95,6 +96,8 @@ public static class IngestCommand
                 ["rejected"] = o.Rejected,
                 ["rejects"] = o.RejectsKey,
                 ["notes"] = o.Notes,
+                ["skipped"] = o.Skipped,
+                ["committed"] = o.Committed,
             };
             CliOutput.WriteJson(w);
             return;
