@@ -163,7 +163,9 @@ public sealed class ParquetLogReader : ILogReader
             if (_text is not null)
             {
                 var s = _text[r]!;
-                if (field == LogField.Variant) row.SetVariant(s);
+                // The decoder turned any invalid UTF-8 into U+FFFD, which the rules refuse.
+                if (LogFields.IsText(field) && Datasets.PartitionValues.Problem(s, field == LogField.Variant) is { } problem) row.Fail(column, problem);
+                else if (field == LogField.Variant) row.SetVariant(s);
                 else if (field == LogField.Source) row.SetSource(s);
                 else
                 {
