@@ -28,7 +28,15 @@ public sealed class ParquetLogReader : ILogReader
         for (int g = 0; g < parquet.RowGroupCount; g++)
         {
             ct.ThrowIfCancellationRequested();
-            group.Load(parquet, g, binding, ct);
+            try
+            {
+                group.Load(parquet, g, binding, ct);
+            }
+            catch (NotSupportedException ex)
+            {
+                // A codec or encoding this reader lacks (or a damaged header that names one): the file is unusable.
+                throw TransitionAssembler.FileError(file, "(file)", ex.Message);
+            }
             int rows = checked((int)parquet.GetRowGroupRowCount(g));
             for (int r = 0; r < rows; r++)
             {
