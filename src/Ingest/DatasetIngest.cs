@@ -61,6 +61,7 @@ public sealed class DatasetIngest(DatasetStore store)
         // The one snapshot this ingest reads: the dimensions to validate against, the next episode
         // id and the base of the append all come from it (null: the dataset is still to be created).
         Snapshot? snapshot = null;
+        if (request.CreateWithEnv is { } envId) EnvironmentIds.Validate(envId);
         try
         {
             snapshot = await store.SnapshotAsync(DatasetReference.Parse(request.Dataset), ct).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OfflineSafety.Errors;
 
 namespace OfflineSafety.Ingest.Datasets;
 
@@ -11,12 +12,12 @@ public sealed record DatasetReference(string Name, string? Ref)
 {
     public static DatasetReference Parse(string text)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(text);
+        if (string.IsNullOrWhiteSpace(text)) throw new BadInputException("dataset name is empty");
         int at = text.IndexOf('@');
         string name = at < 0 ? text : text[..at];
         string? reference = at < 0 ? null : text[(at + 1)..];
         DatasetNames.Validate(name);
-        if (reference is { Length: 0 }) throw new OfflineSafety.Errors.BadInputException($"dataset reference '{text}': nothing after '@' (expected a version, tag or timestamp)");
+        if (reference is { Length: 0 }) throw new OfflineSafety.Errors.BadInputException($"dataset reference {Excerpts.Of(text)}: nothing after '@' (expected a version, tag or timestamp)");
         return new DatasetReference(name, reference);
     }
 
@@ -40,7 +41,7 @@ public static class DatasetNames
     public static void Validate(string name)
     {
         if (!IsValid(name))
-            throw new OfflineSafety.Errors.BadInputException($"dataset name '{name}' is invalid: use letters, digits, '.', '_' or '-', starting with a letter or digit, at most 128 characters");
+            throw new OfflineSafety.Errors.BadInputException($"dataset name {Excerpts.Of(name)} is invalid: use letters, digits, '.', '_' or '-', starting with a letter or digit, at most {MaxLength} characters");
     }
 
     public static bool IsValidTag(string tag) => IsValid(tag) && !tag.All(char.IsAsciiDigit);
@@ -48,10 +49,13 @@ public static class DatasetNames
     public static void ValidateTag(string tag)
     {
         if (!IsValidTag(tag))
-            throw new OfflineSafety.Errors.BadInputException($"tag '{tag}' is invalid: use letters, digits, '.', '_' or '-', not all digits (those are versions)");
+            throw new OfflineSafety.Errors.BadInputException($"tag {Excerpts.Of(tag)} is invalid: use letters, digits, '.', '_' or '-', not all digits (those are versions)");
     }
 
+    /// <summary>Most characters of a dataset name or tag (all ASCII, so also bytes).</summary>
+    public const int MaxLength = 128;
+
     private static bool IsValid(string name) =>
-        name.Length is > 0 and <= 128 && char.IsAsciiLetterOrDigit(name[0])
+        name.Length is > 0 and <= MaxLength && char.IsAsciiLetterOrDigit(name[0])
         && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 }

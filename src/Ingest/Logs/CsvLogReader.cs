@@ -21,7 +21,12 @@ public sealed class CsvLogReader : ILogReader
             throw TransitionAssembler.FileError(file, "(header)", "empty file: a header row is expected");
         if (records.Unterminated) throw TransitionAssembler.FileError(file, "(header)", "unterminated quoted field in the header");
         var names = new List<string>(records.FieldCount);
-        for (int i = 0; i < records.FieldCount; i++) names.Add(Encoding.UTF8.GetString(Cell(records.Field(i), ref scratch)).Trim());
+        for (int i = 0; i < records.FieldCount; i++)
+        {
+            var name = Cell(records.Field(i), ref scratch);
+            if (Datasets.PartitionValues.BytesProblem(name) is { } bad) throw TransitionAssembler.FileError(file, $"#{i + 1}", $"column name: {bad}");
+            names.Add(Encoding.UTF8.GetString(name).Trim());
+        }
         var binding = ColumnBinding.Bind(names, file, sink);
 
         var row = new LogRow { File = file, Text = new RecordText(records) };

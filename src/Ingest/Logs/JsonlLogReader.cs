@@ -26,7 +26,12 @@ public sealed class JsonlLogReader : ILogReader
             row.Obs.ResetArray();
             row.Action.ResetArray();
             row.NextObs.ResetArray();
-            if (parse.Parse(line, row)) sink.Accept(row);
+            if (LineParser.Utf8Problem(line, sink.Map) is { } problem)
+            {
+                row.Fail(problem.Column, problem.Reason);
+                sink.Accept(row);
+            }
+            else if (parse.Parse(line, row)) sink.Accept(row);
             else episodes.Emit(line, number, row, sink);
         }
         sink.EndFile();
@@ -103,6 +108,11 @@ public sealed class JsonlLogReader : ILogReader
                     if (!ReadValue(ref json, row, field, element, ColumnName(field, element))) return false;
                 }
             }
+            catch (InvalidOperationException ex)
+            {
+                // An escape that is no text, such as a lone surrogate ("\ud800").
+                row.Fail(current is { } f ? ColumnName(f, currentElement) : "(line)", $"invalid text: {ex.Message}");
+            }
             catch (JsonException ex)
             {
                 // Python's json writes NaN and Infinity bare, which JSON does not allow; name them plainly.
@@ -156,12 +166,34 @@ public sealed class JsonlLogReader : ILogReader
             var text = json.ValueIsEscaped ? Encoding.UTF8.GetBytes(json.GetString()!) : json.ValueSpan;
             if (LogFields.IsText(field))
             {
-                if (field == LogField.Variant) row.SetVariant(_variants.Intern(text));
-                else row.SetSource(_sources.Intern(text));
+                Utf8Cell.ReadInto(row, field, element, column, text, _variants, _sources);
                 return true;
             }
             if (!text.IsEmpty) Utf8Cell.ReadInto(row, field, element, column, text, _variants, _sources);
             return true;
+        }
+
+        /// <summary>
+        /// Where a line is not UTF-8: the key whose value holds the first bad byte ("(line)" when
+        /// none does) and the byte's 1-based position. JSON's reader would pass such bytes through.
+        /// </summary>
+        public static (string Column, string Reason)? Utf8Problem(ReadOnlySpan<byte> line, FieldMap map)
+        {
+            if (System.Text.Unicode.Utf8.IsValid(line)) return null;
+            int bad = 0;
+            while (System.Text.Rune.DecodeFromUtf8(line[bad..], out _, out int n) == System.Buffers.OperationStatus.Done) bad += n;
+            string column = "(line)";
+            try
+            {
+                var json = new Utf8JsonReader(line[..bad]);
+                while (json.Read())
+                    if (json.TokenType == JsonTokenType.PropertyName)
+                        column = map.TryResolve(json.ValueSpan, out var field, out int element) ? (element < 0 ? map.Column(field) : $"{map.Column(field)}_{element}") : json.GetString()!;
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+            {
+            }
+            return (column.Length > 80 ? column[..80] + "…" : column, $"invalid UTF-8 (at byte {bad + 1} of the line)");
         }
 
         private static bool TryNumber(ref Utf8JsonReader json, out float value)

@@ -6,7 +6,20 @@ namespace OfflineSafety.Ingest.Logs;
 /// </summary>
 public sealed record LogError(string File, long Row, string Column, string Reason)
 {
-    public override string ToString() => $"{File}:{Row}:{Column}: {Reason}";
+    /// <summary>
+    /// One line: control characters a file smuggled into a column name or reason show as '?'.
+    /// Column names are cut to 80 characters and reasons to 400, so a file cannot make an error line long.
+    /// </summary>
+    public override string ToString() => OneLine($"{File}:{Row}:{Cut(Column, 80)}: {Cut(Reason, 400)}");
+
+    private static string Cut(string text, int max) => text.Length <= max ? text : $"{text[..max]}… ({text.Length} characters)";
+
+    internal static string OneLine(string text) =>
+        text.AsSpan().IndexOfAnyInRange('\0', '\u001f') < 0 && !text.Contains('\u007f') ? text
+            : string.Create(text.Length, text, (dst, src) =>
+            {
+                for (int i = 0; i < src.Length; i++) dst[i] = char.IsControl(src[i]) ? '?' : src[i];
+            });
 }
 
 /// <summary>A rejected row with its raw text, as written to the dataset's <c>_rejects/</c> file.</summary>

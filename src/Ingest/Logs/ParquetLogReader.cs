@@ -26,7 +26,15 @@ public sealed class ParquetLogReader : ILogReader
         for (int g = 0; g < parquet.RowGroupCount; g++)
         {
             ct.ThrowIfCancellationRequested();
-            group.Load(parquet, g, binding, ct);
+            try
+            {
+                group.Load(parquet, g, binding, ct);
+            }
+            catch (NotSupportedException ex)
+            {
+                // A codec or encoding this reader lacks (or a damaged header that names one): the file is unusable.
+                throw TransitionAssembler.FileError(file, "(file)", ex.Message);
+            }
             int rows = checked((int)parquet.GetRowGroupRowCount(g));
             for (int r = 0; r < rows; r++)
             {
@@ -161,7 +169,9 @@ public sealed class ParquetLogReader : ILogReader
             if (_text is not null)
             {
                 var s = _text[r]!;
-                if (field == LogField.Variant) row.SetVariant(s);
+                // The decoder turned any invalid UTF-8 into U+FFFD, which the rules refuse.
+                if (LogFields.IsText(field) && Datasets.PartitionValues.Problem(s, field == LogField.Variant) is { } problem) row.Fail(column, problem);
+                else if (field == LogField.Variant) row.SetVariant(s);
                 else if (field == LogField.Source) row.SetSource(s);
                 else
                 {

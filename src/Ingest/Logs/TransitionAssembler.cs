@@ -35,6 +35,8 @@ public sealed class TransitionAssembler
 
     public TransitionAssembler(IngestSettings settings)
     {
+        Datasets.PartitionValues.Validate("--variant", settings.Variant, isVariant: true);
+        Datasets.PartitionValues.Validate("--source", settings.Source, isVariant: false);
         _settings = settings;
         _map = settings.Map;
         _obsDim = settings.ObsDim ?? 0;

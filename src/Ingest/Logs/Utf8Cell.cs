@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using OfflineSafety.Ingest.Datasets;
 
 namespace OfflineSafety.Ingest.Logs;
 
@@ -74,6 +75,20 @@ internal static class Utf8Cell
     /// <summary>Parses one non-empty cell into the row; shared by every text format with a cell per column.</summary>
     public static void ReadInto(LogRow row, LogField field, int element, string column, ReadOnlySpan<byte> cell, TextInterner variants, TextInterner sources)
     {
+        if (LogFields.IsText(field))
+        {
+            // Variant and source values name partitions and sources: refused rather than altered.
+            if (PartitionValues.Problem(cell, field == LogField.Variant) is { } problem) row.Fail(column, problem);
+            else if (field == LogField.Variant) row.SetVariant(variants.Intern(cell));
+            else row.SetSource(sources.Intern(cell));
+            return;
+        }
+        // .NET's number parsers stop at a NUL ("5\0" reads as 5), so NULs and broken UTF-8 are refused first.
+        if (PartitionValues.BytesProblem(cell) is { } bad)
+        {
+            row.Fail(column, bad);
+            return;
+        }
         switch (field)
         {
             case LogField.Obs or LogField.Action or LogField.NextObs:
@@ -101,12 +116,6 @@ internal static class Utf8Cell
                 if (TryLong(cell, out long step) && step is >= int.MinValue and <= int.MaxValue) row.SetStep((int)step);
                 else row.Fail(column, Not("a 32-bit integer", cell));
                 break;
-            case LogField.Variant:
-                row.SetVariant(variants.Intern(cell));
-                break;
-            case LogField.Source:
-                row.SetSource(sources.Intern(cell));
-                break;
         }
     }
 
@@ -115,7 +124,7 @@ internal static class Utf8Cell
     private static string Quote(ReadOnlySpan<byte> cell)
     {
         var text = Encoding.UTF8.GetString(cell.Length > 40 ? cell[..40] : cell);
-        return cell.Length > 40 ? $"'{text}...'" : $"'{text}'";
+        return cell.Length > 40 ? $"'{text}...' ({cell.Length} bytes)" : $"'{text}'";
     }
 
     private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';

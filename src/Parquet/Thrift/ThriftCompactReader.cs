@@ -94,7 +94,12 @@ internal sealed class ThriftCompactReader
         return _data.Span[Position++];
     }
 
-    public short ReadI16() => checked((short)ZigZag(ReadVarint(3)));
+    public short ReadI16()
+    {
+        long v = ZigZag(ReadVarint(3));
+        if (v is < short.MinValue or > short.MaxValue) throw Error("Thrift i16 out of range");
+        return (short)v;
+    }
 
     public int ReadI32()
     {

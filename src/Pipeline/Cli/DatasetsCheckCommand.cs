@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Datasets;
+using OfflineSafety.Pipeline.Cli.Output;
 using Spectre.Console;
 
 namespace OfflineSafety.Pipeline.Cli;
@@ -31,7 +32,7 @@ public static class DatasetsCheckCommand
             var store = new DatasetStore(CriticCommandSupport.OpenStore(p));
             var r = await new DatasetCheck(store).CheckAsync(DatasetReference.Parse(p.GetValue(reference)!), p.GetValue(repair), keep, ct);
 
-            var table = CriticCommandSupport.NewTable("object", "problem", "repairable", "repaired");
+            var table = CliOutput.NewTable("object", "problem", "repairable", "repaired");
             foreach (var f in r.Findings)
                 table.AddRow(Markup.Escape(f.Object), Markup.Escape(f.Problem), YesNo(f.Repairable), YesNo(f.Repaired));
             var json = new
@@ -44,7 +45,7 @@ public static class DatasetsCheckCommand
                 clean = r.Clean,
                 findings = r.Findings.Select(f => new { @object = f.Object, problem = f.Problem, repairable = f.Repairable, repaired = f.Repaired }),
             };
-            CriticCommandSupport.Emit(p, json, console =>
+            CliOutput.Emit(p, json, console =>
             {
                 if (r.Findings.Count > 0) console.Write(table);
             });

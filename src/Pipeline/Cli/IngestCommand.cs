@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.Json;
+using OfflineSafety.Envs;
 using OfflineSafety.Errors;
 using OfflineSafety.Ingest;
 using OfflineSafety.Ingest.Datasets;
@@ -23,7 +25,8 @@ public static class IngestCommand
         var files = new Argument<string[]>("files") { Description = "Log files (CSV, JSONL or Parquet); all land in one version.", Arity = ArgumentArity.OneOrMore };
         var dataset = new Option<string>("--dataset") { Description = "Dataset to append to.", Required = true };
         var create = new Option<bool>("--create") { Description = "Create the dataset if it does not exist (needs --env)." };
-        var env = new Option<string?>("--env") { Description = "Environment id recorded when creating the dataset." };
+        var env = new Option<string?>("--env") { Description = "Environment id recorded when creating the dataset (a built-in one; see --allow-unknown-env)." };
+        var allowUnknownEnv = new Option<bool>("--allow-unknown-env") { Description = "With --create: accept an --env id that is not built in (logs of your own robot)." };
         var variant = new Option<string?>("--variant") { Description = "Variant for rows without a variant column (default 'default')." };
         var source = new Option<string?>("--source") { Description = "Source for rows without a source column (default: the file name)." };
         var format = new Option<string>("--format") { Description = "auto, csv, jsonl or parquet.", DefaultValueFactory = _ => "auto" };
@@ -33,13 +36,14 @@ public static class IngestCommand
 
         var cmd = new Command("ingest", "Validate transition logs and commit them as one new dataset version.");
         cmd.Arguments.Add(files);
-        foreach (var o in new Option[] { dataset, create, env, variant, source, format, map, quarantine, allowDuplicate }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { dataset, create, env, allowUnknownEnv, variant, source, format, map, quarantine, allowDuplicate }) cmd.Options.Add(o);
 
         CommandAction.Set(cmd, async (p, ct) =>
         {
             bool creating = p.GetValue(create);
             string? envId = p.GetValue(env);
             if (creating && string.IsNullOrWhiteSpace(envId)) throw new BadInputException("--create needs --env ENV_ID");
+            if (creating && !p.GetValue(allowUnknownEnv)) CheckKnownEnv(envId!);
             var paths = p.GetValue(files)!;
             foreach (var path in paths)
                 if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
@@ -66,6 +70,15 @@ public static class IngestCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>A typo in --env would be recorded for good; ids that are not built in need --allow-unknown-env.</summary>
+    private static void CheckKnownEnv(string envId)
+    {
+        var known = EnvironmentRegistry.Default.All.Select(d => d.Id).ToList();
+        if (!known.Contains(envId, StringComparer.Ordinal))
+            throw new BadInputException($"unknown environment {Excerpts.Of(envId)} (known: {string.Join(", ", known)}); "
+                + "for logs of another environment add --allow-unknown-env");
     }
 
     private static async Task<IngestOutcome> WithProgressAsync(long totalBytes, Func<IProgress<long>?, Task<IngestOutcome>> run)

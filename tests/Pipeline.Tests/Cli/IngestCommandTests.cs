@@ -37,7 +37,7 @@ public sealed class IngestCommandTests : IDisposable
         Write("a.csv", "episode_id,obs_0,obs_1,action_0,reward,cost\n1,0,0,1,1,0\n1,1,0,1,1,0\n1,2,0,1,1,3\n");
         Write("b.jsonl", "{\"obs\": [5, 5], \"action\": [0], \"next_obs\": [6, 6], \"reward\": 0, \"unsafe\": false, \"variant\": \"heavy\"}\n");
 
-        var r = Json(await OffsafeProcess.RunAsync(_dir, "ingest", "a.csv", "b.jsonl", "--dataset", "robot", "--create", "--env", "Nav1",
+        var r = Json(await OffsafeProcess.RunAsync(_dir, "ingest", "a.csv", "b.jsonl", "--dataset", "robot", "--create", "--env", "Nav1", "--allow-unknown-env",
             "--variant", "light", "--store", "st", "--json"));
 
         Assert.Equal("robot", r.GetProperty("dataset").GetString());
@@ -62,7 +62,7 @@ public sealed class IngestCommandTests : IDisposable
     public async Task Appends_continue_episode_ids_and_a_rejected_append_adds_no_version()
     {
         Write("a.csv", "obs_0,action_0,reward,cost,next_obs_0\n0,0,0,0,1\n0,0,0,1,1\n");
-        Json(await OffsafeProcess.RunAsync(_dir, "ingest", "a.csv", "--dataset", "d", "--create", "--env", "E", "--store", "st", "--json"));
+        Json(await OffsafeProcess.RunAsync(_dir, "ingest", "a.csv", "--dataset", "d", "--create", "--env", "E", "--allow-unknown-env", "--store", "st", "--json"));
         // The same bytes again: since Step 8 an ingest skips content the dataset holds unless told otherwise.
         var second = Json(await OffsafeProcess.RunAsync(_dir, "ingest", "a.csv", "--dataset", "d", "--store", "st", "--json", "--allow-duplicate"));
         Assert.Equal(2, second.GetProperty("version").GetInt64());
@@ -83,7 +83,7 @@ public sealed class IngestCommandTests : IDisposable
         Write("q.jsonl", "{\"obs\": [1], \"action\": [0], \"next_obs\": [2], \"reward\": 1, \"cost\": 0}\n" +
                          "{\"obs\": [1], \"action\": [0], \"next_obs\": [2], \"reward\": 1, \"cost\": -4}\n");
 
-        var r = Json(await OffsafeProcess.RunAsync(_dir, "ingest", "q.jsonl", "--dataset", "q", "--create", "--env", "E", "--quarantine", "--store", "st", "--json"));
+        var r = Json(await OffsafeProcess.RunAsync(_dir, "ingest", "q.jsonl", "--dataset", "q", "--create", "--env", "E", "--allow-unknown-env", "--quarantine", "--store", "st", "--json"));
         Assert.Equal(1, r.GetProperty("rows").GetInt64());
         Assert.Equal(1, r.GetProperty("rejected").GetInt64());
         string key = r.GetProperty("rejects").GetString()!;
@@ -114,7 +114,7 @@ public sealed class IngestCommandTests : IDisposable
                 .Add<float>("rewards", new float[] { 1, 1, 1, 1 }).Add<float>("costs", new float[] { 0, 0, 0, 0 })
                 .Add<bool>("terminals", new[] { false, false, false, false }).Add<bool>("timeouts", new[] { false, true, false, true }));
 
-        var r = Json(await OffsafeProcess.RunAsync(_dir, "ingest", "export.dat", "--dataset", "d4", "--create", "--env", "Hopper",
+        var r = Json(await OffsafeProcess.RunAsync(_dir, "ingest", "export.dat", "--dataset", "d4", "--create", "--env", "Hopper", "--allow-unknown-env",
             "--map", "d4rl", "--format", "parquet", "--source", "hopper-medium", "--store", "st", "--json"));
 
         // Two episodes of two steps; each ends in a timeout whose next observation is unknown, so it is dropped.
@@ -130,7 +130,7 @@ public sealed class IngestCommandTests : IDisposable
     public async Task Without_json_a_table_and_the_notes_are_printed()
     {
         Write("t.csv", "obs_0,action_0,reward,unsafe,next_obs_0\n0,0,0,true,1\n");
-        var r = await OffsafeProcess.RunAsync(_dir, "ingest", "t.csv", "--dataset", "t", "--create", "--env", "E", "--store", "st");
+        var r = await OffsafeProcess.RunAsync(_dir, "ingest", "t.csv", "--dataset", "t", "--create", "--env", "E", "--allow-unknown-env", "--store", "st");
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("rejected", r.Stdout);
         Assert.Contains("note: cost: absent in 1 rows, set to 0", r.Stdout);
@@ -144,7 +144,7 @@ public sealed class IngestCommandTests : IDisposable
         for (int i = 0; i < 8; i++) lines.Add(i % 2 == 0 ? "0,0,0,-1,1" : "0,0,x,0,1");
         Write("bad.csv", string.Join('\n', lines) + "\n");
 
-        var r = await OffsafeProcess.RunAsync(_dir, "ingest", "good.csv", "bad.csv", "--dataset", "robot", "--create", "--env", "Nav1", "--store", "st");
+        var r = await OffsafeProcess.RunAsync(_dir, "ingest", "good.csv", "bad.csv", "--dataset", "robot", "--create", "--env", "Nav1", "--allow-unknown-env", "--store", "st");
 
         Assert.Equal(1, r.ExitCode);
         var err = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -166,7 +166,7 @@ public sealed class IngestCommandTests : IDisposable
         Assert.Contains("--create --env", r.Stderr);
 
         Write("b.csv", "obs_0,act,reward,cost\n0,0,0,0\n");
-        r = await OffsafeProcess.RunAsync(_dir, "ingest", "b.csv", "--dataset", "d", "--create", "--env", "E", "--store", "st");
+        r = await OffsafeProcess.RunAsync(_dir, "ingest", "b.csv", "--dataset", "d", "--create", "--env", "E", "--allow-unknown-env", "--store", "st");
         Assert.Equal(1, r.ExitCode);
         Assert.StartsWith("b.csv:0:action: missing required column 'action' (or action_0, action_1, ...)", r.Stderr);
     }
