@@ -18,9 +18,17 @@ namespace OfflineSafety.Ingest.Logs;
 /// </summary>
 public sealed class Hdf5LogReader : ILogReader
 {
-    // Values per block read: bounds memory for wide observations while keeping reads large.
-    private const int BlockValues = 1 << 20;
     private const string EpisodePrefix = "episode_";
+
+    // Values per block read: bounds memory for wide observations while keeping reads large.
+    private readonly int _blockValues;
+
+    public Hdf5LogReader() : this(1 << 20)
+    {
+    }
+
+    /// <summary>Tests use small blocks so rows cross block boundaries.</summary>
+    internal Hdf5LogReader(int blockValues) => _blockValues = blockValues;
 
     public void Read(Stream stream, string file, TransitionAssembler sink, IProgress<long>? bytesRead, CancellationToken ct)
     {
@@ -51,7 +59,7 @@ public sealed class Hdf5LogReader : ILogReader
 
     internal static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 
-    private static void ReadFlat(NativeFile h5, string file, TransitionAssembler sink, LogRow row, long length, IProgress<long>? bytesRead, CancellationToken ct)
+    private void ReadFlat(NativeFile h5, string file, TransitionAssembler sink, LogRow row, long length, IProgress<long>? bytesRead, CancellationToken ct)
     {
         var table = Hdf5Table.Bind(h5, file, sink, episodeFromGroup: false);
         var first = table.Column(LogField.Obs)!;
@@ -61,7 +69,7 @@ public sealed class Hdf5LogReader : ILogReader
         Feed(table, row, sink, first.Rows, episodeId: null, done => bytesRead?.Report(length * done / Math.Max(first.Rows, 1)), ct);
     }
 
-    private static void ReadEpisodes(NativeFile h5, string file, TransitionAssembler sink, LogRow row, long length, IProgress<long>? bytesRead, CancellationToken ct)
+    private void ReadEpisodes(NativeFile h5, string file, TransitionAssembler sink, LogRow row, long length, IProgress<long>? bytesRead, CancellationToken ct)
     {
         var episodes = new List<(long Id, NativeGroup Group)>();
         foreach (var child in Guard(file, "(file)", () => h5.Children().ToList()))
@@ -101,9 +109,9 @@ public sealed class Hdf5LogReader : ILogReader
     }
 
     /// <summary>Hands rows [0, rows) to the assembler, a block at a time; a row index past a column's end leaves that field absent.</summary>
-    private static void Feed(Hdf5Table table, LogRow row, TransitionAssembler sink, long rows, long? episodeId, Action<long>? progress, CancellationToken ct)
+    private void Feed(Hdf5Table table, LogRow row, TransitionAssembler sink, long rows, long? episodeId, Action<long>? progress, CancellationToken ct)
     {
-        int block = Math.Max(1, BlockValues / table.MaxWidth);
+        int block = Math.Max(1, _blockValues / table.MaxWidth);
         row.Text = table;
         for (long start = 0; start < rows; start += block)
         {
