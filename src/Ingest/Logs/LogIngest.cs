@@ -11,6 +11,7 @@ public static class LogIngest
         LogFormat.Csv => new CsvLogReader(),
         LogFormat.Jsonl => new JsonlLogReader(),
         LogFormat.Parquet => new ParquetLogReader(),
+        LogFormat.Hdf5 => new Hdf5LogReader(),
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 

@@ -29,7 +29,7 @@ public static class IngestCommand
         var allowUnknownEnv = new Option<bool>("--allow-unknown-env") { Description = "With --create: accept an --env id that is not built in (logs of your own robot)." };
         var variant = new Option<string?>("--variant") { Description = "Variant for rows without a variant column (default 'default')." };
         var source = new Option<string?>("--source") { Description = "Source for rows without a source column (default: the file name)." };
-        var format = new Option<string>("--format") { Description = "auto, csv, jsonl or parquet.", DefaultValueFactory = _ => "auto" };
+        var format = new Option<string>("--format") { Description = "auto, csv, jsonl, parquet or hdf5.", DefaultValueFactory = _ => "auto" };
         var map = new Option<string?>("--map") { Description = "Column names: presets (d4rl, dsrl, minari) and field=column pairs, comma-separated." };
         var quarantine = new Option<bool>("--quarantine") { Description = "Commit the valid rows and set rejected rows aside in the dataset's _rejects/ folder." };
         var allowDuplicate = new Option<bool>("--allow-duplicate") { Description = "Ingest files whose content (SHA-256) the dataset already holds instead of skipping them." };

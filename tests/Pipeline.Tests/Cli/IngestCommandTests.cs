@@ -59,6 +59,33 @@ public sealed class IngestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task An_hdf5_file_from_h5py_ingests_with_a_preset_and_a_truncated_one_is_rejected()
+    {
+        OfflineSafety.Testing.H5py.Write(Path.Combine(_dir, "dsrl.h5"), """
+            with h5py.File(path, 'w') as f:
+                f.create_dataset('observations', data=np.arange(8, dtype=np.float32).reshape(4, 2))
+                f.create_dataset('next_observations', data=np.arange(2, 10, dtype=np.float32).reshape(4, 2))
+                f.create_dataset('actions', data=np.zeros((4, 1), dtype=np.float32))
+                f.create_dataset('rewards', data=np.ones(4, dtype=np.float32))
+                f.create_dataset('costs', data=np.array([0, 1, 0, 0], dtype=np.float32))
+                f.create_dataset('terminals', data=np.array([0, 1, 0, 0], dtype=np.float32))
+                f.create_dataset('timeouts', data=np.array([0, 0, 0, 1], dtype=np.float32))
+            """);
+        var r = Json(await OffsafeProcess.RunAsync(_dir, "ingest", "dsrl.h5", "--map", "dsrl", "--dataset", "safe", "--create", "--env", "E", "--store", "st", "--json"));
+        Assert.Equal(4, r.GetProperty("rows").GetInt64());
+        Assert.Equal(2, r.GetProperty("episodes").GetInt32());
+        Assert.Equal(1, r.GetProperty("unsafe").GetInt64());
+
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(_dir, "dsrl.h5"));
+        await File.WriteAllBytesAsync(Path.Combine(_dir, "cut.h5"), bytes[..(bytes.Length / 2)]);
+        var rejected = await OffsafeProcess.RunAsync(_dir, "ingest", "cut.h5", "--map", "dsrl", "--dataset", "safe", "--store", "st");
+        Assert.Equal(1, rejected.ExitCode);
+        Assert.StartsWith("cut.h5:0:(file): truncated HDF5 file: its superblock records", rejected.Stderr);
+        Assert.DoesNotContain("   at ", rejected.Stderr);
+        Assert.Equal(1, (await new DatasetInspection(Store()).HistoryAsync("safe")).Max(h => h.Version));
+    }
+
+    [Fact]
     public async Task Appends_continue_episode_ids_and_a_rejected_append_adds_no_version()
     {
         Write("a.csv", "obs_0,action_0,reward,cost,next_obs_0\n0,0,0,0,1\n0,0,0,1,1\n");
