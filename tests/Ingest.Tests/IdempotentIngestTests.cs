@@ -128,10 +128,15 @@ public sealed class IdempotentIngestTests : IDisposable
     {
         var store = new DatasetStore(new LocalObjectStore(StoreRoot));
         string a = WriteFile("a.csv");
-        // A variant name too long for a folder name: the data file cannot be written.
-        var request = Request("d", a) with { Variant = new string('v', 300) };
+        // A file where the variant's folder must go: the data file cannot be written. (An over-long
+        // variant no longer gets this far: names are validated before any write.)
+        string blocker = Path.Combine(StoreRoot, "datasets", "d", "variant=default");
+        Directory.CreateDirectory(Path.GetDirectoryName(blocker)!);
+        File.WriteAllText(blocker, "");
+        var request = Request("d", a);
 
         await Assert.ThrowsAnyAsync<IOException>(() => new DatasetIngest(store).RunAsync(request));
+        File.Delete(blocker);
 
         Assert.Empty(await store.ListAsync());
         await Assert.ThrowsAsync<DatasetNotFoundException>(() => store.SnapshotAsync(DatasetReference.Parse("d")));

@@ -71,7 +71,7 @@ public sealed class IngestCommandTests : IDisposable
                 f.create_dataset('terminals', data=np.array([0, 1, 0, 0], dtype=np.float32))
                 f.create_dataset('timeouts', data=np.array([0, 0, 0, 1], dtype=np.float32))
             """);
-        var r = Json(await OffsafeProcess.RunAsync(_dir, "ingest", "dsrl.h5", "--map", "dsrl", "--dataset", "safe", "--create", "--env", "E", "--store", "st", "--json"));
+        var r = Json(await OffsafeProcess.RunAsync(_dir, "ingest", "dsrl.h5", "--map", "dsrl", "--dataset", "safe", "--create", "--env", "E", "--allow-unknown-env", "--store", "st", "--json"));
         Assert.Equal(4, r.GetProperty("rows").GetInt64());
         Assert.Equal(2, r.GetProperty("episodes").GetInt32());
         Assert.Equal(1, r.GetProperty("unsafe").GetInt64());

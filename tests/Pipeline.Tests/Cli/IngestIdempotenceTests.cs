@@ -20,7 +20,7 @@ public sealed class IngestIdempotenceTests : IDisposable
 
     private async Task<JsonElement> IngestJsonAsync(params string[] extra)
     {
-        var r = await OffsafeProcess.RunAsync(_dir, ["ingest", "a.csv", "--dataset", "d", "--create", "--env", "E", "--store", "st", "--json", .. extra], TimeSpan.FromMinutes(3));
+        var r = await OffsafeProcess.RunAsync(_dir, ["ingest", "a.csv", "--dataset", "d", "--create", "--env", "E", "--allow-unknown-env", "--store", "st", "--json", .. extra], TimeSpan.FromMinutes(3));
         Assert.True(r.ExitCode == 0, r.Stderr);
         return JsonDocument.Parse(r.Stdout).RootElement.Clone();
     }
@@ -49,7 +49,7 @@ public sealed class IngestIdempotenceTests : IDisposable
     [Fact]
     public async Task A_create_ingest_that_fails_after_reading_leaves_no_dataset()
     {
-        var r = await OffsafeProcess.RunAsync(_dir, "ingest", "a.csv", "--dataset", "d", "--create", "--env", "E", "--store", "st",
+        var r = await OffsafeProcess.RunAsync(_dir, "ingest", "a.csv", "--dataset", "d", "--create", "--env", "E", "--allow-unknown-env", "--store", "st",
             "--variant", new string('v', 300));
         Assert.Equal(1, r.ExitCode);
         Assert.StartsWith("offsafe: ", r.Stderr);
