@@ -61,7 +61,7 @@ public sealed class DatasetCheck(DatasetStore store, TimeProvider? clock = null)
         try
         {
             // A full decode: the codec verifies page checksums and every value must parse.
-            data = TransitionParquet.Read(bytes, metadata.ObsDim, metadata.ActionDim, relative);
+            data = TransitionParquet.Read(bytes, metadata.ObsDim, metadata.ActionDim, relative, TransitionDataFiles.PartitionVariant(file));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -75,7 +75,8 @@ public sealed class DatasetCheck(DatasetStore store, TimeProvider? clock = null)
         // a function of the rows, so any difference means the file or the log entry changed.
         if (HasOwnTags(file))
         {
-            if (!string.Equals(file.Stats, TransitionFileStats.StatsJson(data), StringComparison.Ordinal))
+            if (!string.Equals(file.Stats, TransitionFileStats.StatsJson(data), StringComparison.Ordinal)
+                && !string.Equals(file.Stats, TransitionFileStats.LegacyStatsJson(data), StringComparison.Ordinal))
                 Add("its min/max/null statistics differ from those the add action recorded");
             foreach (var (tag, value) in TransitionFileStats.Tags(data))
                 if (file.Tags![tag] != value) Add($"tag {tag} is {value} in the data, the add action recorded {file.Tags[tag]}");

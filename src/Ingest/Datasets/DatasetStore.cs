@@ -257,7 +257,7 @@ public sealed class DatasetStore
                 : data.Where(i => !filter.Matches(data, i));
             if (keep.Count == data.Count) continue;
 
-            tx.Add(new RemoveFile(file.Path, now, DataChange: true, file.PartitionValues, file.Size));
+            tx.Add(file.ToRemove(now));
             filesRemoved++;
             rowsRemoved += data.Count;
             if (keep.Count > 0)

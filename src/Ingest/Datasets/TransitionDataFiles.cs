@@ -27,7 +27,7 @@ internal static class TransitionDataFiles
         {
             var part = rows.Count == batch.Count ? batch : Select(batch, rows);
             string relative = DeltaPath.PartitionFolder(TransitionColumns.Variant, variant) + $"part-{Guid.NewGuid()}.snappy.parquet";
-            byte[] content = TransitionParquet.Write(part);
+            byte[] content = TransitionParquet.WritePartitionFile(part);
             await log.Store.WriteAsync(log.Key(relative), content, ct).ConfigureAwait(false);
             files.Add(new AddFile(DeltaPath.ToLogPath(relative),
                 new Dictionary<string, string?> { [TransitionColumns.Variant] = variant },
@@ -41,13 +41,13 @@ internal static class TransitionDataFiles
     public static async Task<TransitionBatch> ReadAsync(DeltaLog log, AddFile file, long version, DatasetMetadata metadata, CancellationToken ct)
     {
         var (key, bytes) = await ReadVerifiedAsync(log, file, version, ct).ConfigureAwait(false);
-        return TransitionParquet.Read(bytes, metadata.ObsDim, metadata.ActionDim, key);
+        return TransitionParquet.Read(bytes, metadata.ObsDim, metadata.ActionDim, key, PartitionVariant(file));
     }
 
     public static async Task<TransitionLabels> ReadLabelsAsync(DeltaLog log, AddFile file, long version, CancellationToken ct)
     {
         var (key, bytes) = await ReadVerifiedAsync(log, file, version, ct).ConfigureAwait(false);
-        return TransitionParquet.ReadLabels(bytes, key);
+        return TransitionParquet.ReadLabels(bytes, key, PartitionVariant(file));
     }
 
     /// <summary>
@@ -65,6 +65,10 @@ internal static class TransitionDataFiles
             throw new DataFileDamagedException($"{DatasetName(log)}@{version}: data file '{relative}' has {bytes.LongLength} bytes, the log recorded {file.Size}; run `offsafe datasets check`");
         return (key, bytes);
     }
+
+    /// <summary>The file's variant as the log records it; null when another writer left it out.</summary>
+    public static string? PartitionVariant(AddFile file) =>
+        file.PartitionValues.TryGetValue(TransitionColumns.Variant, out var v) && !string.IsNullOrEmpty(v) ? v : null;
 
     private static string DatasetName(DeltaLog log) => log.TableRoot.TrimEnd('/').Split('/')[^1];
 

@@ -20,7 +20,16 @@ public static class TransitionFileStats
     // truncated max, longer strings simply get no min/max.
     private const int MaxStatString = 32;
 
-    public static string StatsJson(TransitionBatch b)
+    /// <summary>
+    /// The stats of a partition file. Like Delta's reference writers we record statistics only for
+    /// the columns stored in the file: variant, the partition column, is in partitionValues.
+    /// </summary>
+    public static string StatsJson(TransitionBatch b) => StatsJson(b, withVariant: false);
+
+    /// <summary>The stats as tables written before partition files left out variant recorded them.</summary>
+    public static string LegacyStatsJson(TransitionBatch b) => StatsJson(b, withVariant: true);
+
+    private static string StatsJson(TransitionBatch b, bool withVariant)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var w = new Utf8JsonWriter(buffer, DeltaJson.WriterOptions))
@@ -35,7 +44,7 @@ public static class TransitionFileStats
                     w.WriteStartObject(max ? "maxValues" : "minValues");
                     w.WriteNumber(TransitionColumns.EpisodeId, max ? Max(b.EpisodeId) : Min(b.EpisodeId));
                     w.WriteNumber(TransitionColumns.Step, max ? Max(b.Step) : Min(b.Step));
-                    WriteStringBound(w, TransitionColumns.Variant, b.Variant, max);
+                    if (withVariant) WriteStringBound(w, TransitionColumns.Variant, b.Variant, max);
                     WriteStringBound(w, TransitionColumns.Source, b.Source, max);
                     WriteFloatBound(w, TransitionColumns.Reward, b.Reward, max);
                     WriteFloatBound(w, TransitionColumns.Cost, b.Cost, max);
@@ -43,7 +52,8 @@ public static class TransitionFileStats
                 }
             }
             w.WriteStartObject("nullCount");
-            foreach (var column in TransitionColumns.All) w.WriteNumber(column, 0);
+            foreach (var column in TransitionColumns.All)
+                if (withVariant || column != TransitionColumns.Variant) w.WriteNumber(column, 0);
             w.WriteEndObject();
             w.WriteEndObject();
         }

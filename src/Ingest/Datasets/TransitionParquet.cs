@@ -21,10 +21,21 @@ public static class TransitionParquet
     public const string ObsDimKey = "offsafe.obsDim";
     public const string ActionDimKey = "offsafe.actionDim";
 
-    public static ParquetSchema Schema { get; } = new(
+    /// <summary>The whole transition schema: exported files carry every column, variant included.</summary>
+    public static ParquetSchema Schema { get; } = BuildSchema(withVariant: true);
+
+    /// <summary>
+    /// A table's data files: the transition schema without the partition column. As in Delta's
+    /// reference writers, a file's variant is its `add` action's partitionValues entry (and its
+    /// folder name), never a column of the file.
+    /// </summary>
+    public static ParquetSchema PartitionFileSchema { get; } = BuildSchema(withVariant: false);
+
+    private static ParquetSchema BuildSchema(bool withVariant) => new(new ParquetField?[]
+    {
         ParquetField.Int64(TransitionColumns.EpisodeId),
         ParquetField.Int32(TransitionColumns.Step),
-        ParquetField.String(TransitionColumns.Variant),
+        withVariant ? ParquetField.String(TransitionColumns.Variant) : null,
         ParquetField.String(TransitionColumns.Source),
         ParquetField.List(TransitionColumns.Obs, ParquetField.Float("element")),
         ParquetField.List(TransitionColumns.Action, ParquetField.Float("element")),
@@ -33,14 +44,23 @@ public static class TransitionParquet
         ParquetField.Float(TransitionColumns.Cost),
         ParquetField.Boolean(TransitionColumns.Unsafe),
         ParquetField.Boolean(TransitionColumns.Terminal),
-        ParquetField.Boolean(TransitionColumns.Truncated));
+        ParquetField.Boolean(TransitionColumns.Truncated),
+    }.OfType<ParquetField>().ToArray());
 
     /// <summary>
     /// The file's bytes. Footer key/value metadata records the dimensions, and with
     /// <paramref name="metadata"/> the environment and label convention, so that an exported file
     /// describes itself.
     /// </summary>
-    public static byte[] Write(TransitionBatch batch, DatasetMetadata? metadata = null)
+    public static byte[] Write(TransitionBatch batch, DatasetMetadata? metadata = null) => Write(batch, metadata, withVariant: true);
+
+    /// <summary>
+    /// A data file of the partition every row of <paramref name="batch"/> belongs to (one variant),
+    /// without the variant column.
+    /// </summary>
+    public static byte[] WritePartitionFile(TransitionBatch batch) => Write(batch, null, withVariant: false);
+
+    private static byte[] Write(TransitionBatch batch, DatasetMetadata? metadata, bool withVariant)
     {
         var keyValues = new Dictionary<string, string>
         {
@@ -52,12 +72,13 @@ public static class TransitionParquet
         var options = new ParquetWriteOptions { Compression = ParquetCompression.Snappy, Metadata = keyValues };
 
         var stream = new MemoryStream(64 + batch.Count * (4 * (2 * batch.ObsDim + batch.ActDim) + 32));
-        using (var writer = new ParquetFileWriter(stream, Schema, options, leaveOpen: true))
+        using (var writer = new ParquetFileWriter(stream, withVariant ? Schema : PartitionFileSchema, options, leaveOpen: true))
         {
             var columns = new ParquetColumnBatch(batch.Count)
                 .Add(TransitionColumns.EpisodeId, batch.EpisodeIdMemory)
-                .Add(TransitionColumns.Step, batch.StepMemory)
-                .Add(TransitionColumns.Variant, batch.VariantMemory)
+                .Add(TransitionColumns.Step, batch.StepMemory);
+            if (withVariant) columns.Add(TransitionColumns.Variant, batch.VariantMemory);
+            columns
                 .Add(TransitionColumns.Source, batch.SourceMemory)
                 .AddFixedSizeList(TransitionColumns.Obs, batch.ObsMemory, batch.ObsDim)
                 .AddFixedSizeList(TransitionColumns.Action, batch.ActionMemory, batch.ActDim)
@@ -73,22 +94,30 @@ public static class TransitionParquet
     }
 
     /// <summary>Every row of a data file. <paramref name="source"/> names the file in errors.</summary>
-    public static TransitionBatch Read(byte[] file, int obsDim, int actDim, string source)
+    /// <param name="partitionVariant">
+    /// The file's variant from its `add` action, which wins over any variant column in the file
+    /// (Delta: partition values are read from the log). Null for a standalone file (an export),
+    /// whose variant column is then required. Tables written before partition files left the
+    /// column out still hold it; it is simply not read.
+    /// </param>
+    public static TransitionBatch Read(byte[] file, int obsDim, int actDim, string source, string? partitionVariant = null)
     {
         using var reader = new ParquetFileReader(file, source);
-        if (reader.RowGroupCount == 1) return ReadRowGroup(reader, 0, obsDim, actDim);
+        RequireVariant(reader, partitionVariant, source);
+        if (reader.RowGroupCount == 1) return ReadRowGroup(reader, 0, obsDim, actDim, partitionVariant);
         var result = new TransitionBatch(obsDim, actDim, checked((int)reader.RowCount));
-        for (int g = 0; g < reader.RowGroupCount; g++) result.AddRange(ReadRowGroup(reader, g, obsDim, actDim));
+        for (int g = 0; g < reader.RowGroupCount; g++) result.AddRange(ReadRowGroup(reader, g, obsDim, actDim, partitionVariant));
         return result;
     }
 
     /// <summary>Only episode_id, variant, source and unsafe: the columns counts need.</summary>
-    public static TransitionLabels ReadLabels(byte[] file, string source)
+    public static TransitionLabels ReadLabels(byte[] file, string source, string? partitionVariant = null)
     {
         using var reader = new ParquetFileReader(file, source);
+        RequireVariant(reader, partitionVariant, source);
         var parts = Enumerable.Range(0, reader.RowGroupCount).Select(g => new TransitionLabels(
             reader.ReadValues<long>(g, TransitionColumns.EpisodeId),
-            reader.ReadValues<string>(g, TransitionColumns.Variant),
+            Variants(reader, g, partitionVariant),
             reader.ReadValues<string>(g, TransitionColumns.Source),
             reader.ReadValues<bool>(g, TransitionColumns.Unsafe))).ToArray();
         return parts.Length == 1 ? parts[0] : new TransitionLabels(
@@ -96,11 +125,25 @@ public static class TransitionParquet
             parts.SelectMany(p => p.Source).ToArray(), parts.SelectMany(p => p.Unsafe).ToArray());
     }
 
-    private static TransitionBatch ReadRowGroup(ParquetFileReader r, int g, int obsDim, int actDim) =>
+    private static void RequireVariant(ParquetFileReader reader, string? partitionVariant, string source)
+    {
+        if (partitionVariant is null && !reader.Schema.TryGetColumn(TransitionColumns.Variant, out _))
+            throw new OfflineSafety.Parquet.ParquetFormatException($"no '{TransitionColumns.Variant}' column and no partition value for it", source);
+    }
+
+    private static string[] Variants(ParquetFileReader r, int g, string? partitionVariant)
+    {
+        if (partitionVariant is null) return r.ReadValues<string>(g, TransitionColumns.Variant);
+        var variants = new string[checked((int)r.GetRowGroupRowCount(g))];
+        Array.Fill(variants, partitionVariant);
+        return variants;
+    }
+
+    private static TransitionBatch ReadRowGroup(ParquetFileReader r, int g, int obsDim, int actDim, string? partitionVariant) =>
         TransitionBatch.FromColumns(obsDim, actDim,
             r.ReadValues<long>(g, TransitionColumns.EpisodeId),
             r.ReadValues<int>(g, TransitionColumns.Step),
-            r.ReadValues<string>(g, TransitionColumns.Variant),
+            Variants(r, g, partitionVariant),
             r.ReadValues<string>(g, TransitionColumns.Source),
             r.ReadFixedSizeList<float>(g, TransitionColumns.Obs, obsDim),
             r.ReadFixedSizeList<float>(g, TransitionColumns.Action, actDim),

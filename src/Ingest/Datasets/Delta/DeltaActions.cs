@@ -32,15 +32,27 @@ public sealed record AddFile(
     long ModificationTime,
     bool DataChange,
     string? Stats = null,
-    IReadOnlyDictionary<string, string>? Tags = null) : DeltaAction;
+    IReadOnlyDictionary<string, string>? Tags = null) : DeltaAction
+{
+    /// <summary>
+    /// The `remove` for this file, carrying everything its `add` recorded (as Delta's reference
+    /// writer does): partition values and size (extendedFileMetadata), stats and tags, so that a
+    /// reader of one commit sees what left the table without replaying the log.
+    /// </summary>
+    public RemoveFile ToRemove(long deletionTimestamp, bool dataChange = true) =>
+        new(Path, deletionTimestamp, dataChange, PartitionValues, Size, Stats, Tags);
+}
 
 /// <summary>`remove`: a data file leaves the table; it stays as a tombstone for vacuum's retention.</summary>
+/// <remarks>Stats and tags appear in commits only; checkpoint tombstones leave them out (PROTOCOL.md, "Checkpoints").</remarks>
 public sealed record RemoveFile(
     string Path,
     long? DeletionTimestamp,
     bool DataChange,
     IReadOnlyDictionary<string, string?>? PartitionValues = null,
-    long? Size = null) : DeltaAction
+    long? Size = null,
+    string? Stats = null,
+    IReadOnlyDictionary<string, string>? Tags = null) : DeltaAction
 {
     public bool ExtendedFileMetadata => PartitionValues is not null && Size is not null;
 }

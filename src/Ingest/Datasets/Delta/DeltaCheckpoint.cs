@@ -26,7 +26,7 @@ public static class DeltaCheckpoint
             StringMap("partitionValues"), Long("size")),
         ParquetField.Struct("metaData", true, Str("id"), Str("name"), Str("description"),
             ParquetField.Struct("format", true, Str("provider"), StringMap("options")),
-            Str("schemaString"), ParquetField.List("partitionColumns", Str("element"), optional: true), StringMap("configuration"), Long("createdTime")),
+            Str("schemaString"), ParquetField.List("partitionColumns", Str("element"), optional: true), Long("createdTime"), StringMap("configuration")),
         ParquetField.Struct("protocol", true, ParquetField.Int32("minReaderVersion", optional: true), ParquetField.Int32("minWriterVersion", optional: true)));
 
     /// <summary>

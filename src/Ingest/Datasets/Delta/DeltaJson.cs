@@ -92,6 +92,8 @@ public static class DeltaJson
                     WriteNullableMap(w, "partitionValues", r.PartitionValues!);
                     w.WriteNumber("size", r.Size!.Value);
                 }
+                if (r.Stats is { } removedStats) w.WriteString("stats", removedStats);
+                if (r.Tags is { } removedTags) WriteMap(w, "tags", removedTags);
                 w.WriteEndObject();
                 break;
             case TransactionAction t:
@@ -177,7 +179,9 @@ public static class DeltaJson
                         OptLong(e, "deletionTimestamp"),
                         e.GetProperty("dataChange").GetBoolean(),
                         e.TryGetProperty("partitionValues", out var pv) && pv.ValueKind == JsonValueKind.Object ? ReadNullableMap(e, "partitionValues") : null,
-                        OptLong(e, "size"));
+                        OptLong(e, "size"),
+                        OptString(e, "stats"),
+                        e.TryGetProperty("tags", out var removedTags) && removedTags.ValueKind == JsonValueKind.Object ? ReadLooseMap(e, "tags") : null);
                 case "txn":
                     return new TransactionAction(e.GetProperty("appId").GetString()!, e.GetProperty("version").GetInt64(), OptLong(e, "lastUpdated"));
             }

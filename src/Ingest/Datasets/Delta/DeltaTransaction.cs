@@ -47,6 +47,7 @@ public sealed class DeltaTransaction
     public async Task<long> CommitAsync(string operation, IReadOnlyDictionary<string, string> parameters,
         IReadOnlyDictionary<string, string> metrics, CancellationToken ct = default)
     {
+        CheckWriterRequirements();
         bool blindAppend = _actions.All(a => a is AddFile { DataChange: true } or TransactionAction) && _readFiles.Count == 0;
         long version = (ReadSnapshot?.Version ?? -1) + 1;
         for (int attempt = 0; attempt < MaxAttempts; attempt++)
@@ -69,6 +70,25 @@ public sealed class DeltaTransaction
         }
         throw new DeltaConflictException($"table '{Log.TableRoot}': gave up committing {operation} after {MaxAttempts} attempts (last tried version {version})");
     }
+
+    /// <summary>
+    /// What PROTOCOL.md asks of a writer of version 2: refuse tables that need a newer writer, and
+    /// respect `delta.appendOnly` (no data-changing remove). Column invariants need nothing here:
+    /// the transition schema declares none.
+    /// </summary>
+    private void CheckWriterRequirements()
+    {
+        if (ReadSnapshot is not { } read) return;
+        int supported = ProtocolAction.Supported.MinWriterVersion;
+        if (read.Protocol.MinWriterVersion > supported)
+            throw new OfflineSafety.Errors.BadInputException($"table '{Log.TableRoot}' needs Delta writer version {read.Protocol.MinWriterVersion}; this writer implements {supported}");
+        if (read.Metadata.Configuration.TryGetValue(AppendOnlyKey, out var appendOnly)
+            && string.Equals(appendOnly, "true", StringComparison.OrdinalIgnoreCase)
+            && _actions.Any(a => a is RemoveFile { DataChange: true }))
+            throw new OfflineSafety.Errors.BadInputException($"table '{Log.TableRoot}' is append-only ({AppendOnlyKey}=true); rows cannot be removed");
+    }
+
+    public const string AppendOnlyKey = "delta.appendOnly";
 
     private void CheckConflict(long winnerVersion, List<DeltaAction> winner)
     {
