@@ -30,6 +30,7 @@ public sealed class TransitionAssembler
     private string _dimOrigin;
     private long _errorCount, _unsafeCount;
     private string _fileSource = "";
+    private string? _fileSourceProblem;
     private Episode? _derived;
     private long _nextDerivedId;
 
@@ -51,6 +52,8 @@ public sealed class TransitionAssembler
     {
         EndFile();
         _fileSource = _settings.Source ?? Path.GetFileName(file);
+        // A file name is user input like any source value; it only matters once a row falls back to it.
+        _fileSourceProblem = _settings.Source is null ? Datasets.PartitionValues.Problem(_fileSource, isVariant: false) : null;
     }
 
     /// <summary>Columns a file has that map to no field; reported so a misspelt --map is visible.</summary>
@@ -218,6 +221,8 @@ public sealed class TransitionAssembler
     private string SourceOf(LogRow row)
     {
         if (row.Source is { } s) return s;
+        if (_fileSourceProblem is { } problem)
+            throw new Errors.BadInputException($"{Datasets.Excerpts.Of(_fileSource)}: rows without a source take the file name as their source, and this name is refused: {problem}; give --source");
         if (_settings.Source is null) Count(IngestDefault.SourceFileName);
         return _fileSource;
     }

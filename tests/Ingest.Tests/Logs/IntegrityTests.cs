@@ -125,6 +125,25 @@ public sealed class IntegrityTests : IDisposable
     }
 
     [Fact]
+    public void A_source_defaulted_from_the_file_name_follows_the_same_rules()
+    {
+        const string Body = "obs_0,action_0,reward,cost,next_obs_0\n0,0,0,0,1\n";
+        var control = _files.Write("run\u0001.csv", Body);
+        var ex = Assert.Throws<BadInputException>(() => LogIngest.Read([control], new IngestSettings(new FieldMap())));
+        Assert.Equal("'run?.csv': rows without a source take the file name as their source, and this name is refused: contains a control character (U+0001); give --source", ex.Message);
+
+        var longName = _files.Write(new string('n', 230) + ".csv", Body);
+        ex = Assert.Throws<BadInputException>(() => LogIngest.Read([longName], new IngestSettings(new FieldMap())));
+        Assert.Contains("longer than 200 bytes (234 bytes)", ex.Message);
+        Assert.True(ex.Message.Length < 400, ex.Message);
+
+        // --source, or a source column in every row, makes the file name irrelevant.
+        Assert.Equal("ok", LogIngest.Read([longName], new IngestSettings(new FieldMap(), Source: "ok")).Transitions.Source[0]);
+        var withColumn = _files.Write(new string('m', 230) + ".csv", "obs_0,action_0,reward,cost,next_obs_0,source\n0,0,0,0,1,robot\n");
+        Assert.Equal("robot", LogIngest.Read([withColumn], new IngestSettings(new FieldMap())).Transitions.Source[0]);
+    }
+
+    [Fact]
     public void Values_within_the_rules_are_kept_as_written()
     {
         string variant = "b1=2.0,b2=2.0 héavy/ü" + new string('x', 150);
