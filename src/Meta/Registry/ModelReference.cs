@@ -9,14 +9,14 @@ public sealed record ModelReference(string Name, int? Version)
 {
     public static ModelReference Parse(string text)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(text);
+        if (string.IsNullOrWhiteSpace(text)) throw new BadInputException("model name is empty");
         int at = text.IndexOf('@');
         string name = at < 0 ? text : text[..at];
         ValidateName(name);
         if (at < 0) return new ModelReference(name, null);
         string version = text[(at + 1)..];
         if (!int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out int v) || v < 1)
-            throw new BadInputException($"model reference '{text}': version '{version}' is not a positive integer");
+            throw new BadInputException($"model reference {Excerpts.Of(text)}: version {Excerpts.Of(version)} is not a positive integer");
         return new ModelReference(name, v);
     }
 
@@ -24,7 +24,7 @@ public sealed record ModelReference(string Name, int? Version)
     public static void ValidateName(string name)
     {
         try { DatasetNames.Validate(name); }
-        catch (BadInputException) { throw new BadInputException($"model name '{name}' is invalid: use letters, digits, '.', '_' or '-', starting with a letter or digit, at most 128 characters"); }
+        catch (BadInputException) { throw new BadInputException($"model name {Excerpts.Of(name)} is invalid: use letters, digits, '.', '_' or '-', starting with a letter or digit, at most {DatasetNames.MaxLength} characters"); }
     }
 
     public override string ToString() => Version is { } v ? $"{Name}@{v}" : Name;
