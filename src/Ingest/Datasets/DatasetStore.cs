@@ -43,6 +43,7 @@ public sealed class DatasetStore
         var log = Log(name);
         if (await log.ExistsAsync(ct).ConfigureAwait(false))
             throw new ConflictException($"dataset '{name}' already exists in store '{Objects.Location}'");
+        await RefuseNameCaseTwinAsync(name, ct).ConfigureAwait(false);
         var tx = new DeltaTransaction(log, readSnapshot: null);
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         tx.Add(ProtocolAction.Supported);
@@ -67,6 +68,8 @@ public sealed class DatasetStore
         var log = Log(name);
         if (!await log.ExistsAsync(ct).ConfigureAwait(false))
         {
+            // Outside the try: this conflict is not "someone created it first".
+            await RefuseNameCaseTwinAsync(name, ct).ConfigureAwait(false);
             try
             {
                 return await CreateAsync(name, metadata, ct).ConfigureAwait(false);
@@ -163,6 +166,8 @@ public sealed class DatasetStore
     {
         metadata.Validate();
         var log = Log(name);
+        // Before the data files are written, so a refused name leaves nothing behind.
+        if (!await log.ExistsAsync(ct).ConfigureAwait(false)) await RefuseNameCaseTwinAsync(name, ct).ConfigureAwait(false);
         return await AppendCoreAsync(name, metadata, async c =>
         {
             await EnsureCreatedAsync(name, metadata, c).ConfigureAwait(false);
@@ -196,6 +201,7 @@ public sealed class DatasetStore
         };
 
         var snapshot = await baseSnapshot(ct).ConfigureAwait(false);
+        RefuseVariantCaseTwins(name, snapshot, files);
         // Commits are checked for conflicts only against the winners after their read snapshot:
         // progress recorded for one of our txn ids up to it must be caught here (a dataset another
         // process created meanwhile, or a rebuilt commit on a newer snapshot).
@@ -224,6 +230,19 @@ public sealed class DatasetStore
                 RefuseRecordedProgress();
             }
         }
+    }
+
+    private async Task RefuseNameCaseTwinAsync(string name, CancellationToken ct)
+    {
+        if (CaseTwins.Find(await ListAsync(ct).ConfigureAwait(false), [name]) is { } twin)
+            throw new ConflictException($"dataset '{name}' differs only by case from existing dataset '{twin.Existing}' in store '{Objects.Location}'; names are folders, and case-insensitive file systems would merge them");
+    }
+
+    private static void RefuseVariantCaseTwins(string name, Snapshot snapshot, IEnumerable<AddFile> files)
+    {
+        static IEnumerable<string> Variants(IEnumerable<AddFile> f) => f.Select(TransitionDataFiles.PartitionVariant).OfType<string>();
+        if (CaseTwins.Find(Variants(snapshot.Files), Variants(files)) is { } twin)
+            throw new BadInputException($"dataset '{name}': variant {Excerpts.Of(twin.Added)} differs only by case from variant {Excerpts.Of(twin.Existing)}; variants are folders, and case-insensitive file systems would merge them");
     }
 
     private static async IAsyncEnumerable<TransitionBatch> OneBatch(TransitionBatch batch)

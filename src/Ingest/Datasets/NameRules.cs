@@ -77,6 +77,29 @@ public static class PartitionValues
     }
 }
 
+/// <summary>
+/// Names that differ only by case. A dataset name and a variant are folder names, and a store on a
+/// case-insensitive file system (macOS, Windows), or one copied there, would fold `Heavy` and
+/// `heavy` into one folder: two datasets would share a log, and Hive-style readers would give one
+/// variant's rows the other's name. So a new name that differs only by case from one already in
+/// use is refused; the same spelling is of course fine.
+/// </summary>
+public static class CaseTwins
+{
+    /// <summary>The first of <paramref name="added"/> that equals a different name of <paramref name="existing"/> (or of <paramref name="added"/>) ignoring case.</summary>
+    public static (string Added, string Existing)? Find(IEnumerable<string> existing, IEnumerable<string> added)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in existing) seen.TryAdd(name, name);
+        foreach (var name in added)
+        {
+            if (seen.TryGetValue(name, out var other) && other != name) return (name, other);
+            seen.TryAdd(name, name);
+        }
+        return null;
+    }
+}
+
 /// <summary>Environment ids recorded in dataset metadata: dataset-name characters, at most 128 of them.</summary>
 public static class EnvironmentIds
 {
