@@ -33,6 +33,26 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task Bench_infer_times_ours_beside_onnx_runtime_for_each_batch()
+    {
+        var r = await RunBench("infer", "--skip-torch", "--rounds", "3", "--scale", "0.001", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout);
+        var root = json.RootElement;
+        foreach (string key in new[] { "infer_b1_us", "infer_b100_us", "infer_b4096_us" })
+        {
+            var entry = root.GetProperty(key);
+            var ours = entry.GetProperty("ours");
+            Assert.InRange(ours.GetProperty("median").GetDouble(), ours.GetProperty("min").GetDouble(), ours.GetProperty("max").GetDouble());
+            Assert.True(entry.GetProperty("ort").GetProperty("median").GetDouble() > 0, key);
+            Assert.Contains(entry.GetProperty("ort_threads").GetInt32(), new[] { 1, 2 });
+            Assert.True(entry.GetProperty("ratio_ort_over_ours").GetDouble() > 0, key);
+        }
+        Assert.Equal(3, root.GetProperty("rounds").GetInt32());
+        Assert.Contains("skipped", root.GetProperty("torch_unavailable").GetString());
+    }
+
+    [Fact]
     public async Task Bench_gemm_times_the_requested_shapes()
     {
         var r = await RunBench("gemm", "--skip-torch", "--shape", "64x48x40", "3x5x7", "--scale", "0.001", "--json");
