@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using OfflineSafety.Errors;
 using OfflineSafety.Meta.Export;
 using OfflineSafety.Meta.Registry;
 using Spectre.Console;
@@ -107,7 +108,7 @@ public static class ModelsCommands
             var chosen = ModelExport.ParseFormat(p.GetValue(format)!);
             string path = Path.GetFullPath(p.GetValue(output)!);
             string folder = Path.GetDirectoryName(path)!;
-            if (!Directory.Exists(folder)) throw new OfflineSafety.Errors.BadInputException($"--output '{path}': folder '{folder}' does not exist");
+            if (!Directory.Exists(folder)) throw new BadInputException($"--output '{path}': folder '{folder}' does not exist");
             // Written beside the target and renamed over it, so a failure leaves the old file (or none), never part of a new one.
             string partial = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.partial");
             ModelCard card;
