@@ -32,7 +32,7 @@ public sealed class TorchAnchor
         return exit == 0 ? null : $"PyTorch is not importable by {_python} ({FirstLine(error)}); install it with: {InstallHint}";
     }
 
-    public TorchRun Run(int threads, double scale, bool workloads, bool peak, IReadOnlyList<string> sgemmShapes, CancellationToken ct)
+    public TorchRun Run(int threads, double scale, bool workloads, bool peak, IReadOnlyList<string> sgemmShapes, CancellationToken ct, bool inferOnly = false)
     {
         string script = Path.Combine(Path.GetTempPath(), $"offsafe-torch-workloads-{Environment.ProcessId}.py");
         using (var resource = typeof(TorchAnchor).Assembly.GetManifestResourceStream(ScriptResource)
@@ -44,6 +44,7 @@ public sealed class TorchAnchor
             var args = new List<string> { script, "--threads", threads.ToString(CultureInfo.InvariantCulture),
                 "--scale", scale.ToString("R", CultureInfo.InvariantCulture) };
             if (!workloads) args.Add("--skip-workloads");
+            if (inferOnly) args.Add("--infer-only");
             if (peak) args.Add("--peak");
             if (sgemmShapes.Count > 0) { args.Add("--sgemm"); args.AddRange(sgemmShapes); }
             var (exit, output, error) = Execute(args, TimeSpan.FromMinutes(30), ct, threads);

@@ -23,6 +23,7 @@ public static class BenchCommands
         bench.Options.Add(Json);
         bench.Subcommands.Add(NnCommand());
         bench.Subcommands.Add(GemmCommand());
+        bench.Subcommands.Add(InferCommand());
         bench.Subcommands.Add(EnvsBenchCommand.Create());
         bench.Subcommands.Add(IngestBenchCommand.Create());
         bench.Subcommands.Add(ParquetBenchCommand.Create());
@@ -83,6 +84,45 @@ public static class BenchCommands
             console.WriteLine(report.SgemmPeakGflops is double p
                 ? $"sgemm peak (torch.mm, best of 1 and 2 threads): {p:F1} GFLOP/s; PyTorch {report.TorchVersion}"
                 : $"PyTorch not run: {report.TorchUnavailable}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command InferCommand()
+    {
+        var scale = ScaleOption();
+        var skipTorch = SkipTorchOption();
+        var rounds = new Option<int>("--rounds")
+        {
+            Description = "Alternating rounds of ours, ONNX Runtime and PyTorch; each figure is the median over them.",
+            DefaultValueFactory = _ => 5,
+        };
+        var cmd = new Command("infer", "Safety-critic inference (1, 100, 4096 rows): ours beside ONNX Runtime running the exported critic, and PyTorch.");
+        foreach (var option in new Option[] { rounds, scale, skipTorch }) cmd.Options.Add(option);
+        BenchAction.Set(cmd, (parseResult, ct) =>
+        {
+            int r = parseResult.GetValue(rounds) is var n and >= 1 ? n : throw new ArgumentException($"--rounds must be at least 1 (got {parseResult.GetValue(rounds)}).");
+            double s = CheckScale(parseResult.GetValue(scale));
+            bool runTorch = !parseResult.GetValue(skipTorch);
+            var report = WithProgress("bench infer", progress => new InferenceBenchmark(new TorchAnchor()).Run(r, s, runTorch, progress, ct));
+            if (parseResult.GetValue(BenchCommands.Json))
+            {
+                Console.WriteLine(report.ToJson().ToJsonString());
+                return 0;
+            }
+            static string Cell(Spread? x) => x is { } v ? $"{v.Median:F2} ({v.Min:F2}-{v.Max:F2})" : "-";
+            var table = new Table().AddColumns("workload", "ours us, median (range)", "ONNX Runtime best", "ORT threads", "ratio ORT/ours",
+                "PyTorch best", "torch threads", "ratio torch/ours");
+            foreach (var w in report.Results)
+                table.AddRow(w.Key, Cell(w.Ours), Cell(w.Ort), w.OrtThreads?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                    w.OrtRatio is double o ? $"{o:F2}x" : "-", Cell(w.Torch), w.TorchThreads?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                    w.TorchRatio is double t ? $"{t:F2}x" : "-");
+            var console = StdoutConsole();
+            console.Write(table);
+            console.WriteLine($"ours: SafetyCritic.Score on {report.OurThreads} cores; ONNX Runtime {report.OrtVersion} CPU, sequential, best of 1 and 2 intra-op threads; " +
+                $"{report.Rounds} alternating rounds; scale {report.Scale}");
+            console.WriteLine(report.TorchVersion is { } tv ? $"PyTorch {tv}, best of 1 and 2 threads" : $"PyTorch not run: {report.TorchUnavailable}");
             return 0;
         });
         return cmd;

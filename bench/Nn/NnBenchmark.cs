@@ -76,7 +76,7 @@ public sealed record NnBenchReport(
 }
 
 /// <summary>
-/// `offsafe-bench nn`: times the five engine workloads with our engine, then runs the project's
+/// `offsafe-bench nn`: times the engine workloads with our engine, then runs the project's
 /// PyTorch reference (scripts/torch_workloads.py) at 1 and 2 threads in the same run and keeps
 /// PyTorch's best per workload, plus its sgemm peak (large torch.mm) as the yardstick for GFLOP/s.
 /// </summary>

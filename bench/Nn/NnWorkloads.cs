@@ -22,7 +22,7 @@ public interface INnWorkload
     void Step();
 }
 
-/// <summary>The five workloads with the anchor's shapes, batch sizes and repetition counts.</summary>
+/// <summary>The engine workloads with the anchor's shapes, batch sizes and repetition counts.</summary>
 public static class NnWorkloads
 {
     public const int Batch = 256;
@@ -32,6 +32,7 @@ public static class NnWorkloads
         new CriticUpdate(compute, seed),
         new MamlIteration(compute, seed),
         new SacUpdate(compute, seed),
+        new CriticInference(compute, seed, rows: 1, "infer_b1_us", repetitions: 20000),
         new CriticInference(compute, seed, rows: 100, "infer_b100_us", repetitions: 2000),
         new CriticInference(compute, seed, rows: 4096, "infer_b4096_us", repetitions: 100),
     ];
@@ -248,7 +249,7 @@ internal sealed class SacUpdate : INnWorkload
     }
 }
 
-/// <summary>infer_b100_us / infer_b4096_us: the twin-head critic's pessimistic risk (max over heads
+/// <summary>infer_b1_us / infer_b100_us / infer_b4096_us: the twin-head critic's pessimistic risk (max over heads
 /// of the sigmoid outputs) for a batch of candidate (state, action) rows.</summary>
 internal sealed class CriticInference : INnWorkload
 {

@@ -7,7 +7,7 @@ float32 matrix-multiply throughput with torch.mm, which runs on the machine's BL
 Debian). Prints one JSON object on stdout.
 
 Set-up (Debian): apt-get install -y python3-torch libopenblas0-pthread
-Run: /usr/bin/python3 torch_workloads.py --threads 1 [--scale 1.0] [--skip-workloads]
+Run: /usr/bin/python3 torch_workloads.py --threads 1 [--scale 1.0] [--skip-workloads | --infer-only]
          [--peak] [--sgemm 256x256x256 4096x256x260 ...]
 """
 import argparse
@@ -21,6 +21,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=1)
 parser.add_argument("--scale", type=float, default=1.0, help="multiplies repetition counts")
 parser.add_argument("--skip-workloads", action="store_true")
+parser.add_argument("--infer-only", action="store_true", help="time only the critic inference workloads (infer_b1/b100/b4096)")
 parser.add_argument("--peak", action="store_true", help="measure sgemm GFLOP/s on large square products")
 parser.add_argument("--sgemm", nargs="*", default=[], help="MxNxK shapes to time with torch.mm")
 opts = parser.parse_args()
@@ -68,10 +69,11 @@ def polyak(source, target, tau):
 
 result = {"threads": opts.threads, "torch_version": torch.__version__, "cpu": {}}
 
-if not opts.skip_workloads:
+OBS, ACT = 2, 2
+
+if not opts.skip_workloads and not opts.infer_only:
     # critic_update: twin-head safety critic, pessimistic (max over heads) target from a target
     # network evaluated at (s', tanh(pi(s'))), MSE on sigmoid outputs, Adam, Polyak averaging.
-    OBS, ACT = 2, 2
     critic = relu_mlp(OBS + ACT, 256, 2, 2)
     critic_target = relu_mlp(OBS + ACT, 256, 2, 2)
     actor = relu_mlp(OBS, 256, 2, ACT)
@@ -166,11 +168,15 @@ if not opts.skip_workloads:
 
     record("sac_update_ms", sac_update, 200)
 
-    # Inference: the twin-head critic's pessimistic risk for a candidate batch.
+if not opts.skip_workloads:
+    # Inference: the twin-head critic's pessimistic risk for a candidate batch; b1 is one online
+    # query (a single state-action pair), the latency a job scoring each step feels.
+    infer_critic = relu_mlp(OBS + ACT, 256, 2, 2)
     with torch.no_grad():
-        rows100, rows4096 = torch.randn(100, OBS + ACT), torch.randn(4096, OBS + ACT)
-        record("infer_b100_us", lambda: torch.sigmoid(critic(rows100)).max(1)[0], 2000)
-        record("infer_b4096_us", lambda: torch.sigmoid(critic(rows4096)).max(1)[0], 100)
+        rows1, rows100, rows4096 = torch.randn(1, OBS + ACT), torch.randn(100, OBS + ACT), torch.randn(4096, OBS + ACT)
+        record("infer_b1_us", lambda: torch.sigmoid(infer_critic(rows1)).max(1)[0], 20000)
+        record("infer_b100_us", lambda: torch.sigmoid(infer_critic(rows100)).max(1)[0], 2000)
+        record("infer_b4096_us", lambda: torch.sigmoid(infer_critic(rows4096)).max(1)[0], 100)
 
 
 def mm_gflops(m, n, k):

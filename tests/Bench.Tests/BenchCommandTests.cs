@@ -8,10 +8,10 @@ namespace OfflineSafety.Bench.Tests;
 
 public sealed class BenchCommandTests
 {
-    private static readonly string[] WorkloadKeys = ["critic_update_ms", "maml_iter_ms", "sac_update_ms", "infer_b100_us", "infer_b4096_us"];
+    private static readonly string[] WorkloadKeys = ["critic_update_ms", "maml_iter_ms", "sac_update_ms", "infer_b1_us", "infer_b100_us", "infer_b4096_us"];
 
     [Fact]
-    public async Task Bench_nn_runs_all_five_workloads_and_prints_the_anchor_keys()
+    public async Task Bench_nn_runs_every_workload_and_prints_the_anchor_keys()
     {
         // --skip-torch keeps the test independent of PyTorch being installed; --scale makes each
         // workload run its minimum of 5 timed steps.
@@ -29,6 +29,26 @@ public sealed class BenchCommandTests
         Assert.True(root.GetProperty("gflops").GetProperty("infer_b4096").GetDouble() > 0);
         Assert.True(root.GetProperty("gflops").GetProperty("critic_update").GetDouble() > 0);
         Assert.Equal(1, root.GetProperty("threads").GetInt32());
+        Assert.Contains("skipped", root.GetProperty("torch_unavailable").GetString());
+    }
+
+    [Fact]
+    public async Task Bench_infer_times_ours_beside_onnx_runtime_for_each_batch()
+    {
+        var r = await RunBench("infer", "--skip-torch", "--rounds", "3", "--scale", "0.001", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout);
+        var root = json.RootElement;
+        foreach (string key in new[] { "infer_b1_us", "infer_b100_us", "infer_b4096_us" })
+        {
+            var entry = root.GetProperty(key);
+            var ours = entry.GetProperty("ours");
+            Assert.InRange(ours.GetProperty("median").GetDouble(), ours.GetProperty("min").GetDouble(), ours.GetProperty("max").GetDouble());
+            Assert.True(entry.GetProperty("ort").GetProperty("median").GetDouble() > 0, key);
+            Assert.Contains(entry.GetProperty("ort_threads").GetInt32(), new[] { 1, 2 });
+            Assert.True(entry.GetProperty("ratio_ort_over_ours").GetDouble() > 0, key);
+        }
+        Assert.Equal(3, root.GetProperty("rounds").GetInt32());
         Assert.Contains("skipped", root.GetProperty("torch_unavailable").GetString());
     }
 

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using OfflineSafety.Errors;
+using OfflineSafety.Meta.Export;
 using OfflineSafety.Meta.Registry;
 using Spectre.Console;
 using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
@@ -7,7 +9,7 @@ using static OfflineSafety.Pipeline.Cli.Output.CliOutput;
 
 namespace OfflineSafety.Pipeline.Cli;
 
-/// <summary>`offsafe models list | show NAME[@V]`: the model registry.</summary>
+/// <summary>`offsafe models list | show NAME[@V] | check | export NAME[@V]`: the model registry.</summary>
 public static class ModelsCommands
 {
     public static Command Create()
@@ -16,6 +18,7 @@ public static class ModelsCommands
         models.Subcommands.Add(List());
         models.Subcommands.Add(Show());
         models.Subcommands.Add(Check());
+        models.Subcommands.Add(Export());
         return models;
     }
 
@@ -86,6 +89,46 @@ public static class ModelsCommands
             if (findings.Count == 0) return 0;
             Console.Error.WriteLine($"offsafe: models check: {findings.Count} problem(s) found");
             return CommandAction.Failure;
+        });
+        return cmd;
+    }
+
+    private static Command Export()
+    {
+        var reference = new Argument<string>("MODEL") { Description = "NAME (latest version) or NAME@V." };
+        var format = new Option<string>("--format")
+        {
+            Description = "onnx (the critic as an ONNX graph: obs, action -> q_risk per head and risk, normalisation inside; docs/onnx.md) or safetensors (the stored weights).",
+            DefaultValueFactory = _ => "onnx",
+        };
+        var output = new Option<string>("--output") { Description = "File to write; replaced whole, never left half-written.", Required = true };
+        var cmd = new Command("export", "Write a model to a file, as ONNX or as its safetensors weights.") { reference, format, output };
+        CommandAction.Set(cmd, async (p, ct) =>
+        {
+            var chosen = ModelExport.ParseFormat(p.GetValue(format)!);
+            string path = Path.GetFullPath(p.GetValue(output)!);
+            string folder = Path.GetDirectoryName(path)!;
+            if (!Directory.Exists(folder)) throw new BadInputException($"--output '{path}': folder '{folder}' does not exist");
+            // Written beside the target and renamed over it, so a failure leaves the old file (or none), never part of a new one.
+            string partial = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.partial");
+            ModelCard card;
+            long bytes;
+            try
+            {
+                await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write))
+                {
+                    card = await new ModelExport(new ModelRegistry(OpenStore(p))).WriteAsync(ModelReference.Parse(p.GetValue(reference)!), chosen, file, ct);
+                    bytes = file.Length;
+                }
+                File.Move(partial, path, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(partial);
+            }
+            string name = chosen.ToString().ToLowerInvariant();
+            return EmitLine(p, new { model = card.Reference, format = name, output = path, bytes },
+                $"{card.Reference} -> {path} ({name}, {bytes.ToString("N0", CultureInfo.InvariantCulture)} bytes)");
         });
         return cmd;
     }

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Meta.Export;
+using OfflineSafety.Meta.Registry;
 using OfflineSafety.Storage;
 
 namespace OfflineSafety.Pipeline.Tests.Cli;
@@ -93,6 +95,36 @@ public sealed class CriticCommandsTests : IAsyncLifetime
         (code, _, stderr) = await RunAsync("models", "show", "missing@2");
         Assert.Equal(1, code);
         Assert.Contains("missing@2", stderr);
+    }
+
+    [Fact]
+    public async Task Export_writes_onnx_and_the_stored_safetensors()
+    {
+        using (await RunJsonAsync("meta-train", "--dataset", "walk@1", "--algo", "single", "--variants", "g1",
+            "--model", "walk-one", "--steps", "2", "--batch-size", "8", "--arch", "8", "--seed", "1")) { }
+        string onnx = Path.Combine(_root, "walk-one.onnx"), weights = Path.Combine(_root, "walk-one.safetensors");
+        using (var export = await RunJsonAsync("models", "export", "walk-one@1", "--format", "onnx", "--output", onnx))
+            Assert.Equal(new FileInfo(onnx).Length, export.RootElement.GetProperty("bytes").GetInt64());
+        using (await RunJsonAsync("models", "export", "walk-one", "--format", "safetensors", "--output", weights)) { }
+
+        var registry = new ModelRegistry(new LocalObjectStore(_root));
+        using (var expected = new MemoryStream())
+        {
+            await new ModelExport(registry).WriteAsync(ModelReference.Parse("walk-one@1"), ModelExportFormat.Onnx, expected);
+            Assert.Equal(expected.ToArray(), await File.ReadAllBytesAsync(onnx));
+        }
+        Assert.Equal(await registry.Objects.ReadAsync(ModelRegistry.WeightsKey("walk-one", 1)), await File.ReadAllBytesAsync(weights));
+
+        // Bad format or unknown model: one line, exit 1, and the earlier file is left as it was.
+        var before = await File.ReadAllBytesAsync(onnx);
+        foreach (var args in new[] { new[] { "walk-one", "--format", "pt" }, ["missing@1", "--format", "onnx"] })
+        {
+            var (code, _, stderr) = await RunAsync(["models", "export", .. args, "--output", onnx]);
+            Assert.Equal(1, code);
+            Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        Assert.Equal(before, await File.ReadAllBytesAsync(onnx));
+        Assert.Empty(Directory.GetFiles(_root, "*.partial"));
     }
 
     private async Task<JsonDocument> RunJsonAsync(params string[] args)
