@@ -134,7 +134,8 @@ public sealed class DatasetEndpointTests
         {
             var r = await host.Client.PostAsync($"/v1/datasets/{name}/uploads?env=navigation1", Text(header + "0,0,1,2,0.1,0.2,0,0\n", "text/csv"));
             Assert.True((int)r.StatusCode is 400 or 404, $"{name}: {(int)r.StatusCode}");
-            if ((int)r.StatusCode == 400) await ProblemAssert.IsAsync(r, 400);
+            // Kestrel refuses a NUL in the path itself, before any endpoint runs (a bare 400); all else is ours.
+            if (name != "a%00b") await ProblemAssert.IsAsync(r, (int)r.StatusCode);
         }
         await ProblemAssert.IsAsync(await host.Client.PostAsync("/v1/datasets/acc/uploads?variant=a%2Fb", Text(header + "0,0,1,2,0.1,0.2,0,0\n", "text/csv")), 400);
         await ProblemAssert.IsAsync(await host.Client.GetAsync("/v1/datasets/nope"), 404);
