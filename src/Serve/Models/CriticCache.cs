@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Registry;
+using OfflineSafety.Nn.Kernels;
 using OfflineSafety.Serve.Http;
 
 namespace OfflineSafety.Serve.Models;
@@ -70,6 +71,9 @@ public sealed class CriticCache(ModelRegistry registry, ServeSettings settings, 
 
     public sealed class Entry(StoredModel model)
     {
+        // Concurrent requests are the parallelism; a split kernel would block pool threads on each other.
+        private static readonly ComputeOptions SingleThread = new() { Threads = 1 };
+
         private readonly ConcurrentBag<SafetyCritic> _idle = [];
 
         public StoredModel Model => model;
@@ -77,7 +81,7 @@ public sealed class CriticCache(ModelRegistry registry, ServeSettings settings, 
 
         public void Score(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, int rows, Span<float> risk)
         {
-            var critic = _idle.TryTake(out var c) ? c : model.Critic.Clone();
+            var critic = _idle.TryTake(out var c) ? c : model.Critic.Clone(SingleThread);
             try { critic.Score(obs, action, rows, risk); }
             finally { _idle.Add(critic); }
         }
