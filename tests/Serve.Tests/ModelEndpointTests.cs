@@ -105,6 +105,13 @@ public sealed class ModelEndpointTests
         Assert.Equal(["nav-base-adapted@1"], references.Distinct());
         Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
         Assert.Equal(1, await host.MetricAsync("offsafe_adaptations_total"));
+        var again = await host.Client.PostAsync("/v1/models/nav-base/adapt", Json(new { transitions = rows, steps = 5, seed = 1 }));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("nav-base-adapted@1", (await ServeHost.JsonAsync(again)).GetProperty("model").GetString());
+        // Other settings are another adaptation.
+        var moreSteps = await host.Client.PostAsync("/v1/models/nav-base/adapt", Json(new { transitions = rows, steps = 6, seed = 1 }));
+        Assert.Equal(HttpStatusCode.Created, moreSteps.StatusCode);
+        Assert.Equal(2, await host.MetricAsync("offsafe_adaptations_total"));
 
         // The same data from a dataset is other data (another content identity): a new adaptation.
         var byDataset = await host.Client.PostAsync("/v1/models/nav-base/adapt", Json(new { dataset = "nav", variant = "a", steps = 5, seed = 1 }));
@@ -112,7 +119,7 @@ public sealed class ModelEndpointTests
         var repeat = await host.Client.PostAsync("/v1/models/nav-base/adapt", Json(new { dataset = "nav@2", variant = "a", steps = 5, seed = 1 }));
         Assert.Equal(HttpStatusCode.OK, repeat.StatusCode);
         Assert.True((await ServeHost.JsonAsync(repeat)).GetProperty("cached").GetBoolean());
-        Assert.Equal(2, await host.MetricAsync("offsafe_adaptations_total"));
+        Assert.Equal(3, await host.MetricAsync("offsafe_adaptations_total"));
     }
 
     [Fact]

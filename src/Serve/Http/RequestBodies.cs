@@ -20,16 +20,22 @@ public static class RequestBodies
     }
 
     /// <summary>Deserializes a JSON body of at most <paramref name="maxBytes"/>; an empty body is a user error.</summary>
-    public static async Task<T> ReadJsonAsync<T>(HttpContext context, long maxBytes) where T : class
+    public static async Task<T> ReadJsonAsync<T>(HttpContext context, long maxBytes) where T : class =>
+        Parse<T>(await ReadJsonBytesAsync(context, maxBytes).ConfigureAwait(false));
+
+    /// <summary>A JSON body's bytes, whole, for a caller that also hashes them.</summary>
+    public static async Task<byte[]> ReadJsonBytesAsync(HttpContext context, long maxBytes)
     {
         RequireContentType(context, "application/json");
         Limit(context, maxBytes);
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
         if (buffer.Length == 0) throw new BadInputException("request body is empty; expected a JSON object");
-        return JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), ServeJson.Options)
-            ?? throw new BadInputException("request body is JSON null; expected a JSON object");
+        return buffer.ToArray();
     }
+
+    public static T Parse<T>(byte[] json) where T : class =>
+        JsonSerializer.Deserialize<T>(json, ServeJson.Options) ?? throw new BadInputException("request body is JSON null; expected a JSON object");
 
     /// <summary>Copies the body into <paramref name="path"/> (a fresh file), whole, before anything reads it.</summary>
     public static async Task SpoolAsync(HttpContext context, string path, long maxBytes)

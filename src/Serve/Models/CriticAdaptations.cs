@@ -47,13 +47,24 @@ public sealed class CriticAdaptations(IObjectStore objects, ServeSettings settin
     private readonly ConcurrentDictionary<string, Lazy<Task<ModelCard>>> _inflight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ModelCard> _done = new(StringComparer.Ordinal);
 
+    // Inline requests by (resolved base, SHA-256 of the body bytes): a byte-identical repeat is
+    // answered without parsing its rows again. Only inline bodies: they carry all of their data.
+    private readonly ConcurrentDictionary<string, ModelCard> _byBody = new(StringComparer.Ordinal);
+    private const int MaxRemembered = 10_000;
+
     public async Task<IResult> HandleAsync(HttpContext context, ModelReference baseReference, CancellationToken ct)
     {
         long start = settings.Time.GetTimestamp();
-        var (body, inlineFile) = await ReadBodyAsync(context).ConfigureAwait(false);
+        var (body, inlineFile, bodyHash) = await ReadBodyAsync(context).ConfigureAwait(false);
         try
         {
             var baseCard = await _registry.ResolveAsync(baseReference, ct).ConfigureAwait(false);
+            string? bodyKey = inlineFile is not null && bodyHash is not null ? $"{baseCard.Reference}\n{bodyHash}" : null;
+            if (bodyKey is not null && _byBody.TryGetValue(bodyKey, out var repeated))
+            {
+                metrics.CacheHit("adaptation_memory");
+                return Answer(repeated, cached: true, start);
+            }
             string model = body.Model ?? $"{baseCard.Name}-adapted";
             ModelReference.ValidateName(model);
             if (body.Steps is < 1 or > 100_000) throw new BadInputException($"'steps' must be 1 to 100000, got {body.Steps}");
@@ -90,22 +101,35 @@ public sealed class CriticAdaptations(IObjectStore objects, ServeSettings settin
             request = request with { AdaptationKey = key };
 
             var (card, cached) = await AdaptOnceAsync(request, inline, ct).ConfigureAwait(false);
-            var answer = new
-            {
-                model = card.Reference,
-                base_model = card.Lineage.BaseModel,
-                dataset = card.Lineage.Dataset.ToString(),
-                cached,
-                adaptation_key = key,
-                metrics = card.Metrics,
-                server_ms = settings.Time.GetElapsedTime(start).TotalMilliseconds,
-            };
-            return Results.Json(answer, ServeJson.Options, statusCode: cached ? 200 : 201);
+            if (bodyKey is not null) Remember(_byBody, bodyKey, card);
+            return Answer(card, cached, start);
         }
         finally
         {
             if (inlineFile is not null) TryDelete(Path.GetDirectoryName(inlineFile)!);
         }
+    }
+
+    private IResult Answer(ModelCard card, bool cached, long start)
+    {
+        var answer = new
+        {
+            model = card.Reference,
+            base_model = card.Lineage.BaseModel,
+            dataset = card.Lineage.Dataset.ToString(),
+            cached,
+            adaptation_key = card.AdaptationKey,
+            metrics = card.Metrics,
+            server_ms = settings.Time.GetElapsedTime(start).TotalMilliseconds,
+        };
+        return Results.Json(answer, ServeJson.Options, statusCode: cached ? 200 : 201);
+    }
+
+    /// <summary>Bounded memory: past the bound the map starts over (the registry still answers).</summary>
+    private static void Remember(ConcurrentDictionary<string, ModelCard> map, string key, ModelCard card)
+    {
+        if (map.Count >= MaxRemembered) map.Clear();
+        map[key] = card;
     }
 
     private async Task<(ModelCard Card, bool Cached)> AdaptOnceAsync(AdaptationRequest request, LoadedDataset? inline, CancellationToken ct)
@@ -136,7 +160,7 @@ public sealed class CriticAdaptations(IObjectStore objects, ServeSettings settin
         try
         {
             var card = await lazy.Value.WaitAsync(ct).ConfigureAwait(false);
-            _done[key] = card;
+            Remember(_done, key, card);
             if (!ran && lazy.IsValueCreated) metrics.CacheHit("adaptation_inflight");
             return (card, !ran);
         }
@@ -174,7 +198,7 @@ public sealed class CriticAdaptations(IObjectStore objects, ServeSettings settin
     /// The body, read whole under its limit: JSON (settings, and inline rows written to a JSONL
     /// spool file) or Parquet (rows; settings from the query).
     /// </summary>
-    private async Task<(AdaptBody Body, string? InlineFile)> ReadBodyAsync(HttpContext context)
+    private async Task<(AdaptBody Body, string? InlineFile, string? BodyHash)> ReadBodyAsync(HttpContext context)
     {
         string? type = RequestBodies.MediaType(context);
         if (string.Equals(type, "application/vnd.apache.parquet", StringComparison.OrdinalIgnoreCase))
@@ -191,10 +215,11 @@ public sealed class CriticAdaptations(IObjectStore objects, ServeSettings settin
             };
             string path = NewSpoolFile(".parquet");
             await RequestBodies.SpoolAsync(context, path, settings.MaxUploadBytes).ConfigureAwait(false);
-            return (body, path);
+            return (body, path, null);
         }
-        var json = await RequestBodies.ReadJsonAsync<AdaptBody>(context, settings.MaxJsonBytes).ConfigureAwait(false);
-        if (json.Transitions is null) return (json, null);
+        var bytes = await RequestBodies.ReadJsonBytesAsync(context, settings.MaxJsonBytes).ConfigureAwait(false);
+        var json = RequestBodies.Parse<AdaptBody>(bytes);
+        if (json.Transitions is null) return (json, null, null);
         if (json.Dataset is not null) throw new BadInputException("adapt takes 'transitions' or 'dataset', not both");
         if (json.Transitions.Length == 0) throw new BadInputException("'transitions' is empty");
         string file = NewSpoolFile(".jsonl");
@@ -209,7 +234,7 @@ public sealed class CriticAdaptations(IObjectStore objects, ServeSettings settin
                 stream.WriteByte((byte)'\n');
             }
         }
-        return (json, file);
+        return (json, file, Convert.ToHexStringLower(SHA256.HashData(bytes)));
     }
 
     private static int? IntQuery(string? text, string name) =>
