@@ -71,7 +71,10 @@ public static class ServeLoadBench
             var rows = AdaptRows(Path.Combine(samples, "accidents.jsonl"), 200);
             var adaptBody = new { transitions = rows, steps = adaptSteps, seed = 1, model = "nav-bench" };
             double adaptMs = await AdaptAsync(http, adaptBody, HttpStatusCode.Created, ct);
-            double cachedMs = await AdaptAsync(http, adaptBody, HttpStatusCode.OK, ct);
+            // The first repeat also pays for JIT of the repeat path; the figure is the median of 21.
+            var repeats = new List<double>();
+            for (int i = 0; i < 21; i++) repeats.Add(await AdaptAsync(http, adaptBody, HttpStatusCode.OK, ct));
+            double cachedMs = Percentile(repeats, 0.5);
             return new ServeLoadFigures(clients, client.Count, seconds, client.Count / seconds,
                 Percentile(client, 0.5), Percentile(client, 0.99), Percentile(serverSide, 0.5), Percentile(serverSide, 0.99),
                 adaptMs, cachedMs, adaptSteps, rows.Length);
