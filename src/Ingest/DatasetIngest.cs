@@ -11,6 +11,10 @@ namespace OfflineSafety.Ingest;
 /// <summary>One ingest: log files into one new version of a dataset.</summary>
 /// <param name="CreateWithEnv">When set, the dataset is created (with this environment id) if it does not exist.</param>
 /// <param name="AllowDuplicate">Ingest files whose content the dataset already holds (by SHA-256) instead of skipping them.</param>
+/// <param name="RequestKey">
+/// A caller's idempotency key (an HTTP Idempotency-Key, an event id): recorded in the commit as a
+/// `txn` action, so a retry answers with the version that holds it and two racing requests commit once.
+/// </param>
 public sealed record IngestRequest(
     IReadOnlyList<string> Files,
     string Dataset,
@@ -20,7 +24,8 @@ public sealed record IngestRequest(
     string? Source = null,
     bool Quarantine = false,
     string? CreateWithEnv = null,
-    bool AllowDuplicate = false);
+    bool AllowDuplicate = false,
+    string? RequestKey = null);
 
 /// <summary>What an ingest committed. <see cref="RejectsKey"/> is the object holding rejected rows, if any.</summary>
 public sealed record IngestOutcome(
@@ -56,6 +61,15 @@ public sealed class DatasetIngest(DatasetStore store)
     /// </summary>
     public const string FileHashAppIdPrefix = "offsafe.ingest.sha256:";
 
+    /// <summary>
+    /// The `txn` appId prefix recording a caller's request key: appId = prefix + the lowercase hex
+    /// SHA-256 of the key (keys are caller text of any shape; the hash is a safe, bounded appId).
+    /// </summary>
+    public const string RequestKeyAppIdPrefix = "offsafe.ingest.request:";
+
+    public static string RequestKeyAppId(string key) =>
+        RequestKeyAppIdPrefix + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+
     public async Task<IngestOutcome> RunAsync(IngestRequest request, IProgress<long>? bytesRead = null, CancellationToken ct = default)
     {
         // The one snapshot this ingest reads: the dimensions to validate against, the next episode
@@ -73,11 +87,15 @@ public sealed class DatasetIngest(DatasetStore store)
         {
             throw new NotFoundException($"dataset '{request.Dataset}' does not exist in store '{store.Objects.Location}'; add --create --env ENV_ID to create it", ex);
         }
+        if (request.RequestKey is { } key && snapshot is not null && snapshot.Transactions.ContainsKey(RequestKeyAppId(key)))
+            return await ReplayAsync(request, key, ct).ConfigureAwait(false);
         var existing = snapshot is null ? null : DatasetStore.MetadataOf(request.Dataset, snapshot);
         if (existing is not null && request.CreateWithEnv is { } env && env != existing.EnvId)
             throw new ConflictException($"dataset '{request.Dataset}' exists with env '{existing.EnvId}', not '{env}'");
 
         var (files, hashes, skipped, skipNotes, txns) = await SelectFilesAsync(request, snapshot, ct).ConfigureAwait(false);
+        if (request.RequestKey is { } requestKey)
+            txns.Add(new TransactionAction(RequestKeyAppId(requestKey), 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         if (files.Count == 0 && skipped.Count > 0)
         {
             // Every file is already in the dataset (a retry of a commit whose answer was lost, or a
@@ -130,12 +148,44 @@ public sealed class DatasetIngest(DatasetStore store)
                 ? await store.CreateAndAppendAsync(request.Dataset, new DatasetMetadata(request.CreateWithEnv!, batch.ObsDim, batch.ActDim), batch, options, ct).ConfigureAwait(false)
                 : await store.AppendAsync(request.Dataset, snapshot, batch, options, ct).ConfigureAwait(false);
         }
-        catch (DeltaConflictException ex) when (ex.Message.Contains(FileHashAppIdPrefix, StringComparison.Ordinal))
+        catch (DeltaConflictException ex) when (request.RequestKey is not null || ex.Message.Contains(FileHashAppIdPrefix, StringComparison.Ordinal))
         {
+            // A concurrent request with the same key won: its version is the answer to this one too.
+            if (request.RequestKey is { } raced && await HoldsKeyAsync(request.Dataset, raced, ct).ConfigureAwait(false))
+                return await ReplayAsync(request, raced, ct).ConfigureAwait(false);
+            if (!ex.Message.Contains(FileHashAppIdPrefix, StringComparison.Ordinal)) throw;
             throw new ConflictException($"dataset '{request.Dataset}': another ingest committed the same file content while this one ran; nothing was committed, and a rerun skips what is already there", ex);
         }
         return new IngestOutcome(commit.Version, batch.Count, result.Episodes, result.Unsafe, result.Rejected, rejectsKey, [.. skipNotes, .. result.Notes])
         { Skipped = skipped };
+    }
+
+    private async Task<bool> HoldsKeyAsync(string dataset, string key, CancellationToken ct)
+    {
+        var latest = await store.SnapshotAsync(DatasetReference.Parse(dataset), ct).ConfigureAwait(false);
+        return latest.Transactions.ContainsKey(RequestKeyAppId(key));
+    }
+
+    /// <summary>
+    /// The answer to a request whose key a commit already holds: that commit's version, nothing
+    /// written. The same key with other content is a conflict, not a replay.
+    /// </summary>
+    private async Task<IngestOutcome> ReplayAsync(IngestRequest request, string key, CancellationToken ct)
+    {
+        string appId = RequestKeyAppId(key);
+        var commits = await store.Log(request.Dataset).HistoryAsync(ct).ConfigureAwait(false);
+        var holder = commits.LastOrDefault(c => c.Actions.OfType<TransactionAction>().Any(t => t.AppId == appId))
+            ?? throw new ConflictException($"dataset '{request.Dataset}': request key {Excerpts.Of(key)} is recorded, but the commit holding it is no longer in the log");
+        var ours = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in request.Files) ours.Add(FileHashAppIdPrefix + await HashAsync(path, ct).ConfigureAwait(false));
+        var theirs = holder.Actions.OfType<TransactionAction>().Select(t => t.AppId).Where(a => a.StartsWith(FileHashAppIdPrefix, StringComparison.Ordinal));
+        if (!ours.SetEquals(theirs))
+            throw new ConflictException($"dataset '{request.Dataset}': request key {Excerpts.Of(key)} was used for other content (version {holder.Version}); use a new key for new data");
+        long Metric(string name) => holder.Info?.OperationMetrics?.TryGetValue(name, out var v) == true && long.TryParse(v, CultureInfo.InvariantCulture, out long n) ? n : 0;
+        var version = await store.ResolveAsync(new DatasetReference(request.Dataset, holder.Version.ToString(CultureInfo.InvariantCulture)), ct).ConfigureAwait(false);
+        return new IngestOutcome(version, Metric("rows"), (int)Metric("episodes"), Metric("unsafe"), Metric("rejectedRows"), null,
+            [$"request key {Excerpts.Of(key)} was already committed as version {holder.Version}; nothing committed"])
+        { Committed = false };
     }
 
     /// <summary>

@@ -315,17 +315,28 @@ public sealed class DatasetStore
     public async Task<TransitionBatch> ReadAsync(string name, Snapshot snapshot, string? variant = null,
         IProgress<long>? bytesRead = null, CancellationToken ct = default)
     {
-        var log = Log(name);
         var metadata = MetadataOf(name, snapshot);
         var result = new TransitionBatch(metadata.ObsDim, metadata.ActionDim, 1024);
+        await foreach (var part in ReadFilesAsync(name, snapshot, variant, bytesRead, ct).ConfigureAwait(false)) result.AddRange(part);
+        return result;
+    }
+
+    /// <summary>
+    /// The rows of <see cref="ReadAsync(string, Snapshot, string?, IProgress{long}?, CancellationToken)"/>
+    /// one data file at a time, so a caller that streams them (the service's row endpoint) holds one file's rows at once.
+    /// </summary>
+    public async IAsyncEnumerable<TransitionBatch> ReadFilesAsync(string name, Snapshot snapshot, string? variant = null,
+        IProgress<long>? bytesRead = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var log = Log(name);
+        var metadata = MetadataOf(name, snapshot);
         long done = 0;
         foreach (var file in snapshot.Files)
         {
             if (variant is not null && file.PartitionValues.TryGetValue(TransitionColumns.Variant, out var v) && v != variant) continue;
-            result.AddRange(await TransitionDataFiles.ReadAsync(log, file, snapshot.Version, metadata, ct).ConfigureAwait(false));
+            yield return await TransitionDataFiles.ReadAsync(log, file, snapshot.Version, metadata, ct).ConfigureAwait(false);
             bytesRead?.Report(done += file.Size);
         }
-        return result;
     }
 
     internal static DatasetVersion ToVersion(string name, Snapshot s) => new(name, s.Version, s.Timestamp, s.Metadata.Id);

@@ -17,6 +17,7 @@ public sealed class SafetyCritic : IRiskScorer
     private const int ScoreChunk = 1024;
     private MlpPass? _scorePass;
     private float[]? _scoreInput;
+    private ComputeOptions? _scoreCompute;
 
     public SafetyCritic(CriticArchitecture architecture, Normalization normalization, Tensor parameters)
     {
@@ -52,6 +53,12 @@ public sealed class SafetyCritic : IRiskScorer
     /// <summary>A deep copy: adaptation works on a clone so the base model is never touched.</summary>
     public SafetyCritic Clone() => new(Architecture, Normalization, Parameters.Clone());
 
+    /// <summary>
+    /// A deep copy that scores with <paramref name="scoring"/>. A server scoring many requests at once
+    /// gives each one thread: split kernels would block pool threads on each other and starve the pool.
+    /// </summary>
+    public SafetyCritic Clone(ComputeOptions scoring) => new(Architecture, Normalization, Parameters.Clone()) { _scoreCompute = scoring };
+
     /// <summary>The pessimistic risk per row: max over heads of the sigmoid outputs, [rows, heads] in.</summary>
     public static void PessimisticMax(ReadOnlySpan<float> headOutputs, int heads, Span<float> risk)
     {
@@ -84,7 +91,7 @@ public sealed class SafetyCritic : IRiskScorer
 
     public void Score(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, int rows, Span<float> risk)
     {
-        _scorePass ??= new MlpPass(Shape, ScoreChunk);
+        _scorePass ??= new MlpPass(Shape, ScoreChunk, _scoreCompute);
         _scoreInput ??= new float[ScoreChunk * Shape.Inputs];
         int od = ObsDim, ad = ActDim, width = od + ad;
         for (int start = 0; start < rows; start += ScoreChunk)

@@ -22,4 +22,7 @@ public sealed record AdaptationRequest
     public int? BatchSize { get; init; }
     public int? Seed { get; init; }
     public bool TrainRecoveryPolicy { get; init; } = true;
+
+    /// <summary>Recorded on the adapted card (<see cref="Registry.ModelCard.AdaptationKey"/>) so an identical request finds it.</summary>
+    public string? AdaptationKey { get; init; }
 }

@@ -46,6 +46,12 @@ public sealed record ModelCard
     /// <summary>Hidden widths of the recovery policy stored beside the critic, when there is one.</summary>
     public int[]? RecoveryHidden { get; init; }
 
+    /// <summary>
+    /// For an adapted critic: the hash of what produced it (base version, data content, settings).
+    /// An identical adaptation request finds this card instead of adapting again.
+    /// </summary>
+    public string? AdaptationKey { get; init; }
+
     /// <summary>Tensor name prefixes present in the weights file (e.g. "critic.", "recovery.").</summary>
     public IReadOnlyList<string> Components { get; init; } = ["critic."];
 

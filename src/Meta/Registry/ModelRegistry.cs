@@ -135,6 +135,15 @@ public sealed class ModelRegistry(IObjectStore store)
         return new StoredModel(card, critic, recovery);
     }
 
+    /// <summary>The card and the stored weights.safetensors bytes of NAME@V (or the latest), as they are: for a client that scores locally.</summary>
+    public async Task<(ModelCard Card, byte[] Weights)> ReadWeightsAsync(ModelReference reference, CancellationToken ct = default)
+    {
+        var card = await ResolveAsync(reference, ct).ConfigureAwait(false);
+        var bytes = await store.TryReadAsync(WeightsKey(card.Name, card.Version), ct).ConfigureAwait(false)
+            ?? throw new InvalidDataException($"store '{store.Location}': {card.Reference} has a model.json but no {WeightsFile}");
+        return (card, bytes);
+    }
+
     private async Task<ModelCard> ReadCardAsync(string name, int version, CancellationToken ct)
     {
         string key = CardKey(name, version);

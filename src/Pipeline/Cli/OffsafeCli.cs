@@ -22,6 +22,7 @@ public static class OffsafeCli
         root.Subcommands.Add(ExperimentCommands.Create());
         root.Subcommands.Add(OnlineCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 }

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using OfflineSafety.Errors;
+using OfflineSafety.Serve;
+
+namespace OfflineSafety.Pipeline.Cli;
+
+/// <summary>`offsafe serve --urls URL [--store DIR] [--api-key-env VAR]`: hosts the critic service (docs/serve.md) until stopped.</summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string[]>("--urls")
+        {
+            Description = "Addresses to listen on, e.g. http://127.0.0.1:8080 (several allowed).",
+            DefaultValueFactory = _ => ["http://127.0.0.1:8080"],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var apiKeyEnv = new Option<string?>("--api-key-env")
+        {
+            Description = "Environment variable holding the API key that write endpoints require (X-Api-Key header); unset: no key.",
+        };
+        var maxUpload = new Option<long>("--max-upload-mb") { Description = "Largest upload body in MiB.", DefaultValueFactory = _ => 256 };
+        var cmd = new Command("serve", "Serve datasets and critics over HTTP: uploads, rows, adapt, evaluate, filter (docs/serve.md).");
+        foreach (var o in new Option[] { urls, apiKeyEnv, maxUpload }) cmd.Options.Add(o);
+        CommandAction.Set(cmd, async (p, ct) =>
+        {
+            string? key = null;
+            if (p.GetValue(apiKeyEnv) is { } variable)
+            {
+                key = Environment.GetEnvironmentVariable(variable);
+                if (string.IsNullOrEmpty(key)) throw new BadInputException($"--api-key-env: environment variable '{variable}' is not set or empty");
+            }
+            long mb = p.GetValue(maxUpload);
+            if (mb <= 0) throw new BadInputException($"--max-upload-mb must be positive, got {mb}");
+            var settings = new ServeSettings { Store = p.GetValue(CommonOptions.Store)!, ApiKey = key, MaxUploadBytes = mb << 20 };
+            await using var app = ServeApp.Build(settings, p.GetValue(urls)!, Microsoft.Extensions.Logging.LogLevel.Information);
+            await app.StartAsync(ct);
+            foreach (var url in app.Urls) Console.Error.WriteLine($"offsafe serve: listening on {url} (store {settings.Store}{(key is null ? "" : ", API key required for writes")})");
+            try { await Task.Delay(Timeout.Infinite, ct); }
+            catch (OperationCanceledException) { }
+            await app.StopAsync(CancellationToken.None);
+            return 0;
+        });
+        return cmd;
+    }
+}

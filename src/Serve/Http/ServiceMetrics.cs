@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+
+namespace OfflineSafety.Serve.Http;
+
+/// <summary>
+/// The counters /metrics reports in the Prometheus text format: requests by route and status,
+/// latency histograms by route, adaptations run, and cache hits. Lock-free increments; one instance per app.
+/// </summary>
+public sealed class ServiceMetrics
+{
+    private static readonly double[] Buckets = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private readonly ConcurrentDictionary<(string Method, string Route, int Status), Counter> _requests = new();
+    private readonly ConcurrentDictionary<string, Histogram> _latency = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Counter> _cacheHits = new(StringComparer.Ordinal);
+    private readonly Counter _adaptations = new();
+    private readonly Counter _criticLoads = new();
+
+    /// <summary>Adaptations actually run (not answered from a stored one).</summary>
+    public long Adaptations => _adaptations.Value;
+
+    public void Request(string method, string route, int status, TimeSpan elapsed)
+    {
+        _requests.GetOrAdd((method, route, status), _ => new Counter()).Increment();
+        _latency.GetOrAdd(route, _ => new Histogram()).Observe(elapsed.TotalSeconds);
+    }
+
+    public void AdaptationRun() => _adaptations.Increment();
+
+    public void CriticLoaded() => _criticLoads.Increment();
+
+    /// <param name="cache">adaptation_memory, adaptation_registry, adaptation_inflight, critic</param>
+    public void CacheHit(string cache) => _cacheHits.GetOrAdd(cache, _ => new Counter()).Increment();
+
+    public string ToPrometheusText()
+    {
+        var s = new StringBuilder();
+        s.Append("# HELP offsafe_http_requests_total HTTP requests answered, by method, route and status.\n");
+        s.Append("# TYPE offsafe_http_requests_total counter\n");
+        foreach (var ((method, route, status), c) in _requests.OrderBy(k => k.Key.Route, StringComparer.Ordinal).ThenBy(k => k.Key.Method).ThenBy(k => k.Key.Status))
+            s.Append(CultureInfo.InvariantCulture, $"offsafe_http_requests_total{{method=\"{method}\",route=\"{Escape(route)}\",status=\"{status}\"}} {c.Value}\n");
+
+        s.Append("# HELP offsafe_http_request_duration_seconds Time from request start to handler end, by route.\n");
+        s.Append("# TYPE offsafe_http_request_duration_seconds histogram\n");
+        foreach (var (route, h) in _latency.OrderBy(k => k.Key, StringComparer.Ordinal))
+        {
+            var (counts, sum, count) = h.Read();
+            long cumulative = 0;
+            for (int i = 0; i < Buckets.Length; i++)
+            {
+                cumulative += counts[i];
+                s.Append(CultureInfo.InvariantCulture, $"offsafe_http_request_duration_seconds_bucket{{route=\"{Escape(route)}\",le=\"{Buckets[i]}\"}} {cumulative}\n");
+            }
+            s.Append(CultureInfo.InvariantCulture, $"offsafe_http_request_duration_seconds_bucket{{route=\"{Escape(route)}\",le=\"+Inf\"}} {count}\n");
+            s.Append(CultureInfo.InvariantCulture, $"offsafe_http_request_duration_seconds_sum{{route=\"{Escape(route)}\"}} {sum}\n");
+            s.Append(CultureInfo.InvariantCulture, $"offsafe_http_request_duration_seconds_count{{route=\"{Escape(route)}\"}} {count}\n");
+        }
+
+        s.Append("# HELP offsafe_adaptations_total Adaptations run (identical requests answered from a stored adaptation are not counted).\n");
+        s.Append("# TYPE offsafe_adaptations_total counter\n");
+        s.Append(CultureInfo.InvariantCulture, $"offsafe_adaptations_total {_adaptations.Value}\n");
+        s.Append("# HELP offsafe_critic_loads_total Critics read from the store into the in-memory cache.\n");
+        s.Append("# TYPE offsafe_critic_loads_total counter\n");
+        s.Append(CultureInfo.InvariantCulture, $"offsafe_critic_loads_total {_criticLoads.Value}\n");
+        s.Append("# HELP offsafe_cache_hits_total Requests answered from a cache, by cache.\n");
+        s.Append("# TYPE offsafe_cache_hits_total counter\n");
+        foreach (var (cache, c) in _cacheHits.OrderBy(k => k.Key, StringComparer.Ordinal))
+            s.Append(CultureInfo.InvariantCulture, $"offsafe_cache_hits_total{{cache=\"{cache}\"}} {c.Value}\n");
+        return s.ToString();
+    }
+
+    private static string Escape(string label) => label.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+
+    private sealed class Counter
+    {
+        private long _value;
+        public long Value => Interlocked.Read(ref _value);
+        public void Increment() => Interlocked.Increment(ref _value);
+    }
+
+    private sealed class Histogram
+    {
+        private readonly long[] _counts = new long[Buckets.Length];
+        private long _count;
+        private long _sumNanos;
+
+        public void Observe(double seconds)
+        {
+            int i = Array.FindIndex(Buckets, b => seconds <= b);
+            if (i >= 0) Interlocked.Increment(ref _counts[i]);
+            Interlocked.Increment(ref _count);
+            Interlocked.Add(ref _sumNanos, (long)(seconds * 1e9));
+        }
+
+        public (long[] Counts, double Sum, long Count) Read() =>
+            (_counts.Select(c => Interlocked.Read(ref c)).ToArray(), Interlocked.Read(ref _sumNanos) / 1e9, Interlocked.Read(ref _count));
+    }
+}
