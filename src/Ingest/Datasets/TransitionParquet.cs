@@ -86,6 +86,18 @@ public static class TransitionParquet
     public static TransitionLabels ReadLabels(byte[] file, string source)
     {
         using var reader = new ParquetFileReader(file, source);
+        return ReadLabels(reader);
+    }
+
+    /// <summary>The same from a seekable stream: only the footer and the four label column chunks are read.</summary>
+    public static TransitionLabels ReadLabels(Stream file, string source)
+    {
+        using var reader = new ParquetFileReader(file, source, leaveOpen: true);
+        return ReadLabels(reader);
+    }
+
+    private static TransitionLabels ReadLabels(ParquetFileReader reader)
+    {
         var parts = Enumerable.Range(0, reader.RowGroupCount).Select(g => new TransitionLabels(
             reader.ReadValues<long>(g, TransitionColumns.EpisodeId),
             reader.ReadValues<string>(g, TransitionColumns.Variant),
