@@ -5,6 +5,7 @@ using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Datasets.Delta;
 using OfflineSafety.Ingest.Logs;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Ingest;
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Win32.SafeHandles;
 using OfflineSafety.Errors;
 
 namespace OfflineSafety.Storage;
@@ -57,14 +58,41 @@ public sealed class LocalObjectStore : IObjectStore, IStagingArea
         }
     }
 
+    public async Task<int> ReadRangeAsync(string key, long offset, Memory<byte> buffer, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        string path = PathOf(key);
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.Asynchronous | FileOptions.RandomAccess);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ObjectNotFoundException(_root, key);
+        }
+        using (handle)
+        {
+            int total = 0;
+            while (total < buffer.Length)
+            {
+                int n = await RandomAccess.ReadAsync(handle, buffer[total..], offset + total, ct).ConfigureAwait(false);
+                if (n == 0) break;
+                total += n;
+            }
+            return total;
+        }
+    }
+
     public Task<ObjectInfo?> GetInfoAsync(string key, CancellationToken ct = default)
     {
         var file = new FileInfo(PathOf(key));
         return Task.FromResult(file.Exists ? new ObjectInfo(key, file.Length, file.LastWriteTimeUtc) : null);
     }
 
-    public async Task WriteAsync(string key, ReadOnlyMemory<byte> content, CancellationToken ct = default)
+    public async Task WriteAsync(string key, Stream content, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(content);
         string path = PathOf(key);
         string staged = await StageAsync(content, ct).ConfigureAwait(false);
         try
@@ -82,7 +110,9 @@ public sealed class LocalObjectStore : IObjectStore, IStagingArea
     {
         string path = PathOf(key);
         if (File.Exists(path)) return false; // cheap early exit; the publish below is what decides
-        string staged = await StageAsync(content, ct).ConfigureAwait(false);
+        string staged;
+        await using (var stream = new ReadOnlyMemoryStream(content))
+            staged = await StageAsync(stream, ct).ConfigureAwait(false);
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -107,7 +137,7 @@ public sealed class LocalObjectStore : IObjectStore, IStagingArea
         {
             ct.ThrowIfCancellationRequested();
             string key = KeyOf(file.FullName);
-            if (key.StartsWith(prefix, StringComparison.Ordinal) && !IsStaging(key))
+            if (key.StartsWith(prefix, StringComparison.Ordinal) && !IsStaging(key) && FileKind.SpecialKind(file.FullName) is null)
                 found.Add(new ObjectInfo(key, file.Length, file.LastWriteTimeUtc));
         }
         found.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
@@ -131,7 +161,7 @@ public sealed class LocalObjectStore : IObjectStore, IStagingArea
             // A directory only counts as a prefix when some object lives below it; empty folders
             // left behind by deletes have no counterpart in a blob store.
             if (key.StartsWith(prefix, StringComparison.Ordinal) && !IsStaging(key)
-                && dir.EnumerateFiles("*", WithinRoot).Any())
+                && dir.EnumerateFiles("*", WithinRoot).Any(f => FileKind.SpecialKind(f.FullName) is null))
                 found.Add(key);
         }
         found.Sort(string.CompareOrdinal);
@@ -181,6 +211,9 @@ public sealed class LocalObjectStore : IObjectStore, IStagingArea
         if (IsStaging(key)) throw new BadInputException($"object key '{key}' uses the reserved '{StagingSegment}' segment");
         string path = Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
         RefuseLinks(key);
+        // Opening a FIFO for reading blocks until a writer appears, and a device is nobody's data.
+        if (FileKind.SpecialKind(path) is { } kind)
+            throw new BadInputException($"store '{_root}': '{key}' is a {kind}, not a regular file; the store never opens one");
         return path;
     }
 
@@ -205,16 +238,22 @@ public sealed class LocalObjectStore : IObjectStore, IStagingArea
     private static bool IsStaging(string key) =>
         key.StartsWith(StagingSegment + "/", StringComparison.Ordinal) || key == StagingSegment;
 
-    private async Task<string> StageAsync(ReadOnlyMemory<byte> content, CancellationToken ct)
+    private async Task<string> StageAsync(Stream content, CancellationToken ct)
     {
         string folder = Path.Combine(_root, StagingSegment);
         Directory.CreateDirectory(folder);
         string staged = Path.Combine(folder, Guid.NewGuid().ToString("N"));
-        await using (var stream = new FileStream(staged, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+        try
         {
-            await stream.WriteAsync(content, ct).ConfigureAwait(false);
+            await using var stream = new FileStream(staged, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await content.CopyToAsync(stream, 1 << 16, ct).ConfigureAwait(false);
             // Flushed to disk before publishing: a crash after the rename must not leave an empty file.
             if (_flushToDisk) stream.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            File.Delete(staged);   // a failed or cancelled source; a killed process leaves it to the sweep
+            throw;
         }
         return staged;
     }

@@ -164,7 +164,8 @@ public sealed class IdempotentIngestTests : IDisposable
 
         public Task<byte[]?> TryReadAsync(string key, CancellationToken ct = default) => inner.TryReadAsync(key, ct);
         public Task<ObjectInfo?> GetInfoAsync(string key, CancellationToken ct = default) => inner.GetInfoAsync(key, ct);
-        public Task WriteAsync(string key, ReadOnlyMemory<byte> content, CancellationToken ct = default) => inner.WriteAsync(key, content, ct);
+        public Task<int> ReadRangeAsync(string key, long offset, Memory<byte> buffer, CancellationToken ct = default) => inner.ReadRangeAsync(key, offset, buffer, ct);
+        public Task WriteAsync(string key, Stream content, CancellationToken ct = default) => inner.WriteAsync(key, content, ct);
         public IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken ct = default) => inner.ListAsync(prefix, ct);
         public IAsyncEnumerable<string> ListCommonPrefixesAsync(string prefix, CancellationToken ct = default) => inner.ListCommonPrefixesAsync(prefix, ct);
         public Task<bool> DeleteAsync(string key, CancellationToken ct = default) => inner.DeleteAsync(key, ct);

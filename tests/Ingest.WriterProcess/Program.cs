@@ -3,6 +3,8 @@ using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Storage;
 
+// ROOT is a --store address: a local directory, or az://ACCOUNT/CONTAINER with the connection
+// string in AZURE_STORAGE_CONNECTION_STRING (Azurite, in the tests).
 // Usage:
 //   append ROOT NAME WRITER COMMITS ROWS   append COMMITS batches of ROWS rows, then exit
 //   append-forever ROOT NAME WRITER ROWS   append batches until killed
@@ -18,7 +20,7 @@ if (args.Length < 5)
 
 string mode = args[0];
 bool forever = mode == "append-forever";
-var local = new LocalObjectStore(args[1]);
+var local = StoreLocation.Open(args[1]);
 var objects = mode == "stall" ? new StallBeforeCommit(local) : (IObjectStore)local;
 var store = new DatasetStore(objects);
 string name = args[2];
@@ -58,7 +60,8 @@ sealed class StallBeforeCommit(IObjectStore inner) : IObjectStore
     public string Location => inner.Location;
     public Task<byte[]?> TryReadAsync(string key, CancellationToken ct = default) => inner.TryReadAsync(key, ct);
     public Task<ObjectInfo?> GetInfoAsync(string key, CancellationToken ct = default) => inner.GetInfoAsync(key, ct);
-    public Task WriteAsync(string key, ReadOnlyMemory<byte> content, CancellationToken ct = default) => inner.WriteAsync(key, content, ct);
+    public Task<int> ReadRangeAsync(string key, long offset, Memory<byte> buffer, CancellationToken ct = default) => inner.ReadRangeAsync(key, offset, buffer, ct);
+    public Task WriteAsync(string key, Stream content, CancellationToken ct = default) => inner.WriteAsync(key, content, ct);
     public IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken ct = default) => inner.ListAsync(prefix, ct);
     public IAsyncEnumerable<string> ListCommonPrefixesAsync(string prefix, CancellationToken ct = default) => inner.ListCommonPrefixesAsync(prefix, ct);
     public Task<bool> DeleteAsync(string key, CancellationToken ct = default) => inner.DeleteAsync(key, ct);

@@ -44,10 +44,19 @@ internal static class TransitionDataFiles
         return TransitionParquet.Read(bytes, metadata.ObsDim, metadata.ActionDim, key, PartitionVariant(file));
     }
 
+    /// <summary>
+    /// The label columns only, through ranged reads: the footer and four small column chunks come
+    /// over the wire, the observation and action columns (most of the file) never do.
+    /// </summary>
     public static async Task<TransitionLabels> ReadLabelsAsync(DeltaLog log, AddFile file, long version, CancellationToken ct)
     {
-        var (key, bytes) = await ReadVerifiedAsync(log, file, version, ct).ConfigureAwait(false);
-        return TransitionParquet.ReadLabels(bytes, key, PartitionVariant(file));
+        string relative = DeltaPath.FromLogPath(file.Path);
+        string key = log.Key(relative);
+        await using var stream = await log.Store.TryOpenReadAsync(key, ct).ConfigureAwait(false)
+            ?? throw Missing(log, relative, version);
+        CheckSize(log, relative, version, stream.Length, file.Size);
+        // The Parquet reader is synchronous; off the caller's thread, its ranged reads block a pool thread, not the caller.
+        return await Task.Run(() => TransitionParquet.ReadLabels(stream, key, PartitionVariant(file)), ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -59,16 +68,23 @@ internal static class TransitionDataFiles
     {
         string relative = DeltaPath.FromLogPath(file.Path);
         string key = log.Key(relative);
-        var bytes = await log.Store.TryReadAsync(key, ct).ConfigureAwait(false)
-            ?? throw new DataFileDamagedException($"{DatasetName(log)}@{version}: data file '{relative}' is missing from store '{log.Store.Location}' (the version's add action references it); run `offsafe datasets check`");
-        if (bytes.LongLength != file.Size)
-            throw new DataFileDamagedException($"{DatasetName(log)}@{version}: data file '{relative}' has {bytes.LongLength} bytes, the log recorded {file.Size}; run `offsafe datasets check`");
+        var bytes = await log.Store.TryReadAsync(key, ct).ConfigureAwait(false) ?? throw Missing(log, relative, version);
+        CheckSize(log, relative, version, bytes.LongLength, file.Size);
         return (key, bytes);
     }
 
     /// <summary>The file's variant as the log records it; null when another writer left it out.</summary>
     public static string? PartitionVariant(AddFile file) =>
         file.PartitionValues.TryGetValue(TransitionColumns.Variant, out var v) && !string.IsNullOrEmpty(v) ? v : null;
+
+    private static DataFileDamagedException Missing(DeltaLog log, string relative, long version) =>
+        new($"{DatasetName(log)}@{version}: data file '{relative}' is missing from store '{log.Store.Location}' (the version's add action references it); run `offsafe datasets check`");
+
+    private static void CheckSize(DeltaLog log, string relative, long version, long actual, long recorded)
+    {
+        if (actual != recorded)
+            throw new DataFileDamagedException($"{DatasetName(log)}@{version}: data file '{relative}' has {actual} bytes, the log recorded {recorded}; run `offsafe datasets check`");
+    }
 
     private static string DatasetName(DeltaLog log) => log.TableRoot.TrimEnd('/').Split('/')[^1];
 

@@ -114,6 +114,18 @@ public static class TransitionParquet
     public static TransitionLabels ReadLabels(byte[] file, string source, string? partitionVariant = null)
     {
         using var reader = new ParquetFileReader(file, source);
+        return ReadLabels(reader, source, partitionVariant);
+    }
+
+    /// <summary>The same from a seekable stream: only the footer and the four label column chunks are read.</summary>
+    public static TransitionLabels ReadLabels(Stream file, string source, string? partitionVariant = null)
+    {
+        using var reader = new ParquetFileReader(file, source, leaveOpen: true);
+        return ReadLabels(reader, source, partitionVariant);
+    }
+
+    private static TransitionLabels ReadLabels(ParquetFileReader reader, string source, string? partitionVariant)
+    {
         RequireVariant(reader, partitionVariant, source);
         var parts = Enumerable.Range(0, reader.RowGroupCount).Select(g => new TransitionLabels(
             reader.ReadValues<long>(g, TransitionColumns.EpisodeId),

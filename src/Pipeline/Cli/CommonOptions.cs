@@ -7,7 +7,7 @@ public static class CommonOptions
 {
     public static readonly Option<string> Store = new("--store")
     {
-        Description = "Store root: a directory or an azure URI (default $OFFSAFE_STORE, else ./.offsafe).",
+        Description = "Store root: a directory, or az://ACCOUNT/CONTAINER[/PREFIX] with AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_SAS_TOKEN set (default $OFFSAFE_STORE, else ./.offsafe).",
         Recursive = true,
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OFFSAFE_STORE") is { Length: > 0 } s ? s : ".offsafe",
     };

@@ -5,6 +5,7 @@ using System.Text.Json;
 using OfflineSafety.Errors;
 using OfflineSafety.Pipeline.Experiments;
 using OfflineSafety.Pipeline.Reports;
+using OfflineSafety.Storage;
 using Spectre.Console;
 using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
 using static OfflineSafety.Pipeline.Cli.Output.CliOutput;

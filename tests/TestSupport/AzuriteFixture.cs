@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Azure.Storage.Blobs;
+using OfflineSafety.Storage;
+
+namespace OfflineSafety.Testing;
+
+/// <summary>
+/// A real Azurite blob service (npm `azurite`, installed into tests/interop with `npm ci` on first
+/// use), started on a free loopback port with a temporary --location and stopped on dispose. It
+/// runs without --skipApiVersionCheck: the store pins an API version Azurite accepts. Share
+/// it with IClassFixture or ICollectionFixture; each test takes a fresh container.
+/// </summary>
+public sealed class AzuriteFixture : IDisposable
+{
+    public const string Account = "devstoreaccount1";
+
+    // Azurite's documented well-known development key; it guards nothing.
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly Process _process;
+    private readonly TempDirectory _location = new();
+    private int _containers;
+
+    public AzuriteFixture()
+    {
+        string interop = RepositoryRoot.Combine("tests", "interop");
+        string main = Path.Combine(interop, "node_modules", "azurite", "dist", "src", "blob", "main.js");
+        NpmInstall(interop, main);
+        Port = FreePort();
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { main, "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--location", _location.Path, "--silent" })
+            start.ArgumentList.Add(a);
+        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start Azurite");
+        // Drained so that a chatty Azurite can never block on a full pipe.
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        WaitUntilListening();
+    }
+
+    public int Port { get; }
+
+    public string BlobEndpoint => $"http://127.0.0.1:{Port}/{Account}";
+
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={AccountKey};BlobEndpoint={BlobEndpoint};";
+
+    /// <summary>The environment a child process (or StoreLocation.Open) needs to reach this Azurite.</summary>
+    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string> { [StoreLocation.ConnectionStringVariable] = ConnectionString };
+
+    /// <summary>A new, empty container; returns its --store address.</summary>
+    public string NewContainerAddress()
+    {
+        string name = $"t{Interlocked.Increment(ref _containers)}-{Guid.NewGuid():N}";
+        new BlobServiceClient(ConnectionString, AzureBlobStore.ClientOptions()).GetBlobContainerClient(name).Create();
+        return $"{StoreLocation.Scheme}{Account}/{name}";
+    }
+
+    /// <summary>A store over a new, empty container.</summary>
+    public IObjectStore NewStore() => Open(NewContainerAddress());
+
+    public IObjectStore Open(string address) => StoreLocation.Open(address, v => v == StoreLocation.ConnectionStringVariable ? ConnectionString : null);
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+        finally
+        {
+            _process.Dispose();
+            _location.Dispose();
+        }
+    }
+
+    private void WaitUntilListening()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"Azurite exited with {_process.ExitCode} before listening on port {Port}");
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(100);
+            }
+        }
+        throw new TimeoutException($"Azurite did not listen on port {Port} within 60 s");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    // One `npm ci` at a time across test processes; a second process finds the package installed.
+    private static void NpmInstall(string interop, string main)
+    {
+        if (File.Exists(main)) return;
+        using var held = AcquireLock(Path.Combine(Path.GetTempPath(), "offsafe-tests-npm.lock"));
+        if (File.Exists(main)) return;
+        var run = ProcessRunner.Run("npm", ["ci", "--no-audit", "--no-fund", "--prefix", interop], TimeSpan.FromMinutes(10));
+        if (run.ExitCode != 0 || !File.Exists(main))
+            throw new InvalidOperationException($"`npm ci` in {interop} failed (exit {run.ExitCode}); the Azure tests need Node.js and the npm registry: {run.Output[^Math.Min(run.Output.Length, 2000)..]}");
+    }
+
+    private static FileStream AcquireLock(string path)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(15);
+        while (true)
+        {
+            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (DateTime.UtcNow < deadline) { Thread.Sleep(500); }
+        }
+    }
+}
