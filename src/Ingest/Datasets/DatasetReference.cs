@@ -55,7 +55,7 @@ public static class DatasetNames
     /// <summary>Most characters of a dataset name or tag (all ASCII, so also bytes).</summary>
     public const int MaxLength = 128;
 
-    private static bool IsValid(string name) =>
+    public static bool IsValid(string name) =>
         name.Length is > 0 and <= MaxLength && char.IsAsciiLetterOrDigit(name[0])
         && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 }

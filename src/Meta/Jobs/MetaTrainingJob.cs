@@ -19,11 +19,21 @@ public sealed class MetaTrainingJob(IObjectStore objects)
 {
     public static readonly string[] Algorithms = ["mesa", "multitask", "single"];
 
+    /// <summary>Trains and publishes the critic as the model's next version.</summary>
     public async Task<MetaTrainingResult> RunAsync(MetaTrainingRequest request, TrainingHost<TrainedCritic>? host = null, CancellationToken ct = default)
     {
-        if (!Algorithms.Contains(request.Algorithm, StringComparer.Ordinal))
-            throw new BadInputException($"unknown algorithm '{request.Algorithm}' (known: {string.Join(", ", Algorithms)})");
-        ModelReference.ValidateName(request.Model);
+        var trained = await TrainAsync(request, host, ct).ConfigureAwait(false);
+        var stored = await new ModelRegistry(objects).PublishAsync(trained.Card, trained.Critic, null, ct).ConfigureAwait(false);
+        return new MetaTrainingResult(stored, trained.Algorithm, trained.Dataset, trained.FinalLoss, trained.Seconds);
+    }
+
+    /// <summary>
+    /// Trains the critic and builds its card without publishing it, for callers that decide where it
+    /// goes (a training plan's promotion gate).
+    /// </summary>
+    public async Task<UnpublishedCritic> TrainAsync(MetaTrainingRequest request, TrainingHost<TrainedCritic>? host = null, CancellationToken ct = default)
+    {
+        request.Validate();
         var data = await DatasetLoading.LoadAsync(objects, request.Dataset, null, ct).ConfigureAwait(false);
         var chosen = (request.Variants ?? data.Lineage.Variants)
             .Except(request.ExcludeVariants, StringComparer.Ordinal).Distinct(StringComparer.Ordinal).ToArray();
@@ -66,8 +76,7 @@ public sealed class MetaTrainingJob(IObjectStore objects)
         var metrics = new Dictionary<string, double>(result.Trained.Metrics) { ["train_seconds"] = seconds };
         var card = ModelCard.For(request.Model, request.Algorithm, result.Trained.Critic, risk.GammaRisk, risk.EpsRisk, result.Seed, result.Config, metrics,
             new ModelLineage(lineage, null, CodeVersion.Current));
-        var stored = await new ModelRegistry(objects).PublishAsync(card, result.Trained.Critic, null, ct).ConfigureAwait(false);
-        return new MetaTrainingResult(stored, request.Algorithm, lineage, result.Trained.FinalLoss, seconds);
+        return new UnpublishedCritic(card, result.Trained.Critic, request.Algorithm, lineage, result.Trained.FinalLoss, seconds);
     }
 
     private static MesaSettings Mesa(MetaTrainingRequest r, RiskSettings risk)

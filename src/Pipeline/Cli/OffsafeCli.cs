@@ -16,6 +16,9 @@ public static class OffsafeCli
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(DatasetsCommands.Create());
         root.Subcommands.Add(MetaTrainCommand.Create());
+        root.Subcommands.Add(PlansCommands.Create());
+        root.Subcommands.Add(RunsCommands.Create());
+        root.Subcommands.Add(SchedulerCommand.Create());
         root.Subcommands.Add(AdaptCommand.Create());
         root.Subcommands.Add(EvalCriticCommand.Create());
         root.Subcommands.Add(ModelsCommands.Create());
