@@ -19,7 +19,8 @@ public static class StoreLocation
     /// <param name="environment">Reads an environment variable; the process environment when null.</param>
     public static IObjectStore Open(string location, Func<string, string?>? environment = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(location);
+        if (string.IsNullOrWhiteSpace(location))
+            throw new BadInputException("--store: empty; give a local directory or az://ACCOUNT/CONTAINER[/PREFIX] (or set OFFSAFE_STORE)");
         environment ??= Environment.GetEnvironmentVariable;
         if (location.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
             return OpenAzure(location, environment);

@@ -150,7 +150,7 @@ public sealed class ModelEndpointTests
         await Expect("/v1/models/nav-base/filter", new { obs = new[] { 1f }, actions = new[] { ok } }, 400);
         await ProblemAssert.IsAsync(await host.Client.GetAsync("/v1/models/nope/weights"), 404);
         await ProblemAssert.IsAsync(await host.Client.GetAsync("/v1/models/..%2F..%2Fdatasets/weights"), 400);
-        await ProblemAssert.IsAsync(await host.Client.GetAsync("/v1/models/nav-base/onnx"), 404);
+        await ProblemAssert.IsAsync(await host.Client.GetAsync("/v1/models/..%2Fx/onnx"), 400);
 
         // Adapt: wrong dimensions and NaN in inline rows, an unknown dataset, an escaping output name, no key.
         var wide = new[] { JsonDocument.Parse("{\"episode_id\":0,\"step\":0,\"obs\":[1,2,3],\"action\":[0,0],\"reward\":0,\"cost\":0}").RootElement };

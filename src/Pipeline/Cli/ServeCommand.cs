@@ -1,6 +1,7 @@
 using System.CommandLine;
 using OfflineSafety.Errors;
 using OfflineSafety.Serve;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Pipeline.Cli;
 
@@ -20,8 +21,9 @@ public static class ServeCommand
             Description = "Environment variable holding the API key that write endpoints require (X-Api-Key header); unset: no key.",
         };
         var maxUpload = new Option<long>("--max-upload-mb") { Description = "Largest upload body in MiB.", DefaultValueFactory = _ => 256 };
+        var noScheduler = new Option<bool>("--no-scheduler") { Description = "Do not run training plans in this process (docs/plans.md); another replica or `offsafe scheduler` does." };
         var cmd = new Command("serve", "Serve datasets and critics over HTTP: uploads, rows, adapt, evaluate, filter (docs/serve.md).");
-        foreach (var o in new Option[] { urls, apiKeyEnv, maxUpload }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { urls, apiKeyEnv, maxUpload, noScheduler }) cmd.Options.Add(o);
         CommandAction.Set(cmd, async (p, ct) =>
         {
             string? key = null;
@@ -36,8 +38,14 @@ public static class ServeCommand
             await using var app = ServeApp.Build(settings, p.GetValue(urls)!, Microsoft.Extensions.Logging.LogLevel.Information);
             await app.StartAsync(ct);
             foreach (var url in app.Urls) Console.Error.WriteLine($"offsafe serve: listening on {url} (store {settings.Store}{(key is null ? "" : ", API key required for writes")})");
+            // The same scheduler as `offsafe scheduler`: every replica may run one, the plan lease keeps one run per plan.
+            var scheduler = p.GetValue(noScheduler)
+                ? Task.CompletedTask
+                : new OfflineSafety.Meta.Plans.PlanScheduler(StoreLocation.Open(settings.Store), TimeProvider.System, SchedulerCommand.WorkerName(),
+                    new OfflineSafety.Meta.Plans.SchedulerSettings(), line => Console.Error.WriteLine($"offsafe scheduler: {line}")).RunAsync(ct);
             try { await Task.Delay(Timeout.Infinite, ct); }
             catch (OperationCanceledException) { }
+            await scheduler;
             await app.StopAsync(CancellationToken.None);
             return 0;
         });

@@ -100,7 +100,7 @@ public sealed class DatasetsCommandsTests : IAsyncLifetime
 
         (code, _, stderr) = await RunAsync("datasets", "list", "--store", "azure://acct/container");
         Assert.Equal(1, code);
-        Assert.Contains("not supported", stderr);
+        Assert.Contains("unknown scheme 'azure'", stderr);
 
         (code, _, stderr) = await RunAsync("datasets", "delete", "demo", "--where", "reward=3");
         Assert.Equal(1, code);
