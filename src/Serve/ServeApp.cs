@@ -8,6 +8,7 @@ using OfflineSafety.Meta.Registry;
 using OfflineSafety.Serve.Datasets;
 using OfflineSafety.Serve.Http;
 using OfflineSafety.Serve.Models;
+using OfflineSafety.Serve.Plans;
 using OfflineSafety.Storage;
 
 namespace OfflineSafety.Serve;
@@ -49,6 +50,7 @@ public static class ServeApp
         app.UseMiddleware<ErrorsAndTiming>();
         DatasetEndpoints.Map(app, settings, datasets, apiKey);
         ModelEndpoints.Map(app, settings, registry, critics, adaptations, apiKey);
+        PlanEndpoints.Map(app, settings, objects, apiKey);
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }, ServeJson.Options));
         app.MapGet("/readyz", async (CancellationToken ct) =>
         {
