@@ -16,6 +16,28 @@ public static class OffsafeProcess
 
     public static async Task<Result> RunAsync(string? workingDirectory, IEnumerable<string> args, TimeSpan timeout)
     {
+        using var process = Start(workingDirectory, args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cancel.Token);
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Runs a command that does not end by itself (the scheduler, a server) for <paramref name="duration"/>, then kills it.</summary>
+    public static async Task<Result> RunForAsync(IEnumerable<string> args, TimeSpan duration)
+    {
+        using var process = Start(null, args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try { await Task.Delay(duration); }
+        finally { process.Kill(entireProcessTree: true); }
+        await process.WaitForExitAsync();
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+
+    private static Process Start(string? workingDirectory, IEnumerable<string> args)
+    {
         var start = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
@@ -28,12 +50,7 @@ public static class OffsafeProcess
         // A developer's own default store must never leak into a test, nor colour codes into parsed output.
         start.Environment.Remove("OFFSAFE_STORE");
         start.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(cancel.Token);
-        return new Result(process.ExitCode, await stdout, await stderr);
+        return Process.Start(start)!;
     }
 
     /// <summary>The synchronous form, for tests that are not async.</summary>

@@ -15,14 +15,7 @@ public sealed class PlansCommandsTests : IAsyncLifetime
     {
         var store = new DatasetStore(new LocalObjectStore(_root));
         await store.CreateAsync("walk", new DatasetMetadata("navigation2", 1, 1) { ActionLow = [-1f], ActionHigh = [1f] });
-        var b = new TransitionBatch(1, 1);
-        for (int e = 0; e < 20; e++)
-            for (int t = 0; t < 8; t++)
-            {
-                bool hit = e % 2 == 0 && t == 7;
-                b.Add(e, t, e < 10 ? "g1" : "g2", "sim", [t * 0.1f], [0.5f], [(t + 1) * 0.1f], 0, hit ? 1 : 0, hit, t == 7, false);
-            }
-        await store.AppendAsync("walk", b);
+        await store.AppendAsync("walk", Rows(0));
     }
 
     public Task DisposeAsync()
@@ -61,6 +54,46 @@ public sealed class PlansCommandsTests : IAsyncLifetime
         (code, _, stderr) = await RunAsync("plans", "show", "nightly");
         Assert.NotEqual(0, code);
         Assert.Contains("plan 'nightly' not found", stderr);
+    }
+
+    [Fact]
+    public async Task Two_scheduler_processes_on_one_store_never_run_a_plan_twice_at_once()
+    {
+        // Every second, and long enough to train that two runs would overlap without the lease.
+        using (await RunJsonAsync(["plans", "add", "busy", .. Training[..^6], "--steps", "300", "--batch-size", "8", "--arch", "8,8", "--cron", "* * * * * ?"])) { }
+        string[] scheduler = ["scheduler", "--poll-seconds", "0.3", "--store", _root];
+        var a = OffsafeProcess.RunForAsync(scheduler, TimeSpan.FromSeconds(12));
+        var b = OffsafeProcess.RunForAsync(scheduler, TimeSpan.FromSeconds(12));
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        await new DatasetStore(new LocalObjectStore(_root)).AppendAsync("walk", Rows(40));
+        var logs = await Task.WhenAll(a, b);
+
+        using var list = await RunJsonAsync("runs", "list", "--plan", "busy");
+        var runs = list.RootElement.GetProperty("runs").EnumerateArray()
+            .Where(r => r.GetProperty("state").GetString() is "succeeded" or "failed" or "running")
+            .Select(r => (Id: r.GetProperty("id").GetString()!, State: r.GetProperty("state").GetString()!, Worker: r.GetProperty("worker").GetString()!,
+                Start: r.GetProperty("started_utc").GetDateTimeOffset(),
+                End: r.TryGetProperty("ended_utc", out var e) ? e.GetDateTimeOffset() : DateTimeOffset.MaxValue))
+            .OrderBy(r => r.Start).ToArray();
+        string context = string.Join("\n", logs.Select(l => l.Stderr));
+        // Both schedulers fire the same cron occurrences (one run id each); each data version is trained exactly once.
+        Assert.True(runs.Count(r => r.State == "succeeded") == 2, context);
+        Assert.Equal(0, (await RunAsync("models", "show", "walk-critic@2")).Code);
+        Assert.Equal(1, (await RunAsync("models", "show", "walk-critic@3")).Code);
+        for (int i = 1; i < runs.Length; i++)
+            Assert.True(runs[i].Start >= runs[i - 1].End, $"{runs[i].Id} ({runs[i].Worker}) started before {runs[i - 1].Id} ({runs[i - 1].Worker}) ended");
+    }
+
+    private static TransitionBatch Rows(int episodeBase)
+    {
+        var b = new TransitionBatch(1, 1);
+        for (int e = episodeBase; e < episodeBase + 20; e++)
+            for (int t = 0; t < 8; t++)
+            {
+                bool hit = e % 2 == 0 && t == 7;
+                b.Add(e, t, e < episodeBase + 10 ? "g1" : "g2", "sim", [t * 0.1f], [0.5f], [(t + 1) * 0.1f], 0, hit ? 1 : 0, hit, t == 7, false);
+            }
+        return b;
     }
 
     private async Task<JsonDocument> RunJsonAsync(params string[] args)
