@@ -5,17 +5,18 @@ using OfflineSafety.Meta.Registry;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
 using OfflineSafety.Storage;
+using OfflineSafety.Testing;
 
 namespace OfflineSafety.Meta.Tests.Registry;
 
-public sealed class ModelRegistryTests : IDisposable
+/// <summary>
+/// The registry on every backend: a local directory and a container in a real Azurite (the
+/// derived classes at the end are all that differs, as in Storage.Tests' ObjectStoreContract).
+/// </summary>
+public abstract class ModelRegistryTests
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "offsafe-meta-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
-    }
+    /// <summary>An empty store, fresh for each test.</summary>
+    protected abstract IObjectStore Store { get; }
 
     private static (SafetyCritic Critic, CriticTrainingSettings Config) Trained()
     {
@@ -27,7 +28,7 @@ public sealed class ModelRegistryTests : IDisposable
     [Fact]
     public async Task Lineage_config_and_weights_round_trip_and_versions_are_immutable()
     {
-        var registry = new ModelRegistry(new LocalObjectStore(_root));
+        var registry = new ModelRegistry(Store);
         var (critic, config) = Trained();
         var lineage = new ModelLineage(new DatasetLineage("nav1-suite", 3, "table-abc", ["b1=0.7,b2=1.2"]), null, CodeVersion.Current);
         var card = ModelCard.For("nav1-rrl", "single", critic, 0.8f, 0.3f, config.Seed, config,
@@ -83,7 +84,7 @@ public sealed class ModelRegistryTests : IDisposable
     [Fact]
     public async Task A_version_whose_card_is_missing_is_invisible_and_skipped()
     {
-        var store = new LocalObjectStore(_root);
+        var store = Store;
         // An interrupted publish left weights for version 1 without its card.
         await store.WriteAsync(ModelRegistry.WeightsKey("m", 1), new byte[] { 1, 2, 3 });
         var registry = new ModelRegistry(store);
@@ -95,9 +96,41 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal(2, stored.Version);
     }
 
+    [Fact]
+    public async Task Racing_publishes_of_one_name_each_get_their_own_version()
+    {
+        // Each publish claims a version with create-if-absent; losers take the next number.
+        var registry = new ModelRegistry(Store);
+        var (critic, config) = Trained();
+        var lineage = new ModelLineage(new DatasetLineage("d", 1, null, []), null, "test");
+        var published = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(() => registry.PublishAsync(
+            ModelCard.For("raced", "single", critic, 0.8f, 0.1f, i, config, new Dictionary<string, double>(), lineage), critic, null))));
+        Assert.Equal([1, 2, 3, 4], published.Select(c => c.Version).Order());
+        var stored = await registry.ListVersionsAsync("raced");
+        Assert.Equal([1, 2, 3, 4], stored.Select(c => c.Version));
+        Assert.Equal(published.Select(c => c.Seed).Order(), stored.Select(c => c.Seed).Order());
+    }
+
     [Theory]
     [InlineData("crit@0")]
     [InlineData("crit@x")]
     [InlineData("bad/name")]
     public void Bad_references_are_rejected(string text) => Assert.Throws<BadInputException>(() => ModelReference.Parse(text));
+}
+
+public sealed class LocalModelRegistryTests : ModelRegistryTests, IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public LocalModelRegistryTests() => Store = new LocalObjectStore(_dir.Path, flushToDisk: false);
+
+    protected override IObjectStore Store { get; }
+
+    public void Dispose() => _dir.Dispose();
+}
+
+[Collection(AzuriteCollection.Name)]
+public sealed class AzureModelRegistryTests(AzuriteFixture azurite) : ModelRegistryTests
+{
+    protected override IObjectStore Store { get; } = azurite.NewStore();
 }

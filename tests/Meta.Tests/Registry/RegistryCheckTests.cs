@@ -3,18 +3,18 @@ using OfflineSafety.Meta.Registry;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
 using OfflineSafety.Storage;
+using OfflineSafety.Testing;
 
 namespace OfflineSafety.Meta.Tests.Registry;
 
-/// <summary>Step 8, finding 5 and deliverable 3: a damaged card no longer hides the registry, and `models check` finds each fault.</summary>
-public sealed class RegistryCheckTests : IDisposable
+/// <summary>
+/// Step 8, finding 5 and deliverable 3: a damaged card no longer hides the registry, and `models
+/// check` finds each fault; on a local directory and on Azurite (the derived classes at the end).
+/// </summary>
+public abstract class RegistryCheckTests
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "offsafe-registry-check-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
-    }
+    /// <summary>An empty store, fresh for each test.</summary>
+    protected abstract IObjectStore Store { get; }
 
     private static async Task PublishAsync(ModelRegistry registry, string name)
     {
@@ -27,7 +27,7 @@ public sealed class RegistryCheckTests : IDisposable
     [Fact]
     public async Task A_corrupt_card_is_named_and_skipped_and_every_injected_fault_is_found()
     {
-        var store = new LocalObjectStore(_root);
+        var store = Store;
         var registry = new ModelRegistry(store);
         foreach (var name in new[] { "good", "bad-card", "no-weights", "cut-weights" }) await PublishAsync(registry, name);
         await store.WriteAsync(ModelRegistry.CardKey("bad-card", 1), "{\"Name\": \"bad-card\", "u8.ToArray());
@@ -49,4 +49,21 @@ public sealed class RegistryCheckTests : IDisposable
         Assert.False(findings.Single(f => f.Key.StartsWith("models/good/", StringComparison.Ordinal)).Visible);
         Assert.Contains("no weights.safetensors", findings.Single(f => f.Key.StartsWith("models/no-weights/", StringComparison.Ordinal)).Problem);
     }
+}
+
+public sealed class LocalRegistryCheckTests : RegistryCheckTests, IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public LocalRegistryCheckTests() => Store = new LocalObjectStore(_dir.Path, flushToDisk: false);
+
+    protected override IObjectStore Store { get; }
+
+    public void Dispose() => _dir.Dispose();
+}
+
+[Collection(AzuriteCollection.Name)]
+public sealed class AzureRegistryCheckTests(AzuriteFixture azurite) : RegistryCheckTests
+{
+    protected override IObjectStore Store { get; } = azurite.NewStore();
 }
