@@ -4,26 +4,35 @@ namespace OfflineSafety.Storage;
 
 /// <summary>
 /// A seekable, read-only view of one stored object whose reads are ranged reads of the store.
-/// Small reads are served from one window of <see cref="WindowBytes"/> (a Parquet reader asks for
-/// 4 and 8 bytes before the footer); a window near the end of the object is the object's tail, so
-/// the trailing magic and the footer usually arrive in one request. Large reads go straight to the
-/// store, so a column chunk costs exactly its own bytes.
+/// Each read is one request for exactly its bytes, except reads within the object's last
+/// <see cref="TailBytes"/>: those are served from one fetch of that tail, so a Parquet reader's
+/// trailing-magic read and its footer read cost one request
+/// together. Column chunks cost exactly their own bytes: `datasets show` on a blob store downloads
+/// the footers and the label columns, a small fraction of the data (docs/datasets.md).
 /// </summary>
 /// <remarks>
-/// Synchronous reads block on the store's asynchronous read, because the Parquet reader is
-/// synchronous. No synchronization context exists in the CLI, the jobs or the tests, so this
-/// cannot deadlock; asynchronous readers should use <see cref="ReadAsync(Memory{byte}, CancellationToken)"/>.
+/// Meant for readers that ask for what they need in few, whole reads (the Parquet reader reads
+/// the magic, the tail, the footer, then whole column chunks); many tiny sequential reads would
+/// each be a request. Synchronous reads block on the store's asynchronous read, because the
+/// Parquet reader is synchronous. No synchronization context exists in the CLI, the jobs or the
+/// tests, so this cannot deadlock; asynchronous readers should use
+/// <see cref="ReadAsync(Memory{byte}, CancellationToken)"/>.
 /// </remarks>
 public sealed class RangedReadStream : Stream
 {
-    public const int WindowBytes = 16 << 10;
+    /// <summary>
+    /// The tail fetched in one request. Our footers take about 1.3 KiB per row group, so files of
+    /// up to two or three row groups need no second request; a longer footer costs one more (exact)
+    /// request. A longer tail would be a visible share of a small file's bytes.
+    /// </summary>
+    public const int TailBytes = 4 << 10;
 
     private readonly IObjectStore _store;
     private readonly string _key;
     private readonly long _length;
-    private byte[]? _window;
-    private long _windowStart;
-    private int _windowLength;
+    private byte[]? _tail;
+    private long _tailStart;
+    private int _tailLength;
     private long _position;
 
     public RangedReadStream(IObjectStore store, string key, long length)
@@ -59,11 +68,10 @@ public sealed class RangedReadStream : Stream
     public override int Read(Span<byte> buffer)
     {
         if (buffer.IsEmpty || _position >= _length) return 0;
-        if (TryCopyFromWindow(buffer) is int served) return served;
-        if (buffer.Length < WindowBytes)
+        if (_position >= _length - TailBytes)
         {
-            FillWindowAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
-            return TryCopyFromWindow(buffer) ?? 0;
+            if (_tail is null) FetchTailAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            return CopyFromTail(buffer);
         }
         int want = (int)Math.Min(buffer.Length, _length - _position);
         byte[] rented = ArrayPool<byte>.Shared.Rent(want);
@@ -83,11 +91,10 @@ public sealed class RangedReadStream : Stream
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (buffer.IsEmpty || _position >= _length) return 0;
-        if (TryCopyFromWindow(buffer.Span) is int served) return served;
-        if (buffer.Length < WindowBytes)
+        if (_position >= _length - TailBytes)
         {
-            await FillWindowAsync(cancellationToken).ConfigureAwait(false);
-            return TryCopyFromWindow(buffer.Span) ?? 0;
+            if (_tail is null) await FetchTailAsync(cancellationToken).ConfigureAwait(false);
+            return CopyFromTail(buffer.Span);
         }
         int want = (int)Math.Min(buffer.Length, _length - _position);
         int n = await _store.ReadRangeAsync(_key, _position, buffer[..want], cancellationToken).ConfigureAwait(false);
@@ -98,26 +105,21 @@ public sealed class RangedReadStream : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    private int? TryCopyFromWindow(Span<byte> buffer)
+    private int CopyFromTail(Span<byte> buffer)
     {
-        if (_window is null || _position < _windowStart || _position >= _windowStart + _windowLength) return null;
-        int offset = (int)(_position - _windowStart);
-        int n = Math.Min(buffer.Length, _windowLength - offset);
-        _window.AsSpan(offset, n).CopyTo(buffer);
+        int offset = (int)(_position - _tailStart);
+        int n = Math.Max(0, Math.Min(buffer.Length, _tailLength - offset));
+        _tail.AsSpan(offset, n).CopyTo(buffer);
         _position += n;
         return n;
     }
 
-    private async ValueTask FillWindowAsync(CancellationToken ct)
+    private async ValueTask FetchTailAsync(CancellationToken ct)
     {
-        _window ??= new byte[WindowBytes];
-        // Near the end, the window is the object's last bytes: the footer lies before the position asked for.
-        long start = Math.Min(_position, Math.Max(0, _length - WindowBytes));
-        int want = (int)Math.Min(WindowBytes, _length - start);
-        _windowLength = 0;
-        int n = await _store.ReadRangeAsync(_key, start, _window.AsMemory(0, want), ct).ConfigureAwait(false);
-        _windowStart = start;
-        _windowLength = n;
+        long start = Math.Max(0, _length - TailBytes);
+        var tail = new byte[(int)(_length - start)];
+        int n = await _store.ReadRangeAsync(_key, start, tail, ct).ConfigureAwait(false);
+        (_tail, _tailStart, _tailLength) = (tail, start, n);
     }
 
     public override void Flush() { }

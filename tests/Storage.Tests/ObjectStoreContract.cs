@@ -47,10 +47,36 @@ public abstract class ObjectStoreContract
         stream.ReadExactly(tail);
         Assert.Equal(content[^8..], tail);
         stream.Position = 10;
-        var middle = new byte[RangedReadStream.WindowBytes * 3];
+        var middle = new byte[RangedReadStream.TailBytes * 3];
         await stream.ReadExactlyAsync(middle);
         Assert.Equal(content[10..(10 + middle.Length)], middle);
         Assert.Null(await Store.TryOpenReadAsync("r/none"));
+    }
+
+    [Fact]
+    public async Task A_ranged_stream_downloads_what_is_read_and_the_tail_once()
+    {
+        // The reads a Parquet reader makes: head magic, trailing length+magic, footer, one column chunk.
+        var content = Enumerable.Range(0, 1_000_000).Select(i => (byte)(i * 13)).ToArray();
+        await Store.WriteAsync("p/part.parquet", content);
+        var counting = new CountingObjectStore(Store);
+        await using var stream = (await counting.TryOpenReadAsync("p/part.parquet"))!;
+        var head = new byte[4];
+        stream.ReadExactly(head);
+        stream.Position = content.Length - 8;
+        stream.ReadExactly(new byte[8]);
+        stream.Position = content.Length - 3000;
+        var footer = new byte[2992];
+        stream.ReadExactly(footer);
+        stream.Position = 400_000;
+        var chunk = new byte[1500];
+        stream.ReadExactly(chunk);
+        Assert.Equal(content[..4], head);
+        Assert.Equal(content[^3000..^8], footer);
+        Assert.Equal(content[400_000..401_500], chunk);
+        var read = counting.Reads["p/part.parquet"];
+        Assert.Equal(3, read.Requests);
+        Assert.Equal(4 + RangedReadStream.TailBytes + 1500, read.Bytes);
     }
 
     [Fact]
