@@ -31,10 +31,9 @@ public static class DemoCommand
             var objects = OpenStore(p);
             var pipeline = new DemoPipeline(objects, environment, budget, p.GetValue(seed));
             var result = await WithPhasesAsync("demo", progress => pipeline.RunAsync(progress, ct));
-            string folder = RunFolder(p.GetValue(CommonOptions.Store)!, "demo");
-            string report = ExperimentReport.Write(folder, "offsafe demo: Recovery RL (MESA-adapted critic) vs Unconstrained SAC, navigation1 held-out variant",
+            string report = await ExperimentReport.WriteAsync(objects, "demo", "offsafe demo: Recovery RL (MESA-adapted critic) vs Unconstrained SAC, navigation1 held-out variant",
                 $"offsafe demo{(p.GetValue(quick) ? " --quick" : "")}", budget, result.Runs,
-                $"Offline suite {result.Dataset}; critic {result.BaseModel} adapted as {result.AdaptedModel}; online experience recorded as {result.OnlineDataset}.");
+                $"Offline suite {result.Dataset}; critic {result.BaseModel} adapted as {result.AdaptedModel}; online experience recorded as {result.OnlineDataset}.", ct);
             return Emit(p, new
             {
                 results = result.Runs.Select(ResultJson),

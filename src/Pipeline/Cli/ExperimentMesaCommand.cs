@@ -20,7 +20,7 @@ public static class ExperimentMesaCommand
         {
             env, seeds, quick, episodes,
         };
-        CommandAction.Set(cmd, (p, ct) =>
+        CommandAction.Set(cmd, async (p, ct) =>
         {
             var definition = EnvironmentRegistry.Default.Get(p.GetValue(env)!);
             int seedCount = p.GetValue(seeds);
@@ -29,7 +29,7 @@ public static class ExperimentMesaCommand
             if (p.GetValue(episodes) is { } e) budget = budget with { Episodes = e };
             var runs = WithPhases($"experiment mesa {definition.Id}", progress => new MesaExperiment(definition, budget).Run(seedCount, progress, ct));
             string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}";
-            return ExperimentOnlineOutput.Emit(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}");
+            return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}", ct: ct);
         });
         return cmd;
     }

@@ -7,13 +7,13 @@ using OfflineSafety.Pipeline.Cli.Output;
 
 namespace OfflineSafety.Pipeline.Cli;
 
-/// <summary>The output contract of `experiment mesa` and `experiment recovery`: table + report folder, or --json.</summary>
+/// <summary>The output contract of `experiment mesa` and `experiment recovery`: table + report (runs/&lt;id&gt;/ in the store), or --json.</summary>
 internal static class ExperimentOnlineOutput
 {
-    public static int Emit(ParseResult p, string title, string command, ExperimentBudget budget, IReadOnlyList<MethodRun> runs, string kind, string? notes = null)
+    public static async Task<int> EmitAsync(ParseResult p, string title, string command, ExperimentBudget budget, IReadOnlyList<MethodRun> runs, string kind,
+        string? notes = null, CancellationToken ct = default)
     {
-        string folder = RunFolder(p.GetValue(CommonOptions.Store)!, kind);
-        string report = ExperimentReport.Write(folder, title, command, budget, runs, notes);
+        string report = await ExperimentReport.WriteAsync(OpenStore(p), kind, title, command, budget, runs, notes, ct);
         return CliOutput.Emit(p, new { results = runs.Select(ResultJson), report }, console =>
         {
             console.Write(SummaryTable(ExperimentReport.Summarize(runs)));

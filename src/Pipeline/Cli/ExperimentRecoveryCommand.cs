@@ -22,7 +22,7 @@ public static class ExperimentRecoveryCommand
         {
             env, seeds, quick, episodes, methods,
         };
-        CommandAction.Set(cmd, (p, ct) =>
+        CommandAction.Set(cmd, async (p, ct) =>
         {
             var definition = EnvironmentRegistry.Default.Get(p.GetValue(env)!);
             int seedCount = p.GetValue(seeds);
@@ -35,7 +35,7 @@ public static class ExperimentRecoveryCommand
             var runs = WithPhases($"experiment recovery {definition.Id}", progress => new RecoveryExperiment(definition, budget).Run(seedCount, chosen, progress, ct));
             string command = $"offsafe experiment recovery --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}"
                 + (p.GetValue(methods) is { Length: > 0 } ? $" --methods {string.Join(",", chosen.Select(a => a.Name()))}" : "");
-            return ExperimentOnlineOutput.Emit(p, $"Recovery RL vs baselines: {definition.Id}", command, budget, runs, $"recovery-{definition.Id}");
+            return await ExperimentOnlineOutput.EmitAsync(p, $"Recovery RL vs baselines: {definition.Id}", command, budget, runs, $"recovery-{definition.Id}", ct: ct);
         });
         return cmd;
     }

@@ -47,13 +47,4 @@ internal static class OnlineCommandSupport
                 Markup.Escape(ExperimentReport.Format(s.Successes)), Markup.Escape(ExperimentReport.Format(s.Ratio, "0.000")), Markup.Escape(ExperimentReport.Format(s.Return)));
         return table;
     }
-
-    /// <summary>A report folder under the store root: &lt;store&gt;/runs/&lt;id&gt;/ (local stores only).</summary>
-    public static string RunFolder(string storeRoot, string kind)
-    {
-        if (storeRoot.Contains("://", StringComparison.Ordinal))
-            throw new BadInputException($"report folders are written to local stores only; '{storeRoot}' is remote");
-        string id = $"{kind}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        return Path.GetFullPath(Path.Combine(storeRoot, "runs", id));
-    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using OfflineSafety.Pipeline.Reports;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Pipeline.Experiments;
 
@@ -8,8 +9,9 @@ namespace OfflineSafety.Pipeline.Experiments;
 public sealed record MethodSummary(string Method, int Seeds, MeanError Violations, MeanError Successes, MeanError Ratio, MeanError Return);
 
 /// <summary>
-/// The report folder of an experiment: README.md (settings, the table, how to reproduce) and SVG
-/// curves of cumulative violations and successes per episode, mean ± s.e. over seeds.
+/// The report of an experiment, written into the store under <c>runs/&lt;id&gt;/</c> (a local folder
+/// or a blob container alike): README.md (settings, the table, how to reproduce) and SVG curves of
+/// cumulative violations and successes per episode, mean ± s.e. over seeds.
 /// </summary>
 public static class ExperimentReport
 {
@@ -20,14 +22,19 @@ public static class ExperimentReport
             MeanError.Of(g.Select(r => r.Result.Ratio).ToList()),
             MeanError.Of(g.Select(r => r.Result.MeanReturn).ToList()))).ToList();
 
-    /// <summary>Writes the folder and returns the path of its README.md.</summary>
-    public static string Write(string folder, string title, string command, ExperimentBudget budget, IReadOnlyList<MethodRun> runs, string? notes = null)
+    /// <summary>
+    /// Writes the report as <c>runs/&lt;kind&gt;-&lt;stamp&gt;-&lt;random&gt;/</c> in <paramref name="store"/>; returns
+    /// where its README.md is: a full path for a local store, the store address plus key otherwise.
+    /// </summary>
+    public static async Task<string> WriteAsync(IObjectStore store, string kind, string title, string command, ExperimentBudget budget,
+        IReadOnlyList<MethodRun> runs, string? notes = null, CancellationToken ct = default)
     {
-        Directory.CreateDirectory(folder);
+        string folder = $"runs/{kind}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}/";
         var summaries = Summarize(runs);
-        File.WriteAllText(Path.Combine(folder, "cumulative-violations.svg"), Curves(runs, "Cumulative violations", e => e.CumulativeViolations).Render());
-        File.WriteAllText(Path.Combine(folder, "cumulative-successes.svg"), Curves(runs, "Cumulative successes", e => e.CumulativeSuccesses).Render());
-        File.WriteAllText(Path.Combine(folder, "ratio.svg"), Curves(runs, "(successes + 1) / (violations + 1)", e => e.Ratio).Render());
+        async Task Put(string name, string text) => await store.WriteAsync(folder + name, Encoding.UTF8.GetBytes(text), ct).ConfigureAwait(false);
+        await Put("cumulative-violations.svg", Curves(runs, "Cumulative violations", e => e.CumulativeViolations).Render()).ConfigureAwait(false);
+        await Put("cumulative-successes.svg", Curves(runs, "Cumulative successes", e => e.CumulativeSuccesses).Render()).ConfigureAwait(false);
+        await Put("ratio.svg", Curves(runs, "(successes + 1) / (violations + 1)", e => e.Ratio).Render()).ConfigureAwait(false);
 
         var md = new StringBuilder();
         md.AppendLine($"# {title}").AppendLine();
@@ -41,9 +48,10 @@ public static class ExperimentReport
         foreach (var r in runs)
             md.AppendLine(FormattableString.Invariant($"| {r.Method} | {r.Seed} | {r.Result.Violations} | {r.Result.Successes} | {r.Result.Ratio:0.000} | {r.Result.MeanReturn:0.0} | {r.Result.Steps} | {r.Result.Episodes.Sum(e => e.RecoverySteps)} | {r.Result.Seconds:0.0} |"));
         if (notes is not null) md.AppendLine().AppendLine(notes);
-        string path = Path.Combine(folder, "README.md");
-        File.WriteAllText(path, md.ToString());
-        return path;
+        // README.md last: a report whose README exists is complete.
+        await Put("README.md", md.ToString()).ConfigureAwait(false);
+        string key = folder + "README.md";
+        return store.Location.Contains("://", StringComparison.Ordinal) ? $"{store.Location.TrimEnd('/')}/{key}" : Path.GetFullPath(Path.Combine(store.Location, key));
     }
 
     /// <summary>The Markdown table of per-method means ± s.e.</summary>

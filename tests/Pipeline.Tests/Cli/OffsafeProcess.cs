@@ -14,9 +14,11 @@ public static class OffsafeProcess
     public static Task<Result> RunAsync(string? workingDirectory, params string[] args) =>
         RunAsync(workingDirectory, args, TimeSpan.FromMinutes(3));
 
-    public static async Task<Result> RunAsync(string? workingDirectory, IEnumerable<string> args, TimeSpan timeout)
+    /// <param name="environment">Variables set for the child only (e.g. the connection string of a test's Azurite).</param>
+    public static async Task<Result> RunAsync(string? workingDirectory, IEnumerable<string> args, TimeSpan timeout,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var process = Start(workingDirectory, args);
+        using var process = Start(workingDirectory, args, environment);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cancel = new CancellationTokenSource(timeout);
@@ -27,7 +29,7 @@ public static class OffsafeProcess
     /// <summary>Runs a command that does not end by itself (the scheduler, a server) for <paramref name="duration"/>, then kills it.</summary>
     public static async Task<Result> RunForAsync(IEnumerable<string> args, TimeSpan duration)
     {
-        using var process = Start(null, args);
+        using var process = Start(null, args, null);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         try { await Task.Delay(duration); }
@@ -36,7 +38,7 @@ public static class OffsafeProcess
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
-    private static Process Start(string? workingDirectory, IEnumerable<string> args)
+    private static Process Start(string? workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -50,6 +52,7 @@ public static class OffsafeProcess
         // A developer's own default store must never leak into a test, nor colour codes into parsed output.
         start.Environment.Remove("OFFSAFE_STORE");
         start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         return Process.Start(start)!;
     }
 

@@ -1,6 +1,7 @@
 using OfflineSafety.Envs;
 using OfflineSafety.Meta.Online;
 using OfflineSafety.Pipeline.Experiments;
+using OfflineSafety.Storage;
 
 namespace OfflineSafety.Pipeline.Tests.Online;
 
@@ -19,7 +20,7 @@ public class ExperimentSmokeTests
     }
 
     [Fact]
-    public void Recovery_experiment_shares_one_pretrained_critic_across_methods()
+    public async Task Recovery_experiment_shares_one_pretrained_critic_across_methods()
     {
         var environment = EnvironmentRegistry.Default.Get("navigation2");
         var runs = new RecoveryExperiment(environment, ExperimentBudget.Smoke(environment) with { Episodes = 2 })
@@ -29,10 +30,11 @@ public class ExperimentSmokeTests
         string folder = Path.Combine(Path.GetTempPath(), "offsafe-report-" + Guid.NewGuid().ToString("N"));
         try
         {
-            string report = ExperimentReport.Write(folder, "t", "cmd", ExperimentBudget.Smoke(environment), runs);
+            string report = await ExperimentReport.WriteAsync(new LocalObjectStore(folder), "recovery", "t", "cmd", ExperimentBudget.Smoke(environment), runs);
+            Assert.StartsWith(Path.Combine(folder, "runs", "recovery-"), report);
             string text = File.ReadAllText(report);
             Assert.Contains("| recovery | 2 |", text);
-            Assert.Contains("<svg", File.ReadAllText(Path.Combine(folder, "cumulative-successes.svg")));
+            Assert.Contains("<svg", File.ReadAllText(Path.Combine(Path.GetDirectoryName(report)!, "cumulative-successes.svg")));
         }
         finally { Directory.Delete(folder, true); }
     }
