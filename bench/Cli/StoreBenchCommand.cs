@@ -35,8 +35,10 @@ public static class StoreBenchCommand
             {
                 static object Json(StoreFigures f) => new
                 {
-                    backend = f.Backend, rows = f.Rows, dataBytes = f.DataBytes, dataFiles = f.DataFiles, ingestSeconds = f.IngestSeconds,
-                    scanSeconds = f.ScanSeconds, showBytes = f.ShowBytes, historyBytes = f.HistoryBytes,
+                    backend = f.Backend, rows = f.Rows, dataBytes = f.DataBytes, dataFiles = f.DataFiles,
+                    ingest = new { seconds = f.Ingest.Seconds, cpuSeconds = f.Ingest.Cpu, azuriteCpuSeconds = f.Ingest.ServerCpu },
+                    scan = new { seconds = f.Scan.Seconds, cpuSeconds = f.Scan.Cpu, azuriteCpuSeconds = f.Scan.ServerCpu },
+                    showBytes = f.ShowBytes, historyBytes = f.HistoryBytes,
                 };
                 Console.Out.WriteLine(JsonSerializer.Serialize(new
                 {
@@ -45,12 +47,14 @@ public static class StoreBenchCommand
                 }));
                 return 0;
             }
-            var table = new Table().AddColumns("backend", "rows", "data MB", "files", "ingest s", "rows/s", "scan s", "rows/s", "show bytes (% of data)", "history bytes (% of data)");
+            var table = new Table().AddColumns("backend", "rows", "data MB", "files", "ingest s", "rows/s", "CPU s ours+Azurite", "scan s", "rows/s", "CPU s ours+Azurite",
+                "show bytes (% of data)", "history bytes (% of data)");
             foreach (var f in new[] { c.Local, c.Azure })
-                table.AddRow(f.Backend, $"{f.Rows:N0}", $"{f.DataBytes / 1e6:F1}", $"{f.DataFiles}", $"{f.IngestSeconds:F2}", $"{f.Rows / f.IngestSeconds:N0}",
-                    $"{f.ScanSeconds:F2}", $"{f.Rows / f.ScanSeconds:N0}", $"{f.ShowBytes:N0} ({f.ShowPercent:F3}%)", $"{f.HistoryBytes:N0} ({f.HistoryPercent:F3}%)");
+                table.AddRow(f.Backend, $"{f.Rows:N0}", $"{f.DataBytes / 1e6:F1}", $"{f.DataFiles}", $"{f.Ingest.Seconds:F2}", $"{f.Rows / f.Ingest.Seconds:N0}",
+                    $"{f.Ingest.Cpu:F2}+{f.Ingest.ServerCpu:F2}", $"{f.Scan.Seconds:F2}", $"{f.Rows / f.Scan.Seconds:N0}", $"{f.Scan.Cpu:F2}+{f.Scan.ServerCpu:F2}",
+                    $"{f.ShowBytes:N0} ({f.ShowPercent:F3}%)", $"{f.HistoryBytes:N0} ({f.HistoryPercent:F3}%)");
             var stdout = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-            if (Console.IsOutputRedirected) stdout.Profile.Width = 160;
+            if (Console.IsOutputRedirected) stdout.Profile.Width = 200;
             stdout.Write(table);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Azurite / local: ingest {c.IngestRatio:F2}x, scan {c.ScanRatio:F2}x (target: within 2x); best of {c.Rounds} alternating rounds; {Environment.ProcessorCount} cores"));

@@ -7,8 +7,11 @@ using OfflineSafety.Testing;
 
 namespace OfflineSafety.Bench.Datasets;
 
+/// <summary>Wall and CPU seconds of one timed step; ServerCpu is the Azurite process's CPU (0 for a local directory).</summary>
+public sealed record StepTime(double Seconds, double Cpu, double ServerCpu);
+
 /// <summary>One backend's figures: the best of the rounds for ingest and scan, and the bytes footer-only operations download.</summary>
-public sealed record StoreFigures(string Backend, long Rows, long DataBytes, int DataFiles, double IngestSeconds, double ScanSeconds,
+public sealed record StoreFigures(string Backend, long Rows, long DataBytes, int DataFiles, StepTime Ingest, StepTime Scan,
     long ShowBytes, long HistoryBytes)
 {
     public double ShowPercent => 100.0 * ShowBytes / DataBytes;
@@ -19,8 +22,8 @@ public sealed record StoreFigures(string Backend, long Rows, long DataBytes, int
 public sealed record StoreComparison(StoreFigures Local, StoreFigures Azure, int Rounds)
 {
     /// <summary>Azurite time over local time: the target is at most 2.</summary>
-    public double IngestRatio => Azure.IngestSeconds / Local.IngestSeconds;
-    public double ScanRatio => Azure.ScanSeconds / Local.ScanSeconds;
+    public double IngestRatio => Azure.Ingest.Seconds / Local.Ingest.Seconds;
+    public double ScanRatio => Azure.Scan.Seconds / Local.Scan.Seconds;
 }
 
 /// <summary>
@@ -39,39 +42,56 @@ public sealed class StoreBench(int rows, int rounds)
         new IngestBench(rows).Formats.Single(f => f.Format == "parquet").Write(log);
         status("starting Azurite");
         using var azurite = new AzuriteFixture();
-        var local = new List<(double Ingest, double Scan)>();
-        var azure = new List<(double Ingest, double Scan)>();
+        var local = new List<(StepTime Ingest, StepTime Scan)>();
+        var azure = new List<(StepTime Ingest, StepTime Scan)>();
         IObjectStore? lastLocal = null, lastAzure = null;
         for (int round = 0; round < rounds; round++)
         {
             status($"round {round + 1}/{rounds}: local directory");
             lastLocal = new LocalObjectStore(Path.Combine(folder, $"store-{round}"));
-            local.Add(await MeasureAsync(lastLocal, log, ct));
+            local.Add(await MeasureAsync(lastLocal, log, () => TimeSpan.Zero, ct));
+            status(Describe(local[^1]));
             status($"round {round + 1}/{rounds}: Azurite");
             lastAzure = azurite.NewStore();
-            azure.Add(await MeasureAsync(lastAzure, log, ct));
+            azure.Add(await MeasureAsync(lastAzure, log, () => azurite.CpuTime, ct));
+            status(Describe(azure[^1]));
         }
         status("show and history through a counting store");
         return new StoreComparison(await FiguresAsync("local directory", lastLocal!, local, ct), await FiguresAsync("Azurite (az://)", lastAzure!, azure, ct), rounds);
     }
 
-    private static async Task<(double Ingest, double Scan)> MeasureAsync(IObjectStore objects, string log, CancellationToken ct)
+    private static string Describe((StepTime Ingest, StepTime Scan) r) => System.FormattableString.Invariant(
+        $"  ingest {r.Ingest.Seconds:F2} s (CPU {r.Ingest.Cpu:F2} + {r.Ingest.ServerCpu:F2}), scan {r.Scan.Seconds:F2} s (CPU {r.Scan.Cpu:F2} + {r.Scan.ServerCpu:F2})");
+
+    private static async Task<(StepTime Ingest, StepTime Scan)> MeasureAsync(IObjectStore objects, string log, Func<TimeSpan> serverCpu, CancellationToken ct)
     {
         var store = new DatasetStore(objects);
-        var clock = Stopwatch.StartNew();
-        var outcome = await new DatasetIngest(store).RunAsync(new IngestRequest([log], "bench", new FieldMap(), LogFormat.Auto, CreateWithEnv: "Bench"), null, ct);
-        double ingest = clock.Elapsed.TotalSeconds;
-
-        clock.Restart();
-        var snapshot = await store.SnapshotAsync(DatasetReference.Parse("bench"), ct);
-        long scanned = 0;
-        await foreach (var batch in store.ReadFilesAsync("bench", snapshot, ct: ct)) scanned += batch.Count;
-        double scan = clock.Elapsed.TotalSeconds;
-        if (scanned != outcome.Rows) throw new InvalidOperationException($"{objects.Location}: scanned {scanned} rows, ingested {outcome.Rows}");
+        long ingested = 0, scanned = 0;
+        var ingest = await TimeAsync(async () =>
+            ingested = (await new DatasetIngest(store).RunAsync(new IngestRequest([log], "bench", new FieldMap(), LogFormat.Auto, CreateWithEnv: "Bench"), null, ct)).Rows,
+            serverCpu);
+        var scan = await TimeAsync(async () =>
+        {
+            var snapshot = await store.SnapshotAsync(DatasetReference.Parse("bench"), ct);
+            await foreach (var batch in store.ReadFilesAsync("bench", snapshot, ct: ct)) scanned += batch.Count;
+        }, serverCpu);
+        if (scanned != ingested) throw new InvalidOperationException($"{objects.Location}: scanned {scanned} rows, ingested {ingested}");
         return (ingest, scan);
     }
 
-    private async Task<StoreFigures> FiguresAsync(string backend, IObjectStore objects, List<(double Ingest, double Scan)> times, CancellationToken ct)
+    private static async Task<StepTime> TimeAsync(Func<Task> step, Func<TimeSpan> serverCpu)
+    {
+        var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var server = serverCpu();
+        var clock = Stopwatch.StartNew();
+        await step();
+        clock.Stop();
+        process.Refresh();
+        return new StepTime(clock.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpu).TotalSeconds, (serverCpu() - server).TotalSeconds);
+    }
+
+    private async Task<StoreFigures> FiguresAsync(string backend, IObjectStore objects, List<(StepTime Ingest, StepTime Scan)> times, CancellationToken ct)
     {
         var counting = new CountingObjectStore(objects);
         var store = new DatasetStore(counting);
@@ -84,6 +104,6 @@ public sealed class StoreBench(int rows, int rounds)
         counting.Reset();
         await inspection.HistoryAsync("bench", ct);
         long history = counting.BytesRead(_ => true);
-        return new StoreFigures(backend, rows, dataBytes, snapshot.Files.Count, times.Min(t => t.Ingest), times.Min(t => t.Scan), show, history);
+        return new StoreFigures(backend, rows, dataBytes, snapshot.Files.Count, times.Select(t => t.Ingest).MinBy(t => t.Seconds)!, times.Select(t => t.Scan).MinBy(t => t.Seconds)!, show, history);
     }
 }

@@ -74,15 +74,22 @@ public sealed class AzureBlobStore : IObjectStore
 
     public Task<byte[]?> TryReadAsync(string key, CancellationToken ct = default) => Guard(async () =>
     {
+        BlobDownloadStreamingResult result;
         try
         {
-            var content = (await Blob(key).DownloadContentAsync(ct).ConfigureAwait(false)).Value.Content;
-            return content.ToArray();
+            result = (await Blob(key).DownloadStreamingAsync(cancellationToken: ct).ConfigureAwait(false)).Value;
         }
         catch (RequestFailedException ex) when (IsBlobMissing(ex))
         {
             return null;
         }
+        // Straight into an array of the blob's length: a buffered download would grow a buffer and copy it again.
+        await using var content = result.Content;
+        var bytes = new byte[result.Details.ContentLength];
+        int total = await ReadFullyAsync(content, bytes, ct).ConfigureAwait(false);
+        if (total != bytes.Length || content.ReadByte() != -1)
+            throw new IOException($"store '{Location}': '{key}' ended after {total} of the {bytes.Length} bytes its response announced");
+        return (byte[]?)bytes;
     });
 
     public Task<int> ReadRangeAsync(string key, long offset, Memory<byte> buffer, CancellationToken ct = default) => Guard(async () =>
@@ -103,6 +110,11 @@ public sealed class AzureBlobStore : IObjectStore
             return 0; // the range starts at or past the end
         }
         await using var content = result.Content;
+        return await ReadFullyAsync(content, buffer, ct).ConfigureAwait(false);
+    });
+
+    private static async Task<int> ReadFullyAsync(Stream content, Memory<byte> buffer, CancellationToken ct)
+    {
         int total = 0;
         while (total < buffer.Length)
         {
@@ -111,7 +123,7 @@ public sealed class AzureBlobStore : IObjectStore
             total += n;
         }
         return total;
-    });
+    }
 
     public Task WriteAsync(string key, Stream content, CancellationToken ct = default)
     {

@@ -48,6 +48,16 @@ public sealed class AzuriteFixture : IDisposable
 
     public int Port { get; }
 
+    /// <summary>CPU time the Azurite process has used so far (benchmarks report the emulator's share of a run).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public string BlobEndpoint => $"http://127.0.0.1:{Port}/{Account}";
 
     public string ConnectionString =>
