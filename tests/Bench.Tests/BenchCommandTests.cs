@@ -63,6 +63,26 @@ public sealed class BenchCommandTests
         Assert.All(shapes, s => Assert.True(s.GetProperty("gflops").GetDouble() > 0));
     }
 
+    [Fact]
+    public async Task Bench_store_measures_both_backends_and_counts_footer_bytes()
+    {
+        var r = await RunBench("store", "--rows", "5000", "--rounds", "1", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout);
+        var root = json.RootElement;
+        foreach (var backend in new[] { "local", "azure" })
+        {
+            var f = root.GetProperty(backend);
+            Assert.Equal(5000, f.GetProperty("rows").GetInt64());
+            Assert.True(f.GetProperty("ingest").GetProperty("seconds").GetDouble() > 0, backend);
+            Assert.True(f.GetProperty("scan").GetProperty("seconds").GetDouble() > 0, backend);
+            long data = f.GetProperty("dataBytes").GetInt64(), show = f.GetProperty("showBytes").GetInt64();
+            Assert.InRange(show, 1, data / 10);
+        }
+        Assert.True(root.GetProperty("azure").GetProperty("ingest").GetProperty("azuriteCpuSeconds").GetDouble() > 0);
+        Assert.True(root.GetProperty("ingestRatio").GetDouble() > 0);
+    }
+
     [Theory]
     [InlineData("nn", "--threads", "0", "--threads must be at least 1")]
     [InlineData("nn", "--scale", "-1", "--scale must be a positive number")]
