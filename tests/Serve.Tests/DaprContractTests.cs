@@ -188,4 +188,37 @@ public sealed class DaprContractTests
         Assert.Equal(1, await second.MetricAsync("offsafe_cache_hits_total{cache=\"adaptation_shared\"}"));
         Assert.Single(sidecar.Publications, p => p.Topic == Topics.CriticAdapted);
     }
+
+    [Fact]
+    public async Task Contract_events_are_retried_when_the_sidecar_state_store_is_down()
+    {
+        var sidecar = await LoopbackDaprSidecar.StartAsync();
+        await using var host = await ServeHost.StartAsync(s => s with { Dapr = new DaprSidecar { GrpcEndpoint = sidecar.GrpcEndpoint } });
+        await sidecar.DisposeAsync();
+        var log = new { dataset = "acc", env = "navigation1", variant = "test", rows = Rows() };
+        Assert.Equal("RETRY", await StatusOfAsync(await host.Client.PostAsync(EventEndpoints.AccidentLogsRoute, CloudEvent("ev-1", log))));
+        Assert.Equal(0, await VersionAsync(host, "acc"));
+    }
+
+    [Fact]
+    public void Contract_the_sidecar_is_found_through_the_environment_dapr_run_sets()
+    {
+        Assert.Null(DaprSidecar.FromEnvironment(_ => null));
+        Assert.Null(DaprSidecar.FromEnvironment(n => n == "DAPR_HTTP_PORT" ? "3500" : null));
+        var vars = new Dictionary<string, string> { ["DAPR_GRPC_PORT"] = "50001", ["APP_API_TOKEN"] = "t" };
+        var found = DaprSidecar.FromEnvironment(n => vars.GetValueOrDefault(n), "bus", "kv")!;
+        Assert.Equal(("http://127.0.0.1:50001", "bus", "kv", "t"), (found.GrpcEndpoint, found.PubSub, found.StateStore, found.AppToken));
+        vars["DAPR_GRPC_ENDPOINT"] = "http://10.0.0.5:50002";
+        Assert.Equal("http://10.0.0.5:50002", DaprSidecar.FromEnvironment(n => vars.GetValueOrDefault(n))!.GrpcEndpoint);
+    }
+
+    [Fact]
+    public async Task Contract_with_an_app_token_events_need_the_sidecars_token()
+    {
+        await using var host = await ServeHost.StartAsync(s => s with { Dapr = new DaprSidecar { GrpcEndpoint = "http://127.0.0.1:1", AppToken = "app-token-1" } });
+        await ProblemAssert.IsAsync(await host.Client.PostAsync(EventEndpoints.TrainingRequestsRoute, CloudEvent("t-1", new { plan = "p" })), 401);
+        var request = new HttpRequestMessage(HttpMethod.Post, EventEndpoints.TrainingRequestsRoute) { Content = CloudEvent("t-1", new { plan = "p" }) };
+        request.Headers.Add("dapr-api-token", "app-token-1");
+        Assert.Equal("DROP", await StatusOfAsync(await host.Client.SendAsync(request)));
+    }
 }
