@@ -24,8 +24,8 @@ public static class ServeCommand
         var maxUpload = new Option<long>("--max-upload-mb") { Description = "Largest upload body in MiB.", DefaultValueFactory = _ => 256 };
         var noScheduler = new Option<bool>("--no-scheduler") { Description = "Do not run training plans in this process (docs/plans.md); another replica or `offsafe scheduler` does." };
         var noDapr = new Option<bool>("--no-dapr") { Description = "Run standalone even when DAPR_GRPC_PORT or DAPR_GRPC_ENDPOINT announces a Dapr sidecar." };
-        var pubSub = new Option<string>("--dapr-pubsub") { Description = "The Dapr pub/sub component for the service's topics.", DefaultValueFactory = _ => "pubsub" };
-        var stateStore = new Option<string>("--dapr-state") { Description = "The Dapr state store component for adaptation-cache entries and idempotency keys.", DefaultValueFactory = _ => "statestore" };
+        var pubSub = new Option<string>("--dapr-pubsub") { Description = "The Dapr pub/sub component for the service's topics.", DefaultValueFactory = _ => DaprSidecar.DefaultPubSub };
+        var stateStore = new Option<string>("--dapr-state") { Description = "The Dapr state store component for adaptation-cache entries and idempotency keys.", DefaultValueFactory = _ => DaprSidecar.DefaultStateStore };
         var cmd = new Command("serve", "Serve datasets and critics over HTTP: uploads, rows, adapt, evaluate, filter (docs/serve.md).");
         foreach (var o in new Option[] { urls, apiKeyEnv, maxUpload, noScheduler, noDapr, pubSub, stateStore }) cmd.Options.Add(o);
         CommandAction.Set(cmd, async (p, ct) =>

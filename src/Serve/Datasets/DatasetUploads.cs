@@ -96,13 +96,23 @@ public sealed class DatasetUploads(DatasetStore store, ServeSettings settings, S
             // The ingest parsed only the spooled log: a damaged or unreadable log is the sender's input.
             throw new BadInputException($"upload: {ex.Message}", ex);
         }
-        if (stateKey is not null)
-        {
-            var record = new UploadRecord(outcome.Version.Name, outcome.Version.Version, content!, outcome.Rows, outcome.Episodes, outcome.Unsafe, outcome.Rejected);
-            await shared.State.TryAddAsync(stateKey, record, ct).ConfigureAwait(false);
-        }
+        if (stateKey is not null) await RememberAsync(stateKey, outcome, content!, ct).ConfigureAwait(false);
         if (outcome.Committed) await AnnounceAsync(outcome, ct).ConfigureAwait(false);
         return outcome;
+    }
+
+    private async Task RememberAsync(string stateKey, IngestOutcome outcome, string content, CancellationToken ct)
+    {
+        var v = outcome.Version;
+        try
+        {
+            await shared.State.TryAddAsync(stateKey, new UploadRecord(v.Name, v.Version, content, outcome.Rows, outcome.Episodes, outcome.Unsafe, outcome.Rejected), ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The commit's txn action holds the key already; the shared entry only spares a retry the history scan.
+            log.LogWarning("idempotency key for {Dataset}@{Version} not kept in the shared state: {Error}", v.Name, v.Version, ex.Message);
+        }
     }
 
     /// <summary>A key another request (on any replica) already committed: its version, after checking it was the same log.</summary>

@@ -39,7 +39,8 @@ public static class EventEndpoints
         });
         app.MapSubscribeHandler();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OfflineSafety.Serve.Events");
-        string pubSub = settings.Dapr?.PubSub ?? new DaprSidecar { GrpcEndpoint = "" }.PubSub;
+        // Standalone the routes are still listed, under the default component name, for a sidecar started later.
+        string pubSub = settings.Dapr?.PubSub ?? DaprSidecar.DefaultPubSub;
         var auth = new EventAuth(settings.Dapr?.AppToken, apiKey);
 
         app.MapPost(AccidentLogsRoute, (HttpContext context, CancellationToken ct) =>

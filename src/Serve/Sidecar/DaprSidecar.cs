@@ -7,14 +7,17 @@ namespace OfflineSafety.Serve.Sidecar;
 /// </summary>
 public sealed record DaprSidecar
 {
+    public const string DefaultPubSub = "pubsub";
+    public const string DefaultStateStore = "statestore";
+
     /// <summary>The sidecar's gRPC address, e.g. http://127.0.0.1:50001.</summary>
     public required string GrpcEndpoint { get; init; }
 
     /// <summary>The pub/sub component that carries the service's topics.</summary>
-    public string PubSub { get; init; } = "pubsub";
+    public string PubSub { get; init; } = DefaultPubSub;
 
     /// <summary>The state store component for adaptation-cache entries and idempotency keys.</summary>
-    public string StateStore { get; init; } = "statestore";
+    public string StateStore { get; init; } = DefaultStateStore;
 
     /// <summary>Dapr's API token (DAPR_API_TOKEN) the sidecar requires of the app's calls, if any.</summary>
     public string? ApiToken { get; init; }
@@ -29,7 +32,7 @@ public sealed record DaprSidecar
     /// The sidecar that `dapr run` and the Kubernetes injector announce through DAPR_GRPC_ENDPOINT or
     /// DAPR_GRPC_PORT, or null when neither is set (no sidecar: standalone).
     /// </summary>
-    public static DaprSidecar? FromEnvironment(Func<string, string?> variable, string pubSub = "pubsub", string stateStore = "statestore")
+    public static DaprSidecar? FromEnvironment(Func<string, string?> variable, string pubSub = DefaultPubSub, string stateStore = DefaultStateStore)
     {
         string? endpoint = variable("DAPR_GRPC_ENDPOINT") is { Length: > 0 } e ? e
             : variable("DAPR_GRPC_PORT") is { Length: > 0 } port ? $"http://127.0.0.1:{port}"
