@@ -6,9 +6,11 @@ using Microsoft.Extensions.Logging;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Meta.Registry;
 using OfflineSafety.Serve.Datasets;
+using OfflineSafety.Serve.Events;
 using OfflineSafety.Serve.Http;
 using OfflineSafety.Serve.Models;
 using OfflineSafety.Serve.Plans;
+using OfflineSafety.Serve.Sidecar;
 using OfflineSafety.Storage;
 
 namespace OfflineSafety.Serve;
@@ -45,10 +47,14 @@ public static class ServeApp
         var registry = new ModelRegistry(objects);
         var apiKey = new ApiKeyCheck(settings.ApiKey);
         var critics = new CriticCache(registry, settings, metrics);
-        var adaptations = new CriticAdaptations(objects, settings, metrics);
+        var shared = SharedServices.Open(app, settings);
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OfflineSafety.Serve");
+        var uploads = new DatasetUploads(datasets, settings, shared, log);
+        var adaptations = new CriticAdaptations(objects, settings, metrics, shared, log);
 
         app.UseMiddleware<ErrorsAndTiming>();
-        DatasetEndpoints.Map(app, settings, datasets, apiKey);
+        DatasetEndpoints.Map(app, settings, uploads, apiKey);
+        EventEndpoints.Map(app, settings, uploads, objects, apiKey);
         ModelEndpoints.Map(app, settings, registry, critics, adaptations, apiKey);
         PlanEndpoints.Map(app, settings, objects, apiKey);
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }, ServeJson.Options));

@@ -32,6 +32,9 @@ public sealed record ServeSettings
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The Dapr sidecar beside this process, if any (null: standalone; docs/serve.md, "With Dapr").</summary>
+    public Sidecar.DaprSidecar? Dapr { get; init; }
+
     public void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Store);

@@ -35,6 +35,27 @@ public sealed class RunStore(IObjectStore objects)
     public Task<bool> CreateAsync(TrainingRun run, CancellationToken ct = default) =>
         objects.CreateIfAbsentAsync(RunKey(run.Id), PlanJson.Serialize(run), ct);
 
+    /// <summary>
+    /// Stores <paramref name="run"/> unless a run was already stored for <paramref name="requestKey"/>
+    /// (an event id delivered again): then that run is the answer and nothing is written. The key's
+    /// marker, plans/&lt;plan&gt;/requests/&lt;sha256&gt;, names the run and is created before it, so
+    /// a crash between the two is repaired by the next delivery.
+    /// </summary>
+    public async Task<(TrainingRun Run, bool Created)> CreateOnceAsync(TrainingRun run, string requestKey, CancellationToken ct = default)
+    {
+        string marker = $"{PlanStore.Prefix}{run.Plan}/requests/{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(requestKey)))}";
+        string id = run.Id;
+        if (!await objects.CreateIfAbsentAsync(marker, System.Text.Encoding.UTF8.GetBytes(run.Id), ct).ConfigureAwait(false))
+        {
+            id = System.Text.Encoding.UTF8.GetString(await objects.ReadAsync(marker, ct).ConfigureAwait(false));
+            if (await objects.TryReadAsync(RunKey(id), ct).ConfigureAwait(false) is { } bytes)
+                return (PlanJson.Deserialize<TrainingRun>(bytes, objects.Location, RunKey(id)), false);
+        }
+        var stored = run with { Id = id };
+        if (await CreateAsync(stored, ct).ConfigureAwait(false)) return (stored, true);
+        return (await GetAsync(id, ct).ConfigureAwait(false), false);
+    }
+
     public Task SaveAsync(TrainingRun run, CancellationToken ct = default) =>
         objects.WriteAsync(RunKey(run.Id), PlanJson.Serialize(run), ct);
 

@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using OfflineSafety.Envs;
 using OfflineSafety.Errors;
 using OfflineSafety.Ingest;
 using OfflineSafety.Ingest.Datasets;
@@ -14,14 +13,16 @@ namespace OfflineSafety.Serve.Datasets;
 /// <summary>
 /// /v1/datasets: list, stats, versions, rows (Arrow IPC or JSONL) and uploads. An upload is spooled
 /// whole to a temp file and then given to <see cref="DatasetIngest"/>, so it gets exactly the
-/// validation, labels and atomicity of `offsafe ingest`.
+/// validation, labels and atomicity of `offsafe ingest` (through <see cref="DatasetUploads"/>, the
+/// path accident-logs events take too).
 /// </summary>
 public static partial class DatasetEndpoints
 {
     private const string JsonlMediaType = "application/x-ndjson";
 
-    public static void Map(IEndpointRouteBuilder app, ServeSettings settings, DatasetStore store, ApiKeyCheck apiKey)
+    public static void Map(IEndpointRouteBuilder app, ServeSettings settings, DatasetUploads uploads, ApiKeyCheck apiKey)
     {
+        var store = uploads.Store;
         var v1 = app.MapGroup("/v1/datasets");
         v1.MapGet("", async (CancellationToken ct) =>
         {
@@ -88,7 +89,7 @@ public static partial class DatasetEndpoints
                 await foreach (var batch in files) await TransitionExport.WriteJsonlAsync(batch, context.Response.Body, ct);
             }
         });
-        v1.MapPost("/{name}/uploads", (HttpContext context, string name, CancellationToken ct) => UploadAsync(context, name, settings, store, ct))
+        v1.MapPost("/{name}/uploads", (HttpContext context, string name, CancellationToken ct) => UploadAsync(context, name, uploads, settings.MaxUploadBytes, ct))
             .AddEndpointFilter(apiKey);
     }
 
@@ -103,64 +104,32 @@ public static partial class DatasetEndpoints
         throw new NotAcceptableException($"rows are served as {ArrowRows.MediaType} or {JsonlMediaType}, not '{accept}'");
     }
 
-    private static async Task<IResult> UploadAsync(HttpContext context, string name, ServeSettings settings, DatasetStore store, CancellationToken ct)
+    private static async Task<IResult> UploadAsync(HttpContext context, string name, DatasetUploads uploads, long maxBytes, CancellationToken ct)
     {
         // Everything that can be checked without the body is checked before it is read.
         DatasetNames.Validate(name);
         var q = context.Request.Query;
-        string? env = q["env"], variant = q["variant"], source = q["source"];
-        if (env is not null)
-        {
-            EnvironmentIds.Validate(env);
-            if (q["allow_unknown_env"] != "true" && !EnvironmentRegistry.Default.All.Any(d => d.Id == env))
-                throw new BadInputException($"unknown environment {Excerpts.Of(env)} (known: {string.Join(", ", EnvironmentRegistry.Default.All.Select(d => d.Id))}); add allow_unknown_env=true for another environment");
-        }
-        PartitionValues.Validate("variant", variant, isVariant: true);
-        PartitionValues.Validate("source", source, isVariant: false);
-        var format = FormatOf(context, q["format"]);
         string? key = context.Request.Headers["Idempotency-Key"];
         if (key is not null && !IdempotencyKeyPattern().IsMatch(key))
             throw new BadInputException("Idempotency-Key: use 1 to 255 printable ASCII characters");
-
-        string folder = Path.Combine(settings.SpoolFolder, Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        try
+        var upload = new LogUpload(name, FormatOf(context, q["format"]), FieldMap.Parse(q["map"]), q["variant"], q["source"],
+            Quarantine: q["quarantine"] == "true", CreateWithEnv: q["env"], AllowUnknownEnv: q["allow_unknown_env"] == "true", Key: key);
+        DatasetUploads.Validate(upload);
+        var outcome = await uploads.IngestAsync(upload, (path, _) => RequestBodies.SpoolAsync(context, path, maxBytes), ct);
+        var body = new
         {
-            // The file name is what the commit's history records as the ingested file.
-            string path = Path.Combine(folder, "upload" + Extension(format));
-            await RequestBodies.SpoolAsync(context, path, settings.MaxUploadBytes);
-            var request = new IngestRequest([path], name, FieldMap.Parse(q["map"]), format, variant, source ?? "upload",
-                Quarantine: q["quarantine"] == "true", CreateWithEnv: env, RequestKey: key);
-            IngestOutcome outcome;
-            try
-            {
-                outcome = await new DatasetIngest(store).RunAsync(request, ct: ct);
-            }
-            catch (Exception ex) when (ex is InvalidDataException or IOException or NotSupportedException && ex is not OperationCanceledException)
-            {
-                // The ingest read only the spooled body: a damaged or unreadable file is the client's input.
-                throw new BadInputException($"upload: {ex.Message}", ex);
-            }
-            var body = new
-            {
-                dataset = outcome.Version.Name,
-                version = outcome.Version.Version,
-                committed = outcome.Committed,
-                rows = outcome.Rows,
-                episodes = outcome.Episodes,
-                @unsafe = outcome.Unsafe,
-                rejected = outcome.Rejected,
-                notes = outcome.Notes,
-            };
-            return outcome.Committed
-                ? Results.Json(body, ServeJson.Options, statusCode: 201)
-                : Results.Json(body, ServeJson.Options);
-        }
-        finally
-        {
-            try { Directory.Delete(folder, recursive: true); }
-            catch (IOException) { }
-        }
+            dataset = outcome.Version.Name,
+            version = outcome.Version.Version,
+            committed = outcome.Committed,
+            rows = outcome.Rows,
+            episodes = outcome.Episodes,
+            @unsafe = outcome.Unsafe,
+            rejected = outcome.Rejected,
+            notes = outcome.Notes,
+        };
+        return outcome.Committed
+            ? Results.Json(body, ServeJson.Options, statusCode: 201)
+            : Results.Json(body, ServeJson.Options);
     }
 
     private static LogFormat FormatOf(HttpContext context, string? format)
@@ -177,15 +146,6 @@ public static partial class DatasetEndpoints
                 $"Content-Type '{context.Request.ContentType}' is not a log format: send text/csv, application/x-ndjson, application/vnd.apache.parquet or application/x-hdf5 (or name it with ?format=)"),
         };
     }
-
-    private static string Extension(LogFormat format) => format switch
-    {
-        LogFormat.Csv => ".csv",
-        LogFormat.Jsonl => ".jsonl",
-        LogFormat.Parquet => ".parquet",
-        LogFormat.Hdf5 => ".h5",
-        _ => ".bin",
-    };
 
     [GeneratedRegex("^[\\x21-\\x7E]{1,255}$")]
     private static partial Regex IdempotencyKeyPattern();

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Logs;
@@ -13,6 +14,7 @@ using OfflineSafety.Meta.Jobs;
 using OfflineSafety.Meta.Registry;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Serve.Http;
+using OfflineSafety.Serve.Sidecar;
 using OfflineSafety.Storage;
 
 namespace OfflineSafety.Serve.Models;
@@ -34,13 +36,18 @@ public sealed record AdaptBody
     public string? Env { get; init; }
 }
 
+/// <summary>What the shared state records for an adaptation key: the adapted version that holds it.</summary>
+public sealed record AdaptationRecord(string Model, string AdaptationKey);
+
 /// <summary>
 /// POST /v1/models/{id}/adapt. An adaptation is keyed by what determines its result (the base
 /// version, the data's content, the settings, the output name); the key is recorded in the adapted
 /// card, so an identical request is answered with the stored critic, by this replica or another.
-/// Identical requests in flight at once share one run.
+/// Identical requests in flight at once share one run. With a sidecar the key is also an entry in
+/// the shared state (first writer wins), found before the registry is listed, and every run is
+/// announced as critic-adapted.
 /// </summary>
-public sealed class CriticAdaptations(IObjectStore objects, ServeSettings settings, ServiceMetrics metrics)
+public sealed class CriticAdaptations(IObjectStore objects, ServeSettings settings, ServiceMetrics metrics, SharedServices shared, ILogger log)
 {
     private readonly ModelRegistry _registry = new(objects);
     private readonly DatasetStore _datasets = new(objects);
@@ -143,18 +150,30 @@ public sealed class CriticAdaptations(IObjectStore objects, ServeSettings settin
         bool ran = false;
         var lazy = _inflight.GetOrAdd(key, _ => new Lazy<Task<ModelCard>>(async () =>
         {
+            // Not the caller's token: every identical request in flight waits on this run.
+            if (await FindSharedAsync(key).ConfigureAwait(false) is { } known)
+            {
+                metrics.CacheHit("adaptation_shared");
+                return known;
+            }
             if (await FindStoredAsync(request.Model, key).ConfigureAwait(false) is { } stored)
             {
                 metrics.CacheHit("adaptation_registry");
+                await shared.State.TryAddAsync(SharedKey(key), new AdaptationRecord(stored.Reference, key), CancellationToken.None).ConfigureAwait(false);
                 return stored;
             }
             ran = true;
             metrics.AdaptationRun();
             var job = new AdaptationJob(objects);
-            // Not the caller's token: every identical request in flight waits on this run.
             var result = inline is null
                 ? await job.RunAsync(request, ct: CancellationToken.None).ConfigureAwait(false)
                 : await job.RunAsync(request, inline, ct: CancellationToken.None).ConfigureAwait(false);
+            await AnnounceAsync(result.Card, key).ConfigureAwait(false);
+            // A replica that adapted the same request at the same moment may have recorded its
+            // version first: then that one is the answer everywhere (both versions carry the key).
+            if (!await shared.State.TryAddAsync(SharedKey(key), new AdaptationRecord(result.Card.Reference, key), CancellationToken.None).ConfigureAwait(false)
+                && await FindSharedAsync(key).ConfigureAwait(false) is { } first)
+                return first;
             return result.Card;
         }));
         try
@@ -167,6 +186,37 @@ public sealed class CriticAdaptations(IObjectStore objects, ServeSettings settin
         finally
         {
             if (lazy.Value.IsCompleted) _inflight.TryRemove(new KeyValuePair<string, Lazy<Task<ModelCard>>>(key, lazy));
+        }
+    }
+
+    private static string SharedKey(string adaptationKey) => "adaptation/" + adaptationKey;
+
+    /// <summary>The adapted version the shared state records for this key, if it is still in the registry.</summary>
+    private async Task<ModelCard?> FindSharedAsync(string key)
+    {
+        if (await shared.State.GetAsync<AdaptationRecord>(SharedKey(key), CancellationToken.None).ConfigureAwait(false) is not { } record) return null;
+        try
+        {
+            return await _registry.ResolveAsync(ModelReference.Parse(record.Model), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (NotFoundException)
+        {
+            // Removed from the registry since: adapt again.
+            return null;
+        }
+    }
+
+    private async Task AnnounceAsync(ModelCard card, string key)
+    {
+        try
+        {
+            await shared.Events.PublishAsync(Topics.CriticAdapted,
+                new CriticAdaptedEvent(card.Reference, card.Lineage.BaseModel ?? "", card.Lineage.Dataset.ToString(), key), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The adapted critic is in the registry and the answer must name it; the event is a notification.
+            log.LogWarning("{Topic}: publishing {Model} failed: {Error}", Topics.CriticAdapted, card.Reference, ex.Message);
         }
     }
 

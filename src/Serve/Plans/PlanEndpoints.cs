@@ -41,6 +41,26 @@ public static class PlanEndpoints
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
+    /// <summary>
+    /// Queues a manual run of the plan, as POST /v1/plans/{name}/runs and a training-requests event do.
+    /// With <paramref name="requestKey"/> (an event id) a second request with the key answers with the
+    /// first one's run instead of queuing another; <c>Created</c> tells which.
+    /// </summary>
+    public static async Task<(TrainingRun Run, bool Created)> QueueRunAsync(IObjectStore objects, TimeProvider time, string name, bool force, string? requestKey, CancellationToken ct)
+    {
+        var plan = await new PlanStore(objects).GetAsync(name, ct);
+        var now = time.GetUtcNow();
+        var run = new TrainingRun
+        {
+            Id = RunStore.NewId(plan.Name, now, "manual-" + Guid.NewGuid().ToString("N")[..6]),
+            Plan = plan.Name, State = RunState.Queued, Trigger = RunTrigger.Manual, QueuedUtc = now, Force = force,
+        };
+        var runs = new RunStore(objects);
+        if (requestKey is not null) return await runs.CreateOnceAsync(run, requestKey, ct);
+        await runs.CreateAsync(run, ct);
+        return (run, true);
+    }
+
     public static void Map(IEndpointRouteBuilder app, ServeSettings settings, IObjectStore objects, ApiKeyCheck apiKey)
     {
         var plans = new PlanStore(objects);
@@ -74,17 +94,10 @@ public static class PlanEndpoints
         }).AddEndpointFilter(apiKey);
         v1.MapPost("/{name}/runs", async (HttpContext context, string name, CancellationToken ct) =>
         {
-            var plan = await plans.GetAsync(name, ct);
             var request = context.Request.ContentLength is > 0
                 ? await RequestBodies.ReadJsonAsync<RunRequest>(context, settings.MaxJsonBytes)
                 : new RunRequest();
-            var now = settings.Time.GetUtcNow();
-            var run = new TrainingRun
-            {
-                Id = RunStore.NewId(plan.Name, now, "manual-" + Guid.NewGuid().ToString("N")[..6]),
-                Plan = plan.Name, State = RunState.Queued, Trigger = RunTrigger.Manual, QueuedUtc = now, Force = request.Force,
-            };
-            await runs.CreateAsync(run, ct);
+            var (run, _) = await QueueRunAsync(objects, settings.Time, name, request.Force, requestKey: null, ct);
             return Results.Json(run, Json, statusCode: StatusCodes.Status202Accepted);
         }).AddEndpointFilter(apiKey);
 
