@@ -17,10 +17,13 @@ namespace OfflineSafety.Meta.Jobs;
 /// the offline rows (a stored dataset, or rows collected with the environment's recipe) and the
 /// safety critic (from the model registry, e.g. a MESA-adapted one, or pretrained here on the
 /// offline rows, Recovery RL's offline phase); run Recovery RL or a baseline; evaluate; and commit
-/// the executed transitions as a new dataset version (source = run id).
+/// the executed transitions as a new dataset version (source = run id). A critic named in the request
+/// comes from <paramref name="critics"/>: this store's registry, or a critic service's client.
 /// </summary>
-public sealed class OnlineJob(IObjectStore objects)
+public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
 {
+    public OnlineJob(IObjectStore objects) : this(objects, new ModelRegistry(objects)) { }
+
     private static readonly int[] DefaultHidden = [256, 256];
 
     public async Task<OnlineJobResult> RunAsync(OnlineRunRequest request, IOnlineJobProgress? progress = null, CancellationToken ct = default)
@@ -79,7 +82,7 @@ public sealed class OnlineJob(IObjectStore objects)
     {
         if (request.Critic is { } reference)
         {
-            var stored = await new ModelRegistry(objects).LoadAsync(ModelReference.Parse(reference), ct).ConfigureAwait(false);
+            var stored = await critics.LoadAsync(ModelReference.Parse(reference), ct).ConfigureAwait(false);
             if (stored.Critic.ObsDim != definition.ObservationSpace.Dim || stored.Critic.ActDim != definition.ActionSpace.Dim)
                 throw new BadInputException($"critic {stored.Card.Reference} scores ({stored.Critic.ObsDim}, {stored.Critic.ActDim}) inputs; {definition.Id} has ({definition.ObservationSpace.Dim}, {definition.ActionSpace.Dim})");
             safety = safety with { GammaRisk = stored.Card.GammaRisk, EpsRisk = stored.Card.EpsRisk };
