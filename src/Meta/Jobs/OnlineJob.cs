@@ -46,7 +46,7 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
             ? await LoadOfflineAsync(dataset, variant.Id, ct).ConfigureAwait(false)
             : OnlineStartTraining.CollectOffline(definition, variant, request.OfflineTransitions ?? definition.Defaults.TransitionsPerVariant,
                 (ulong)(1000 + request.Seed), ct);
-        (var start, safety) = await ResolveStartAsync(request, definition, offline, safety, progress, ct).ConfigureAwait(false);
+        (var start, safety, string? critic) = await ResolveStartAsync(request, definition, offline, safety, progress, ct).ConfigureAwait(false);
         // The override applies online only: a critic pretrained here was trained with the environment's eps.
         if (request.EpsRisk is { } eps) safety = safety with { EpsRisk = eps };
 
@@ -70,14 +70,14 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
                 recorded.Batch, [variant], "ONLINE", ct).ConfigureAwait(false);
             version = commit.Version.ToString();
         }
-        return new OnlineJobResult(runId, definition.Id, variant.Id, run, evaluation, version);
+        return new OnlineJobResult(runId, definition.Id, variant.Id, run, evaluation, version) { Critic = critic };
     }
 
     /// <summary>
     /// The critic (and recovery policy) the run starts from, and the safety settings that go with it:
     /// a registry critic brings its own gamma_risk and eps_risk.
     /// </summary>
-    private async Task<(OnlineStart Start, SafetySettings Safety)> ResolveStartAsync(OnlineRunRequest request, EnvironmentDefinition definition,
+    private async Task<(OnlineStart Start, SafetySettings Safety, string? Critic)> ResolveStartAsync(OnlineRunRequest request, EnvironmentDefinition definition,
         TransitionBatch offline, SafetySettings safety, IOnlineJobProgress progress, CancellationToken ct)
     {
         if (request.Critic is { } reference)
@@ -91,13 +91,13 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
             if (recovery is null && request.Algorithm == OnlineAlgorithm.Recovery)
                 recovery = progress.Training("recovery policy", _ =>
                     OnlineStartTraining.TrainRecovery(stored.Critic, TaskRows.Select(offline, null), safety, safety.PretrainSteps, request.Seed, ct));
-            return (new OnlineStart(stored.Critic, recovery, offline), safety);
+            return (new OnlineStart(stored.Critic, recovery, offline), safety, stored.Card.Reference);
         }
-        if (!request.Algorithm.UsesCritic()) return (new OnlineStart(null, null, offline), safety);
+        if (!request.Algorithm.UsesCritic()) return (new OnlineStart(null, null, offline), safety, null);
         var architecture = CriticArchitecture.TwoBy256 with { Hidden = request.Hidden ?? DefaultHidden };
         var pretrained = progress.Training("critic pretraining", report =>
             OnlineStartTraining.Pretrain(offline, safety, architecture, request.Seed, report, ct));
-        return (pretrained, safety);
+        return (pretrained, safety, null);
     }
 
     /// <summary>Offline rows of one variant from one snapshot of a stored dataset.</summary>

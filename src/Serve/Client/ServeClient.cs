@@ -53,7 +53,7 @@ public sealed class ServeClient : ICriticSource, IDisposable
         {
             file = File.OpenRead(path);
         }
-        catch (FileNotFoundException)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new NotFoundException($"log file '{path}' not found");
         }
