@@ -17,10 +17,13 @@ namespace OfflineSafety.Meta.Jobs;
 /// the offline rows (a stored dataset, or rows collected with the environment's recipe) and the
 /// safety critic (from the model registry, e.g. a MESA-adapted one, or pretrained here on the
 /// offline rows, Recovery RL's offline phase); run Recovery RL or a baseline; evaluate; and commit
-/// the executed transitions as a new dataset version (source = run id).
+/// the executed transitions as a new dataset version (source = run id). A critic named in the request
+/// comes from <paramref name="critics"/>: this store's registry, or a critic service's client.
 /// </summary>
-public sealed class OnlineJob(IObjectStore objects)
+public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
 {
+    public OnlineJob(IObjectStore objects) : this(objects, new ModelRegistry(objects)) { }
+
     private static readonly int[] DefaultHidden = [256, 256];
 
     public async Task<OnlineJobResult> RunAsync(OnlineRunRequest request, IOnlineJobProgress? progress = null, CancellationToken ct = default)
@@ -43,7 +46,7 @@ public sealed class OnlineJob(IObjectStore objects)
             ? await LoadOfflineAsync(dataset, variant.Id, ct).ConfigureAwait(false)
             : OnlineStartTraining.CollectOffline(definition, variant, request.OfflineTransitions ?? definition.Defaults.TransitionsPerVariant,
                 (ulong)(1000 + request.Seed), ct);
-        (var start, safety) = await ResolveStartAsync(request, definition, offline, safety, progress, ct).ConfigureAwait(false);
+        (var start, safety, string? critic) = await ResolveStartAsync(request, definition, offline, safety, progress, ct).ConfigureAwait(false);
         // The override applies online only: a critic pretrained here was trained with the environment's eps.
         if (request.EpsRisk is { } eps) safety = safety with { EpsRisk = eps };
 
@@ -67,19 +70,19 @@ public sealed class OnlineJob(IObjectStore objects)
                 recorded.Batch, [variant], "ONLINE", ct).ConfigureAwait(false);
             version = commit.Version.ToString();
         }
-        return new OnlineJobResult(runId, definition.Id, variant.Id, run, evaluation, version);
+        return new OnlineJobResult(runId, definition.Id, variant.Id, run, evaluation, version) { Critic = critic };
     }
 
     /// <summary>
     /// The critic (and recovery policy) the run starts from, and the safety settings that go with it:
     /// a registry critic brings its own gamma_risk and eps_risk.
     /// </summary>
-    private async Task<(OnlineStart Start, SafetySettings Safety)> ResolveStartAsync(OnlineRunRequest request, EnvironmentDefinition definition,
+    private async Task<(OnlineStart Start, SafetySettings Safety, string? Critic)> ResolveStartAsync(OnlineRunRequest request, EnvironmentDefinition definition,
         TransitionBatch offline, SafetySettings safety, IOnlineJobProgress progress, CancellationToken ct)
     {
         if (request.Critic is { } reference)
         {
-            var stored = await new ModelRegistry(objects).LoadAsync(ModelReference.Parse(reference), ct).ConfigureAwait(false);
+            var stored = await critics.LoadAsync(ModelReference.Parse(reference), ct).ConfigureAwait(false);
             if (stored.Critic.ObsDim != definition.ObservationSpace.Dim || stored.Critic.ActDim != definition.ActionSpace.Dim)
                 throw new BadInputException($"critic {stored.Card.Reference} scores ({stored.Critic.ObsDim}, {stored.Critic.ActDim}) inputs; {definition.Id} has ({definition.ObservationSpace.Dim}, {definition.ActionSpace.Dim})");
             safety = safety with { GammaRisk = stored.Card.GammaRisk, EpsRisk = stored.Card.EpsRisk };
@@ -88,13 +91,13 @@ public sealed class OnlineJob(IObjectStore objects)
             if (recovery is null && request.Algorithm == OnlineAlgorithm.Recovery)
                 recovery = progress.Training("recovery policy", _ =>
                     OnlineStartTraining.TrainRecovery(stored.Critic, TaskRows.Select(offline, null), safety, safety.PretrainSteps, request.Seed, ct));
-            return (new OnlineStart(stored.Critic, recovery, offline), safety);
+            return (new OnlineStart(stored.Critic, recovery, offline), safety, stored.Card.Reference);
         }
-        if (!request.Algorithm.UsesCritic()) return (new OnlineStart(null, null, offline), safety);
+        if (!request.Algorithm.UsesCritic()) return (new OnlineStart(null, null, offline), safety, null);
         var architecture = CriticArchitecture.TwoBy256 with { Hidden = request.Hidden ?? DefaultHidden };
         var pretrained = progress.Training("critic pretraining", report =>
             OnlineStartTraining.Pretrain(offline, safety, architecture, request.Seed, report, ct));
-        return (pretrained, safety);
+        return (pretrained, safety, null);
     }
 
     /// <summary>Offline rows of one variant from one snapshot of a stored dataset.</summary>

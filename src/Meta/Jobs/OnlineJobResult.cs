@@ -6,5 +6,8 @@ namespace OfflineSafety.Meta.Jobs;
 public sealed record OnlineJobResult(string RunId, string Environment, string Variant, OnlineRunResult Run, EvaluationResult? Evaluation,
     string? RecordedVersion)
 {
+    /// <summary>NAME@V of the critic the run learned with, when it came from a critic source (null: pretrained in the job).</summary>
+    public string? Critic { get; init; }
+
     public int RecoverySteps => Run.Episodes.Sum(e => e.RecoverySteps);
 }

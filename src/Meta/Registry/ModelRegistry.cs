@@ -17,7 +17,7 @@ namespace OfflineSafety.Meta.Registry;
 /// create is the commit, so a version either exists whole or not at all, nothing is overwritten,
 /// and two writers racing for a version number end with one of them taking the next.
 /// </summary>
-public sealed class ModelRegistry(IObjectStore store)
+public sealed class ModelRegistry(IObjectStore store) : ICriticSource
 {
     public const string Prefix = "models/";
     public const string CardFile = "model.json";
@@ -120,18 +120,37 @@ public sealed class ModelRegistry(IObjectStore store)
         return await ReadCardAsync(reference.Name, versions[^1], ct).ConfigureAwait(false);
     }
 
+    /// <summary>The critic of NAME@V (or the latest), with its card and recovery policy.</summary>
     public async Task<StoredModel> LoadAsync(ModelReference reference, CancellationToken ct = default)
     {
         var card = await ResolveAsync(reference, ct).ConfigureAwait(false);
         string key = WeightsKey(card.Name, card.Version);
         var bytes = await store.TryReadAsync(key, ct).ConfigureAwait(false)
             ?? throw new InvalidDataException($"store '{store.Location}': {card.Reference} has a model.json but no {WeightsFile}");
-        var content = SafeTensors.Read(bytes);
+        return Decode(card, bytes, key);
+    }
+
+    /// <summary>
+    /// The critic (and recovery policy) of a card from its weights.safetensors bytes, wherever they
+    /// came from: this store, or the service's /weights for a client that scores locally.
+    /// <paramref name="where"/> names the source in errors.
+    /// </summary>
+    public static StoredModel Decode(ModelCard card, ReadOnlySpan<byte> weights, string where)
+    {
+        SafeTensorsContent content;
+        try
+        {
+            content = SafeTensors.Read(weights);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"{where}: {ex.Message}", ex);
+        }
         var criticShape = SafetyCritic.ShapeOf(card.Architecture, card.ObsDim, card.ActDim);
-        var critic = new SafetyCritic(card.Architecture, card.Normalization, Gather(content, criticShape, key));
+        var critic = new SafetyCritic(card.Architecture, card.Normalization, Gather(content, criticShape, where));
         RecoveryPolicy? recovery = null;
         if (card.Components.Contains("recovery.") && card.RecoveryHidden is { } hidden)
-            recovery = new RecoveryPolicy(card.Normalization, hidden, Gather(content, RecoveryPolicy.ShapeOf(card.Normalization, hidden), key));
+            recovery = new RecoveryPolicy(card.Normalization, hidden, Gather(content, RecoveryPolicy.ShapeOf(card.Normalization, hidden), where));
         return new StoredModel(card, critic, recovery);
     }
 

@@ -1,8 +1,10 @@
 using System.CommandLine;
+using OfflineSafety.Errors;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Jobs;
 using OfflineSafety.Meta.Online;
 using OfflineSafety.Pipeline.Experiments;
+using OfflineSafety.Serve.Client;
 using Spectre.Console;
 using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
 using static OfflineSafety.Pipeline.Cli.OnlineCommandSupport;
@@ -14,7 +16,8 @@ namespace OfflineSafety.Pipeline.Cli;
 /// `offsafe online`: one online run (Recovery RL or a baseline) in an environment variant. The
 /// safety critic comes from the model registry (--critic NAME[@V], e.g. a MESA-adapted critic) or
 /// is pretrained here on offline rows (a stored dataset, or rows collected with the environment's
-/// recipe). Executed transitions become a new version of a dataset (source = run id). The command
+/// recipe). With --server the named critic is fetched from a critic service (docs/serve.md) through
+/// <see cref="ServeClient"/> and the run learns with it locally, scoring without a round trip. Executed transitions become a new version of a dataset (source = run id). The command
 /// only parses options and prints; <see cref="OnlineJob"/> does the work, as it does for other front ends.
 /// </summary>
 public static class OnlineCommand
@@ -25,7 +28,13 @@ public static class OnlineCommand
         var variant = new Option<string>("--variant") { Description = "Dynamics variant id, or 'auto' (the held-out test variant).", DefaultValueFactory = _ => "auto" };
         var algo = new Option<string>("--algo") { Description = "recovery | unconstrained | lr | sqrl | rp | rcpo | rspo.", Required = true };
         algo.AcceptOnlyFromAmong(OnlineAlgorithms.Names);
-        var critic = new Option<string?>("--critic") { Description = "MODEL[@V] from the registry (default: pretrain one on offline rows)." };
+        var critic = new Option<string?>("--critic") { Description = "MODEL[@V] from the registry, or from --server (default: pretrain one on offline rows)." };
+        critic.Aliases.Add("--model");
+        var server = new Option<string?>("--server")
+        {
+            Description = "Critic service (`offsafe serve`) to fetch --critic from: http(s)://HOST:PORT, or dapr://APP-ID through the local Dapr sidecar.",
+        };
+        var apiKeyEnv = new Option<string?>("--api-key-env") { Description = "Environment variable holding the service's API key (X-Api-Key)." };
         var dataset = new Option<string?>("--dataset") { Description = "NAME[@REF]: offline rows (default: collect them with the environment's recipe)." };
         var recovery = new Option<string>("--recovery") { Description = "model-free | model-based (PETS + CEM).", DefaultValueFactory = _ => "model-free" };
         recovery.AcceptOnlyFromAmong("model-free", "model-based");
@@ -43,7 +52,8 @@ public static class OnlineCommand
 
         var cmd = new Command("online", "Run Recovery RL or a baseline online and record the experience as a dataset version.")
         {
-            env, variant, algo, critic, dataset, recovery, episodes, seed, offline, pretrain, hidden, batch, learnAlpha, evalEpisodes, record, noRecord, epsRisk,
+            env, variant, algo, critic, server, apiKeyEnv, dataset, recovery, episodes, seed, offline, pretrain, hidden, batch, learnAlpha, evalEpisodes,
+            record, noRecord, epsRisk,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -64,7 +74,9 @@ public static class OnlineCommand
                 Record = !p.GetValue(noRecord),
                 EpsRisk = p.GetValue(epsRisk),
             };
-            var job = await new OnlineJob(OpenStore(p)).RunAsync(request, new OnlineCommandProgress(), ct);
+            var store = OpenStore(p);
+            using var client = ServerClient(p.GetValue(server), p.GetValue(apiKeyEnv), request.Critic);
+            var job = await (client is null ? new OnlineJob(store) : new OnlineJob(store, client)).RunAsync(request, new OnlineCommandProgress(), ct);
 
             var result = job.Run;
             var run = new MethodRun(request.Algorithm.Name(), request.Seed, result);
@@ -72,6 +84,7 @@ public static class OnlineCommand
             {
                 results = new[] { ResultJson(run) },
                 runId = job.RunId,
+                critic = job.Critic,
                 env = job.Environment,
                 variant = job.Variant,
                 episodes = result.Episodes.Count,
@@ -83,6 +96,7 @@ public static class OnlineCommand
             }, console =>
             {
                 console.Write(SummaryTable(ExperimentReport.Summarize([run])));
+                if (job.Critic is { } used) console.WriteLine($"critic {used}{(client is null ? "" : $" from {client.Transport}")}");
                 console.WriteLine($"{job.RunId}: {result.Steps} steps in {F(result.Seconds, "0.0")} s, recovery actions {job.RecoverySteps}");
                 if (job.Evaluation is { } evaluation)
                     console.WriteLine($"evaluation: {evaluation.Episodes} episodes, {evaluation.Violations} violations, {evaluation.Successes} successes, mean return {F(evaluation.MeanReturn, "0.0")}");
@@ -90,5 +104,23 @@ public static class OnlineCommand
             });
         });
         return cmd;
+    }
+
+    /// <summary>The service client when --server is given: the critic then comes from the service, and the run learns with it locally.</summary>
+    private static ServeClient? ServerClient(string? server, string? apiKeyEnv, string? critic)
+    {
+        if (server is null)
+        {
+            if (apiKeyEnv is not null) throw new BadInputException("--api-key-env applies to --server only");
+            return null;
+        }
+        if (critic is null) throw new BadInputException("--server needs --critic (or --model) NAME[@V]: the critic to fetch from the service");
+        string? key = null;
+        if (apiKeyEnv is not null)
+        {
+            key = Environment.GetEnvironmentVariable(apiKeyEnv);
+            if (string.IsNullOrEmpty(key)) throw new BadInputException($"--api-key-env: environment variable '{apiKeyEnv}' is not set or empty");
+        }
+        return new ServeClient(new ServeClientOptions { Transport = ServeTransport.Parse(server), ApiKey = key });
     }
 }
