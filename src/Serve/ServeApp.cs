@@ -51,6 +51,7 @@ public static class ServeApp
         DatasetEndpoints.Map(app, settings, datasets, apiKey);
         ModelEndpoints.Map(app, settings, registry, critics, adaptations, apiKey);
         PlanEndpoints.Map(app, settings, objects, apiKey);
+        Dashboard.DashboardEndpoints.Map(app, settings, objects, datasets, registry, apiKey);
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }, ServeJson.Options));
         app.MapGet("/readyz", async (CancellationToken ct) =>
         {

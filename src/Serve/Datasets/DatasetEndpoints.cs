@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -16,7 +15,7 @@ namespace OfflineSafety.Serve.Datasets;
 /// whole to a temp file and then given to <see cref="DatasetIngest"/>, so it gets exactly the
 /// validation, labels and atomicity of `offsafe ingest`.
 /// </summary>
-public static partial class DatasetEndpoints
+public static class DatasetEndpoints
 {
     private const string JsonlMediaType = "application/x-ndjson";
 
@@ -88,7 +87,8 @@ public static partial class DatasetEndpoints
                 await foreach (var batch in files) await TransitionExport.WriteJsonlAsync(batch, context.Response.Body, ct);
             }
         });
-        v1.MapPost("/{name}/uploads", (HttpContext context, string name, CancellationToken ct) => UploadAsync(context, name, settings, store, ct))
+        var uploads = new DatasetUploads(settings, store);
+        v1.MapPost("/{name}/uploads", (HttpContext context, string name, CancellationToken ct) => UploadAsync(context, name, uploads, settings.MaxUploadBytes, ct))
             .AddEndpointFilter(apiKey);
     }
 
@@ -103,64 +103,30 @@ public static partial class DatasetEndpoints
         throw new NotAcceptableException($"rows are served as {ArrowRows.MediaType} or {JsonlMediaType}, not '{accept}'");
     }
 
-    private static async Task<IResult> UploadAsync(HttpContext context, string name, ServeSettings settings, DatasetStore store, CancellationToken ct)
+    private static async Task<IResult> UploadAsync(HttpContext context, string name, DatasetUploads uploads, long maxBytes, CancellationToken ct)
     {
-        // Everything that can be checked without the body is checked before it is read.
         DatasetNames.Validate(name);
         var q = context.Request.Query;
-        string? env = q["env"], variant = q["variant"], source = q["source"];
-        if (env is not null)
-        {
-            EnvironmentIds.Validate(env);
-            if (q["allow_unknown_env"] != "true" && !EnvironmentRegistry.Default.All.Any(d => d.Id == env))
-                throw new BadInputException($"unknown environment {Excerpts.Of(env)} (known: {string.Join(", ", EnvironmentRegistry.Default.All.Select(d => d.Id))}); add allow_unknown_env=true for another environment");
-        }
-        PartitionValues.Validate("variant", variant, isVariant: true);
-        PartitionValues.Validate("source", source, isVariant: false);
         var format = FormatOf(context, q["format"]);
-        string? key = context.Request.Headers["Idempotency-Key"];
-        if (key is not null && !IdempotencyKeyPattern().IsMatch(key))
-            throw new BadInputException("Idempotency-Key: use 1 to 255 printable ASCII characters");
-
-        string folder = Path.Combine(settings.SpoolFolder, Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        try
+        var upload = new DatasetUpload(name, format, DatasetUpload.ExtensionOf(format), q["env"], q["allow_unknown_env"] == "true",
+            q["variant"], q["source"], q["map"], q["quarantine"] == "true", context.Request.Headers["Idempotency-Key"]);
+        // Everything that can be checked without the body is checked before it is read.
+        upload.Validate();
+        var outcome = await uploads.RunAsync(upload, path => RequestBodies.SpoolAsync(context, path, maxBytes), ct);
+        var body = new
         {
-            // The file name is what the commit's history records as the ingested file.
-            string path = Path.Combine(folder, "upload" + Extension(format));
-            await RequestBodies.SpoolAsync(context, path, settings.MaxUploadBytes);
-            var request = new IngestRequest([path], name, FieldMap.Parse(q["map"]), format, variant, source ?? "upload",
-                Quarantine: q["quarantine"] == "true", CreateWithEnv: env, RequestKey: key);
-            IngestOutcome outcome;
-            try
-            {
-                outcome = await new DatasetIngest(store).RunAsync(request, ct: ct);
-            }
-            catch (Exception ex) when (ex is InvalidDataException or IOException or NotSupportedException && ex is not OperationCanceledException)
-            {
-                // The ingest read only the spooled body: a damaged or unreadable file is the client's input.
-                throw new BadInputException($"upload: {ex.Message}", ex);
-            }
-            var body = new
-            {
-                dataset = outcome.Version.Name,
-                version = outcome.Version.Version,
-                committed = outcome.Committed,
-                rows = outcome.Rows,
-                episodes = outcome.Episodes,
-                @unsafe = outcome.Unsafe,
-                rejected = outcome.Rejected,
-                notes = outcome.Notes,
-            };
-            return outcome.Committed
-                ? Results.Json(body, ServeJson.Options, statusCode: 201)
-                : Results.Json(body, ServeJson.Options);
-        }
-        finally
-        {
-            try { Directory.Delete(folder, recursive: true); }
-            catch (IOException) { }
-        }
+            dataset = outcome.Version.Name,
+            version = outcome.Version.Version,
+            committed = outcome.Committed,
+            rows = outcome.Rows,
+            episodes = outcome.Episodes,
+            @unsafe = outcome.Unsafe,
+            rejected = outcome.Rejected,
+            notes = outcome.Notes,
+        };
+        return outcome.Committed
+            ? Results.Json(body, ServeJson.Options, statusCode: 201)
+            : Results.Json(body, ServeJson.Options);
     }
 
     private static LogFormat FormatOf(HttpContext context, string? format)
@@ -177,16 +143,4 @@ public static partial class DatasetEndpoints
                 $"Content-Type '{context.Request.ContentType}' is not a log format: send text/csv, application/x-ndjson, application/vnd.apache.parquet or application/x-hdf5 (or name it with ?format=)"),
         };
     }
-
-    private static string Extension(LogFormat format) => format switch
-    {
-        LogFormat.Csv => ".csv",
-        LogFormat.Jsonl => ".jsonl",
-        LogFormat.Parquet => ".parquet",
-        LogFormat.Hdf5 => ".h5",
-        _ => ".bin",
-    };
-
-    [GeneratedRegex("^[\\x21-\\x7E]{1,255}$")]
-    private static partial Regex IdempotencyKeyPattern();
 }
