@@ -26,12 +26,13 @@ public sealed class DatasetPage(DatasetStore store, UploadForm upload)
         foreach (var h in history.Reverse())
         {
             html.Add($"<tr id=\"v{h.Version}\"><td class=\"n\">{h.Version}</td><td>{Show.Time(h.Timestamp)}</td><td>{h.Operation}</td>");
-            html.Add($"<td>{Pairs(h.Parameters)}</td><td>{Pairs(h.Metrics)}</td><td>+{h.FilesAdded} / -{h.FilesRemoved}</td><td>{string.Join(", ", h.Tags)}</td></tr>");
+            html.Add($"<td><small>{Pairs(h.Parameters)}</small></td><td>{Pairs(h.Metrics)}</td><td>+{h.FilesAdded} / -{h.FilesRemoved}</td><td>{string.Join(", ", h.Tags)}</td></tr>");
         }
         html.Add($"</table>{upload.Render(new UploadForm.Fields(Dataset: name))}");
         return Layout.Page($"Dataset {name}", html.ToMarkup());
     }
 
+    /// <summary>Content hashes are for the ingest's duplicate check, not for reading; `datasets history` shows them.</summary>
     private static string Pairs(IReadOnlyDictionary<string, string> pairs) =>
-        string.Join(", ", pairs.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
+        string.Join(", ", pairs.Where(kv => kv.Key != "fileHashes").OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
 }
