@@ -57,6 +57,7 @@ public static class ServeApp
         EventEndpoints.Map(app, settings, uploads, objects, apiKey);
         ModelEndpoints.Map(app, settings, registry, critics, adaptations, apiKey);
         PlanEndpoints.Map(app, settings, objects, apiKey);
+        Dashboard.DashboardEndpoints.Map(app, settings, objects, datasets, registry, uploads, apiKey);
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }, ServeJson.Options));
         app.MapGet("/readyz", async (CancellationToken ct) =>
         {

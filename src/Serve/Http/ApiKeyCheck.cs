@@ -16,13 +16,23 @@ public sealed class ApiKeyCheck(string? apiKey) : IEndpointFilter
 
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (_key is null) return next(context);
         var given = context.HttpContext.Request.Headers[Header];
-        if (given.Count != 1 || string.IsNullOrEmpty(given[0]))
-            return ValueTask.FromResult<object?>(Problems.Result(401, $"this endpoint writes: send the service's API key in the {Header} header"));
-        // Fixed-time comparison so the answer's timing does not reveal how much of a guess was right.
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given[0]!), _key))
-            return ValueTask.FromResult<object?>(Problems.Result(401, $"the {Header} header does not hold the service's API key"));
-        return next(context);
+        string? refusal = Refusal(given.Count == 1 ? given[0] : null, $"the {Header} header");
+        return refusal is null ? next(context) : ValueTask.FromResult<object?>(Problems.Result(401, refusal));
     }
+
+    /// <summary>
+    /// Why <paramref name="given"/> (from <paramref name="where"/>, e.g. a header or a form field) is
+    /// not the service's key, or null when it is or no key is configured.
+    /// </summary>
+    public string? Refusal(string? given, string where)
+    {
+        if (_key is null) return null;
+        if (string.IsNullOrEmpty(given)) return $"this endpoint writes: send the service's API key in {where}";
+        // Fixed-time comparison so the answer's timing does not reveal how much of a guess was right.
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), _key)) return $"{where} does not hold the service's API key";
+        return null;
+    }
+
+    public bool IsConfigured => _key is not null;
 }

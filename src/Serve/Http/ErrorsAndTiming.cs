@@ -50,7 +50,8 @@ public sealed class ErrorsAndTiming(RequestDelegate next, ServiceMetrics metrics
         }
     }
 
-    private static (int Status, string Detail)? Classify(Exception ex) => ex switch
+    /// <summary>The status and one-line detail for a failure; null for a cancellation (not answered).</summary>
+    internal static (int Status, string Detail)? Classify(Exception ex) => ex switch
     {
         OperationCanceledException => null,
         UserError u => (u.Kind switch { UserErrorKind.NotFound => 404, UserErrorKind.Conflict => 409, _ => 400 }, u.Message),
