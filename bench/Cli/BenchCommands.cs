@@ -27,6 +27,7 @@ public static class BenchCommands
         bench.Subcommands.Add(EnvsBenchCommand.Create());
         bench.Subcommands.Add(IngestBenchCommand.Create());
         bench.Subcommands.Add(ParquetBenchCommand.Create());
+        bench.Subcommands.Add(CodecsBenchCommand.Create());
         bench.Subcommands.Add(SnapshotBenchCommand.Create());
         bench.Subcommands.Add(StoreBenchCommand.Create());
         bench.Subcommands.Add(ServeBenchCommand.Create());

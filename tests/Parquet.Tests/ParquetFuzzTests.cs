@@ -48,6 +48,27 @@ public class ParquetFuzzTests
             });
     }
 
+    /// <summary>
+    /// Files in the package codecs without page checksums, so that damage reaches the ZSTD and LZ4
+    /// decoders themselves, which must turn it into format errors too.
+    /// </summary>
+    private static IEnumerable<byte[]> UncheckedCodecSeeds()
+    {
+        var rnd = new Random(7);
+        var flat = new ParquetSchema(ParquetField.Int64("id"), ParquetField.String("v"), ParquetField.Float("f", optional: true),
+            ParquetField.List("obs", ParquetField.Float("element")), ParquetField.Boolean("b"));
+        const int n = 300;
+        foreach (var codec in new[] { ParquetCompression.Zstd, ParquetCompression.Lz4Raw })
+            yield return ParquetRoundTripTests.Write(flat, w => w.WriteBatch(new ParquetColumnBatch(n)
+                .Add<long>("id", Enumerable.Range(0, n).Select(i => (long)i).ToArray())
+                .Add<string>("v", Enumerable.Range(0, n).Select(i => "v" + i % 5).ToArray())
+                .Add<float>("f", Enumerable.Range(0, n).Select(i => (float)i).ToArray(), Enumerable.Range(0, n).Select(i => i % 3 != 0).ToArray())
+                .AddFixedSizeList<float>("obs", Enumerable.Range(0, n * 3).Select(_ => (float)rnd.NextDouble()).ToArray(), 3)
+                .Add<bool>("b", Enumerable.Range(0, n).Select(i => i % 2 == 0).ToArray())),
+                new ParquetWriteOptions { PageSizeBytes = 1024, Compression = codec, PageChecksums = false });
+
+    }
+
     /// <summary>Everything a consumer might do with a file.</summary>
     private static void ReadEverything(byte[] bytes, CancellationToken ct)
     {
@@ -68,7 +89,7 @@ public class ParquetFuzzTests
         var rnd = new Random(20261121);
         int mutations = 0, failures = 0;
         var unexpected = new List<string>();
-        foreach (var seed in Seeds())
+        foreach (var seed in Seeds().Concat(UncheckedCodecSeeds()))
         {
             ReadEverything(seed, CancellationToken.None);   // the unmutated file is valid
             for (int m = 0; m < 150; m++)
@@ -91,7 +112,7 @@ public class ParquetFuzzTests
             }
         }
         Assert.True(unexpected.Count == 0, string.Join("\n\n", unexpected.Take(5)));
-        Assert.Equal(450, mutations);
+        Assert.Equal((Seeds().Count() + UncheckedCodecSeeds().Count()) * 150, mutations);
         Assert.True(failures > mutations / 3, $"only {failures} of {mutations} mutations were detected; the mutations are too weak to test anything");
     }
 

@@ -126,8 +126,6 @@ public class ParquetMalformedTests
     }
 
     [Theory]
-    [InlineData(ParquetCompression.Zstd)]
-    [InlineData(ParquetCompression.Lz4Raw)]
     [InlineData(ParquetCompression.Lzo)]
     [InlineData(ParquetCompression.Lz4)]
     public void Unsupported_codecs_name_file_column_and_codec(ParquetCompression codec)

@@ -16,7 +16,7 @@ public class ParquetRoundTripTests
     public static TheoryData<ParquetCompression, int, bool> Variants()
     {
         var data = new TheoryData<ParquetCompression, int, bool>();
-        foreach (var c in new[] { ParquetCompression.Uncompressed, ParquetCompression.Snappy, ParquetCompression.Gzip, ParquetCompression.Brotli })
+        foreach (var c in new[] { ParquetCompression.Uncompressed, ParquetCompression.Snappy, ParquetCompression.Gzip, ParquetCompression.Brotli, ParquetCompression.Zstd, ParquetCompression.Lz4Raw })
             foreach (var v in new[] { 1, 2 })
                 foreach (var dict in new[] { true, false })
                     data.Add(c, v, dict);

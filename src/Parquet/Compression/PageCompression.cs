@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using K4os.Compression.LZ4;
 using OfflineSafety.Parquet;
 using OfflineSafety.Parquet.Schema;
 
@@ -11,7 +12,11 @@ namespace OfflineSafety.Parquet.Compression;
 internal static class PageCompression
 {
     public static bool CanRead(ParquetCompression codec) =>
-        codec is ParquetCompression.Uncompressed or ParquetCompression.Snappy or ParquetCompression.Gzip or ParquetCompression.Brotli;
+        codec is ParquetCompression.Uncompressed or ParquetCompression.Snappy or ParquetCompression.Gzip or ParquetCompression.Brotli
+            or ParquetCompression.Zstd or ParquetCompression.Lz4Raw;
+
+    // ZSTD matches the level Polars and DuckDB write by default; LZ4_RAW its fast level.
+    private const int ZstdLevel = 3;
 
     public static bool CanWrite(ParquetCompression codec) => CanRead(codec);
 
@@ -34,9 +39,39 @@ internal static class PageCompression
                 if (!BrotliDecoder.TryDecompress(src, dst, out int written) || written != dst.Length)
                     throw new ParquetFormatException($"corrupt BROTLI page or size mismatch (declared {dst.Length} bytes)");
                 return;
+            case ParquetCompression.Zstd:
+                DecompressZstd(src, dst);
+                return;
+            case ParquetCompression.Lz4Raw:
+            {
+                int decoded = src.Length == 0 ? 0 : LZ4Codec.Decode(src, dst);
+                if (decoded != dst.Length)
+                    throw new ParquetFormatException(decoded < 0
+                        ? $"corrupt LZ4_RAW page (declared {dst.Length} bytes)"
+                        : $"LZ4_RAW page decompresses to {decoded} bytes, declared {dst.Length}");
+                return;
+            }
             default:
+                // LZ4 (the deprecated Hadoop framing) and LZO: the format itself discourages them.
                 throw new ParquetNotSupportedException($"compression codec {codec} is not supported");
         }
+    }
+
+    private static void DecompressZstd(ReadOnlySpan<byte> src, Span<byte> dst)
+    {
+        using var decompressor = new ZstdSharp.Decompressor();
+        int written;
+        try
+        {
+            // A frame can be followed by another (writers may emit several per page); all must fill dst exactly.
+            if (!decompressor.TryUnwrap(src, dst, out written))
+                throw new ParquetFormatException($"ZSTD page decompresses past its declared {dst.Length} bytes");
+        }
+        catch (ZstdSharp.ZstdException e)
+        {
+            throw new ParquetFormatException($"corrupt ZSTD page: {e.Message}", inner: e);
+        }
+        if (written != dst.Length) throw new ParquetFormatException($"ZSTD page decompresses to {written} bytes, declared {dst.Length}");
     }
 
     private static unsafe void InflateStream(ReadOnlySpan<byte> src, Span<byte> dst, bool gzip)
@@ -93,8 +128,24 @@ internal static class PageCompression
                 output.Advance(n);
                 return n;
             }
+            case ParquetCompression.Zstd:
+            {
+                using var compressor = new ZstdSharp.Compressor(ZstdLevel);
+                var span = output.GetSpan(ZstdSharp.Compressor.GetCompressBound(src.Length));
+                int n = compressor.Wrap(src, span);
+                output.Advance(n);
+                return n;
+            }
+            case ParquetCompression.Lz4Raw:
+            {
+                var span = output.GetSpan(LZ4Codec.MaximumOutputSize(src.Length));
+                int n = src.Length == 0 ? 0 : LZ4Codec.Encode(src, span, LZ4Level.L00_FAST);
+                if (n < 0) throw new InvalidOperationException("LZ4_RAW compression failed");
+                output.Advance(n);
+                return n;
+            }
             default:
-                throw new NotSupportedException($"writing compression codec {codec} is not supported (use SNAPPY, GZIP, BROTLI or UNCOMPRESSED)");
+                throw new NotSupportedException($"writing compression codec {codec} is not supported (use SNAPPY, ZSTD, LZ4_RAW, GZIP, BROTLI or UNCOMPRESSED)");
         }
     }
 

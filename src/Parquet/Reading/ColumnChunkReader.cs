@@ -57,7 +57,7 @@ internal sealed class ColumnChunkReader<T>
     public void Read(PageSink<T> sink, CancellationToken ct)
     {
         if (!PageCompression.CanRead(_meta.Codec))
-            throw new ParquetNotSupportedException($"{_file ?? "Parquet data"}: column {_column.DottedPath} uses compression codec {_meta.Codec.ToString().ToUpperInvariant()}, which this reader does not support (SNAPPY, GZIP, BROTLI and UNCOMPRESSED are)");
+            throw new ParquetNotSupportedException($"{_file ?? "Parquet data"}: column {_column.DottedPath} uses compression codec {_meta.Codec.ToString().ToUpperInvariant()}, which this reader does not support (SNAPPY, ZSTD, LZ4_RAW, GZIP, BROTLI and UNCOMPRESSED are)");
         long start = _meta.StartOffset;
         long length = _meta.TotalCompressedSize;
         _pageOffset = start;
@@ -218,6 +218,10 @@ internal sealed class ColumnChunkReader<T>
         {
             // A Snappy copy of 64 bytes takes 3 bytes of input.
             ParquetCompression.Snappy => (long)src.Length * 22 + 64,
+            // An LZ4 sequence of 255 bytes of match length costs one more input byte.
+            ParquetCompression.Lz4Raw => (long)src.Length * 255 + 64,
+            // A 4-byte ZSTD RLE block expands to a full 128 KiB block.
+            ParquetCompression.Zstd => (long)src.Length * 32768 + (1 << 20),
             _ => (long)src.Length * 1100 + (1 << 20),
         };
         if (declared < 0 || declared > limit) throw Error($"page declares {declared} bytes uncompressed, impossible for {src.Length} bytes of {codec}");

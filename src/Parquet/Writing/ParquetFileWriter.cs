@@ -41,7 +41,7 @@ public sealed class ParquetFileWriter : IDisposable
         _options = options ?? new ParquetWriteOptions();
         if (_options.DataPageVersion is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(options), "DataPageVersion must be 1 or 2");
         if (!Compression.PageCompression.CanWrite(_options.Compression))
-            throw new NotSupportedException($"writing compression codec {_options.Compression} is not supported (use SNAPPY, GZIP, BROTLI or UNCOMPRESSED)");
+            throw new NotSupportedException($"writing compression codec {_options.Compression} is not supported (use SNAPPY, ZSTD, LZ4_RAW, GZIP, BROTLI or UNCOMPRESSED)");
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.PageSizeBytes, 1024, nameof(options));
         Schema = schema;
         _stream = stream;

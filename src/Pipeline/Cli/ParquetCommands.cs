@@ -66,10 +66,10 @@ public static class ParquetCommands
         var output = new Argument<string>("output") { Description = "Output Parquet file (written under a temporary name, renamed when complete)." };
         var compression = new Option<string>("--compression")
         {
-            Description = "Page compression: snappy, gzip or none.",
+            Description = "Page compression: snappy, zstd, lz4_raw, gzip, brotli or none.",
             DefaultValueFactory = _ => "snappy",
         };
-        compression.AcceptOnlyFromAmong("snappy", "gzip", "none");
+        compression.AcceptOnlyFromAmong("snappy", "zstd", "lz4_raw", "gzip", "brotli", "none");
         var rowGroupRows = new Option<int>("--row-group-rows")
         {
             Description = "Most rows in one row group.",
@@ -86,6 +86,9 @@ public static class ParquetCommands
                 parseResult.GetValue(compression) switch
                 {
                     "gzip" => ParquetCompression.Gzip,
+                    "zstd" => ParquetCompression.Zstd,
+                    "lz4_raw" => ParquetCompression.Lz4Raw,
+                    "brotli" => ParquetCompression.Brotli,
                     "none" => ParquetCompression.Uncompressed,
                     _ => ParquetCompression.Snappy,
                 },

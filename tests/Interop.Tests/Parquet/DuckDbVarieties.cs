@@ -103,6 +103,8 @@ public static class DuckDbVarieties
         new("gzip", Mixed, "COMPRESSION gzip"),
         new("uncompressed", Mixed, "COMPRESSION uncompressed"),
         new("brotli", Lists, "COMPRESSION brotli"),
+        new("zstd", Mixed, "COMPRESSION zstd"),
+        new("lz4 (LZ4_RAW)", Lists, "COMPRESSION lz4"),
     ];
 
     public static TheoryData<string> Names()

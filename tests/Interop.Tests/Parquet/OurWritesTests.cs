@@ -84,7 +84,7 @@ public sealed class OurWritesTests(DuckDbPeer duckDb) : IDisposable
 
     private static readonly List<object?[]> Rows = Enumerable.Range(0, RowCount).Select(Row).ToList();
 
-    public static TheoryData<string> Variants() => ["defaults", "dictionary off", "gzip", "uncompressed", "brotli", "data page v2",
+    public static TheoryData<string> Variants() => ["defaults", "dictionary off", "gzip", "uncompressed", "brotli", "zstd", "lz4_raw", "data page v2",
         "delta encodings", "byte stream split", "small row groups", "v2 + delta + split + gzip"];
 
     private static ParquetWriteOptions Options(string variant) => variant switch
@@ -94,6 +94,8 @@ public sealed class OurWritesTests(DuckDbPeer duckDb) : IDisposable
         "gzip" => new() { Compression = ParquetCompression.Gzip },
         "uncompressed" => new() { Compression = ParquetCompression.Uncompressed },
         "brotli" => new() { Compression = ParquetCompression.Brotli },
+        "zstd" => new() { Compression = ParquetCompression.Zstd },
+        "lz4_raw" => new() { Compression = ParquetCompression.Lz4Raw },
         "data page v2" => new() { DataPageVersion = 2 },
         "delta encodings" => new() { ColumnEncodings = DeltaEncodings },
         "byte stream split" => new() { ColumnEncodings = SplitEncodings },
@@ -146,6 +148,7 @@ public sealed class OurWritesTests(DuckDbPeer duckDb) : IDisposable
         string codec = options.Compression switch
         {
             ParquetCompression.Uncompressed => "UNCOMPRESSED",
+            ParquetCompression.Lz4Raw => "LZ4_RAW",
             var c => c.ToString().ToUpperInvariant(),
         };
         Assert.All(meta.Column("compression"), c => Assert.Equal(codec, c!.GetValue<string>()));
