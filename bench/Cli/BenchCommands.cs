@@ -189,7 +189,7 @@ public static class BenchCommands
     // A status line on stderr while the benchmark runs, so stdout carries only the table or the JSON.
     private static T WithProgress<T>(string title, Func<IProgress<string>, T> run)
     {
-        var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        var stderr = BenchConsoles.Over(Console.Error, Console.IsErrorRedirected);
         T result = default!;
         stderr.Status().Start(title, context =>
         {

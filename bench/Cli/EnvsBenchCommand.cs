@@ -49,7 +49,7 @@ public static class EnvsBenchCommand
                     r.StepsPerSecond.ToString("N0", CultureInfo.InvariantCulture),
                     (1e9 / r.StepsPerSecond).ToString("F1", CultureInfo.InvariantCulture),
                     r.AllocatedBytes.ToString(CultureInfo.InvariantCulture));
-            AnsiConsole.Write(table);
+            BenchConsoles.Over(Console.Out, Console.IsOutputRedirected).Write(table);
             return 0;
         });
         return command;

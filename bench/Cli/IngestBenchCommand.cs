@@ -23,7 +23,7 @@ public static class IngestBenchCommand
             if (n <= 0) throw new ArgumentException($"--rows must be positive, got {n}");
             var bench = new IngestBench(n, p.GetValue(obsDim), p.GetValue(actDim));
             string folder = Path.Combine(Path.GetTempPath(), "offsafe-bench-ingest-" + Guid.NewGuid().ToString("N"));
-            var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            var err = BenchConsoles.Over(Console.Error, Console.IsErrorRedirected);
             IReadOnlyList<IngestFigure> figures;
             try
             {
@@ -47,7 +47,7 @@ public static class IngestBenchCommand
             var table = new Table().AddColumn("format").AddColumn("stage").AddColumn("rows").AddColumn("MB").AddColumn("seconds").AddColumn("rows/s").AddColumn("MB/s").AddColumn("CPU s").AddColumn("rows/CPU s");
             foreach (var f in figures)
                 table.AddRow(f.Format, f.Stage, $"{f.Rows:N0}", $"{f.Bytes / 1e6:F1}", $"{f.Seconds:F2}", $"{f.RowsPerSecond:N0}", $"{f.MegabytesPerSecond:F1}", $"{f.CpuSeconds:F2}", $"{f.RowsPerCpuSecond:N0}");
-            var stdout = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            var stdout = BenchConsoles.Over(Console.Out, Console.IsOutputRedirected);
             // Redirected output has no width; a figures table should not wrap inside its cells.
             if (Console.IsOutputRedirected) stdout.Profile.Width = 132;
             stdout.Write(table);

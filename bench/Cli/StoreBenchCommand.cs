@@ -21,7 +21,7 @@ public static class StoreBenchCommand
             int n = p.GetValue(rows) is var r and > 0 ? r : throw new ArgumentException($"--rows must be positive, got {p.GetValue(rows)}");
             int k = p.GetValue(rounds) is var q and > 0 ? q : throw new ArgumentException($"--rounds must be positive, got {p.GetValue(rounds)}");
             var folder = Directory.CreateTempSubdirectory("offsafe-bench-store-");
-            var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            var err = BenchConsoles.Over(Console.Error, Console.IsErrorRedirected);
             StoreComparison c;
             try
             {
@@ -53,7 +53,7 @@ public static class StoreBenchCommand
                 table.AddRow(f.Backend, $"{f.Rows:N0}", $"{f.DataBytes / 1e6:F1}", $"{f.DataFiles}", $"{f.Ingest.Seconds:F2}", $"{f.Rows / f.Ingest.Seconds:N0}",
                     $"{f.Ingest.Cpu:F2}+{f.Ingest.ServerCpu:F2}", $"{f.Scan.Seconds:F2}", $"{f.Rows / f.Scan.Seconds:N0}", $"{f.Scan.Cpu:F2}+{f.Scan.ServerCpu:F2}",
                     $"{f.ShowBytes:N0} ({f.ShowPercent:F3}%)", $"{f.HistoryBytes:N0} ({f.HistoryPercent:F3}%)");
-            var stdout = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            var stdout = BenchConsoles.Over(Console.Out, Console.IsOutputRedirected);
             if (Console.IsOutputRedirected) stdout.Profile.Width = 200;
             stdout.Write(table);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
