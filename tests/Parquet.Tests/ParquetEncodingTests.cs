@@ -111,6 +111,21 @@ public class ParquetEncodingTests
     }
 
     [Fact]
+    public void Snappy_runs_of_every_short_period_decode_exactly()
+    {
+        // Overlapping copies take three paths (byte pattern doubling, 8-byte words, plain copy); each period exercises one.
+        var rnd = new Random(11);
+        for (int period = 1; period <= 24; period++)
+        {
+            var pattern = Enumerable.Range(0, period).Select(_ => (byte)rnd.Next(256)).ToArray();
+            var data = Enumerable.Range(0, 20_000).Select(i => i % 3000 < 2900 ? pattern[i % period] : (byte)rnd.Next(256)).ToArray();
+            var back = new byte[data.Length];
+            OfflineSafety.Parquet.Compression.SnappyDecoder.Decode(IronSnappy.Snappy.Encode(data), back);
+            Assert.True(data.AsSpan().SequenceEqual(back), $"period {period}");
+        }
+    }
+
+    [Fact]
     public void Snappy_encoder_output_is_read_by_IronSnappy_and_our_decoder()
     {
         var rnd = new Random(4);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using OfflineSafety.Parquet;
 
 namespace OfflineSafety.Parquet.Compression;
@@ -77,8 +78,27 @@ internal static class SnappyDecoder
             if (length > dst.Length - outPos) throw Corrupt("copy runs past the declared size");
             int from = outPos - offset;
             if (offset >= length) dst.Slice(from, length).CopyTo(dst[outPos..]);
+            else if (offset >= 8)
+            {
+                // Overlapping, but each 8-byte word read is already written when it is read.
+                ref byte d = ref MemoryMarshal.GetReference(dst);
+                int k = 0;
+                for (; k + 8 <= length; k += 8)
+                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref d, outPos + k), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref d, from + k)));
+                for (; k < length; k++) dst[outPos + k] = dst[from + k];
+            }
             else
-                for (int k = 0; k < length; k++) dst[outPos + k] = dst[from + k];
+            {
+                // A run: the output from `from` on repeats with period `offset`. Copy whole periods
+                // from its start, each copy doubling what is available, so a long run of a short
+                // pattern costs a few block copies rather than a byte loop.
+                for (int done = 0; done < length;)
+                {
+                    int n = Math.Min(offset + done, length - done);
+                    dst.Slice(from, n).CopyTo(dst[(outPos + done)..]);
+                    done += n;
+                }
+            }
             outPos += length;
         }
         if (outPos != dst.Length) throw Corrupt($"decodes to {outPos} bytes, declared {dst.Length}");
