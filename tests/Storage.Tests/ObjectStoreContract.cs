@@ -166,6 +166,47 @@ public abstract class ObjectStoreContract
     {
         await Assert.ThrowsAsync<BadInputException>(() => Store.WriteAsync(key, "x"u8.ToArray()));
     }
+
+    [Fact]
+    public async Task A_produced_write_streams_several_blocks_and_reports_its_length()
+    {
+        // Three and a half blob blocks, written in odd-sized pieces as an encoder's row groups arrive.
+        int total = (int)(3.5 * AzureBlobStore.BlockBytes);
+        var content = Enumerable.Range(0, total).Select(i => (byte)(i * 31 + (i >> 13))).ToArray();
+        long length = await Store.WriteProducedAsync("p/big.bin", (output, ct) =>
+        {
+            for (int at = 0; at < total;)
+            {
+                ct.ThrowIfCancellationRequested();
+                int n = Math.Min(total - at, 1_234_567);
+                output.Write(content, at, n);
+                at += n;
+            }
+        });
+        Assert.Equal(total, length);
+        Assert.Equal(content, await Store.ReadAsync("p/big.bin"));
+    }
+
+    [Fact]
+    public async Task A_produced_write_whose_encoder_fails_rethrows_its_error_and_leaves_nothing()
+    {
+        await Store.WriteAsync("p/kept.bin", "old"u8.ToArray());
+        var failure = await Assert.ThrowsAsync<BadInputException>(() => Store.WriteProducedAsync("p/kept.bin", (output, _) =>
+        {
+            // Past the first block, so a blob store has already staged blocks when the encoder fails.
+            output.Write(new byte[AzureBlobStore.BlockBytes + 4096]);
+            throw new BadInputException("row 7: obs[2] is NaN");
+        }));
+        Assert.Equal("row 7: obs[2] is NaN", failure.Message);
+        Assert.Equal("old", Encoding.UTF8.GetString(await Store.ReadAsync("p/kept.bin")));
+
+        await Assert.ThrowsAsync<BadInputException>(() => Store.WriteProducedAsync("p/never.bin", (output, _) =>
+        {
+            output.Write(new byte[100]);
+            throw new BadInputException("truncated");
+        }));
+        Assert.Null(await Store.GetInfoAsync("p/never.bin"));
+    }
 }
 
 public sealed class LocalObjectStoreContract : ObjectStoreContract, IDisposable

@@ -27,11 +27,11 @@ internal static class TransitionDataFiles
         {
             var part = rows.Count == batch.Count ? batch : Select(batch, rows);
             string relative = DeltaPath.PartitionFolder(TransitionColumns.Variant, variant) + $"part-{Guid.NewGuid()}.snappy.parquet";
-            byte[] content = TransitionParquet.WritePartitionFile(part);
-            await log.Store.WriteAsync(log.Key(relative), content, ct).ConfigureAwait(false);
+            long size = await log.Store.WriteProducedAsync(log.Key(relative),
+                (output, c) => TransitionParquet.WritePartitionFile(part, output, c), ct).ConfigureAwait(false);
             files.Add(new AddFile(DeltaPath.ToLogPath(relative),
                 new Dictionary<string, string?> { [TransitionColumns.Variant] = variant },
-                content.Length, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), DataChange: true,
+                size, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), DataChange: true,
                 TransitionFileStats.StatsJson(part), TransitionFileStats.Tags(part)));
         }
         return files;

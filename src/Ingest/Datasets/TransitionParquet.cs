@@ -60,7 +60,27 @@ public static class TransitionParquet
     /// </summary>
     public static byte[] WritePartitionFile(TransitionBatch batch) => Write(batch, null, withVariant: false);
 
+    /// <summary>
+    /// The same partition file, written to <paramref name="output"/> a row group at a time, so that a
+    /// store can take in the first row groups while later ones are still being encoded.
+    /// </summary>
+    public static void WritePartitionFile(TransitionBatch batch, Stream output, CancellationToken ct = default) =>
+        Write(batch, null, withVariant: false, output, StreamedRowGroupBytes, ct);
+
+    /// <summary>
+    /// Row groups of streamed partition files: one blob block's worth (8 MiB), so encoding and upload
+    /// overlap in block-sized steps; large enough that footers stay small and scans stay sequential.
+    /// </summary>
+    private const long StreamedRowGroupBytes = 8L << 20;
+
     private static byte[] Write(TransitionBatch batch, DatasetMetadata? metadata, bool withVariant)
+    {
+        var stream = new MemoryStream(64 + batch.Count * (4 * (2 * batch.ObsDim + batch.ActDim) + 32));
+        Write(batch, metadata, withVariant, stream, rowGroupBytes: null, CancellationToken.None);
+        return stream.ToArray();
+    }
+
+    private static void Write(TransitionBatch batch, DatasetMetadata? metadata, bool withVariant, Stream stream, long? rowGroupBytes, CancellationToken ct)
     {
         var keyValues = new Dictionary<string, string>
         {
@@ -70,8 +90,8 @@ public static class TransitionParquet
         };
         if (metadata is not null) keyValues[DatasetMetadata.EnvIdKey] = metadata.EnvId;
         var options = new ParquetWriteOptions { Compression = ParquetCompression.Snappy, Metadata = keyValues };
+        if (rowGroupBytes is { } bytes) options = options with { RowGroupSizeBytes = bytes };
 
-        var stream = new MemoryStream(64 + batch.Count * (4 * (2 * batch.ObsDim + batch.ActDim) + 32));
         using (var writer = new ParquetFileWriter(stream, withVariant ? Schema : PartitionFileSchema, options, leaveOpen: true))
         {
             var columns = new ParquetColumnBatch(batch.Count)
@@ -88,9 +108,8 @@ public static class TransitionParquet
                 .Add(TransitionColumns.Unsafe, batch.UnsafeMemory)
                 .Add(TransitionColumns.Terminal, batch.TerminalMemory)
                 .Add(TransitionColumns.Truncated, batch.TruncatedMemory);
-            writer.WriteBatch(columns);
+            writer.WriteBatch(columns, ct);
         }
-        return stream.ToArray();
     }
 
     /// <summary>Every row of a data file. <paramref name="source"/> names the file in errors.</summary>
