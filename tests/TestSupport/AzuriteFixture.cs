@@ -25,9 +25,8 @@ public sealed class AzuriteFixture : IDisposable
 
     public AzuriteFixture()
     {
-        string interop = RepositoryRoot.Combine("tests", "interop");
-        string main = Path.Combine(interop, "node_modules", "azurite", "dist", "src", "blob", "main.js");
-        NpmInstall(interop, main);
+        string main = Path.Combine(InteropPackages.Folder, "node_modules", "azurite", "dist", "src", "blob", "main.js");
+        InteropPackages.EnsureInstalled(main);
         Port = FreePort();
         var start = new ProcessStartInfo("node")
         {
@@ -118,26 +117,5 @@ public sealed class AzuriteFixture : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    // One `npm ci` at a time across test processes; a second process finds the package installed.
-    private static void NpmInstall(string interop, string main)
-    {
-        if (File.Exists(main)) return;
-        using var held = AcquireLock(Path.Combine(Path.GetTempPath(), "offsafe-tests-npm.lock"));
-        if (File.Exists(main)) return;
-        var run = ProcessRunner.Run("npm", ["ci", "--no-audit", "--no-fund", "--prefix", interop], TimeSpan.FromMinutes(10));
-        if (run.ExitCode != 0 || !File.Exists(main))
-            throw new InvalidOperationException($"`npm ci` in {interop} failed (exit {run.ExitCode}); the Azure tests need Node.js and the npm registry: {run.Output[^Math.Min(run.Output.Length, 2000)..]}");
-    }
-
-    private static FileStream AcquireLock(string path)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(15);
-        while (true)
-        {
-            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
-            catch (IOException) when (DateTime.UtcNow < deadline) { Thread.Sleep(500); }
-        }
     }
 }
