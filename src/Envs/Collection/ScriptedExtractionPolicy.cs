@@ -1,0 +1,85 @@
+using OfflineSafety.Envs.Extraction;
+using OfflineSafety.Nn.Randomness;
+
+namespace OfflineSafety.Envs.Collection;
+
+/// <summary>
+/// The extraction family's offline data (SAFER section 5.1: "a scripted policy ... minimizing the
+/// absolute distance between objects and the robot", with actuation noise). Each rollout picks one
+/// of two scripts, both followed with N(0, sigma^2) noise on every action component:
+/// <list type="bullet">
+/// <item>careful (share <see cref="CarefulShare"/>): line up above the opening, descend on the centre
+/// line, pick the object up and lift it straight out. Mostly safe; noise in narrow containers
+/// still brushes a wall now and then.</item>
+/// <item>greedy: head straight for the object and, holding it, straight back towards the start
+/// point. Cuts across the rim whenever the start is off to the side: the unsafe data.</item>
+/// </list>
+/// Both succeed often, so the data holds safe and unsafe rows from successful and failed rollouts.
+/// The script reads the container from the observation, so one policy serves every task.
+/// </summary>
+public sealed class ScriptedExtractionPolicy : IRolloutPolicy
+{
+    public const double DefaultCarefulShare = 0.5;
+    public const float DefaultNoiseStd = 0.3f;
+
+    // How far inside the opening the careful script must be before it descends.
+    private const float AlignMargin = 0.04f;
+
+    private readonly Xoshiro256StarStar _random;
+    private readonly ExtractionParameters _p;
+    private bool _careful;
+    private float _startX, _startY;
+
+    public ScriptedExtractionPolicy(ulong seed, double carefulShare = DefaultCarefulShare, float noiseStd = DefaultNoiseStd, ExtractionParameters? parameters = null)
+    {
+        if (carefulShare is < 0 or > 1 || double.IsNaN(carefulShare))
+            throw new ArgumentOutOfRangeException(nameof(carefulShare), carefulShare, "a share must lie in [0, 1]");
+        ArgumentOutOfRangeException.ThrowIfNegative(noiseStd);
+        _random = new Xoshiro256StarStar(seed);
+        CarefulShare = carefulShare;
+        NoiseStd = noiseStd;
+        _p = parameters ?? ExtractionParameters.Default;
+    }
+
+    public string Name => "extraction-script";
+    public double CarefulShare { get; }
+    public float NoiseStd { get; }
+
+    /// <summary>Whether the current rollout follows the careful script.</summary>
+    public bool Careful => _careful;
+
+    public ReadOnlySpan<float> BeginRollout(ISafetyEnvironment environment)
+    {
+        _careful = _random.NextDouble() < CarefulShare;
+        var first = environment.Reset();
+        _startX = first[0];
+        _startY = first[1];
+        return first;
+    }
+
+    public void Act(ReadOnlySpan<float> observation, Span<float> action)
+    {
+        float x = observation[0], y = observation[1], cx = observation[3], w = observation[4], h = observation[5];
+        bool held = observation[2] > 0.5f;
+        float tx, ty;
+        if (_careful) (tx, ty) = CarefulTarget(x, y, held, cx, w, h);
+        else (tx, ty) = held ? (_startX, MathF.Max(_startY, h + 3 * _p.LiftClearance)) : (cx, _p.ObjectHeight);
+        action[0] = Noisy((tx - x) / _p.StepLength);
+        action[1] = Noisy((ty - y) / _p.StepLength);
+    }
+
+    private (float X, float Y) CarefulTarget(float x, float y, bool held, float cx, float w, float h)
+    {
+        float r = _p.GripperRadius;
+        if (held) return (cx, h + 3 * _p.LiftClearance);
+        bool aligned = MathF.Abs(x - cx) < w / 2 - r - AlignMargin;
+        if (aligned) return (cx, _p.ObjectHeight);
+        // Inside but pushed off the centre line by noise: back to it before going on down.
+        if (y < h && MathF.Abs(x - cx) < w / 2) return (cx, y);
+        // Not over the opening: rise above the rim (if below it), then slide across at that height.
+        float above = h + r + 2 * AlignMargin;
+        return y < above ? (x, above) : (cx, y);
+    }
+
+    private float Noisy(float value) => Math.Clamp(value + NoiseStd * (float)_random.NextNormal(), -1f, 1f);
+}
