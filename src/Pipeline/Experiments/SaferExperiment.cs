@@ -1,0 +1,138 @@
+using OfflineSafety.Envs;
+using OfflineSafety.Envs.Extraction;
+using OfflineSafety.Envs.Suites;
+using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Meta.Online;
+using OfflineSafety.Meta.Safer;
+using OfflineSafety.Nn.Randomness;
+
+namespace OfflineSafety.Pipeline.Experiments;
+
+/// <summary>One downstream run: a method on one held-out task under one seed.</summary>
+public sealed record SaferTaskRun(string Method, int Task, string TaskId, int Seed, OnlineRunResult Result)
+{
+    public double SuccessRate => Result.Episodes.Count == 0 ? double.NaN : 100.0 * Result.Successes / Result.Episodes.Count;
+}
+
+/// <summary>One point of the calibration plot: a prior, the unsafe bound asked of Algorithm 3, the eta it gave, and the unsafe step rate measured on a held-out task.</summary>
+public sealed record SaferCalibrationPoint(string Prior, float Bound, float Eta, int Task, double UnsafeRate, int Steps);
+
+/// <summary>What a fitted prior reported (eta and the fit's metrics).</summary>
+public sealed record SaferPriorSummary(string Method, float Eta, IReadOnlyDictionary<string, double> Metrics);
+
+public sealed record SaferExperimentResult(SaferExperimentPlan Plan, GeneratedSuite Suite, IReadOnlyList<ContainerVariant> Tasks,
+    IReadOnlyDictionary<string, SkillPrior> Priors, IReadOnlyList<SaferPriorSummary> PriorSummaries,
+    IReadOnlyList<SaferTaskRun> Runs, IReadOnlyList<SaferCalibrationPoint> Calibration);
+
+/// <summary>
+/// SAFER's Table 1 on the extraction family: the scripted offline data of the 40 training tasks;
+/// the three priors fitted on it (SAFER; PARROT: safe rows of successful episodes, no context;
+/// Context-PARROT: SAFER without the contrastive term), each with eta calibrated by Algorithm 3 at
+/// the paper's 15 %; then on each held-out task, per seed, SAC from scratch on raw actions and SAC
+/// over each prior's latent box (<see cref="OnlineAlgorithm.Safer"/>), on the same SAC settings.
+/// The priors are fitted once and shared by every seed and task, as the paper reuses one prior per
+/// task family. Calibration (Figure 4): per prior and bound, eta from the offline data, then
+/// rollouts with z uniform in (-eta, eta)^d on each held-out task, counting unsafe steps.
+/// </summary>
+public sealed class SaferExperiment(SaferExperimentPlan plan)
+{
+    public const string Sac = "sac", Parrot = "parrot", ContextParrot = "context-parrot", Safer = "safer";
+
+    /// <summary>Table columns, in the paper's order.</summary>
+    public static readonly string[] Methods = [Sac, Parrot, ContextParrot, Safer];
+
+    public static readonly (string Method, PriorVariant Variant)[] PriorMethods =
+        [(Parrot, PriorVariant.Parrot), (ContextParrot, PriorVariant.ContextParrot), (Safer, PriorVariant.Safer)];
+
+    public SaferExperimentResult Run(Action<ExperimentProgress>? progress = null, CancellationToken ct = default)
+    {
+        var definition = EnvironmentRegistry.Default.Get(ObjectExtraction.EnvironmentId);
+        var tasks = ((ContainerFamily)definition.Variants).HeldOutTasks.Take(plan.Tasks).ToList();
+        int total = 1 + PriorMethods.Length * 2 + tasks.Count * plan.Seeds * Methods.Length, done = 0;
+        void Report(string phase) => progress?.Invoke(new ExperimentProgress(phase, (double)done++ / total));
+
+        Report($"offline data: {ContainerFamily.TrainingTasks} training tasks x {plan.TransitionsPerTask} rows");
+        var suite = new SuiteGenerator().Generate(new SuiteRequest(definition.Id, ContainerFamily.TrainingTasks, plan.TransitionsPerTask,
+            "auto", Math.Max(1, plan.TransitionsPerTask / 10), plan.SuiteSeed), ct: ct);
+        var rows = new TransitionBatch(definition.ObservationSpace.Dim, definition.ActionSpace.Dim, suite.Training.Sum(v => v.Batch.Count));
+        foreach (var v in suite.Training) rows.AddRange(v.Batch);
+
+        var priors = new Dictionary<string, SkillPrior>();
+        var summaries = new List<SaferPriorSummary>();
+        var data = new Dictionary<string, (PriorExamples Safe, PriorExamples Unsafe)>();
+        foreach (var (method, variant) in PriorMethods)
+        {
+            Report($"fitting the {method} prior");
+            var settings = plan.Prior(variant);
+            var examples = PriorData.Split(rows, settings);
+            var fit = new SaferPriorTrainer(settings).Fit(examples.Safe, examples.Unsafe, ct: ct);
+            priors[method] = fit.Prior;
+            summaries.Add(new SaferPriorSummary(method, fit.Prior.SafetyBound, fit.Metrics));
+            data[method] = (examples.Safe, examples.Unsafe);
+        }
+
+        var runs = new List<SaferTaskRun>();
+        for (int t = 0; t < tasks.Count; t++)
+            for (int seed = 0; seed < plan.Seeds; seed++)
+                foreach (var method in Methods)
+                {
+                    Report($"task {t + 1}: {method}, seed {seed}");
+                    var start = method == Sac ? new OnlineStart(null, null, null) : new OnlineStart(null, null, null) { Prior = priors[method].Clone() };
+                    var algorithm = method == Sac ? OnlineAlgorithm.Unconstrained : OnlineAlgorithm.Safer;
+                    var options = new OnlineRunOptions(algorithm, plan.Episodes, seed, $"safer-exp-{method}-t{t + 1}-s{seed}") { Sac = plan.Sac };
+                    var env = definition.Create(tasks[t], (ulong)(7919 * (seed + 1) + 104_729 * t));
+                    runs.Add(new SaferTaskRun(method, t + 1, tasks[t].Id, seed, new OnlineRunner(env, start, options).Run(ct: ct)));
+                }
+
+        var calibration = new List<SaferCalibrationPoint>();
+        foreach (var (method, _) in PriorMethods)
+        {
+            Report($"calibration rollouts: {method}");
+            var (safe, unsafeExamples) = data[method];
+            foreach (float bound in SafetyBound.PaperBounds)
+            {
+                // Algorithm 3 needs unsafe examples to say anything; PARROT's fit data have none, so every prior is calibrated on SAFER's labelled split.
+                var (calibrationSafe, calibrationUnsafe) = data[Safer];
+                float eta = SafetyBound.Calibrate(priors[method], calibrationSafe, calibrationUnsafe, bound);
+                for (int t = 0; t < tasks.Count; t++)
+                {
+                    var env = definition.Create(tasks[t], (ulong)(31 * (t + 1)), new EnvironmentOptions(ViolationEndsEpisode: false));
+                    var (rate, steps) = UnsafeRate(env, priors[method].WithSafetyBound(eta), plan.CalibrationEpisodes, (ulong)(977 + t), ct);
+                    calibration.Add(new SaferCalibrationPoint(method, bound, eta, t + 1, rate, steps));
+                }
+            }
+            _ = safe;
+            _ = unsafeExamples;
+        }
+        progress?.Invoke(new ExperimentProgress("done", 1));
+        return new SaferExperimentResult(plan, suite, tasks, priors, summaries, runs, calibration);
+    }
+
+    /// <summary>The unsafe share of steps when z is drawn uniformly from the prior's box (-eta, eta)^d every step.</summary>
+    public static (double Rate, int Steps) UnsafeRate(ISafetyEnvironment env, SkillPrior prior, int episodes, ulong seed, CancellationToken ct = default)
+    {
+        var random = new Xoshiro256StarStar(seed);
+        var method = new Meta.Online.Methods.SaferMethod(prior, env.ObservationSpace.Dim, env.ActionSpace.Dim);
+        var obs = new float[env.ObservationSpace.Dim];
+        var action = new float[env.ActionSpace.Dim];
+        int steps = 0, violations = 0;
+        float eta = prior.SafetyBound;
+        for (int e = 0; e < episodes; e++)
+        {
+            ct.ThrowIfCancellationRequested();
+            (e == 0 ? env.Reset(seed) : env.Reset()).CopyTo(obs);
+            method.BeginEpisode();
+            while (true)
+            {
+                for (int d = 0; d < action.Length; d++) action[d] = random.Uniform(-eta, eta);
+                ((Meta.Online.Methods.ISafetyMethod)method).Shield(obs, action);
+                var r = env.Step(action);
+                steps++;
+                if (r.Unsafe) violations++;
+                if (r.Terminal || r.Truncated) break;
+                r.Observation.CopyTo(obs);
+            }
+        }
+        return (steps == 0 ? double.NaN : (double)violations / steps, steps);
+    }
+}
