@@ -57,18 +57,20 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
         var rows = new TransitionBatch(definition.ObservationSpace.Dim, definition.ActionSpace.Dim, suite.Training.Sum(v => v.Batch.Count));
         foreach (var v in suite.Training) rows.AddRange(v.Batch);
 
+        // One labelled split for every prior: PARROT and Context-PARROT read only its safe part, and
+        // Algorithm 3 calibrates every prior's box on all of it, so the methods differ in their
+        // prior's training alone, not in how their box was chosen.
+        var saferSettings = plan.Prior(PriorVariant.Safer);
+        var (safe, unsafeExamples) = EpisodeWindows.Split(rows, saferSettings.WindowLength, saferSettings.SuccessfulEpisodesOnly);
         var priors = new Dictionary<string, SkillPrior>();
         var summaries = new List<SaferPriorSummary>();
-        var data = new Dictionary<string, (PriorExamples Safe, PriorExamples Unsafe)>();
         foreach (var (method, variant) in PriorMethods)
         {
-            Report($"fitting the {method} prior");
-            var settings = plan.Prior(variant);
-            var examples = PriorData.Split(rows, settings);
-            var fit = new SaferPriorTrainer(settings).Fit(examples.Safe, examples.Unsafe, ct: ct);
-            priors[method] = fit.Prior;
-            summaries.Add(new SaferPriorSummary(method, fit.Prior.SafetyBound, fit.Metrics));
-            data[method] = (examples.Safe, examples.Unsafe);
+            Report($"fitting the {method} prior ({safe.Count} safe, {unsafeExamples.Count} unsafe examples)");
+            var fit = new SaferPriorTrainer(plan.Prior(variant)).Fit(safe, unsafeExamples, ct: ct);
+            float eta = SafetyBound.Calibrate(fit.Prior, safe, unsafeExamples, saferSettings.UnsafeBound);
+            priors[method] = fit.Prior.WithSafetyBound(eta);
+            summaries.Add(new SaferPriorSummary(method, eta, fit.Metrics));
         }
 
         var runs = new List<SaferTaskRun>();
@@ -88,12 +90,9 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
         foreach (var (method, _) in PriorMethods)
         {
             Report($"calibration rollouts: {method}");
-            var (safe, unsafeExamples) = data[method];
             foreach (float bound in SafetyBound.PaperBounds)
             {
-                // Algorithm 3 needs unsafe examples to say anything; PARROT's fit data have none, so every prior is calibrated on SAFER's labelled split.
-                var (calibrationSafe, calibrationUnsafe) = data[Safer];
-                float eta = SafetyBound.Calibrate(priors[method], calibrationSafe, calibrationUnsafe, bound);
+                float eta = SafetyBound.Calibrate(priors[method], safe, unsafeExamples, bound);
                 for (int t = 0; t < tasks.Count; t++)
                 {
                     var env = definition.Create(tasks[t], (ulong)(31 * (t + 1)), new EnvironmentOptions(ViolationEndsEpisode: false));
@@ -101,8 +100,6 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
                     calibration.Add(new SaferCalibrationPoint(method, bound, eta, t + 1, rate, steps));
                 }
             }
-            _ = safe;
-            _ = unsafeExamples;
         }
         progress?.Invoke(new ExperimentProgress("done", 1));
         return new SaferExperimentResult(plan, suite, tasks, priors, summaries, runs, calibration);
