@@ -17,12 +17,16 @@ public sealed record DatasetLineage(string Name, long Version, string? TableId, 
 public sealed record ModelLineage(DatasetLineage Dataset, string? BaseModel, string CodeVersion);
 
 /// <summary>
-/// model.json: everything needed to rebuild and trust a stored critic without reading the code
-/// that trained it. Weights live beside it in weights.safetensors.
+/// model.json: everything needed to rebuild and trust a stored model without reading the code
+/// that trained it. Weights live beside it in weights.safetensors. Two kinds share the registry:
+/// safety critics (<see cref="CriticKind"/>, with architecture, normalisation and risk settings)
+/// and SAFER skill priors (<see cref="PriorKind"/>, with <see cref="Prior"/>).
 /// </summary>
 public sealed record ModelCard
 {
     public const string CurrentFormat = "offsafe-model/1";
+    public const string CriticKind = "safety-critic";
+    public const string PriorKind = "skill-prior";
 
     public string Format { get; init; } = CurrentFormat;
     public required string Name { get; init; }
@@ -32,10 +36,19 @@ public sealed record ModelCard
     public required DateTimeOffset CreatedUtc { get; init; }
     public required int ObsDim { get; init; }
     public required int ActDim { get; init; }
-    public required CriticArchitecture Architecture { get; init; }
-    public required Normalization Normalization { get; init; }
-    public required float GammaRisk { get; init; }
-    public required float EpsRisk { get; init; }
+    /// <summary>The critic's network; null on a skill prior's card.</summary>
+    public CriticArchitecture? Architecture { get; init; }
+    /// <summary>The critic's input normalisation; null on a skill prior's card.</summary>
+    public Normalization? Normalization { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public float GammaRisk { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public float EpsRisk { get; init; }
+
+    /// <summary>A skill prior's shape and safety bound; null on a critic's card.</summary>
+    public SkillPriorCard? Prior { get; init; }
+
+    public bool IsPrior => Kind == PriorKind;
     public required int Seed { get; init; }
 
     /// <summary>The trainer's hyperparameter record, as JSON, so a run can be repeated exactly.</summary>
@@ -70,7 +83,7 @@ public sealed record ModelCard
         TConfig trainingConfig, IReadOnlyDictionary<string, double> metrics, ModelLineage lineage, int[]? recoveryHidden = null) => new()
     {
         Name = name,
-        Kind = "safety-critic",
+        Kind = CriticKind,
         Algorithm = algorithm,
         CreatedUtc = DateTimeOffset.UtcNow,
         ObsDim = critic.ObsDim,

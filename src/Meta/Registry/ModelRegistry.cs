@@ -32,16 +32,21 @@ public sealed class ModelRegistry(IObjectStore store) : ICriticSource
     /// <summary>Stores the critic (and recovery policy) as the next version of <paramref name="card"/>'s name; returns the card as stored.</summary>
     public async Task<ModelCard> PublishAsync(ModelCard card, SafetyCritic critic, RecoveryPolicy? recovery, CancellationToken ct = default)
     {
+        return await PublishWeightsAsync(card with { Components = recovery is null ? ["critic."] : ["critic.", "recovery."] },
+            EncodeWeights(critic, recovery), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stores weights.safetensors bytes and their card as the next version of the card's name, for a
+    /// model kind whose encoding lives with its own code (a SAFER prior: Meta/Safer/SkillPriorStore).
+    /// </summary>
+    public async Task<ModelCard> PublishWeightsAsync(ModelCard card, byte[] weights, CancellationToken ct = default)
+    {
         ModelReference.ValidateName(card.Name);
-        var weights = EncodeWeights(critic, recovery);
         for (int attempt = 0; attempt < MaxPublishAttempts; attempt++)
         {
             int version = (await VersionNumbersAsync(card.Name, includeIncomplete: true, ct).ConfigureAwait(false)).DefaultIfEmpty(0).Max() + 1;
-            var stored = card with
-            {
-                Version = version,
-                Components = recovery is null ? ["critic."] : ["critic.", "recovery."],
-            };
+            var stored = card with { Version = version };
             if (!await store.CreateIfAbsentAsync(WeightsKey(card.Name, version), weights, ct).ConfigureAwait(false)) continue;
             if (await store.CreateIfAbsentAsync(CardKey(card.Name, version), stored.ToJson(), ct).ConfigureAwait(false)) return stored;
         }
@@ -137,6 +142,8 @@ public sealed class ModelRegistry(IObjectStore store) : ICriticSource
     /// </summary>
     public static StoredModel Decode(ModelCard card, ReadOnlySpan<byte> weights, string where)
     {
+        if (card.Architecture is null || card.Normalization is null)
+            throw new BadInputException($"model {card.Reference} is a {card.Kind}, not a safety critic: it has a card and weights but does not score actions");
         SafeTensorsContent content;
         try
         {

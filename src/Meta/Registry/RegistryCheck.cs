@@ -28,7 +28,9 @@ public sealed class RegistryCheck(ModelRegistry registry)
             ct.ThrowIfCancellationRequested();
             try
             {
-                await registry.LoadAsync(new ModelReference(card.Name, card.Version), ct).ConfigureAwait(false);
+                var reference = new ModelReference(card.Name, card.Version);
+                if (card.IsPrior) await new Safer.SkillPriorStore(registry).LoadAsync(reference, ct).ConfigureAwait(false);
+                else await registry.LoadAsync(reference, ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is InvalidDataException or NotFoundException)
             {

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace OfflineSafety.Meta.Safer;
 
 /// <summary>Which prior the trainer fits: SAFER, or one of the two baselines the experiment needs.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<PriorVariant>))]
 public enum PriorVariant
 {
     /// <summary>Flow conditioned on state and safety context, contrastive term on unsafe data (paper, Eq. 5).</summary>
@@ -11,6 +14,7 @@ public enum PriorVariant
     ContextParrot,
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<PriorOptimizer>))]
 public enum PriorOptimizer
 {
     /// <summary>SGD with momentum, the paper's final choice (Adam diverged more often there).</summary>
@@ -19,6 +23,7 @@ public enum PriorOptimizer
 }
 
 /// <summary>How q(c | window) reads the window of recent states.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ContextEncoderKind>))]
 public enum ContextEncoderKind
 {
     /// <summary>Per-state embedding with learned positions, one learned query attending over the window.</summary>

@@ -56,8 +56,8 @@ internal static class CriticCommandSupport
         created = card.CreatedUtc,
         obsDim = card.ObsDim,
         actDim = card.ActDim,
-        hidden = card.Architecture.Hidden,
-        heads = card.Architecture.Heads,
+        hidden = card.Architecture?.Hidden,
+        heads = card.Architecture?.Heads,
         gammaRisk = card.GammaRisk,
         epsRisk = card.EpsRisk,
         seed = card.Seed,
@@ -70,5 +70,6 @@ internal static class CriticCommandSupport
         trainingConfig = card.TrainingConfig,
         normalization = card.Normalization,
         recoveryHidden = card.RecoveryHidden,
+        prior = card.Prior,
     };
 }

@@ -14,7 +14,7 @@ public static class ModelsCommands
 {
     public static Command Create()
     {
-        var models = new Command("models", "List and inspect stored safety critics.");
+        var models = new Command("models", "List and inspect stored models: safety critics and SAFER skill priors.");
         models.Subcommands.Add(List());
         models.Subcommands.Add(Show());
         models.Subcommands.Add(Check());
@@ -31,11 +31,11 @@ public static class ModelsCommands
             // A damaged card is named on stderr and skipped; the rest of the registry still lists.
             foreach (var bad in listing.Unreadable) Console.Error.WriteLine($"offsafe: warning: skipped {bad.Key}: {bad.Reason.ReplaceLineEndings(" ")}");
             var rows = new List<object>();
-            var table = NewTable("model", "algorithm", "dataset", "base", "created");
+            var table = NewTable("model", "kind", "algorithm", "dataset", "base", "created");
             foreach (var card in listing.Cards)
             {
-                rows.Add(new { model = card.Reference, name = card.Name, version = card.Version, algorithm = card.Algorithm, dataset = card.Lineage.Dataset.ToString(), baseModel = card.Lineage.BaseModel, created = card.CreatedUtc });
-                table.AddRow(Markup.Escape(card.Reference), Markup.Escape(card.Algorithm), Markup.Escape(card.Lineage.Dataset.ToString()),
+                rows.Add(new { model = card.Reference, name = card.Name, version = card.Version, kind = card.Kind, algorithm = card.Algorithm, dataset = card.Lineage.Dataset.ToString(), baseModel = card.Lineage.BaseModel, created = card.CreatedUtc });
+                table.AddRow(Markup.Escape(card.Reference), Markup.Escape(card.Kind), Markup.Escape(card.Algorithm), Markup.Escape(card.Lineage.Dataset.ToString()),
                     Markup.Escape(card.Lineage.BaseModel ?? "-"), card.CreatedUtc.ToString("u", CultureInfo.InvariantCulture));
             }
             return Emit(p, new { models = rows }, console => console.Write(table));
@@ -56,8 +56,18 @@ public static class ModelsCommands
                 void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
                 Row("model", card.Reference);
                 Row("algorithm", card.Algorithm);
-                Row("architecture", $"{card.ObsDim}+{card.ActDim} -> {string.Join(" -> ", card.Architecture.Hidden)} -> {card.Architecture.Heads} sigmoid head(s)");
-                Row("gamma_risk / eps_risk", $"{F(card.GammaRisk, "0.###")} / {F(card.EpsRisk, "0.###")}");
+                Row("kind", card.Kind);
+                if (card.Prior is { } prior)
+                {
+                    Row("flow", $"a[{prior.ActionSize}] = f(z; s[{prior.StateSize}], c[{prior.ContextSize}]): {prior.Couplings} affine couplings, hidden {string.Join("x", prior.FlowHidden)}, |log-scale| <= {F(prior.LogScaleBound, "0.##")}");
+                    Row("context posterior", prior.ContextSize == 0 ? "none" : $"{prior.Encoder.ToString().ToLowerInvariant()} over the last {prior.WindowLength} states, width {prior.EncoderWidth}");
+                    Row("safety bound eta", $"{F(prior.SafetyBound, "0.####")} (calibrated for {F(prior.UnsafeBound * 100, "0.#")}% unsafe)");
+                }
+                if (card.Architecture is { } architecture)
+                {
+                    Row("architecture", $"{card.ObsDim}+{card.ActDim} -> {string.Join(" -> ", architecture.Hidden)} -> {architecture.Heads} sigmoid head(s)");
+                    Row("gamma_risk / eps_risk", $"{F(card.GammaRisk, "0.###")} / {F(card.EpsRisk, "0.###")}");
+                }
                 Row("seed", card.Seed.ToString(CultureInfo.InvariantCulture));
                 Row("dataset", $"{card.Lineage.Dataset} (table {card.Lineage.Dataset.TableId ?? "?"})");
                 Row("variants", string.Join(", ", card.Lineage.Dataset.Variants));

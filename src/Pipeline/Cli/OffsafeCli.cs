@@ -16,6 +16,7 @@ public static class OffsafeCli
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(DatasetsCommands.Create());
         root.Subcommands.Add(MetaTrainCommand.Create());
+        root.Subcommands.Add(FitPriorCommand.Create());
         root.Subcommands.Add(PlansCommands.Create());
         root.Subcommands.Add(RunsCommands.Create());
         root.Subcommands.Add(SchedulerCommand.Create());
