@@ -107,7 +107,7 @@ public sealed class EnvironmentRegistry
         return new EnvironmentDefinition(ObjectExtraction.EnvironmentId, "Extraction: lift an object out of a container without touching it (SAFER)",
             ["x", "y", "held", "cx", "w", "h"], ["dx", "dy"], prototype.ObservationSpace, prototype.ActionSpace, p.Horizon,
             family, rules,
-            new CollectionRecipe($"{p.Horizon}-step rollouts from the start distribution, each following one script with N(0, {F(ScriptedExtractionPolicy.DefaultNoiseStd)}^2) action noise: careful (line up, descend on the centre line, lift straight out; {F(ScriptedExtractionPolicy.DefaultCarefulShare)}) or greedy (straight at the object, straight back out); violations do not stop the rollout",
+            new CollectionRecipe($"{p.Horizon}-step rollouts from the start distribution, each following one script with actions tanh(clip(drive, -2.5, 2.5) + N(0, {F(ScriptedExtractionPolicy.DefaultNoiseStd)}^2)): careful (line up, descend on the centre line, lift straight out; {F(ScriptedExtractionPolicy.DefaultCarefulShare)}) or greedy (straight at the object, straight back out); violations do not stop the rollout",
                 RolloutSteps: p.Horizon, ViolationEndsRollout: false, seed => new ScriptedExtractionPolicy(seed)),
             // SAFER: 1,000,000 scripted steps over the 40 training tasks.
             new SuiteDefaults(ContainerFamily.TrainingTasks, 25_000, 1_000),

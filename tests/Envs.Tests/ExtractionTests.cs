@@ -153,8 +153,9 @@ public class ExtractionTests(ITestOutputHelper output)
         int successes = suite.Training.Sum(v => v.Summary.Successes);
         int episodes = suite.Training.Sum(v => v.Summary.Episodes);
         int violating = suite.Training.Sum(v => v.Summary.ViolatingEpisodes);
-        int cleanSuccesses = suite.Training.Sum(v => CleanSuccesses(v.Batch));
-        output.WriteLine($"rows {rows} episodes {episodes} violations {violations} violating episodes {violating} successes {successes} clean successes {cleanSuccesses}; " +
+        int cleanSuccesses = suite.Training.Sum(v => CleanSuccesses(v.Batch).Episodes);
+        int cleanRows = suite.Training.Sum(v => CleanSuccesses(v.Batch).Rows);
+        output.WriteLine($"rows {rows} episodes {episodes} violations {violations} violating episodes {violating} successes {successes} clean successes {cleanSuccesses} ({cleanRows} rows; unsafe share of labelled rows {(double)violations / (violations + cleanRows):0.000}); " +
             $"test: {suite.Test.Summary.Episodes} episodes, {suite.Test.Summary.ViolatingEpisodes} violating, {suite.Test.Summary.Successes} successes");
         Assert.InRange((double)violating / episodes, 0.2, 0.6);
         Assert.InRange((double)successes / episodes, 0.6, 1.0);
@@ -163,16 +164,17 @@ public class ExtractionTests(ITestOutputHelper output)
         Assert.True((double)suite.Test.Summary.ViolatingEpisodes / suite.Test.Summary.Episodes > (double)violating / episodes);
     }
 
-    private static int CleanSuccesses(Ingest.Transitions.TransitionBatch batch)
+    /// <summary>Episodes that succeed without a violation (the safe data of a prior fit), and their rows.</summary>
+    private static (int Episodes, int Rows) CleanSuccesses(Ingest.Transitions.TransitionBatch batch)
     {
-        int clean = 0;
+        int clean = 0, rows = 0, start = 0;
         bool violated = false;
         for (int i = 0; i < batch.Count; i++)
         {
-            if (i > 0 && batch.EpisodeId[i] != batch.EpisodeId[i - 1]) violated = false;
+            if (i > 0 && batch.EpisodeId[i] != batch.EpisodeId[i - 1]) { violated = false; start = i; }
             violated |= batch.Unsafe[i];
-            if (batch.Reward[i] > 0 && !violated) clean++;
+            if (batch.Reward[i] > 0 && !violated) { clean++; rows += i - start + 1; }
         }
-        return clean;
+        return (clean, rows);
     }
 }

@@ -6,7 +6,7 @@ namespace OfflineSafety.Envs.Collection;
 /// <summary>
 /// The extraction family's offline data (SAFER section 5.1: "a scripted policy ... minimizing the
 /// absolute distance between objects and the robot", with actuation noise). Each rollout picks one
-/// of two scripts, both followed with N(0, sigma^2) noise on every action component:
+/// of two scripts, both followed with noise on every action component:
 /// <list type="bullet">
 /// <item>careful (share <see cref="CarefulShare"/>): line up above the opening, descend on the centre
 /// line, pick the object up and lift it straight out. Mostly safe; noise in narrow containers
@@ -14,13 +14,18 @@ namespace OfflineSafety.Envs.Collection;
 /// <item>greedy: head straight for the object and, holding it, straight back towards the start
 /// point. Cuts across the rim whenever the start is off to the side: the unsafe data.</item>
 /// </list>
+/// Actions are tanh(clip(drive, -2.5, 2.5) + N(0, sigma^2)), drive = (target - p) / step length.
 /// Both succeed often, so the data holds safe and unsafe rows from successful and failed rollouts.
 /// The script reads the container from the observation, so one policy serves every task.
 /// </summary>
 public sealed class ScriptedExtractionPolicy : IRolloutPolicy
 {
-    public const double DefaultCarefulShare = 0.5;
-    public const float DefaultNoiseStd = 0.3f;
+    public const double DefaultCarefulShare = 0.25;
+    public const float DefaultNoiseStd = 0.4f;
+
+    // Pre-activation cap: full speed is tanh(2.5) = 0.987 of the box, so no action sits exactly on
+    // its edge (a point mass there would send a flow prior's latents to infinity).
+    private const float MaxDrive = 2.5f;
 
     // How far inside the opening the careful script must be before it descends.
     private const float AlignMargin = 0.04f;
@@ -81,5 +86,6 @@ public sealed class ScriptedExtractionPolicy : IRolloutPolicy
         return y < above ? (x, above) : (cx, y);
     }
 
-    private float Noisy(float value) => Math.Clamp(value + NoiseStd * (float)_random.NextNormal(), -1f, 1f);
+    /// <summary>tanh(clip(drive) + sigma N(0, 1)): proportional steering that saturates smoothly, noisy inside the squashing.</summary>
+    private float Noisy(float drive) => MathF.Tanh(Math.Clamp(drive, -MaxDrive, MaxDrive) + NoiseStd * (float)_random.NextNormal());
 }

@@ -104,6 +104,18 @@ public sealed class ObjectExtraction : ISafetyEnvironment
         return new StepResult(_observation, success ? 1f : -1f, touched ? 1f : 0f, touched, terminal, truncated, new StepInfo(success, clipped, _step));
     }
 
+    /// <summary>
+    /// Whether <paramref name="action"/> taken in <paramref name="state"/> touches the container, the
+    /// actuation noise left out: the violation check a calibration asks of single actions.
+    /// </summary>
+    public bool TouchesFrom(ReadOnlySpan<float> state, ReadOnlySpan<float> action)
+    {
+        float x0 = state[0], y0 = state[1];
+        float x1 = Math.Clamp(x0 + _p.StepLength * Math.Clamp(action[0], -1f, 1f), -_p.TableHalfWidth, _p.TableHalfWidth);
+        float y1 = Math.Clamp(y0 + _p.StepLength * Math.Clamp(action[1], -1f, 1f), 0f, _p.CeilingHeight);
+        return Touches(x0, y0, x1, y1);
+    }
+
     /// <summary>Whether the gripper's path from (x0, y0) to (x1, y1) comes within its radius of a wall or the floor.</summary>
     public bool Touches(float x0, float y0, float x1, float y1)
     {

@@ -3,6 +3,7 @@ using OfflineSafety.Envs.Extraction;
 using OfflineSafety.Envs.Suites;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Online;
+using OfflineSafety.Meta.Online.Methods;
 using OfflineSafety.Meta.Safer;
 using OfflineSafety.Nn.Randomness;
 
@@ -15,7 +16,7 @@ public sealed record SaferTaskRun(string Method, int Task, string TaskId, int Se
 }
 
 /// <summary>One point of the calibration plot: a prior, the unsafe bound asked of Algorithm 3, the eta it gave, and the unsafe step rate measured on a held-out task.</summary>
-public sealed record SaferCalibrationPoint(string Prior, float Bound, float Eta, int Task, double UnsafeRate, int Steps);
+public sealed record SaferCalibrationPoint(string Prior, float Bound, float Eta, int Task, double UnsafeRate, int Samples);
 
 /// <summary>What a fitted prior reported (eta and the fit's metrics).</summary>
 public sealed record SaferPriorSummary(string Method, float Eta, IReadOnlyDictionary<string, double> Metrics);
@@ -32,7 +33,7 @@ public sealed record SaferExperimentResult(SaferExperimentPlan Plan, GeneratedSu
 /// over each prior's latent box (<see cref="OnlineAlgorithm.Safer"/>), on the same SAC settings.
 /// The priors are fitted once and shared by every seed and task, as the paper reuses one prior per
 /// task family. Calibration (Figure 4): per prior and bound, eta from the offline data, then
-/// rollouts with z uniform in (-eta, eta)^d on each held-out task, counting unsafe steps.
+/// the unsafe share of in-box actions along rollouts on each held-out task (<see cref="UnsafeRate"/>).
 /// </summary>
 public sealed class SaferExperiment(SaferExperimentPlan plan)
 {
@@ -61,7 +62,8 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
         // Algorithm 3 calibrates every prior's box on all of it, so the methods differ in their
         // prior's training alone, not in how their box was chosen.
         var saferSettings = plan.Prior(PriorVariant.Safer);
-        var (safe, unsafeExamples) = EpisodeWindows.Split(rows, saferSettings.WindowLength, saferSettings.SuccessfulEpisodesOnly);
+        var split = PriorData.From(rows, saferSettings.WindowLength, saferSettings.SuccessfulEpisodesOnly, "extraction training tasks");
+        var (safe, unsafeExamples) = (split.Safe, split.Unsafe);
         var priors = new Dictionary<string, SkillPrior>();
         var summaries = new List<SaferPriorSummary>();
         foreach (var (method, variant) in PriorMethods)
@@ -95,8 +97,8 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
                 float eta = SafetyBound.Calibrate(priors[method], safe, unsafeExamples, bound);
                 for (int t = 0; t < tasks.Count; t++)
                 {
-                    var env = definition.Create(tasks[t], (ulong)(31 * (t + 1)), new EnvironmentOptions(ViolationEndsEpisode: false));
-                    var (rate, steps) = UnsafeRate(env, priors[method].WithSafetyBound(eta), plan.CalibrationEpisodes, (ulong)(977 + t), ct);
+                    var env = new ObjectExtraction(tasks[t], (ulong)(31 * (t + 1)));
+                    var (rate, steps) = UnsafeRate(env, priors[method].WithSafetyBound(eta), plan.CalibrationEpisodes, plan.CalibrationSamples, (ulong)(977 + t), ct);
                     calibration.Add(new SaferCalibrationPoint(method, bound, eta, t + 1, rate, steps));
                 }
             }
@@ -105,14 +107,22 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
         return new SaferExperimentResult(plan, suite, tasks, priors, summaries, runs, calibration);
     }
 
-    /// <summary>The unsafe share of steps when z is drawn uniformly from the prior's box (-eta, eta)^d every step.</summary>
-    public static (double Rate, int Steps) UnsafeRate(ISafetyEnvironment env, SkillPrior prior, int episodes, ulong seed, CancellationToken ct = default)
+    /// <summary>
+    /// Figure 4's measurement: rollouts on a held-out task with z uniform in the prior's box
+    /// (-eta, eta)^d every step (violations end a rollout, as online); in every visited state,
+    /// <paramref name="samples"/> further box latents are decoded with the same context and checked
+    /// against the task's touch test (noise left out). Returns the unsafe share of those actions: the
+    /// fraction of the prior's in-box actions that are unsafe where the prior itself goes.
+    /// </summary>
+    public static (double Rate, int Samples) UnsafeRate(ObjectExtraction env, SkillPrior prior, int episodes, int samples, ulong seed, CancellationToken ct = default)
     {
         var random = new Xoshiro256StarStar(seed);
-        var method = new Meta.Online.Methods.SaferMethod(prior, env.ObservationSpace.Dim, env.ActionSpace.Dim);
+        var method = new SaferMethod(prior, env.ObservationSpace.Dim, env.ActionSpace.Dim);
         var obs = new float[env.ObservationSpace.Dim];
         var action = new float[env.ActionSpace.Dim];
-        int steps = 0, violations = 0;
+        var latent = new float[env.ActionSpace.Dim];
+        var probe = new float[env.ActionSpace.Dim];
+        int total = 0, unsafeCount = 0;
         float eta = prior.SafetyBound;
         for (int e = 0; e < episodes; e++)
         {
@@ -122,14 +132,19 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
             while (true)
             {
                 for (int d = 0; d < action.Length; d++) action[d] = random.Uniform(-eta, eta);
-                ((Meta.Online.Methods.ISafetyMethod)method).Shield(obs, action);
+                method.Shield(obs, action);
+                for (int k = 0; k < samples; k++)
+                {
+                    for (int d = 0; d < latent.Length; d++) latent[d] = random.Uniform(-eta, eta);
+                    prior.Decode(obs, method.Context, latent, probe);
+                    if (env.TouchesFrom(obs, probe)) unsafeCount++;
+                    total++;
+                }
                 var r = env.Step(action);
-                steps++;
-                if (r.Unsafe) violations++;
                 if (r.Terminal || r.Truncated) break;
                 r.Observation.CopyTo(obs);
             }
         }
-        return (steps == 0 ? double.NaN : (double)violations / steps, steps);
+        return (total == 0 ? double.NaN : (double)unsafeCount / total, total);
     }
 }

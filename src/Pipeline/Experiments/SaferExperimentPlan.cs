@@ -35,6 +35,9 @@ public sealed record SaferExperimentPlan
     /// <summary>Rollouts per (prior, bound, task) with z uniform in the bound's box, for the calibration plot.</summary>
     public required int CalibrationEpisodes { get; init; }
 
+    /// <summary>Latents decoded and checked in every state a calibration rollout visits.</summary>
+    public int CalibrationSamples { get; init; } = 8;
+
     /// <summary>Held-out tasks run (the first N of the six; tests run fewer).</summary>
     public int Tasks { get; init; } = ContainerFamily.HeldOutCount;
 

@@ -83,7 +83,7 @@ public static class SaferReport
         foreach (var s in r.PriorSummaries)
             md.AppendLine(Invariant($"| {s.Method} | {s.Eta:0.000} | ") + string.Join(" | ", keys.Select(k => s.Metrics.TryGetValue(k, out var v) ? v.ToString("0.###", CultureInfo.InvariantCulture) : "")) + " |");
         md.AppendLine().AppendLine("## Calibration (Figure 4)").AppendLine();
-        md.AppendLine("Unsafe share of steps with z uniform in (-eta, eta)^d, eta from Algorithm 3 at each bound; mean ± s.e. over the held-out tasks.").AppendLine();
+        md.AppendLine(Invariant($"Unsafe share of in-box actions: rollouts with z uniform in (-eta, eta)^d, eta from Algorithm 3 at each bound, and in every visited state {r.Plan.CalibrationSamples} more box latents decoded and checked; mean ± s.e. over the held-out tasks.")).AppendLine();
         md.AppendLine("| prior | " + string.Join(" | ", SafetyBound.PaperBounds.Select(b => Invariant($"bound {b:0.00}"))) + " |");
         md.AppendLine("|---|" + string.Concat(SafetyBound.PaperBounds.Select(_ => "---:|")));
         foreach (var (prior, _) in SaferExperiment.PriorMethods)
