@@ -94,7 +94,7 @@ public sealed class EnvironmentRegistry
         {
             new("task", "a container with inner walls at x = cx -+ w/2 from the floor y = 0 to the rim y = h; the object rests inside at (cx, " + F(p.ObjectHeight) + ")"),
             new("dynamics", $"gripper disc of radius {F(p.GripperRadius)}: p' = p + {F(p.StepLength)} clip(a, -1, 1) + {F(p.NoiseStd)} N(0, I), kept in |x| <= {F(p.TableHalfWidth)}, 0 <= y <= {F(p.CeilingHeight)}"),
-            new("observation", "(x, y, held, cx, w, h): the gripper, whether it holds the object, and the container"),
+            new("observation", "(x - cx, y - h, held, cx, w, h): the gripper relative to the middle of the opening, whether it holds the object, and the container"),
             new("start", $"x = cx -+ U({F(p.StartOffset.Low)}, {F(p.StartOffset.High)}) (side by coin), y = h + U({F(p.StartHeight.Low)}, {F(p.StartHeight.High)}), empty-handed"),
             new("grasp", $"an empty gripper within {F(p.GraspRadius)} of the object picks it up"),
             new("reward", "-1 per step; +1 on the step that extracts the object"),
@@ -105,9 +105,9 @@ public sealed class EnvironmentRegistry
         };
         var prototype = new ObjectExtraction((ContainerVariant)family.Nominal, 0);
         return new EnvironmentDefinition(ObjectExtraction.EnvironmentId, "Extraction: lift an object out of a container without touching it (SAFER)",
-            ["x", "y", "held", "cx", "w", "h"], ["dx", "dy"], prototype.ObservationSpace, prototype.ActionSpace, p.Horizon,
+            ["dx", "dy", "held", "cx", "w", "h"], ["dx", "dy"], prototype.ObservationSpace, prototype.ActionSpace, p.Horizon,
             family, rules,
-            new CollectionRecipe($"{p.Horizon}-step rollouts from the start distribution, each following one script with actions tanh(clip(drive, -2.5, 2.5) + N(0, {F(ScriptedExtractionPolicy.DefaultNoiseStd)}^2)): careful (line up, descend on the centre line, lift straight out; {F(ScriptedExtractionPolicy.DefaultCarefulShare)}) or greedy (straight at the object, straight back out); violations do not stop the rollout",
+            new CollectionRecipe($"{p.Horizon}-step rollouts from the start distribution, each following one script with actions tanh(clip(drive, -2.5, 2.5) + N(0, {F(ScriptedExtractionPolicy.DefaultNoiseStd)}^2)): careful (centre on the opening, descend as far as the centring allows, lift straight out; {F(ScriptedExtractionPolicy.DefaultCarefulShare)}) or greedy (straight at the object, straight back out); violations do not stop the rollout",
                 RolloutSteps: p.Horizon, ViolationEndsRollout: false, seed => new ScriptedExtractionPolicy(seed)),
             // SAFER: 1,000,000 scripted steps over the 40 training tasks.
             new SuiteDefaults(ContainerFamily.TrainingTasks, 25_000, 1_000),

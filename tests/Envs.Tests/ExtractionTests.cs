@@ -43,7 +43,7 @@ public class ExtractionTests(ITestOutputHelper output)
     public void Straight_down_the_centre_line_extracts_the_object_safely()
     {
         var env = new ObjectExtraction(Wide, 1, parameters: ExtractionParameters.Default with { NoiseStd = 0 });
-        env.ResetTo([0, 1.1f, 0, 0, 0.6f, 0.8f]);
+        env.ResetTo([0, 0.3f, 0, 0, 0.6f, 0.8f]);
         int steps = 0;
         StepResult r;
         do r = env.Step([0, -1]); while (++steps < 20 && !r.Terminal && r.Observation[2] < 0.5f);
@@ -54,7 +54,7 @@ public class ExtractionTests(ITestOutputHelper output)
         Assert.True(r.Info.Success);
         Assert.Equal(1f, r.Reward);
         Assert.False(r.Unsafe);
-        Assert.True(r.Observation[1] >= 0.8f + ExtractionParameters.Default.LiftClearance);
+        Assert.True(r.Observation[1] >= ExtractionParameters.Default.LiftClearance);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public class ExtractionTests(ITestOutputHelper output)
         var exact = ExtractionParameters.Default with { NoiseStd = 0 };
         var env = new ObjectExtraction(Wide, 1, parameters: exact);
         // Inside, beside the right wall at x = 0.3: one step right brings the disc within its radius.
-        env.ResetTo([0.2f, 0.5f, 0, 0, 0.6f, 0.8f]);
+        env.ResetTo([0.2f, -0.3f, 0, 0, 0.6f, 0.8f]);
         var r = env.Step([0.5f, 0]);
         Assert.True(r.Unsafe);
         Assert.Equal(1f, r.Cost);
@@ -71,7 +71,7 @@ public class ExtractionTests(ITestOutputHelper output)
         Assert.False(r.Info.Success);
 
         var offline = new ObjectExtraction(Wide, 1, new EnvironmentOptions(ViolationEndsEpisode: false), exact);
-        offline.ResetTo([0.2f, 0.5f, 0, 0, 0.6f, 0.8f]);
+        offline.ResetTo([0.2f, -0.3f, 0, 0, 0.6f, 0.8f]);
         r = offline.Step([0.5f, 0]);
         Assert.True(r.Unsafe);
         Assert.False(r.Terminal);
@@ -83,7 +83,7 @@ public class ExtractionTests(ITestOutputHelper output)
         // A thin container wall and a long step: both ends lie farther than the radius from the wall.
         var jumpy = ExtractionParameters.Default with { NoiseStd = 0, StepLength = 0.5f };
         var env = new ObjectExtraction(Wide, 1, parameters: jumpy);
-        env.ResetTo([0.1f, 0.5f, 0, 0, 0.6f, 0.8f]);
+        env.ResetTo([0.1f, -0.3f, 0, 0, 0.6f, 0.8f]);
         var r = env.Step([1, 0]);
         Assert.Equal(0.6f, r.Observation[0], 5);
         Assert.True(r.Unsafe);
@@ -95,9 +95,9 @@ public class ExtractionTests(ITestOutputHelper output)
     public void Rim_and_open_air_are_safe()
     {
         var env = new ObjectExtraction(Wide, 1, parameters: ExtractionParameters.Default with { NoiseStd = 0 });
-        env.ResetTo([0.3f, 0.8f + 0.07f, 0, 0, 0.6f, 0.8f]);   // just clear of the rim's top end
+        env.ResetTo([0.3f, 0.07f, 0, 0, 0.6f, 0.8f]);   // just clear of the rim's top end
         Assert.False(env.Step([1, 0]).Unsafe);
-        env.ResetTo([-1f, 0.1f, 0, 0, 0.6f, 0.8f]);            // on the table, away from the container
+        env.ResetTo([-1f, -0.7f, 0, 0, 0.6f, 0.8f]);           // on the table, away from the container
         Assert.False(env.Step([-1, -1]).Unsafe);
     }
 

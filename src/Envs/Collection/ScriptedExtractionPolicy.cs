@@ -8,8 +8,8 @@ namespace OfflineSafety.Envs.Collection;
 /// absolute distance between objects and the robot", with actuation noise). Each rollout picks one
 /// of two scripts, both followed with noise on every action component:
 /// <list type="bullet">
-/// <item>careful (share <see cref="CarefulShare"/>): line up above the opening, descend on the centre
-/// line, pick the object up and lift it straight out. Mostly safe; noise in narrow containers
+/// <item>careful (share <see cref="CarefulShare"/>): centre on the opening, descending only as far as
+/// the centring allows, pick the object up and lift it straight out. Mostly safe; noise in narrow containers
 /// still brushes a wall now and then.</item>
 /// <item>greedy: head straight for the object and, holding it, straight back towards the start
 /// point. Cuts across the rim whenever the start is off to the side: the unsafe data.</item>
@@ -57,14 +57,15 @@ public sealed class ScriptedExtractionPolicy : IRolloutPolicy
     {
         _careful = _random.NextDouble() < CarefulShare;
         var first = environment.Reset();
-        _startX = first[0];
-        _startY = first[1];
+        _startX = first[3] + first[0];
+        _startY = first[5] + first[1];
         return first;
     }
 
     public void Act(ReadOnlySpan<float> observation, Span<float> action)
     {
-        float x = observation[0], y = observation[1], cx = observation[3], w = observation[4], h = observation[5];
+        float cx = observation[3], w = observation[4], h = observation[5];
+        float x = cx + observation[0], y = h + observation[1];
         bool held = observation[2] > 0.5f;
         float tx, ty;
         if (_careful) (tx, ty) = CarefulTarget(x, y, held, cx, w, h);
@@ -73,17 +74,21 @@ public sealed class ScriptedExtractionPolicy : IRolloutPolicy
         action[1] = Noisy((ty - y) / _p.StepLength);
     }
 
+    /// <summary>
+    /// Centre on the opening while going down only as far as the centring allows: with e the offset
+    /// from the centre line over the clearance to the wall, the target height blends from "hold at
+    /// safe height above the rim" (e &gt;= 1) to "the object" (e = 0). Smooth in the state, so a prior
+    /// can learn it.
+    /// </summary>
     private (float X, float Y) CarefulTarget(float x, float y, bool held, float cx, float w, float h)
     {
         float r = _p.GripperRadius;
         if (held) return (cx, h + 3 * _p.LiftClearance);
-        bool aligned = MathF.Abs(x - cx) < w / 2 - r - AlignMargin;
-        if (aligned) return (cx, _p.ObjectHeight);
-        // Inside but pushed off the centre line by noise: back to it before going on down.
-        if (y < h && MathF.Abs(x - cx) < w / 2) return (cx, y);
-        // Not over the opening: rise above the rim (if below it), then slide across at that height.
+        float clearance = w / 2 - r - AlignMargin;
+        float aligned = Math.Clamp(1f - MathF.Abs(x - cx) / clearance, 0f, 1f);
         float above = h + r + 2 * AlignMargin;
-        return y < above ? (x, above) : (cx, y);
+        float hold = MathF.Max(y, above);
+        return (cx, aligned * _p.ObjectHeight + (1 - aligned) * hold);
     }
 
     /// <summary>tanh(clip(drive) + sigma N(0, 1)): proportional steering that saturates smoothly, noisy inside the squashing.</summary>

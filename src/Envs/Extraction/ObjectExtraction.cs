@@ -9,7 +9,8 @@ namespace OfflineSafety.Envs.Extraction;
 /// open container, must reach the object resting inside, which it picks up on contact, and lift it
 /// clear of the rim, without touching the container (its two walls and floor). The paper's states are
 /// camera images that show the container; here the observation carries the same facts as numbers:
-/// (x, y, held, cx, w, h). Reward -1 per step, +1 on the step that extracts the object (success,
+/// (x - cx, y - h, held, cx, w, h): the gripper relative to the middle of the opening (where the
+/// camera would see it against the container), whether it holds the object, and the container. Reward -1 per step, +1 on the step that extracts the object (success,
 /// terminal). Touching is a violation, decided on the swept path of the step, so a fast move cannot
 /// pass through a wall unseen.
 /// </summary>
@@ -48,10 +49,10 @@ public sealed class ObjectExtraction : ISafetyEnvironment
     public BoxSpace ActionSpace => UnitActions;
     public int Horizon => _p.Horizon;
 
-    /// <summary>Bounds of (x, y, held, cx, w, h); the container part spans every valid <see cref="ContainerVariant"/>.</summary>
+    /// <summary>Bounds of (x - cx, y - h, held, cx, w, h); the container part spans every valid <see cref="ContainerVariant"/>.</summary>
     public static BoxSpace Space(ExtractionParameters p) => new(
-        [-p.TableHalfWidth, 0f, 0f, -ContainerVariant.MaxCentre, 2 * p.GripperRadius, 0f],
-        [p.TableHalfWidth, p.CeilingHeight, 1f, ContainerVariant.MaxCentre, ContainerVariant.MaxWidth, ContainerVariant.MaxHeight]);
+        [-p.TableHalfWidth - ContainerVariant.MaxCentre, -ContainerVariant.MaxHeight, 0f, -ContainerVariant.MaxCentre, 2 * p.GripperRadius, 0f],
+        [p.TableHalfWidth + ContainerVariant.MaxCentre, p.CeilingHeight, 1f, ContainerVariant.MaxCentre, ContainerVariant.MaxWidth, ContainerVariant.MaxHeight]);
 
     public ReadOnlySpan<float> Reset(ulong seed)
     {
@@ -76,8 +77,8 @@ public sealed class ObjectExtraction : ISafetyEnvironment
             throw new ArgumentException($"extraction state has {ObservationSize} values, got {state.Length}", nameof(state));
         if (state[3] != _container.Centre || state[4] != _container.Width || state[5] != _container.Height)
             throw new ArgumentException($"state's container ({state[3]}, {state[4]}, {state[5]}) is not this task's {_container.Id}", nameof(state));
-        _x = state[0];
-        _y = state[1];
+        _x = _container.Centre + state[0];
+        _y = _container.Height + state[1];
         _held = state[2] > 0.5f;
         return Begin();
     }
@@ -110,7 +111,7 @@ public sealed class ObjectExtraction : ISafetyEnvironment
     /// </summary>
     public bool TouchesFrom(ReadOnlySpan<float> state, ReadOnlySpan<float> action)
     {
-        float x0 = state[0], y0 = state[1];
+        float x0 = _container.Centre + state[0], y0 = _container.Height + state[1];
         float x1 = Math.Clamp(x0 + _p.StepLength * Math.Clamp(action[0], -1f, 1f), -_p.TableHalfWidth, _p.TableHalfWidth);
         float y1 = Math.Clamp(y0 + _p.StepLength * Math.Clamp(action[1], -1f, 1f), 0f, _p.CeilingHeight);
         return Touches(x0, y0, x1, y1);
@@ -135,8 +136,8 @@ public sealed class ObjectExtraction : ISafetyEnvironment
 
     private void Write()
     {
-        _observation[0] = _x;
-        _observation[1] = _y;
+        _observation[0] = _x - _container.Centre;
+        _observation[1] = _y - _container.Height;
         _observation[2] = _held ? 1f : 0f;
         _observation[3] = _container.Centre;
         _observation[4] = _container.Width;

@@ -16,7 +16,7 @@ public sealed record SaferTaskRun(string Method, int Task, string TaskId, int Se
 }
 
 /// <summary>One point of the calibration plot: a prior, the unsafe bound asked of Algorithm 3, the eta it gave, and the unsafe step rate measured on a held-out task.</summary>
-public sealed record SaferCalibrationPoint(string Prior, float Bound, float Eta, int Task, double UnsafeRate, int Samples);
+public sealed record SaferCalibrationPoint(string Prior, float Bound, float Eta, int Task, double UnsafeRate, int Samples, int Episodes, int ViolatingEpisodes, int Successes);
 
 /// <summary>What a fitted prior reported (eta and the fit's metrics).</summary>
 public sealed record SaferPriorSummary(string Method, float Eta, IReadOnlyDictionary<string, double> Metrics);
@@ -70,7 +70,7 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
         {
             Report($"fitting the {method} prior ({safe.Count} safe, {unsafeExamples.Count} unsafe examples)");
             var fit = new SaferPriorTrainer(plan.Prior(variant)).Fit(safe, unsafeExamples, ct: ct);
-            float eta = SafetyBound.Calibrate(fit.Prior, safe, unsafeExamples, saferSettings.UnsafeBound);
+            float eta = SafetyBound.Calibrate(fit.Prior, safe, unsafeExamples, plan.OperatingBound);
             priors[method] = fit.Prior.WithSafetyBound(eta);
             summaries.Add(new SaferPriorSummary(method, eta, fit.Metrics));
         }
@@ -92,14 +92,14 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
         foreach (var (method, _) in PriorMethods)
         {
             Report($"calibration rollouts: {method}");
-            foreach (float bound in SafetyBound.PaperBounds)
+            foreach (float bound in plan.CalibrationBounds)
             {
                 float eta = SafetyBound.Calibrate(priors[method], safe, unsafeExamples, bound);
                 for (int t = 0; t < tasks.Count; t++)
                 {
                     var env = new ObjectExtraction(tasks[t], (ulong)(31 * (t + 1)));
-                    var (rate, steps) = UnsafeRate(env, priors[method].WithSafetyBound(eta), plan.CalibrationEpisodes, plan.CalibrationSamples, (ulong)(977 + t), ct);
-                    calibration.Add(new SaferCalibrationPoint(method, bound, eta, t + 1, rate, steps));
+                    var m = UnsafeRate(env, priors[method].WithSafetyBound(eta), plan.CalibrationEpisodes, plan.CalibrationSamples, (ulong)(977 + t), ct);
+                    calibration.Add(new SaferCalibrationPoint(method, bound, eta, t + 1, m.Rate, m.Samples, plan.CalibrationEpisodes, m.ViolatingEpisodes, m.Successes));
                 }
             }
         }
@@ -114,7 +114,7 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
     /// against the task's touch test (noise left out). Returns the unsafe share of those actions: the
     /// fraction of the prior's in-box actions that are unsafe where the prior itself goes.
     /// </summary>
-    public static (double Rate, int Samples) UnsafeRate(ObjectExtraction env, SkillPrior prior, int episodes, int samples, ulong seed, CancellationToken ct = default)
+    public static (double Rate, int Samples, int ViolatingEpisodes, int Successes) UnsafeRate(ObjectExtraction env, SkillPrior prior, int episodes, int samples, ulong seed, CancellationToken ct = default)
     {
         var random = new Xoshiro256StarStar(seed);
         var method = new SaferMethod(prior, env.ObservationSpace.Dim, env.ActionSpace.Dim);
@@ -122,7 +122,7 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
         var action = new float[env.ActionSpace.Dim];
         var latent = new float[env.ActionSpace.Dim];
         var probe = new float[env.ActionSpace.Dim];
-        int total = 0, unsafeCount = 0;
+        int total = 0, unsafeCount = 0, violating = 0, successes = 0;
         float eta = prior.SafetyBound;
         for (int e = 0; e < episodes; e++)
         {
@@ -141,10 +141,12 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
                     total++;
                 }
                 var r = env.Step(action);
+                if (r.Unsafe) violating++;
+                if (r.Info.Success) successes++;
                 if (r.Terminal || r.Truncated) break;
                 r.Observation.CopyTo(obs);
             }
         }
-        return (total == 0 ? double.NaN : (double)unsafeCount / total, total);
+        return (total == 0 ? double.NaN : (double)unsafeCount / total, total, violating, successes);
     }
 }

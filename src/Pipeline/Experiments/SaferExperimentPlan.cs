@@ -35,6 +35,12 @@ public sealed record SaferExperimentPlan
     /// <summary>Rollouts per (prior, bound, task) with z uniform in the bound's box, for the calibration plot.</summary>
     public required int CalibrationEpisodes { get; init; }
 
+    /// <summary>The unsafe bound Algorithm 3 calibrates every downstream box at (the paper's 15 %).</summary>
+    public float OperatingBound { get; init; } = 0.15f;
+
+    /// <summary>The bounds of the calibration plot: the paper's 0/15/30/45 % and two small ones where our data's boxes change fastest.</summary>
+    public float[] CalibrationBounds { get; init; } = [0f, 0.05f, 0.10f, 0.15f, 0.30f, 0.45f];
+
     /// <summary>Latents decoded and checked in every state a calibration rollout visits.</summary>
     public int CalibrationSamples { get; init; } = 8;
 

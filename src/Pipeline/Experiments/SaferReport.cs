@@ -77,17 +77,26 @@ public static class SaferReport
         var d = Direction(r);
         md.AppendLine(Invariant($"Direction of Table 1: SAFER has fewer violations than PARROT on {d.FewerViolationsThanParrot}/{d.Tasks} tasks and than SAC on {d.FewerViolationsThanSac}/{d.Tasks}; success at least PARROT's on {d.SuccessAtLeastParrot}/{d.Tasks}; calibration at or below the diagonal: {(d.CalibrationAtOrBelowDiagonal ? "yes" : "no")}.")).AppendLine();
         md.AppendLine("## Priors").AppendLine();
-        md.AppendLine("| prior | eta (15 %) | " + string.Join(" | ", r.PriorSummaries.SelectMany(s => s.Metrics.Keys).Distinct()) + " |");
+        md.AppendLine(Invariant($"| prior | eta ({100 * r.Plan.OperatingBound:0} %) | ") + string.Join(" | ", r.PriorSummaries.SelectMany(s => s.Metrics.Keys).Distinct()) + " |");
         var keys = r.PriorSummaries.SelectMany(s => s.Metrics.Keys).Distinct().ToList();
         md.AppendLine("|---|---:|" + string.Concat(keys.Select(_ => "---:|")));
         foreach (var s in r.PriorSummaries)
             md.AppendLine(Invariant($"| {s.Method} | {s.Eta:0.000} | ") + string.Join(" | ", keys.Select(k => s.Metrics.TryGetValue(k, out var v) ? v.ToString("0.###", CultureInfo.InvariantCulture) : "")) + " |");
         md.AppendLine().AppendLine("## Calibration (Figure 4)").AppendLine();
         md.AppendLine(Invariant($"Unsafe share of in-box actions: rollouts with z uniform in (-eta, eta)^d, eta from Algorithm 3 at each bound, and in every visited state {r.Plan.CalibrationSamples} more box latents decoded and checked; mean ± s.e. over the held-out tasks.")).AppendLine();
-        md.AppendLine("| prior | " + string.Join(" | ", SafetyBound.PaperBounds.Select(b => Invariant($"bound {b:0.00}"))) + " |");
-        md.AppendLine("|---|" + string.Concat(SafetyBound.PaperBounds.Select(_ => "---:|")));
+        md.AppendLine("| prior | " + string.Join(" | ", r.Plan.CalibrationBounds.Select(b => Invariant($"bound {b:0.00}"))) + " |");
+        md.AppendLine("|---|" + string.Concat(r.Plan.CalibrationBounds.Select(_ => "---:|")));
         foreach (var (prior, _) in SaferExperiment.PriorMethods)
             md.AppendLine($"| {prior} | " + string.Join(" | ", Calibration(r, prior).Select(c => Invariant($"{c.Rate.Mean:0.000} ± {c.Rate.StandardError:0.000} (eta {c.Eta:0.00})"))) + " |");
+        md.AppendLine().AppendLine("The calibration rollouts themselves (z uniform in the box, no learning): violating episodes and successes, summed over the held-out tasks.").AppendLine();
+        md.AppendLine("| prior | " + string.Join(" | ", r.Plan.CalibrationBounds.Select(b => Invariant($"bound {b:0.00}"))) + " |");
+        md.AppendLine("|---|" + string.Concat(r.Plan.CalibrationBounds.Select(_ => "---:|")));
+        foreach (var (prior, _) in SaferExperiment.PriorMethods)
+            md.AppendLine($"| {prior} | " + string.Join(" | ", r.Plan.CalibrationBounds.Select(b =>
+            {
+                var points = r.Calibration.Where(c => c.Prior == prior && c.Bound == b).ToList();
+                return Invariant($"{points.Sum(c => c.ViolatingEpisodes)} violating, {points.Sum(c => c.Successes)} successes of {points.Sum(c => c.Episodes)}");
+            })) + " |");
         md.AppendLine().AppendLine("![calibration](calibration.svg) ![success](success-rate.svg) ![violations](cumulative-violations.svg)").AppendLine();
         md.AppendLine("## Runs").AppendLine();
         md.AppendLine("| method | task | seed | episodes | successes | violations | steps | seconds |");
@@ -158,7 +167,7 @@ public static class SaferReport
     private static SvgLinePlot CalibrationPlot(SaferExperimentResult r)
     {
         var plot = new SvgLinePlot("Calibration: unsafe rate inside the eta box (held-out tasks)", "unsafe bound asked of Algorithm 3", "measured unsafe rate");
-        var bounds = SafetyBound.PaperBounds.Select(b => (double)b).ToArray();
+        var bounds = r.Plan.CalibrationBounds.Select(b => (double)b).ToArray();
         plot.Add(new PlotSeries("diagonal", bounds, bounds));
         foreach (var (prior, _) in SaferExperiment.PriorMethods)
         {
