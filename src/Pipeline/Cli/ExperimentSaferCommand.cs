@@ -21,10 +21,12 @@ public static class ExperimentSaferCommand
         var transitions = new Option<int?>("--transitions") { Description = "Override the offline rows per training task." };
         var tasks = new Option<int?>("--tasks") { Description = "Run the first N held-out tasks only (default all 6)." };
         var suiteSeed = new Option<ulong?>("--suite-seed") { Description = "Seed of the offline data and the prior fits (default 16)." };
+        var bound = new Option<float?>("--bound") { Description = "Unsafe bound Algorithm 3 calibrates the downstream box at (default 0.05; the paper's 0.15 is non-binding on our data)." };
+        var ownBoxes = new Option<bool>("--own-boxes") { Description = "Give each prior its own Algorithm-3 box instead of SAFER's." };
         var threads = new Option<int?>("--threads") { Description = "Threads for the prior fits (results do not depend on it)." };
         var cmd = new Command("safer", "Fit SAFER, PARROT and Context-PARROT priors on the extraction family's offline data, then learn the held-out tasks through each (and SAC from scratch).")
         {
-            seeds, quick, episodes, priorSteps, transitions, tasks, suiteSeed, threads,
+            seeds, quick, episodes, priorSteps, transitions, tasks, suiteSeed, bound, ownBoxes, threads,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -36,6 +38,8 @@ public static class ExperimentSaferCommand
             if (p.GetValue(transitions) is { } t) plan = plan with { TransitionsPerTask = Positive(t, "--transitions") };
             if (p.GetValue(tasks) is { } n) plan = plan with { Tasks = n is >= 1 and <= 6 ? n : throw new BadInputException($"--tasks must lie in 1..6, got {n}") };
             if (p.GetValue(suiteSeed) is { } ss) plan = plan with { SuiteSeed = ss };
+            if (p.GetValue(bound) is { } b) plan = plan with { OperatingBound = b is >= 0f and < 1f ? b : throw new BadInputException($"--bound must lie in [0, 1), got {b}") };
+            if (p.GetValue(ownBoxes)) plan = plan with { SharedBox = false };
             if (p.GetValue(threads) is { } th) plan = plan with { Threads = Positive(th, "--threads") };
             var store = OpenStore(p);
 
@@ -76,6 +80,8 @@ public static class ExperimentSaferCommand
         if (plan.TransitionsPerTask != defaults.TransitionsPerTask) text += $" --transitions {plan.TransitionsPerTask}";
         if (plan.Tasks != defaults.Tasks) text += $" --tasks {plan.Tasks}";
         if (plan.SuiteSeed != defaults.SuiteSeed) text += $" --suite-seed {plan.SuiteSeed}";
+        if (plan.OperatingBound != defaults.OperatingBound) text += string.Create(CultureInfo.InvariantCulture, $" --bound {plan.OperatingBound}");
+        if (!plan.SharedBox) text += " --own-boxes";
         return text;
     }
 }

@@ -29,8 +29,9 @@ public sealed record SaferExperimentResult(SaferExperimentPlan Plan, GeneratedSu
 /// SAFER's Table 1 on the extraction family: the scripted offline data of the 40 training tasks;
 /// the three priors fitted on it (SAFER; PARROT: safe rows of successful episodes, no context;
 /// Context-PARROT: SAFER without the contrastive term), each with eta calibrated by Algorithm 3 at
-/// the paper's 15 %; then on each held-out task, per seed, SAC from scratch on raw actions and SAC
-/// over each prior's latent box (<see cref="OnlineAlgorithm.Safer"/>), on the same SAC settings.
+/// the plan's operating bound; then on each held-out task, per seed, SAC from scratch on raw actions
+/// and SAC over each prior's latents (<see cref="OnlineAlgorithm.Safer"/>) in SAFER's box (or each
+/// prior's own, <see cref="SaferExperimentPlan.SharedBox"/>), on the same SAC settings.
 /// The priors are fitted once and shared by every seed and task, as the paper reuses one prior per
 /// task family. Calibration (Figure 4): per prior and bound, eta from the offline data, then
 /// the unsafe share of in-box actions along rollouts on each held-out task (<see cref="UnsafeRate"/>).
@@ -66,13 +67,18 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
         var (safe, unsafeExamples) = (split.Safe, split.Unsafe);
         var priors = new Dictionary<string, SkillPrior>();
         var summaries = new List<SaferPriorSummary>();
+        var fits = new Dictionary<string, SaferFitResult>();
         foreach (var (method, variant) in PriorMethods)
         {
             Report($"fitting the {method} prior ({safe.Count} safe, {unsafeExamples.Count} unsafe examples)");
-            var fit = new SaferPriorTrainer(plan.Prior(variant)).Fit(safe, unsafeExamples, ct: ct);
-            float eta = SafetyBound.Calibrate(fit.Prior, safe, unsafeExamples, plan.OperatingBound);
-            priors[method] = fit.Prior.WithSafetyBound(eta);
-            summaries.Add(new SaferPriorSummary(method, eta, fit.Metrics));
+            fits[method] = new SaferPriorTrainer(plan.Prior(variant)).Fit(safe, unsafeExamples, ct: ct);
+        }
+        float saferEta = SafetyBound.Calibrate(fits[Safer].Prior, safe, unsafeExamples, plan.OperatingBound);
+        foreach (var (method, _) in PriorMethods)
+        {
+            float eta = plan.SharedBox ? saferEta : SafetyBound.Calibrate(fits[method].Prior, safe, unsafeExamples, plan.OperatingBound);
+            priors[method] = fits[method].Prior.WithSafetyBound(eta);
+            summaries.Add(new SaferPriorSummary(method, eta, fits[method].Metrics));
         }
 
         var runs = new List<SaferTaskRun>();
