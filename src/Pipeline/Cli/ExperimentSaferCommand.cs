@@ -23,10 +23,11 @@ public static class ExperimentSaferCommand
         var suiteSeed = new Option<ulong?>("--suite-seed") { Description = "Seed of the offline data and the prior fits (default 16)." };
         var bound = new Option<float?>("--bound") { Description = "Unsafe bound Algorithm 3 calibrates the downstream box at (default 0.05; the paper's 0.15 is non-binding on our data)." };
         var ownBoxes = new Option<bool>("--own-boxes") { Description = "Give each prior its own Algorithm-3 box instead of SAFER's." };
+        var calibrationEpisodes = new Option<int?>("--calibration-episodes") { Description = "Override the calibration rollouts per prior, bound and task." };
         var threads = new Option<int?>("--threads") { Description = "Threads for the prior fits (results do not depend on it)." };
         var cmd = new Command("safer", "Fit SAFER, PARROT and Context-PARROT priors on the extraction family's offline data, then learn the held-out tasks through each (and SAC from scratch).")
         {
-            seeds, quick, episodes, priorSteps, transitions, tasks, suiteSeed, bound, ownBoxes, threads,
+            seeds, quick, episodes, priorSteps, transitions, tasks, suiteSeed, bound, ownBoxes, calibrationEpisodes, threads,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -39,6 +40,7 @@ public static class ExperimentSaferCommand
             if (p.GetValue(tasks) is { } n) plan = plan with { Tasks = n is >= 1 and <= 6 ? n : throw new BadInputException($"--tasks must lie in 1..6, got {n}") };
             if (p.GetValue(suiteSeed) is { } ss) plan = plan with { SuiteSeed = ss };
             if (p.GetValue(bound) is { } b) plan = plan with { OperatingBound = b is >= 0f and < 1f ? b : throw new BadInputException($"--bound must lie in [0, 1), got {b}") };
+            if (p.GetValue(calibrationEpisodes) is { } ce) plan = plan with { CalibrationEpisodes = Positive(ce, "--calibration-episodes") };
             if (p.GetValue(ownBoxes)) plan = plan with { SharedBox = false };
             if (p.GetValue(threads) is { } th) plan = plan with { Threads = Positive(th, "--threads") };
             var store = OpenStore(p);
@@ -82,6 +84,7 @@ public static class ExperimentSaferCommand
         if (plan.SuiteSeed != defaults.SuiteSeed) text += $" --suite-seed {plan.SuiteSeed}";
         if (plan.OperatingBound != defaults.OperatingBound) text += string.Create(CultureInfo.InvariantCulture, $" --bound {plan.OperatingBound}");
         if (!plan.SharedBox) text += " --own-boxes";
+        if (plan.CalibrationEpisodes != defaults.CalibrationEpisodes) text += $" --calibration-episodes {plan.CalibrationEpisodes}";
         return text;
     }
 }
