@@ -59,7 +59,7 @@ public sealed record SaferPriorSettings
     public int EncoderWidth { get; init; } = 64;
 
     /// <summary>lambda: weight of -log p(a_unsafe | s, c) in the loss (0 for the baselines).</summary>
-    public float Lambda { get; init; } = 0.05f;
+    public float Lambda { get; init; } = 0.5f;
 
     /// <summary>
     /// The divergence rule's clamp, per action dimension (normalised units): an unsafe example whose
@@ -70,7 +70,7 @@ public sealed record SaferPriorSettings
     public int Steps { get; init; } = 4000;
     public int BatchSize { get; init; } = 128;
     public PriorOptimizer Optimizer { get; init; } = PriorOptimizer.SgdMomentum;
-    public float LearningRate { get; init; } = 1e-3f;
+    public float LearningRate { get; init; } = 1e-2f;
     public float Momentum { get; init; } = 0.9f;
     public float GradientClipNorm { get; init; } = 1f;
 
@@ -93,7 +93,10 @@ public sealed record SaferPriorSettings
     /// <summary>The lambda the variant really uses.</summary>
     public float EffectiveLambda => Variant == PriorVariant.Safer ? Lambda : 0f;
 
-    /// <summary>The variant's paper defaults: PARROT and Context-PARROT used Adam in the paper; SAFER SGD + momentum.</summary>
+    /// <summary>
+    /// Defaults for a variant. All three share optimiser and architecture (the paper tuned PARROT to
+    /// Adam separately; one setting for all keeps the comparison about the objective alone).
+    /// </summary>
     public static SaferPriorSettings For(PriorVariant variant) => new() { Variant = variant };
 
     public void Validate()

@@ -84,7 +84,21 @@ public sealed class SafetyContextEncoder
 
     Tensor Attend(Tape tape, Tensor windows)
     {
-        var embedded = new Tensor[WindowLength];
+        // Rented, not allocated: this runs once per environment step, and the encoder is shared between clones.
+        var embedded = System.Buffers.ArrayPool<Tensor>.Shared.Rent(WindowLength);
+        try
+        {
+            return Pool(tape, windows, embedded);
+        }
+        finally
+        {
+            Array.Clear(embedded, 0, WindowLength);
+            System.Buffers.ArrayPool<Tensor>.Shared.Return(embedded);
+        }
+    }
+
+    Tensor Pool(Tape tape, Tensor windows, Tensor[] embedded)
+    {
         Tensor? scores = null;
         float temperature = 1f / MathF.Sqrt(Width);
         for (int t = 0; t < WindowLength; t++)

@@ -16,7 +16,7 @@ public sealed record StoredPrior(ModelCard Card, SkillPrior Prior);
 /// (models/NAME/V/model.json + weights.safetensors), kind <see cref="ModelCard.PriorKind"/>.
 /// Tensors: "flow.coupling.K.L.weight|bias", "encoder.*", and "norm.state_mean|state_std|action_mean|action_std".
 /// </summary>
-public sealed class SkillPriorStore(ModelRegistry registry)
+public sealed class SkillPriorStore(ModelRegistry registry) : IPriorSource
 {
     public ModelRegistry Registry => registry;
 
@@ -63,6 +63,8 @@ public sealed class SkillPriorStore(ModelRegistry registry)
         var (card, weights) = await registry.ReadWeightsAsync(reference, ct).ConfigureAwait(false);
         return new StoredPrior(card, Decode(card, weights, $"{registry.Objects.Location}/{ModelRegistry.WeightsKey(card.Name, card.Version)}"));
     }
+
+    Task<StoredPrior> IPriorSource.LoadPriorAsync(ModelReference reference, CancellationToken ct) => LoadAsync(reference, ct);
 
     public static byte[] EncodeWeights(SkillPrior prior)
     {

@@ -64,11 +64,13 @@ public static class FitPriorCommand
             try { settings.Validate(); }
             catch (ArgumentOutOfRangeException ex) { throw new BadInputException(ex.Message.Split(" (Parameter")[0]); }
             string title = $"{p.GetValue(algorithm)} {p.GetValue(model)}";
+            var job = new PriorFitJob(OpenStore(p));
+            var (loaded, data) = await job.PrepareAsync(p.GetValue(dataset)!, p.GetValue(model)!, settings, ct);
             PriorFitResult? result = null;
             await CliProgress.OnStderr(autoClear: false, CliProgress.ElapsedAndRemaining()).StartAsync(async ctx =>
             {
                 var task = ctx.AddTask(Markup.Escape(title), maxValue: Math.Max(1, settings.Steps));
-                result = await new PriorFitJob(OpenStore(p)).RunAsync(p.GetValue(dataset)!, p.GetValue(model)!, settings, progress =>
+                result = await job.FitAsync(loaded, data, p.GetValue(model)!, settings, progress =>
                 {
                     task.Value = progress.Step;
                     string unsafeText = float.IsNaN(progress.UnsafeLogDensity) ? "" : $"  log p unsafe {F(progress.UnsafeLogDensity, "0.00")}";

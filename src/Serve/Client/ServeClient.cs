@@ -8,6 +8,7 @@ using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Logs;
 using OfflineSafety.Meta.Registry;
+using OfflineSafety.Meta.Safer;
 using Polly.Timeout;
 
 namespace OfflineSafety.Serve.Client;
@@ -21,7 +22,7 @@ namespace OfflineSafety.Serve.Client;
 /// retries is an <see cref="IOException"/>. As an <see cref="ICriticSource"/> it hands a job the
 /// service's critics as the registry hands it local ones.
 /// </summary>
-public sealed class ServeClient : ICriticSource, IDisposable
+public sealed class ServeClient : ICriticSource, IPriorSource, IDisposable
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -154,6 +155,21 @@ public sealed class ServeClient : ICriticSource, IDisposable
     }
 
     Task<StoredModel> ICriticSource.LoadAsync(ModelReference reference, CancellationToken ct) => FetchCriticAsync(reference.ToString(), ct);
+
+    /// <summary>
+    /// The SAFER skill prior of NAME[@V] from its card and weights (one version, the card's), so an
+    /// online job decodes latent actions locally; a prior has no /evaluate.
+    /// </summary>
+    public async Task<StoredPrior> FetchPriorAsync(string model, CancellationToken ct = default)
+    {
+        var card = await GetModelAsync(model, ct).ConfigureAwait(false);
+        string path = $"v1/models/{card.Reference}/weights";
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        var weights = await SendForBytesAsync(request, ct).ConfigureAwait(false);
+        return new StoredPrior(card, SkillPriorStore.Decode(card, weights, $"{Transport} {path}"));
+    }
+
+    Task<StoredPrior> IPriorSource.LoadPriorAsync(ModelReference reference, CancellationToken ct) => FetchPriorAsync(reference.ToString(), ct);
 
     /// <summary>q_risk of each (obs[i], action[i]) pair, scored by the service.</summary>
     public async Task<EvaluateResult> EvaluateAsync(string model, float[][] obs, float[][] action, CancellationToken ct = default)

@@ -64,8 +64,8 @@ public abstract class ModelRegistryTests
         Assert.Equal(7, first.Card.Seed);
         Assert.Equal(0.3f, first.Card.EpsRisk);
         Assert.Equal(5, first.Card.TrainingConfig.GetProperty("steps").GetInt32());
-        Assert.Equal(critic.Normalization.ObsMean, first.Card.Normalization.ObsMean);
-        Assert.Equal(critic.Architecture.Hidden, first.Card.Architecture.Hidden);
+        Assert.Equal(critic.Normalization.ObsMean, first.Card.Normalization!.ObsMean);
+        Assert.Equal(critic.Architecture.Hidden, first.Card.Architecture!.Hidden);
         Assert.Null(first.Recovery);
         Assert.Equal(critic.Parameters.Data.ToArray(), first.Critic.Parameters.Data.ToArray());
 
