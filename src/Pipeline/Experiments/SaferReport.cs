@@ -77,7 +77,8 @@ public static class SaferReport
         var d = Direction(r);
         md.AppendLine(Invariant($"Direction of Table 1: SAFER has fewer violations than PARROT on {d.FewerViolationsThanParrot}/{d.Tasks} tasks and than SAC on {d.FewerViolationsThanSac}/{d.Tasks}; success at least PARROT's on {d.SuccessAtLeastParrot}/{d.Tasks}; calibration at or below the diagonal: {(d.CalibrationAtOrBelowDiagonal ? "yes" : "no")}.")).AppendLine();
         md.AppendLine("## Priors").AppendLine();
-        md.AppendLine(Invariant($"| prior | eta ({100 * r.Plan.OperatingBound:0} %) | ") + string.Join(" | ", r.PriorSummaries.SelectMany(s => s.Metrics.Keys).Distinct()) + " |");
+        md.AppendLine("The SAC box is what the downstream runs used; the fit's own metrics follow (its `eta` is the trainer's, at the fit settings' bound).").AppendLine();
+        md.AppendLine(Invariant($"| prior | SAC box eta ({100 * r.Plan.OperatingBound:0} %{(r.Plan.SharedBox ? ", SAFER's" : "")}) | ") + string.Join(" | ", r.PriorSummaries.SelectMany(s => s.Metrics.Keys).Distinct()) + " |");
         var keys = r.PriorSummaries.SelectMany(s => s.Metrics.Keys).Distinct().ToList();
         md.AppendLine("|---|---:|" + string.Concat(keys.Select(_ => "---:|")));
         foreach (var s in r.PriorSummaries)
