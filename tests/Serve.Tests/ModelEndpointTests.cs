@@ -93,11 +93,11 @@ public sealed class ModelEndpointTests
     private static SafetyCritic LocalCritic(ModelCard card, byte[] weights)
     {
         var content = SafeTensors.Read(weights);
-        var shape = SafetyCritic.ShapeOf(card.Architecture, card.ObsDim, card.ActDim);
+        var shape = SafetyCritic.ShapeOf(card.Architecture!, card.ObsDim, card.ActDim);
         var parameters = Tensor.Vector(shape.ParameterCount);
         foreach (var t in shape.Tensors)
             content.Tensors.Single(s => s.Name == t.Name).Values.CopyTo(parameters.Data.Slice(t.Offset, t.Length));
-        return new SafetyCritic(card.Architecture, card.Normalization, parameters);
+        return new SafetyCritic(card.Architecture!, card.Normalization!, parameters);
     }
 
     [Fact]

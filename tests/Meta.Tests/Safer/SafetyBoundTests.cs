@@ -1,9 +1,10 @@
 using OfflineSafety.Meta.Safer;
 using OfflineSafety.Nn.Autodiff;
+using Xunit.Abstractions;
 
 namespace OfflineSafety.Meta.Tests.Safer;
 
-public sealed class SafetyBoundTests
+public sealed class SafetyBoundTests(ITestOutputHelper output)
 {
     // One-dimensional latents: radius = |z|. Sorted: .1s .2s .3s .4u .5s .9u (s safe, u unsafe).
     private static readonly float[] Safe = [0.1f, -0.2f, 0.3f, -0.5f];
@@ -56,6 +57,7 @@ public sealed class SafetyBoundTests
         Assert.Equal(4, curve.Count);
         for (int i = 1; i < curve.Count; i++) Assert.True(curve[i].Eta >= curve[i - 1].Eta, "a looser bound never gives a smaller box");
         // Held-out data is another draw, so allow sampling noise of a few points above each bound.
+        foreach (var point in curve) output.WriteLine($"bound {point.Bound:P0}: eta {point.Eta:F3}, held-out unsafe share inside {point.UnsafeRate:P1} of {point.Samples}");
         foreach (var point in curve) Assert.True(point.UnsafeRate <= point.Bound + 0.05, $"bound {point.Bound}: held-out unsafe share {point.UnsafeRate:F3} inside eta {point.Eta:F3}");
     }
 

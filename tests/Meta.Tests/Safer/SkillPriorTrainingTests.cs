@@ -29,6 +29,9 @@ public sealed class SkillPriorTrainingTests(ITestOutputHelper output)
         var parrot = new SaferPriorTrainer(Quick(PriorVariant.Parrot)).Fit(safe, bad, p => output.WriteLine($"parrot {p}"));
         double parrotSeconds = clock.Elapsed.TotalSeconds;
 
+        var contextParrot = new SaferPriorTrainer(Quick(PriorVariant.ContextParrot)).Fit(safe, bad);
+        output.WriteLine($"held-out mean log p: Context-PARROT safe {Mean(contextParrot.Prior.Analyse(heldSafe).LogDensities):F2} unsafe {Mean(contextParrot.Prior.Analyse(heldUnsafe).LogDensities):F2} (KL {contextParrot.Metrics["kl"]:F3})");
+
         double saferSafe = Mean(safer.Prior.Analyse(heldSafe).LogDensities), saferUnsafe = Mean(safer.Prior.Analyse(heldUnsafe).LogDensities);
         double parrotSafe = Mean(parrot.Prior.Analyse(heldSafe).LogDensities), parrotUnsafe = Mean(parrot.Prior.Analyse(heldUnsafe).LogDensities);
         output.WriteLine($"held-out mean log p (normalised units): SAFER safe {saferSafe:F2} unsafe {saferUnsafe:F2} ({saferSeconds:F1} s); PARROT safe {parrotSafe:F2} unsafe {parrotUnsafe:F2} ({parrotSeconds:F1} s)");
