@@ -59,9 +59,8 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
         var rows = new TransitionBatch(definition.ObservationSpace.Dim, definition.ActionSpace.Dim, suite.Training.Sum(v => v.Batch.Count));
         foreach (var v in suite.Training) rows.AddRange(v.Batch);
 
-        // One labelled split for every prior: PARROT and Context-PARROT read only its safe part, and
-        // Algorithm 3 calibrates every prior's box on all of it, so the methods differ in their
-        // prior's training alone, not in how their box was chosen.
+        // One labelled split for every prior: PARROT and Context-PARROT read only its safe part;
+        // Algorithm 3 (the SAC box and the calibration plot) reads all of it for every prior.
         var saferSettings = plan.Prior(PriorVariant.Safer);
         var split = PriorData.From(rows, saferSettings.WindowLength, saferSettings.SuccessfulEpisodesOnly, "extraction training tasks");
         var (safe, unsafeExamples) = (split.Safe, split.Unsafe);
