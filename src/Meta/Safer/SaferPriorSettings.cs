@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OfflineSafety.Errors;
 
 namespace OfflineSafety.Meta.Safer;
 
@@ -99,20 +100,21 @@ public sealed record SaferPriorSettings
     /// </summary>
     public static SaferPriorSettings For(PriorVariant variant) => new() { Variant = variant };
 
+    /// <summary>Settings are user input (fit-prior's options): a bad one is a one-line user error.</summary>
     public void Validate()
     {
-        static void Positive(float v, string name) { if (!(v > 0f) || float.IsInfinity(v)) throw new ArgumentOutOfRangeException(name, $"{name} must be positive, got {v}"); }
-        if (ContextSize < 0) throw new ArgumentOutOfRangeException(nameof(ContextSize), $"context size must be >= 0, got {ContextSize}");
-        if (Variant != PriorVariant.Parrot && ContextSize == 0) throw new ArgumentOutOfRangeException(nameof(ContextSize), $"{Variant} needs a context size >= 1");
-        if (WindowLength < 1) throw new ArgumentOutOfRangeException(nameof(WindowLength), $"window length must be >= 1, got {WindowLength}");
-        if (Couplings < 1) throw new ArgumentOutOfRangeException(nameof(Couplings), $"couplings must be >= 1, got {Couplings}");
-        if (Steps < 0) throw new ArgumentOutOfRangeException(nameof(Steps), $"steps must be >= 0, got {Steps}");
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"batch size must be >= 1, got {BatchSize}");
-        if (!(Lambda >= 0f)) throw new ArgumentOutOfRangeException(nameof(Lambda), $"lambda must be >= 0, got {Lambda}");
-        if (!(UnsafeBound is >= 0f and < 1f)) throw new ArgumentOutOfRangeException(nameof(UnsafeBound), $"unsafe bound must lie in [0, 1), got {UnsafeBound}");
-        Positive(LearningRate, nameof(LearningRate));
+        static void Positive(float v, string name) { if (!(v > 0f) || float.IsInfinity(v)) throw new BadInputException($"{name} must be positive, got {v}"); }
+        if (ContextSize < 0) throw new BadInputException($"--context-size must be >= 0, got {ContextSize}");
+        if (Variant != PriorVariant.Parrot && ContextSize == 0) throw new BadInputException($"--context-size: {SkillPriorStore.AlgorithmName(Variant)} needs a context of at least 1 dimension");
+        if (WindowLength < 1) throw new BadInputException($"--window must be >= 1, got {WindowLength}");
+        if (Couplings < 1) throw new BadInputException($"couplings must be >= 1, got {Couplings}");
+        if (Steps < 0) throw new BadInputException($"--steps must be >= 0, got {Steps}");
+        if (BatchSize < 1) throw new BadInputException($"--batch-size must be >= 1, got {BatchSize}");
+        if (!(Lambda >= 0f)) throw new BadInputException($"--lambda must be >= 0, got {Lambda}");
+        if (!(UnsafeBound is >= 0f and < 1f)) throw new BadInputException($"--unsafe-bound must lie in [0, 1), got {UnsafeBound}");
+        Positive(LearningRate, "--lr");
         Positive(GradientClipNorm, nameof(GradientClipNorm));
         Positive(LogScaleBound, nameof(LogScaleBound));
-        if (EncoderWidth < 1) throw new ArgumentOutOfRangeException(nameof(EncoderWidth), $"encoder width must be >= 1, got {EncoderWidth}");
+        if (EncoderWidth < 1) throw new BadInputException($"encoder width must be >= 1, got {EncoderWidth}");
     }
 }

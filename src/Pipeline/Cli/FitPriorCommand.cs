@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using OfflineSafety.Errors;
 using OfflineSafety.Meta.Safer;
 using OfflineSafety.Pipeline.Cli.Output;
 using Spectre.Console;
@@ -61,8 +60,7 @@ public static class FitPriorCommand
                 Seed = p.GetValue(seed) ?? d.Seed,
                 Threads = p.GetValue(threads) ?? d.Threads,
             };
-            try { settings.Validate(); }
-            catch (ArgumentOutOfRangeException ex) { throw new BadInputException(ex.Message.Split(" (Parameter")[0]); }
+            settings.Validate();
             string title = $"{p.GetValue(algorithm)} {p.GetValue(model)}";
             var job = new PriorFitJob(OpenStore(p));
             var (loaded, data) = await job.PrepareAsync(p.GetValue(dataset)!, p.GetValue(model)!, settings, ct);

@@ -100,6 +100,14 @@ public sealed class FitPriorCommandTests : IAsyncLifetime
         Assert.Equal($"offsafe: {reason}", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)).Trim());
     }
 
+    [Fact]
+    public async Task A_bad_setting_is_refused_in_one_line()
+    {
+        var (code, _, stderr) = await RunAsync("fit-prior", "--dataset", "mixed", "--model", "m", "--context-size", "0");
+        Assert.Equal(1, code);
+        Assert.Equal("offsafe: --context-size: safer needs a context of at least 1 dimension", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)).Trim());
+    }
+
     private async Task<JsonDocument> RunJsonAsync(params string[] args)
     {
         var (code, stdout, stderr) = await RunAsync([.. args, "--json"]);
