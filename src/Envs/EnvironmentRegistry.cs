@@ -1,13 +1,14 @@
 using System.Globalization;
 using OfflineSafety.Envs.CartPole;
 using OfflineSafety.Envs.Collection;
+using OfflineSafety.Envs.Extraction;
 using OfflineSafety.Envs.Navigation;
 using OfflineSafety.Envs.Variants;
 using OfflineSafety.Errors;
 
 namespace OfflineSafety.Envs;
 
-/// <summary>The built-in environments by id. Immutable; <see cref="Default"/> holds the paper's three.</summary>
+/// <summary>The built-in environments by id. Immutable; <see cref="Default"/> holds the MESA papers' three and SAFER's extraction family.</summary>
 public sealed class EnvironmentRegistry
 {
     private readonly Dictionary<string, EnvironmentDefinition> _byId;
@@ -34,6 +35,7 @@ public sealed class EnvironmentRegistry
                 seed => new ObstacleFacePolicy(NavigationLayout.Navigation2, seed, ObstacleFacePolicy.RecoveryRlAnywhereShare)),
         },
         CartPoleDefinition(),
+        ExtractionDefinition(),
     ]);
 
     public IReadOnlyList<EnvironmentDefinition> All { get; }
@@ -83,6 +85,37 @@ public sealed class EnvironmentRegistry
             new SuiteDefaults(20, 20_000, 1_000),
             (variant, seed, options) => new CartPoleLength(AsLength(variant), seed, options));
     }
+
+    private static EnvironmentDefinition ExtractionDefinition()
+    {
+        var p = ExtractionParameters.Default;
+        var family = new ContainerFamily();
+        var rules = new List<EnvironmentRule>
+        {
+            new("task", "a container with inner walls at x = cx -+ w/2 from the floor y = 0 to the rim y = h; the object rests inside at (cx, " + F(p.ObjectHeight) + ")"),
+            new("dynamics", $"gripper disc of radius {F(p.GripperRadius)}: p' = p + {F(p.StepLength)} clip(a, -1, 1) + {F(p.NoiseStd)} N(0, I), kept in |x| <= {F(p.TableHalfWidth)}, 0 <= y <= {F(p.CeilingHeight)}"),
+            new("observation", "(x - cx, y - h, held, cx, w, h): the gripper relative to the middle of the opening, whether it holds the object, and the container"),
+            new("start", $"x = cx -+ U({F(p.StartOffset.Low)}, {F(p.StartOffset.High)}) (side by coin), y = h + U({F(p.StartHeight.Low)}, {F(p.StartHeight.High)}), empty-handed"),
+            new("grasp", $"an empty gripper within {F(p.GraspRadius)} of the object picks it up"),
+            new("reward", "-1 per step; +1 on the step that extracts the object"),
+            new("success", $"holding the object at y >= h + {F(p.LiftClearance)}; ends the episode"),
+            new("violation", $"the step's swept path comes within {F(p.GripperRadius)} of a wall or the floor (touching the container); cost 1; ends the episode"),
+            new("tasks", $"{ContainerFamily.TrainingTasks} training tasks drawn from the training distribution, {ContainerFamily.HeldOutCount} fixed held-out tasks: {string.Join("; ", family.HeldOutTasks.Select(t => t.Id))}"),
+            new("horizon", $"{p.Horizon} steps, then truncated"),
+        };
+        var prototype = new ObjectExtraction((ContainerVariant)family.Nominal, 0);
+        return new EnvironmentDefinition(ObjectExtraction.EnvironmentId, "Extraction: lift an object out of a container without touching it (SAFER)",
+            ["dx", "dy", "held", "cx", "w", "h"], ["dx", "dy"], prototype.ObservationSpace, prototype.ActionSpace, p.Horizon,
+            family, rules,
+            new CollectionRecipe($"{p.Horizon}-step rollouts from the start distribution, each following one script with actions tanh(clip(drive, -2.5, 2.5) + N(0, {F(ScriptedExtractionPolicy.DefaultNoiseStd)}^2)): careful (centre on the opening, descend as far as the centring allows, lift straight out; {F(ScriptedExtractionPolicy.DefaultCarefulShare)}) or greedy (straight at the object, straight back out); violations do not stop the rollout",
+                RolloutSteps: p.Horizon, ViolationEndsRollout: false, seed => new ScriptedExtractionPolicy(seed)),
+            // SAFER: 1,000,000 scripted steps over the 40 training tasks.
+            new SuiteDefaults(ContainerFamily.TrainingTasks, 25_000, 1_000),
+            (variant, seed, options) => new ObjectExtraction(AsContainer(variant), seed, options));
+    }
+
+    private static ContainerVariant AsContainer(DynamicsVariant variant) => variant as ContainerVariant
+        ?? throw new BadInputException($"extraction needs a container variant (cx=..,w=..,h=..), got '{variant.Id}'");
 
     private static InputGainVariant AsGains(DynamicsVariant variant) => variant as InputGainVariant
         ?? throw new BadInputException($"navigation needs an input-gain variant (b1=..,b2=..), got '{variant.Id}'");

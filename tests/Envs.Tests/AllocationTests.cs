@@ -8,6 +8,7 @@ public class AllocationTests
     [InlineData("navigation1")]
     [InlineData("navigation2")]
     [InlineData("cartpole-length")]
+    [InlineData("extraction")]
     public void Stepping_allocates_nothing(string env)
     {
         var definition = EnvironmentRegistry.Default.Get(env);

@@ -13,7 +13,8 @@ namespace OfflineSafety.Meta.Hyperparameters;
 /// lambdas (the smaller LR lambda; rewards there are at most 1 per step).</item>
 /// <item>Adaptation: thesis tables B.2-B.3, M = 500, 100 for Navigation; batch 256, 64 for Navigation.</item>
 /// <item>RRL (test-only) critic: 10,000 steps; 2,000 for Navigation (thesis table B.3).</item>
-/// <item>Episodes: the papers' 300 (Navigation) and 400 (Cart-pole); `--quick` runs 60 and 40, and
+/// <item>Episodes: the papers' 300 (Navigation) and 400 (Cart-pole), SAFER's 50,000 steps (extraction);
+/// `--quick` runs 60, 40 and 150, and
 /// adapts 100 steps (the paper's count) for Navigation, 200 for Cart-pole.</item>
 /// </list>
 /// </summary>
@@ -52,6 +53,9 @@ public static class DomainHyperparameterTable
         ["navigation1"] = Navigation with { GammaRisk = 0.8f, EpsRisk = 0.3f, LagrangeLambda = 5000f, PenaltyLambda = 1000f },
         ["navigation2"] = Navigation with { GammaRisk = 0.65f, EpsRisk = 0.1f, LagrangeLambda = 1000f, PenaltyLambda = 3000f },
         ["cartpole-length"] = Fallback with { GammaRisk = 0.8f, EpsRisk = 0.1f, LagrangeLambda = 1000f, PenaltyLambda = 3000f },
+        // SAFER's extraction family has no critic baselines in its paper: the fallback's risk values.
+        // Episodes: SAFER trains 50,000 steps per task, about 1,000 of our episodes (at most 60 steps).
+        ["extraction"] = Fallback with { PaperEpisodes = 1000, QuickEpisodes = 150 },
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static DomainHyperparameters For(string environment) => Known.GetValueOrDefault(environment, Fallback);

@@ -7,6 +7,7 @@ using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Online;
 using OfflineSafety.Meta.Registry;
+using OfflineSafety.Meta.Safer;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Storage;
 
@@ -42,6 +43,11 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
         };
         string runId = $"online-{definition.Id}-{request.Algorithm.Name()}-s{request.Seed}-{DateTime.UtcNow:yyyyMMddHHmmss}";
 
+        if ((request.Algorithm == OnlineAlgorithm.Safer) != (request.Prior is not null))
+            throw new BadInputException(request.Prior is null ? "safer needs --prior NAME[@V] (fit one with `offsafe fit-prior`)" : $"--prior applies to --algo safer only, not {request.Algorithm.Name()}");
+        if (request.Algorithm == OnlineAlgorithm.Safer)
+            return await RunSaferAsync(request, definition, variant, sac, safety, runId, progress, ct).ConfigureAwait(false);
+
         var offline = request.Dataset is { } dataset
             ? await LoadOfflineAsync(dataset, variant.Id, ct).ConfigureAwait(false)
             : OnlineStartTraining.CollectOffline(definition, variant, request.OfflineTransitions ?? definition.Defaults.TransitionsPerVariant,
@@ -56,6 +62,28 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
             Sac = sac,
             Safety = safety,
         };
+        return await RunAsync(request, definition, variant, start, options, critic, progress, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// SAFER downstream (Algorithm 1): the registry's prior, frozen, decodes SAC's latent actions; no
+    /// critic and no offline rows are needed.
+    /// </summary>
+    private async Task<OnlineJobResult> RunSaferAsync(OnlineRunRequest request, EnvironmentDefinition definition, DynamicsVariant variant,
+        SacSettings sac, SafetySettings safety, string runId, IOnlineJobProgress progress, CancellationToken ct)
+    {
+        var stored = await new SkillPriorStore(new ModelRegistry(objects)).LoadAsync(ModelReference.Parse(request.Prior!), ct).ConfigureAwait(false);
+        if (stored.Prior.StateSize != definition.ObservationSpace.Dim || stored.Prior.ActionSize != definition.ActionSpace.Dim)
+            throw new BadInputException($"prior {stored.Card.Reference} decodes ({stored.Prior.StateSize}, {stored.Prior.ActionSize}) states and actions; {definition.Id} has ({definition.ObservationSpace.Dim}, {definition.ActionSpace.Dim})");
+        var options = new OnlineRunOptions(request.Algorithm, request.Episodes, request.Seed, runId) { Sac = sac, Safety = safety };
+        var start = new OnlineStart(null, null, null) { Prior = stored.Prior };
+        return await RunAsync(request, definition, variant, start, options, stored.Card.Reference, progress, ct).ConfigureAwait(false);
+    }
+
+    private async Task<OnlineJobResult> RunAsync(OnlineRunRequest request, EnvironmentDefinition definition, DynamicsVariant variant,
+        OnlineStart start, OnlineRunOptions options, string? model, IOnlineJobProgress progress, CancellationToken ct)
+    {
+        string runId = options.RunId;
         var runner = new OnlineRunner(definition.Create(variant, (ulong)(7919 * (request.Seed + 1))), start, options);
         var recorded = request.Record
             ? new TransitionCollector(definition.ObservationSpace.Dim, definition.ActionSpace.Dim, request.Episodes * definition.Horizon)
@@ -70,7 +98,7 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
                 recorded.Batch, [variant], "ONLINE", ct).ConfigureAwait(false);
             version = commit.Version.ToString();
         }
-        return new OnlineJobResult(runId, definition.Id, variant.Id, run, evaluation, version) { Critic = critic };
+        return new OnlineJobResult(runId, definition.Id, variant.Id, run, evaluation, version) { Critic = model };
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace OfflineSafety.Meta.Jobs;
 public sealed record OnlineJobResult(string RunId, string Environment, string Variant, OnlineRunResult Run, EvaluationResult? Evaluation,
     string? RecordedVersion)
 {
-    /// <summary>NAME@V of the critic the run learned with, when it came from a critic source (null: pretrained in the job).</summary>
+    /// <summary>NAME@V of the critic the run learned with, when it came from a critic source (null: pretrained in the job); for `safer`, the skill prior it acted through.</summary>
     public string? Critic { get; init; }
 
     public int RecoverySteps => Run.Episodes.Sum(e => e.RecoverySteps);

@@ -15,6 +15,9 @@ public sealed record OnlineRunRequest(string Environment, OnlineAlgorithm Algori
     /// <summary>MODEL[@V] from the model registry; null: pretrain a critic on the offline rows.</summary>
     public string? Critic { get; init; }
 
+    /// <summary>MODEL[@V] of a skill prior in the registry (`offsafe fit-prior`); `safer` acts through it.</summary>
+    public string? Prior { get; init; }
+
     /// <summary>NAME[@REF] of the offline rows; null: collect them with the environment's recipe.</summary>
     public string? Dataset { get; init; }
 

@@ -19,13 +19,15 @@ public enum OnlineAlgorithm
     Rcpo,
     /// <summary>RSPO: LR with lambda falling linearly from 2x the LR lambda to 0.</summary>
     Rspo,
+    /// <summary>SAFER (Slack et al.): SAC over a frozen skill prior's latent box (-eta, eta)^d; no critic.</summary>
+    Safer,
 }
 
 public enum RecoveryKind { ModelFree, ModelBased }
 
 public static class OnlineAlgorithms
 {
-    public static readonly string[] Names = ["recovery", "unconstrained", "lr", "sqrl", "rp", "rcpo", "rspo"];
+    public static readonly string[] Names = ["recovery", "unconstrained", "lr", "sqrl", "rp", "rcpo", "rspo", "safer"];
 
     public static string Name(this OnlineAlgorithm algorithm) => Names[(int)algorithm];
 
@@ -36,7 +38,7 @@ public static class OnlineAlgorithms
     }
 
     /// <summary>Whether the method reads Q_risk (and so trains the safety critic online).</summary>
-    public static bool UsesCritic(this OnlineAlgorithm algorithm) => algorithm is not (OnlineAlgorithm.Unconstrained or OnlineAlgorithm.RewardPenalty);
+    public static bool UsesCritic(this OnlineAlgorithm algorithm) => algorithm is not (OnlineAlgorithm.Unconstrained or OnlineAlgorithm.RewardPenalty or OnlineAlgorithm.Safer);
 
     public static bool UsesMultiplier(this OnlineAlgorithm algorithm) =>
         algorithm is OnlineAlgorithm.Lagrangian or OnlineAlgorithm.Sqrl or OnlineAlgorithm.Rcpo or OnlineAlgorithm.Rspo;

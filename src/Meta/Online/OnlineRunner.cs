@@ -36,8 +36,8 @@ public sealed class OnlineRunner
         _options = options;
         var algorithm = options.Algorithm;
         _random = new Xoshiro256StarStar((ulong)options.Seed * 0x9E3779B97F4A7C15UL + 17);
-        _box = new SquashedActionBox(env.ActionSpace.Low, env.ActionSpace.High);
-        int od = env.ObservationSpace.Dim, ad = env.ActionSpace.Dim;
+        _box = SafetyMethods.TaskActions(algorithm, start, env);
+        int od = env.ObservationSpace.Dim, ad = _box.Dim;
         if (algorithm.UsesCritic() && start.Critic is null)
             throw new BadInputException($"{algorithm.Name()} needs a safety critic");
         Critic = algorithm.UsesCritic() ? start.Critic : null;
@@ -87,6 +87,7 @@ public sealed class OnlineRunner
         {
             ct.ThrowIfCancellationRequested();
             (episode == 0 ? _env.Reset((ulong)_options.Seed) : _env.Reset()).CopyTo(obs);
+            _method.BeginEpisode();
             float episodeReturn = 0;
             int recoverySteps = 0, step = 0;
             bool violated = false, succeeded = false;
@@ -137,6 +138,7 @@ public sealed class OnlineRunner
         {
             ct.ThrowIfCancellationRequested();
             _env.Reset().CopyTo(obs);
+            _method.BeginEpisode();
             while (true)
             {
                 _sac.Act(obs, action, deterministic: true, _random);

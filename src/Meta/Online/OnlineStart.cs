@@ -1,8 +1,13 @@
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Recovery;
+using OfflineSafety.Meta.Safer;
 
 namespace OfflineSafety.Meta.Online;
 
 /// <summary>What the run starts from: a safety critic (and recovery policy), and offline rows that seed the critic buffer.</summary>
-public sealed record OnlineStart(SafetyCritic? Critic, RecoveryPolicy? Recovery, TransitionBatch? Offline);
+public sealed record OnlineStart(SafetyCritic? Critic, RecoveryPolicy? Recovery, TransitionBatch? Offline)
+{
+    /// <summary>The frozen skill prior SAFER (and PARROT) act through; only `safer` reads it.</summary>
+    public SkillPrior? Prior { get; init; }
+}

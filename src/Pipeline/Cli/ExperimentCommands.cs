@@ -22,6 +22,7 @@ public static class ExperimentCommands
         experiment.Subcommands.Add(Critics());
         experiment.Subcommands.Add(ExperimentMesaCommand.Create());
         experiment.Subcommands.Add(ExperimentRecoveryCommand.Create());
+        experiment.Subcommands.Add(ExperimentSaferCommand.Create());
         return experiment;
     }
 

@@ -26,10 +26,11 @@ public static class OnlineCommand
     {
         var env = new Option<string>("--env") { Description = "Environment id (see `offsafe envs list`).", Required = true };
         var variant = new Option<string>("--variant") { Description = "Dynamics variant id, or 'auto' (the held-out test variant).", DefaultValueFactory = _ => "auto" };
-        var algo = new Option<string>("--algo") { Description = "recovery | unconstrained | lr | sqrl | rp | rcpo | rspo.", Required = true };
+        var algo = new Option<string>("--algo") { Description = "recovery | unconstrained | lr | sqrl | rp | rcpo | rspo | safer.", Required = true };
         algo.AcceptOnlyFromAmong(OnlineAlgorithms.Names);
         var critic = new Option<string?>("--critic") { Description = "MODEL[@V] from the registry, or from --server (default: pretrain one on offline rows)." };
         critic.Aliases.Add("--model");
+        var prior = new Option<string?>("--prior") { Description = "MODEL[@V]: the skill prior `safer` acts through (from `offsafe fit-prior`)." };
         var server = new Option<string?>("--server")
         {
             Description = "Critic service (`offsafe serve`) to fetch --critic from: http(s)://HOST:PORT, or dapr://APP-ID through the local Dapr sidecar.",
@@ -52,7 +53,7 @@ public static class OnlineCommand
 
         var cmd = new Command("online", "Run Recovery RL or a baseline online and record the experience as a dataset version.")
         {
-            env, variant, algo, critic, server, apiKeyEnv, dataset, recovery, episodes, seed, offline, pretrain, hidden, batch, learnAlpha, evalEpisodes,
+            env, variant, algo, critic, prior, server, apiKeyEnv, dataset, recovery, episodes, seed, offline, pretrain, hidden, batch, learnAlpha, evalEpisodes,
             record, noRecord, epsRisk,
         };
         CommandAction.Set(cmd, async (p, ct) =>
@@ -62,6 +63,7 @@ public static class OnlineCommand
                 Variant = p.GetValue(variant)!,
                 Seed = p.GetValue(seed),
                 Critic = p.GetValue(critic),
+                Prior = p.GetValue(prior),
                 Dataset = p.GetValue(dataset),
                 Recovery = OnlineAlgorithms.ParseRecovery(p.GetValue(recovery)!),
                 OfflineTransitions = p.GetValue(offline),
@@ -96,7 +98,8 @@ public static class OnlineCommand
             }, console =>
             {
                 console.Write(SummaryTable(ExperimentReport.Summarize([run])));
-                if (job.Critic is { } used) console.WriteLine($"critic {used}{(client is null ? "" : $" from {client.Transport}")}");
+                if (job.Critic is { } used)
+                    console.WriteLine(request.Algorithm == OnlineAlgorithm.Safer ? $"prior {used}" : $"critic {used}{(client is null ? "" : $" from {client.Transport}")}");
                 console.WriteLine($"{job.RunId}: {result.Steps} steps in {F(result.Seconds, "0.0")} s, recovery actions {job.RecoverySteps}");
                 if (job.Evaluation is { } evaluation)
                     console.WriteLine($"evaluation: {evaluation.Episodes} episodes, {evaluation.Violations} violations, {evaluation.Successes} successes, mean return {F(evaluation.MeanReturn, "0.0")}");

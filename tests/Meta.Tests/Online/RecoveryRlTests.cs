@@ -74,7 +74,8 @@ public class RecoveryRlTests
     public void Every_baseline_runs_and_counts_episodes()
     {
         var n = OnlineFixtures.NavigationNormalization();
-        foreach (var algorithm in Enum.GetValues<OnlineAlgorithm>())
+        // SAFER acts through a fitted skill prior, not a critic: SaferMethodTests runs it.
+        foreach (var algorithm in Enum.GetValues<OnlineAlgorithm>().Where(a => a != OnlineAlgorithm.Safer))
         {
             var start = new OnlineStart(OnlineFixtures.ConstantCritic(-1f, n), OnlineFixtures.FixedRecovery(n, 0.5f), null);
             var result = new OnlineRunner(OnlineFixtures.Environment(), start, OnlineFixtures.Options(algorithm, 2, criticLearningRate: 3e-4f)).Run();

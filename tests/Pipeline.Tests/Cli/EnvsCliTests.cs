@@ -15,13 +15,13 @@ public class EnvsCliTests
     }
 
     [Fact]
-    public void Envs_list_json_describes_the_three_environments()
+    public void Envs_list_json_describes_the_built_in_environments()
     {
         var (code, stdout, _) = Offsafe("envs", "list", "--json");
         Assert.Equal(0, code);
         using var doc = JsonDocument.Parse(stdout);
         var envs = doc.RootElement.GetProperty("environments").EnumerateArray().ToList();
-        Assert.Equal(["navigation1", "navigation2", "cartpole-length"], envs.Select(e => e.GetProperty("id").GetString()));
+        Assert.Equal(["navigation1", "navigation2", "cartpole-length", "extraction"], envs.Select(e => e.GetProperty("id").GetString()));
         var cartpole = envs[2];
         Assert.Equal(4, cartpole.GetProperty("observation").GetProperty("dim").GetInt32());
         Assert.Equal(-1, cartpole.GetProperty("action").GetProperty("low")[0].GetDouble());
@@ -29,6 +29,10 @@ public class EnvsCliTests
         Assert.Equal(20_000, cartpole.GetProperty("suite_defaults").GetProperty("transitions_per_variant").GetInt32());
         Assert.Equal("Infinity", envs[0].GetProperty("observation").GetProperty("high")[0].GetString());
         Assert.Contains("< 4", envs[0].GetProperty("rules").GetProperty("success").GetString());
+        var extraction = envs[3];
+        Assert.Equal(6, extraction.GetProperty("observation").GetProperty("dim").GetInt32());
+        Assert.Equal(40, extraction.GetProperty("suite_defaults").GetProperty("training_variants").GetInt32());
+        Assert.Contains("touching the container", extraction.GetProperty("rules").GetProperty("violation").GetString());
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class IngestValidationCliTests : IDisposable
         var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
         Assert.Contains("unknown environment 'bogus_env'", lines[0]);
-        Assert.Contains("navigation1, navigation2, cartpole-length", lines[0]);
+        Assert.Contains("navigation1, navigation2, cartpole-length, extraction", lines[0]);
         Assert.Contains("--allow-unknown-env", lines[0]);
         Assert.False(Directory.Exists(Path.Combine(_dir, "st", "datasets", "d")), "a refused ingest must not create the dataset");
     }

@@ -12,6 +12,9 @@ namespace OfflineSafety.Meta.Online.Methods;
 /// </summary>
 public interface ISafetyMethod
 {
+    /// <summary>A new episode starts (training or evaluation): methods with per-episode memory (SAFER's state window) clear it.</summary>
+    void BeginEpisode() { }
+
     /// <summary>a_task for a raw observation, once the uniform random warm-up is over (SQRL filters it).</summary>
     void Propose(SoftActorCritic policy, ReadOnlySpan<float> obs, Span<float> action, Xoshiro256StarStar random) =>
         policy.Act(obs, action, deterministic: false, random);

@@ -1,3 +1,5 @@
+using OfflineSafety.Envs;
+
 namespace OfflineSafety.Meta.Online.Methods;
 
 /// <summary>Maps an <see cref="OnlineAlgorithm"/> to its method.</summary>
@@ -12,6 +14,16 @@ public static class SafetyMethods
         OnlineAlgorithm.RewardPenalty => new RewardPenaltyMethod(context.Safety.PenaltyLambda),
         OnlineAlgorithm.Rcpo => new RcpoMethod(context),
         OnlineAlgorithm.Rspo => new RspoMethod(context),
+        OnlineAlgorithm.Safer => SaferMethod.Create(context),
         var other => throw new ArgumentOutOfRangeException(nameof(context), other, "no safety method for this algorithm"),
     };
+
+    /// <summary>
+    /// The box the task policy acts in: the environment's action box, except for SAFER, whose SAC
+    /// acts in the prior's latent box (-eta, eta)^d.
+    /// </summary>
+    public static SquashedActionBox TaskActions(OnlineAlgorithm algorithm, OnlineStart start, ISafetyEnvironment env) =>
+        algorithm == OnlineAlgorithm.Safer
+            ? SaferMethod.LatentBox(SaferMethod.RequirePrior(start))
+            : new SquashedActionBox(env.ActionSpace.Low, env.ActionSpace.High);
 }
