@@ -139,6 +139,26 @@ public sealed class WeReadPeerFilesTests : IDisposable
         LeafColumn.AssertEqual(ParquetSharpPeer.ReadLeaves(path), LeafColumn.ReadOurs(path), $"Arrow wrote {variant}");
     }
 
+    /// <summary>Hadoop-framed LZ4, which we do not read: refused in one line naming file, column and codec, never misread.</summary>
+    [Fact]
+    public void Arrow_cpp_hadoop_lz4_is_refused_naming_file_column_and_codec()
+    {
+        string path = _folder.File("arrow-lz4-hadoop.parquet");
+        using (var builder = new WriterPropertiesBuilder())
+        using (var properties = builder.Compression(Compression.Lz4Hadoop).Build())
+        using (var file = new ParquetFileWriter(path, [new Column<long>("id")], properties))
+        {
+            using (var rowGroup = file.AppendRowGroup()) Write(rowGroup, Ids);
+            file.Close();
+        }
+        using var reader = Open(path);
+        var error = Assert.ThrowsAny<NotSupportedException>(() => reader.ReadValues<long>(0, "id"));
+        Assert.Contains("arrow-lz4-hadoop.parquet", error.Message);
+        Assert.Contains("id", error.Message);
+        Assert.Contains("LZ4", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
     public static TheoryData<string> ParquetNetVariants() =>
         ["none", "snappy", "gzip", "brotli", "zstd", "lz4_raw", "dictionary hints", "delta binary packed", "byte stream split"];
 
