@@ -49,22 +49,23 @@ public static class GrowthBenchCommand
                 Console.Out.WriteLine(JsonSerializer.Serialize(new
                 {
                     processors = Environment.ProcessorCount,
-                    points = points.Select(x => new { workload = x.Workload, size = x.Size, seconds = x.Seconds, peak_working_set_bytes = x.PeakWorkingSetBytes }),
-                    growth = growth.Select(s => new { workload = s.Workload, from = s.FromSize, to = s.ToSize, time_ratio = s.TimeRatio, size_ratio = s.SizeRatio, exponent = s.Exponent, shape = s.Shape }),
+                    points = points.Select(x => new { workload = x.Workload, size = x.Size, seconds = x.Seconds, cpu_seconds = x.CpuSeconds, peak_working_set_bytes = x.PeakWorkingSetBytes }),
+                    growth = growth.Select(s => new { workload = s.Workload, from = s.FromSize, to = s.ToSize, cpu_time_ratio = s.TimeRatio, wall_time_ratio = s.WallTimeRatio, size_ratio = s.SizeRatio, exponent = s.Exponent, shape = s.Shape }),
                 }));
                 return 0;
             }
-            var table = new Table().AddColumns("workload", "size", "time", "peak working set", "vs previous size", "shape");
+            var table = new Table().AddColumns("workload", "size", "wall time", "CPU time", "peak working set", "CPU time vs previous size", "wall ratio", "shape (CPU)");
             foreach (var point in points)
             {
                 var step = growth.FirstOrDefault(s => s.Workload == point.Workload && s.ToSize == point.Size);
-                table.AddRow(Markup.Escape(point.Workload), point.SizeName, FormatTime(point.Seconds),
+                table.AddRow(Markup.Escape(point.Workload), point.SizeName, FormatTime(point.Seconds), FormatTime(point.CpuSeconds),
                     point.PeakWorkingSetBytes is long b ? $"{b / 1048576.0:F0} MiB" : "-",
-                    step is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"x{step.TimeRatio:F2} time for x{step.SizeRatio:F0} size (e = {step.Exponent:F2})"),
+                    step is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"x{step.TimeRatio:F2} for x{step.SizeRatio:F0} size (e = {step.Exponent:F2})"),
+                    step is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"x{step.WallTimeRatio:F2}"),
                     step?.Shape ?? "-");
             }
             BenchConsoles.Over(Console.Out, Console.IsOutputRedirected).Write(table);
-            Console.Out.WriteLine("e: exponent in time ~ size^e between neighbouring sizes (1 linear, 0 flat). Compare shapes, not absolute times, on a shared machine.");
+            Console.Out.WriteLine("e: exponent in CPU time ~ size^e between neighbouring sizes (1 linear, 0 flat). CPU time = this process, all threads; on a shared machine compare shapes, not absolute times.");
             return 0;
         });
         return cmd;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using OfflineSafety.Bench.Datasets;
 using OfflineSafety.Bench.Parquet;
+using OfflineSafety.Bench.Timing;
 using OfflineSafety.Envs;
 using OfflineSafety.Envs.Suites;
 using OfflineSafety.Ingest;
@@ -14,14 +15,16 @@ using OfflineSafety.Storage;
 
 namespace OfflineSafety.Bench.Growth;
 
-/// <summary>One workload at one size: wall time, and where it was sampled, the peak working set of the process.</summary>
-public sealed record GrowthPoint(string Workload, string SizeName, long Size, double Seconds, long? PeakWorkingSetBytes);
+/// <summary>One workload at one size: wall time, process CPU time, and where it was sampled, the peak working set of the process.</summary>
+public sealed record GrowthPoint(string Workload, string SizeName, long Size, double Seconds, double CpuSeconds, long? PeakWorkingSetBytes);
 
 /// <summary>
 /// How one workload's time grows between two sizes: time ratio over size ratio, and the exponent
-/// e in time ~ size^e (1 linear, 0 flat, above 1 worse than linear).
+/// e in time ~ size^e (1 linear, 0 flat, above 1 worse than linear). Taken on CPU time, which on a
+/// shared machine keeps its shape where wall time drifts with the other work; the wall-time ratio
+/// is kept beside it.
 /// </summary>
-public sealed record GrowthStep(string Workload, long FromSize, long ToSize, double TimeRatio)
+public sealed record GrowthStep(string Workload, long FromSize, long ToSize, double TimeRatio, double WallTimeRatio)
 {
     public double SizeRatio => (double)ToSize / FromSize;
     public double Exponent => Math.Log(TimeRatio) / Math.Log(SizeRatio);
@@ -36,7 +39,7 @@ public sealed record GrowthStep(string Workload, long FromSize, long ToSize, dou
 
     public static IEnumerable<GrowthStep> Between(IEnumerable<GrowthPoint> points) =>
         points.GroupBy(p => p.Workload).SelectMany(g => g.OrderBy(p => p.Size).Zip(g.OrderBy(p => p.Size).Skip(1),
-            (a, b) => new GrowthStep(g.Key, a.Size, b.Size, b.Seconds / a.Seconds)));
+            (a, b) => new GrowthStep(g.Key, a.Size, b.Size, b.CpuSeconds / a.CpuSeconds, b.Seconds / a.Seconds)));
 }
 
 /// <summary>Sizes for each workload of the growth table; the defaults are the issue's.</summary>
@@ -78,8 +81,8 @@ public sealed class GrowthBench(GrowthSizes sizes)
         {
             status($"snapshot: building {commits:N0} commits twice (with and without checkpoints)");
             var f = await SnapshotLoadBench.RunAsync(Path.Combine(folder, $"snapshot-{commits}"), commits, repeats: 3, ct);
-            points.Add(new GrowthPoint("snapshot load, checkpoints every 10", $"{commits:N0} commits", commits, f.WithCheckpointMs / 1e3, null));
-            points.Add(new GrowthPoint("snapshot load, JSON replay", $"{commits:N0} commits", commits, f.JsonReplayMs / 1e3, null));
+            points.Add(new GrowthPoint("snapshot load, checkpoints every 10", $"{commits:N0} commits", commits, f.WithCheckpointMs / 1e3, f.WithCheckpointCpuMs / 1e3, null));
+            points.Add(new GrowthPoint("snapshot load, JSON replay", $"{commits:N0} commits", commits, f.JsonReplayMs / 1e3, f.JsonReplayCpuMs / 1e3, null));
         }
         status("MESA: generating the Navigation suite");
         points.AddRange(MesaIterations(status, ct));
@@ -97,11 +100,13 @@ public sealed class GrowthBench(GrowthSizes sizes)
             var store = new DatasetStore(new LocalObjectStore(Path.Combine(folder, "store")));
             var request = new IngestRequest([path], "growth", new FieldMap(), CreateWithEnv: "Bench");
             using var probe = PeakMemoryProbe.Start();
+            var cpu = ProcessCpu.Now();
             var clock = Stopwatch.StartNew();
             await new DatasetIngest(store).RunAsync(request, null, ct);
             clock.Stop();
+            cpu = ProcessCpu.Now() - cpu;
             var peak = probe.Stop();
-            return new GrowthPoint("ingest (Parquet log -> dataset version)", $"{rows:N0} rows", rows, clock.Elapsed.TotalSeconds, peak.WorkingSetBytes);
+            return new GrowthPoint("ingest (Parquet log -> dataset version)", $"{rows:N0} rows", rows, clock.Elapsed.TotalSeconds, cpu.TotalSeconds, peak.WorkingSetBytes);
         }
         finally
         {
@@ -117,8 +122,8 @@ public sealed class GrowthBench(GrowthSizes sizes)
         {
             status($"MESA: {sizes.MetaIterations} meta-iterations at K = {k}");
             var settings = new MesaSettings { MetaIterations = sizes.MetaIterations + 1, TasksPerIteration = k, Seed = 1 };
-            double seconds = TimeAfterFirstStep(progress => new MesaTrainer(settings).Train(training, progress: progress, ct: ct));
-            yield return new GrowthPoint("MESA meta-iteration", $"K = {k}", k, seconds / sizes.MetaIterations, null);
+            var (seconds, cpu) = TimeAfterFirstStep(progress => new MesaTrainer(settings).Train(training, progress: progress, ct: ct));
+            yield return new GrowthPoint("MESA meta-iteration", $"K = {k}", k, seconds / sizes.MetaIterations, cpu / sizes.MetaIterations, null);
         }
     }
 
@@ -132,22 +137,33 @@ public sealed class GrowthBench(GrowthSizes sizes)
         {
             status($"adaptation: {sizes.AdaptationSteps} steps on {rows:N0} rows");
             var (_, test) = Suite(2, transitionsPerVariant: 200, testRows: rows);
+            var cpu = ProcessCpu.Now();
             var clock = Stopwatch.StartNew();
             adaptation.Adapt(baseCritic, 0.8f, test, ct: ct);
-            yield return new GrowthPoint($"adaptation ({sizes.AdaptationSteps} steps)", $"{rows:N0} rows", rows, clock.Elapsed.TotalSeconds, null);
+            yield return new GrowthPoint($"adaptation ({sizes.AdaptationSteps} steps)", $"{rows:N0} rows", rows, clock.Elapsed.TotalSeconds,
+                (ProcessCpu.Now() - cpu).TotalSeconds, null);
         }
     }
 
     // The first step carries the set-up (normalisation fit, allocations, JIT): time the steps after it.
-    private static double TimeAfterFirstStep(Action<Action<TrainingProgress>> train)
+    private static (double Seconds, double CpuSeconds) TimeAfterFirstStep(Action<Action<TrainingProgress>> train)
     {
         var clock = new Stopwatch();
+        TimeSpan cpuStart = default, cpuEnd = default;
         train(p =>
         {
-            if (p.Step == 1) clock.Restart();
-            else if (p.Step == p.TotalSteps) clock.Stop();
+            if (p.Step == 1)
+            {
+                cpuStart = ProcessCpu.Now();
+                clock.Restart();
+            }
+            else if (p.Step == p.TotalSteps)
+            {
+                clock.Stop();
+                cpuEnd = ProcessCpu.Now();
+            }
         });
-        return clock.Elapsed.TotalSeconds;
+        return (clock.Elapsed.TotalSeconds, (cpuEnd - cpuStart).TotalSeconds);
     }
 
     private static (IReadOnlyList<TaskRows> Training, TaskRows Test) Suite(int trainingVariants, int transitionsPerVariant, int testRows)
