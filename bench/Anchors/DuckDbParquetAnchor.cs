@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace OfflineSafety.Bench.Anchors;
 
 /// <summary>DuckDB's figures on the same transition table (bench/scripts/parquet_anchor.mjs).</summary>
-public sealed record DuckDbParquetFigures(double WriteSeconds, double ScanSeconds, long FileBytes, double? ReadOursSeconds);
+public sealed record DuckDbParquetFigures(double WriteSeconds, double ScanSeconds, long FileBytes, double? ReadOursSeconds, double? ProjectedScanSeconds = null);
 
 /// <summary>Runs the DuckDB anchor script with the npm modules of tests/interop.</summary>
 public sealed class DuckDbParquetAnchor(string repositoryRoot)
@@ -39,6 +39,7 @@ public sealed class DuckDbParquetAnchor(string repositoryRoot)
             root.GetProperty("write_s").GetDouble(),
             root.GetProperty("scan_s").GetDouble(),
             root.GetProperty("file_bytes").GetInt64(),
-            root.TryGetProperty("read_other_s", out var other) ? other.GetDouble() : null);
+            root.TryGetProperty("read_other_s", out var other) ? other.GetDouble() : null,
+            root.TryGetProperty("projected_scan_s", out var projected) ? projected.GetDouble() : null);
     }
 }

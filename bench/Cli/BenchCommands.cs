@@ -29,6 +29,7 @@ public static class BenchCommands
         bench.Subcommands.Add(ParquetBenchCommand.Create());
         bench.Subcommands.Add(CodecsBenchCommand.Create());
         bench.Subcommands.Add(SnapshotBenchCommand.Create());
+        bench.Subcommands.Add(GrowthBenchCommand.Create());
         bench.Subcommands.Add(StoreBenchCommand.Create());
         bench.Subcommands.Add(ServeBenchCommand.Create());
         return bench;

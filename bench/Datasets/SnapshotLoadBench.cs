@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Datasets.Delta;
+using OfflineSafety.Bench.Timing;
 using OfflineSafety.Storage;
 
 namespace OfflineSafety.Bench.Datasets;
 
 /// <summary>Measured times of loading the latest snapshot of a long log.</summary>
-public sealed record SnapshotLoadFigures(int Commits, int LiveFiles, double WithCheckpointMs, double JsonReplayMs, double BuildSeconds);
+/// <remarks>The CPU figures (process CPU time, median of the same loads) hold their shape on a loaded machine, where wall time drifts.</remarks>
+public sealed record SnapshotLoadFigures(int Commits, int LiveFiles, double WithCheckpointMs, double JsonReplayMs, double BuildSeconds,
+    double WithCheckpointCpuMs, double JsonReplayCpuMs);
 
 /// <summary>
 /// How long loading the latest snapshot of a dataset with many small commits takes, from the
@@ -23,10 +26,10 @@ public static class SnapshotLoadBench
         var plain = await BuildAsync(new DeltaLog(store, "datasets/plain"), commits, checkpointEvery: 0, ct);
         build.Stop();
 
-        double withCheckpoint = await MedianMsAsync(() => checkpointed.GetSnapshotAsync(null, ct), repeats);
-        double replay = await MedianMsAsync(() => plain.GetSnapshotAsync(null, ct), repeats);
+        var (withCheckpoint, withCheckpointCpu) = await MedianMsAsync(() => checkpointed.GetSnapshotAsync(null, ct), repeats);
+        var (replay, replayCpu) = await MedianMsAsync(() => plain.GetSnapshotAsync(null, ct), repeats);
         int live = (await checkpointed.GetSnapshotAsync(null, ct)).Files.Count;
-        return new SnapshotLoadFigures(commits, live, withCheckpoint, replay, build.Elapsed.TotalSeconds);
+        return new SnapshotLoadFigures(commits, live, withCheckpoint, replay, build.Elapsed.TotalSeconds, withCheckpointCpu, replayCpu);
     }
 
     private static async Task<DeltaLog> BuildAsync(DeltaLog log, int commits, int checkpointEvery, CancellationToken ct)
@@ -53,17 +56,21 @@ public static class SnapshotLoadBench
         return log;
     }
 
-    private static async Task<double> MedianMsAsync(Func<Task<Snapshot>> load, int repeats)
+    private static async Task<(double WallMs, double CpuMs)> MedianMsAsync(Func<Task<Snapshot>> load, int repeats)
     {
         await load();   // warm-up: JIT and file cache
         var times = new double[repeats];
+        var cpu = new double[repeats];
         for (int i = 0; i < repeats; i++)
         {
+            var cpuBefore = ProcessCpu.Now();
             var sw = Stopwatch.StartNew();
             await load();
             times[i] = sw.Elapsed.TotalMilliseconds;
+            cpu[i] = (ProcessCpu.Now() - cpuBefore).TotalMilliseconds;
         }
         Array.Sort(times);
-        return times[repeats / 2];
+        Array.Sort(cpu);
+        return (times[repeats / 2], cpu[repeats / 2]);
     }
 }

@@ -14,8 +14,13 @@ public sealed record ParquetBenchReport(
     int RowGroups,
     PeakMemory WriteMemory,
     long RowGroupBufferBytes,
-    Anchors.DuckDbParquetFigures? DuckDb)
+    Anchors.DuckDbParquetFigures? DuckDb,
+    double ProjectedScanSeconds = double.NaN)
 {
+    /// <summary>The columns of the projected scan: a query over labels and returns, the vectors untouched.</summary>
+    public static readonly string[] ProjectedColumns = ["episode_id", "reward", "cost", "unsafe"];
+    public double? ProjectedScanRatio => DuckDb?.ProjectedScanSeconds is double d ? ProjectedScanSeconds / d : null;
+
     public double? WriteRatio => DuckDb is null ? null : WriteSeconds / DuckDb.WriteSeconds;
     public double? ScanRatio => DuckDb is null ? null : ScanSeconds / DuckDb.ScanSeconds;
     public double? FileBytesRatio => DuckDb is null ? null : (double)FileBytes / DuckDb.FileBytes;

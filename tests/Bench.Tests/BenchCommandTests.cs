@@ -83,6 +83,34 @@ public sealed class BenchCommandTests
         Assert.True(root.GetProperty("ingestRatio").GetDouble() > 0);
     }
 
+    [Fact]
+    public async Task Bench_growth_times_each_workload_at_each_size_and_its_growth_between_sizes()
+    {
+        var r = await RunBench("growth", "--ingest-rows", "2000", "4000", "--commits", "5", "10", "--tasks", "1", "2",
+            "--adapt-rows", "50", "100", "--meta-iterations", "2", "--adapt-steps", "3", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout);
+        var points = json.RootElement.GetProperty("points").EnumerateArray().ToList();
+        // Two sizes each: ingest, snapshot from checkpoints, snapshot by JSON replay, MESA, adaptation.
+        Assert.Equal(10, points.Count);
+        Assert.All(points, p => Assert.True(p.GetProperty("seconds").GetDouble() > 0, p.ToString()));
+        Assert.All(points.Where(p => p.GetProperty("workload").GetString()!.StartsWith("ingest", StringComparison.Ordinal)),
+            p => Assert.True(p.GetProperty("peak_working_set_bytes").GetInt64() > 0));
+        var growth = json.RootElement.GetProperty("growth").EnumerateArray().ToList();
+        Assert.Equal(5, growth.Count);
+        Assert.All(growth, g => Assert.True(double.IsFinite(g.GetProperty("exponent").GetDouble()), g.ToString()));
+        Assert.All(growth, g => Assert.Equal(2.0, g.GetProperty("size_ratio").GetDouble()));
+    }
+
+    [Fact]
+    public async Task Bench_growth_refuses_a_size_that_is_not_positive()
+    {
+        var r = await RunBench("growth", "--commits", "10", "0");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("--commits takes positive whole numbers", r.Stderr);
+        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Theory]
     [InlineData("nn", "--threads", "0", "--threads must be at least 1")]
     [InlineData("nn", "--scale", "-1", "--scale must be a positive number")]

@@ -17,6 +17,7 @@ public sealed class ParquetLogReader : ILogReader
     {
         sink.BeginFile(file);
         using var parquet = OpenOrReject(stream, file);
+        sink.ExpectRows(parquet.RowCount);
         var fields = parquet.Schema.Fields;
         var names = fields.Select(f => f.Name).ToList();
         var binding = ColumnBinding.Bind(names, file, sink);

@@ -26,6 +26,7 @@ public sealed class TransitionAssembler
     private readonly long[] _defaults = new long[(int)IngestDefault.Count];
     private readonly SortedSet<string> _ignoredColumns = new(StringComparer.Ordinal);
     private TransitionBatch? _batch;
+    private long _expectedRows;
     private int _obsDim, _actDim;
     private string _dimOrigin;
     private long _errorCount, _unsafeCount;
@@ -47,6 +48,16 @@ public sealed class TransitionAssembler
     }
 
     public FieldMap Map => _map;
+
+    /// <summary>
+    /// Rows a reader knows are coming (a Parquet footer's row count): the batch is allocated for
+    /// them at once instead of growing by doubling, which at 10M rows held capacity for 16.8M rows
+    /// plus the arrays being replaced while it resized.
+    /// </summary>
+    public void ExpectRows(long rows)
+    {
+        if (rows > 0) _expectedRows += rows;
+    }
 
     public void BeginFile(string file)
     {
@@ -274,7 +285,7 @@ public sealed class TransitionAssembler
 
     private void Emit(PendingRow p, ReadOnlySpan<float> nextObs, bool release = false)
     {
-        _batch ??= new TransitionBatch(_obsDim, _actDim, 1024);
+        _batch ??= new TransitionBatch(_obsDim, _actDim, (int)Math.Clamp(_expectedRows, 1024, Array.MaxLength / Math.Max(_obsDim, 1)));
         _batch.Add(p.EpisodeId, p.Step, p.Variant, p.Source, p.Obs, p.Action, nextObs, p.Reward, p.Cost, p.Unsafe, p.Terminal, p.Truncated);
         _emittedEpisodes.Add(p.EpisodeId);
         if (p.Unsafe) _unsafeCount++;

@@ -21,9 +21,11 @@ public sealed class BenchCommandTests(DuckDbPeer duckDb) : IDisposable
         var report = JsonNode.Parse(outcome.Stdout)!;
         Assert.Equal(4, report["row_groups"]!.GetValue<int>());
         Assert.Equal(new FileInfo(_folder.File("ours.parquet")).Length, report["file_bytes"]!.GetValue<long>());
-        foreach (var key in new[] { "write_s", "scan_s", "read_ours_s", "file_bytes" })
+        foreach (var key in new[] { "write_s", "scan_s", "projected_scan_s", "read_ours_s", "file_bytes" })
             Assert.True(report["duckdb"]![key]!.GetValue<double>() > 0, key);
+        Assert.True(report["projected_scan_s"]!.GetValue<double>() > 0);
         Assert.True(report["ratios"]!["scan"]!.GetValue<double>() > 0);
+        Assert.True(report["ratios"]!["projected_scan"]!.GetValue<double>() > 0);
         var counts = duckDb.Query($"SELECT count(*) AS n, count(DISTINCT variant) AS variants, sum(len(obs)) AS obs FROM '{_folder.File("ours.parquet")}'");
         Assert.Equal("[2000,20,34000]", counts.Rows.Single().ToJsonString());
     }

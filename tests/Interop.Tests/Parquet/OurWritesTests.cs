@@ -14,7 +14,7 @@ public sealed class OurWritesTests(DuckDbPeer duckDb) : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private static readonly ParquetSchema Schema = new(
+    internal static readonly ParquetSchema Schema = new(
         ParquetField.Int64("id"),
         ParquetField.Int32("i32", optional: true),
         ParquetField.Int64("i64", optional: true),
@@ -82,12 +82,12 @@ public sealed class OurWritesTests(DuckDbPeer duckDb) : IDisposable
         ];
     }
 
-    private static readonly List<object?[]> Rows = Enumerable.Range(0, RowCount).Select(Row).ToList();
+    internal static readonly List<object?[]> Rows = Enumerable.Range(0, RowCount).Select(Row).ToList();
 
     public static TheoryData<string> Variants() => ["defaults", "dictionary off", "gzip", "uncompressed", "brotli", "zstd", "lz4_raw", "data page v2",
         "delta encodings", "byte stream split", "small row groups", "v2 + delta + split + gzip"];
 
-    private static ParquetWriteOptions Options(string variant) => variant switch
+    internal static ParquetWriteOptions Options(string variant) => variant switch
     {
         "defaults" => new(),
         "dictionary off" => new() { EnableDictionary = false },
@@ -124,9 +124,12 @@ public sealed class OurWritesTests(DuckDbPeer duckDb) : IDisposable
         ["d"] = ParquetEncoding.ByteStreamSplit,
     };
 
-    private string Write(string variant)
+    private string Write(string variant) => WriteVariant(_folder, variant);
+
+    /// <summary>The rows above in one of <see cref="Variants"/>; other peers' tests read the same files.</summary>
+    internal static string WriteVariant(TempFolder folder, string variant)
     {
-        string path = _folder.File(variant.Replace(' ', '_').Replace('+', '_') + ".parquet");
+        string path = folder.File(variant.Replace(' ', '_').Replace('+', '_') + ".parquet");
         using var writer = ParquetFileWriter.Create(path, Schema, Options(variant));
         foreach (var row in Rows) writer.WriteRow(row);
         return path;
