@@ -16,6 +16,12 @@ public sealed record DomainHyperparameters
     /// <summary>Risk threshold: an action whose risk exceeds it is unsafe.</summary>
     public required float EpsRisk { get; init; }
 
+    /// <summary>
+    /// eps_risk of the Recovery RL comparison (Recovery RL against its baselines, every method
+    /// alike) where it differs from <see cref="EpsRisk"/>, the MESA thesis's value; null: the same.
+    /// </summary>
+    public float? RecoveryRlEpsRisk { get; init; }
+
     /// <summary>Initial lambda of LR, SQRL and RCPO (and 2x of it for RSPO's schedule).</summary>
     public required float LagrangeLambda { get; init; }
 

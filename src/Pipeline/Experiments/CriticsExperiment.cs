@@ -69,11 +69,18 @@ public sealed record CriticsExperimentPlan
 /// MESA vs Multi-Task vs RRL (test-only) on one environment, measured offline: the three critics
 /// are trained per seed, each adapted on the small test-variant set, and scored after
 /// 0, 1, 5, 10, 20 and M adaptation steps on a separate, larger sample of the test variant, so the
-/// score includes states the small adaptation set does not cover.
+/// score includes states the small adaptation set does not cover. Beside them, a non-neural
+/// reference (<see cref="BoostedTreeReference"/>, "gbm") fitted to every suite row the critics
+/// learn from (training variants and the test set), scored on the same held-out rows; it does not
+/// adapt, so its score is the same at every step.
 /// </summary>
 public sealed class CriticsExperiment(IObjectStore objects)
 {
     public static readonly string[] Methods = ["mesa", "multitask", "rrl"];
+    public const string Reference = "gbm";
+
+    /// <summary>The rows of every table and figure: the three critics, then the reference.</summary>
+    public static readonly string[] Reported = [.. Methods, Reference];
 
     public sealed record Progress(string Stage, int Step, int TotalSteps, float Loss);
 
@@ -136,6 +143,12 @@ public sealed class CriticsExperiment(IObjectStore objects)
                     },
                     p => progress?.Invoke(new Progress(adaptStage, p.Step, p.TotalSteps, p.Loss)), ct);
             }
+            progress?.Invoke(new Progress($"seed {seed} {Reference}", 0, 1, float.NaN));
+            var treeSettings = new BoostedTreeSettings { GammaRisk = risk.GammaRisk, Seed = seed };
+            var scores = BoostedTreeReference.Train(suite, treeSettings, ct).Evaluate(heldOut, treeSettings);
+            foreach (int step in checkpoints.Order())
+                results.Add(new CriticResult(Reference, seed, step, scores.Auc, scores.Brier));
+            progress?.Invoke(new Progress($"seed {seed} {Reference}", 1, 1, float.NaN));
         }
         return results;
     }

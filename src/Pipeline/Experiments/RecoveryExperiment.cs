@@ -1,4 +1,5 @@
 using OfflineSafety.Envs;
+using OfflineSafety.Meta.Hyperparameters;
 using OfflineSafety.Meta.Online;
 
 namespace OfflineSafety.Pipeline.Experiments;
@@ -7,7 +8,8 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// Recovery RL against its baselines (thesis ch. 5) in one environment: per seed, one offline
 /// dataset from the environment's collection recipe, ONE critic (and recovery policy) pretrained
 /// on it, then every method online from a copy of that critic, on the same SAC settings. It runs
-/// in the nominal dynamics (navigation: B = I), the single environment the Recovery RL paper used.
+/// in the nominal dynamics (navigation: B = I), the single environment the Recovery RL paper used,
+/// with the domain's Recovery RL eps_risk where it has one (<see cref="DomainHyperparameters.RecoveryRlEpsRisk"/>).
 /// </summary>
 public sealed class RecoveryExperiment(EnvironmentDefinition environment, ExperimentBudget budget)
 {
@@ -21,6 +23,7 @@ public sealed class RecoveryExperiment(EnvironmentDefinition environment, Experi
         methods ??= Methods;
         var runs = new List<MethodRun>();
         var safety = budget.Safety(environment.Id);
+        if (DomainHyperparameterTable.For(environment.Id).RecoveryRlEpsRisk is { } eps) safety = safety with { EpsRisk = eps };
         var variant = environment.Variants.Nominal;
         int total = seeds * (methods.Count + 1), done = 0;
         for (int seed = 0; seed < seeds; seed++)

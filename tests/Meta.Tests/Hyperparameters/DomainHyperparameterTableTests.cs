@@ -24,6 +24,18 @@ public class DomainHyperparameterTableTests
     }
 
     [Fact]
+    public void Only_navigation2_runs_the_Recovery_RL_comparison_at_another_threshold()
+    {
+        // At the thesis's 0.1 our critics fire the switch several units before the box and Recovery RL's
+        // task policy stalled beside it in 2 of 3 seeds (docs/online.md); the public code's 0.2 let it
+        // reach the goal in every seed. MESA and the critics experiment keep 0.1.
+        Assert.Equal(0.2f, DomainHyperparameterTable.For("navigation2").RecoveryRlEpsRisk);
+        Assert.Equal(0.1f, DomainHyperparameterTable.For("navigation2").EpsRisk);
+        Assert.Null(DomainHyperparameterTable.For("navigation1").RecoveryRlEpsRisk);
+        Assert.Null(DomainHyperparameterTable.For("cartpole-length").RecoveryRlEpsRisk);
+    }
+
+    [Fact]
     public void Every_built_in_environment_has_a_row() =>
         Assert.All(EnvironmentRegistry.Default.All, e => Assert.True(DomainHyperparameterTable.Known.ContainsKey(e.Id), e.Id));
 

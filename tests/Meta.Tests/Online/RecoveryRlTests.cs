@@ -48,6 +48,9 @@ public class RecoveryRlTests
             // Same transition (state and successor) in both buffers ...
             Assert.Equal(task.ObsRow(i).ToArray(), executed.ObsRow(i).ToArray());
             Assert.Equal(task.NextObsRow(i).ToArray(), executed.NextObsRow(i).ToArray());
+            // with the reward and episode end the executed action earned (the paper's (s, a_task, s', r)),
+            Assert.Equal(executed.Reward(i), task.Reward(i));
+            Assert.Equal(executed.Terminal(i), task.Terminal(i));
             // ... but the critic buffer and the log hold what ran (the recovery action 0.5, 0.5),
             Assert.Equal(0.5f, executed.ActionRow(i)[0], 4);
             Assert.Equal(0.5f, executed.ActionRow(i)[1], 4);
