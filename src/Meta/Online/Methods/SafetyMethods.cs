@@ -12,6 +12,8 @@ public static class SafetyMethods
         OnlineAlgorithm.RewardPenalty => new RewardPenaltyMethod(context.Safety.PenaltyLambda),
         OnlineAlgorithm.Rcpo => new RcpoMethod(context),
         OnlineAlgorithm.Rspo => new RspoMethod(context),
+        OnlineAlgorithm.DualAgent => new DualAgent.DualAgentMethod(context),
+        OnlineAlgorithm.ConstrainedSac => new ConstrainedSac.ConstrainedSacMethod(context),
         var other => throw new ArgumentOutOfRangeException(nameof(context), other, "no safety method for this algorithm"),
     };
 }
