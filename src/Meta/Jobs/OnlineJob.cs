@@ -6,6 +6,7 @@ using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Online;
+using OfflineSafety.Meta.Online.DualAgent;
 using OfflineSafety.Meta.Registry;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Storage;
@@ -50,18 +51,23 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
         // The override applies online only: a critic pretrained here was trained with the environment's eps.
         if (request.EpsRisk is { } eps) safety = safety with { EpsRisk = eps };
 
+        var environment = definition.Create(variant, (ulong)(7919 * (request.Seed + 1)));
+        var box = new SquashedActionBox(environment.ActionSpace.Low, environment.ActionSpace.High);
+        start = start with { Baseline = ResolveBaseline(request, definition, box) };
         var options = new OnlineRunOptions(request.Algorithm, request.Episodes, request.Seed, runId)
         {
             Recovery = request.Recovery,
             Sac = sac,
             Safety = safety,
         };
-        var runner = new OnlineRunner(definition.Create(variant, (ulong)(7919 * (request.Seed + 1))), start, options);
+        var runner = new OnlineRunner(environment, start, options);
         var recorded = request.Record
             ? new TransitionCollector(definition.ObservationSpace.Dim, definition.ActionSpace.Dim, request.Episodes * definition.Horizon)
             : null;
         var run = progress.Episodes(request.Algorithm, request.Episodes, onEpisode => runner.Run(recorded, onEpisode, ct));
         var evaluation = request.EvaluationEpisodes > 0 ? runner.Evaluate(request.EvaluationEpisodes, ct) : null;
+        if (request.SaveBaseline is { } path && runner.Method is DualAgentMethod { Baseline: Td3Baseline td3 })
+            BaselineFile.Save(path, td3.Actor, runner.TaskPolicy.Observations);
 
         string? version = null;
         if (recorded is not null)
@@ -71,6 +77,27 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
             version = commit.Version.ToString();
         }
         return new OnlineJobResult(runId, definition.Id, variant.Id, run, evaluation, version) { Critic = critic };
+    }
+
+    /// <summary>Dual-agent's fixed baseline, or null for a TD3 one; --baseline and --save-baseline are refused for other methods.</summary>
+    private static FixedBaseline? ResolveBaseline(OnlineRunRequest request, EnvironmentDefinition definition, SquashedActionBox box)
+    {
+        if (request.Algorithm != OnlineAlgorithm.DualAgent)
+        {
+            if (request.Baseline is not null) throw new BadInputException($"--baseline applies to --algo dual-agent only, not {request.Algorithm.Name()}");
+            if (request.SaveBaseline is not null) throw new BadInputException($"--save-baseline applies to --algo dual-agent only, not {request.Algorithm.Name()}");
+            return null;
+        }
+        var baseline = request.Baseline ?? "td3";
+        if (request.SaveBaseline is not null && baseline != "td3")
+            throw new BadInputException($"--save-baseline stores a TD3 baseline; --baseline {baseline} is fixed and needs no saving");
+        return baseline switch
+        {
+            "td3" => null,
+            "controller" => new ControllerBaseline(definition.Controller
+                ?? throw new BadInputException($"{definition.Id} has no scripted controller (--baseline td3 or FILE)"), box),
+            _ => BaselineFile.Load(baseline, definition.ObservationSpace.Dim, definition.ActionSpace.Dim),
+        };
     }
 
     /// <summary>

@@ -87,11 +87,15 @@ public sealed class OnlineRunner
     }
 
     /// <summary>
-    /// Trains for <see cref="OnlineRunOptions.Episodes"/> episodes. <paramref name="onEpisode"/> sees
+    /// Trains for <paramref name="episodes"/> episodes (at most, and by default, <see cref="OnlineRunOptions.Episodes"/>,
+    /// which sized the buffers). <paramref name="onEpisode"/> sees
     /// each finished episode; <paramref name="sink"/> receives every executed transition.
     /// </summary>
-    public OnlineRunResult Run(ITransitionSink? sink = null, Action<EpisodeOutcome>? onEpisode = null, CancellationToken ct = default)
+    public OnlineRunResult Run(ITransitionSink? sink = null, Action<EpisodeOutcome>? onEpisode = null, CancellationToken ct = default, int? episodes = null)
     {
+        int count = episodes ?? _options.Episodes;
+        if (count < 0 || count > _options.Episodes)
+            throw new ArgumentOutOfRangeException(nameof(episodes), $"a run of this runner trains at most {_options.Episodes} episodes, asked for {count}");
         long startSteps = _steps;
         var clock = Stopwatch.StartNew();
         int od = _env.ObservationSpace.Dim, ad = _env.ActionSpace.Dim;
@@ -100,12 +104,12 @@ public sealed class OnlineRunner
         var next = new float[od];
         var proposed = new float[ad];
         var executed = new float[ad];
-        var outcomes = new List<EpisodeOutcome>(_options.Episodes);
+        var outcomes = new List<EpisodeOutcome>(count);
         var evaluations = new List<EvaluationPoint>();
         int violations = 0, successes = 0;
         double lifetimeCost = 0;
 
-        for (int episode = 0; episode < _options.Episodes; episode++)
+        for (int episode = 0; episode < count; episode++)
         {
             ct.ThrowIfCancellationRequested();
             (episode == 0 ? _env.Reset((ulong)_options.Seed) : _env.Reset()).CopyTo(obs);

@@ -22,6 +22,8 @@ public static class ExperimentCommands
         experiment.Subcommands.Add(Critics());
         experiment.Subcommands.Add(ExperimentMesaCommand.Create());
         experiment.Subcommands.Add(ExperimentRecoveryCommand.Create());
+        experiment.Subcommands.Add(ExperimentDualAgentCommand.Create());
+        experiment.Subcommands.Add(ExperimentTransferCommand.Create());
         return experiment;
     }
 
