@@ -21,4 +21,10 @@ public sealed record OnlineRunOptions(OnlineAlgorithm Algorithm, int Episodes, i
     /// (0: never); the points let experiments count the samples a method needs to reach a return.
     /// </summary>
     public int EvaluateEvery { get; init; }
+
+    /// <summary>
+    /// Environment steps after which a run stops at the end of the current episode (null: none); sample
+    /// comparisons between methods whose episodes differ in length budget steps, not episodes.
+    /// </summary>
+    public long? StepBudget { get; init; }
 }

@@ -46,7 +46,9 @@ public sealed class OnlineRunner
         if (observations.ObsDim != od || observations.ActDim != ad)
             throw new BadInputException($"critic/offline data are ({observations.ObsDim}, {observations.ActDim}) but {env.Id} is ({od}, {ad})");
 
-        int budget = options.Episodes * env.Horizon + 1;
+        long capacity = (long)options.Episodes * env.Horizon;
+        if (options.StepBudget is { } steps) capacity = Math.Min(capacity, steps + env.Horizon);
+        int budget = (int)Math.Min(capacity + 1, int.MaxValue / Math.Max(od, 1));
         _sac = new SoftActorCritic(od, _box, observations, options.Sac, _random);
         _taskBuffer = new ReplayBuffer(budget, od, ad);
         _criticBuffer = new ReplayBuffer(budget + (start.Offline?.Count ?? 0), od, ad);
@@ -88,12 +90,15 @@ public sealed class OnlineRunner
 
     /// <summary>
     /// Trains for <paramref name="episodes"/> episodes (at most, and by default, <see cref="OnlineRunOptions.Episodes"/>,
-    /// which sized the buffers). <paramref name="onEpisode"/> sees
+    /// which sized the buffers), stopping early once <paramref name="steps"/> (default <see cref="OnlineRunOptions.StepBudget"/>)
+    /// environment steps are done. <paramref name="onEpisode"/> sees
     /// each finished episode; <paramref name="sink"/> receives every executed transition.
     /// </summary>
-    public OnlineRunResult Run(ITransitionSink? sink = null, Action<EpisodeOutcome>? onEpisode = null, CancellationToken ct = default, int? episodes = null)
+    public OnlineRunResult Run(ITransitionSink? sink = null, Action<EpisodeOutcome>? onEpisode = null, CancellationToken ct = default, int? episodes = null,
+        long? steps = null)
     {
         int count = episodes ?? _options.Episodes;
+        long? stepBudget = steps ?? _options.StepBudget;
         if (count < 0 || count > _options.Episodes)
             throw new ArgumentOutOfRangeException(nameof(episodes), $"a run of this runner trains at most {_options.Episodes} episodes, asked for {count}");
         long startSteps = _steps;
@@ -109,7 +114,7 @@ public sealed class OnlineRunner
         int violations = 0, successes = 0;
         double lifetimeCost = 0;
 
-        for (int episode = 0; episode < count; episode++)
+        for (int episode = 0; episode < count && (stepBudget is not { } limit || _steps - startSteps < limit); episode++)
         {
             ct.ThrowIfCancellationRequested();
             (episode == 0 ? _env.Reset((ulong)_options.Seed) : _env.Reset()).CopyTo(obs);

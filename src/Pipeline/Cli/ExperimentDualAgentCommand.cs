@@ -4,6 +4,7 @@ using System.Text;
 using Spectre.Console;
 using OfflineSafety.Envs;
 using OfflineSafety.Errors;
+using OfflineSafety.Meta.Online.DualAgent;
 using OfflineSafety.Pipeline.Experiments;
 using OfflineSafety.Pipeline.Reports;
 using static OfflineSafety.Pipeline.Cli.OnlineCommandSupport;
@@ -18,11 +19,13 @@ public static class ExperimentDualAgentCommand
     {
         var seeds = new Option<int>("--seeds") { Description = "Seeds per method.", DefaultValueFactory = _ => 3 };
         var quick = new Option<bool>("--quick") { Description = "Reduced budget for both methods alike (see docs/transfer.md)." };
-        var episodes = new Option<int?>("--episodes") { Description = "Override the training episodes per run." };
+        var steps = new Option<long?>("--steps") { Description = "Environment steps per run (default 30000 with --quick, else 500000, the paper's convergence budget)." };
         var every = new Option<int>("--evaluate-every") { Description = "Episodes between deterministic evaluations.", DefaultValueFactory = _ => 2 };
+        var lambdaLr = new Option<float?>("--lambda-lr") { Description = "eta_lambda of the dual step (default 0.001, the paper's)." };
+        var gammaSafe = new Option<float?>("--gamma-safe") { Description = "gbar, the discount of Q_I (default 0.9)." };
         var cmd = new Command("dual-agent", "Dual-agent safety correction of the cart-pole PD law vs Lagrangian SAC from scratch, in the high-stakes cart-pole.")
         {
-            seeds, quick, episodes, every,
+            seeds, quick, steps, every, lambdaLr, gammaSafe,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -32,10 +35,18 @@ public static class ExperimentDualAgentCommand
             if (evaluateEvery < 1) throw new BadInputException($"--evaluate-every must be at least 1, got {evaluateEvery}");
             var definition = EnvironmentRegistry.Default.Get("cartpole-length");
             var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
-            if (p.GetValue(episodes) is { } e)
-                budget = e >= 1 ? budget with { Episodes = e } : throw new BadInputException($"--episodes must be at least 1, got {e}");
-            var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, evaluateEvery).Run(seedCount, progress, ct));
-            string command = $"offsafe experiment dual-agent --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes} --evaluate-every {evaluateEvery}";
+            long stepBudget = p.GetValue(steps) ?? (p.GetValue(quick) ? 30_000 : 500_000);
+            if (stepBudget < 1 || stepBudget > 10_000_000) throw new BadInputException($"--steps must be in [1, 10000000], got {stepBudget}");
+            budget = budget with { StepBudget = stepBudget };
+            var settings = new DualAgentSettings();
+            if (p.GetValue(lambdaLr) is { } eta)
+                settings = eta >= 0 ? settings with { MultiplierLearningRate = eta } : throw new BadInputException($"--lambda-lr must be non-negative, got {eta}");
+            if (p.GetValue(gammaSafe) is { } g)
+                settings = g > 0 && g < 1 ? settings with { GammaSafe = g } : throw new BadInputException($"--gamma-safe must be in (0, 1), got {g}");
+            var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, settings, stepBudget, evaluateEvery).Run(seedCount, progress, ct));
+            string command = $"offsafe experiment dual-agent --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {stepBudget} --evaluate-every {evaluateEvery}"
+                + (p.GetValue(lambdaLr) is { } l ? FormattableString.Invariant($" --lambda-lr {l}") : "")
+                + (p.GetValue(gammaSafe) is { } gs ? FormattableString.Invariant($" --gamma-safe {gs}") : "");
             var methods = outcome.Samples.Select(s => s.Method).Distinct().ToArray();
             var samples = methods.ToDictionary(m => m, m => MeanError.Of(outcome.Samples.Where(s => s.Method == m).Select(s => (double)(s.Steps ?? s.Budget)).ToList()));
             var reached = methods.ToDictionary(m => m, m => outcome.Samples.Count(s => s.Method == m && s.Steps is not null));

@@ -17,23 +17,20 @@ public sealed record DualAgentOutcome(IReadOnlyList<MethodRun> Runs, IReadOnlyLi
 /// Dual-agent correction against the Lagrangian baseline from scratch, in the high-stakes cart-pole
 /// (|x| &gt;= 0.2 costs per step; StakesPairs "cartpole-hazard"). The baseline is the environment's PD
 /// law, fixed: high return, but about 14% of its steps cost. Both methods must reach the baseline's
-/// own return with an evaluated cost per step at most delta; every <see cref="EvaluateEvery"/> episodes
+/// own return with an evaluated cost per step at most delta; every few episodes
 /// a deterministic evaluation checks, and the samples until the first pass are counted. The
 /// Lagrangian baseline is constrained SAC (SAC-L: cost critic, beta) with the same per-step limit,
 /// trained from nothing; the project's `lr` needs an offline-pretrained Q_risk, which is not from scratch.
 /// </summary>
-public sealed class DualAgentExperiment(ExperimentBudget budget, int evaluateEvery = 2, int evaluationEpisodes = 3)
+public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettings settings, long steps, int evaluateEvery = 2, int evaluationEpisodes = 3)
 {
     public const string Pair = "cartpole-hazard";
-
-    public int EvaluateEvery => evaluateEvery;
 
     public DualAgentOutcome Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default)
     {
         var pair = StakesPairs.Get(Pair);
         var definition = EnvironmentRegistry.Default.Get(pair.Environment);
         var controller = definition.Controller!;
-        var settings = new DualAgentSettings();
         float limit = settings.Delta;
         var (baselineReturn, baselineCost) = Evaluate(controller, pair.CreateHighStakes(99), 20);
         var runs = new List<MethodRun>();
@@ -47,8 +44,10 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, int evaluateEve
                 string method = algorithm == OnlineAlgorithm.DualAgent ? "dual-agent (PD baseline)" : "sac-lagrangian (scratch)";
                 progress?.Invoke(new ExperimentProgress($"seed {seed}: {method}", (double)done / total));
                 var env = pair.CreateHighStakes((ulong)(7919 * (seed + 1)));
-                var options = new OnlineRunOptions(algorithm, budget.Episodes, seed, $"dual-exp-{algorithm.Name()}-s{seed}")
+                // Episodes end early while a policy still drops the pole, so both methods get the same step budget.
+                var options = new OnlineRunOptions(algorithm, (int)steps, seed, $"dual-exp-{algorithm.Name()}-s{seed}")
                 {
+                    StepBudget = steps,
                     Sac = budget.Sac,
                     DualAgent = settings,
                     ConstrainedSac = new() { CostLimit = limit },

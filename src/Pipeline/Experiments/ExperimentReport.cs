@@ -39,12 +39,12 @@ public static class ExperimentReport
         await Put("cumulative-successes.svg", Curves(runs, "Cumulative successes", e => e.CumulativeSuccesses).Render()).ConfigureAwait(false);
         await Put("ratio.svg", Curves(runs, "(successes + 1) / (violations + 1)", e => e.Ratio).Render()).ConfigureAwait(false);
         foreach (var (name, svg) in figures ?? new Dictionary<string, string>()) await Put(name, svg).ConfigureAwait(false);
-        await Put("lifetime-regret.svg", Curves(runs, "Lifetime regret (cumulative cost)", e => e.CumulativeCost).Render()).ConfigureAwait(false);
+        await Put("lifetime-regret.svg", RegretCurves(runs).Render()).ConfigureAwait(false);
 
         var md = new StringBuilder();
         md.AppendLine($"# {title}").AppendLine();
         md.AppendLine($"Reproduce: `{command}`").AppendLine();
-        md.AppendLine($"Budget `{budget.Name}`: {budget.Episodes} episodes per run, SAC hidden [{string.Join(",", budget.Hidden)}], batch {budget.BatchSize}, " +
+        md.AppendLine($"Budget `{budget.Name}`: {(budget.StepBudget is { } steps ? $"{steps} environment steps" : $"{budget.Episodes} episodes")} per run, SAC hidden [{string.Join(",", budget.Hidden)}], batch {budget.BatchSize}, " +
             $"critic {budget.CriticArchitecture}, critic pretraining {budget.PretrainSteps} steps.").AppendLine();
         md.AppendLine(Table(summaries)).AppendLine();
         md.AppendLine("![violations](cumulative-violations.svg) ![successes](cumulative-successes.svg) ![ratio](ratio.svg) ![lifetime regret](lifetime-regret.svg)").AppendLine();
@@ -73,6 +73,33 @@ public static class ExperimentReport
     /// <summary>"mean ± s.e." in invariant culture.</summary>
     public static string Format(MeanError value, string format = "0.0") =>
         $"{value.Mean.ToString(format, CultureInfo.InvariantCulture)} ± {value.StandardError.ToString(format, CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// Cumulative cost against environment steps (not episodes: episodes differ in length between
+    /// methods, and regret accrues per step), mean ± s.e. over seeds on a grid of 50 points.
+    /// </summary>
+    public static SvgLinePlot RegretCurves(IReadOnlyList<MethodRun> runs)
+    {
+        var plot = new SvgLinePlot("Lifetime regret (cumulative cost)", "environment steps", "cumulative cost");
+        foreach (var group in runs.GroupBy(r => r.Method))
+        {
+            long end = group.Min(r => r.Result.Episodes.Count == 0 ? 0 : r.Result.Episodes[^1].CumulativeSteps);
+            if (end == 0) continue;
+            var x = new List<double>();
+            var y = new List<double>();
+            var err = new List<double>();
+            for (int k = 1; k <= 50; k++)
+            {
+                long at = end * k / 50;
+                var estimate = MeanError.Of(group.Select(r => r.Result.Episodes.LastOrDefault(e => e.CumulativeSteps <= at)?.CumulativeCost ?? 0).ToList());
+                x.Add(at);
+                y.Add(estimate.Mean);
+                err.Add(estimate.StandardError);
+            }
+            plot.Add(new PlotSeries(group.Key, x, y, err));
+        }
+        return plot;
+    }
 
     public static SvgLinePlot Curves(IReadOnlyList<MethodRun> runs, string title, Func<Meta.Online.EpisodeOutcome, double> value)
     {

@@ -14,10 +14,11 @@ public sealed record TransferOutcome(StakesPair Pair, IReadOnlyList<MethodRun> R
 /// Safe transfer (Knight and Achiam) on a named stakes pair: per seed, constrained SAC with previous
 /// reward and cost as inputs pretrains in the low-stakes variant, is evaluated zero-shot in the
 /// high-stakes one, and fine-tunes there; against constrained SAC and unconstrained SAC trained from
-/// scratch in the high-stakes variant for the same deployment episodes. Only deployment episodes count
-/// towards lifetime regret.
+/// scratch in the high-stakes variant for the same deployment steps. Only deployment steps count
+/// towards lifetime regret. Budgets are in environment steps: a policy that drops the pole ends its
+/// episodes early, and an episode budget would let it run up less cost by living less.
 /// </summary>
-public sealed class TransferExperiment(StakesPair pair, ExperimentBudget budget, int pretrainEpisodes, int evaluationEpisodes = 5)
+public sealed class TransferExperiment(StakesPair pair, ExperimentBudget budget, long pretrainSteps, long deploySteps, int evaluationEpisodes = 5)
 {
     public const string Transfer = "csac transfer (pretrained)";
     public const string Scratch = "csac scratch";
@@ -34,18 +35,18 @@ public sealed class TransferExperiment(StakesPair pair, ExperimentBudget budget,
         {
             ulong envSeed = (ulong)(7919 * (seed + 1));
             progress?.Invoke(new ExperimentProgress($"seed {seed}: pretraining in the low-stakes variant", (double)done / total));
-            var pretrain = new OnlineRunner(new FeedbackObservations(pair.CreateLowStakes(envSeed + 1)), Empty, Options(OnlineAlgorithm.ConstrainedSac, pretrainEpisodes, seed, "pretrain"));
-            pretrain.Run(ct: ct, episodes: pretrainEpisodes);
+            var pretrain = new OnlineRunner(new FeedbackObservations(pair.CreateLowStakes(envSeed + 1)), Empty, Options(OnlineAlgorithm.ConstrainedSac, seed, "pretrain"));
+            pretrain.Run(ct: ct, steps: pretrainSteps);
             pretrain.Deploy(new FeedbackObservations(pair.CreateHighStakes(envSeed)));
             zeroShots.Add(new ZeroShot(seed, pretrain.Evaluate(evaluationEpisodes, ct)));
             progress?.Invoke(new ExperimentProgress($"seed {seed}: fine-tuning in the high-stakes variant", (double)++done / total));
-            runs.Add(new MethodRun(Transfer, seed, pretrain.Run(ct: ct, episodes: budget.Episodes)));
+            runs.Add(new MethodRun(Transfer, seed, pretrain.Run(ct: ct, steps: deploySteps)));
 
             foreach (var (name, algorithm) in new[] { (Scratch, OnlineAlgorithm.ConstrainedSac), (Unconstrained, OnlineAlgorithm.Unconstrained) })
             {
                 progress?.Invoke(new ExperimentProgress($"seed {seed}: {name}", (double)++done / total));
-                var runner = new OnlineRunner(new FeedbackObservations(pair.CreateHighStakes(envSeed)), Empty, Options(algorithm, budget.Episodes, seed, "scratch"));
-                runs.Add(new MethodRun(name, seed, runner.Run(ct: ct, episodes: budget.Episodes)));
+                var runner = new OnlineRunner(new FeedbackObservations(pair.CreateHighStakes(envSeed)), Empty, Options(algorithm, seed, "scratch"));
+                runs.Add(new MethodRun(name, seed, runner.Run(ct: ct, steps: deploySteps)));
             }
         }
         progress?.Invoke(new ExperimentProgress("done", 1));
@@ -54,10 +55,12 @@ public sealed class TransferExperiment(StakesPair pair, ExperimentBudget budget,
 
     private static OnlineStart Empty => new(null, null, null);
 
-    private OnlineRunOptions Options(OnlineAlgorithm algorithm, int episodes, int seed, string phase) =>
-        new(algorithm, Math.Max(episodes, budget.Episodes), seed, $"transfer-{pair.Name}-{phase}-{algorithm.Name()}-s{seed}")
+    // Episodes only bound the run (each takes at least one step); the step budgets passed to Run end it.
+    private OnlineRunOptions Options(OnlineAlgorithm algorithm, int seed, string phase) =>
+        new(algorithm, (int)Math.Max(pretrainSteps, deploySteps), seed, $"transfer-{pair.Name}-{phase}-{algorithm.Name()}-s{seed}")
         {
             Sac = budget.Sac,
             ConstrainedSac = Settings,
+            StepBudget = Math.Max(pretrainSteps, deploySteps),
         };
 }

@@ -25,7 +25,10 @@ public sealed class SafeCorrection
     {
         _actor = new DeterministicActor(obsDim, actDim, sac.Hidden, random);
         _actorTarget = _actor.Clone();
-        _critic = new TwinQ(obsDim + actDim, sac.Hidden, sac.LearningRate, sac.Tau, random);
+        // Q_I starts optimistic, at the all-safe value 1 / (1 - gbar): an untrained critic near 0 would
+        // read as a large constraint violation and drive lambda up before Q_I has learned anything,
+        // where the paper wants the safe agent to imitate first and be corrected as costs are seen.
+        _critic = new TwinQ(obsDim + actDim, sac.Hidden, sac.LearningRate, sac.Tau, random, 1f / (1f - settings.GammaSafe));
         _actorAdam = new Adam(_actor.Network.Parameters, sac.LearningRate);
         _lambda = new ProjectedMultiplier(settings.MultiplierLearningRate);
         _gammaSafe = settings.GammaSafe;

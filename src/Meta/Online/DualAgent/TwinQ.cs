@@ -16,10 +16,13 @@ public sealed class TwinQ
     private readonly Adam _adam;
     private readonly float _tau;
 
-    public TwinQ(int inputDim, IReadOnlyList<int> hidden, float learningRate, float tau, Xoshiro256StarStar random)
+    /// <param name="initialValue">Output bias of both heads at the start (0: the usual initialisation).</param>
+    public TwinQ(int inputDim, IReadOnlyList<int> hidden, float learningRate, float tau, Xoshiro256StarStar random, float initialValue = 0f)
     {
         _q1 = new Mlp(inputDim, hidden, 1, random);
         _q2 = new Mlp(inputDim, hidden, 1, random);
+        _q1.Layers[^1].Bias!.Data.Fill(initialValue);
+        _q2.Layers[^1].Bias!.Data.Fill(initialValue);
         _q1Target = new Mlp(inputDim, hidden, 1, random);
         _q2Target = new Mlp(inputDim, hidden, 1, random);
         _q1Target.CopyFrom(_q1);
