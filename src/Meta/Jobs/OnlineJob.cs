@@ -33,6 +33,8 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
         var definition = EnvironmentRegistry.Default.Get(request.Environment);
         var variant = VariantSampling.TestVariant(definition.Variants, request.Variant);
         if (request.Episodes <= 0) throw new BadInputException($"--episodes must be positive, got {request.Episodes}");
+        // Before any collection or pretraining: a bad --baseline fails in a moment, not after minutes.
+        var baseline = ResolveBaseline(request, definition, new SquashedActionBox(definition.ActionSpace.Low, definition.ActionSpace.High));
         int[] hidden = request.Hidden ?? DefaultHidden;
         var sac = new SacSettings { Hidden = hidden, BatchSize = request.BatchSize ?? 256, LearnAlpha = request.LearnAlpha };
         var safety = SafetySettings.For(definition.Id) with
@@ -52,8 +54,7 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
         if (request.EpsRisk is { } eps) safety = safety with { EpsRisk = eps };
 
         var environment = definition.Create(variant, (ulong)(7919 * (request.Seed + 1)));
-        var box = new SquashedActionBox(environment.ActionSpace.Low, environment.ActionSpace.High);
-        start = start with { Baseline = ResolveBaseline(request, definition, box) };
+        start = start with { Baseline = baseline };
         var options = new OnlineRunOptions(request.Algorithm, request.Episodes, request.Seed, runId)
         {
             Recovery = request.Recovery,
