@@ -54,10 +54,17 @@ public static class ExperimentDualAgentCommand
             bool censored = reached[methods[1]] < seedCount;
 
             var notes = new StringBuilder();
-            notes.AppendLine($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit} per step (delta).").AppendLine();
+            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}.")).AppendLine();
             notes.AppendLine("| method | reached (seeds) | samples to baseline return with cost <= limit (mean ± s.e.; a miss counts as its budget) |");
             notes.AppendLine("|---|---:|---:|");
             foreach (var m in methods) notes.AppendLine($"| {m} | {reached[m]}/{seedCount} | {ExperimentReport.Format(samples[m], "0")} |");
+            notes.AppendLine().AppendLine("| method | seed | samples to target | last evaluation: return | cost per step |");
+            notes.AppendLine("|---|---:|---:|---:|---:|");
+            foreach (var (s, run) in outcome.Samples.Zip(outcome.Runs))
+            {
+                var last = run.Result.Evaluations.Count > 0 ? run.Result.Evaluations[^1].Result : null;
+                notes.AppendLine(FormattableString.Invariant($"| {s.Method} | {s.Seed} | {(s.Steps is { } n ? n.ToString(CultureInfo.InvariantCulture) : $"> {s.Budget}")} | {last?.MeanReturn:0.0} | {last?.CostPerStep:0.000} |"));
+            }
             notes.AppendLine().AppendLine(FormattableString.Invariant($"Sample ratio (Lagrangian / dual-agent): {ratio:0.00}{(censored ? " (a lower bound: the Lagrangian baseline missed the target on some seeds)" : "")}."));
             var figures = new Dictionary<string, string>
             {
