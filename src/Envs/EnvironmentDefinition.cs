@@ -45,6 +45,9 @@ public sealed record EnvironmentDefinition(
 
     public CollectionRecipe PretrainingRecipe => PretrainingCollection ?? Collection;
 
+    /// <summary>The environment's scripted controller (a fixed baseline for dual-agent correction); null when it has none.</summary>
+    public Controllers.IController? Controller { get; init; }
+
     public ISafetyEnvironment Create(DynamicsVariant variant, ulong seed, EnvironmentOptions? options = null) =>
         Factory(variant, seed, options ?? EnvironmentOptions.Online);
 

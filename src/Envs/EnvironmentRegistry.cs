@@ -1,6 +1,7 @@
 using System.Globalization;
 using OfflineSafety.Envs.CartPole;
 using OfflineSafety.Envs.Collection;
+using OfflineSafety.Envs.Controllers;
 using OfflineSafety.Envs.Extraction;
 using OfflineSafety.Envs.Navigation;
 using OfflineSafety.Envs.Variants;
@@ -60,7 +61,10 @@ public sealed class EnvironmentRegistry
         };
         return new EnvironmentDefinition(layout.Id, title, ["x", "y"], ["dx", "dy"],
             prototype.ObservationSpace, prototype.ActionSpace, layout.Horizon, new InputGainFamily(), rules, collection, defaults,
-            (variant, seed, options) => new PointNavigation(layout, AsGains(variant), seed, options));
+            (variant, seed, options) => new PointNavigation(layout, AsGains(variant), seed, options))
+        {
+            Controller = new GoalSeekingController(layout),
+        };
     }
 
     private static EnvironmentDefinition CartPoleDefinition()
@@ -83,7 +87,10 @@ public sealed class EnvironmentRegistry
             new CollectionRecipe("30-step rollouts from the start distribution with a ~ U(-1, 1); violations do not stop the rollout",
                 RolloutSteps: 30, ViolationEndsRollout: false, seed => new UniformRandomPolicy(seed)),
             new SuiteDefaults(20, 20_000, 1_000),
-            (variant, seed, options) => new CartPoleLength(AsLength(variant), seed, options));
+            (variant, seed, options) => new CartPoleLength(AsLength(variant), seed, options))
+        {
+            Controller = new CartPolePdController(),
+        };
     }
 
     private static EnvironmentDefinition ExtractionDefinition()

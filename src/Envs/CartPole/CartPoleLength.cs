@@ -74,10 +74,11 @@ public sealed class CartPoleLength : ISafetyEnvironment
         Observe();
 
         double x = _state[0], theta = _state[1];
-        bool isUnsafe = Math.Cos(theta) < 0 || Math.Abs(x) >= _parameters.RailLimit;
+        bool failed = Math.Cos(theta) < 0 || Math.Abs(x) >= _parameters.RailLimit;
+        bool isUnsafe = failed || Math.Abs(x) >= _parameters.HazardLimit;
         double reward = TipReward(_length.Length, x, theta);
         _return += reward;
-        bool terminal = isUnsafe && _options.ViolationEndsEpisode;
+        bool terminal = failed && _options.ViolationEndsEpisode;
         bool truncated = !terminal && _step >= _parameters.Horizon;
         _ended = terminal || truncated;
         bool success = _ended && _return > _parameters.SuccessReturn;

@@ -8,6 +8,11 @@ namespace OfflineSafety.Envs.CartPole;
 /// 30-step random suites at the paper's violation rates (docs/envs.md has the sweep), and it
 /// still out-pushes gravity on the tilt of a start state (4 N / 1.1 kg = 3.6 m/s^2 &gt; g * 0.2 rad).
 /// </summary>
+/// <remarks>
+/// <see cref="HazardLimit"/> marks a hazard zone |x| &gt;= limit inside the rails: a step that ends there
+/// costs 1 and is unsafe but does not end the episode (the safe-transfer and dual-agent papers' costs
+/// keep the episode going); infinite, the default, means no zone.
+/// </remarks>
 public sealed record CartPoleParameters(
     double CartMass = 1.0,
     double PoleMass = 0.1,
@@ -18,7 +23,8 @@ public sealed record CartPoleParameters(
     double StartStd = 0.1,
     double RailLimit = 2.4,
     int Horizon = 200,
-    double SuccessReturn = 160)
+    double SuccessReturn = 160,
+    double HazardLimit = double.PositiveInfinity)
 {
     public static CartPoleParameters Default { get; } = new();
 

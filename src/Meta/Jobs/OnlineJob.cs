@@ -6,6 +6,7 @@ using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Online;
+using OfflineSafety.Meta.Online.DualAgent;
 using OfflineSafety.Meta.Registry;
 using OfflineSafety.Meta.Safer;
 using OfflineSafety.Meta.Sampling;
@@ -33,6 +34,8 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
         var definition = EnvironmentRegistry.Default.Get(request.Environment);
         var variant = VariantSampling.TestVariant(definition.Variants, request.Variant);
         if (request.Episodes <= 0) throw new BadInputException($"--episodes must be positive, got {request.Episodes}");
+        // Before any collection or pretraining: a bad --baseline fails in a moment, not after minutes.
+        var baseline = ResolveBaseline(request, definition, new SquashedActionBox(definition.ActionSpace.Low, definition.ActionSpace.High));
         int[] hidden = request.Hidden ?? DefaultHidden;
         var sac = new SacSettings { Hidden = hidden, BatchSize = request.BatchSize ?? 256, LearnAlpha = request.LearnAlpha };
         var safety = SafetySettings.For(definition.Id) with
@@ -55,7 +58,7 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
         (var start, safety, string? critic) = await ResolveStartAsync(request, definition, offline, safety, progress, ct).ConfigureAwait(false);
         // The override applies online only: a critic pretrained here was trained with the environment's eps.
         if (request.EpsRisk is { } eps) safety = safety with { EpsRisk = eps };
-
+        start = start with { Baseline = baseline };
         var options = new OnlineRunOptions(request.Algorithm, request.Episodes, request.Seed, runId)
         {
             Recovery = request.Recovery,
@@ -90,6 +93,8 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
             : null;
         var run = progress.Episodes(request.Algorithm, request.Episodes, onEpisode => runner.Run(recorded, onEpisode, ct));
         var evaluation = request.EvaluationEpisodes > 0 ? runner.Evaluate(request.EvaluationEpisodes, ct) : null;
+        if (request.SaveBaseline is { } path && runner.Method is DualAgentMethod { Baseline: Td3Baseline td3 })
+            BaselineFile.Save(path, td3.Actor, runner.TaskPolicy.Observations);
 
         string? version = null;
         if (recorded is not null)
@@ -99,6 +104,27 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
             version = commit.Version.ToString();
         }
         return new OnlineJobResult(runId, definition.Id, variant.Id, run, evaluation, version) { Critic = model };
+    }
+
+    /// <summary>Dual-agent's fixed baseline, or null for a TD3 one; --baseline and --save-baseline are refused for other methods.</summary>
+    private static FixedBaseline? ResolveBaseline(OnlineRunRequest request, EnvironmentDefinition definition, SquashedActionBox box)
+    {
+        if (request.Algorithm != OnlineAlgorithm.DualAgent)
+        {
+            if (request.Baseline is not null) throw new BadInputException($"--baseline applies to --algo dual-agent only, not {request.Algorithm.Name()}");
+            if (request.SaveBaseline is not null) throw new BadInputException($"--save-baseline applies to --algo dual-agent only, not {request.Algorithm.Name()}");
+            return null;
+        }
+        var baseline = request.Baseline ?? "td3";
+        if (request.SaveBaseline is not null && baseline != "td3")
+            throw new BadInputException($"--save-baseline stores a TD3 baseline; --baseline {baseline} is fixed and needs no saving");
+        return baseline switch
+        {
+            "td3" => null,
+            "controller" => new ControllerBaseline(definition.Controller
+                ?? throw new BadInputException($"{definition.Id} has no scripted controller (--baseline td3 or FILE)"), box),
+            _ => BaselineFile.Load(baseline, definition.ObservationSpace.Dim, definition.ActionSpace.Dim),
+        };
     }
 
     /// <summary>

@@ -43,6 +43,12 @@ public sealed record OnlineRunRequest(string Environment, OnlineAlgorithm Algori
     public string? RecordAs { get; init; }
     public bool Record { get; init; } = true;
 
+    /// <summary>Dual-agent baseline: "td3" (learns alongside), "controller" (the environment's scripted one) or a baseline .safetensors file; null: td3.</summary>
+    public string? Baseline { get; init; }
+
+    /// <summary>Dual-agent with a TD3 baseline: where to store the trained baseline actor (a file --baseline reads back).</summary>
+    public string? SaveBaseline { get; init; }
+
     /// <summary>Overrides eps_risk (the environment's, or the registry critic's).</summary>
     public float? EpsRisk { get; init; }
 }

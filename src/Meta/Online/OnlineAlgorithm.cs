@@ -2,7 +2,10 @@ using OfflineSafety.Errors;
 
 namespace OfflineSafety.Meta.Online;
 
-/// <summary>The online methods compared in Recovery RL (thesis ch. 5), all on the same SAC.</summary>
+/// <summary>
+/// The online methods: those compared in Recovery RL (thesis ch. 5), all on the same SAC, and the
+/// two that bring their own learners (dual-agent correction, constrained SAC with a cost critic).
+/// </summary>
 public enum OnlineAlgorithm
 {
     /// <summary>Recovery RL: switch to the recovery policy when Q_risk(s, a_task) &gt; eps.</summary>
@@ -21,13 +24,17 @@ public enum OnlineAlgorithm
     Rspo,
     /// <summary>SAFER (Slack et al.): SAC over a frozen skill prior's latent box (-eta, eta)^d; no critic.</summary>
     Safer,
+    /// <summary>Dual-agent safety correction (Zhang et al.): a safe deterministic agent imitates a baseline under E Q_I &gt;= Gamma.</summary>
+    DualAgent,
+    /// <summary>Constrained SAC with a cost critic Q_c and a multiplier beta on the cost limit (Knight and Achiam).</summary>
+    ConstrainedSac,
 }
 
 public enum RecoveryKind { ModelFree, ModelBased }
 
 public static class OnlineAlgorithms
 {
-    public static readonly string[] Names = ["recovery", "unconstrained", "lr", "sqrl", "rp", "rcpo", "rspo", "safer"];
+    public static readonly string[] Names = ["recovery", "unconstrained", "lr", "sqrl", "rp", "rcpo", "rspo", "safer", "dual-agent", "csac"];
 
     public static string Name(this OnlineAlgorithm algorithm) => Names[(int)algorithm];
 
@@ -38,7 +45,8 @@ public static class OnlineAlgorithms
     }
 
     /// <summary>Whether the method reads Q_risk (and so trains the safety critic online).</summary>
-    public static bool UsesCritic(this OnlineAlgorithm algorithm) => algorithm is not (OnlineAlgorithm.Unconstrained or OnlineAlgorithm.RewardPenalty or OnlineAlgorithm.Safer);
+    public static bool UsesCritic(this OnlineAlgorithm algorithm) => algorithm is not (OnlineAlgorithm.Unconstrained or OnlineAlgorithm.RewardPenalty
+        or OnlineAlgorithm.Safer or OnlineAlgorithm.DualAgent or OnlineAlgorithm.ConstrainedSac);
 
     public static bool UsesMultiplier(this OnlineAlgorithm algorithm) =>
         algorithm is OnlineAlgorithm.Lagrangian or OnlineAlgorithm.Sqrl or OnlineAlgorithm.Rcpo or OnlineAlgorithm.Rspo;

@@ -1,3 +1,6 @@
+using OfflineSafety.Meta.Online.ConstrainedSac;
+using OfflineSafety.Meta.Online.DualAgent;
+
 namespace OfflineSafety.Meta.Online;
 
 /// <summary>What one online run does.</summary>
@@ -7,7 +10,21 @@ public sealed record OnlineRunOptions(OnlineAlgorithm Algorithm, int Episodes, i
     public SacSettings Sac { get; init; } = new();
     public SafetySettings Safety { get; init; } = new();
     public PetsSettings Pets { get; init; } = new();
+    public DualAgentSettings DualAgent { get; init; } = new();
+    public ConstrainedSacSettings ConstrainedSac { get; init; } = new();
 
     /// <summary>Deterministic evaluation episodes after training (0: none).</summary>
     public int EvaluationEpisodes { get; init; }
+
+    /// <summary>
+    /// Every this many training episodes, <see cref="EvaluationEpisodes"/> deterministic episodes
+    /// (0: never); the points let experiments count the samples a method needs to reach a return.
+    /// </summary>
+    public int EvaluateEvery { get; init; }
+
+    /// <summary>
+    /// Environment steps after which a run stops at the end of the current episode (null: none); sample
+    /// comparisons between methods whose episodes differ in length budget steps, not episodes.
+    /// </summary>
+    public long? StepBudget { get; init; }
 }

@@ -18,7 +18,7 @@ namespace OfflineSafety.Meta.Online;
 /// </summary>
 public sealed class OnlineRunner
 {
-    private readonly ISafetyEnvironment _env;
+    private ISafetyEnvironment _env;
     private readonly OnlineRunOptions _options;
     private readonly Xoshiro256StarStar _random;
     private readonly SquashedActionBox _box;
@@ -46,7 +46,9 @@ public sealed class OnlineRunner
         if (observations.ObsDim != od || observations.ActDim != ad)
             throw new BadInputException($"critic/offline data are ({observations.ObsDim}, {observations.ActDim}) but {env.Id} is ({od}, {ad})");
 
-        int budget = options.Episodes * env.Horizon + 1;
+        long capacity = (long)options.Episodes * env.Horizon;
+        if (options.StepBudget is { } steps) capacity = Math.Min(capacity, steps + env.Horizon);
+        int budget = (int)Math.Min(capacity + 1, int.MaxValue / Math.Max(od, 1));
         _sac = new SoftActorCritic(od, _box, observations, options.Sac, _random);
         _taskBuffer = new ReplayBuffer(budget, od, ad);
         _criticBuffer = new ReplayBuffer(budget + (start.Offline?.Count ?? 0), od, ad);
@@ -56,7 +58,10 @@ public sealed class OnlineRunner
         _batch = new SacBatch(options.Sac.BatchSize, od, ad);
         if (Critic is not null) _criticUpdate = new SafetyCriticUpdate(Critic, options.Safety);
         // After SAC: model-based recovery draws its ensemble from the same stream.
-        _method = SafetyMethods.Create(new SafetyMethodContext(options, start, _sac, _box, observations, (long)options.Episodes * env.Horizon, _random));
+        _method = SafetyMethods.Create(new SafetyMethodContext(options, start, _sac, _box, observations, (long)options.Episodes * env.Horizon, _random)
+        {
+            Horizon = env.Horizon,
+        });
     }
 
     public SoftActorCritic TaskPolicy => _sac;
@@ -67,12 +72,36 @@ public sealed class OnlineRunner
     /// <summary>Current lambda of the constrained baselines (NaN for the others).</summary>
     public float Lambda => _method.Lambda;
 
+    /// <summary>The method in use (tests and experiments read its learners).</summary>
+    public ISafetyMethod Method => _method;
+
     /// <summary>
-    /// Trains for <see cref="OnlineRunOptions.Episodes"/> episodes. <paramref name="onEpisode"/> sees
+    /// Safe transfer: later <see cref="Run"/> calls continue in <paramref name="deployment"/> with every
+    /// network, multiplier and optimiser state kept. The task buffer is emptied, because the old rows'
+    /// costs belong to the other variant's constraint.
+    /// </summary>
+    public void Deploy(ISafetyEnvironment deployment)
+    {
+        if (deployment.ObservationSpace.Dim != _env.ObservationSpace.Dim || deployment.ActionSpace.Dim != _env.ActionSpace.Dim)
+            throw new BadInputException($"cannot transfer from {_env.Id} ({_env.ObservationSpace.Dim}, {_env.ActionSpace.Dim}) to {deployment.Id} ({deployment.ObservationSpace.Dim}, {deployment.ActionSpace.Dim})");
+        _env = deployment;
+        _taskBuffer.Clear();
+    }
+
+    /// <summary>
+    /// Trains for <paramref name="episodes"/> episodes (at most, and by default, <see cref="OnlineRunOptions.Episodes"/>,
+    /// which sized the buffers), stopping early once <paramref name="steps"/> (default <see cref="OnlineRunOptions.StepBudget"/>)
+    /// environment steps are done. <paramref name="onEpisode"/> sees
     /// each finished episode; <paramref name="sink"/> receives every executed transition.
     /// </summary>
-    public OnlineRunResult Run(ITransitionSink? sink = null, Action<EpisodeOutcome>? onEpisode = null, CancellationToken ct = default)
+    public OnlineRunResult Run(ITransitionSink? sink = null, Action<EpisodeOutcome>? onEpisode = null, CancellationToken ct = default, int? episodes = null,
+        long? steps = null)
     {
+        int count = episodes ?? _options.Episodes;
+        long? stepBudget = steps ?? _options.StepBudget;
+        if (count < 0 || count > _options.Episodes)
+            throw new ArgumentOutOfRangeException(nameof(episodes), $"a run of this runner trains at most {_options.Episodes} episodes, asked for {count}");
+        long startSteps = _steps;
         var clock = Stopwatch.StartNew();
         int od = _env.ObservationSpace.Dim, ad = _env.ActionSpace.Dim;
         var log = sink is null ? null : new OnlineTransitionLog(sink, od, ad, _env.Variant.Id, _options.RunId);
@@ -80,15 +109,18 @@ public sealed class OnlineRunner
         var next = new float[od];
         var proposed = new float[ad];
         var executed = new float[ad];
-        var outcomes = new List<EpisodeOutcome>(_options.Episodes);
+        var outcomes = new List<EpisodeOutcome>(count);
+        var evaluations = new List<EvaluationPoint>();
         int violations = 0, successes = 0;
+        double lifetimeCost = 0;
 
-        for (int episode = 0; episode < _options.Episodes; episode++)
+        for (int episode = 0; episode < count && (stepBudget is not { } limit || _steps - startSteps < limit); episode++)
         {
             ct.ThrowIfCancellationRequested();
             (episode == 0 ? _env.Reset((ulong)_options.Seed) : _env.Reset()).CopyTo(obs);
             _method.BeginEpisode();
             float episodeReturn = 0;
+            double episodeCost = 0;
             int recoverySteps = 0, step = 0;
             bool violated = false, succeeded = false;
             while (true)
@@ -108,6 +140,7 @@ public sealed class OnlineRunner
                 _criticBuffer.Add(obs, executed, reward, result.Cost, result.Unsafe, result.Terminal, next);
                 log?.Add(episode, step, obs, executed, next, reward, result.Cost, result.Unsafe, result.Terminal, result.Truncated);
                 episodeReturn += reward;
+                episodeCost += result.Cost;
                 violated |= result.Unsafe;
                 succeeded |= result.Info.Success;
                 _steps++;
@@ -118,12 +151,21 @@ public sealed class OnlineRunner
             }
             if (violated) violations++;
             if (succeeded) successes++;
-            var outcome = new EpisodeOutcome(episode, episodeReturn, step, violated, succeeded, recoverySteps, violations, successes);
+            lifetimeCost += episodeCost;
+            var outcome = new EpisodeOutcome(episode, episodeReturn, step, violated, succeeded, recoverySteps, violations, successes, episodeCost, lifetimeCost)
+            {
+                CumulativeSteps = _steps - startSteps,
+            };
             outcomes.Add(outcome);
             onEpisode?.Invoke(outcome);
+            if (_options.EvaluateEvery > 0 && (episode + 1) % _options.EvaluateEvery == 0 && _options.EvaluationEpisodes > 0)
+                evaluations.Add(new EvaluationPoint(_steps - startSteps, episode, Evaluate(_options.EvaluationEpisodes, ct)));
         }
         log?.Flush();
-        return new OnlineRunResult(_options.RunId, _options.Algorithm, outcomes, _steps, clock.Elapsed.TotalSeconds, log?.Rows ?? 0);
+        return new OnlineRunResult(_options.RunId, _options.Algorithm, outcomes, _steps - startSteps, clock.Elapsed.TotalSeconds, log?.Rows ?? 0)
+        {
+            Evaluations = evaluations,
+        };
     }
 
     /// <summary>Runs deterministic-actor episodes with the method's safety layer, without learning or logging.</summary>
@@ -133,7 +175,8 @@ public sealed class OnlineRunner
         var obs = new float[od];
         var action = new float[ad];
         int violations = 0, successes = 0;
-        double total = 0;
+        long steps = 0;
+        double total = 0, cost = 0;
         for (int e = 0; e < episodes; e++)
         {
             ct.ThrowIfCancellationRequested();
@@ -141,17 +184,23 @@ public sealed class OnlineRunner
             _method.BeginEpisode();
             while (true)
             {
-                _sac.Act(obs, action, deterministic: true, _random);
+                _method.Exploit(_sac, obs, action, _random);
                 _method.Shield(obs, action);
                 var result = _env.Step(action);
                 total += result.Reward;
+                cost += result.Cost;
+                steps++;
                 if (result.Unsafe) violations++;
                 if (result.Info.Success) successes++;
                 if (result.Terminal || result.Truncated) break;
                 result.Observation.CopyTo(obs);
             }
         }
-        return new EvaluationResult(episodes, violations, successes, episodes == 0 ? double.NaN : total / episodes);
+        return new EvaluationResult(episodes, violations, successes, episodes == 0 ? double.NaN : total / episodes)
+        {
+            MeanCost = episodes == 0 ? double.NaN : cost / episodes,
+            CostPerStep = steps == 0 ? double.NaN : cost / steps,
+        };
     }
 
     private void Learn()
@@ -164,9 +213,7 @@ public sealed class OnlineRunner
         if (_taskBuffer.Count < _options.Sac.UpdateAfter) return;
 
         FillTaskBatch();
-        var penalty = _method.BeforeTaskUpdate(_batch, _taskBuffer);
-        _sac.Update(_batch, penalty, _random);
-        _method.AfterTaskUpdate();
+        _method.UpdateTaskPolicy(_sac, _batch, _taskBuffer, _random);
     }
 
     private void FillTaskBatch()

@@ -1,5 +1,6 @@
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Online.DualAgent;
 using OfflineSafety.Meta.Recovery;
 using OfflineSafety.Meta.Safer;
 
@@ -10,4 +11,6 @@ public sealed record OnlineStart(SafetyCritic? Critic, RecoveryPolicy? Recovery,
 {
     /// <summary>The frozen skill prior SAFER (and PARROT) act through; only `safer` reads it.</summary>
     public SkillPrior? Prior { get; init; }
+    /// <summary>Dual-agent correction's fixed baseline (a controller or a stored actor); null: a TD3 baseline learns alongside.</summary>
+    public FixedBaseline? Baseline { get; init; }
 }

@@ -75,6 +75,15 @@ public sealed class ReplayBuffer
         if (Count < Capacity) Count++;
     }
 
+    /// <summary>Forgets every row (capacity and storage are kept).</summary>
+    public void Clear()
+    {
+        for (int k = 0; k < _unsafeCount; k++) _unsafeSlot[_unsafeList[k]] = -1;
+        _unsafeCount = 0;
+        _next = 0;
+        Count = 0;
+    }
+
     /// <summary>Uniform row indices (with replacement) into <paramref name="rows"/>.</summary>
     public void SampleRows(Span<int> rows, Xoshiro256StarStar random)
     {

@@ -23,6 +23,8 @@ public static class ExperimentCommands
         experiment.Subcommands.Add(ExperimentMesaCommand.Create());
         experiment.Subcommands.Add(ExperimentRecoveryCommand.Create());
         experiment.Subcommands.Add(ExperimentSaferCommand.Create());
+        experiment.Subcommands.Add(ExperimentDualAgentCommand.Create());
+        experiment.Subcommands.Add(ExperimentTransferCommand.Create());
         return experiment;
     }
 

@@ -11,12 +11,15 @@ namespace OfflineSafety.Pipeline.Cli;
 internal static class ExperimentOnlineOutput
 {
     public static async Task<int> EmitAsync(ParseResult p, string title, string command, ExperimentBudget budget, IReadOnlyList<MethodRun> runs, string kind,
-        string? notes = null, CancellationToken ct = default)
+        string? notes = null, CancellationToken ct = default, IReadOnlyDictionary<string, string>? figures = null, object? extra = null,
+        Action<IAnsiConsole>? table = null)
     {
-        string report = await ExperimentReport.WriteAsync(OpenStore(p), kind, title, command, budget, runs, notes, ct);
-        return CliOutput.Emit(p, new { results = runs.Select(ResultJson), report }, console =>
+        string report = await ExperimentReport.WriteAsync(OpenStore(p), kind, title, command, budget, runs, notes, ct, figures);
+        object json = extra is null ? new { results = runs.Select(ResultJson), report } : new { results = runs.Select(ResultJson), report, extra };
+        return CliOutput.Emit(p, json, console =>
         {
             console.Write(SummaryTable(ExperimentReport.Summarize(runs)));
+            table?.Invoke(console);
             console.WriteLine($"report: {report}");
         });
     }

@@ -26,7 +26,7 @@ public static class OnlineCommand
     {
         var env = new Option<string>("--env") { Description = "Environment id (see `offsafe envs list`).", Required = true };
         var variant = new Option<string>("--variant") { Description = "Dynamics variant id, or 'auto' (the held-out test variant).", DefaultValueFactory = _ => "auto" };
-        var algo = new Option<string>("--algo") { Description = "recovery | unconstrained | lr | sqrl | rp | rcpo | rspo | safer.", Required = true };
+        var algo = new Option<string>("--algo") { Description = "recovery | unconstrained | lr | sqrl | rp | rcpo | rspo | safer | dual-agent | csac.", Required = true };
         algo.AcceptOnlyFromAmong(OnlineAlgorithms.Names);
         var critic = new Option<string?>("--critic") { Description = "MODEL[@V] from the registry, or from --server (default: pretrain one on offline rows)." };
         critic.Aliases.Add("--model");
@@ -49,12 +49,14 @@ public static class OnlineCommand
         var evalEpisodes = new Option<int>("--eval-episodes") { Description = "Deterministic evaluation episodes after training.", DefaultValueFactory = _ => 0 };
         var record = new Option<string?>("--record") { Description = "Dataset to append the run's transitions to (default online-<env>)." };
         var noRecord = new Option<bool>("--no-record") { Description = "Do not write the run's transitions to the store." };
+        var baseline = new Option<string?>("--baseline") { Description = "dual-agent: td3 (default, learns alongside) | controller (the environment's scripted one) | FILE (.safetensors from --save-baseline)." };
+        var saveBaseline = new Option<string?>("--save-baseline") { Description = "dual-agent with a td3 baseline: write the trained baseline actor to FILE." };
         var epsRisk = new Option<float?>("--eps-risk") { Description = "Override eps_risk (default per environment, or the registry critic's)." };
 
         var cmd = new Command("online", "Run Recovery RL or a baseline online and record the experience as a dataset version.")
         {
             env, variant, algo, critic, prior, server, apiKeyEnv, dataset, recovery, episodes, seed, offline, pretrain, hidden, batch, learnAlpha, evalEpisodes,
-            record, noRecord, epsRisk,
+            record, noRecord, epsRisk, baseline, saveBaseline,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -75,6 +77,8 @@ public static class OnlineCommand
                 RecordAs = p.GetValue(record),
                 Record = !p.GetValue(noRecord),
                 EpsRisk = p.GetValue(epsRisk),
+                Baseline = p.GetValue(baseline),
+                SaveBaseline = p.GetValue(saveBaseline),
             };
             var store = OpenStore(p);
             using var client = ServerClient(p.GetValue(server), p.GetValue(apiKeyEnv), request.Critic);
@@ -93,6 +97,7 @@ public static class OnlineCommand
                 steps = result.Steps,
                 seconds = result.Seconds,
                 recoverySteps = job.RecoverySteps,
+                lifetimeRegret = result.LifetimeRegret,
                 evaluation = job.Evaluation,
                 dataset = job.RecordedVersion,
             }, console =>
@@ -102,7 +107,7 @@ public static class OnlineCommand
                     console.WriteLine(request.Algorithm == OnlineAlgorithm.Safer ? $"prior {used}" : $"critic {used}{(client is null ? "" : $" from {client.Transport}")}");
                 console.WriteLine($"{job.RunId}: {result.Steps} steps in {F(result.Seconds, "0.0")} s, recovery actions {job.RecoverySteps}");
                 if (job.Evaluation is { } evaluation)
-                    console.WriteLine($"evaluation: {evaluation.Episodes} episodes, {evaluation.Violations} violations, {evaluation.Successes} successes, mean return {F(evaluation.MeanReturn, "0.0")}");
+                    console.WriteLine($"evaluation: {evaluation.Episodes} episodes, {evaluation.Violations} violations, {evaluation.Successes} successes, mean return {F(evaluation.MeanReturn, "0.0")}, mean cost {F(evaluation.MeanCost, "0.0")}");
                 if (job.RecordedVersion is { } recorded) console.WriteLine($"transitions recorded as {recorded}");
             });
         });

@@ -22,7 +22,7 @@ internal sealed class OnlineCommandProgress : IOnlineJobProgress
                 result = run(e =>
                 {
                     task.Value = e.Episode + 1;
-                    task.Description = Markup.Escape($"{algorithm.Name()} ep {e.Episode + 1}: viol {e.CumulativeViolations} succ {e.CumulativeSuccesses} ret {e.Return:0}");
+                    task.Description = Markup.Escape($"{algorithm.Name()} ep {e.Episode + 1}: viol {e.CumulativeViolations} succ {e.CumulativeSuccesses} cost {e.CumulativeCost:0} ret {e.Return:0}");
                 });
             });
         return result;

@@ -36,15 +36,17 @@ internal static class OnlineCommandSupport
         successes = r.Result.Successes,
         ratio = r.Result.Ratio,
         @return = r.Result.MeanReturn,
+        lifetimeRegret = r.Result.LifetimeRegret,
     };
 
     public static Table SummaryTable(IReadOnlyList<MethodSummary> summaries)
     {
         var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("method").NoWrap());
-        foreach (var c in new[] { "seeds", "violations", "successes", "ratio", "mean return" }) table.AddColumn(new TableColumn(c).RightAligned().NoWrap());
+        foreach (var c in new[] { "seeds", "violations", "successes", "ratio", "mean return", "lifetime regret" }) table.AddColumn(new TableColumn(c).RightAligned().NoWrap());
         foreach (var s in summaries)
             table.AddRow(Markup.Escape(s.Method), s.Seeds.ToString(CultureInfo.InvariantCulture), Markup.Escape(ExperimentReport.Format(s.Violations)),
-                Markup.Escape(ExperimentReport.Format(s.Successes)), Markup.Escape(ExperimentReport.Format(s.Ratio, "0.000")), Markup.Escape(ExperimentReport.Format(s.Return)));
+                Markup.Escape(ExperimentReport.Format(s.Successes)), Markup.Escape(ExperimentReport.Format(s.Ratio, "0.000")), Markup.Escape(ExperimentReport.Format(s.Return)),
+                Markup.Escape(ExperimentReport.Format(s.LifetimeRegret)));
         return table;
     }
 }

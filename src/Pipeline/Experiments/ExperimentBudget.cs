@@ -28,6 +28,9 @@ public sealed record ExperimentBudget
     public required int TestTransitions { get; init; }
     public required int OfflineTransitions { get; init; }
 
+    /// <summary>Environment steps per run where an experiment budgets steps instead of <see cref="Episodes"/> (null: episodes).</summary>
+    public long? StepBudget { get; init; }
+
     /// <summary>
     /// MESA's outer Adam rate; null keeps the paper's 1e-5. Reduced budgets raise it (as
     /// `experiment critics --quick` does), since 1e-5 over a few hundred iterations barely moves

@@ -6,7 +6,9 @@ using OfflineSafety.Storage;
 namespace OfflineSafety.Pipeline.Experiments;
 
 /// <summary>Mean and standard error over seeds of one method's end-of-run figures.</summary>
-public sealed record MethodSummary(string Method, int Seeds, MeanError Violations, MeanError Successes, MeanError Ratio, MeanError Return);
+/// <remarks><see cref="LifetimeRegret"/> is the total cost the method accumulated while it trained (the safe-transfer papers' deployment metric).</remarks>
+public sealed record MethodSummary(string Method, int Seeds, MeanError Violations, MeanError Successes, MeanError Ratio, MeanError Return,
+    MeanError LifetimeRegret);
 
 /// <summary>
 /// The report of an experiment, written into the store under <c>runs/&lt;id&gt;/</c> (a local folder
@@ -20,14 +22,15 @@ public static class ExperimentReport
             MeanError.Of(g.Select(r => (double)r.Result.Violations).ToList()),
             MeanError.Of(g.Select(r => (double)r.Result.Successes).ToList()),
             MeanError.Of(g.Select(r => r.Result.Ratio).ToList()),
-            MeanError.Of(g.Select(r => r.Result.MeanReturn).ToList()))).ToList();
+            MeanError.Of(g.Select(r => r.Result.MeanReturn).ToList()),
+            MeanError.Of(g.Select(r => r.Result.LifetimeRegret).ToList()))).ToList();
 
     /// <summary>
     /// Writes the report as <c>runs/&lt;kind&gt;-&lt;stamp&gt;-&lt;random&gt;/</c> in <paramref name="store"/>; returns
     /// where its README.md is: a full path for a local store, the store address plus key otherwise.
     /// </summary>
     public static async Task<string> WriteAsync(IObjectStore store, string kind, string title, string command, ExperimentBudget budget,
-        IReadOnlyList<MethodRun> runs, string? notes = null, CancellationToken ct = default)
+        IReadOnlyList<MethodRun> runs, string? notes = null, CancellationToken ct = default, IReadOnlyDictionary<string, string>? figures = null)
     {
         string folder = $"runs/{kind}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}/";
         var summaries = Summarize(runs);
@@ -35,18 +38,20 @@ public static class ExperimentReport
         await Put("cumulative-violations.svg", Curves(runs, "Cumulative violations", e => e.CumulativeViolations).Render()).ConfigureAwait(false);
         await Put("cumulative-successes.svg", Curves(runs, "Cumulative successes", e => e.CumulativeSuccesses).Render()).ConfigureAwait(false);
         await Put("ratio.svg", Curves(runs, "(successes + 1) / (violations + 1)", e => e.Ratio).Render()).ConfigureAwait(false);
+        foreach (var (name, svg) in figures ?? new Dictionary<string, string>()) await Put(name, svg).ConfigureAwait(false);
+        await Put("lifetime-regret.svg", RegretCurves(runs).Render()).ConfigureAwait(false);
 
         var md = new StringBuilder();
         md.AppendLine($"# {title}").AppendLine();
         md.AppendLine($"Reproduce: `{command}`").AppendLine();
-        md.AppendLine($"Budget `{budget.Name}`: {budget.Episodes} episodes per run, SAC hidden [{string.Join(",", budget.Hidden)}], batch {budget.BatchSize}, " +
+        md.AppendLine($"Budget `{budget.Name}`: {(budget.StepBudget is { } steps ? $"{steps} environment steps" : $"{budget.Episodes} episodes")} per run, SAC hidden [{string.Join(",", budget.Hidden)}], batch {budget.BatchSize}, " +
             $"critic {budget.CriticArchitecture}, critic pretraining {budget.PretrainSteps} steps.").AppendLine();
         md.AppendLine(Table(summaries)).AppendLine();
-        md.AppendLine("![violations](cumulative-violations.svg) ![successes](cumulative-successes.svg) ![ratio](ratio.svg)").AppendLine();
-        md.AppendLine("| method | seed | violations | successes | ratio | mean return | steps | recovery actions | seconds |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("![violations](cumulative-violations.svg) ![successes](cumulative-successes.svg) ![ratio](ratio.svg) ![lifetime regret](lifetime-regret.svg)").AppendLine();
+        md.AppendLine("| method | seed | violations | successes | ratio | mean return | lifetime regret | steps | recovery actions | seconds |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in runs)
-            md.AppendLine(FormattableString.Invariant($"| {r.Method} | {r.Seed} | {r.Result.Violations} | {r.Result.Successes} | {r.Result.Ratio:0.000} | {r.Result.MeanReturn:0.0} | {r.Result.Steps} | {r.Result.Episodes.Sum(e => e.RecoverySteps)} | {r.Result.Seconds:0.0} |"));
+            md.AppendLine(FormattableString.Invariant($"| {r.Method} | {r.Seed} | {r.Result.Violations} | {r.Result.Successes} | {r.Result.Ratio:0.000} | {r.Result.MeanReturn:0.0} | {r.Result.LifetimeRegret:0.0} | {r.Result.Steps} | {r.Result.Episodes.Sum(e => e.RecoverySteps)} | {r.Result.Seconds:0.0} |"));
         if (notes is not null) md.AppendLine().AppendLine(notes);
         // README.md last: a report whose README exists is complete.
         await Put("README.md", md.ToString()).ConfigureAwait(false);
@@ -58,10 +63,10 @@ public static class ExperimentReport
     public static string Table(IReadOnlyList<MethodSummary> summaries)
     {
         var md = new StringBuilder();
-        md.AppendLine("| method | seeds | violations | successes | ratio | mean return |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|");
+        md.AppendLine("| method | seeds | violations | successes | ratio | mean return | lifetime regret |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var s in summaries)
-            md.AppendLine($"| {s.Method} | {s.Seeds} | {Format(s.Violations)} | {Format(s.Successes)} | {Format(s.Ratio, "0.000")} | {Format(s.Return)} |");
+            md.AppendLine($"| {s.Method} | {s.Seeds} | {Format(s.Violations)} | {Format(s.Successes)} | {Format(s.Ratio, "0.000")} | {Format(s.Return)} | {Format(s.LifetimeRegret)} |");
         return md.ToString();
     }
 
@@ -69,7 +74,34 @@ public static class ExperimentReport
     public static string Format(MeanError value, string format = "0.0") =>
         $"{value.Mean.ToString(format, CultureInfo.InvariantCulture)} ± {value.StandardError.ToString(format, CultureInfo.InvariantCulture)}";
 
-    private static SvgLinePlot Curves(IReadOnlyList<MethodRun> runs, string title, Func<Meta.Online.EpisodeOutcome, double> value)
+    /// <summary>
+    /// Cumulative cost against environment steps (not episodes: episodes differ in length between
+    /// methods, and regret accrues per step), mean ± s.e. over seeds on a grid of 50 points.
+    /// </summary>
+    public static SvgLinePlot RegretCurves(IReadOnlyList<MethodRun> runs)
+    {
+        var plot = new SvgLinePlot("Lifetime regret (cumulative cost)", "environment steps", "cumulative cost");
+        foreach (var group in runs.GroupBy(r => r.Method))
+        {
+            long end = group.Min(r => r.Result.Episodes.Count == 0 ? 0 : r.Result.Episodes[^1].CumulativeSteps);
+            if (end == 0) continue;
+            var x = new List<double>();
+            var y = new List<double>();
+            var err = new List<double>();
+            for (int k = 1; k <= 50; k++)
+            {
+                long at = end * k / 50;
+                var estimate = MeanError.Of(group.Select(r => r.Result.Episodes.LastOrDefault(e => e.CumulativeSteps <= at)?.CumulativeCost ?? 0).ToList());
+                x.Add(at);
+                y.Add(estimate.Mean);
+                err.Add(estimate.StandardError);
+            }
+            plot.Add(new PlotSeries(group.Key, x, y, err));
+        }
+        return plot;
+    }
+
+    public static SvgLinePlot Curves(IReadOnlyList<MethodRun> runs, string title, Func<Meta.Online.EpisodeOutcome, double> value)
     {
         var plot = new SvgLinePlot(title, "episode", title);
         foreach (var group in runs.GroupBy(r => r.Method))

@@ -15,6 +15,8 @@ public class SafetyMethodsTests
     [InlineData(OnlineAlgorithm.RewardPenalty, typeof(RewardPenaltyMethod))]
     [InlineData(OnlineAlgorithm.Rcpo, typeof(RcpoMethod))]
     [InlineData(OnlineAlgorithm.Rspo, typeof(RspoMethod))]
+    [InlineData(OnlineAlgorithm.DualAgent, typeof(OfflineSafety.Meta.Online.DualAgent.DualAgentMethod))]
+    [InlineData(OnlineAlgorithm.ConstrainedSac, typeof(OfflineSafety.Meta.Online.ConstrainedSac.ConstrainedSacMethod))]
     public void Each_algorithm_gets_its_own_method(OnlineAlgorithm algorithm, Type expected)
     {
         Assert.IsType(expected, SafetyMethods.Create(Context(algorithm)));
@@ -49,6 +51,6 @@ public class SafetyMethodsTests
         var random = new Xoshiro256StarStar(1);
         var sac = new SoftActorCritic(2, box, n, options.Sac, random);
         var start = new OnlineStart(OnlineFixtures.ConstantCritic(0f, n), OnlineFixtures.FixedRecovery(n, 0.5f), null);
-        return new SafetyMethodContext(options, start, sac, box, n, 100, random);
+        return new SafetyMethodContext(options, start, sac, box, n, 100, random) { Horizon = 100 };
     }
 }

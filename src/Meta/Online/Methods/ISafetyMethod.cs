@@ -19,6 +19,10 @@ public interface ISafetyMethod
     void Propose(SoftActorCritic policy, ReadOnlySpan<float> obs, Span<float> action, Xoshiro256StarStar random) =>
         policy.Act(obs, action, deterministic: false, random);
 
+    /// <summary>The action evaluation runs (before <see cref="Shield"/>): the task policy's deterministic one by default.</summary>
+    void Exploit(SoftActorCritic policy, ReadOnlySpan<float> obs, Span<float> action, Xoshiro256StarStar random) =>
+        policy.Act(obs, action, deterministic: true, random);
+
     /// <summary>
     /// The safety layer between proposal and execution: replaces <paramref name="action"/> (a_task on
     /// entry) with what executes, and says whether it did. Also runs in evaluation.
@@ -43,6 +47,18 @@ public interface ISafetyMethod
 
     /// <summary>After the SAC update: the dual step on lambda.</summary>
     void AfterTaskUpdate() { }
+
+    /// <summary>
+    /// The learning step on one task batch: plain SAC between <see cref="BeforeTaskUpdate"/> and
+    /// <see cref="AfterTaskUpdate"/>. A method with learners of its own (dual-agent correction)
+    /// replaces it and then also owns <see cref="Propose"/> and <see cref="Exploit"/>.
+    /// </summary>
+    void UpdateTaskPolicy(SoftActorCritic policy, SacBatch batch, ReplayBuffer taskBuffer, Xoshiro256StarStar random)
+    {
+        var penalty = BeforeTaskUpdate(batch, taskBuffer);
+        policy.Update(batch, penalty, random);
+        AfterTaskUpdate();
+    }
 
     /// <summary>The current lambda, for reports (NaN for methods without one).</summary>
     float Lambda => float.NaN;

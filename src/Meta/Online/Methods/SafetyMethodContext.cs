@@ -16,5 +16,8 @@ public sealed record SafetyMethodContext(OnlineRunOptions Options, OnlineStart S
 {
     public SafetySettings Safety => Options.Safety;
 
+    /// <summary>The environment's episode horizon T (dual-agent correction's Gamma depends on it).</summary>
+    public required int Horizon { get; init; }
+
     public SafetyCritic Critic => Start.Critic ?? throw new BadInputException($"{Options.Algorithm.Name()} needs a safety critic");
 }

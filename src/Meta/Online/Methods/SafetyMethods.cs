@@ -15,6 +15,8 @@ public static class SafetyMethods
         OnlineAlgorithm.Rcpo => new RcpoMethod(context),
         OnlineAlgorithm.Rspo => new RspoMethod(context),
         OnlineAlgorithm.Safer => SaferMethod.Create(context),
+        OnlineAlgorithm.DualAgent => new DualAgent.DualAgentMethod(context),
+        OnlineAlgorithm.ConstrainedSac => new ConstrainedSac.ConstrainedSacMethod(context),
         var other => throw new ArgumentOutOfRangeException(nameof(context), other, "no safety method for this algorithm"),
     };
 

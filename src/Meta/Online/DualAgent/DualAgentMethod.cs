@@ -1,0 +1,73 @@
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Online.Methods;
+using OfflineSafety.Nn.Randomness;
+
+namespace OfflineSafety.Meta.Online.DualAgent;
+
+/// <summary>
+/// Dual-agent safety correction (Zhang et al., Algorithm 1) on the runner's loop: a baseline agent
+/// (TD3, or fixed) and a safe agent share the runner's task buffer; each training step's action comes
+/// from one of the two, picked by a coin (<see cref="DualAgentSettings.BaselineShare"/>), plus Gaussian
+/// noise; every update steps the baseline (when it learns) and then the safe agent's primal-dual
+/// correction towards the baseline's actions on the same batch. Evaluation runs the safe agent,
+/// deterministic. The runner's SAC is not used: this method owns both of its learners.
+/// </summary>
+public sealed class DualAgentMethod : ISafetyMethod
+{
+    private readonly IBaselinePolicy _baseline;
+    private readonly SafeCorrection _safe;
+    private readonly SquashedActionBox _box;
+    private readonly Normalization _observations;
+    private readonly DualAgentSettings _settings;
+    private readonly float[] _normObs;
+    private readonly float[] _squashed;
+    private readonly float[] _baselineBatch;
+
+    public DualAgentMethod(SafetyMethodContext context)
+    {
+        var options = context.Options;
+        _settings = options.DualAgent;
+        _box = context.Box;
+        _observations = context.Observations;
+        int od = context.Observations.ObsDim, ad = context.Box.Dim;
+        _baseline = context.Start.Baseline as IBaselinePolicy
+            ?? new Td3Baseline(od, ad, context.Observations, options.Sac, _settings, context.Random);
+        _safe = new SafeCorrection(od, ad, options.Sac, _settings, context.Horizon, context.Random);
+        _normObs = new float[od];
+        _squashed = new float[ad];
+        _baselineBatch = new float[options.Sac.BatchSize * ad];
+    }
+
+    public IBaselinePolicy Baseline => _baseline;
+    public SafeCorrection Safe => _safe;
+
+    public void Propose(SoftActorCritic policy, ReadOnlySpan<float> obs, Span<float> action, Xoshiro256StarStar random)
+    {
+        if (random.NextFloat() < _settings.BaselineShare)
+            _baseline.Act(obs, _squashed);
+        else
+        {
+            _observations.NormalizeObs(obs, _normObs);
+            _safe.Act(_normObs, _squashed);
+        }
+        for (int d = 0; d < _squashed.Length; d++)
+            _squashed[d] = Math.Clamp(_squashed[d] + (float)(_settings.ExplorationNoise * random.NextNormal()), -1f, 1f);
+        _box.ToEnvironment(_squashed, action);
+    }
+
+    public void Exploit(SoftActorCritic policy, ReadOnlySpan<float> obs, Span<float> action, Xoshiro256StarStar random)
+    {
+        _observations.NormalizeObs(obs, _normObs);
+        _safe.Act(_normObs, _squashed);
+        _box.ToEnvironment(_squashed, action);
+    }
+
+    public void UpdateTaskPolicy(SoftActorCritic policy, SacBatch batch, ReplayBuffer taskBuffer, Xoshiro256StarStar random)
+    {
+        if (_baseline.Learnable) _baseline.Learn(batch, random);
+        _baseline.Act(batch, taskBuffer, _baselineBatch);
+        _safe.Update(batch, taskBuffer, _baselineBatch);
+    }
+
+    public float Lambda => _safe.Lambda;
+}

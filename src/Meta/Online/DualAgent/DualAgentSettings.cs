@@ -1,0 +1,35 @@
+namespace OfflineSafety.Meta.Online.DualAgent;
+
+/// <summary>
+/// Dual-agent safety correction's own hyperparameters (algorithms.md section 7). Networks, learning
+/// rates, gamma, tau and batch size are the run's <see cref="SacSettings"/>, shared with every method.
+/// </summary>
+public sealed record DualAgentSettings
+{
+    /// <summary>delta of the (1 - delta)-safe requirement: at most this share of steps may cost.</summary>
+    public float Delta { get; init; } = 0.05f;
+
+    /// <summary>
+    /// gbar, the discount of Q_I. The paper asks for a small, myopic one against over-estimation; 0.98
+    /// (below the reward's 0.99) is as small as works on cart-pole: with 0.9, Q_I looks about 10 steps
+    /// ahead, too short to see a pole fall coming, and the correction traded balance for short-term
+    /// hazard avoidance (docs/transfer.md has the runs).
+    /// </summary>
+    public float GammaSafe { get; init; } = 0.98f;
+
+    /// <summary>eta_lambda of the dual step; much slower than the actor's (the paper's 0.001).</summary>
+    public float MultiplierLearningRate { get; init; } = 1e-3f;
+
+    /// <summary>sigma of the Gaussian exploration noise on either agent's action, in squashed units.</summary>
+    public float ExplorationNoise { get; init; } = 0.1f;
+
+    /// <summary>Probability that the baseline, not the safe agent, picks a training step's action (Algorithm 1: 0.5).</summary>
+    public float BaselineShare { get; init; } = 0.5f;
+
+    /// <summary>TD3 baseline: actor and target updates every this many critic updates.</summary>
+    public int PolicyDelay { get; init; } = 2;
+
+    /// <summary>TD3 baseline: target-policy smoothing noise and its clip, in squashed units.</summary>
+    public float TargetNoise { get; init; } = 0.2f;
+    public float TargetNoiseClip { get; init; } = 0.5f;
+}

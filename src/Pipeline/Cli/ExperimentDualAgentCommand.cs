@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Spectre.Console;
+using OfflineSafety.Envs;
+using OfflineSafety.Errors;
+using OfflineSafety.Meta.Online.DualAgent;
+using OfflineSafety.Pipeline.Experiments;
+using OfflineSafety.Pipeline.Reports;
+using static OfflineSafety.Pipeline.Cli.OnlineCommandSupport;
+using static OfflineSafety.Pipeline.Cli.Output.CliOutput;
+
+namespace OfflineSafety.Pipeline.Cli;
+
+/// <summary>`offsafe experiment dual-agent`: samples to the baseline's return under the cost limit, dual-agent vs the Lagrangian baseline from scratch.</summary>
+public static class ExperimentDualAgentCommand
+{
+    public static Command Create()
+    {
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per method.", DefaultValueFactory = _ => 3 };
+        var quick = new Option<bool>("--quick") { Description = "Reduced budget for both methods alike (see docs/transfer.md)." };
+        var steps = new Option<long?>("--steps") { Description = "Environment steps per run (default 30000 with --quick, else 500000, the paper's convergence budget)." };
+        var every = new Option<int>("--evaluate-every") { Description = "Episodes between deterministic evaluations.", DefaultValueFactory = _ => 2 };
+        var lambdaLr = new Option<float?>("--lambda-lr") { Description = "eta_lambda of the dual step (default 0.001, the paper's)." };
+        var gammaSafe = new Option<float?>("--gamma-safe") { Description = "gbar, the discount of Q_I (default 0.98)." };
+        var cmd = new Command("dual-agent", "Dual-agent safety correction of the cart-pole PD law vs Lagrangian SAC from scratch, in the high-stakes cart-pole.")
+        {
+            seeds, quick, steps, every, lambdaLr, gammaSafe,
+        };
+        CommandAction.Set(cmd, async (p, ct) =>
+        {
+            int seedCount = p.GetValue(seeds);
+            if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
+            int evaluateEvery = p.GetValue(every);
+            if (evaluateEvery < 1) throw new BadInputException($"--evaluate-every must be at least 1, got {evaluateEvery}");
+            var definition = EnvironmentRegistry.Default.Get("cartpole-length");
+            var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
+            long stepBudget = p.GetValue(steps) ?? (p.GetValue(quick) ? 30_000 : 500_000);
+            if (stepBudget < 1 || stepBudget > 10_000_000) throw new BadInputException($"--steps must be in [1, 10000000], got {stepBudget}");
+            budget = budget with { StepBudget = stepBudget };
+            var settings = new DualAgentSettings();
+            if (p.GetValue(lambdaLr) is { } eta)
+                settings = eta >= 0 ? settings with { MultiplierLearningRate = eta } : throw new BadInputException($"--lambda-lr must be non-negative, got {eta}");
+            if (p.GetValue(gammaSafe) is { } g)
+                settings = g > 0 && g < 1 ? settings with { GammaSafe = g } : throw new BadInputException($"--gamma-safe must be in (0, 1), got {g}");
+            var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, settings, stepBudget, evaluateEvery).Run(seedCount, progress, ct));
+            string command = $"offsafe experiment dual-agent --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {stepBudget} --evaluate-every {evaluateEvery}"
+                + (p.GetValue(lambdaLr) is { } l ? FormattableString.Invariant($" --lambda-lr {l}") : "")
+                + (p.GetValue(gammaSafe) is { } gs ? FormattableString.Invariant($" --gamma-safe {gs}") : "");
+            var methods = outcome.Samples.Select(s => s.Method).Distinct().ToArray();
+            var samples = methods.ToDictionary(m => m, m => MeanError.Of(outcome.Samples.Where(s => s.Method == m).Select(s => (double)(s.Steps ?? s.Budget)).ToList()));
+            var reached = methods.ToDictionary(m => m, m => outcome.Samples.Count(s => s.Method == m && s.Steps is not null));
+            double ratio = samples[methods[1]].Mean / samples[methods[0]].Mean;
+            bool censored = reached[methods[1]] < seedCount;
+
+            var notes = new StringBuilder();
+            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}.")).AppendLine();
+            notes.AppendLine("| method | reached (seeds) | samples to baseline return with cost <= limit (mean ± s.e.; a miss counts as its budget) |");
+            notes.AppendLine("|---|---:|---:|");
+            foreach (var m in methods) notes.AppendLine($"| {m} | {reached[m]}/{seedCount} | {ExperimentReport.Format(samples[m], "0")} |");
+            notes.AppendLine().AppendLine("| method | seed | samples to target | last evaluation: return | cost per step |");
+            notes.AppendLine("|---|---:|---:|---:|---:|");
+            foreach (var (s, run) in outcome.Samples.Zip(outcome.Runs))
+            {
+                var last = run.Result.Evaluations.Count > 0 ? run.Result.Evaluations[^1].Result : null;
+                notes.AppendLine(FormattableString.Invariant($"| {s.Method} | {s.Seed} | {(s.Steps is { } n ? n.ToString(CultureInfo.InvariantCulture) : $"> {s.Budget}")} | {last?.MeanReturn:0.0} | {last?.CostPerStep:0.000} |"));
+            }
+            notes.AppendLine().AppendLine(FormattableString.Invariant($"Sample ratio (Lagrangian / dual-agent): {ratio:0.00}{(censored ? " (a lower bound: the Lagrangian baseline missed the target on some seeds)" : "")}."));
+            var figures = new Dictionary<string, string>
+            {
+                ["evaluation-return.svg"] = EvaluationCurve(outcome, "evaluated return", r => r.MeanReturn).Render(),
+                ["evaluation-cost.svg"] = EvaluationCurve(outcome, "evaluated cost per step", r => r.CostPerStep).Render(),
+            };
+            notes.AppendLine().AppendLine("![evaluated return](evaluation-return.svg) ![evaluated cost per step](evaluation-cost.svg)");
+            var extra = new
+            {
+                baselineReturn = outcome.BaselineReturn,
+                baselineCostPerStep = outcome.BaselineCostPerStep,
+                costLimit = outcome.CostLimit,
+                samples = outcome.Samples.Select(s => new { method = s.Method, seed = s.Seed, steps = s.Steps, budget = s.Budget }),
+                ratio,
+                ratioIsLowerBound = censored,
+            };
+            return await ExperimentOnlineOutput.EmitAsync(p, "Dual-agent safety correction vs Lagrangian SAC from scratch (cart-pole, hazard |x| >= 0.2)", command, budget,
+                outcome.Runs, "dual-agent", notes.ToString(), ct, figures, extra, console =>
+                {
+                    var table = NewTable("method", "reached", "samples to target");
+                    foreach (var m in methods) table.AddRow(m, $"{reached[m]}/{seedCount}", ExperimentReport.Format(samples[m], "0"));
+                    table.Caption(FormattableString.Invariant($"baseline return {outcome.BaselineReturn:0.0}, cost/step {outcome.BaselineCostPerStep:0.000}; ratio {ratio:0.00}{(censored ? " (lower bound)" : "")}"));
+                    console.Write(table);
+                });
+        });
+        return cmd;
+    }
+
+    private static SvgLinePlot EvaluationCurve(DualAgentOutcome outcome, string title, Func<Meta.Online.EvaluationResult, double> value)
+    {
+        var plot = new SvgLinePlot(title, "environment steps", title);
+        foreach (var group in outcome.Runs.GroupBy(r => r.Method))
+        {
+            int points = group.Min(r => r.Result.Evaluations.Count);
+            var x = new List<double>();
+            var y = new List<double>();
+            var err = new List<double>();
+            for (int i = 0; i < points; i++)
+            {
+                var estimate = MeanError.Of(group.Select(r => value(r.Result.Evaluations[i].Result)).ToList());
+                x.Add(group.Average(r => (double)r.Result.Evaluations[i].Steps));
+                y.Add(estimate.Mean);
+                err.Add(estimate.StandardError);
+            }
+            plot.Add(new PlotSeries(group.Key, x, y, err));
+        }
+        return plot;
+    }
+}

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Text;
+using Spectre.Console;
+using OfflineSafety.Envs;
+using OfflineSafety.Envs.Transfer;
+using OfflineSafety.Errors;
+using OfflineSafety.Pipeline.Experiments;
+using OfflineSafety.Pipeline.Reports;
+using static OfflineSafety.Pipeline.Cli.Output.CliOutput;
+using static OfflineSafety.Pipeline.Cli.OnlineCommandSupport;
+
+namespace OfflineSafety.Pipeline.Cli;
+
+/// <summary>`offsafe experiment transfer`: constrained SAC pretrained in a low-stakes variant vs trained from scratch in the high-stakes one.</summary>
+public static class ExperimentTransferCommand
+{
+    public static Command Create()
+    {
+        var pair = new Option<string>("--pair") { Description = $"Variant pair: {string.Join(" | ", StakesPairs.All.Select(p => p.Name))}.", DefaultValueFactory = _ => "cartpole-hazard" };
+        pair.AcceptOnlyFromAmong([.. StakesPairs.All.Select(p => p.Name)]);
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per method.", DefaultValueFactory = _ => 3 };
+        var quick = new Option<bool>("--quick") { Description = "Reduced budget for every method alike (see docs/transfer.md)." };
+        var steps = new Option<long?>("--steps") { Description = "Deployment (high-stakes) environment steps per run (default 20000 with --quick, else 200000)." };
+        var pretrain = new Option<long?>("--pretrain-steps") { Description = "Low-stakes pretraining steps (default: as many as --steps)." };
+        var cmd = new Command("transfer", "Safe transfer: pretrain constrained SAC in a low-stakes variant, evaluate zero-shot, fine-tune in the high-stakes one; lifetime regret against training from scratch.")
+        {
+            pair, seeds, quick, steps, pretrain,
+        };
+        CommandAction.Set(cmd, async (p, ct) =>
+        {
+            var stakes = StakesPairs.Get(p.GetValue(pair)!);
+            int seedCount = p.GetValue(seeds);
+            if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
+            var definition = EnvironmentRegistry.Default.Get(stakes.Environment);
+            var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
+            long deploySteps = p.GetValue(steps) ?? (p.GetValue(quick) ? 20_000 : 200_000);
+            if (deploySteps < 1 || deploySteps > 10_000_000) throw new BadInputException($"--steps must be in [1, 10000000], got {deploySteps}");
+            long pretrainSteps = p.GetValue(pretrain) ?? deploySteps;
+            if (pretrainSteps < 1 || pretrainSteps > 10_000_000) throw new BadInputException($"--pretrain-steps must be in [1, 10000000], got {pretrainSteps}");
+            budget = budget with { StepBudget = deploySteps };
+            var experiment = new TransferExperiment(stakes, budget, pretrainSteps, deploySteps);
+            var outcome = WithPhases($"experiment transfer {stakes.Name}", progress => experiment.Run(seedCount, progress, ct));
+            string command = $"offsafe experiment transfer --pair {stakes.Name} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {deploySteps} --pretrain-steps {pretrainSteps}";
+            var zeroReturn = MeanError.Of(outcome.ZeroShots.Select(z => z.Result.MeanReturn).ToList());
+            var zeroCost = MeanError.Of(outcome.ZeroShots.Select(z => z.Result.MeanCost).ToList());
+            var notes = new StringBuilder();
+            notes.AppendLine($"Pair `{stakes.Name}`: low stakes: {stakes.LowStakes}; high stakes: {stakes.HighStakes}. Observations carry the previous reward and cost.").AppendLine();
+            notes.AppendLine($"Cost limit: {outcome.Settings.Describe()} (scale {outcome.Settings.Scale}). Pretraining: {pretrainSteps} low-stakes steps; lifetime regret counts the {deploySteps} high-stakes steps only.").AppendLine();
+            notes.AppendLine($"Zero-shot in the high-stakes variant (pretrained, before fine-tuning; 5 deterministic episodes per seed): return {ExperimentReport.Format(zeroReturn)}, cost per episode {ExperimentReport.Format(zeroCost)}.");
+            var extra = new
+            {
+                pair = stakes.Name,
+                costLimit = outcome.Settings.CostLimit,
+                limitScale = outcome.Settings.Scale.ToString(),
+                pretrainSteps,
+                deploySteps,
+                zeroShot = outcome.ZeroShots.Select(z => new { seed = z.Seed, @return = z.Result.MeanReturn, cost = z.Result.MeanCost, costPerStep = z.Result.CostPerStep }),
+            };
+            return await ExperimentOnlineOutput.EmitAsync(p, $"Safe transfer with constrained SAC: {stakes.Name}", command, budget, outcome.Runs, $"transfer-{stakes.Name}",
+                notes.ToString(), ct, extra: extra, table: console =>
+                {
+                    var table = NewTable("zero-shot", "return", "cost per episode");
+                    table.AddRow("pretrained, before fine-tuning", ExperimentReport.Format(zeroReturn), ExperimentReport.Format(zeroCost));
+                    table.Caption($"limit: {outcome.Settings.Describe()}");
+                    console.Write(table);
+                });
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,151 @@
+using OfflineSafety.Envs;
+using OfflineSafety.Envs.Controllers;
+using OfflineSafety.Envs.Transfer;
+using OfflineSafety.Errors;
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Online;
+using OfflineSafety.Meta.Online.DualAgent;
+using OfflineSafety.Nn.Randomness;
+
+namespace OfflineSafety.Meta.Tests.Online;
+
+public class DualAgentTests
+{
+    [Theory]
+    [InlineData(0.05, 0.9, 200)]
+    [InlineData(0.1, 0.99, 50)]
+    [InlineData(0.0, 0.5, 7)]
+    public void Gamma_is_the_buffer_average_of_the_per_step_bound(double delta, double gbar, int horizon)
+    {
+        // Eq. 5: (1/T) sum_{k<T} (1 - delta)(1 - gbar^(T-k)) / (1 - gbar), summed directly.
+        double sum = 0;
+        for (int k = 0; k < horizon; k++) sum += (1 - delta) * (1 - Math.Pow(gbar, horizon - k)) / (1 - gbar);
+        Assert.Equal(sum / horizon, SafetyBudget.Gamma(delta, gbar, horizon), 9);
+    }
+
+    [Fact]
+    public void Gamma_has_the_papers_limits()
+    {
+        Assert.Equal(0.95, SafetyBudget.Gamma(0.05, 0.9, 1), 12);
+        Assert.Equal(0.95 / (1 - 0.9), SafetyBudget.Gamma(0.05, 0.9, 1_000_000), tolerance: 1e-3);
+        Assert.Equal(9.0725, SafetyBudget.Gamma(0.05, 0.9, 200), tolerance: 1e-6);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SafetyBudget.Gamma(0.05, 1.0, 10));
+    }
+
+    [Fact]
+    public void The_indicator_target_counts_safe_steps_and_absorbs_at_episode_ends()
+    {
+        Assert.Equal(1f + 0.9f * 5f, SafetyBudget.IndicatorTarget(isUnsafe: false, terminal: false, 5f, 0.9f), 5);
+        Assert.Equal(0.9f * 5f, SafetyBudget.IndicatorTarget(isUnsafe: true, terminal: false, 5f, 0.9f), 5);
+        Assert.Equal(0f, SafetyBudget.IndicatorTarget(isUnsafe: true, terminal: true, 5f, 0.9f));
+        Assert.Equal(10f, SafetyBudget.IndicatorTarget(isUnsafe: false, terminal: true, 5f, 0.9f), 4);
+    }
+
+    [Fact]
+    public void The_dual_step_ascends_on_the_shortfall_and_is_clipped_at_zero()
+    {
+        var lambda = new ProjectedMultiplier(0.001f);
+        Assert.Equal(0f, lambda.Value);
+        lambda.Ascend(9f - 7f);                 // Qbar = 7 below Gamma = 9: lambda rises by eta * 2
+        Assert.Equal(0.002f, lambda.Value, 6);
+        lambda.Ascend(9f - 10f);                // Qbar above Gamma: it falls ...
+        Assert.Equal(0.001f, lambda.Value, 6);
+        lambda.Ascend(9f - 100f);               // ... but never below zero
+        Assert.Equal(0f, lambda.Value);
+        Assert.Equal(0f, new ProjectedMultiplier(0.1f, -3f).Value);
+    }
+
+    [Fact]
+    public void The_safe_agent_raises_lambda_only_when_its_steps_cost()
+    {
+        Assert.True(LambdaAfter(isUnsafe: true) > 0f);
+        Assert.Equal(0f, LambdaAfter(isUnsafe: false));
+    }
+
+    [Fact]
+    public void A_fixed_baseline_run_never_steps_the_baselines_optimiser()
+    {
+        var env = CartPole(3);
+        var n = Normalization.Identity(4, 1);
+        var actor = new DeterministicActor(4, 1, [8], new Xoshiro256StarStar(4));
+        var frozen = new FrozenActorBaseline(actor, n, "frozen");
+        var before = actor.Network.Parameters.Select(p => p.Data.ToArray()).ToArray();
+        var runner = new OnlineRunner(env, new OnlineStart(null, null, null) { Baseline = frozen }, Options(OnlineAlgorithm.DualAgent, 4));
+        var result = runner.Run();
+
+        var method = Assert.IsType<DualAgentMethod>(runner.Method);
+        Assert.Same(frozen, method.Baseline);
+        Assert.False(frozen.Learnable);
+        Assert.Equal(0, frozen.Updates);
+        for (int i = 0; i < before.Length; i++) Assert.Equal(before[i], actor.Network.Parameters[i].Data.ToArray());
+        Assert.True(result.Steps > 16);
+        Assert.True(float.IsFinite(method.Safe.LastMeanQ), "the safe agent learned");
+        // And the only optimiser entry point refuses: a fixed baseline has none.
+        Assert.Throws<InvalidOperationException>(() => frozen.Learn(new SacBatch(1, 4, 1), new Xoshiro256StarStar(1)));
+    }
+
+    [Fact]
+    public void A_td3_baseline_learns_alongside_and_the_controller_baseline_acts_in_squashed_units()
+    {
+        var runner = new OnlineRunner(CartPole(5), new OnlineStart(null, null, null), Options(OnlineAlgorithm.DualAgent, 3));
+        runner.Run();
+        var td3 = Assert.IsType<Td3Baseline>(((DualAgentMethod)runner.Method).Baseline);
+        Assert.True(td3.Updates > 0);
+
+        var controller = new ControllerBaseline(new CartPolePdController(), new SquashedActionBox([-2f], [2f]));
+        var u = new float[1];
+        controller.Act([0f, 0.1f, 0f, 0f], u);   // a = 4 * 0.1 = 0.4 of a [-2, 2] box is u = 0.2
+        Assert.Equal(0.2f, u[0], 5);
+    }
+
+    [Fact]
+    public void A_saved_baseline_reads_back_and_bad_files_are_user_errors()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"baseline-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var actor = new DeterministicActor(4, 1, [8, 8], new Xoshiro256StarStar(9));
+            var n = Normalization.Identity(4, 1) with { ObsMean = [1f, 2f, 3f, 4f], ObsStd = [2f, 2f, 2f, 2f] };
+            BaselineFile.Save(path, actor, n);
+            var loaded = BaselineFile.Load(path, 4, 1);
+            Assert.Equal(n.ObsMean, loaded.Observations.ObsMean);
+            float[] a = new float[1], b = new float[1];
+            new FrozenActorBaseline(actor, n, "x").Act([0.5f, -0.2f, 0.1f, 0f], a);
+            loaded.Act([0.5f, -0.2f, 0.1f, 0f], b);
+            Assert.Equal(a[0], b[0]);
+            Assert.Throws<BadInputException>(() => BaselineFile.Load(path, 2, 2));
+            Assert.Throws<BadInputException>(() => BaselineFile.Load(path + ".missing", 4, 1));
+            File.WriteAllText(path, "not a safetensors file");
+            Assert.Throws<BadInputException>(() => BaselineFile.Load(path, 4, 1));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Every_run_reports_its_lifetime_regret_as_the_sum_of_episode_costs()
+    {
+        var result = new OnlineRunner(CartPole(7), new OnlineStart(null, null, null), Options(OnlineAlgorithm.Unconstrained, 3)).Run();
+        Assert.Equal(result.Episodes.Sum(e => e.Cost), result.LifetimeRegret);
+        Assert.True(result.LifetimeRegret > 0, "the tight hazard zone costs while SAC is untrained");
+        Assert.Equal(result.Steps, result.Episodes[^1].CumulativeSteps);
+    }
+
+    private static float LambdaAfter(bool isUnsafe)
+    {
+        var sac = new SacSettings { Hidden = [8], BatchSize = 8 };
+        var safe = new SafeCorrection(2, 1, sac, new DualAgentSettings { MultiplierLearningRate = 0.01f, GammaSafe = 0.5f }, 10, new Xoshiro256StarStar(3));
+        var buffer = new ReplayBuffer(8, 2, 1);
+        // Terminal rows: Q_I's target is 0 after a violation and the all-safe 1 / (1 - gbar) otherwise.
+        for (int i = 0; i < 8; i++) buffer.Add([i, 0f], [0f], 0f, isUnsafe ? 1f : 0f, isUnsafe, terminal: true, [i, 0f]);
+        var batch = new SacBatch(8, 2, 1);
+        for (int i = 0; i < 8; i++) { batch.Rows[i] = i; batch.Obs[2 * i] = batch.NextObs[2 * i] = i / 8f; }
+        var baseline = new float[8];
+        for (int k = 0; k < 300; k++) safe.Update(batch, buffer, baseline);
+        return safe.Lambda;
+    }
+
+    internal static ISafetyEnvironment CartPole(ulong seed) => StakesPairs.Get("cartpole-hazard").CreateHighStakes(seed);
+
+    internal static OnlineRunOptions Options(OnlineAlgorithm algorithm, int episodes) =>
+        new(algorithm, episodes, 5, $"test-{algorithm.Name()}") { Sac = new SacSettings { Hidden = [16, 16], BatchSize = 16 } };
+}

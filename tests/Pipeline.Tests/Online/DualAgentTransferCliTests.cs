@@ -1,0 +1,107 @@
+using System.Text.Json;
+using OfflineSafety.Envs.Transfer;
+using OfflineSafety.Pipeline.Experiments;
+using OfflineSafety.Pipeline.Tests.Cli;
+using OfflineSafety.Storage;
+
+namespace OfflineSafety.Pipeline.Tests.Online;
+
+/// <summary>The dual-agent and transfer wiring through `offsafe`, and both experiments on the smallest budgets.</summary>
+public sealed class DualAgentTransferCliTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "offsafe-dual-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, true);
+    }
+
+    [Fact]
+    public async Task Online_dual_agent_with_the_controller_baseline_reports_lifetime_regret()
+    {
+        using var json = await RunJsonAsync("online", "--env", "cartpole-length", "--algo", "dual-agent", "--baseline", "controller",
+            "--episodes", "2", "--hidden", "16,16", "--batch-size", "16", "--offline-transitions", "200", "--no-record", "--eval-episodes", "1");
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("lifetimeRegret").GetDouble() >= 0);
+        var result = Assert.Single(root.GetProperty("results").EnumerateArray());
+        Assert.Equal("dual-agent", result.GetProperty("method").GetString());
+        Assert.True(result.TryGetProperty("lifetimeRegret", out _));
+        Assert.True(root.GetProperty("evaluation").TryGetProperty("meanCost", out _));
+    }
+
+    [Fact]
+    public async Task A_td3_baseline_saved_by_one_run_is_the_fixed_baseline_of_the_next()
+    {
+        Directory.CreateDirectory(_root);
+        string file = Path.Combine(_root, "baseline.safetensors");
+        string[] common = ["online", "--env", "cartpole-length", "--algo", "dual-agent", "--episodes", "2", "--hidden", "16,16", "--batch-size", "16",
+            "--offline-transitions", "200", "--no-record"];
+        using (await RunJsonAsync([.. common, "--save-baseline", file])) { }
+        Assert.True(File.Exists(file));
+        using var json = await RunJsonAsync([.. common, "--baseline", file]);
+        Assert.Equal("dual-agent", json.RootElement.GetProperty("results")[0].GetProperty("method").GetString());
+    }
+
+    [Theory]
+    [InlineData("--baseline applies to --algo dual-agent only", "online", "--env", "cartpole-length", "--algo", "lr", "--episodes", "1", "--baseline", "td3")]
+    [InlineData("no file", "online", "--env", "cartpole-length", "--algo", "dual-agent", "--episodes", "1", "--baseline", "missing.safetensors", "--offline-transitions", "100")]
+    [InlineData("--save-baseline stores a TD3 baseline", "online", "--env", "cartpole-length", "--algo", "dual-agent", "--episodes", "1", "--baseline", "controller", "--save-baseline", "x.safetensors", "--offline-transitions", "100")]
+    [InlineData("--steps must be", "experiment", "dual-agent", "--steps", "0")]
+    [InlineData("--lambda-lr must be non-negative", "experiment", "dual-agent", "--lambda-lr", "-1")]
+    [InlineData("--pretrain-steps must be", "experiment", "transfer", "--pretrain-steps", "-5")]
+    public async Task Bad_flags_are_one_line_user_errors(string message, params string[] args)
+    {
+        var (code, stdout, stderr) = await RunAsync(args);
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout.Trim());
+        Assert.Contains(message, Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
+    public async Task An_unknown_variant_pair_is_refused()
+    {
+        var (code, _, stderr) = await RunAsync("experiment", "transfer", "--pair", "bogus");
+        Assert.NotEqual(0, code);
+        Assert.Contains("bogus", stderr);
+    }
+
+    [Fact]
+    public void The_transfer_experiment_pretrains_transfers_and_counts_deployment_cost_only()
+    {
+        var pair = StakesPairs.Get("cartpole-hazard");
+        var budget = ExperimentBudget.Smoke(Envs.EnvironmentRegistry.Default.Get("cartpole-length"));
+        var outcome = new TransferExperiment(pair, budget, pretrainSteps: 60, deploySteps: 80, evaluationEpisodes: 1).Run(1);
+        Assert.Equal([TransferExperiment.Transfer, TransferExperiment.Scratch, TransferExperiment.Unconstrained], outcome.Runs.Select(r => r.Method));
+        Assert.All(outcome.Runs, r => Assert.InRange(r.Result.Steps, 80, 80 + 200));
+        Assert.All(outcome.Runs, r => Assert.Equal(r.Result.Episodes.Sum(e => e.Cost), r.Result.LifetimeRegret));
+        Assert.Single(outcome.ZeroShots);
+    }
+
+    [Fact]
+    public async Task The_dual_agent_experiment_writes_its_table_curves_and_ratio()
+    {
+        using var json = await RunJsonAsync("experiment", "dual-agent", "--seeds", "1", "--quick", "--steps", "300", "--evaluate-every", "1");
+        var root = json.RootElement;
+        Assert.Equal(2, root.GetProperty("results").GetArrayLength());
+        var extra = root.GetProperty("extra");
+        Assert.True(extra.GetProperty("baselineReturn").GetDouble() > 100, "the PD law balances the pole");
+        Assert.Equal(2, extra.GetProperty("samples").GetArrayLength());
+        string folder = Path.GetDirectoryName(root.GetProperty("report").GetString())!;
+        Assert.Contains("<svg", File.ReadAllText(Path.Combine(folder, "evaluation-return.svg")));
+        Assert.Contains("<svg", File.ReadAllText(Path.Combine(folder, "lifetime-regret.svg")));
+        Assert.Contains("lifetime regret", File.ReadAllText(Path.Combine(folder, "README.md")));
+    }
+
+    private async Task<JsonDocument> RunJsonAsync(params string[] args)
+    {
+        var (code, stdout, stderr) = await RunAsync([.. args, "--json"]);
+        Assert.True(code == 0, $"offsafe {string.Join(' ', args)} exited {code}: {stderr}");
+        return JsonDocument.Parse(stdout);
+    }
+
+    private async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var r = await OffsafeProcess.RunAsync(null, [.. args, "--store", _root], TimeSpan.FromSeconds(180));
+        return (r.ExitCode, r.Stdout, r.Stderr);
+    }
+}
