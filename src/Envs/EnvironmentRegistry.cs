@@ -117,12 +117,12 @@ public sealed class EnvironmentRegistry
 
     /// <summary>
     /// The paper's locomotion training sets are logged SAC replay buffers; Envs trains no policies, so
-    /// both roles are collected with uniform-random 1,000-step rollouts, which is how the paper
-    /// collects its test sets.
+    /// both roles are collected the way the paper collects its test sets, with a randomly
+    /// initialised policy network (a new one per 1,000-step rollout).
     /// </summary>
     private static CollectionRecipe LocomotionCollection() =>
-        new("1000-step rollouts from the start distribution with a ~ U(-1, 1)^n (the paper's test-set recipe; its training sets are SAC replay buffers); violations do not stop the rollout",
-            RolloutSteps: 1000, ViolationEndsRollout: false, seed => new UniformRandomPolicy(seed));
+        new("1000-step rollouts from the start distribution, each by a freshly initialised random policy network (the paper's test-set recipe; its training sets are SAC replay buffers); violations do not stop the rollout",
+            RolloutSteps: 1000, ViolationEndsRollout: false, seed => new RandomNetworkPolicy(seed));
 
     private static EnvironmentDefinition HalfCheetahDefinition()
     {

@@ -24,6 +24,8 @@ internal static unsafe class MjLayout
     public const int DataBuffer = 40_360;
     public const int DataQpos = 40_376;
     public const int DataQvel = 40_384;
+    public const int DataAct = 40_392;
+    public const int DataQaccWarmstart = 40_400;
     public const int DataCtrl = 40_408;
 
     // Pointer fields computed by mj_kinematics (read by the tests' cross-checks): xpos follows

@@ -38,6 +38,7 @@ public sealed record MuJoCoCartPoleParameters(
         <mujoco model="cartpole-length">
           <compiler inertiafromgeom="true" angle="radian"/>
           <option timestep="{Timestep}" gravity="0 0 {-Gravity}" integrator="RK4"/>
+          <size njmax="20" nconmax="5" nstack="5000"/>
           <default>
             <joint damping="{JointDamping}"/>
             <geom contype="0" conaffinity="0" density="{Density}"/>

@@ -11,6 +11,10 @@ public sealed unsafe class MuJoCoSimulation
     private readonly double* _qpos;
     private readonly double* _qvel;
     private readonly double* _ctrl;
+    private readonly double* _act;
+    private readonly double* _qaccWarmstart;
+    private readonly int _na;
+    private readonly double[] _qpos0;
 
     public MuJoCoSimulation(MuJoCoModelHandle model)
     {
@@ -23,7 +27,12 @@ public sealed unsafe class MuJoCoSimulation
         _qpos = MjLayout.DataArray(_data, MjLayout.DataQpos);
         _qvel = MjLayout.DataArray(_data, MjLayout.DataQvel);
         _ctrl = MjLayout.DataArray(_data, MjLayout.DataCtrl);
-        CheckLayout(model.Na);
+        _act = MjLayout.DataArray(_data, MjLayout.DataAct);
+        _qaccWarmstart = MjLayout.DataArray(_data, MjLayout.DataQaccWarmstart);
+        _na = model.Na;
+        CheckLayout(_na);
+        model.Library.ResetData(model.Pointer, _data);
+        _qpos0 = Qpos.ToArray();
     }
 
     ~MuJoCoSimulation() => _model.Library.DeleteData(_data);
@@ -42,10 +51,21 @@ public sealed unsafe class MuJoCoSimulation
     /// <summary>Contacts found by the last collision pass (mjData.ncon).</summary>
     public int ContactCount => MjLayout.DataInt(_data, MjLayout.DataNcon);
 
-    /// <summary>mj_resetData: the model's qpos0, zero velocity, controls and time.</summary>
+    /// <summary>
+    /// The state mj_resetData leaves: the model's qpos0, zero velocity, activation, controls, solver
+    /// warm-start and time. Written field by field rather than by mj_resetData, which clears the
+    /// whole multi-megabyte buffer and cost more than the steps of a short cart-pole episode. These
+    /// are all the inputs mj_step reads from one call to the next (the models have no mocap bodies,
+    /// user data or applied forces), so an episode depends only on its start.
+    /// </summary>
     public void Reset()
     {
-        _model.Library.ResetData(_model.Pointer, _data);
+        _qpos0.CopyTo(Qpos);
+        Qvel.Clear();
+        Ctrl.Clear();
+        new Span<double>(_act, _na).Clear();
+        new Span<double>(_qaccWarmstart, Nv).Clear();
+        MjLayout.SetDataDouble(_data, MjLayout.DataTime, 0);
         GC.KeepAlive(this);
     }
 
@@ -80,7 +100,9 @@ public sealed unsafe class MuJoCoSimulation
         byte* qpos = (byte*)_qpos, qvel = (byte*)_qvel, ctrl = (byte*)_ctrl;
         bool lined = buffer != null && qpos == buffer
             && qvel == qpos + Aligned(8L * Nq)
-            && ctrl == qvel + Aligned(8L * Nv) + Aligned(8L * na) + Aligned(8L * Nv)
+            && (byte*)_act == qvel + Aligned(8L * Nv)
+            && (byte*)_qaccWarmstart == (byte*)_act + Aligned(8L * na)
+            && ctrl == (byte*)_qaccWarmstart + Aligned(8L * Nv)
             && ctrl + 8L * Nu <= buffer + size;
         if (!lined || Time != 0)
             throw new InvalidOperationException($"{_model.Library.Name}: mjData's layout does not match MuJoCo 2.2.2's (qpos, qvel, ctrl are not where the 2.2.2 headers put them: buffer +{(long)(qpos - buffer)}, +{(long)(qvel - buffer)}, +{(long)(ctrl - buffer)} of {size} bytes, time {Time})");
