@@ -22,14 +22,19 @@ public static class EnvsBenchCommand
     {
         var steps = new Option<long>("--steps") { Description = "Timed steps per environment.", DefaultValueFactory = _ => 2_000_000 };
         var seed = new Option<ulong>("--seed") { Description = "Seed for variants, noise and actions.", DefaultValueFactory = _ => 1 };
+        var envs = new Option<string[]>("--env") { Description = "Only these environment ids (default: every built-in one).", AllowMultipleArgumentsPerToken = true };
         var command = new Command("envs", "Steps per second of each built-in environment on one thread.");
         command.Options.Add(steps);
         command.Options.Add(seed);
+        command.Options.Add(envs);
         BenchAction.Set(command, (parseResult, ct) =>
         {
             long n = parseResult.GetValue(steps);
             if (n <= 0) throw new ArgumentException($"--steps must be positive, got {n}");
-            var results = EnvStepBenchmark.Run(EnvironmentRegistry.Default, n, parseResult.GetValue(seed), ct);
+            var registry = parseResult.GetValue(envs) is { Length: > 0 } chosen
+                ? new EnvironmentRegistry(chosen.Select(EnvironmentRegistry.Default.Get))
+                : EnvironmentRegistry.Default;
+            var results = EnvStepBenchmark.Run(registry, n, parseResult.GetValue(seed), ct);
             if (parseResult.GetValue(BenchCommands.Json))
             {
                 var rows = results.Select(r => new

@@ -3,13 +3,20 @@ using OfflineSafety.Envs.CartPole;
 using OfflineSafety.Envs.Collection;
 using OfflineSafety.Envs.Controllers;
 using OfflineSafety.Envs.Extraction;
+using OfflineSafety.Envs.MuJoCo;
+using OfflineSafety.Envs.Spaces;
 using OfflineSafety.Envs.Navigation;
 using OfflineSafety.Envs.Variants;
 using OfflineSafety.Errors;
 
 namespace OfflineSafety.Envs;
 
-/// <summary>The built-in environments by id. Immutable; <see cref="Default"/> holds the MESA papers' three and SAFER's extraction family.</summary>
+/// <summary>
+/// The built-in environments by id. Immutable; <see cref="Default"/> holds the papers' domains (SAFER's
+/// extraction family among them). The
+/// MuJoCo ones load libmujoco only when an environment is made, so listing and every other
+/// environment work on a machine without it.
+/// </summary>
 public sealed class EnvironmentRegistry
 {
     private readonly Dictionary<string, EnvironmentDefinition> _byId;
@@ -37,6 +44,9 @@ public sealed class EnvironmentRegistry
         },
         CartPoleDefinition(),
         ExtractionDefinition(),
+        MuJoCoCartPoleDefinition(),
+        HalfCheetahDefinition(),
+        AntDefinition(),
     ]);
 
     public IReadOnlyList<EnvironmentDefinition> All { get; }
@@ -123,6 +133,88 @@ public sealed class EnvironmentRegistry
 
     private static ContainerVariant AsContainer(DynamicsVariant variant) => variant as ContainerVariant
         ?? throw new BadInputException($"extraction needs a container variant (cx=..,w=..,h=..), got '{variant.Id}'");
+    private static EnvironmentDefinition MuJoCoCartPoleDefinition()
+    {
+        var p = MuJoCoCartPoleParameters.Default;
+        var rules = new List<EnvironmentRule>
+        {
+            new("dynamics", $"MuJoCo 2.2.2 (libmujoco): capsule cart r {F(p.CartRadius)} half-length {F(p.CartHalfLength)}, capsule pole r {F(p.PoleRadius)} from the pivot to ({F(p.PoleTipOffset)}, 0, L), density {F(p.Density)}, joint damping {F(p.JointDamping)}, slider limited to +-{F(p.SliderRange)} m, g {F(p.Gravity)}; RK4, {p.FrameSkip} x {F(p.Timestep)} s per step"),
+            new("action", $"motor control 3 a (gear {F(p.Gear)}: force = {F(p.MaxForce)} N x clip(a, -1, 1))"),
+            new("start", $"qpos, qvel each + U(-{F(p.StartHalfWidth)}, {F(p.StartHalfWidth)}), theta = 0 upright"),
+            new("reward", "exp(-||ee - (0, L)||^2 / L^2), ee = (x + L sin theta, L cos theta)"),
+            new("success", $"episode return > {F(p.SuccessReturn)}"),
+            new("violation", $"|theta| > pi/2 (unwrapped, as MESA's code) or |x| >= {F(p.RailLimit)}; cost 1; ends the episode"),
+            new("horizon", $"{p.Horizon} steps, then truncated"),
+        };
+        return new EnvironmentDefinition(MuJoCoCartPole.EnvironmentId, "Cart-pole-Length on MuJoCo: the paper's cart-pole, pole of unseen length",
+            ["x", "theta", "xdot", "thetadot"], ["force"], Unbounded(4), UnitBox(1), p.Horizon,
+            new PoleLengthFamily(), rules,
+            new CollectionRecipe("30-step rollouts from the start distribution with a ~ U(-1, 1); violations do not stop the rollout",
+                RolloutSteps: 30, ViolationEndsRollout: false, seed => new UniformRandomPolicy(seed)),
+            new SuiteDefaults(20, 20_000, 1_000),
+            (variant, seed, options) => new MuJoCoCartPole(AsLength(variant), seed, options));
+    }
+
+    /// <summary>
+    /// The paper's locomotion training sets are logged SAC replay buffers; Envs trains no policies, so
+    /// both roles are collected the way the paper collects its test sets, with a randomly
+    /// initialised policy network (a new one per 1,000-step rollout).
+    /// </summary>
+    private static CollectionRecipe LocomotionCollection() =>
+        new("1000-step rollouts from the start distribution, each by a freshly initialised random policy network (the paper's test-set recipe; its training sets are SAC replay buffers); violations do not stop the rollout",
+            RolloutSteps: 1000, ViolationEndsRollout: false, seed => new RandomNetworkPolicy(seed));
+
+    private static EnvironmentDefinition HalfCheetahDefinition()
+    {
+        var p = HalfCheetahParameters.Default;
+        var joints = HalfCheetahParameters.Segments;
+        var rules = new List<EnvironmentRule>
+        {
+            new("dynamics", $"MuJoCo 2.2.2 (libmujoco): planar cheetah, torso capsule 1 m at {F(p.TorsoHeight)} m, head capsule, two 3-segment legs, {F(p.TotalMass)} kg; Euler, {p.FrameSkip} x {F(p.Timestep)} s per step"),
+            new("action", $"6 motor controls in [-1, 1], gears {string.Join("/", joints.Select(j => F(j.Gear)))} ({string.Join(", ", joints.Select(j => j.Name))}); the variant's joint gets power x its control"),
+            new("start", $"qpos0 + {F(p.StartQposStd)} N(0, I), qvel {F(p.StartQvelStd)} N(0, I)"),
+            new("reward", $"(x' - x) / dt - {F(p.ControlCost)} |u|^2"),
+            new("violation", "the head touches the floor (lowest point of the head capsule below z = 0); cost 1; ends the episode"),
+            new("horizon", $"{p.Horizon} steps, then truncated"),
+        };
+        var family = new DisabledPartFamily("joint", [1, 2, 3, 4], testPart: 5, partCount: 6,
+            string.Join(", ", joints.Select((j, i) => $"{i} {j.Name}")));
+        return new EnvironmentDefinition(HalfCheetahDisabled.EnvironmentId, "HalfCheetah-Disabled: run with an unseen joint out of power",
+            ["rootz", "rooty", .. joints.Select(j => j.Name), "vx", "vz", "vpitch", .. joints.Select(j => "v" + j.Name)],
+            [.. joints.Select(j => j.Name)], Unbounded(HalfCheetahDisabled.ObservationDim), UnitBox(HalfCheetahDisabled.ActionDim), p.Horizon,
+            family, rules, LocomotionCollection(), new SuiteDefaults(4, 400_000, 40_000),
+            (variant, seed, options) => new HalfCheetahDisabled(AsDisabled(variant, "joint", HalfCheetahDisabled.EnvironmentId), seed, options));
+    }
+
+    private static EnvironmentDefinition AntDefinition()
+    {
+        var p = AntParameters.Default;
+        var rules = new List<EnvironmentRule>
+        {
+            new("dynamics", $"MuJoCo 2.2.2 (libmujoco): torso sphere r {F(p.TorsoRadius)} on a free joint, four 2-joint legs, contact margin {F(p.Margin)}; RK4, {p.FrameSkip} x {F(p.Timestep)} s per step"),
+            new("action", $"8 motor controls in [-1, 1] (hip, ankle of legs 0-3), gear {F(p.Gear)}; the variant's leg gets power x both its controls"),
+            new("start", $"standing pose (torso {F(p.StartHeight)} m, ankles +-{F(p.StartAnkle)} rad) + {F(p.StartQposStd)} N(0, I), qvel {F(p.StartQvelStd)} N(0, I)"),
+            new("reward", $"(x' - x) / dt - {F(p.ControlCost)} |u|^2 + {F(p.AliveBonus)}"),
+            new("violation", $"the torso touches the floor (sphere centre below r + margin = {F(p.TorsoRadius + p.Margin)} m); cost 1; ends the episode"),
+            new("horizon", $"{p.Horizon} steps, then truncated"),
+        };
+        var family = new DisabledPartFamily("leg", [0, 1, 2], testPart: 3, partCount: 4, "0 front left, 1 front right, 2 back left, 3 back right");
+        string[] joints = [.. Enumerable.Range(0, 4).SelectMany(i => new[] { $"hip{i}", $"ankle{i}" })];
+        return new EnvironmentDefinition(AntDisabled.EnvironmentId, "Ant-Disabled: walk with an unseen leg out of power",
+            ["z", "qw", "qx", "qy", "qz", .. joints, "vx", "vy", "vz", "wx", "wy", "wz", .. joints.Select(j => "v" + j)],
+            joints, Unbounded(AntDisabled.ObservationDim), UnitBox(AntDisabled.ActionDim), p.Horizon,
+            family, rules, LocomotionCollection(), new SuiteDefaults(3, 400_000, 40_000),
+            (variant, seed, options) => new AntDisabled(AsDisabled(variant, "leg", AntDisabled.EnvironmentId), seed, options));
+    }
+
+    private static BoxSpace Unbounded(int dim) => BoxSpace.Uniform(dim, float.NegativeInfinity, float.PositiveInfinity);
+
+    private static BoxSpace UnitBox(int dim) => BoxSpace.Uniform(dim, -1f, 1f);
+
+    private static DisabledPartVariant AsDisabled(DynamicsVariant variant, string part, string env) =>
+        variant as DisabledPartVariant is { } v && v.Part == part
+            ? v
+            : throw new BadInputException($"{env} needs a disabled-{part} variant ({part}=..,power=..), got '{variant.Id}'");
 
     private static InputGainVariant AsGains(DynamicsVariant variant) => variant as InputGainVariant
         ?? throw new BadInputException($"navigation needs an input-gain variant (b1=..,b2=..), got '{variant.Id}'");

@@ -19,6 +19,18 @@ public interface IVariantFamily
 
     DynamicsVariant SampleTraining(Xoshiro256StarStar random);
 
+    /// <summary>
+    /// A suite's <paramref name="count"/> training variants, in order. Continuous families draw each
+    /// independently; a discrete family (one disabled joint per variant) lists its parts first so a
+    /// suite of the paper's size has each exactly once.
+    /// </summary>
+    IReadOnlyList<DynamicsVariant> TrainingVariants(int count, Xoshiro256StarStar random)
+    {
+        var variants = new DynamicsVariant[count];
+        for (int i = 0; i < count; i++) variants[i] = SampleTraining(random);
+        return variants;
+    }
+
     /// <summary>The paper's held-out test variant ('auto').</summary>
     DynamicsVariant AutoTestVariant { get; }
 

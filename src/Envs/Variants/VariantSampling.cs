@@ -10,9 +10,7 @@ public static class VariantSampling
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var random = new Xoshiro256StarStar(Xoshiro256StarStar.DeriveSeed(seed, SeedStreams.TrainingVariants, 0));
-        var variants = new DynamicsVariant[count];
-        for (int i = 0; i < count; i++) variants[i] = family.SampleTraining(random);
-        return variants;
+        return family.TrainingVariants(count, random);
     }
 
     /// <summary>'auto' (or empty) picks the paper's held-out variant; anything else is parsed as an id.</summary>

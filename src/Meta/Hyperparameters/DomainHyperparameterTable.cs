@@ -19,6 +19,9 @@ namespace OfflineSafety.Meta.Hyperparameters;
 /// <item>Episodes: the papers' 300 (Navigation) and 400 (Cart-pole), SAFER's 50,000 steps (extraction);
 /// `--quick` runs 60, 40 and 150, and
 /// adapts 100 steps (the paper's count) for Navigation, 200 for Cart-pole.</item>
+/// <item>The MuJoCo domains (thesis tables B.2, B.4, B.5): cartpole-mujoco as cartpole-length;
+/// HalfCheetah-Disabled and Ant-Disabled with 15,000 phase-1 iterations, 500 and 1,000 episodes of
+/// 1,000 steps, Ant's eps_risk 0.3; `--quick` runs 10 episodes (10,000 steps) of each.</item>
 /// </list>
 /// </summary>
 public static class DomainHyperparameterTable
@@ -59,6 +62,9 @@ public static class DomainHyperparameterTable
         // SAFER's extraction family has no critic baselines in its paper: the fallback's risk values.
         // Episodes: SAFER trains 50,000 steps per task, about 1,000 of our episodes (at most 60 steps).
         ["extraction"] = Fallback with { PaperEpisodes = 1000, QuickEpisodes = 150 },
+        ["cartpole-mujoco"] = Fallback with { GammaRisk = 0.8f, EpsRisk = 0.1f, LagrangeLambda = 1000f, PenaltyLambda = 3000f },
+        ["halfcheetah-disabled"] = Fallback with { MetaIterations = 15_000, PaperEpisodes = 500, QuickEpisodes = 10 },
+        ["ant-disabled"] = Fallback with { EpsRisk = 0.3f, MetaIterations = 15_000, PaperEpisodes = 1000, QuickEpisodes = 10 },
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static DomainHyperparameters For(string environment) => Known.GetValueOrDefault(environment, Fallback);

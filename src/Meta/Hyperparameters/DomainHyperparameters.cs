@@ -45,5 +45,8 @@ public sealed record DomainHyperparameters
     /// <summary>Adaptation steps of the reduced `--quick` budget.</summary>
     public required int QuickAdaptationSteps { get; init; }
 
+    /// <summary>MESA phase-1 iterations and Multi-Task steps of the papers' budget (thesis tables B.2, B.4, B.5).</summary>
+    public int MetaIterations { get; init; } = 10_000;
+
     public RiskSettings Risk => new(GammaRisk, EpsRisk);
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OfflineSafety.Envs;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -30,8 +31,8 @@ public static class ExperimentCommands
 
     private static Command Critics()
     {
-        var env = new Option<string>("--env") { Description = "navigation1 | navigation2 | cartpole-length.", Required = true };
-        env.AcceptOnlyFromAmong("navigation1", "navigation2", "cartpole-length");
+        var env = new Option<string>("--env") { Description = string.Join(" | ", EnvironmentRegistry.Default.All.Select(d => d.Id)) + ".", Required = true };
+        env.AcceptOnlyFromAmong([.. EnvironmentRegistry.Default.All.Select(d => d.Id)]);
         var seeds = new Option<int>("--seeds") { Description = "Training seeds per method.", DefaultValueFactory = _ => 3 };
         var quick = new Option<bool>("--quick") { Description = "Smaller suite and fewer iterations (minutes, not hours)." };
         var steps = new Option<int?>("--steps") { Description = "Adaptation steps M (default 500; 100 for Navigation)." };

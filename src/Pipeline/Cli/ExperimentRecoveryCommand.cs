@@ -12,8 +12,8 @@ public static class ExperimentRecoveryCommand
 {
     public static Command Create()
     {
-        var env = new Option<string>("--env") { Description = "navigation1 | navigation2.", Required = true };
-        env.AcceptOnlyFromAmong("navigation1", "navigation2");
+        var env = new Option<string>("--env") { Description = string.Join(" | ", EnvironmentRegistry.Default.All.Select(d => d.Id)) + ".", Required = true };
+        env.AcceptOnlyFromAmong([.. EnvironmentRegistry.Default.All.Select(d => d.Id)]);
         var seeds = new Option<int>("--seeds") { Description = "Seeds per method.", DefaultValueFactory = _ => 3 };
         var quick = new Option<bool>("--quick") { Description = "Reduced budget for every method alike (see docs/online.md)." };
         var episodes = new Option<int?>("--episodes") { Description = "Override the online episodes per run." };

@@ -45,14 +45,21 @@ public sealed record CriticsExperimentPlan
     public int? AdaptationSteps { get; init; }
     public bool Quick { get; init; }
 
-    public static CriticsExperimentPlan Full(string environment, int seeds) => new() { Environment = environment, Seeds = seeds };
+    public static CriticsExperimentPlan Full(string environment, int seeds) => new()
+    {
+        Environment = environment,
+        Seeds = seeds,
+        MesaIterations = DomainHyperparameterTable.For(environment).MetaIterations,
+        MultiTaskSteps = DomainHyperparameterTable.For(environment).MetaIterations,
+    };
 
     public static CriticsExperimentPlan QuickPlan(string environment, int seeds) => new()
     {
         Environment = environment,
         Seeds = seeds,
         Quick = true,
-        TrainingVariants = 8,
+        // The disabled-joint suites have 3-4 training variants; no quick plan asks for more than the paper's.
+        TrainingVariants = Math.Min(8, EnvironmentRegistry.Default.Get(environment).Defaults.TrainingVariants),
         TransitionsPerVariant = 3_000,
         HeldOutTransitions = 3_000,
         MesaIterations = 600,

@@ -13,6 +13,9 @@ public class DomainHyperparameterTableTests
     [InlineData("navigation2", 0.65f, 0.1f, 1000f, 3000f, 100, 64, 2_000, 300, 60, 100)]
     [InlineData("cartpole-length", 0.8f, 0.1f, 1000f, 3000f, 500, 256, 10_000, 400, 40, 200)]
     [InlineData("extraction", 0.8f, 0.1f, 1000f, 3000f, 500, 256, 10_000, 1000, 150, 200)]
+    [InlineData("cartpole-mujoco", 0.8f, 0.1f, 1000f, 3000f, 500, 256, 10_000, 400, 40, 200)]
+    [InlineData("halfcheetah-disabled", 0.8f, 0.1f, 1000f, 3000f, 500, 256, 10_000, 500, 10, 200)]
+    [InlineData("ant-disabled", 0.8f, 0.3f, 1000f, 3000f, 500, 256, 10_000, 1000, 10, 200)]
     [InlineData("some-ingested-env", 0.8f, 0.1f, 1000f, 3000f, 500, 256, 10_000, 400, 40, 200)]
     public void Values_per_environment(string id, float gamma, float eps, float lagrange, float penalty,
         int adaptSteps, int adaptBatch, int testOnly, int paperEpisodes, int quickEpisodes, int quickAdapt)

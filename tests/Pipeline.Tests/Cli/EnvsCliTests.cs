@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Storage;
+using OfflineSafety.Testing;
 
 namespace OfflineSafety.Pipeline.Tests.Cli;
 
@@ -21,7 +22,10 @@ public class EnvsCliTests
         Assert.Equal(0, code);
         using var doc = JsonDocument.Parse(stdout);
         var envs = doc.RootElement.GetProperty("environments").EnumerateArray().ToList();
-        Assert.Equal(["navigation1", "navigation2", "cartpole-length", "extraction"], envs.Select(e => e.GetProperty("id").GetString()));
+        Assert.Equal(["navigation1", "navigation2", "cartpole-length", "extraction", "cartpole-mujoco", "halfcheetah-disabled", "ant-disabled"],
+            envs.Select(e => e.GetProperty("id").GetString()));
+        Assert.Equal(17, envs[5].GetProperty("observation").GetProperty("dim").GetInt32());
+        Assert.Equal(400_000, envs[6].GetProperty("suite_defaults").GetProperty("transitions_per_variant").GetInt32());
         var cartpole = envs[2];
         Assert.Equal(4, cartpole.GetProperty("observation").GetProperty("dim").GetInt32());
         Assert.Equal(-1, cartpole.GetProperty("action").GetProperty("low")[0].GetDouble());
@@ -68,9 +72,31 @@ public class EnvsCliTests
         }
     }
 
+    [Fact]
+    public void Generate_runs_a_mujoco_suite_with_the_papers_held_out_joint()
+    {
+        DebianPackages.EnsureInstalled("libmujoco2.2.2");
+        string store = Path.Combine(Path.GetTempPath(), "offsafe-generate-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (code, stdout, stderr) = Offsafe("generate", "--env", "halfcheetah-disabled", "--variants", "2", "--transitions", "1500",
+                "--test-transitions", "1000", "--seed", "5", "--dataset", "hc", "--store", store, "--json");
+            Assert.True(code == 0, stderr);
+            using var doc = JsonDocument.Parse(stdout);
+            var variants = doc.RootElement.GetProperty("variants").EnumerateArray().ToList();
+            Assert.Equal(["joint=1,power=0.000", "joint=2,power=0.000", "joint=5,power=0.000"], variants.Select(v => v.GetProperty("variant").GetString()));
+            Assert.Equal([1500, 1500, 1000], variants.Select(v => v.GetProperty("rows").GetInt32()));
+        }
+        finally
+        {
+            if (Directory.Exists(store)) Directory.Delete(store, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("cartpole-length", "b1=1,b2=1", "variant 'b1=1,b2=1': expected L=<number>")]
     [InlineData("navigation3", "auto", "unknown environment 'navigation3'")]
+    [InlineData("halfcheetah-disabled", "joint=6,power=0", "joint must be 0..5")]
     public void Generate_rejects_bad_input_with_one_line(string env, string testVariant, string message)
     {
         var (code, stdout, stderr) = Offsafe("generate", "--env", env, "--test-variant", testVariant, "--seed", "1", "--dataset", "x");

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text;
+using OfflineSafety.Envs.Variants;
+using OfflineSafety.Nn.Randomness;
+
+namespace OfflineSafety.Envs.MuJoCo;
+
+/// <summary>
+/// The Ant body of the Gym/rllab ant as its documentation gives it: a torso sphere of radius 0.25
+/// on a free joint, four legs in the diagonals, each an upper segment of (0.2, 0.2) with a hip
+/// hinge about z (+-30 degrees) and a lower segment of (0.4, 0.4) with an ankle hinge (30-70
+/// degrees, signed per leg), capsules of radius 0.08, density 5, contact margin 0.01, armature
+/// and damping 1, gear 150; RK4 at 0.01 s, one step per action (MESA's), standing start pose
+/// (torso at 0.55 m, ankles bent +-1 rad).
+/// </summary>
+public sealed record AntParameters(
+    double TorsoRadius = 0.25,
+    double LegRadius = 0.08,
+    double Margin = 0.01,
+    double Gear = 150,
+    double Timestep = 0.01,
+    int FrameSkip = 1,
+    int Horizon = 1000,
+    double StartHeight = 0.55,
+    double StartAnkle = 1.0,
+    double ControlCost = 0.005,
+    double AliveBonus = 0.05,
+    double StartQposStd = 0.01,
+    double StartQvelStd = 0.1)
+{
+    public static AntParameters Default { get; } = new();
+
+    /// <summary>
+    /// Leg directions (x, y), ankle axes (in the floor plane, across the leg) and the sign of the
+    /// ankle range, legs 0..3: front left, front right, back left, back right.
+    /// </summary>
+    public static IReadOnlyList<(int X, int Y, int AxisX, int AxisY, int AnkleSign)> Legs { get; } =
+        [(1, 1, -1, 1, 1), (-1, 1, 1, 1, -1), (-1, -1, -1, 1, -1), (1, -1, 1, 1, 1)];
+
+    public string Mjcf()
+    {
+        var legs = new StringBuilder();
+        var motors = new StringBuilder();
+        for (int i = 0; i < Legs.Count; i++)
+        {
+            var (x, y, ax, ay, sign) = Legs[i];
+            string ankleAxis = $"{ax} {ay} 0";
+            string range = sign > 0 ? "30 70" : "-70 -30";
+            legs.Append(CultureInfo.InvariantCulture, $"""
+                      <body name="leg{i}" pos="0 0 0">
+                        <geom name="hip{i}_geom" type="capsule" size="{LegRadius}" fromto="0 0 0 {0.2 * x} {0.2 * y} 0"/>
+                        <body name="thigh{i}" pos="{0.2 * x} {0.2 * y} 0">
+                          <joint name="hip{i}" type="hinge" axis="0 0 1" range="-30 30"/>
+                          <geom name="thigh{i}_geom" type="capsule" size="{LegRadius}" fromto="0 0 0 {0.2 * x} {0.2 * y} 0"/>
+                          <body name="shin{i}" pos="{0.2 * x} {0.2 * y} 0">
+                            <joint name="ankle{i}" type="hinge" axis="{ankleAxis}" range="{range}"/>
+                            <geom name="shin{i}_geom" type="capsule" size="{LegRadius}" fromto="0 0 0 {0.4 * x} {0.4 * y} 0"/>
+                          </body>
+                        </body>
+                      </body>
+
+                """);
+            motors.Append(CultureInfo.InvariantCulture, $"""    <motor joint="hip{i}" gear="{Gear}"/>{Environment.NewLine}    <motor joint="ankle{i}" gear="{Gear}"/>{Environment.NewLine}""");
+        }
+        return string.Create(CultureInfo.InvariantCulture, $"""
+            <mujoco model="ant-disabled">
+              <compiler inertiafromgeom="true" angle="degree"/>
+              <option timestep="{Timestep}" integrator="RK4"/>
+              <default>
+                <joint limited="true" armature="1" damping="1"/>
+                <geom condim="3" conaffinity="0" margin="{Margin}" friction="1 0.5 0.5" solref="0.02 1" solimp="0.8 0.8 0.01" density="5"/>
+                <motor ctrllimited="true" ctrlrange="-1 1"/>
+              </default>
+              <worldbody>
+                <geom name="floor" type="plane" size="40 40 40" conaffinity="1" condim="3"/>
+                <body name="torso" pos="0 0 0.75">
+                  <joint name="root" type="free" limited="false" armature="0" damping="0"/>
+                  <geom name="torso_geom" type="sphere" size="{TorsoRadius}"/>
+            {legs}    </body>
+              </worldbody>
+              <actuator>
+            {motors}  </actuator>
+            </mujoco>
+            """);
+    }
+}
+
+/// <summary>
+/// Ant-Disabled (MESA section 7): walk forwards with one leg out of power (both its motors).
+/// Observation qpos[2..14] (torso height, orientation quaternion, eight joint angles) and qvel
+/// (14), as Gym's; reward (x' - x) / dt - 0.005 |u|^2 + 0.05 (MESA's). Violation: the torso
+/// sphere touches the floor (its centre below radius + contact margin, when MuJoCo makes the
+/// contact; from qpos, so of s' exactly). Start: the standing pose + 0.01 N(0, I), 0.1 N(0, I) velocity.
+/// </summary>
+public sealed class AntDisabled : MuJoCoEnvironment
+{
+    public const string EnvironmentId = "ant-disabled";
+    public const int ObservationDim = 27, ActionDim = 8;
+
+    private readonly AntParameters _parameters;
+    private readonly DisabledPartVariant _disabled;
+
+    public AntDisabled(DisabledPartVariant disabled, ulong seed, EnvironmentOptions? options = null,
+        AntParameters? parameters = null, MuJoCoLibrary? library = null)
+        : this(library ?? MuJoCoLibrary.Shared, parameters ?? AntParameters.Default, disabled, seed, options)
+    {
+    }
+
+    private AntDisabled(MuJoCoLibrary library, AntParameters parameters, DisabledPartVariant disabled, ulong seed, EnvironmentOptions? options)
+        : base(new MuJoCoSimulation(library.LoadXml(parameters.Mjcf(), EnvironmentId)), disabled,
+            ObservationDim, ActionDim, parameters.FrameSkip, parameters.Horizon, successReturn: null, seed, options)
+    {
+        if (disabled.Part != "leg" || disabled.Index >= AntParameters.Legs.Count)
+            throw new Errors.BadInputException($"{EnvironmentId} needs a leg=0..3 variant, got '{disabled.Id}'");
+        _parameters = parameters;
+        _disabled = disabled;
+    }
+
+    public override string Id => EnvironmentId;
+    public override double StepSeconds => _parameters.Timestep * _parameters.FrameSkip;
+    public AntParameters Parameters => _parameters;
+
+    /// <summary>Height of the torso sphere's lowest point above the floor in the current state.</summary>
+    public double TorsoClearance() => Simulation.Qpos[2] - _parameters.TorsoRadius;
+
+    protected override void PerturbStart(Xoshiro256StarStar random, Span<double> qpos, Span<double> qvel)
+    {
+        qpos[2] = _parameters.StartHeight;
+        for (int leg = 0; leg < AntParameters.Legs.Count; leg++)
+            qpos[7 + 2 * leg + 1] = AntParameters.Legs[leg].AnkleSign * _parameters.StartAnkle;
+        for (int i = 0; i < qpos.Length; i++) qpos[i] += random.NextNormal(0, _parameters.StartQposStd);
+        for (int i = 0; i < qvel.Length; i++) qvel[i] += random.NextNormal(0, _parameters.StartQvelStd);
+    }
+
+    protected override void SetState(ReadOnlySpan<float> observation, Span<double> qpos, Span<double> qvel)
+    {
+        qpos[0] = 0;
+        qpos[1] = 0;
+        for (int i = 2; i < qpos.Length; i++) qpos[i] = observation[i - 2];
+        for (int i = 0; i < qvel.Length; i++) qvel[i] = observation[qpos.Length - 2 + i];
+    }
+
+    protected override void Observe(ReadOnlySpan<double> qpos, ReadOnlySpan<double> qvel, Span<float> observation)
+    {
+        for (int i = 2; i < qpos.Length; i++) observation[i - 2] = (float)qpos[i];
+        for (int i = 0; i < qvel.Length; i++) observation[qpos.Length - 2 + i] = (float)qvel[i];
+    }
+
+    protected override void Actuate(ReadOnlySpan<float> action, Span<double> ctrl)
+    {
+        for (int i = 0; i < ctrl.Length; i++) ctrl[i] = action[i];
+        ctrl[2 * _disabled.Index] *= _disabled.Power;
+        ctrl[2 * _disabled.Index + 1] *= _disabled.Power;
+    }
+
+    protected override MuJoCoOutcome Score(ReadOnlySpan<float> action, double xBefore)
+    {
+        double speed = (Simulation.Qpos[0] - xBefore) / StepSeconds;
+        double effort = 0;
+        foreach (double u in Simulation.Ctrl) effort += u * u;
+        return new MuJoCoOutcome(speed - _parameters.ControlCost * effort + _parameters.AliveBonus,
+            TorsoClearance() < _parameters.Margin);
+    }
+}
