@@ -62,9 +62,16 @@ public class SoftActorCriticTests
         var penalty = new ActorRiskPenalty(critic, box, 32) { Lambda = 10f };
         for (int i = 0; i < batch.Obs.Length; i++) batch.Obs[i] = batch.NextObs[i] = random.NextFloat();
         for (int i = 0; i < 5; i++) sac.Update(batch, penalty, random);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) sac.Update(batch, penalty, random);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(allocated < 1024, $"20 SAC updates allocated {allocated} bytes");
+        // Best of three windows: a kernel split state is pooled process-wide, so a test running
+        // beside this one can briefly empty the pool and make one window create a split. An update
+        // that allocated per step would fail every window.
+        long allocated = long.MaxValue;
+        for (int window = 0; window < 3 && allocated >= 1024; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++) sac.Update(batch, penalty, random);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.True(allocated < 1024, $"20 SAC updates allocated {allocated} bytes in each of three windows");
     }
 }
