@@ -32,6 +32,7 @@ public static class BenchCommands
         bench.Subcommands.Add(SnapshotBenchCommand.Create());
         bench.Subcommands.Add(StoreBenchCommand.Create());
         bench.Subcommands.Add(ServeBenchCommand.Create());
+        bench.Subcommands.Add(MesaBenchCommand.Create());
         return bench;
     }
 
@@ -195,7 +196,7 @@ public static class BenchCommands
         peak is double p ? $"{gflops:F1} ({100 * gflops / p:F0}% of peak)" : $"{gflops:F1}";
 
     // A status line on stderr while the benchmark runs, so stdout carries only the table or the JSON.
-    private static T WithProgress<T>(string title, Func<IProgress<string>, T> run)
+    internal static T WithProgress<T>(string title, Func<IProgress<string>, T> run)
     {
         var stderr = BenchConsoles.Over(Console.Error, Console.IsErrorRedirected);
         T result = default!;
