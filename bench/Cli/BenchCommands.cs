@@ -59,15 +59,16 @@ public static class BenchCommands
         var scale = ScaleOption();
         var skipTorch = SkipTorchOption();
         var rounds = RoundsOption("Alternating rounds of ours, PyTorch at 1 thread and PyTorch at 2 threads; each figure is the median over them.");
+        var kernel = KernelOption();
         var cmd = new Command("nn", "Engine workloads (critic update, MAML iteration, SAC update, critic inference) against PyTorch.");
-        foreach (var option in new Option[] { threads, rounds, scale, skipTorch }) cmd.Options.Add(option);
+        foreach (var option in new Option[] { threads, rounds, scale, skipTorch, kernel }) cmd.Options.Add(option);
         BenchAction.Set(cmd, (parseResult, ct) =>
         {
             int t = CheckThreads(parseResult.GetValue(threads));
             int r = CheckRounds(parseResult.GetValue(rounds));
             double s = CheckScale(parseResult.GetValue(scale));
             bool runTorch = !parseResult.GetValue(skipTorch);
-            var report = WithProgress("bench nn", progress => new NnBenchmark(new TorchAnchor()).Run(t, r, s, runTorch, progress, ct));
+            var report = WithProgress("bench nn", progress => new NnBenchmark(new TorchAnchor()).Run(new ComputeOptions { Threads = t, Kernel = parseResult.GetValue(kernel) }, r, s, runTorch, progress, ct));
             if (parseResult.GetValue(BenchCommands.Json))
             {
                 Console.WriteLine(report.ToJson().ToJsonString());
@@ -86,7 +87,7 @@ public static class BenchCommands
             }
             var console = StdoutConsole();
             console.Write(table);
-            console.WriteLine($"our threads: {report.Threads}; GEMM kernel: {KernelGemm.KernelName()}; {report.Rounds} alternating rounds; scale: {report.Scale}; " +
+            console.WriteLine($"our threads: {report.Threads}; GEMM kernel: {KernelGemm.KernelName(new ComputeOptions { Kernel = parseResult.GetValue(kernel) })}; {report.Rounds} alternating rounds; scale: {report.Scale}; " +
                 "CPU = process CPU time per step, all threads");
             console.WriteLine(report.SgemmPeakGflops is double p
                 ? $"sgemm peak (torch.mm, best of 1 and 2 threads): {p:F1} GFLOP/s; PyTorch {report.TorchVersion}"
@@ -95,6 +96,12 @@ public static class BenchCommands
         });
         return cmd;
     }
+
+    internal static Option<GemmKernel> KernelOption() => new("--kernel")
+    {
+        Description = "GEMM micro-kernel: Auto (the default choice for this CPU), Avx512, Avx2 or Scalar.",
+        DefaultValueFactory = _ => GemmKernel.Auto,
+    };
 
     private static Option<int> RoundsOption(string description) => new("--rounds")
     {

@@ -4,6 +4,7 @@ using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Hyperparameters;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
+using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Bench.Meta;
 
@@ -22,7 +23,7 @@ public sealed record MesaIterationResult(string Environment, int Iterations, int
 /// </summary>
 public static class MesaIterationBench
 {
-    public static MesaIterationResult Run(string environment, int iterations, int rounds, int rowsPerVariant, IProgress<string>? progress, CancellationToken ct)
+    public static MesaIterationResult Run(string environment, int iterations, int rounds, int rowsPerVariant, ComputeOptions compute, IProgress<string>? progress, CancellationToken ct)
     {
         var suite = new SuiteGenerator().Generate(new SuiteRequest(environment, 20, rowsPerVariant, "auto", 100, 100), ct: ct);
         var all = new TransitionBatch(suite.Environment.ObservationSpace.Dim, suite.Environment.ActionSpace.Dim, suite.All.Sum(v => v.Batch.Count));
@@ -32,7 +33,7 @@ public static class MesaIterationBench
         var config = new MesaSettings { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk, MetaIterations = iterations };
 
         progress?.Report("warm-up");
-        new MesaTrainer(config with { MetaIterations = 20 }).Train(training, ct: ct);
+        new MesaTrainer(config with { MetaIterations = 20 }, compute).Train(training, ct: ct);
         var wall = new List<double>();
         var cpu = new List<double>();
         float loss = 0;
@@ -44,7 +45,7 @@ public static class MesaIterationBench
             process.Refresh();
             var cpuStart = process.TotalProcessorTime;
             long start = Stopwatch.GetTimestamp();
-            var trained = new MesaTrainer(config).Train(training, ct: ct);
+            var trained = new MesaTrainer(config, compute).Train(training, ct: ct);
             wall.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds / iterations);
             process.Refresh();
             cpu.Add((process.TotalProcessorTime - cpuStart).TotalMilliseconds / iterations);

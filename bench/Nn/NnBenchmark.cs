@@ -92,9 +92,8 @@ public sealed class NnBenchmark(TorchAnchor anchor)
 {
     private static readonly int[] TorchThreadCounts = [1, 2];
 
-    public NnBenchReport Run(int threads, int rounds, double scale, bool runTorch, IProgress<string>? progress, CancellationToken ct)
+    public NnBenchReport Run(ComputeOptions compute, int rounds, double scale, bool runTorch, IProgress<string>? progress, CancellationToken ct)
     {
-        var compute = new ComputeOptions { Threads = threads };
         var workloads = NnWorkloads.Create(compute);
         var wall = workloads.Select(_ => new List<double>()).ToArray();
         var cpu = workloads.Select(_ => new List<double>()).ToArray();
@@ -134,7 +133,7 @@ public sealed class NnBenchmark(TorchAnchor anchor)
             double? gflops = w.GemmFlops > 0 ? w.GemmFlops / (ours.Median / UnitScale(w.Key)) / 1e9 : null;
             return new NnWorkloadResult(w.Key, ours, Spread.Of(cpu[i]), best?.Wall, best?.Cpu, best?.Threads, gflops);
         }).ToList();
-        return new NnBenchReport(threads, scale, rounds, results, peak, torchRuns.FirstOrDefault()?.TorchVersion, unavailable);
+        return new NnBenchReport(compute.Threads, scale, rounds, results, peak, torchRuns.FirstOrDefault()?.TorchVersion, unavailable);
     }
 
     /// <summary>Seconds to the unit a key names: *_ms in milliseconds, *_us in microseconds.</summary>
