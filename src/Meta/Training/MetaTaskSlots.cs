@@ -1,3 +1,4 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
 using OfflineSafety.Meta.Sampling;
@@ -69,8 +70,7 @@ internal sealed class MetaTaskSlots : IPartedWork
         foreach (var slot in _slots)
         {
             loss += _scale * slot.Loss;
-            var g = slot.Gradient;
-            for (int i = 0; i < g.Length; i++) outerGradient[i] += g[i];
+            TensorPrimitives.Add(outerGradient[..slot.Gradient.Length], slot.Gradient, outerGradient);
             if (_learnRates)
                 for (int t = 0; t < rateGradient.Length; t++) rateGradient[t] += slot.RateGradient[t];
         }
