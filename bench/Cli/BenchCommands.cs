@@ -3,6 +3,7 @@ using System.Globalization;
 using OfflineSafety.Bench.Anchors;
 using OfflineSafety.Bench.Gemm;
 using OfflineSafety.Bench.Nn;
+using OfflineSafety.Bench.Timing;
 using OfflineSafety.Nn.Kernels;
 using KernelGemm = OfflineSafety.Nn.Kernels.Gemm;
 using Spectre.Console;
@@ -32,6 +33,7 @@ public static class BenchCommands
         bench.Subcommands.Add(GrowthBenchCommand.Create());
         bench.Subcommands.Add(StoreBenchCommand.Create());
         bench.Subcommands.Add(ServeBenchCommand.Create());
+        bench.Subcommands.Add(MesaBenchCommand.Create());
         return bench;
     }
 
@@ -57,34 +59,37 @@ public static class BenchCommands
         var threads = ThreadsOption();
         var scale = ScaleOption();
         var skipTorch = SkipTorchOption();
+        var rounds = RoundsOption("Alternating rounds of ours, PyTorch at 1 thread and PyTorch at 2 threads; each figure is the median over them.");
+        var kernel = KernelOption();
         var cmd = new Command("nn", "Engine workloads (critic update, MAML iteration, SAC update, critic inference) against PyTorch.");
-        foreach (var option in new Option[] { threads, scale, skipTorch }) cmd.Options.Add(option);
+        foreach (var option in new Option[] { threads, rounds, scale, skipTorch, kernel }) cmd.Options.Add(option);
         BenchAction.Set(cmd, (parseResult, ct) =>
         {
             int t = CheckThreads(parseResult.GetValue(threads));
+            int r = CheckRounds(parseResult.GetValue(rounds));
             double s = CheckScale(parseResult.GetValue(scale));
             bool runTorch = !parseResult.GetValue(skipTorch);
-            var report = WithProgress("bench nn", progress => new NnBenchmark(new TorchAnchor()).Run(t, s, runTorch, progress, ct));
+            var report = WithProgress("bench nn", progress => new NnBenchmark(new TorchAnchor()).Run(new ComputeOptions { Threads = t, Kernel = parseResult.GetValue(kernel) }, r, s, runTorch, progress, ct));
             if (parseResult.GetValue(BenchCommands.Json))
             {
                 Console.WriteLine(report.ToJson().ToJsonString());
                 return 0;
             }
-            var table = new Table().AddColumns("workload", "ours", "PyTorch best", "torch threads", "ratio (torch/ours)", "GFLOP/s ours",
-                "CPU ours", "CPU torch", "CPU ratio");
+            var table = new Table().AddColumns("workload", "ours, median (range)", "PyTorch best", "torch threads", "ratio of medians (torch/ours)",
+                "GFLOP/s ours", "CPU ours", "CPU torch", "CPU ratio");
             foreach (var w in report.Workloads)
             {
                 string unit = w.Key.EndsWith("_us", StringComparison.Ordinal) ? "us" : "ms";
-                table.AddRow(w.Key, $"{w.Ours:F3} {unit}", w.Torch is double tt ? $"{tt:F3} {unit}" : "-",
-                    w.TorchThreads?.ToString(CultureInfo.InvariantCulture) ?? "-", w.Ratio is double r ? $"{r:F2}x" : "-",
+                table.AddRow(w.Key, $"{w.Ours.Format()} {unit}", w.Torch is { } tt ? $"{tt.Format()} {unit}" : "-",
+                    w.TorchThreads?.ToString(CultureInfo.InvariantCulture) ?? "-", w.Ratio is double ratio ? $"{ratio:F2}x" : "-",
                     w.GemmGflops is double g ? FormatGflops(g, report.SgemmPeakGflops) : "-",
-                    w.OursCpu is double oc ? $"{oc:F3} {unit}" : "-", w.TorchCpu is double tc ? $"{tc:F3} {unit}" : "-",
+                    $"{w.OursCpu.Format()} {unit}", w.TorchCpu is { } tc ? $"{tc.Format()} {unit}" : "-",
                     w.CpuRatio is double cr ? $"{cr:F2}x" : "-");
             }
             var console = StdoutConsole();
             console.Write(table);
-            console.WriteLine($"our threads: {report.Threads}; GEMM kernel: {KernelGemm.KernelName()}; scale: {report.Scale}; " +
-                "CPU = process CPU time per step, all threads (PyTorch: lowest of its runs)");
+            console.WriteLine($"our threads: {report.Threads}; GEMM kernel: {KernelGemm.KernelName(new ComputeOptions { Kernel = parseResult.GetValue(kernel) })}; {report.Rounds} alternating rounds; scale: {report.Scale}; " +
+                "CPU = process CPU time per step, all threads");
             console.WriteLine(report.SgemmPeakGflops is double p
                 ? $"sgemm peak (torch.mm, best of 1 and 2 threads): {p:F1} GFLOP/s; PyTorch {report.TorchVersion}"
                 : $"PyTorch not run: {report.TorchUnavailable}");
@@ -93,20 +98,31 @@ public static class BenchCommands
         return cmd;
     }
 
+    internal static Option<GemmKernel> KernelOption() => new("--kernel")
+    {
+        Description = "GEMM micro-kernel: Auto (the default choice for this CPU), Avx512, Avx2 or Scalar.",
+        DefaultValueFactory = _ => GemmKernel.Auto,
+    };
+
+    private static Option<int> RoundsOption(string description) => new("--rounds")
+    {
+        Description = description,
+        DefaultValueFactory = _ => 5,
+    };
+
+    private static int CheckRounds(int rounds) =>
+        rounds >= 1 ? rounds : throw new ArgumentException($"--rounds must be at least 1 (got {rounds}).");
+
     private static Command InferCommand()
     {
         var scale = ScaleOption();
         var skipTorch = SkipTorchOption();
-        var rounds = new Option<int>("--rounds")
-        {
-            Description = "Alternating rounds of ours, ONNX Runtime and PyTorch; each figure is the median over them.",
-            DefaultValueFactory = _ => 5,
-        };
+        var rounds = RoundsOption("Alternating rounds of ours, ONNX Runtime and PyTorch; each figure is the median over them.");
         var cmd = new Command("infer", "Safety-critic inference (1, 100, 4096 rows): ours beside ONNX Runtime running the exported critic, and PyTorch.");
         foreach (var option in new Option[] { rounds, scale, skipTorch }) cmd.Options.Add(option);
         BenchAction.Set(cmd, (parseResult, ct) =>
         {
-            int r = parseResult.GetValue(rounds) is var n and >= 1 ? n : throw new ArgumentException($"--rounds must be at least 1 (got {parseResult.GetValue(rounds)}).");
+            int r = CheckRounds(parseResult.GetValue(rounds));
             double s = CheckScale(parseResult.GetValue(scale));
             bool runTorch = !parseResult.GetValue(skipTorch);
             var report = WithProgress("bench infer", progress => new InferenceBenchmark(new TorchAnchor()).Run(r, s, runTorch, progress, ct));
@@ -188,7 +204,7 @@ public static class BenchCommands
         peak is double p ? $"{gflops:F1} ({100 * gflops / p:F0}% of peak)" : $"{gflops:F1}";
 
     // A status line on stderr while the benchmark runs, so stdout carries only the table or the JSON.
-    private static T WithProgress<T>(string title, Func<IProgress<string>, T> run)
+    internal static T WithProgress<T>(string title, Func<IProgress<string>, T> run)
     {
         var stderr = BenchConsoles.Over(Console.Error, Console.IsErrorRedirected);
         T result = default!;

@@ -7,20 +7,6 @@ using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Bench.Nn;
 
-/// <summary>Median and range of one figure over the rounds of a run, in microseconds.</summary>
-public sealed record Spread(double Median, double Min, double Max)
-{
-    public static Spread Of(IReadOnlyList<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        int n = sorted.Length;
-        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-        return new Spread(median, sorted[0], sorted[^1]);
-    }
-
-    public JsonObject ToJson() => new() { ["median"] = Math.Round(Median, 3), ["min"] = Math.Round(Min, 3), ["max"] = Math.Round(Max, 3) };
-}
-
 /// <summary>One batch size: ours, and each anchor at its best thread setting (lowest median).</summary>
 public sealed record InferenceResult(string Key, Spread Ours, Spread? Ort, int? OrtThreads, Spread? Torch, int? TorchThreads)
 {

@@ -5,17 +5,18 @@ using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Bench.Nn;
 
-/// <summary>Our time and PyTorch's for one workload. Times are in the unit the key names (ms or us).</summary>
-/// <remarks><see cref="OursCpu"/> and <see cref="TorchCpu"/> are CPU time per step (all threads), same unit: on a
-/// shared machine they show the work done, where wall time also shows waiting for a core.</remarks>
-public sealed record NnWorkloadResult(string Key, double Ours, double? Torch, int? TorchThreads, double? GemmGflops,
-    double? OursCpu = null, double? TorchCpu = null)
+/// <summary>
+/// Our figures and PyTorch's for one workload over the rounds of a run, in the unit the key names
+/// (ms or us): wall time per step and CPU time per step (all threads of the process). PyTorch's
+/// figures are those of its best thread setting (lowest median wall time).
+/// </summary>
+public sealed record NnWorkloadResult(string Key, Spread Ours, Spread OursCpu, Spread? Torch, Spread? TorchCpu, int? TorchThreads, double? GemmGflops)
 {
-    /// <summary>How many times faster we are than PyTorch's best (torch / ours); above 1 is faster.</summary>
-    public double? Ratio => Torch / Ours;
+    /// <summary>How many times faster we are than PyTorch's best, ratio of medians (torch / ours); above 1 is faster.</summary>
+    public double? Ratio => Torch?.Median / Ours.Median;
 
-    /// <summary>PyTorch's CPU time over ours for the same step.</summary>
-    public double? CpuRatio => TorchCpu / OursCpu;
+    /// <summary>PyTorch's median CPU time over ours for the same step.</summary>
+    public double? CpuRatio => TorchCpu?.Median / OursCpu.Median;
 
     /// <summary>The key without its unit suffix, e.g. "infer_b4096" (used for unit-free figures such as GFLOP/s).</summary>
     public string Name => Key[..Key.LastIndexOf('_')];
@@ -23,25 +24,37 @@ public sealed record NnWorkloadResult(string Key, double Ours, double? Torch, in
 
 /// <summary>Everything one `offsafe-bench nn` run measured.</summary>
 public sealed record NnBenchReport(
-    int Threads, double Scale, IReadOnlyList<NnWorkloadResult> Workloads,
+    int Threads, double Scale, int Rounds, IReadOnlyList<NnWorkloadResult> Workloads,
     double? SgemmPeakGflops, string? TorchVersion, string? TorchUnavailable)
 {
-    /// <summary>Ours under the anchor's keys, PyTorch's best under "torch", torch/ours under "ratio",
-    /// the measured sgemm peak, and achieved GFLOP/s of the GEMM-bound workloads.</summary>
+    /// <summary>Medians under the anchor's keys (ours at the top level, PyTorch's best under "torch"),
+    /// the ratio of medians under "ratio", every side's median and range under "spread", the
+    /// measured sgemm peak, and achieved GFLOP/s of the GEMM-bound workloads (at our median).</summary>
     public JsonObject ToJson()
     {
         var json = new JsonObject();
-        foreach (var w in Workloads) json[w.Key] = Round(w.Ours);
+        foreach (var w in Workloads) json[w.Key] = Round(w.Ours.Median);
         var torch = new JsonObject();
         var torchThreads = new JsonObject();
         var ratio = new JsonObject();
         var gflops = new JsonObject();
+        var cpu = new JsonObject();
+        var torchCpu = new JsonObject();
+        var cpuRatio = new JsonObject();
+        var spread = new JsonObject();
         foreach (var w in Workloads)
         {
-            if (w.Torch is double t) torch[w.Key] = Round(t);
+            if (w.Torch is { } t) torch[w.Key] = Round(t.Median);
             if (w.TorchThreads is int tt) torchThreads[w.Key] = tt;
             if (w.Ratio is double r) ratio[w.Key] = Round(r);
             if (w.GemmGflops is double g) gflops[w.Name] = Round(g);
+            cpu[w.Key] = Round(w.OursCpu.Median);
+            if (w.TorchCpu is { } tc) torchCpu[w.Key] = Round(tc.Median);
+            if (w.CpuRatio is double cr) cpuRatio[w.Key] = Round(cr);
+            var entry = new JsonObject { ["ours"] = w.Ours.ToJson(), ["ours_cpu"] = w.OursCpu.ToJson() };
+            if (w.Torch is { } ts) entry["torch"] = ts.ToJson();
+            if (w.TorchCpu is { } tcs) entry["torch_cpu"] = tcs.ToJson();
+            spread[w.Key] = entry;
         }
         json["torch"] = torch;
         json["torch_threads"] = torchThreads;
@@ -53,18 +66,11 @@ public sealed record NnBenchReport(
             foreach (var w in Workloads)
                 if (w.GemmGflops is double g) ofPeak[w.Name] = Round(g / p);
         json["fraction_of_sgemm_peak"] = ofPeak;
-        var cpu = new JsonObject();
-        var torchCpu = new JsonObject();
-        var cpuRatio = new JsonObject();
-        foreach (var w in Workloads)
-        {
-            if (w.OursCpu is double c) cpu[w.Key] = Round(c);
-            if (w.TorchCpu is double tc) torchCpu[w.Key] = Round(tc);
-            if (w.CpuRatio is double cr) cpuRatio[w.Key] = Round(cr);
-        }
         json["cpu"] = cpu;
         json["torch_cpu"] = torchCpu;
         json["cpu_ratio"] = cpuRatio;
+        json["spread"] = spread;
+        json["rounds"] = Rounds;
         json["threads"] = Threads;
         json["scale"] = Scale;
         json["torch_version"] = TorchVersion;
@@ -76,46 +82,58 @@ public sealed record NnBenchReport(
 }
 
 /// <summary>
-/// `offsafe-bench nn`: times the engine workloads with our engine, then runs the project's
-/// PyTorch reference (scripts/torch_workloads.py) at 1 and 2 threads in the same run and keeps
-/// PyTorch's best per workload, plus its sgemm peak (large torch.mm) as the yardstick for GFLOP/s.
+/// `offsafe-bench nn`: the engine workloads, ours beside the project's PyTorch reference
+/// (scripts/torch_workloads.py) at 1 and 2 threads. The sides run in alternation, round after round
+/// (ours, PyTorch at 1 thread, PyTorch at 2 threads), so a burst of load on a shared machine falls on
+/// all of them alike; each figure is the mean time per step within a round, reported as the median
+/// and range over rounds. PyTorch's sgemm peak (large torch.mm) is the yardstick for GFLOP/s.
 /// </summary>
-public sealed class NnBenchmark
+public sealed class NnBenchmark(TorchAnchor anchor)
 {
     private static readonly int[] TorchThreadCounts = [1, 2];
-    private readonly TorchAnchor _anchor;
 
-    public NnBenchmark(TorchAnchor anchor) => _anchor = anchor;
-
-    public NnBenchReport Run(int threads, double scale, bool runTorch, IProgress<string>? progress, CancellationToken ct)
+    public NnBenchReport Run(ComputeOptions compute, int rounds, double scale, bool runTorch, IProgress<string>? progress, CancellationToken ct)
     {
-        var compute = new ComputeOptions { Threads = threads };
-        var ours = new List<(INnWorkload Workload, double Value, double Cpu)>();
-        foreach (var workload in NnWorkloads.Create(compute))
+        var workloads = NnWorkloads.Create(compute);
+        var wall = workloads.Select(_ => new List<double>()).ToArray();
+        var cpu = workloads.Select(_ => new List<double>()).ToArray();
+        string? unavailable = runTorch ? anchor.Unavailable() : "skipped (--skip-torch)";
+        var torchRuns = new List<TorchRun>();
+        for (int round = 1; round <= rounds; round++)
         {
-            progress?.Report($"ours: {workload.Key}");
-            var time = StepTimer.Measure(workload.Step, workload.Repetitions, scale, workload.Warmup, ct);
-            ours.Add((workload, time.WallSeconds * UnitScale(workload.Key), time.CpuSeconds * UnitScale(workload.Key)));
+            for (int i = 0; i < workloads.Count; i++)
+            {
+                var w = workloads[i];
+                progress?.Report($"round {round}/{rounds}: ours, {w.Key}");
+                var time = StepTimer.Measure(w.Step, w.Repetitions, scale, w.Warmup, ct);
+                wall[i].Add(time.WallSeconds * UnitScale(w.Key));
+                cpu[i].Add(time.CpuSeconds * UnitScale(w.Key));
+            }
+            if (unavailable is null)
+                foreach (int t in TorchThreadCounts)
+                {
+                    progress?.Report($"round {round}/{rounds}: PyTorch, {t} thread(s)");
+                    // The peak is a property of the machine, not of a workload: one measurement per thread count is enough.
+                    torchRuns.Add(anchor.Run(t, scale, workloads: true, peak: round == 1, [], ct));
+                }
         }
 
-        string? unavailable = runTorch ? _anchor.Unavailable() : "skipped (--skip-torch)";
-        var torchRuns = new List<TorchRun>();
-        if (unavailable is null)
-            foreach (int t in TorchThreadCounts)
-            {
-                progress?.Report($"PyTorch, {t} thread(s)");
-                torchRuns.Add(_anchor.Run(t, scale, workloads: true, peak: true, [], ct));
-            }
-
-        double? peak = torchRuns.Count == 0 ? null : torchRuns.Max(r => r.SgemmPeakGflops);
-        var results = ours.Select(o =>
+        double? peak = torchRuns.Select(r => r.SgemmPeakGflops).Max();
+        var results = workloads.Select((w, i) =>
         {
-            var best = torchRuns.Where(r => r.Figures.ContainsKey(o.Workload.Key)).MinBy(r => r.Figures[o.Workload.Key]);
-            double? gflops = o.Workload.GemmFlops > 0 ? o.Workload.GemmFlops / (o.Value / UnitScale(o.Workload.Key)) / 1e9 : null;
-            double? torchCpu = torchRuns.Where(r => r.CpuFigures.ContainsKey(o.Workload.Key)).Select(r => (double?)r.CpuFigures[o.Workload.Key]).Min();
-            return new NnWorkloadResult(o.Workload.Key, o.Value, best?.Figures[o.Workload.Key], best?.Threads, gflops, o.Cpu, torchCpu);
+            var ours = Spread.Of(wall[i]);
+            var best = TorchThreadCounts
+                .Select(t => (Threads: t, Runs: torchRuns.Where(r => r.Threads == t && r.Figures.ContainsKey(w.Key)).ToList()))
+                .Where(x => x.Runs.Count > 0)
+                .Select(x => (x.Threads, Wall: Spread.Of(x.Runs.Select(r => r.Figures[w.Key]).ToList()),
+                    Cpu: x.Runs.All(r => r.CpuFigures.ContainsKey(w.Key)) ? Spread.Of(x.Runs.Select(r => r.CpuFigures[w.Key]).ToList()) : null))
+                .OrderBy(x => x.Wall.Median)
+                .Select(x => ((int Threads, Spread Wall, Spread? Cpu)?)x)
+                .FirstOrDefault();
+            double? gflops = w.GemmFlops > 0 ? w.GemmFlops / (ours.Median / UnitScale(w.Key)) / 1e9 : null;
+            return new NnWorkloadResult(w.Key, ours, Spread.Of(cpu[i]), best?.Wall, best?.Cpu, best?.Threads, gflops);
         }).ToList();
-        return new NnBenchReport(threads, scale, results, peak, torchRuns.FirstOrDefault()?.TorchVersion, unavailable);
+        return new NnBenchReport(compute.Threads, scale, rounds, results, peak, torchRuns.FirstOrDefault()?.TorchVersion, unavailable);
     }
 
     /// <summary>Seconds to the unit a key names: *_ms in milliseconds, *_us in microseconds.</summary>

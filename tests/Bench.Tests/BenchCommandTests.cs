@@ -3,6 +3,7 @@ using System.Text.Json;
 using OfflineSafety.Bench.Anchors;
 using OfflineSafety.Bench.Gemm;
 using OfflineSafety.Bench.Nn;
+using OfflineSafety.Bench.Timing;
 
 namespace OfflineSafety.Bench.Tests;
 
@@ -15,7 +16,7 @@ public sealed class BenchCommandTests
     {
         // --skip-torch keeps the test independent of PyTorch being installed; --scale makes each
         // workload run its minimum of 5 timed steps.
-        var r = await RunBench("nn", "--skip-torch", "--scale", "0.001", "--threads", "1", "--json");
+        var r = await RunBench("nn", "--skip-torch", "--rounds", "2", "--scale", "0.001", "--threads", "1", "--json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(r.Stdout);
         var root = json.RootElement;
@@ -23,7 +24,11 @@ public sealed class BenchCommandTests
         {
             Assert.True(root.GetProperty(key).GetDouble() > 0, key);
             Assert.True(root.GetProperty("cpu").GetProperty(key).GetDouble() > 0, key);
+            var ours = root.GetProperty("spread").GetProperty(key).GetProperty("ours");
+            Assert.Equal(root.GetProperty(key).GetDouble(), ours.GetProperty("median").GetDouble());
+            Assert.InRange(ours.GetProperty("median").GetDouble(), ours.GetProperty("min").GetDouble(), ours.GetProperty("max").GetDouble());
         }
+        Assert.Equal(2, root.GetProperty("rounds").GetInt32());
         Assert.Empty(root.GetProperty("torch").EnumerateObject());
         Assert.Equal(JsonValueKind.Null, root.GetProperty("sgemm_peak_gflops").ValueKind);
         Assert.True(root.GetProperty("gflops").GetProperty("infer_b4096").GetDouble() > 0);
@@ -114,6 +119,7 @@ public sealed class BenchCommandTests
     [Theory]
     [InlineData("nn", "--threads", "0", "--threads must be at least 1")]
     [InlineData("nn", "--scale", "-1", "--scale must be a positive number")]
+    [InlineData("nn", "--rounds", "0", "--rounds must be at least 1")]
     [InlineData("gemm", "--shape", "12x4", "GEMM shape '12x4' is not MxNxK")]
     public async Task Bad_arguments_give_one_line_on_stderr_and_a_failure_exit(string sub, string option, string value, string message)
     {
@@ -144,10 +150,11 @@ public sealed class BenchCommandTests
     [Fact]
     public void Report_json_has_ratio_torch_over_ours_and_fraction_of_peak()
     {
-        var report = new NnBenchReport(2, 1.0,
+        var report = new NnBenchReport(2, 1.0, 3,
         [
-            new NnWorkloadResult("critic_update_ms", Ours: 2.0, Torch: 5.0, TorchThreads: 1, GemmGflops: 85.0, OursCpu: 3.0, TorchCpu: 6.0),
-            new NnWorkloadResult("maml_iter_ms", Ours: 10.0, Torch: null, TorchThreads: null, GemmGflops: null),
+            new NnWorkloadResult("critic_update_ms", Ours: Spread.Of([2.0, 1.9, 2.4]), OursCpu: Spread.Of([3.0]), Torch: Spread.Of([5.0, 4.0, 7.0]),
+                TorchCpu: Spread.Of([6.0]), TorchThreads: 1, GemmGflops: 85.0),
+            new NnWorkloadResult("maml_iter_ms", Ours: Spread.Of([10.0]), OursCpu: Spread.Of([10.0]), Torch: null, TorchCpu: null, TorchThreads: null, GemmGflops: null),
         ], SgemmPeakGflops: 170.0, TorchVersion: "1.13.0", TorchUnavailable: null);
         var json = report.ToJson();
         Assert.Equal(2.0, (double)json["critic_update_ms"]!);
@@ -157,6 +164,9 @@ public sealed class BenchCommandTests
         Assert.Equal(0.5, (double)json["fraction_of_sgemm_peak"]!["critic_update"]!);
         Assert.Equal(170.0, (double)json["sgemm_peak_gflops"]!);
         Assert.Equal(2.0, (double)json["cpu_ratio"]!["critic_update_ms"]!);
+        Assert.Equal(4.0, (double)json["spread"]!["critic_update_ms"]!["torch"]!["min"]!);
+        Assert.Equal(2.4, (double)json["spread"]!["critic_update_ms"]!["ours"]!["max"]!);
+        Assert.Equal(3, (int)json["rounds"]!);
     }
 
     [Fact]

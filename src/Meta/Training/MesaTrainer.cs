@@ -3,6 +3,7 @@ using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Nn.Autodiff;
+using OfflineSafety.Nn.Kernels;
 using OfflineSafety.Nn.Optim;
 using OfflineSafety.Nn.Randomness;
 
@@ -16,7 +17,7 @@ namespace OfflineSafety.Meta.Training;
 /// the global norm, and take one Adam step on psi (and on the learned inner step sizes).
 /// The recovery policy is not meta-learned; it is trained during adaptation (phase 2).
 /// </summary>
-public sealed class MesaTrainer(MesaSettings config)
+public sealed class MesaTrainer(MesaSettings config, ComputeOptions? compute = null)
 {
     public MesaSettings Config => config;
 
@@ -34,7 +35,6 @@ public sealed class MesaTrainer(MesaSettings config)
         // l: raw per-tensor inner step sizes, alpha = softplus(l), l0 = log(alpha_1) as in the MESA code.
         var rawStepSizes = Tensor.Vector(shape.Tensors.Count);
         rawStepSizes.Data.Fill(MathF.Log(config.InnerLearningRate));
-        var metaGradient = new MetaGradient(shape, config.InnerSteps, config.FirstOrder, config.InnerBatchSize, config.OuterBatchSize);
         Tensor[] psiTensors = [psi], targetTensors = [targetPsi], rateTensors = [rawStepSizes];
         var outerAdam = new Adam(psiTensors, config.OuterLearningRate);
         var rateAdam = new Adam(rateTensors, config.InnerRateLearningRate);
@@ -43,14 +43,11 @@ public sealed class MesaTrainer(MesaSettings config)
 
         var sampler = new ClassBalancedSampler(normalization, config.PosFraction);
         var policy = new UniformTargetPolicy(normalization);
-        var inner = new CriticBatch(config.InnerBatchSize, critic.ObsDim, critic.ActDim);
-        var outer = new CriticBatch(config.OuterBatchSize, critic.ObsDim, critic.ActDim);
-        var targetPass = new MlpPass(shape, Math.Max(config.InnerBatchSize, config.OuterBatchSize));
-        var nextRisk = new float[Math.Max(config.InnerBatchSize, config.OuterBatchSize)];
         var taskOrder = new int[tasks.Count];
         for (int i = 0; i < taskOrder.Length; i++) taskOrder[i] = i;
         int k = Math.Min(config.TasksPerIteration, tasks.Count);
         float scale = 1f / k;
+        var slots = new MetaTaskSlots(k, shape, config, critic.ObsDim, critic.ActDim, compute ?? ComputeOptions.Default);
         var recent = new LossWindow(100);
         float lastNorm = 0;
 
@@ -59,7 +56,6 @@ public sealed class MesaTrainer(MesaSettings config)
             ct.ThrowIfCancellationRequested();
             outerGradient.Clear();
             rateGradient.Clear();
-            float outerLoss = 0;
 
             // K distinct variants: a partial Fisher-Yates shuffle of the task indices.
             for (int j = 0; j < k; j++)
@@ -68,18 +64,17 @@ public sealed class MesaTrainer(MesaSettings config)
                 (taskOrder[j], taskOrder[pick]) = (taskOrder[pick], taskOrder[j]);
             }
 
+            // Sampling draws from the one random stream, so it stays serial and in task order.
             for (int j = 0; j < k; j++)
             {
                 var task = tasks[taskOrder[j]];
-                sampler.Sample(task, inner, random);
-                policy.ChooseNextActions(inner, random);
-                RiskLoss.ComputeTargets(targetPass, targetPsi.Data, inner, config.GammaRisk, nextRisk);
-                sampler.Sample(task, outer, random);
-                policy.ChooseNextActions(outer, random);
-                RiskLoss.ComputeTargets(targetPass, targetPsi.Data, outer, config.GammaRisk, nextRisk);
-                outerLoss += scale * metaGradient.Accumulate(psi.Data, rawStepSizes.Data, inner, outer, scale, outerGradient,
-                    config.LearnInnerLearningRates ? rateGradient : Span<float>.Empty);
+                sampler.Sample(task, slots.Inner(j), random);
+                policy.ChooseNextActions(slots.Inner(j), random);
+                sampler.Sample(task, slots.Outer(j), random);
+                policy.ChooseNextActions(slots.Outer(j), random);
             }
+            slots.Run(psi, targetPsi, rawStepSizes, scale, config.LearnInnerLearningRates);
+            float outerLoss = slots.SumInto(outerGradient, rateGradient);
 
             lastNorm = GradientClipping.ClipGlobalNorm(psiTensors, config.GradClipNorm);
             outerAdam.Step();

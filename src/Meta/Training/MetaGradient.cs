@@ -1,3 +1,4 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
 using OfflineSafety.Meta.Sampling;
@@ -75,8 +76,9 @@ public sealed class MetaGradient
                 var from = _trajectory[k].AsSpan(tensor.Offset, tensor.Length);
                 var to = _trajectory[k + 1].AsSpan(tensor.Offset, tensor.Length);
                 var g = _innerGradients[k].AsSpan(tensor.Offset, tensor.Length);
-                float alpha = _stepSizes[t];
-                for (int i = 0; i < to.Length; i++) to[i] = from[i] - alpha * g[i];
+                // Multiply, then subtract (no fused multiply-add): the same roundings as the scalar loop it replaced.
+                TensorPrimitives.Multiply(g, _stepSizes[t], to);
+                TensorPrimitives.Subtract(from, to, to);
             }
         }
 
@@ -100,16 +102,13 @@ public sealed class MetaGradient
             for (int t = 0; t < tensors.Count; t++)
             {
                 var tensor = tensors[t];
-                float alpha = _stepSizes[t];
-                var u = _u.AsSpan(tensor.Offset, tensor.Length);
-                var s = _scaled.AsSpan(tensor.Offset, tensor.Length);
-                for (int i = 0; i < u.Length; i++) s[i] = alpha * u[i];
+                TensorPrimitives.Multiply(_u.AsSpan(tensor.Offset, tensor.Length), _stepSizes[t], _scaled.AsSpan(tensor.Offset, tensor.Length));
             }
             RiskLoss.HessianVector(_innerPass, _trajectory[k], _scaled, _hessianVector);
-            for (int i = 0; i < _u.Length; i++) _u[i] -= _hessianVector[i];
+            TensorPrimitives.Subtract(_u, _hessianVector, _u);
         }
 
-        for (int i = 0; i < _u.Length; i++) outerGradient[i] += _u[i];
+        TensorPrimitives.Add(outerGradient[.._u.Length], _u, outerGradient);
         return outerLoss;
     }
 

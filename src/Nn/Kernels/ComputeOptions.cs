@@ -1,6 +1,7 @@
 namespace OfflineSafety.Nn.Kernels;
 
-/// <summary>Which micro-kernel the GEMM driver uses. <see cref="Auto"/> picks the widest one the CPU runs natively.</summary>
+/// <summary>Which micro-kernel the GEMM driver uses. <see cref="Auto"/> picks the fastest one the CPU runs natively: the widest,
+/// except on AMD cores, which split 512-bit operations into two halves and run the AVX2 tile faster. Every kernel gives bit-identical results.</summary>
 public enum GemmKernel
 {
     Auto,

@@ -33,15 +33,27 @@ internal static unsafe class GemmDriver
     // costs more than it saves.
     private const double ParallelMinFlops = 4e6;
 
+    // AMD cores up to Zen 4 run a 512-bit FMA as two 256-bit halves, so the 12 x 32 tile has no more
+    // flops per cycle than the 6 x 16 one and pads 100- and 256-wide layers more: on the build machine
+    // (AMD EPYC with AVX-512) it cost 11-40% more CPU time per engine workload (docs/bench-nn.md).
+    private static readonly bool SplitsWideVectors = X86Base.IsSupported && IsAmd();
+
     public static GemmKernel Resolve(GemmKernel requested) => requested switch
     {
-        GemmKernel.Auto when Avx512F.IsSupported => GemmKernel.Avx512,
+        GemmKernel.Auto when Avx512F.IsSupported && !SplitsWideVectors => GemmKernel.Avx512,
         GemmKernel.Auto when Fma.IsSupported && Avx2.IsSupported => GemmKernel.Avx2,
         GemmKernel.Auto => GemmKernel.Scalar,
         GemmKernel.Avx2 when !(Fma.IsSupported && Avx2.IsSupported) =>
             throw new NotSupportedException("The AVX2 GEMM kernel was requested but this CPU has no AVX2/FMA."),
         _ => requested,
     };
+
+    private static bool IsAmd()
+    {
+        var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
+        // "AuthenticAMD" in EBX, EDX, ECX order.
+        return ebx == 0x68747541 && edx == 0x69746E65 && ecx == 0x444D4163;
+    }
 
     public static void Run(in GemmProblem problem, ComputeOptions options)
     {

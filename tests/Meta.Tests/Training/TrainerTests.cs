@@ -1,6 +1,7 @@
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
+using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Meta.Tests.Training;
 
@@ -25,6 +26,21 @@ public class TrainerTests
         var rates = first.Metrics.Where(kv => kv.Key.StartsWith("inner_lr.", StringComparison.Ordinal)).Select(kv => kv.Value).ToArray();
         Assert.Equal(first.Critic.Shape.Tensors.Count, rates.Length);
         Assert.Contains(rates, r => Math.Abs(r - Math.Log(1 + 1e-3)) > 1e-6);
+    }
+
+    [Fact]
+    public void Mesa_gives_bit_identical_critics_for_every_thread_count()
+    {
+        // The K tasks of a meta-iteration run on separate cores and are summed in task order, so one
+        // thread, two, and more threads than tasks must all give the same bits (two inner steps: the
+        // learned-rate gradient accumulates across steps too).
+        var tasks = TaskRows.PerVariant(WallWalk.Generate(Variants, 40, seed: 8));
+        var config = new MesaSettings { MetaIterations = 12, InnerSteps = 2, InnerBatchSize = 32, OuterBatchSize = 32, TasksPerIteration = 3, Architecture = new([16, 16], 1), OuterLearningRate = 1e-3f, Seed = 5 };
+        float[] Train(int threads) => new MesaTrainer(config, new ComputeOptions { Threads = threads }).Train(tasks).Critic.Parameters.Data.ToArray();
+
+        var serial = Train(1);
+        Assert.Equal(serial, Train(2));
+        Assert.Equal(serial, Train(5));
     }
 
     [Fact]

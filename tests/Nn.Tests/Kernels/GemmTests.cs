@@ -68,6 +68,26 @@ public class GemmTests
     }
 
     [Fact]
+    public void Every_native_kernel_gives_bit_identical_results()
+    {
+        // Auto picks a different tile on different CPUs (GemmDriver.Resolve); a trained model must not
+        // depend on which: every tile sums each output over k in the same order with fused multiply-adds.
+        int m = 150, n = 100, k = 300;
+        var x = Reference.Random(m * k, 11);
+        var w = Reference.Random(n * k, 12);
+        var bias = Reference.Random(n, 13);
+        if (!(System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.X86.Avx2.IsSupported)) return;
+        float[]? first = null;
+        foreach (var kernel in new[] { GemmKernel.Avx2, GemmKernel.Avx512 })
+        {
+            var y = new float[m * n];
+            Gemm.LinearForward(x, m, k, w, bias, n, y, Activation.Sigmoid, new ComputeOptions { Kernel = kernel, Threads = 1 });
+            if (first is null) first = y;
+            else Assert.Equal(first, y);
+        }
+    }
+
+    [Fact]
     public void Results_are_bit_identical_for_every_thread_count()
     {
         int m = 150, n = 70, k = 300;

@@ -1,0 +1,91 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Networks;
+using OfflineSafety.Meta.Sampling;
+using OfflineSafety.Nn.Autodiff;
+using OfflineSafety.Nn.Kernels;
+
+namespace OfflineSafety.Meta.Training;
+
+/// <summary>
+/// The K tasks of one MESA meta-iteration as independent parts: each slot holds one task's batches,
+/// its targets' scratch, its own <see cref="MetaGradient"/> and its own gradient buffers, so the
+/// tasks run on separate cores with single-threaded kernels (one split per meta-iteration instead of
+/// one per GEMM). <see cref="SumInto"/> then adds the slots in task order, which gives the same
+/// floating-point sums as accumulating the tasks one after another: the result does not depend on
+/// the thread count. Batches are sampled by the caller, serially, so the random stream is unchanged.
+/// </summary>
+internal sealed class MetaTaskSlots : IPartedWork
+{
+    private readonly Slot[] _slots;
+    private readonly float _gammaRisk;
+    private readonly int _threads;
+    private Tensor? _parameters, _targetParameters, _rawStepSizes;
+    private float _scale;
+    private bool _learnRates;
+
+    public MetaTaskSlots(int tasks, MlpShape shape, MesaSettings config, int obsDim, int actDim, ComputeOptions compute)
+    {
+        _threads = compute.Threads;
+        // Tasks take the cores first; a GEMM gets what is left over (all of them when K = 1).
+        var perTask = compute with { Threads = Math.Max(1, compute.Threads / Math.Min(tasks, compute.Threads)) };
+        _gammaRisk = config.GammaRisk;
+        _slots = new Slot[tasks];
+        for (int j = 0; j < tasks; j++)
+            _slots[j] = new Slot(shape, config, obsDim, actDim, perTask);
+    }
+
+    public int Count => _slots.Length;
+
+    public CriticBatch Inner(int task) => _slots[task].Inner;
+
+    public CriticBatch Outer(int task) => _slots[task].Outer;
+
+    /// <summary>Targets and the meta-gradient of every slot, in parallel.</summary>
+    public void Run(Tensor parameters, Tensor targetParameters, Tensor rawStepSizes, float scale, bool learnRates)
+    {
+        _parameters = parameters;
+        _targetParameters = targetParameters;
+        _rawStepSizes = rawStepSizes;
+        _scale = scale;
+        _learnRates = learnRates;
+        PartSplit.Run(this, _slots.Length, _threads);
+    }
+
+    public void RunPart(int part)
+    {
+        var slot = _slots[part];
+        RiskLoss.ComputeTargets(slot.TargetPass, _targetParameters!.Data, slot.Inner, _gammaRisk, slot.NextRisk);
+        RiskLoss.ComputeTargets(slot.TargetPass, _targetParameters!.Data, slot.Outer, _gammaRisk, slot.NextRisk);
+        Array.Clear(slot.Gradient);
+        Array.Clear(slot.RateGradient);
+        slot.Loss = slot.Meta.Accumulate(_parameters!.Data, _rawStepSizes!.Data, slot.Inner, slot.Outer, _scale, slot.Gradient,
+            _learnRates ? slot.RateGradient : Span<float>.Empty);
+    }
+
+    /// <summary>Adds every slot's gradients in task order; returns the scaled sum of the outer losses.</summary>
+    public float SumInto(Span<float> outerGradient, Span<float> rateGradient)
+    {
+        float loss = 0;
+        foreach (var slot in _slots)
+        {
+            loss += _scale * slot.Loss;
+            TensorPrimitives.Add(outerGradient[..slot.Gradient.Length], slot.Gradient, outerGradient);
+            if (_learnRates)
+                for (int t = 0; t < rateGradient.Length; t++) rateGradient[t] += slot.RateGradient[t];
+        }
+        return loss;
+    }
+
+    private sealed class Slot(MlpShape shape, MesaSettings config, int obsDim, int actDim, ComputeOptions compute)
+    {
+        public CriticBatch Inner { get; } = new(config.InnerBatchSize, obsDim, actDim);
+        public CriticBatch Outer { get; } = new(config.OuterBatchSize, obsDim, actDim);
+        public MetaGradient Meta { get; } = new(shape, config.InnerSteps, config.FirstOrder, config.InnerBatchSize, config.OuterBatchSize, compute);
+        public MlpPass TargetPass { get; } = new(shape, Math.Max(config.InnerBatchSize, config.OuterBatchSize), compute);
+        public float[] NextRisk { get; } = new float[Math.Max(config.InnerBatchSize, config.OuterBatchSize)];
+        public float[] Gradient { get; } = new float[shape.ParameterCount];
+        public float[] RateGradient { get; } = new float[shape.Tensors.Count];
+        public float Loss { get; set; }
+    }
+}
