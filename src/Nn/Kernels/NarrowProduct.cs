@@ -16,13 +16,8 @@ internal static unsafe class NarrowProduct
     private const int RowBlock = 4;
     private const double ParallelMinFlops = 4e6;
 
-    /// <summary>
-    /// Few outputs (heads), or fewer rows than a row block: a single observation's forward pass,
-    /// where the tiled GEMM would pack the whole weight matrix and pad one row to a full tile for
-    /// every layer, which costs more than the product itself.
-    /// </summary>
     public static bool Applies(in GemmProblem p) =>
-        !p.TransA && p.TransB && (p.N <= MaxColumns || p.M < RowBlock) && p.K >= Vector256<float>.Count && Vector256.IsHardwareAccelerated;
+        !p.TransA && p.TransB && p.N <= MaxColumns && p.K >= Vector256<float>.Count && Vector256.IsHardwareAccelerated;
 
     public static void Run(GemmProblem p, int threads)
     {
@@ -59,56 +54,15 @@ internal static unsafe class NarrowProduct
                 Dot4x1(p, a0, b + (nint)j * p.Ldb, c + (nint)i * p.Ldc + j, bias == null ? null : bias + j);
         }
         for (; i < end; i++)
-        {
-            float* ai = a + (nint)i * p.Lda;
-            int j = 0;
-            for (; j + WideColumns <= p.N; j += WideColumns)
-                Dot1x8(p, ai, b + (nint)j * p.Ldb, c + (nint)i * p.Ldc + j, bias == null ? null : bias + j);
-            for (; j < p.N; j++)
+            for (int j = 0; j < p.N; j++)
             {
-                float* bj = b + (nint)j * p.Ldb;
+                float* ai = a + (nint)i * p.Lda, bj = b + (nint)j * p.Ldb;
                 var acc = Vector256<float>.Zero;
                 int k8 = p.K & ~7;
                 for (int k = 0; k < k8; k += 8)
                     acc = Vector256.FusedMultiplyAdd(Vector256.Load(ai + k), Vector256.Load(bj + k), acc);
                 Store(p, c + (nint)i * p.Ldc + j, Finish(acc, ai, bj, k8, p.K), bias == null ? null : bias + j);
             }
-        }
-    }
-
-    private const int WideColumns = 8;
-
-    // One row against eight rows of B: eight independent accumulators keep the FMA units busy where
-    // one dot product at a time would wait on each FMA's latency. Each output is still one
-    // accumulator over k in order, finished as everywhere else here, so its value does not depend
-    // on which of these loops computed it.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dot1x8(in GemmProblem p, float* a0, float* b0, float* c, float* bias)
-    {
-        nint ldb = p.Ldb;
-        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        int k8 = p.K & ~7;
-        for (int k = 0; k < k8; k += 8)
-        {
-            var x = Vector256.Load(a0 + k);
-            float* w = b0 + k;
-            c0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(w), c0);
-            c1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(w + ldb), c1);
-            c2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(w + 2 * ldb), c2);
-            c3 = Vector256.FusedMultiplyAdd(x, Vector256.Load(w + 3 * ldb), c3);
-            c4 = Vector256.FusedMultiplyAdd(x, Vector256.Load(w + 4 * ldb), c4);
-            c5 = Vector256.FusedMultiplyAdd(x, Vector256.Load(w + 5 * ldb), c5);
-            c6 = Vector256.FusedMultiplyAdd(x, Vector256.Load(w + 6 * ldb), c6);
-            c7 = Vector256.FusedMultiplyAdd(x, Vector256.Load(w + 7 * ldb), c7);
-        }
-        Store(p, c, Finish(c0, a0, b0, k8, p.K), bias);
-        Store(p, c + 1, Finish(c1, a0, b0 + ldb, k8, p.K), bias == null ? null : bias + 1);
-        Store(p, c + 2, Finish(c2, a0, b0 + 2 * ldb, k8, p.K), bias == null ? null : bias + 2);
-        Store(p, c + 3, Finish(c3, a0, b0 + 3 * ldb, k8, p.K), bias == null ? null : bias + 3);
-        Store(p, c + 4, Finish(c4, a0, b0 + 4 * ldb, k8, p.K), bias == null ? null : bias + 4);
-        Store(p, c + 5, Finish(c5, a0, b0 + 5 * ldb, k8, p.K), bias == null ? null : bias + 5);
-        Store(p, c + 6, Finish(c6, a0, b0 + 6 * ldb, k8, p.K), bias == null ? null : bias + 6);
-        Store(p, c + 7, Finish(c7, a0, b0 + 7 * ldb, k8, p.K), bias == null ? null : bias + 7);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
