@@ -47,8 +47,9 @@ public sealed record IngestOutcome(
 
 /// <summary>
 /// Reads log files, validates them, and commits all valid rows of all files as ONE dataset version.
-/// Nothing is written to the store until every file has been read and, without quarantine, found
-/// valid; a new dataset is created only after the data files are written. Each file's SHA-256 is
+/// Data files are written while the files are read (reading, encoding and upload overlap), but no
+/// object becomes visible until every file has been read and, without quarantine, found valid; a
+/// new dataset is created only after the data files are written. Each file's SHA-256 is
 /// recorded as a `txn` action, and content the dataset already holds is skipped (docs/ingest.md).
 /// </summary>
 public sealed class DatasetIngest(DatasetStore store)
@@ -108,9 +109,14 @@ public sealed class DatasetIngest(DatasetStore store)
 
         var settings = new IngestSettings(request.Map, request.Variant, request.Source, existing?.ObsDim, existing?.ActionDim,
             request.Quarantine, snapshot is null ? 0 : NextEpisodeId(snapshot));
-        var result = await Task.Run(() => LogIngest.Read(files, settings, request.Format, bytesRead, ct), ct).ConfigureAwait(false);
-        var batch = result.Transitions;
-        if (batch.Count == 0)
+        // A dataset to create is checked before any data file is written, so a refused name leaves nothing behind.
+        if (snapshot is null) await store.PrepareCreateAsync(request.Dataset, ct).ConfigureAwait(false);
+        // Data files are written while the log is still being read; they become visible only if the
+        // whole log is accepted, and only a commit makes them part of the dataset.
+        var (result, written) = await StreamedDataFiles.WriteWhileReadingAsync(store.Log(request.Dataset),
+            batches => LogIngest.Read(files, settings, request.Format, bytesRead, ct, batches), ct).ConfigureAwait(false);
+        var dims = result.Transitions;
+        if (written.Rows == 0)
             throw new InvalidDataException(result.Rejected > 0
                 ? $"no valid rows: all {result.Rejected} rows were rejected, first: {result.Rejects[0].Error}"
                 : "no transitions in the input files");
@@ -145,9 +151,8 @@ public sealed class DatasetIngest(DatasetStore store)
             // next free version, and a concurrent commit of the same file hash (same txn appId) fails it.
             // A dataset to create is created only after the data files are written, so a failure
             // before the commit leaves no empty dataset behind.
-            commit = snapshot is null
-                ? await store.CreateAndAppendAsync(request.Dataset, new DatasetMetadata(request.CreateWithEnv!, batch.ObsDim, batch.ActDim), batch, options, ct).ConfigureAwait(false)
-                : await store.AppendAsync(request.Dataset, snapshot, batch, options, ct).ConfigureAwait(false);
+            commit = await store.CommitWrittenAsync(request.Dataset, snapshot,
+                snapshot is null ? new DatasetMetadata(request.CreateWithEnv!, dims.ObsDim, dims.ActDim) : null, written, options, ct).ConfigureAwait(false);
         }
         catch (DeltaConflictException ex) when (request.RequestKey is not null || ex.Message.Contains(FileHashAppIdPrefix, StringComparison.Ordinal))
         {
@@ -157,7 +162,7 @@ public sealed class DatasetIngest(DatasetStore store)
             if (!ex.Message.Contains(FileHashAppIdPrefix, StringComparison.Ordinal)) throw;
             throw new ConflictException($"dataset '{request.Dataset}': another ingest committed the same file content while this one ran; nothing was committed, and a rerun skips what is already there", ex);
         }
-        return new IngestOutcome(commit.Version, batch.Count, result.Episodes, result.Unsafe, result.Rejected, rejectsKey, [.. skipNotes, .. result.Notes])
+        return new IngestOutcome(commit.Version, written.Rows, result.Episodes, result.Unsafe, result.Rejected, rejectsKey, [.. skipNotes, .. result.Notes])
         { Skipped = skipped };
     }
 

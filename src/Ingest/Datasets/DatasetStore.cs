@@ -165,13 +165,11 @@ public sealed class DatasetStore
         AppendOptions? options = null, CancellationToken ct = default)
     {
         metadata.Validate();
-        var log = Log(name);
-        // Before the data files are written, so a refused name leaves nothing behind.
-        if (!await log.ExistsAsync(ct).ConfigureAwait(false)) await RefuseNameCaseTwinAsync(name, ct).ConfigureAwait(false);
+        await PrepareCreateAsync(name, ct).ConfigureAwait(false);
         return await AppendCoreAsync(name, metadata, async c =>
         {
             await EnsureCreatedAsync(name, metadata, c).ConfigureAwait(false);
-            return await log.GetSnapshotAsync(null, c).ConfigureAwait(false);
+            return await Log(name).GetSnapshotAsync(null, c).ConfigureAwait(false);
         }, OneBatch(batch), options, ct).ConfigureAwait(false);
     }
 
@@ -180,9 +178,7 @@ public sealed class DatasetStore
     private async Task<CommitResult> AppendCoreAsync(string name, DatasetMetadata metadata, Func<CancellationToken, Task<Snapshot>> baseSnapshot,
         IAsyncEnumerable<TransitionBatch> batches, AppendOptions? options, CancellationToken ct)
     {
-        options ??= new AppendOptions();
         var log = Log(name);
-
         var files = new List<AddFile>();
         long rows = 0;
         await foreach (var batch in batches.WithCancellation(ct).ConfigureAwait(false))
@@ -192,6 +188,42 @@ public sealed class DatasetStore
             files.AddRange(await TransitionDataFiles.WriteAsync(log, batch, ct).ConfigureAwait(false));
             rows += batch.Count;
         }
+        return await CommitCoreAsync(name, new WrittenFiles(files, rows), baseSnapshot, options, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Before data files of a dataset still to be created are written (<see cref="CommitWrittenAsync"/>):
+    /// refuses a name that differs only by case from an existing dataset, so nothing is left behind.
+    /// </summary>
+    internal async Task PrepareCreateAsync(string name, CancellationToken ct)
+    {
+        if (!await Log(name).ExistsAsync(ct).ConfigureAwait(false)) await RefuseNameCaseTwinAsync(name, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Commits data files already written (<see cref="StreamedDataFiles"/>) as one new version: on
+    /// <paramref name="basedOn"/>, or, when it is null, on the dataset created with
+    /// <paramref name="create"/> if absent (after <see cref="PrepareCreateAsync"/>).
+    /// </summary>
+    internal Task<CommitResult> CommitWrittenAsync(string name, Snapshot? basedOn, DatasetMetadata? create, WrittenFiles written,
+        AppendOptions? options, CancellationToken ct)
+    {
+        if (basedOn is not null) return CommitCoreAsync(name, written, _ => Task.FromResult(basedOn), options, ct);
+        ArgumentNullException.ThrowIfNull(create);
+        create.Validate();
+        return CommitCoreAsync(name, written, async c =>
+        {
+            await EnsureCreatedAsync(name, create, c).ConfigureAwait(false);
+            return await Log(name).GetSnapshotAsync(null, c).ConfigureAwait(false);
+        }, options, ct);
+    }
+
+    private async Task<CommitResult> CommitCoreAsync(string name, WrittenFiles written, Func<CancellationToken, Task<Snapshot>> baseSnapshot,
+        AppendOptions? options, CancellationToken ct)
+    {
+        options ??= new AppendOptions();
+        var log = Log(name);
+        var (files, rows) = written;
         var metrics = new Dictionary<string, string>(options.Metrics)
         {
             ["numFiles"] = Invariant(files.Count),

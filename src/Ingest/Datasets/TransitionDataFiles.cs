@@ -14,6 +14,20 @@ internal static class TransitionDataFiles
     /// <summary>Writes one file per variant of <paramref name="batch"/> under fresh names; the caller commits them.</summary>
     public static async Task<List<AddFile>> WriteAsync(DeltaLog log, TransitionBatch batch, CancellationToken ct)
     {
+        var files = new List<AddFile>();
+        foreach (var (variant, part) in ByVariant(batch).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            string relative = NewRelativePath(variant);
+            long size = await log.Store.WriteProducedAsync(log.Key(relative),
+                (output, c) => TransitionParquet.WritePartitionFile(part, output, c), ct).ConfigureAwait(false);
+            files.Add(Added(relative, variant, size, new TransitionFileStats.Accumulator().Add(part)));
+        }
+        return files;
+    }
+
+    /// <summary>The rows of <paramref name="batch"/> by variant, in row order; the batch itself when it holds one variant.</summary>
+    public static Dictionary<string, TransitionBatch> ByVariant(TransitionBatch batch)
+    {
         var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (int i = 0; i < batch.Count; i++)
         {
@@ -22,20 +36,19 @@ internal static class TransitionDataFiles
             if (!groups.TryGetValue(variant, out var rows)) groups[variant] = rows = [];
             rows.Add(i);
         }
-        var files = new List<AddFile>(groups.Count);
-        foreach (var (variant, rows) in groups.OrderBy(g => g.Key, StringComparer.Ordinal))
-        {
-            var part = rows.Count == batch.Count ? batch : Select(batch, rows);
-            string relative = DeltaPath.PartitionFolder(TransitionColumns.Variant, variant) + $"part-{Guid.NewGuid()}.snappy.parquet";
-            long size = await log.Store.WriteProducedAsync(log.Key(relative),
-                (output, c) => TransitionParquet.WritePartitionFile(part, output, c), ct).ConfigureAwait(false);
-            files.Add(new AddFile(DeltaPath.ToLogPath(relative),
-                new Dictionary<string, string?> { [TransitionColumns.Variant] = variant },
-                size, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), DataChange: true,
-                TransitionFileStats.StatsJson(part), TransitionFileStats.Tags(part)));
-        }
-        return files;
+        return groups.ToDictionary(g => g.Key, g => g.Value.Count == batch.Count ? batch : Select(batch, g.Value), StringComparer.Ordinal);
     }
+
+    /// <summary>A fresh data file path (relative to the table root) in the variant's partition folder.</summary>
+    public static string NewRelativePath(string variant) =>
+        DeltaPath.PartitionFolder(TransitionColumns.Variant, variant) + $"part-{Guid.NewGuid()}.snappy.parquet";
+
+    /// <summary>The `add` action for a data file written at <paramref name="relative"/>.</summary>
+    public static AddFile Added(string relative, string variant, long size, TransitionFileStats.Accumulator stats) =>
+        new(DeltaPath.ToLogPath(relative),
+            new Dictionary<string, string?> { [TransitionColumns.Variant] = variant },
+            size, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), DataChange: true,
+            stats.StatsJson(withVariant: false), stats.Tags());
 
     /// <param name="version">The table version being read, for messages.</param>
     public static async Task<TransitionBatch> ReadAsync(DeltaLog log, AddFile file, long version, DatasetMetadata metadata, CancellationToken ct)

@@ -24,53 +24,128 @@ public static class TransitionFileStats
     /// The stats of a partition file. Like Delta's reference writers we record statistics only for
     /// the columns stored in the file: variant, the partition column, is in partitionValues.
     /// </summary>
-    public static string StatsJson(TransitionBatch b) => StatsJson(b, withVariant: false);
+    public static string StatsJson(TransitionBatch b) => new Accumulator().Add(b).StatsJson(withVariant: false);
 
     /// <summary>The stats as tables written before partition files left out variant recorded them.</summary>
-    public static string LegacyStatsJson(TransitionBatch b) => StatsJson(b, withVariant: true);
+    public static string LegacyStatsJson(TransitionBatch b) => new Accumulator().Add(b).StatsJson(withVariant: true);
 
-    private static string StatsJson(TransitionBatch b, bool withVariant)
+    public static Dictionary<string, string> Tags(TransitionBatch b) => new Accumulator().Add(b).Tags();
+
+    /// <summary>
+    /// A file's stats and tags gathered batch by batch, for a file written while its rows still
+    /// arrive; the same JSON as over the whole file at once (`datasets check` compares them byte for byte).
+    /// </summary>
+    public sealed class Accumulator
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer, DeltaJson.WriterOptions))
+        private readonly HashSet<(string, long)> _episodes = [];
+        private long _rows, _unsafe;
+        private long _minEpisode = long.MaxValue, _maxEpisode = long.MinValue;
+        private int _minStep = int.MaxValue, _maxStep = int.MinValue;
+        private StringBound _variant, _source;
+        private FloatBound _reward, _cost;
+
+        public long Rows => _rows;
+
+        public Accumulator Add(TransitionBatch b)
         {
-            w.WriteStartObject();
-            w.WriteNumber("numRecords", b.Count);
-            if (b.Count > 0)
-            {
-                for (int pass = 0; pass < 2; pass++)
-                {
-                    bool max = pass == 1;
-                    w.WriteStartObject(max ? "maxValues" : "minValues");
-                    w.WriteNumber(TransitionColumns.EpisodeId, max ? Max(b.EpisodeId) : Min(b.EpisodeId));
-                    w.WriteNumber(TransitionColumns.Step, max ? Max(b.Step) : Min(b.Step));
-                    if (withVariant) WriteStringBound(w, TransitionColumns.Variant, b.Variant, max);
-                    WriteStringBound(w, TransitionColumns.Source, b.Source, max);
-                    WriteFloatBound(w, TransitionColumns.Reward, b.Reward, max);
-                    WriteFloatBound(w, TransitionColumns.Cost, b.Cost, max);
-                    w.WriteEndObject();
-                }
-            }
-            w.WriteStartObject("nullCount");
-            foreach (var column in TransitionColumns.All)
-                if (withVariant || column != TransitionColumns.Variant) w.WriteNumber(column, 0);
-            w.WriteEndObject();
-            w.WriteEndObject();
+            foreach (long e in b.EpisodeId) { _minEpisode = Math.Min(_minEpisode, e); _maxEpisode = Math.Max(_maxEpisode, e); }
+            foreach (int s in b.Step) { _minStep = Math.Min(_minStep, s); _maxStep = Math.Max(_maxStep, s); }
+            _variant.Add(b.Variant);
+            _source.Add(b.Source);
+            _reward.Add(b.Reward);
+            _cost.Add(b.Cost);
+            foreach (bool u in b.Unsafe) if (u) _unsafe++;
+            for (int i = 0; i < b.Count; i++) _episodes.Add((b.Source[i], b.EpisodeId[i]));
+            _rows += b.Count;
+            return this;
         }
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+
+        public string StatsJson(bool withVariant)
+        {
+            var buffer = new ArrayBufferWriter<byte>(512);
+            using (var w = new Utf8JsonWriter(buffer, DeltaJson.WriterOptions))
+            {
+                w.WriteStartObject();
+                w.WriteNumber("numRecords", _rows);
+                if (_rows > 0)
+                {
+                    for (int pass = 0; pass < 2; pass++)
+                    {
+                        bool max = pass == 1;
+                        w.WriteStartObject(max ? "maxValues" : "minValues");
+                        w.WriteNumber(TransitionColumns.EpisodeId, max ? _maxEpisode : _minEpisode);
+                        w.WriteNumber(TransitionColumns.Step, max ? _maxStep : _minStep);
+                        if (withVariant) _variant.Write(w, TransitionColumns.Variant, max);
+                        _source.Write(w, TransitionColumns.Source, max);
+                        _reward.Write(w, TransitionColumns.Reward, max);
+                        _cost.Write(w, TransitionColumns.Cost, max);
+                        w.WriteEndObject();
+                    }
+                }
+                w.WriteStartObject("nullCount");
+                foreach (var column in TransitionColumns.All)
+                    if (withVariant || column != TransitionColumns.Variant) w.WriteNumber(column, 0);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+            return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+
+        public Dictionary<string, string> Tags() => new(StringComparer.Ordinal)
+        {
+            [UnsafeRowsTag] = _unsafe.ToString(CultureInfo.InvariantCulture),
+            [EpisodesTag] = _episodes.Count.ToString(CultureInfo.InvariantCulture),
+        };
     }
 
-    public static Dictionary<string, string> Tags(TransitionBatch b)
+    /// <summary>Ordinal min and max of a string column; none at all once any value is too long to record.</summary>
+    private struct StringBound
     {
-        int unsafeRows = 0;
-        foreach (bool u in b.Unsafe) if (u) unsafeRows++;
-        var episodes = new HashSet<(string, long)>();
-        for (int i = 0; i < b.Count; i++) episodes.Add((b.Source[i], b.EpisodeId[i]));
-        return new Dictionary<string, string>(StringComparer.Ordinal)
+        private string? _min, _max;
+        private bool _tooLong;
+
+        public void Add(ReadOnlySpan<string> values)
         {
-            [UnsafeRowsTag] = unsafeRows.ToString(CultureInfo.InvariantCulture),
-            [EpisodesTag] = episodes.Count.ToString(CultureInfo.InvariantCulture),
-        };
+            foreach (var s in values)
+            {
+                if (_tooLong) return;
+                if (s.Length > MaxStatString) { _tooLong = true; return; }
+                if (_min is null || string.CompareOrdinal(s, _min) < 0) _min = s;
+                if (_max is null || string.CompareOrdinal(s, _max) > 0) _max = s;
+            }
+        }
+
+        public readonly void Write(Utf8JsonWriter w, string name, bool max)
+        {
+            if (!_tooLong && (max ? _max : _min) is { } bound) w.WriteString(name, bound);
+        }
+    }
+
+    /// <summary>
+    /// Min and max of a float column over its non-NaN values (NaN has no JSON form and no order);
+    /// an infinite bound is left out.
+    /// </summary>
+    private struct FloatBound
+    {
+        private float _min, _max;
+        private bool _any;
+
+        public void Add(ReadOnlySpan<float> values)
+        {
+            foreach (float x in values)
+            {
+                if (float.IsNaN(x)) continue;
+                if (!_any) { _min = _max = x; _any = true; continue; }
+                if (x < _min) _min = x;
+                if (x > _max) _max = x;
+            }
+        }
+
+        public readonly void Write(Utf8JsonWriter w, string name, bool max)
+        {
+            float bound = max ? _max : _min;
+            if (_any && float.IsFinite(bound)) w.WriteNumber(name, bound);
+        }
     }
 
     /// <summary>numRecords from the file's stats, or null when the writer recorded none.</summary>
@@ -94,34 +169,5 @@ public static class TransitionFileStats
             && root.TryGetProperty("maxValues", out var max) && max.TryGetProperty(column, out var hi))
             return (lo.Clone(), hi.Clone());
         return null;
-    }
-
-    private static long Min(ReadOnlySpan<long> v) { long m = v[0]; foreach (var x in v) if (x < m) m = x; return m; }
-    private static long Max(ReadOnlySpan<long> v) { long m = v[0]; foreach (var x in v) if (x > m) m = x; return m; }
-    private static int Min(ReadOnlySpan<int> v) { int m = v[0]; foreach (var x in v) if (x < m) m = x; return m; }
-    private static int Max(ReadOnlySpan<int> v) { int m = v[0]; foreach (var x in v) if (x > m) m = x; return m; }
-
-    private static void WriteFloatBound(Utf8JsonWriter w, string name, ReadOnlySpan<float> v, bool max)
-    {
-        // NaN has no JSON form and no order; bounds cover the non-NaN values only.
-        float best = float.NaN;
-        foreach (float x in v)
-        {
-            if (float.IsNaN(x)) continue;
-            if (float.IsNaN(best) || (max ? x > best : x < best)) best = x;
-        }
-        if (!float.IsNaN(best) && float.IsFinite(best)) w.WriteNumber(name, best);
-    }
-
-    private static void WriteStringBound(Utf8JsonWriter w, string name, ReadOnlySpan<string> v, bool max)
-    {
-        string best = v[0];
-        foreach (var s in v)
-        {
-            if (s.Length > MaxStatString) return;
-            int c = string.CompareOrdinal(s, best);
-            if (max ? c > 0 : c < 0) best = s;
-        }
-        w.WriteString(name, best);
     }
 }

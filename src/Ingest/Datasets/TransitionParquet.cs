@@ -82,34 +82,61 @@ public static class TransitionParquet
 
     private static void Write(TransitionBatch batch, DatasetMetadata? metadata, bool withVariant, Stream stream, long? rowGroupBytes, CancellationToken ct)
     {
+        using var writer = new ParquetFileWriter(stream, withVariant ? Schema : PartitionFileSchema,
+            WriteOptions(batch.ObsDim, batch.ActDim, metadata, rowGroupBytes), leaveOpen: true);
+        writer.WriteBatch(Columns(batch, withVariant), ct);
+    }
+
+    private static ParquetWriteOptions WriteOptions(int obsDim, int actDim, DatasetMetadata? metadata, long? rowGroupBytes)
+    {
         var keyValues = new Dictionary<string, string>
         {
-            [ObsDimKey] = batch.ObsDim.ToString(CultureInfo.InvariantCulture),
-            [ActionDimKey] = batch.ActDim.ToString(CultureInfo.InvariantCulture),
+            [ObsDimKey] = obsDim.ToString(CultureInfo.InvariantCulture),
+            [ActionDimKey] = actDim.ToString(CultureInfo.InvariantCulture),
             [DatasetMetadata.LabelConventionKey] = (metadata?.LabelConventionVersion ?? TransitionColumns.LabelConventionVersion).ToString(CultureInfo.InvariantCulture),
         };
         if (metadata is not null) keyValues[DatasetMetadata.EnvIdKey] = metadata.EnvId;
         var options = new ParquetWriteOptions { Compression = ParquetCompression.Snappy, Metadata = keyValues };
-        if (rowGroupBytes is { } bytes) options = options with { RowGroupSizeBytes = bytes };
+        return rowGroupBytes is { } bytes ? options with { RowGroupSizeBytes = bytes } : options;
+    }
 
-        using (var writer = new ParquetFileWriter(stream, withVariant ? Schema : PartitionFileSchema, options, leaveOpen: true))
+    private static ParquetColumnBatch Columns(TransitionBatch batch, bool withVariant)
+    {
+        var columns = new ParquetColumnBatch(batch.Count)
+            .Add(TransitionColumns.EpisodeId, batch.EpisodeIdMemory)
+            .Add(TransitionColumns.Step, batch.StepMemory);
+        if (withVariant) columns.Add(TransitionColumns.Variant, batch.VariantMemory);
+        return columns
+            .Add(TransitionColumns.Source, batch.SourceMemory)
+            .AddFixedSizeList(TransitionColumns.Obs, batch.ObsMemory, batch.ObsDim)
+            .AddFixedSizeList(TransitionColumns.Action, batch.ActionMemory, batch.ActDim)
+            .AddFixedSizeList(TransitionColumns.NextObs, batch.NextObsMemory, batch.ObsDim)
+            .Add(TransitionColumns.Reward, batch.RewardMemory)
+            .Add(TransitionColumns.Cost, batch.CostMemory)
+            .Add(TransitionColumns.Unsafe, batch.UnsafeMemory)
+            .Add(TransitionColumns.Terminal, batch.TerminalMemory)
+            .Add(TransitionColumns.Truncated, batch.TruncatedMemory);
+    }
+
+    /// <summary>
+    /// A partition file written batch by batch while its rows still arrive: the same bytes as
+    /// <see cref="WritePartitionFile(TransitionBatch, Stream, CancellationToken)"/> over all the
+    /// batches at once (row groups end by size, not at batch boundaries). <see cref="Close"/>
+    /// writes the footer; a writer abandoned without it leaves an incomplete file, which the
+    /// caller's store must then discard.
+    /// </summary>
+    public sealed class PartitionFileWriter(Stream output, int obsDim, int actDim)
+    {
+        private readonly ParquetFileWriter _writer = new(output, PartitionFileSchema, WriteOptions(obsDim, actDim, null, StreamedRowGroupBytes), leaveOpen: true);
+
+        public void Write(TransitionBatch batch, CancellationToken ct = default)
         {
-            var columns = new ParquetColumnBatch(batch.Count)
-                .Add(TransitionColumns.EpisodeId, batch.EpisodeIdMemory)
-                .Add(TransitionColumns.Step, batch.StepMemory);
-            if (withVariant) columns.Add(TransitionColumns.Variant, batch.VariantMemory);
-            columns
-                .Add(TransitionColumns.Source, batch.SourceMemory)
-                .AddFixedSizeList(TransitionColumns.Obs, batch.ObsMemory, batch.ObsDim)
-                .AddFixedSizeList(TransitionColumns.Action, batch.ActionMemory, batch.ActDim)
-                .AddFixedSizeList(TransitionColumns.NextObs, batch.NextObsMemory, batch.ObsDim)
-                .Add(TransitionColumns.Reward, batch.RewardMemory)
-                .Add(TransitionColumns.Cost, batch.CostMemory)
-                .Add(TransitionColumns.Unsafe, batch.UnsafeMemory)
-                .Add(TransitionColumns.Terminal, batch.TerminalMemory)
-                .Add(TransitionColumns.Truncated, batch.TruncatedMemory);
-            writer.WriteBatch(columns, ct);
+            if (batch.ObsDim != obsDim || batch.ActDim != actDim)
+                throw new ArgumentException($"batch has dims {batch.ObsDim}/{batch.ActDim}, the file {obsDim}/{actDim}", nameof(batch));
+            _writer.WriteBatch(Columns(batch, withVariant: false), ct);
         }
+
+        public void Close() => _writer.Dispose();
     }
 
     /// <summary>Every row of a data file. <paramref name="source"/> names the file in errors.</summary>

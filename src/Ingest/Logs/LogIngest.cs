@@ -16,12 +16,17 @@ public static class LogIngest
     };
 
     /// <param name="bytesRead">Receives the running total of bytes read over all files.</param>
+    /// <param name="batches">
+    /// When given, receives the transitions in batches as they are assembled, so that writing can
+    /// overlap reading; the result's Transitions are then empty. Rows handed over are valid, but
+    /// the ingest as a whole may still be rejected when this method throws.
+    /// </param>
     /// <exception cref="LogRejectedException">Without quarantine, when any row or file is invalid.</exception>
     public static LogIngestResult Read(IReadOnlyList<string> paths, IngestSettings settings, LogFormat format = LogFormat.Auto,
-        IProgress<long>? bytesRead = null, CancellationToken ct = default)
+        IProgress<long>? bytesRead = null, CancellationToken ct = default, Action<Transitions.TransitionBatch>? batches = null)
     {
         if (paths.Count == 0) throw new OfflineSafety.Errors.BadInputException("no input files");
-        var assembler = new TransitionAssembler(settings);
+        var assembler = new TransitionAssembler(settings, batches);
         long before = 0;
         foreach (var path in paths)
         {

@@ -34,9 +34,19 @@ public sealed class TransitionAssembler
     private string? _fileSourceProblem;
     private Episode? _derived;
     private long _nextDerivedId;
+    private readonly Action<TransitionBatch>? _batches;
 
-    public TransitionAssembler(IngestSettings settings)
+    /// <summary>Rows per batch handed to a batch consumer: small next to a data file's 8 MiB row groups, so encoding trails reading closely.</summary>
+    public const int HandedBatchRows = 16_384;
+
+    /// <param name="batches">
+    /// When given, transitions go to it in batches of <see cref="HandedBatchRows"/> as they are
+    /// assembled (the rest at <see cref="Finish"/>), and the result's Transitions stay empty; an
+    /// emitted transition is final, whatever later rows bring.
+    /// </param>
+    public TransitionAssembler(IngestSettings settings, Action<TransitionBatch>? batches = null)
     {
+        _batches = batches;
         Datasets.PartitionValues.Validate("--variant", settings.Variant, isVariant: true);
         Datasets.PartitionValues.Validate("--source", settings.Source, isVariant: false);
         _settings = settings;
@@ -141,6 +151,11 @@ public sealed class TransitionAssembler
     {
         EndFile();
         if (_errorCount > 0 && !_settings.Quarantine) throw new LogRejectedException(_errors, _errorCount);
+        if (_batches is not null && _batch is { Count: > 0 } rest)
+        {
+            _batches(rest);
+            _batch = null;
+        }
         var batch = _batch ?? new TransitionBatch(Math.Max(_obsDim, 1), Math.Max(_actDim, 1), 0);
         var notes = new List<string>();
         for (int i = 0; i < _defaults.Length; i++)
@@ -285,8 +300,14 @@ public sealed class TransitionAssembler
 
     private void Emit(PendingRow p, ReadOnlySpan<float> nextObs, bool release = false)
     {
-        _batch ??= new TransitionBatch(_obsDim, _actDim, (int)Math.Clamp(_expectedRows, 1024, Array.MaxLength / Math.Max(_obsDim, 1)));
+        _batch ??= new TransitionBatch(_obsDim, _actDim,
+            _batches is null ? (int)Math.Clamp(_expectedRows, 1024, Array.MaxLength / Math.Max(_obsDim, 1)) : HandedBatchRows);
         _batch.Add(p.EpisodeId, p.Step, p.Variant, p.Source, p.Obs, p.Action, nextObs, p.Reward, p.Cost, p.Unsafe, p.Terminal, p.Truncated);
+        if (_batches is not null && _batch.Count == HandedBatchRows)
+        {
+            _batches(_batch);
+            _batch = null;
+        }
         _emittedEpisodes.Add(p.EpisodeId);
         if (p.Unsafe) _unsafeCount++;
         if (release) _pool.Push(p);
