@@ -35,6 +35,8 @@ public static class ServeBenchCommand
                 var c = CultureInfo.InvariantCulture;
                 Console.WriteLine(string.Create(c, $"evaluate, 100 pairs a call, {f.Clients} clients, {f.Requests} calls in {f.Seconds:F1} s: {f.RequestsPerSecond:F0} requests/s"));
                 Console.WriteLine(string.Create(c, $"  server p50 {f.ServerP50:F3} ms (target < 1 ms), p99 {f.ServerP99:F3} ms (target < 5 ms); client p50 {f.ClientP50:F3} ms, p99 {f.ClientP99:F3} ms"));
+                if (f.Gc.Mode.Length > 0)
+                    Console.WriteLine(string.Create(c, $"  server gc ({f.Gc.Mode}): {f.Gc.AllocatedBytesPerRequest:F0} bytes allocated per evaluate; {f.Gc.Gen0} / {f.Gc.Gen1} / {f.Gc.Gen2} collections (gen 0 / 1 / 2), {f.Gc.PauseMs:F1} ms paused in all"));
                 Console.WriteLine(string.Create(c, $"adapt {f.AdaptSteps} steps on {f.AdaptRows} transitions: {f.AdaptServerMs:F1} ms server time (target < 1000 ms); cached repeat {f.CachedAdaptServerMs:F3} ms, median of 21 (target < 5 ms)"));
                 return 0;
             }

@@ -12,7 +12,17 @@ namespace OfflineSafety.Bench.Serve;
 public sealed record ServeLoadFigures(
     int Clients, int Requests, double Seconds, double RequestsPerSecond,
     double ClientP50, double ClientP99, double ServerP50, double ServerP99,
-    double AdaptServerMs, double CachedAdaptServerMs, int AdaptSteps, int AdaptRows);
+    double AdaptServerMs, double CachedAdaptServerMs, int AdaptSteps, int AdaptRows)
+{
+    /// <summary>The server's garbage collection during the evaluate load, from /metrics (NaN / "" for a build without the gc metrics).</summary>
+    public GcFigures Gc { get; init; } = GcFigures.Unknown;
+}
+
+/// <summary>The collector in use, bytes allocated per evaluate request, collections by generation and the total pause, over the load.</summary>
+public sealed record GcFigures(string Mode, double AllocatedBytesPerRequest, long Gen0, long Gen1, long Gen2, double PauseMs)
+{
+    public static readonly GcFigures Unknown = new("", double.NaN, 0, 0, 0, double.NaN);
+}
 
 /// <summary>
 /// A loopback load generator against a real `offsafe serve` process (bench may not reference the
@@ -56,6 +66,7 @@ public static class ServeLoadBench
             byte[] payload = await body.ReadAsByteArrayAsync(ct);
             for (int i = 0; i < 50; i++) await EvaluateAsync(http, payload, ct); // warm-up: JIT, critic cache, connections
 
+            string before = await http.GetStringAsync("/metrics", ct);
             var client = new List<double>();
             var serverSide = new List<double>();
             var deadline = Stopwatch.StartNew();
@@ -67,6 +78,7 @@ public static class ServeLoadBench
                 lock (client) foreach (var (c, s) in mine) { client.Add(c); serverSide.Add(s); }
             }));
             double seconds = clock.Elapsed.TotalSeconds;
+            var gc = GcOver(before, await http.GetStringAsync("/metrics", ct), client.Count);
 
             var rows = AdaptRows(Path.Combine(samples, "accidents.jsonl"), 200);
             var adaptBody = new { transitions = rows, steps = adaptSteps, seed = 1, model = "nav-bench" };
@@ -77,13 +89,33 @@ public static class ServeLoadBench
             double cachedMs = Percentile(repeats, 0.5);
             return new ServeLoadFigures(clients, client.Count, seconds, client.Count / seconds,
                 Percentile(client, 0.5), Percentile(client, 0.99), Percentile(serverSide, 0.5), Percentile(serverSide, 0.99),
-                adaptMs, cachedMs, adaptSteps, rows.Length);
+                adaptMs, cachedMs, adaptSteps, rows.Length) { Gc = gc };
         }
         finally
         {
             if (!server.HasExited) server.Kill(entireProcessTree: true);
             await server.WaitForExitAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>The gc metrics' change over the load (the /metrics reads themselves allocate a little; two reads against thousands of requests).</summary>
+    private static GcFigures GcOver(string before, string after, int requests)
+    {
+        double Delta(string name) => Metric(after, name) - Metric(before, name);
+        if (double.IsNaN(Metric(after, "offsafe_gc_allocated_bytes_total"))) return GcFigures.Unknown;
+        string info = after.Split('\n').First(l => l.StartsWith("offsafe_gc_info{", StringComparison.Ordinal));
+        string mode = info[(info.IndexOf('{') + 1)..info.IndexOf('}')].Replace("\"", "", StringComparison.Ordinal);
+        return new GcFigures(mode, Delta("offsafe_gc_allocated_bytes_total") / requests,
+            (long)Delta("offsafe_gc_collections_total{generation=\"0\"}"), (long)Delta("offsafe_gc_collections_total{generation=\"1\"}"),
+            (long)Delta("offsafe_gc_collections_total{generation=\"2\"}"), Delta("offsafe_gc_pause_seconds_total") * 1000);
+    }
+
+    private static double Metric(string text, string name)
+    {
+        foreach (string line in text.Split('\n'))
+            if (line.StartsWith(name + " ", StringComparison.Ordinal))
+                return double.Parse(line[(name.Length + 1)..], CultureInfo.InvariantCulture);
+        return double.NaN;
     }
 
     private static async Task<(double Client, double Server)> EvaluateAsync(HttpClient http, byte[] payload, CancellationToken ct)

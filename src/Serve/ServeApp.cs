@@ -39,6 +39,14 @@ public static class ServeApp
         var metrics = new ServiceMetrics();
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(settings.Time);
+        // The dashboard's upload form is the one write a browser makes with its ambient state; its
+        // token pairs with this cookie (SameSite=Strict, HttpOnly). API clients post to /v1 with their key.
+        builder.Services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "offsafe.antiforgery";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.FormFieldName = "__offsafe_antiforgery";
+        });
         var app = builder.Build();
 
         IObjectStore objects = StoreLocation.Open(settings.Store);

@@ -145,6 +145,30 @@ public sealed class ModelEndpointTests
         await ProblemAssert.IsAsync(await host.Client.PostAsync("/v1/models/nav-base/evaluate", nan), 400);
         await ProblemAssert.IsAsync(await host.Client.PostAsync("/v1/models/nav-base/evaluate", new StringContent("obs=1", Encoding.UTF8, "text/plain")), 415);
         await ProblemAssert.IsAsync(await host.Client.PostAsync("/v1/models/nav-base/evaluate", new StringContent("{\"obs\":[[1,", Encoding.UTF8, "application/json")), 400);
+        // evaluate parses its body itself (EvaluateBody): each refusal names the field, as the other endpoints' do.
+        foreach (var (body, detail) in new[]
+        {
+            ("{\"obs\":[[\"NaN\",1]],\"action\":[[0,0]]}", "'obs[0][0]' is NaN"),
+            ("{\"obs\":[[0,0]],\"action\":[[0,\"-Infinity\"]]}", "'action[0][1]' is -Infinity"),
+            ("{\"obs\":[[0,1e39]],\"action\":[[0,0]]}", "'obs[0][1]' is"),
+            ("{\"obs\":[[0,0],null],\"action\":[[0,0],[0,0]]}", "'obs[1]' is null"),
+            ("{\"obs\":[[0,0]],\"action\":[[0,0]],\"extra\":1}", "'extra'"),
+            ("{\"obs\":[[0,0]],\"obs\":[[0,0]],\"action\":[[0,0]]}", "given twice"),
+            ("{\"obs\":[[0,0]]}", "'action' is missing"),
+            ("{\"obs\":[],\"action\":[]}", "'obs' is missing or empty"),
+            ("{\"obs\":[[0,\"x\"]],\"action\":[[0,0]]}", "'obs[0][1]' is not a number"),
+            ("[1]", "expected a JSON object"),
+            ("{\"obs\":[[0,0]],\"action\":[[0,0]]} {}", "not valid JSON"),
+            ("null", "JSON null"),
+        })
+        {
+            var refused = await host.Client.PostAsync("/v1/models/nav-base/evaluate", new StringContent(body, Encoding.UTF8, "application/json"));
+            await ProblemAssert.IsAsync(refused, 400);
+            Assert.Contains(detail, (await ServeHost.JsonAsync(refused)).GetProperty("detail").GetString());
+        }
+        var spaced = await host.Client.PostAsync("/v1/models/nav-base/evaluate", new StringContent(" { \"action\" : [ [ 0 , 0.5 ] ] ,\n \"obs\" : [ [ -1E1 , 2 ] ] } ", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, spaced.StatusCode);
+        Assert.Single((await ServeHost.JsonAsync(spaced)).GetProperty("q_risk").EnumerateArray());
         await Expect("/v1/models/nope/evaluate", new { obs = new[] { ok }, action = new[] { ok } }, 404);
         await Expect("/v1/models/nav-base@9/evaluate", new { obs = new[] { ok }, action = new[] { ok } }, 404);
         await Expect("/v1/models/nav-base/filter", new { obs = new[] { 1f }, actions = new[] { ok } }, 400);

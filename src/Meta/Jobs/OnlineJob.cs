@@ -88,7 +88,7 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
     {
         string runId = options.RunId;
         var runner = new OnlineRunner(definition.Create(variant, (ulong)(7919 * (request.Seed + 1))), start, options);
-        var recorded = request.Record
+        var recorded = request.Record || request.KeepTransitions
             ? new TransitionCollector(definition.ObservationSpace.Dim, definition.ActionSpace.Dim, request.Episodes * definition.Horizon)
             : null;
         var run = progress.Episodes(request.Algorithm, request.Episodes, onEpisode => runner.Run(recorded, onEpisode, ct));
@@ -97,13 +97,17 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
             BaselineFile.Save(path, td3.Actor, runner.TaskPolicy.Observations);
 
         string? version = null;
-        if (recorded is not null)
+        if (recorded is not null && request.Record)
         {
             var commit = await SuiteDataset.WriteAsync(new DatasetStore(objects), request.RecordAs ?? $"online-{definition.Id}", definition,
                 recorded.Batch, [variant], "ONLINE", ct).ConfigureAwait(false);
             version = commit.Version.ToString();
         }
-        return new OnlineJobResult(runId, definition.Id, variant.Id, run, evaluation, version) { Critic = model };
+        return new OnlineJobResult(runId, definition.Id, variant.Id, run, evaluation, version)
+        {
+            Critic = model,
+            Transitions = request.KeepTransitions ? recorded!.Batch : null,
+        };
     }
 
     /// <summary>Dual-agent's fixed baseline, or null for a TD3 one; --baseline and --save-baseline are refused for other methods.</summary>

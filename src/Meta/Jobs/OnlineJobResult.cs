@@ -1,3 +1,4 @@
+using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Online;
 
 namespace OfflineSafety.Meta.Jobs;
@@ -8,6 +9,9 @@ public sealed record OnlineJobResult(string RunId, string Environment, string Va
 {
     /// <summary>NAME@V of the critic the run learned with, when it came from a critic source (null: pretrained in the job); for `safer`, the skill prior it acted through.</summary>
     public string? Critic { get; init; }
+
+    /// <summary>The executed transitions (source = run id), when the request asked to keep them.</summary>
+    public TransitionBatch? Transitions { get; init; }
 
     public int RecoverySteps => Run.Episodes.Sum(e => e.RecoverySteps);
 }

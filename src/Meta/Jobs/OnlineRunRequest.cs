@@ -43,6 +43,9 @@ public sealed record OnlineRunRequest(string Environment, OnlineAlgorithm Algori
     public string? RecordAs { get; init; }
     public bool Record { get; init; } = true;
 
+    /// <summary>Hand the executed transitions back in <see cref="OnlineJobResult.Transitions"/> (to send them to a service), recorded here or not.</summary>
+    public bool KeepTransitions { get; init; }
+
     /// <summary>Dual-agent baseline: "td3" (learns alongside), "controller" (the environment's scripted one) or a baseline .safetensors file; null: td3.</summary>
     public string? Baseline { get; init; }
 

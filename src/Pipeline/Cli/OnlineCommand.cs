@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OfflineSafety.Errors;
+using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Jobs;
 using OfflineSafety.Meta.Online;
@@ -8,6 +9,7 @@ using OfflineSafety.Serve.Client;
 using Spectre.Console;
 using static OfflineSafety.Pipeline.Cli.CriticCommandSupport;
 using static OfflineSafety.Pipeline.Cli.OnlineCommandSupport;
+using OfflineSafety.Pipeline.Cli.Output;
 using static OfflineSafety.Pipeline.Cli.Output.CliOutput;
 
 namespace OfflineSafety.Pipeline.Cli;
@@ -36,6 +38,10 @@ public static class OnlineCommand
             Description = "Critic service (`offsafe serve`) to fetch --critic from: http(s)://HOST:PORT, or dapr://APP-ID through the local Dapr sidecar.",
         };
         var apiKeyEnv = new Option<string?>("--api-key-env") { Description = "Environment variable holding the service's API key (X-Api-Key)." };
+        var uploadDataset = new Option<string?>("--upload-dataset")
+        {
+            Description = "With --server: upload the run's transitions to the service at the end, as a new version of NAME (created for --env when new; variant = the run's, source = the run id).",
+        };
         var dataset = new Option<string?>("--dataset") { Description = "NAME[@REF]: offline rows (default: collect them with the environment's recipe)." };
         var recovery = new Option<string>("--recovery") { Description = "model-free | model-based (PETS + CEM).", DefaultValueFactory = _ => "model-free" };
         recovery.AcceptOnlyFromAmong("model-free", "model-based");
@@ -55,7 +61,7 @@ public static class OnlineCommand
 
         var cmd = new Command("online", "Run Recovery RL or a baseline online and record the experience as a dataset version.")
         {
-            env, variant, algo, critic, prior, server, apiKeyEnv, dataset, recovery, episodes, seed, offline, pretrain, hidden, batch, learnAlpha, evalEpisodes,
+            env, variant, algo, critic, prior, server, apiKeyEnv, uploadDataset, dataset, recovery, episodes, seed, offline, pretrain, hidden, batch, learnAlpha, evalEpisodes,
             record, noRecord, epsRisk, baseline, saveBaseline,
         };
         CommandAction.Set(cmd, async (p, ct) =>
@@ -79,10 +85,13 @@ public static class OnlineCommand
                 EpsRisk = p.GetValue(epsRisk),
                 Baseline = p.GetValue(baseline),
                 SaveBaseline = p.GetValue(saveBaseline),
+                KeepTransitions = p.GetValue(uploadDataset) is not null,
             };
+            string? upload = p.GetValue(uploadDataset);
             var store = OpenStore(p);
-            using var client = ServerClient(p.GetValue(server), p.GetValue(apiKeyEnv), request.Critic);
+            using var client = ServerClient(p.GetValue(server), p.GetValue(apiKeyEnv), request.Critic, upload);
             var job = await (client is null ? new OnlineJob(store) : new OnlineJob(store, client)).RunAsync(request, new OnlineCommandProgress(), ct);
+            var uploaded = upload is null ? null : await UploadTransitionsAsync(client!, upload, job, ct);
 
             var result = job.Run;
             var run = new MethodRun(request.Algorithm.Name(), request.Seed, result);
@@ -100,6 +109,14 @@ public static class OnlineCommand
                 lifetimeRegret = result.LifetimeRegret,
                 evaluation = job.Evaluation,
                 dataset = job.RecordedVersion,
+                uploaded = uploaded is null ? null : new
+                {
+                    dataset = uploaded.Dataset,
+                    version = uploaded.Version,
+                    committed = uploaded.Committed,
+                    rows = uploaded.Rows,
+                    idempotencyKey = uploaded.IdempotencyKey,
+                },
             }, console =>
             {
                 console.Write(SummaryTable(ExperimentReport.Summarize([run])));
@@ -109,20 +126,29 @@ public static class OnlineCommand
                 if (job.Evaluation is { } evaluation)
                     console.WriteLine($"evaluation: {evaluation.Episodes} episodes, {evaluation.Violations} violations, {evaluation.Successes} successes, mean return {F(evaluation.MeanReturn, "0.0")}, mean cost {F(evaluation.MeanCost, "0.0")}");
                 if (job.RecordedVersion is { } recorded) console.WriteLine($"transitions recorded as {recorded}");
+                if (uploaded is not null)
+                    console.WriteLine($"transitions uploaded to {client!.Transport} as {uploaded.Dataset}@{uploaded.Version} ({uploaded.Rows} rows{(uploaded.Committed ? "" : ", already there")})");
             });
         });
         return cmd;
     }
 
-    /// <summary>The service client when --server is given: the critic then comes from the service, and the run learns with it locally.</summary>
-    private static ServeClient? ServerClient(string? server, string? apiKeyEnv, string? critic)
+    /// <summary>
+    /// The service client when --server is given: the critic then comes from the service, and the run
+    /// learns with it locally; with --upload-dataset the run's transitions go back to it. Checked before
+    /// the run, so a bad name fails in a moment rather than after the training.
+    /// </summary>
+    private static ServeClient? ServerClient(string? server, string? apiKeyEnv, string? critic, string? upload)
     {
         if (server is null)
         {
             if (apiKeyEnv is not null) throw new BadInputException("--api-key-env applies to --server only");
+            if (upload is not null) throw new BadInputException("--upload-dataset needs --server URL: the service to upload the run's transitions to");
             return null;
         }
-        if (critic is null) throw new BadInputException("--server needs --critic (or --model) NAME[@V]: the critic to fetch from the service");
+        if (critic is null && upload is null)
+            throw new BadInputException("--server needs --critic (or --model) NAME[@V], the critic to fetch from the service, or --upload-dataset NAME");
+        if (upload is not null) DatasetNames.Validate(upload);
         string? key = null;
         if (apiKeyEnv is not null)
         {
@@ -131,4 +157,26 @@ public static class OnlineCommand
         }
         return new ServeClient(new ServeClientOptions { Transport = ServeTransport.Parse(server), ApiKey = key });
     }
+
+    /// <summary>
+    /// One upload at the end of the run, keyed by the run id: the client's retries, and any retry of
+    /// this upload with the same run id, answer with the version the first one committed.
+    /// </summary>
+    private static async Task<UploadResult> UploadTransitionsAsync(ServeClient client, string dataset, OnlineJobResult job, CancellationToken ct)
+    {
+        var options = new UploadOptions { Env = job.Environment, Variant = job.Variant, Source = job.RunId, IdempotencyKey = UploadKey(job.RunId) };
+        try
+        {
+            return await client.UploadAsync(dataset, job.Transitions!, options, ct);
+        }
+        catch (Exception ex) when (CommandAction.IsUserFacing(ex) && job.RecordedVersion is { } kept)
+        {
+            // The run is not lost with the upload: say where its rows are, then fail as the upload did.
+            CliOutput.Stderr().WriteLine($"{job.RunId}: the upload failed; the transitions are recorded locally as {kept}");
+            throw;
+        }
+    }
+
+    /// <summary>The Idempotency-Key of a run's upload (docs/serve.md).</summary>
+    public static string UploadKey(string runId) => $"offsafe-online:{runId}";
 }

@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Datasets;
 using OfflineSafety.Ingest.Logs;
+using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Registry;
 using OfflineSafety.Meta.Safer;
 using Polly.Timeout;
@@ -96,6 +97,16 @@ public sealed class ServeClient : ICriticSource, IPriorSource, IDisposable
         {
             if (spool is not null) await spool.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Uploads rows a job collected (an online run's transitions) as one Parquet log: float32 values
+    /// as they are, each row's variant and source as the batch holds them.
+    /// </summary>
+    public async Task<UploadResult> UploadAsync(string dataset, TransitionBatch rows, UploadOptions options, CancellationToken ct = default)
+    {
+        using var log = new MemoryStream(TransitionParquet.Write(rows), writable: false);
+        return await UploadAsync(dataset, log, LogFormat.Parquet, options, ct).ConfigureAwait(false);
     }
 
     /// <summary>Adapts <paramref name="baseModel"/> (NAME[@V]) on the service and returns the adapted critic's reference.</summary>

@@ -1,7 +1,9 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using OfflineSafety.Ingest.Datasets;
+using Microsoft.Extensions.DependencyInjection;
 using OfflineSafety.Meta.Plans;
 using OfflineSafety.Meta.Registry;
 using OfflineSafety.Serve.Datasets;
@@ -19,7 +21,7 @@ public static class DashboardEndpoints
 {
     public static void Map(IEndpointRouteBuilder app, ServeSettings settings, IObjectStore objects, DatasetStore datasets, ModelRegistry registry, DatasetUploads uploads, ApiKeyCheck apiKey)
     {
-        var upload = new UploadForm(settings, uploads, apiKey);
+        var upload = new UploadForm(settings, uploads, apiKey, app.ServiceProvider.GetRequiredService<IAntiforgery>());
         var plans = new PlanStore(objects);
         var runs = new RunStore(objects);
         var reports = new ExperimentReports(objects);
@@ -31,9 +33,9 @@ public static class DashboardEndpoints
         var reportsPage = new ReportsPage(reports);
 
         app.MapGet("/", (CancellationToken ct) => Guarded(() => overview.GetAsync(ct)));
-        app.MapGet("/ui/datasets", (CancellationToken ct) => Guarded(() => datasetsPage.GetAsync(ct)));
-        app.MapGet("/ui/datasets/{name}", (string name, long? uploaded, long? unchanged, CancellationToken ct) =>
-            Guarded(() => datasetPage.GetAsync(name, uploaded, unchanged, ct)));
+        app.MapGet("/ui/datasets", (HttpContext context, CancellationToken ct) => Guarded(() => datasetsPage.GetAsync(context, ct)));
+        app.MapGet("/ui/datasets/{name}", (HttpContext context, string name, long? uploaded, long? unchanged, CancellationToken ct) =>
+            Guarded(() => datasetPage.GetAsync(context, name, uploaded, unchanged, ct)));
         app.MapPost(UploadForm.Route, (HttpContext context, CancellationToken ct) => Guarded(() => upload.PostAsync(context, ct)));
         app.MapGet("/ui/models", (CancellationToken ct) => Guarded(() => modelsPage.GetAsync(ct)));
         app.MapGet("/ui/runs", (CancellationToken ct) => Guarded(() => runsPage.GetAsync(ct)));

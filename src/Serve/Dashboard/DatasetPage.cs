@@ -8,7 +8,7 @@ public sealed class DatasetPage(DatasetStore store, UploadForm upload)
 {
     /// <param name="uploaded">The version an upload through the form just made (the redirect says so).</param>
     /// <param name="unchanged">The version that already held an uploaded file's content.</param>
-    public async Task<IResult> GetAsync(string name, long? uploaded, long? unchanged, CancellationToken ct)
+    public async Task<IResult> GetAsync(HttpContext context, string name, long? uploaded, long? unchanged, CancellationToken ct)
     {
         DatasetNames.Validate(name);
         var inspection = new DatasetInspection(store);
@@ -28,7 +28,7 @@ public sealed class DatasetPage(DatasetStore store, UploadForm upload)
             html.Add($"<tr id=\"v{h.Version}\"><td class=\"n\">{h.Version}</td><td>{Show.Time(h.Timestamp)}</td><td>{h.Operation}</td>");
             html.Add($"<td><small>{Pairs(h.Parameters)}</small></td><td>{Pairs(h.Metrics)}</td><td>+{h.FilesAdded} / -{h.FilesRemoved}</td><td>{string.Join(", ", h.Tags)}</td></tr>");
         }
-        html.Add($"</table>{upload.Render(new UploadForm.Fields(Dataset: name))}");
+        html.Add($"</table>{upload.Render(context, new UploadForm.Fields(Dataset: name))}");
         return Layout.Page($"Dataset {name}", html.ToMarkup());
     }
 

@@ -6,7 +6,7 @@ namespace OfflineSafety.Serve.Dashboard;
 /// <summary>/ui/datasets: every dataset's latest version with its counts, and the upload form.</summary>
 public sealed class DatasetsPage(DatasetStore store, UploadForm upload)
 {
-    public async Task<IResult> GetAsync(CancellationToken ct)
+    public async Task<IResult> GetAsync(HttpContext context, CancellationToken ct)
     {
         var html = new Html();
         var names = await store.ListAsync(ct);
@@ -24,7 +24,7 @@ public sealed class DatasetsPage(DatasetStore store, UploadForm upload)
             }
             html.Add($"</table>");
         }
-        html.Add($"{upload.Render(new UploadForm.Fields())}");
+        html.Add($"{upload.Render(context, new UploadForm.Fields())}");
         return Layout.Page("Datasets", html.ToMarkup());
     }
 }

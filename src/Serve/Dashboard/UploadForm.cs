@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using OfflineSafety.Envs;
@@ -13,20 +14,26 @@ namespace OfflineSafety.Serve.Dashboard;
 /// and the API key as a field when the service has one) run through the same <see cref="DatasetUploads"/>
 /// as POST /v1/datasets/{name}/uploads. Success redirects to the dataset's page (303, so a reload
 /// does not post again); a user error shows the form again with the error's one-line detail.
+/// The form carries an antiforgery token (ASP.NET Core's, paired with a SameSite=Strict cookie set
+/// when the form is rendered): a page on another site can make a browser post here, with the
+/// browser's cookies, but cannot read the token, so its post is refused before the file is looked at.
 /// </summary>
-public sealed class UploadForm(ServeSettings settings, DatasetUploads uploads, ApiKeyCheck apiKey)
+public sealed class UploadForm(ServeSettings settings, DatasetUploads uploads, ApiKeyCheck apiKey, IAntiforgery antiforgery)
 {
     public const string Route = "/ui/uploads";
 
     /// <summary>The values a form was filled with, so a refused upload shows them again.</summary>
     public sealed record Fields(string Dataset = "", string Env = "", string Variant = "", string Source = "", string Format = "auto");
 
-    public Markup Render(Fields fields, string? error = null)
+    /// <summary>The form, with a fresh antiforgery token for <paramref name="context"/> (its cookie goes out with the page).</summary>
+    public Markup Render(HttpContext context, Fields fields, string? error = null)
     {
+        var tokens = antiforgery.GetAndStoreTokens(context);
         var html = new Html();
         html.Add($"<h2>Upload a log</h2>");
         if (error is not null) html.Add($"<p class=\"error\" id=\"error\">{error}</p>");
         html.Add($"<form class=\"upload\" method=\"post\" action=\"{Route}\" enctype=\"multipart/form-data\">");
+        html.Add($"<input type=\"hidden\" name=\"{tokens.FormFieldName}\" value=\"{tokens.RequestToken}\">");
         html.Add($"<label>Dataset <input name=\"dataset\" required value=\"{fields.Dataset}\"></label>");
         html.Add($"<label>Log file (CSV, JSONL, Parquet, HDF5) <input type=\"file\" name=\"file\" required></label>");
         html.Add($"<label>Environment, to create a new dataset <select name=\"env\"><option value=\"\">(existing dataset)</option>");
@@ -60,10 +67,21 @@ public sealed class UploadForm(ServeSettings settings, DatasetUploads uploads, A
             // The form reader's verdict on the body (a part over the limit, a broken multipart body).
             return Layout.Error(StatusCodes.Status400BadRequest, $"the form could not be read: {ex.Message}");
         }
+        // The form is read (and cached) with our limits first; the token check reads its field from it.
+        // A post without a valid token is not the dashboard's own form: refused as a problem, nothing read further.
+        try
+        {
+            await antiforgery.ValidateRequestAsync(context);
+        }
+        catch (AntiforgeryValidationException ex)
+        {
+            return Problems.Result(StatusCodes.Status400BadRequest,
+                $"the upload form's antiforgery token is missing or invalid ({ex.Message}); load the form from this service and post it again");
+        }
         var fields = new Fields(form["dataset"].ToString().Trim(), form["env"].ToString(), form["variant"].ToString().Trim(),
             form["source"].ToString().Trim(), form["format"] is { Count: 1 } f && f[0] is { Length: > 0 } format ? format : "auto");
         if (apiKey.Refusal(form["api_key"].ToString(), "the form's API key field") is { } refusal)
-            return Refused(StatusCodes.Status401Unauthorized, fields, refusal);
+            return Refused(context, StatusCodes.Status401Unauthorized, fields, refusal);
         try
         {
             var file = form.Files["file"];
@@ -81,12 +99,12 @@ public sealed class UploadForm(ServeSettings settings, DatasetUploads uploads, A
         }
         catch (Exception ex) when (ErrorsAndTiming.Classify(ex) is { Status: < 500 } answer)
         {
-            return Refused(answer.Status, fields, answer.Detail);
+            return Refused(context, answer.Status, fields, answer.Detail);
         }
     }
 
-    private IResult Refused(int status, Fields fields, string detail) =>
-        Layout.Page("Upload refused", Render(fields, Problems.OneLine(detail)), status);
+    private IResult Refused(HttpContext context, int status, Fields fields, string detail) =>
+        Layout.Page("Upload refused", Render(context, fields, Problems.OneLine(detail)), status);
 
     private static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
 

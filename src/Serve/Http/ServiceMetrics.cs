@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime;
 using System.Text;
 
 namespace OfflineSafety.Serve.Http;
@@ -68,7 +69,29 @@ public sealed class ServiceMetrics
         s.Append("# TYPE offsafe_cache_hits_total counter\n");
         foreach (var (cache, c) in _cacheHits.OrderBy(k => k.Key, StringComparer.Ordinal))
             s.Append(CultureInfo.InvariantCulture, $"offsafe_cache_hits_total{{cache=\"{cache}\"}} {c.Value}\n");
+        AppendRuntime(s);
         return s.ToString();
+    }
+
+    /// <summary>
+    /// The garbage collector's side of latency: which collector runs, bytes allocated, collections by
+    /// generation and the time the process spent paused in them (a pause stops every request in flight).
+    /// </summary>
+    private static void AppendRuntime(StringBuilder s)
+    {
+        s.Append("# HELP offsafe_gc_info The garbage collector in use (server or workstation, and its latency mode).\n");
+        s.Append("# TYPE offsafe_gc_info gauge\n");
+        s.Append(CultureInfo.InvariantCulture, $"offsafe_gc_info{{mode=\"{(GCSettings.IsServerGC ? "server" : "workstation")}\",latency_mode=\"{GCSettings.LatencyMode}\"}} 1\n");
+        s.Append("# HELP offsafe_gc_allocated_bytes_total Bytes allocated on the managed heap since the process started.\n");
+        s.Append("# TYPE offsafe_gc_allocated_bytes_total counter\n");
+        s.Append(CultureInfo.InvariantCulture, $"offsafe_gc_allocated_bytes_total {GC.GetTotalAllocatedBytes()}\n");
+        s.Append("# HELP offsafe_gc_collections_total Garbage collections, by generation.\n");
+        s.Append("# TYPE offsafe_gc_collections_total counter\n");
+        for (int g = 0; g <= GC.MaxGeneration; g++)
+            s.Append(CultureInfo.InvariantCulture, $"offsafe_gc_collections_total{{generation=\"{g}\"}} {GC.CollectionCount(g)}\n");
+        s.Append("# HELP offsafe_gc_pause_seconds_total Time the process was paused for garbage collections.\n");
+        s.Append("# TYPE offsafe_gc_pause_seconds_total counter\n");
+        s.Append(CultureInfo.InvariantCulture, $"offsafe_gc_pause_seconds_total {GC.GetTotalPauseDuration().TotalSeconds}\n");
     }
 
     private static string Escape(string label) => label.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
@@ -88,8 +111,13 @@ public sealed class ServiceMetrics
 
         public void Observe(double seconds)
         {
-            int i = Array.FindIndex(Buckets, b => seconds <= b);
-            if (i >= 0) Interlocked.Increment(ref _counts[i]);
+            // A loop, not FindIndex with a lambda: this runs on every request.
+            for (int i = 0; i < Buckets.Length; i++)
+            {
+                if (seconds > Buckets[i]) continue;
+                Interlocked.Increment(ref _counts[i]);
+                break;
+            }
             Interlocked.Increment(ref _count);
             Interlocked.Add(ref _sumNanos, (long)(seconds * 1e9));
         }

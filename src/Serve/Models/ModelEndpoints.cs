@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -52,19 +53,23 @@ public static class ModelEndpoints
         });
         v1.MapPost("/{reference}/adapt", (HttpContext context, string reference, CancellationToken ct) =>
             adaptations.HandleAsync(context, ModelReference.Parse(reference), ct)).AddEndpointFilter(apiKey);
-        v1.MapPost("/{reference}/evaluate", async (HttpContext context, string reference, CancellationToken ct) =>
+        v1.MapPost("/{reference}/evaluate", async Task (HttpContext context, string reference, CancellationToken ct) =>
         {
-            var model = ModelReference.Parse(reference);
-            var body = await RequestBodies.ReadJsonAsync<EvaluateRequest>(context, settings.MaxJsonBytes);
-            var entry = await critics.GetAsync(model, ct);
+            // The critic first (a cache hit on the hot path): its dimensions shape the parse, so the
+            // body goes straight into flat rows and every row is checked as it is read.
+            var entry = await critics.GetAsync(ModelReference.Parse(reference), ct);
             var card = entry.Model.Card;
-            var obs = ScoringInput.Rows(body.Obs, card.ObsDim, "obs", settings.MaxBatchRows);
-            var action = ScoringInput.Rows(body.Action, card.ActDim, "action", settings.MaxBatchRows);
-            if (body.Obs.Length != body.Action.Length)
-                throw new BadInputException($"'obs' has {body.Obs.Length} rows and 'action' {body.Action.Length}; they are scored pairwise");
-            var risk = new float[body.Obs.Length];
-            entry.Score(obs, action, risk.Length, risk);
-            return Results.Json(new { model = card.Reference, eps = card.EpsRisk, q_risk = risk, @unsafe = risk.Select(r => r > card.EpsRisk) }, ServeJson.Options);
+            using var body = await EvaluateBody.ReadAsync(context, settings.MaxJsonBytes, card.ObsDim, card.ActDim, settings.MaxBatchRows, ct);
+            var risk = ArrayPool<float>.Shared.Rent(body.Rows);
+            try
+            {
+                entry.Score(body.Obs, body.Action, body.Rows, risk.AsSpan(0, body.Rows));
+                await EvaluateBody.WriteAnswerAsync(context, card.Reference, card.EpsRisk, risk, body.Rows, ct);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(risk);
+            }
         });
         v1.MapPost("/{reference}/filter", async (HttpContext context, string reference, CancellationToken ct) =>
         {

@@ -2,13 +2,10 @@ using OfflineSafety.Errors;
 
 namespace OfflineSafety.Serve.Models;
 
-/// <summary>evaluate's body: rows of observations and actions, pairwise.</summary>
-public sealed record EvaluateRequest(float[][] Obs, float[][] Action);
-
 /// <summary>filter's body: one observation and the candidate actions (with the policy's log-probabilities, when known).</summary>
 public sealed record FilterRequest(float[] Obs, float[][] Actions, float[]? LogProb = null, ulong? Seed = null);
 
-/// <summary>Shape and value checks of scoring inputs, all before any scoring; errors name the field and index.</summary>
+/// <summary>Shape and value checks of scoring inputs, all before any scoring; errors name the field and index (evaluate's body does the same as it parses: <see cref="EvaluateBody"/>).</summary>
 public static class ScoringInput
 {
     public static float[] Rows(float[][]? rows, int dim, string field, int maxRows)

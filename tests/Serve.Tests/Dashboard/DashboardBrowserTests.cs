@@ -132,6 +132,10 @@ public sealed class DashboardBrowserTests(HeadlessChromium chromium) : IClassFix
 
         var (page, response) = await OpenAsync(host, "/ui/datasets");
         Assert.Equal(HttpStatusCode.OK, response.Status);
+        // The form carries its antiforgery token, paired with a SameSite=Strict cookie the browser now holds.
+        Assert.NotEmpty(await page.EvaluateExpressionAsync<string>("document.querySelector('form.upload input[name=__offsafe_antiforgery]').value"));
+        var cookie = Assert.Single(await page.GetCookiesAsync(), c => c.Name == "offsafe.antiforgery");
+        Assert.Equal((true, SameSite.Strict), (cookie.HttpOnly ?? false, cookie.SameSite ?? SameSite.None));
         await FillAsync(page, "robot", good, variant: "b1=2.0,b2=2.0", key: ServeHost.Key, env: "navigation1");
         var posted = await SubmitAsync(page);
         Assert.Equal(HttpStatusCode.OK, posted.Status);
@@ -162,6 +166,89 @@ public sealed class DashboardBrowserTests(HeadlessChromium chromium) : IClassFix
         var (missing, notFound) = await OpenAsync(host, "/ui/datasets/nope");
         Assert.Equal(HttpStatusCode.NotFound, notFound.Status);
         Assert.Contains("nope", await TextAsync(missing, "#error"));
+    }
+
+    [Fact]
+    public async Task A_cross_site_post_without_the_form_token_is_refused_and_makes_no_version()
+    {
+        await using var host = await ServeHost.StartAsync();
+        await host.UploadAsync("robot", "accidents.jsonl", "application/x-ndjson", "env=navigation1&variant=a");
+        Assert.Equal(1, await LatestVersionAsync(host, "robot"));
+
+        // What a page on another site can make a browser send: the form's fields (the key too, had it
+        // been leaked or remembered), but no token, since that page cannot read the dashboard's form.
+        var cookies = new CookieContainer();
+        using var browserless = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = host.BaseAddress };
+        var refused = await browserless.PostAsync("/ui/uploads", UploadFormBody(token: null));
+        await ProblemAssert.IsAsync(refused, 400);
+        Assert.Contains("antiforgery", (await ServeHost.JsonAsync(refused)).GetProperty("detail").GetString());
+
+        // With the dashboard's cookie in the jar (a browser that opened the page before) the post still
+        // needs the form's token: missing, or made up, it is refused.
+        var page = await browserless.GetAsync("/ui/datasets");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains(cookies.GetCookies(host.BaseAddress), c => c.Name == "offsafe.antiforgery" && c.HttpOnly);
+        await ProblemAssert.IsAsync(await browserless.PostAsync("/ui/uploads", UploadFormBody(token: null)), 400);
+        await ProblemAssert.IsAsync(await browserless.PostAsync("/ui/uploads", UploadFormBody(token: "CfDJ8-made-up")), 400);
+        Assert.Equal(1, await LatestVersionAsync(host, "robot"));
+
+        // The form's own token with its cookie is what the browser test posts: it makes a version.
+        string html = await page.Content.ReadAsStringAsync();
+        var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"__offsafe_antiforgery\" value=\"([^\"]+)\"");
+        Assert.True(token.Success, html);
+        var accepted = await browserless.PostAsync("/ui/uploads", UploadFormBody(System.Net.WebUtility.HtmlDecode(token.Groups[1].Value)));
+        Assert.Equal(HttpStatusCode.SeeOther, accepted.StatusCode);
+        Assert.Equal(2, await LatestVersionAsync(host, "robot"));
+
+        // API clients are not affected: the /v1 upload takes the key and no token.
+        await host.UploadAsync("robot", "accidents.parquet", "application/vnd.apache.parquet", "variant=c");
+        Assert.Equal(3, await LatestVersionAsync(host, "robot"));
+    }
+
+    [Fact]
+    public async Task A_form_on_another_site_cannot_upload_through_the_browser()
+    {
+        await using var host = await ServeHost.StartAsync();
+        await host.UploadAsync("robot", "accidents.jsonl", "application/x-ndjson", "env=navigation1&variant=a");
+
+        // The browser has been to the dashboard (it holds the cookie); then a page that is not the
+        // service's builds a copy of the form, a real file and the key included, and submits it.
+        var (own, _) = await OpenAsync(host, "/ui/datasets");
+        Assert.Contains(await own.GetCookiesAsync(), c => c.Name == "offsafe.antiforgery");
+        var page = await chromium.Browser.NewPageAsync();
+        await page.SetContentAsync($"""
+            <form method="post" enctype="multipart/form-data" action="{new Uri(host.BaseAddress, "/ui/uploads")}">
+            <input name="dataset" value="robot"><input name="variant" value="b1=3.0,b2=3.0"><input name="api_key" value="{ServeHost.Key}">
+            <input type="file" name="file"></form>
+            """);
+        string csv = await File.ReadAllTextAsync(ServeHost.Sample("accidents.csv"));
+        await page.EvaluateFunctionAsync("""
+            csv => {
+              const files = new DataTransfer();
+              files.items.add(new File([csv], 'robot-7.csv', { type: 'text/csv' }));
+              document.querySelector('input[type=file]').files = files.files;
+            }
+            """, csv);
+        var navigation = page.WaitForNavigationAsync();
+        await page.EvaluateExpressionAsync("document.forms[0].submit()");
+        var refused = await navigation;
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.StartsWith("application/problem+json", refused.Headers["content-type"]);
+        Assert.Contains("antiforgery", await page.EvaluateExpressionAsync<string>("document.body.innerText"));
+        Assert.Equal(1, await LatestVersionAsync(host, "robot"));
+    }
+
+    private static MultipartFormDataContent UploadFormBody(string? token)
+    {
+        var form = new MultipartFormDataContent
+        {
+            { new StringContent("robot"), "dataset" },
+            { new StringContent("b1=3.0,b2=3.0"), "variant" },
+            { new StringContent(ServeHost.Key), "api_key" },
+            { new ByteArrayContent(File.ReadAllBytes(ServeHost.Sample("accidents.csv"))), "file", "robot-7.csv" },
+        };
+        if (token is not null) form.Add(new StringContent(token), "__offsafe_antiforgery");
+        return form;
     }
 
     private static async Task FillAsync(IPage page, string? dataset, string file, string? variant, string key, string? env = null)
