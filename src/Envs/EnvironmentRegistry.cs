@@ -192,7 +192,7 @@ public sealed class EnvironmentRegistry
         var rules = new List<EnvironmentRule>
         {
             new("dynamics", $"MuJoCo 2.2.2 (libmujoco): torso sphere r {F(p.TorsoRadius)} on a free joint, four 2-joint legs, contact margin {F(p.Margin)}; RK4, {p.FrameSkip} x {F(p.Timestep)} s per step"),
-            new("action", $"8 motor controls in [-1, 1] (hip, ankle of legs 0-3), gear {F(p.Gear)}; the variant's leg gets power x both its controls"),
+            new("action", $"8 motor controls in [-1, 1] (hip, ankle of legs 0-3), gear {F(p.Gear)}; the variant's leg gets power x both its controls; a disabled leg (power 0) also collides at half size (thigh and shin capsules at half radius and length, shin against the ankle), keeping its mass, as MESA's Ant"),
             new("start", $"standing pose (torso {F(p.StartHeight)} m, ankles +-{F(p.StartAnkle)} rad) + {F(p.StartQposStd)} N(0, I), qvel {F(p.StartQvelStd)} N(0, I)"),
             new("reward", $"(x' - x) / dt - {F(p.ControlCost)} |u|^2 + {F(p.AliveBonus)}"),
             new("violation", $"the torso touches the floor (sphere centre below r + margin = {F(p.TorsoRadius + p.Margin)} m); cost 1; ends the episode"),

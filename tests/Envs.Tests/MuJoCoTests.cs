@@ -243,6 +243,29 @@ public class MuJoCoTests
         Assert.Equal((1f, true, true), (hit.Cost, hit.Unsafe, hit.Terminal));
     }
 
+    [Fact]
+    public void Ant_disabled_leg_is_shrunk_so_the_torso_sinks_towards_it_and_a_weakened_leg_is_not()
+    {
+        var zero = new float[8];
+        double Height(AntDisabled env, int steps)
+        {
+            env.Reset(3);
+            double z = 0;
+            for (int t = 0; t < steps; t++) z = env.Step(zero).Observation[0];
+            return z;
+        }
+        var disabled = new DisabledPartVariant("leg", 3, 0);
+        var shrunk = new AntDisabled(disabled, 1, new EnvironmentOptions(false));
+        var fullSize = new AntDisabled(disabled, 1, new EnvironmentOptions(false), AntParameters.Default with { ShrinkDisabledLeg = false });
+        Assert.Equal(3, AntDisabled.ShrunkLeg(shrunk.Parameters, disabled));
+        Assert.Equal(-1, AntDisabled.ShrunkLeg(AntParameters.Default, new DisabledPartVariant("leg", 3, 0.5)));
+        Assert.Contains("""<geom name="shin3_stub" type="capsule" size="0.04" fromto="0 0 0 0.2 -0.2 0" mass="0"/>""", AntParameters.Default.Mjcf(3));
+        Assert.DoesNotContain("_stub", AntParameters.Default.Mjcf());
+        // Idle, the ant settles on its legs; the stub leg lets the torso down on its side.
+        double low = Height(shrunk, 300), high = Height(fullSize, 300);
+        Assert.True(low < high - 0.02, $"torso at {low:F3} m on a shrunk leg, {high:F3} m on a full one");
+    }
+
     [Theory]
     [InlineData(HalfCheetahDisabled.EnvironmentId, "joint=5,power=0.000", "joint=1,power=0.000")]
     [InlineData(AntDisabled.EnvironmentId, "leg=3,power=0.000", "leg=0,power=0.000")]

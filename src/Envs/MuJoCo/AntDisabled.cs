@@ -12,6 +12,12 @@ namespace OfflineSafety.Envs.MuJoCo;
 /// degrees, signed per leg), capsules of radius 0.08, density 5, contact margin 0.01, armature
 /// and damping 1, gear 150; RK4 at 0.01 s, one step per action (MESA's), standing start pose
 /// (torso at 0.55 m, ankles bent +-1 rad).
+/// A disabled leg (power 0) is also shrunk, as in the code MESA's Ant-Disabled comes from
+/// (Nagabandi et al.'s crippled ant, which MESA adapts): its thigh and shin capsules collide at
+/// half radius and half length, the thigh's about its own midpoint, the shin's moved up against
+/// the ankle. That code resizes the compiled model, so the leg keeps the mass and inertia of the
+/// full-size capsules; here the full-size capsules stay as non-colliding mass and the shrunk
+/// ones collide with no mass, which compiles to the same bodies.
 /// </summary>
 public sealed record AntParameters(
     double TorsoRadius = 0.25,
@@ -26,7 +32,8 @@ public sealed record AntParameters(
     double ControlCost = 0.005,
     double AliveBonus = 0.05,
     double StartQposStd = 0.01,
-    double StartQvelStd = 0.1)
+    double StartQvelStd = 0.1,
+    bool ShrinkDisabledLeg = true)
 {
     public static AntParameters Default { get; } = new();
 
@@ -37,7 +44,8 @@ public sealed record AntParameters(
     public static IReadOnlyList<(int X, int Y, int AxisX, int AxisY, int AnkleSign)> Legs { get; } =
         [(1, 1, -1, 1, 1), (-1, 1, 1, 1, -1), (-1, -1, -1, 1, -1), (1, -1, 1, 1, 1)];
 
-    public string Mjcf()
+    /// <summary>The MJCF of the ant with leg <paramref name="shrunkLeg"/> shrunk (-1: none).</summary>
+    public string Mjcf(int shrunkLeg = -1)
     {
         var legs = new StringBuilder();
         var motors = new StringBuilder();
@@ -46,15 +54,24 @@ public sealed record AntParameters(
             var (x, y, ax, ay, sign) = Legs[i];
             string ankleAxis = $"{ax} {ay} 0";
             string range = sign > 0 ? "30 70" : "-70 -30";
+            string thigh = Capsule($"thigh{i}_geom", LegRadius, 0, 0.2, x, y);
+            string shin = Capsule($"shin{i}_geom", LegRadius, 0, 0.4, x, y);
+            if (i == shrunkLeg)
+            {
+                // Thigh: half of (0, 0.2) about its midpoint; shin: half of (0, 0.4) centred where the
+                // thigh's midpoint lies in its own body, i.e. from the ankle to 0.2.
+                thigh = $"""{Massive(thigh)}<geom name="thigh{i}_stub" type="capsule" size="{F(LegRadius / 2)}" fromto="{F(0.05 * x)} {F(0.05 * y)} 0 {F(0.15 * x)} {F(0.15 * y)} 0" mass="0"/>""";
+                shin = $"""{Massive(shin)}<geom name="shin{i}_stub" type="capsule" size="{F(LegRadius / 2)}" fromto="0 0 0 {F(0.2 * x)} {F(0.2 * y)} 0" mass="0"/>""";
+            }
             legs.Append(CultureInfo.InvariantCulture, $"""
                       <body name="leg{i}" pos="0 0 0">
-                        <geom name="hip{i}_geom" type="capsule" size="{LegRadius}" fromto="0 0 0 {0.2 * x} {0.2 * y} 0"/>
+                        {Capsule($"hip{i}_geom", LegRadius, 0, 0.2, x, y)}
                         <body name="thigh{i}" pos="{0.2 * x} {0.2 * y} 0">
                           <joint name="hip{i}" type="hinge" axis="0 0 1" range="-30 30"/>
-                          <geom name="thigh{i}_geom" type="capsule" size="{LegRadius}" fromto="0 0 0 {0.2 * x} {0.2 * y} 0"/>
+                          {thigh}
                           <body name="shin{i}" pos="{0.2 * x} {0.2 * y} 0">
                             <joint name="ankle{i}" type="hinge" axis="{ankleAxis}" range="{range}"/>
-                            <geom name="shin{i}_geom" type="capsule" size="{LegRadius}" fromto="0 0 0 {0.4 * x} {0.4 * y} 0"/>
+                            {shin}
                           </body>
                         </body>
                       </body>
@@ -83,6 +100,14 @@ public sealed record AntParameters(
             </mujoco>
             """);
     }
+
+    private static string Capsule(string name, double radius, double from, double to, int x, int y) =>
+        $"""<geom name="{name}" type="capsule" size="{F(radius)}" fromto="{F(from * x)} {F(from * y)} 0 {F(to * x)} {F(to * y)} 0"/>""";
+
+    /// <summary>The same capsule as mass only: it collides with nothing.</summary>
+    private static string Massive(string capsule) => capsule.Replace("/>", """ contype="0" conaffinity="0"/>""", StringComparison.Ordinal);
+
+    private static string F(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -107,7 +132,7 @@ public sealed class AntDisabled : MuJoCoEnvironment
     }
 
     private AntDisabled(MuJoCoLibrary library, AntParameters parameters, DisabledPartVariant disabled, ulong seed, EnvironmentOptions? options)
-        : base(new MuJoCoSimulation(library.LoadXml(parameters.Mjcf(), EnvironmentId)), disabled,
+        : base(new MuJoCoSimulation(library.LoadXml(parameters.Mjcf(ShrunkLeg(parameters, disabled)), EnvironmentId)), disabled,
             ObservationDim, ActionDim, parameters.FrameSkip, parameters.Horizon, successReturn: null, seed, options)
     {
         if (disabled.Part != "leg" || disabled.Index >= AntParameters.Legs.Count)
@@ -117,6 +142,11 @@ public sealed class AntDisabled : MuJoCoEnvironment
     }
 
     public override string Id => EnvironmentId;
+
+    /// <summary>The leg whose geometry is shrunk: the variant's leg when it is fully disabled, else none (-1).</summary>
+    public static int ShrunkLeg(AntParameters parameters, DisabledPartVariant disabled) =>
+        parameters.ShrinkDisabledLeg && disabled.Power == 0 ? disabled.Index : -1;
+
     public override double StepSeconds => _parameters.Timestep * _parameters.FrameSkip;
     public AntParameters Parameters => _parameters;
 

@@ -60,8 +60,11 @@ public sealed record CriticsExperimentPlan
         Quick = true,
         // The disabled-joint suites have 3-4 training variants; no quick plan asks for more than the paper's.
         TrainingVariants = Math.Min(8, EnvironmentRegistry.Default.Get(environment).Defaults.TrainingVariants),
-        TransitionsPerVariant = 3_000,
-        HeldOutTransitions = 3_000,
+        // The experiments' quick rule (a tenth of the paper's rows, at least 3,000) and a held-out
+        // sample of at least 20 collection rollouts: 3,000 rows are 3 rollouts of a locomotion
+        // domain, which may hold no fall at all (Ant's did not: AUC undefined).
+        TransitionsPerVariant = ExperimentBudget.Quick(EnvironmentRegistry.Default.Get(environment)).TransitionsPerVariant,
+        HeldOutTransitions = Math.Max(3_000, 20 * EnvironmentRegistry.Default.Get(environment).Collection.RolloutSteps),
         MesaIterations = 600,
         MesaOuterLearningRate = 1e-3f,
         MultiTaskSteps = 600,

@@ -13,7 +13,8 @@ public sealed record MethodSummary(string Method, int Seeds, MeanError Violation
 /// <summary>
 /// The report of an experiment, written into the store under <c>runs/&lt;id&gt;/</c> (a local folder
 /// or a blob container alike): README.md (settings, the table, how to reproduce) and SVG curves of
-/// cumulative violations and successes per episode, mean ± s.e. over seeds.
+/// cumulative violations and successes per episode, mean ± s.e. over seeds, and episodes.csv with
+/// every episode of every run.
 /// </summary>
 public static class ExperimentReport
 {
@@ -40,6 +41,7 @@ public static class ExperimentReport
         await Put("ratio.svg", Curves(runs, "(successes + 1) / (violations + 1)", e => e.Ratio).Render()).ConfigureAwait(false);
         foreach (var (name, svg) in figures ?? new Dictionary<string, string>()) await Put(name, svg).ConfigureAwait(false);
         await Put("lifetime-regret.svg", RegretCurves(runs).Render()).ConfigureAwait(false);
+        await Put("episodes.csv", EpisodesCsv(runs)).ConfigureAwait(false);
 
         var md = new StringBuilder();
         md.AppendLine($"# {title}").AppendLine();
@@ -57,6 +59,20 @@ public static class ExperimentReport
         await Put("README.md", md.ToString()).ConfigureAwait(false);
         string key = folder + "README.md";
         return store.Location.Contains("://", StringComparison.Ordinal) ? $"{store.Location.TrimEnd('/')}/{key}" : Path.GetFullPath(Path.Combine(store.Location, key));
+    }
+
+    /// <summary>
+    /// Every training episode of every run, one row each (the curves' data, and what a per-seed
+    /// diagnosis needs: when the violations came and whether the recovery policy was acting).
+    /// </summary>
+    public static string EpisodesCsv(IReadOnlyList<MethodRun> runs)
+    {
+        var csv = new StringBuilder("method,seed,episode,return,steps,violation,success,recovery_steps,cumulative_violations,cumulative_successes\n");
+        foreach (var r in runs)
+            foreach (var e in r.Result.Episodes)
+                csv.Append(CultureInfo.InvariantCulture,
+                    $"{r.Method},{r.Seed},{e.Episode},{e.Return:0.###},{e.Steps},{(e.Violation ? 1 : 0)},{(e.Success ? 1 : 0)},{e.RecoverySteps},{e.CumulativeViolations},{e.CumulativeSuccesses}\n");
+        return csv.ToString();
     }
 
     /// <summary>The Markdown table of per-method means ± s.e.</summary>

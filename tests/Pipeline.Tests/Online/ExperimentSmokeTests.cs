@@ -35,6 +35,10 @@ public class ExperimentSmokeTests
             string text = File.ReadAllText(report);
             Assert.Contains("| recovery | 2 |", text);
             Assert.Contains("<svg", File.ReadAllText(Path.Combine(Path.GetDirectoryName(report)!, "cumulative-successes.svg")));
+            var episodes = File.ReadAllLines(Path.Combine(Path.GetDirectoryName(report)!, "episodes.csv"));
+            Assert.StartsWith("method,seed,episode,", episodes[0]);
+            Assert.Equal(1 + runs.Sum(r => r.Result.Episodes.Count), episodes.Length);
+            Assert.StartsWith("recovery,0,", episodes[1]);
         }
         finally { Directory.Delete(folder, true); }
     }
