@@ -22,53 +22,96 @@ public static class ParquetBenchmark
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Rows);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.RowGroupRows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Rounds);
         string ours = Path.Combine(options.WorkDirectory, "ours.parquet");
         var generator = new TransitionTableGenerator();
         var writeOptions = new ParquetWriteOptions { Compression = ParquetCompression.Snappy, MaxRowGroupRows = options.RowGroupRows };
 
-        TransitionChecksum expected;
-        double writeSeconds;
-        PeakMemory memory;
-        if (options.Streaming)
-        {
-            progress.Report($"writing {options.Rows:N0} rows, one row group at a time");
-            (writeSeconds, expected, memory) = WriteStreaming(ours, generator, options, writeOptions, ct);
-        }
-        else
+        TransitionTable? table = null;
+        var expected = default(TransitionChecksum);
+        if (!options.Streaming)
         {
             progress.Report($"generating {options.Rows:N0} rows");
-            var table = TransitionTableGenerator.Allocate(checked((int)options.Rows));
+            table = TransitionTableGenerator.Allocate(checked((int)options.Rows));
             generator.Fill(table, 0, table.Capacity);
             expected = TransitionChecksum.Of(table);
-            progress.Report("writing");
-            using var probe = PeakMemoryProbe.Start();
-            var clock = Stopwatch.StartNew();
-            using (var writer = ParquetFileWriter.Create(ours, Schema, writeOptions))
-            {
-                writer.WriteBatch(BatchOf(table), ct);
-                writer.Close();
-            }
-            writeSeconds = clock.Elapsed.TotalSeconds;
-            memory = probe.Stop();
         }
 
-        progress.Report("scanning our file");
-        var (scanSeconds, actual, rowGroups) = Scan(ours, keepColumns: !options.Streaming, ct);
-        if (actual != expected)
-            throw new InvalidDataException($"{ours}: the scan read back different values than were written ({actual} vs {expected})");
-
-        progress.Report("projected scan of our file");
-        double projectedSeconds = ProjectedScan(ours, ct);
-
-        DuckDbParquetFigures? duckDb = null;
+        DuckDbParquetRounds? duckDb = null;
         if (options.RunDuckDb)
         {
-            progress.Report("running DuckDB on the same table");
-            duckDb = DuckDbParquetAnchor.Locate().Run(options.Rows, options.DuckDbThreads,
+            progress.Report("DuckDB is building the same table");
+            duckDb = DuckDbParquetAnchor.Locate().Start(options.Rows, options.DuckDbThreads,
                 Path.Combine(options.WorkDirectory, "duckdb.parquet"), ours, ct);
         }
-        return new ParquetBenchReport(options.Rows, options.Streaming, writeSeconds, scanSeconds, new FileInfo(ours).Length,
-            rowGroups, memory, InputBytes(Math.Min(options.Rows, options.RowGroupRows)), duckDb, projectedSeconds);
+        using (duckDb)
+        {
+            // Rounds alternate ours and DuckDB's, so a change in the machine's load reaches both
+            // sides; the first round of ours also carries the JIT's first compilations.
+            var rounds = new List<ParquetBenchRound>();
+            PeakMemory? memory = null;
+            int rowGroups = 0;
+            for (int round = 1; round <= options.Rounds; round++)
+            {
+                string stage = $"round {round} of {options.Rounds}: ";
+                double writeSeconds;
+                PeakMemory roundMemory;
+                if (options.Streaming)
+                {
+                    progress.Report(stage + $"writing {options.Rows:N0} rows, one row group at a time");
+                    (writeSeconds, expected, roundMemory) = WriteStreaming(ours, generator, options, writeOptions, ct);
+                }
+                else
+                {
+                    progress.Report(stage + "writing");
+                    (writeSeconds, roundMemory) = Write(ours, table!, writeOptions, ct);
+                }
+                memory ??= roundMemory;
+
+                // Each timed phase starts from a collected heap, so none pays for the previous
+                // phase's garbage (the write's pages, the full scan's arrays) in a collection.
+                Collect();
+                progress.Report(stage + "scanning our file");
+                var (scanSeconds, actual, groups) = Scan(ours, keepColumns: !options.Streaming, ct);
+                if (actual != expected)
+                    throw new InvalidDataException($"{ours}: the scan read back different values than were written ({actual} vs {expected})");
+                rowGroups = groups;
+
+                Collect();
+                progress.Report(stage + "projected scan of our file");
+                double projectedSeconds = ProjectedScan(ours, ct);
+
+                DuckDbParquetFigures? duckDbRound = null;
+                if (duckDb is not null)
+                {
+                    progress.Report(stage + "DuckDB");
+                    duckDbRound = duckDb.Next(ct);
+                }
+                rounds.Add(new ParquetBenchRound(writeSeconds, scanSeconds, projectedSeconds, duckDbRound));
+            }
+            return new ParquetBenchReport(options.Rows, options.Streaming, rounds, new FileInfo(ours).Length, rowGroups, memory!,
+                InputBytes(Math.Min(options.Rows, options.RowGroupRows)));
+        }
+    }
+
+    private static void Collect()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    private static (double Seconds, PeakMemory Memory) Write(string path, TransitionTable table, ParquetWriteOptions writeOptions, CancellationToken ct)
+    {
+        using var probe = PeakMemoryProbe.Start();
+        var clock = Stopwatch.StartNew();
+        using (var writer = ParquetFileWriter.Create(path, Schema, writeOptions))
+        {
+            writer.WriteBatch(BatchOf(table), ct);
+            writer.Close();
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        return (seconds, probe.Stop());
     }
 
     private static (double Seconds, TransitionChecksum Expected, PeakMemory Memory) WriteStreaming(

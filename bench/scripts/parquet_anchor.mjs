@@ -4,10 +4,12 @@
 //
 // Uses the @duckdb/node-api installed by `npm ci` in tests/interop (the interop peer), so the
 // benchmark needs no second install. Usage:
-//   node bench/scripts/parquet_anchor.mjs [--rows N] [--threads T] [--file out.parquet] [--read ours.parquet]
+//   node bench/scripts/parquet_anchor.mjs [--rows N] [--threads T] [--file out.parquet] [--read ours.parquet] [--stepped]
 // Prints one JSON object: rows, threads, write_s (snappy COPY), file_bytes, scan_s (aggregates
 // that touch every value of every column), projected_scan_s (the same over four scalar columns),
-// and read_other_s when --read names another file.
+// and read_other_s when --read names another file. With --stepped it prints {"ready":true} once
+// the table is built, then runs one round per line read from stdin and prints one such object
+// per round, so the caller can alternate its own rounds with DuckDB's in one machine state.
 import { createRequire } from 'node:module';
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,6 +27,7 @@ const rows = Number(option('--rows', '1000000'));
 const threads = Number(option('--threads', '2'));
 const file = option('--file', join(process.env.TMPDIR ?? '/tmp', 'offsafe_parquet_anchor.parquet'));
 const other = option('--read', null);
+const stepped = process.argv.includes('--stepped');
 const quoted = (path) => `'${path.replaceAll("'", "''")}'`;
 
 const db = await DuckDBInstance.create(':memory:', { threads: String(threads) });
@@ -63,10 +66,23 @@ const seconds = async (work) => {
   return (performance.now() - start) / 1000;
 };
 
-const result = { rows, threads };
-result.write_s = await seconds(() => sql.run(`COPY transitions TO ${quoted(file)} (FORMAT parquet, COMPRESSION snappy)`));
-result.file_bytes = statSync(file).size;
-result.scan_s = await seconds(() => sql.runAndReadAll(fullScan(file)));
-result.projected_scan_s = await seconds(() => sql.runAndReadAll(projectedScan(file)));
-if (other) result.read_other_s = await seconds(() => sql.runAndReadAll(fullScan(other)));
-console.log(JSON.stringify(result));
+const round = async () => {
+  const result = { rows, threads };
+  result.write_s = await seconds(() => sql.run(`COPY transitions TO ${quoted(file)} (FORMAT parquet, COMPRESSION snappy)`));
+  result.file_bytes = statSync(file).size;
+  result.scan_s = await seconds(() => sql.runAndReadAll(fullScan(file)));
+  result.projected_scan_s = await seconds(() => sql.runAndReadAll(projectedScan(file)));
+  if (other) result.read_other_s = await seconds(() => sql.runAndReadAll(fullScan(other)));
+  return result;
+};
+
+if (stepped) {
+  const { createInterface } = await import('node:readline');
+  console.log(JSON.stringify({ ready: true }));
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() === '') continue;
+    console.log(JSON.stringify(await round()));
+  }
+} else {
+  console.log(JSON.stringify(await round()));
+}

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace OfflineSafety.Parquet.Encodings;
 
@@ -17,26 +19,52 @@ internal static class BitPacking
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unpack<T>(ReadOnlySpan<byte> src, int bitWidth, Span<T> dst) where T : unmanaged, IBinaryInteger<T>
     {
+        if ((uint)bitWidth > 32) throw new ArgumentOutOfRangeException(nameof(bitWidth), bitWidth, "at most 32 bits");
         if (bitWidth == 0)
         {
             dst.Clear();
             return;
         }
-        if (bitWidth == 1 && typeof(T) == typeof(short))
+        // The loops below read without bounds checks, so the length contract is checked once here.
+        if (src.Length < ByteCount(dst.Length, bitWidth))
+            throw new ArgumentException($"{src.Length} bytes cannot hold {dst.Length} values of {bitWidth} bits", nameof(src));
+        if (bitWidth == 1)
         {
-            UnpackBits(src, System.Runtime.InteropServices.MemoryMarshal.Cast<T, short>(dst));
+            UnpackBits(src, dst);
             return;
         }
+        ref byte s = ref MemoryMarshal.GetReference(src);
+        ref T d = ref MemoryMarshal.GetReference(dst);
         ulong mask = (1UL << bitWidth) - 1;
         int n = dst.Length;
-        // Fast part: every value whose 8-byte window lies inside src.
-        long safeBits = ((long)src.Length - 8) * 8;
         int i = 0;
-        long bit = 0;
-        for (; i < n && bit <= safeBits; i++, bit += bitWidth)
+        if (bitWidth <= 8)
         {
-            ulong word = BinaryPrimitives.ReadUInt64LittleEndian(src.Slice((int)(bit >> 3), 8));
-            dst[i] = T.CreateTruncating((word >> (int)(bit & 7)) & mask);
+            // A group of 8 values is bitWidth whole bytes, so one 8-byte load holds the group.
+            int groups = src.Length < 8 ? 0 : Math.Min(n >> 3, (src.Length - 8) / bitWidth + 1);
+            int w = bitWidth;
+            for (int g = 0; g < groups; g++, i += 8)
+            {
+                ulong word = ReadWord(ref s, g * w);
+                ref T o = ref Unsafe.Add(ref d, i);
+                o = T.CreateTruncating(word & mask);
+                Unsafe.Add(ref o, 1) = T.CreateTruncating((word >> w) & mask);
+                Unsafe.Add(ref o, 2) = T.CreateTruncating((word >> (2 * w)) & mask);
+                Unsafe.Add(ref o, 3) = T.CreateTruncating((word >> (3 * w)) & mask);
+                Unsafe.Add(ref o, 4) = T.CreateTruncating((word >> (4 * w)) & mask);
+                Unsafe.Add(ref o, 5) = T.CreateTruncating((word >> (5 * w)) & mask);
+                Unsafe.Add(ref o, 6) = T.CreateTruncating((word >> (6 * w)) & mask);
+                Unsafe.Add(ref o, 7) = T.CreateTruncating((word >> (7 * w)) & mask);
+            }
+        }
+        long bit = (long)i * bitWidth;
+        if (src.Length >= 8)
+        {
+            // Every value whose 8-byte window lies inside src (a value of up to 32 bits plus a 7-bit shift fits).
+            long safeBits = ((long)src.Length - 8) * 8;
+            int fast = (int)Math.Min(n, safeBits / bitWidth + 1);
+            for (; i < fast; i++, bit += bitWidth)
+                Unsafe.Add(ref d, i) = T.CreateTruncating((ReadWord(ref s, (int)(bit >> 3)) >> (int)(bit & 7)) & mask);
         }
         for (; i < n; i++, bit += bitWidth)
         {
@@ -48,25 +76,59 @@ internal static class BitPacking
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong ReadWord(ref byte s, int offset)
+    {
+        ulong word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref s, offset));
+        return BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word);
+    }
+
+    /// <summary>The 8 bits of <paramref name="b"/> as 8 bytes of 0 or 1, bit j in byte j (little-endian).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong SpreadBits(ulong b)
+    {
+        b = (b | (b << 28)) & 0x0000000F0000000FUL;
+        b = (b | (b << 14)) & 0x0003000300030003UL;
+        b = (b | (b << 7)) & 0x0101010101010101UL;
+        return BitConverter.IsLittleEndian ? b : BinaryPrimitives.ReverseEndianness(b);
+    }
+
+    /// <summary>
+    /// 1-bit values (booleans, levels of flat columns, two-entry dictionaries): each source byte
+    /// becomes 8 output values at once instead of 8 shifts and masks.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void UnpackBits(ReadOnlySpan<byte> src, Span<short> dst)
+    private static void UnpackBits<T>(ReadOnlySpan<byte> src, Span<T> dst) where T : unmanaged, IBinaryInteger<T>
     {
         int n = dst.Length;
         int full = n >> 3;
-        for (int b = 0; b < full; b++)
+        ref byte s = ref MemoryMarshal.GetReference(src);
+        ref T d = ref MemoryMarshal.GetReference(dst);
+        int size = Unsafe.SizeOf<T>();
+        if (size == 1)
         {
-            int v = src[b];
-            var d = dst.Slice(b << 3, 8);
-            d[0] = (short)(v & 1);
-            d[1] = (short)((v >> 1) & 1);
-            d[2] = (short)((v >> 2) & 1);
-            d[3] = (short)((v >> 3) & 1);
-            d[4] = (short)((v >> 4) & 1);
-            d[5] = (short)((v >> 5) & 1);
-            d[6] = (short)((v >> 6) & 1);
-            d[7] = (short)((v >> 7) & 1);
+            ref byte o = ref Unsafe.As<T, byte>(ref d);
+            for (int b = 0; b < full; b++)
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, b << 3), SpreadBits(Unsafe.Add(ref s, b)));
         }
-        for (int i = full << 3; i < n; i++) dst[i] = (short)((src[i >> 3] >> (i & 7)) & 1);
+        else if (size == 2 && BitConverter.IsLittleEndian)
+        {
+            ref ushort o = ref Unsafe.As<T, ushort>(ref d);
+            for (int b = 0; b < full; b++)
+                Vector128.WidenLower(Vector128.CreateScalarUnsafe(SpreadBits(Unsafe.Add(ref s, b))).AsByte()).StoreUnsafe(ref o, (nuint)(b << 3));
+        }
+        else if (size == 4 && BitConverter.IsLittleEndian)
+        {
+            ref uint o = ref Unsafe.As<T, uint>(ref d);
+            for (int b = 0; b < full; b++)
+            {
+                var halves = Vector128.WidenLower(Vector128.CreateScalarUnsafe(SpreadBits(Unsafe.Add(ref s, b))).AsByte());
+                Vector128.WidenLower(halves).StoreUnsafe(ref o, (nuint)(b << 3));
+                Vector128.WidenUpper(halves).StoreUnsafe(ref o, (nuint)(b << 3) + 4);
+            }
+        }
+        else full = 0;
+        for (int i = full << 3; i < n; i++) dst[i] = T.CreateTruncating((src[i >> 3] >> (i & 7)) & 1);
     }
 
     /// <summary>Unpacks values of up to 64 bits (DELTA_BINARY_PACKED miniblocks).</summary>

@@ -22,7 +22,8 @@ internal static class PlainCodec
     {
         long bytes = BitPacking.ByteCount(dst.Length, 1);
         if (bytes > src.Length) throw new ParquetFormatException($"PLAIN boolean data holds {src.Length} bytes, {dst.Length} values need {bytes}");
-        for (int i = 0; i < dst.Length; i++) dst[i] = ((src[i >> 3] >> (i & 7)) & 1) != 0;
+        // A bool is one byte of 0 or 1: each source byte becomes one 8-byte store.
+        BitPacking.Unpack(src[..(int)bytes], 1, MemoryMarshal.Cast<bool, byte>(dst));
         return (int)bytes;
     }
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using OfflineSafety.Parquet;
 
 namespace OfflineSafety.Parquet.Encodings;
@@ -21,37 +22,129 @@ internal static class RleHybrid
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Decode<T>(ReadOnlySpan<byte> src, int bitWidth, Span<T> dst) where T : unmanaged, IBinaryInteger<T>, IEquatable<T>
     {
-        if ((uint)bitWidth > 32) throw new ParquetFormatException($"RLE bit width {bitWidth} is out of range");
-        int filled = 0, pos = 0;
-        int valueBytes = (bitWidth + 7) >> 3;
+        var runs = new RunReader(src, bitWidth);
+        int filled = 0;
         while (filled < dst.Length)
         {
-            if (pos >= src.Length) throw new ParquetFormatException($"RLE data ends after {filled} of {dst.Length} values");
-            ulong header = ReadUleb(src, ref pos);
-            if ((header & 1) != 0)
+            var run = runs.Next(filled, dst.Length - filled);
+            if (run.IsPacked) BitPacking.Unpack(run.Packed, bitWidth, dst.Slice(filled, run.Count));
+            else dst.Slice(filled, run.Count).Fill(T.CreateTruncating(run.Value));
+            filled += run.Count;
+        }
+        return runs.Position;
+    }
+
+    /// <summary>
+    /// Decodes dictionary indices straight into dictionary values: a repeated run is one range check
+    /// and a fill, a bit-packed run is unpacked a block at a time into a stack buffer and gathered.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void DecodeDictionary<T>(ReadOnlySpan<byte> src, int bitWidth, ReadOnlySpan<T> dictionary, Span<T> dst)
+    {
+        const int Block = 512; // a whole number of 8-value groups, so every block starts on a byte
+        Span<uint> indices = stackalloc uint[Block];
+        uint size = (uint)dictionary.Length;
+        // When every index the width can express is in the dictionary, no gathered value needs a check.
+        bool covered = bitWidth < 32 && size >= 1u << bitWidth;
+        ref T dict = ref MemoryMarshal.GetReference(dictionary);
+        var runs = new RunReader(src, bitWidth);
+        int filled = 0;
+        while (filled < dst.Length)
+        {
+            var run = runs.Next(filled, dst.Length - filled);
+            if (!run.IsPacked)
             {
-                long count = (long)(header >> 1) * 8;
-                int take = (int)Math.Min(count, dst.Length - filled);
-                long bytes = BitPacking.ByteCount(count, bitWidth);
-                long needed = BitPacking.ByteCount(take, bitWidth);
-                if (needed > src.Length - pos) throw new ParquetFormatException($"bit-packed run of {count} values runs past the end of the RLE data");
-                BitPacking.Unpack(src.Slice(pos, (int)needed), bitWidth, dst.Slice(filled, take));
-                filled += take;
-                pos += (int)Math.Min(bytes, src.Length - pos);
+                if (run.Value >= size) throw IndexOutOfRange(run.Value, size);
+                dst.Slice(filled, run.Count).Fill(Unsafe.Add(ref dict, (nint)run.Value));
+                filled += run.Count;
+                continue;
             }
-            else
+            for (int done = 0; done < run.Count; done += Block)
             {
-                long count = (long)(header >> 1);
-                if (valueBytes > src.Length - pos) throw new ParquetFormatException("RLE run value runs past the end of the data");
-                uint value = 0;
-                for (int b = 0; b < valueBytes; b++) value |= (uint)src[pos + b] << (8 * b);
-                pos += valueBytes;
-                int take = (int)Math.Min(count, dst.Length - filled);
-                dst.Slice(filled, take).Fill(T.CreateTruncating(value));
+                int take = Math.Min(Block, run.Count - done);
+                var idx = indices[..take];
+                BitPacking.Unpack(run.Packed.Slice(done / 8 * bitWidth, (int)BitPacking.ByteCount(take, bitWidth)), bitWidth, idx);
+                ref uint k = ref MemoryMarshal.GetReference(idx);
+                ref T o = ref MemoryMarshal.GetReference(dst.Slice(filled, take));
+                if (covered)
+                {
+                    for (int i = 0; i < take; i++) Unsafe.Add(ref o, i) = Unsafe.Add(ref dict, (nint)Unsafe.Add(ref k, i));
+                }
+                else
+                {
+                    for (int i = 0; i < take; i++)
+                    {
+                        uint index = Unsafe.Add(ref k, i);
+                        if (index >= size) throw IndexOutOfRange(index, size);
+                        Unsafe.Add(ref o, i) = Unsafe.Add(ref dict, (nint)index);
+                    }
+                }
                 filled += take;
             }
         }
-        return pos;
+    }
+
+    private static ParquetFormatException IndexOutOfRange(uint index, uint size) =>
+        new($"dictionary index {index} out of range (dictionary has {size} entries)");
+
+    /// <summary>One run, cut to the values still wanted: a repeated value, or bit-packed bytes holding <see cref="Count"/> values.</summary>
+    private readonly ref struct Run(int count, uint value, ReadOnlySpan<byte> packed, bool isPacked)
+    {
+        public readonly int Count = count;
+        public readonly uint Value = value;
+        public readonly ReadOnlySpan<byte> Packed = packed;
+        public readonly bool IsPacked = isPacked;
+    }
+
+    /// <summary>Walks the run headers, checking every run against the bytes present.</summary>
+    private ref struct RunReader
+    {
+        private readonly ReadOnlySpan<byte> _src;
+        private readonly int _bitWidth;
+        private readonly int _valueBytes;
+        private int _pos;
+
+        public RunReader(ReadOnlySpan<byte> src, int bitWidth)
+        {
+            if ((uint)bitWidth > 32) throw new ParquetFormatException($"RLE bit width {bitWidth} is out of range");
+            _src = src;
+            _bitWidth = bitWidth;
+            _valueBytes = (bitWidth + 7) >> 3;
+        }
+
+        public readonly int Position => _pos;
+
+        /// <summary>The next run, holding at most <paramref name="wanted"/> (at least 1) values.</summary>
+        public Run Next(int filled, int wanted)
+        {
+            var src = _src;
+            while (true)
+            {
+                if (_pos >= src.Length) throw new ParquetFormatException($"RLE data ends after {filled} of {filled + wanted} values");
+                ulong header = ReadUleb(src, ref _pos);
+                if ((header & 1) != 0)
+                {
+                    long count = (long)(header >> 1) * 8;
+                    int take = (int)Math.Min(count, wanted);
+                    long bytes = BitPacking.ByteCount(count, _bitWidth);
+                    long needed = BitPacking.ByteCount(take, _bitWidth);
+                    if (needed > src.Length - _pos) throw new ParquetFormatException($"bit-packed run of {count} values runs past the end of the RLE data");
+                    var packed = src.Slice(_pos, (int)needed);
+                    _pos += (int)Math.Min(bytes, src.Length - _pos);
+                    if (take > 0) return new Run(take, 0, packed, isPacked: true);
+                }
+                else
+                {
+                    long count = (long)(header >> 1);
+                    if (_valueBytes > src.Length - _pos) throw new ParquetFormatException("RLE run value runs past the end of the data");
+                    uint value = 0;
+                    for (int b = 0; b < _valueBytes; b++) value |= (uint)src[_pos + b] << (8 * b);
+                    _pos += _valueBytes;
+                    int take = (int)Math.Min(count, wanted);
+                    if (take > 0) return new Run(take, value, default, isPacked: false);
+                }
+            }
+        }
     }
 
     private static ulong ReadUleb(ReadOnlySpan<byte> src, ref int pos)

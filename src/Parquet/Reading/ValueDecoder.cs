@@ -82,29 +82,12 @@ internal static class ValueDecoder
         else PlainCodec.DecodeBinary(src, SpanCast.As<T, byte[]>(dst));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DecodeDictionary<T>(ReadOnlySpan<byte> src, T[] dictionary, Span<T> dst)
     {
         if (src.IsEmpty) throw new ParquetFormatException("dictionary indices lack their bit width");
         int width = src[0];
         if (width > 32) throw new ParquetFormatException($"dictionary index bit width {width}");
-        var indices = ArrayPool<int>.Shared.Rent(dst.Length);
-        try
-        {
-            var idx = indices.AsSpan(0, dst.Length);
-            RleHybrid.Decode(src[1..], width, idx);
-            uint size = (uint)dictionary.Length;
-            for (int i = 0; i < idx.Length; i++)
-            {
-                uint k = (uint)idx[i];
-                if (k >= size) throw new ParquetFormatException($"dictionary index {k} out of range (dictionary has {size} entries)");
-                dst[i] = dictionary[k];
-            }
-        }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(indices);
-        }
+        RleHybrid.DecodeDictionary(src[1..], width, dictionary, dst);
     }
 
     private static void DecodeByteArrays<T>(ReadOnlySpan<byte> src, Span<T> dst, bool byPrefix)
