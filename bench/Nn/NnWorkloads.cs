@@ -81,7 +81,7 @@ internal sealed class CriticUpdate : INnWorkload
         _target = new Mlp(Obs + Act, [Hidden, Hidden], 2, rng, Activation.Relu, Activation.Sigmoid);
         _actor = new Mlp(Obs, [Hidden, Hidden], Act, rng, Activation.Relu, Activation.Tanh);
         _target.CopyFrom(_critic);
-        _adam = new Adam(_critic.Parameters, 3e-4f);
+        _adam = new Adam(_critic.Parameters, 3e-4f, compute: compute);
         _s = NnWorkloads.Normal(rng, NnWorkloads.Batch, Obs);
         _a = NnWorkloads.Normal(rng, NnWorkloads.Batch, Act);
         _cost = NnWorkloads.Bernoulli(rng, NnWorkloads.Batch, 0.1f);
@@ -117,7 +117,7 @@ internal sealed class CriticUpdate : INnWorkload
         _adam.ZeroGrad();
         tape.Backward(loss);
         _adam.Step();
-        PolyakAveraging.Update(_target.Parameters, _critic.Parameters, 2e-4f);
+        PolyakAveraging.Update(_target.Parameters, _critic.Parameters, 2e-4f, _tape.Compute);
     }
 }
 
@@ -139,7 +139,7 @@ internal sealed class MamlIteration : INnWorkload
         _net = new Mlp(Obs + Act, [Width, Width, Width], 1, rng, Activation.Relu, Activation.Sigmoid);
         _target = new Mlp(Obs + Act, [Width, Width, Width], 1, rng, Activation.Relu, Activation.Sigmoid);
         _actor = new Mlp(Obs, [256, 256], Act, rng, Activation.Relu, Activation.Tanh);
-        _adam = new Adam(_net.Parameters, 1e-5f);
+        _adam = new Adam(_net.Parameters, 1e-5f, compute: compute);
         _batches = new (Tensor, Tensor, Tensor, Tensor)[2 * Tasks];
         for (int i = 0; i < _batches.Length; i++)
             _batches[i] = (NnWorkloads.Normal(rng, NnWorkloads.Batch, Obs), NnWorkloads.Normal(rng, NnWorkloads.Batch, Act),
@@ -200,8 +200,8 @@ internal sealed class SacUpdate : INnWorkload
         _q1Target = new Mlp(Obs + Act, [Hidden, Hidden], 1, rng);
         _q2Target = new Mlp(Obs + Act, [Hidden, Hidden], 1, rng);
         _actor = new Mlp(Obs, [Hidden, Hidden], 2 * Act, rng);
-        _qAdam = new Adam([.. _q1.Parameters, .. _q2.Parameters], 3e-4f);
-        _actorAdam = new Adam(_actor.Parameters, 3e-4f);
+        _qAdam = new Adam([.. _q1.Parameters, .. _q2.Parameters], 3e-4f, compute: compute);
+        _actorAdam = new Adam(_actor.Parameters, 3e-4f, compute: compute);
         _noise = rng.Split();
         _s = NnWorkloads.Normal(rng, NnWorkloads.Batch, Obs);
         _a = Tensor.Matrix(NnWorkloads.Batch, Act);
@@ -244,8 +244,8 @@ internal sealed class SacUpdate : INnWorkload
         tape.Backward(actorLoss);
         _actorAdam.Step();
 
-        PolyakAveraging.Update(_q1Target.Parameters, _q1.Parameters, 0.005f);
-        PolyakAveraging.Update(_q2Target.Parameters, _q2.Parameters, 0.005f);
+        PolyakAveraging.Update(_q1Target.Parameters, _q1.Parameters, 0.005f, _tape.Compute);
+        PolyakAveraging.Update(_q2Target.Parameters, _q2.Parameters, 0.005f, _tape.Compute);
     }
 }
 

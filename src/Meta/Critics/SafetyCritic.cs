@@ -102,7 +102,7 @@ public sealed class SafetyCritic : IRiskScorer
                 Normalization.NormalizeObs(obs.Slice((start + i) * od, od), _scoreInput.AsSpan(i * width, od));
                 Normalization.NormalizeAction(action.Slice((start + i) * ad, ad), _scoreInput.AsSpan(i * width + od, ad));
             }
-            var q = _scorePass.Forward(Parameters.Data, _scoreInput, n);
+            var q = _scorePass.Forward(Parameters, _scoreInput, n);
             PessimisticMax(q, Heads, risk.Slice(start, n));
         }
     }

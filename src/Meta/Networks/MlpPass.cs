@@ -83,6 +83,26 @@ public sealed class MlpPass
     }
 
     /// <summary>
+    /// <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/> with the parameters in a
+    /// persistent tensor: each layer's packed weight panels are kept while the tensor's version is
+    /// unchanged, so scoring with a fixed model does not repack its weights on every call.
+    /// </summary>
+    public ReadOnlySpan<float> Forward(OfflineSafety.Nn.Autodiff.Tensor parameters, ReadOnlySpan<float> input, int rows)
+    {
+        if ((uint)rows > (uint)MaxRows) throw new ArgumentOutOfRangeException(nameof(rows), $"{rows} rows, the pass holds {MaxRows}");
+        Rows = rows;
+        var shape = Shape;
+        input[..(rows * shape.Inputs)].CopyTo(_act[0]);
+        for (int l = 0; l < shape.Layers; l++)
+        {
+            int inF = shape.Widths[l], outF = shape.Widths[l + 1];
+            Gemm.LinearForward(_act[l].AsSpan(0, rows * inF), rows, inF, parameters, shape.WeightOffset(l), Bias(parameters.Values, l), outF,
+                _act[l + 1].AsSpan(0, rows * outF), shape.ActivationOf(l), _compute);
+        }
+        return Output;
+    }
+
+    /// <summary>
     /// Reverse pass after <see cref="Forward"/> with dL/dy in <see cref="OutputGradient"/>. Parameter
     /// gradients go to <paramref name="gradient"/> (overwritten, or added to when accumulating; empty to
     /// skip); the input gradient is computed when <paramref name="inputGradient"/> is true.

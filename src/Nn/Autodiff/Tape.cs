@@ -255,14 +255,14 @@ public sealed partial class Tape
                 if (w.RequiresGrad)
                 {
                     if (AddsDirectly(w))
-                        Kernels.Gemm.Sgemm(true, false, w.Rows, w.Cols, dz.Rows, 1f, dz.Data, dz.Cols, a.Data, a.Cols, 1f, w.EnsureGrad(), w.Cols, _compute);
+                        Kernels.Gemm.Sgemm(true, false, w.Rows, w.Cols, dz.Rows, 1f, dz.Values, dz.Cols, a.Values, a.Cols, 1f, w.EnsureGrad(), w.Cols, _compute);
                     else
                         Accumulate(w, MatMul(dz, a, true, false));
                 }
                 if (bias is not null && bias.RequiresGrad)
                 {
                     if (AddsDirectly(bias))
-                        Kernels.Gemm.ColumnSums(dz.Data, dz.Rows, dz.Cols, dz.Cols, bias.EnsureGrad(), accumulate: true);
+                        Kernels.Gemm.ColumnSums(dz.Values, dz.Rows, dz.Cols, dz.Cols, bias.EnsureGrad(), accumulate: true);
                     else
                         Accumulate(bias, SumRowsAs(dz, bias.Rank));
                 }

@@ -39,7 +39,7 @@ public sealed partial class Tape
     {
         CheckOwner(x);
         var o = AllocateLike(x);
-        x.Data.CopyTo(o.Data);
+        x.Values.CopyTo(o.Data);
         return o;
     }
 
@@ -53,7 +53,11 @@ public sealed partial class Tape
         int kb = transposeB ? b.Cols : b.Rows, n = transposeB ? b.Rows : b.Cols;
         if (k != kb) throw new ArgumentException($"matmul inner dimensions differ: {a.ShapeText}{(transposeA ? "^T" : "")} @ {b.ShapeText}{(transposeB ? "^T" : "")}");
         var o = Allocate(2, m, n);
-        Gemm.Sgemm(transposeA, transposeB, m, n, k, 1f, a.Data, a.Cols, b.Data, b.Cols, 0f, o.Data, n, _compute);
+        // A persistent right operand (a weight, as in a linear layer's input gradient) keeps its packed panels.
+        if (b.Owner is null)
+            Gemm.Sgemm(transposeA, transposeB, m, n, k, 1f, a.Values, a.Cols, b, 0, b.Cols, 0f, o.Data, n, _compute);
+        else
+            Gemm.Sgemm(transposeA, transposeB, m, n, k, 1f, a.Values, a.Cols, b.Values, b.Cols, 0f, o.Data, n, _compute);
         if (Tracks(a, b))
         {
             Record(o, OpKind.MatMul, a, b);
@@ -72,8 +76,11 @@ public sealed partial class Tape
         if (x.Cols != weight.Cols) throw new ArgumentException($"linear: input {x.ShapeText} has {x.Cols} features, weight {weight.ShapeText} expects {weight.Cols}");
         if (bias is not null && bias.Length != weight.Rows) throw new ArgumentException($"linear: bias {bias.ShapeText} does not match {weight.Rows} outputs");
         var o = Allocate(2, x.Rows, weight.Rows);
-        Gemm.LinearForward(x.Data, x.Rows, x.Cols, weight.Data, bias is null ? ReadOnlySpan<float>.Empty : bias.Data,
-            weight.Rows, o.Data, activation, _compute);
+        var biasValues = bias is null ? ReadOnlySpan<float>.Empty : bias.Values;
+        if (weight.Owner is null)
+            Gemm.LinearForward(x.Values, x.Rows, x.Cols, weight, 0, biasValues, weight.Rows, o.Data, activation, _compute);
+        else
+            Gemm.LinearForward(x.Values, x.Rows, x.Cols, weight.Values, biasValues, weight.Rows, o.Data, activation, _compute);
         if (_recording && (x.RequiresGrad || weight.RequiresGrad || (bias?.RequiresGrad ?? false)))
         {
             Record(o, OpKind.Linear, x, weight, bias);
@@ -97,7 +104,7 @@ public sealed partial class Tape
         var o = AllocateBroadcast(a, b, op);
         if (a.Rows == b.Rows && a.Cols == b.Cols)
         {
-            Apply(kind, a.Data, b.Data, o.Data);
+            Apply(kind, a.Values, b.Values, o.Data);
         }
         else
         {
@@ -162,7 +169,7 @@ public sealed partial class Tape
     {
         CheckOwner(x);
         var o = AllocateLike(x);
-        TensorPrimitives.Multiply(x.Data, scale, o.Data);
+        TensorPrimitives.Multiply(x.Values, scale, o.Data);
         if (shift != 0f) TensorPrimitives.Add(o.Data, shift, o.Data);
         if (Tracks(x))
         {
@@ -195,7 +202,7 @@ public sealed partial class Tape
     {
         CheckOwner(x);
         var o = AllocateLike(x);
-        var s = x.Data;
+        var s = x.Values;
         var d = o.Data;
         switch (op)
         {
@@ -225,7 +232,7 @@ public sealed partial class Tape
         CheckOwner(x);
         if (!(min <= max)) throw new ArgumentException($"clamp: min {min} exceeds max {max}");
         var o = AllocateLike(x);
-        TensorPrimitives.Clamp(x.Data, min, max, o.Data);
+        TensorPrimitives.Clamp(x.Values, min, max, o.Data);
         if (Tracks(x))
         {
             Record(o, OpKind.Clamp, x);
@@ -247,8 +254,8 @@ public sealed partial class Tape
         bool min = op == OpKind.Minimum;
         if (a.Rows == b.Rows && a.Cols == b.Cols)
         {
-            if (min) TensorPrimitives.Min(a.Data, b.Data, o.Data);
-            else TensorPrimitives.Max(a.Data, b.Data, o.Data);
+            if (min) TensorPrimitives.Min(a.Values, b.Values, o.Data);
+            else TensorPrimitives.Max(a.Values, b.Values, o.Data);
         }
         else
         {
@@ -286,7 +293,7 @@ public sealed partial class Tape
     {
         CheckOwner(x);
         var o = Allocate(rank, 1, 1);
-        o[0] = TensorPrimitives.Sum<float>(x.Data);
+        o[0] = TensorPrimitives.Sum<float>(x.Values);
         if (Tracks(x)) Record(o, OpKind.SumAll, x);
         return o;
     }
@@ -396,8 +403,8 @@ public sealed partial class Tape
         {
             if (a.Cols != b.Cols) throw new ArgumentException($"concat axis 0: column counts differ, {a.ShapeText} and {b.ShapeText}");
             o = Allocate(2, a.Rows + b.Rows, a.Cols);
-            a.Data.CopyTo(o.Data);
-            b.Data.CopyTo(o.Data[a.Length..]);
+            a.Values.CopyTo(o.Data);
+            b.Values.CopyTo(o.Data[a.Length..]);
         }
         else throw new ArgumentOutOfRangeException(nameof(axis), $"axis must be 0 or 1, got {axis}");
         if (Tracks(a, b))
@@ -423,7 +430,7 @@ public sealed partial class Tape
         else
         {
             o = Allocate(x.Rank, length, x.Cols);
-            x.Data.Slice(start * x.Cols, length * x.Cols).CopyTo(o.Data);
+            x.Values.Slice(start * x.Cols, length * x.Cols).CopyTo(o.Data);
         }
         if (Tracks(x))
         {
@@ -442,7 +449,7 @@ public sealed partial class Tape
         if (axis == 1)
             for (int r = 0; r < rows; r++) x.Row(r).CopyTo(o.Row(r).Slice(start, x.Cols));
         else
-            x.Data.CopyTo(o.Data.Slice(start * cols, x.Length));
+            x.Values.CopyTo(o.Data.Slice(start * cols, x.Length));
         if (Tracks(x))
         {
             Record(o, OpKind.Pad, x);
@@ -499,7 +506,7 @@ public sealed partial class Tape
     Tensor ReluMask(Tensor g, Tensor y)
     {
         var o = AllocateLike(g);
-        var gs = g.Data; var ys = y.Data; var d = o.Data;
+        var gs = g.Values; var ys = y.Values; var d = o.Data;
         int i = 0;
         for (; i <= d.Length - 8; i += 8)
         {
@@ -516,7 +523,7 @@ public sealed partial class Tape
     Tensor TanhGrad(Tensor g, Tensor y)
     {
         var o = AllocateLike(g);
-        var gs = g.Data; var ys = y.Data; var d = o.Data;
+        var gs = g.Values; var ys = y.Values; var d = o.Data;
         int i = 0;
         for (; i <= d.Length - 8; i += 8)
         {
@@ -532,7 +539,7 @@ public sealed partial class Tape
     Tensor SigmoidGrad(Tensor g, Tensor y)
     {
         var o = AllocateLike(g);
-        var gs = g.Data; var ys = y.Data; var d = o.Data;
+        var gs = g.Values; var ys = y.Values; var d = o.Data;
         int i = 0;
         for (; i <= d.Length - 8; i += 8)
         {
@@ -547,7 +554,7 @@ public sealed partial class Tape
     Tensor ClampMask(Tensor g, Tensor x, float min, float max)
     {
         var o = AllocateLike(g);
-        var gs = g.Data; var xs = x.Data; var d = o.Data;
+        var gs = g.Values; var xs = x.Values; var d = o.Data;
         for (int i = 0; i < d.Length; i++) d[i] = xs[i] >= min && xs[i] <= max ? gs[i] : 0f;
         if (Tracks(g, x))
         {

@@ -84,19 +84,58 @@ public sealed class Tensor
         };
     }
 
-    public Span<float> Data => _data.AsSpan(0, Rows * Cols);
-    public Span<float> Row(int row) => _data.AsSpan(row * Cols, Cols);
+    /// <summary>
+    /// The values, writable. Taking this span counts as a change: products that cached this tensor's
+    /// packed panels repack it before their next use (see <see cref="Version"/>), so write through a
+    /// span taken after the last product that read the old values, not one held across it.
+    /// Read through <see cref="Values"/> where nothing is written.
+    /// </summary>
+    public Span<float> Data
+    {
+        get
+        {
+            Version++;
+            return _data.AsSpan(0, Rows * Cols);
+        }
+    }
+
+    /// <summary>The values, read-only; taking them leaves <see cref="Version"/> unchanged.</summary>
+    public ReadOnlySpan<float> Values => _data.AsSpan(0, Rows * Cols);
+
+    public Span<float> Row(int row)
+    {
+        Version++;
+        return _data.AsSpan(row * Cols, Cols);
+    }
+
+    /// <summary>
+    /// Changes whenever the values may have changed (every write path, including taking <see cref="Data"/>).
+    /// Weight products key their cached packed panels on it, so a matrix whose values are unchanged
+    /// since its last product is not packed again (inference, the k tasks of a meta-iteration).
+    /// </summary>
+    public long Version { get; private set; }
+
+    /// <summary>Packed panels of this tensor for the GEMM kernels, built on first use (persistent tensors only).</summary>
+    internal Kernels.PackedPanels? Panels;
 
     public float this[int row, int col]
     {
         get => _data[row * Cols + col];
-        set => _data[row * Cols + col] = value;
+        set
+        {
+            Version++;
+            _data[row * Cols + col] = value;
+        }
     }
 
     public float this[int index]
     {
         get => _data[index];
-        set => _data[index] = value;
+        set
+        {
+            Version++;
+            _data[index] = value;
+        }
     }
 
     /// <summary>The value of a one-element tensor (a loss).</summary>
@@ -130,14 +169,14 @@ public sealed class Tensor
     public void CopyFrom(Tensor source)
     {
         if (source.Length != Length) throw new ArgumentException($"cannot copy {source.ShapeText} into {ShapeText}", nameof(source));
-        source.Data.CopyTo(Data);
+        source.Values.CopyTo(Data);
     }
 
     /// <summary>A persistent deep copy (values only, no gradient).</summary>
     public Tensor Clone()
     {
         var t = new Tensor(Rank, Rows, Cols) { RequiresGrad = RequiresGrad, Name = Name };
-        Data.CopyTo(t._data);
+        Values.CopyTo(t._data);
         return t;
     }
 

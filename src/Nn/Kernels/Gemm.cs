@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using OfflineSafety.Nn.Autodiff;
 
 namespace OfflineSafety.Nn.Kernels;
 
@@ -28,7 +29,27 @@ public static class Gemm
         CheckMatrix(nameof(c), c.Length, m, n, ldc);
         if (options.UseOpenBlas && OpenBlas.TrySgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
             return;
-        Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ReadOnlySpan<float>.Empty, Activation.None, options);
+        Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ReadOnlySpan<float>.Empty, Activation.None, options, default);
+    }
+
+    /// <summary>
+    /// <see cref="Sgemm"/> with op(B) a matrix held in a persistent tensor from <paramref name="bOffset"/> on
+    /// (a weight matrix, or one layer of a flat parameter vector): its packed panels are kept and
+    /// reused for as long as the tensor's <see cref="Tensor.Version"/> stays the same.
+    /// </summary>
+    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        Tensor b, int bOffset, int ldb, float beta, Span<float> c, int ldc, ComputeOptions? options = null)
+    {
+        options ??= ComputeOptions.Default;
+        CheckDims(m, n, k);
+        CheckMatrix(nameof(a), a.Length, transA ? k : m, transA ? m : k, lda);
+        var bValues = Slice(b, bOffset);
+        CheckMatrix(nameof(b), bValues.Length, transB ? n : k, transB ? k : n, ldb);
+        CheckMatrix(nameof(c), c.Length, m, n, ldc);
+        if (options.UseOpenBlas && OpenBlas.TrySgemm(transA, transB, m, n, k, alpha, a, lda, bValues, ldb, beta, c, ldc))
+            return;
+        Run(transA, transB, m, n, k, alpha, a, lda, bValues, ldb, beta, c, ldc, ReadOnlySpan<float>.Empty, Activation.None, options,
+            KeptPanels(b, bOffset));
     }
 
     /// <summary>Y = act(X W^T + b), fused: bias and activation are applied to each output tile while it is
@@ -43,7 +64,35 @@ public static class Gemm
         CheckMatrix(nameof(y), y.Length, batch, outF, outF);
         if (!bias.IsEmpty && bias.Length < outF)
             throw new ArgumentException($"bias has {bias.Length} values but the layer has {outF} outputs.", nameof(bias));
-        Run(false, true, batch, outF, inF, 1f, x, inF, w, inF, 0f, y, outF, bias, act, options);
+        Run(false, true, batch, outF, inF, 1f, x, inF, w, inF, 0f, y, outF, bias, act, options, default);
+    }
+
+    /// <summary><see cref="LinearForward(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{float}, Activation, ComputeOptions?)"/>
+    /// with W the [outF, inF] matrix at <paramref name="weightOffset"/> in a persistent tensor, whose packed
+    /// panels are reused while the tensor's <see cref="Tensor.Version"/> stays the same (see <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, Tensor, int, int, float, Span{float}, int, ComputeOptions?)"/>).</summary>
+    public static void LinearForward(ReadOnlySpan<float> x, int batch, int inF, Tensor weights, int weightOffset, ReadOnlySpan<float> bias,
+        int outF, Span<float> y, Activation act, ComputeOptions? options = null)
+    {
+        options ??= ComputeOptions.Default;
+        CheckDims(batch, outF, inF);
+        var w = Slice(weights, weightOffset);
+        CheckMatrix(nameof(x), x.Length, batch, inF, inF);
+        CheckMatrix(nameof(weights), w.Length, outF, inF, inF);
+        CheckMatrix(nameof(y), y.Length, batch, outF, outF);
+        if (!bias.IsEmpty && bias.Length < outF)
+            throw new ArgumentException($"bias has {bias.Length} values but the layer has {outF} outputs.", nameof(bias));
+        Run(false, true, batch, outF, inF, 1f, x, inF, w, inF, 0f, y, outF, bias, act, options, KeptPanels(weights, weightOffset));
+    }
+
+    private static ReadOnlySpan<float> Slice(Tensor t, int offset) =>
+        (uint)offset <= (uint)t.Length ? t.Values[offset..] : throw new ArgumentOutOfRangeException(nameof(offset), offset, $"offset past the end of {t}");
+
+    // Tape tensors are rewritten every step; only persistent ones keep panels.
+    private static (PackedPanels? Panels, int Offset, long Version) KeptPanels(Tensor t, int offset)
+    {
+        if (t.Owner is not null) return default;
+        var panels = t.Panels ?? Interlocked.CompareExchange(ref t.Panels, new PackedPanels(), null) ?? t.Panels;
+        return (panels, offset, t.Version);
     }
 
     /// <summary>
@@ -100,7 +149,8 @@ public static class Gemm
         };
 
     private static unsafe void Run(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
-        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias, Activation act, ComputeOptions options)
+        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias, Activation act, ComputeOptions options,
+        (PackedPanels? Panels, int Offset, long Version) kept)
     {
         fixed (float* pa = a)
         fixed (float* pb = b)
@@ -108,7 +158,8 @@ public static class Gemm
         fixed (float* pbias = bias)
         {
             var problem = new GemmProblem(transA, transB, m, n, k, alpha, (nint)pa, lda, (nint)pb, ldb, beta, (nint)pc, ldc,
-                bias.IsEmpty ? 0 : (nint)pbias, act);
+                bias.IsEmpty ? 0 : (nint)pbias, act)
+            { Panels = kept.Panels, PanelOffset = kept.Offset, PanelVersion = kept.Version };
             GemmDriver.Run(problem, options);
         }
     }

@@ -12,7 +12,17 @@ namespace OfflineSafety.Nn.Kernels;
 internal readonly record struct GemmProblem(
     bool TransA, bool TransB, int M, int N, int K, float Alpha,
     nint A, int Lda, nint B, int Ldb, float Beta, nint C, int Ldc,
-    nint Bias, Activation Activation);
+    nint Bias, Activation Activation)
+{
+    /// <summary>Where op(B)'s packed panels are kept between calls (null: pack per call), the matrix's
+    /// offset in its tensor and the tensor's version.</summary>
+    public PackedPanels? Panels { get; init; }
+    public int PanelOffset { get; init; }
+    public long PanelVersion { get; init; }
+
+    /// <summary>op(B) already packed into full-k strips (strip s at s * Nr * K); 0 when RunSerial packs it.</summary>
+    public nint PackedB { get; init; }
+}
 
 /// <summary>
 /// The blocked GEMM loop nest (the Goto/BLIS layering): a kc x nc panel of op(B) is packed once and
@@ -80,6 +90,9 @@ internal static unsafe class GemmDriver
             return;
         }
 
+        if (problem.Panels is { } panels)
+            problem = problem with { PackedB = panels.Acquire<TTile>(problem) };
+
         double flops = 2.0 * problem.M * problem.N * problem.K;
         int rowTiles = (problem.M + TTile.Mr - 1) / TTile.Mr;
         int colTiles = (problem.N + TTile.Nr - 1) / TTile.Nr;
@@ -122,6 +135,8 @@ internal static unsafe class GemmDriver
     {
         N = end - begin,
         B = p.B + sizeof(float) * (nint)(p.TransB ? (long)begin * p.Ldb : begin),
+        // begin is a whole number of strips, each nr wide and K deep.
+        PackedB = p.PackedB == 0 ? 0 : p.PackedB + sizeof(float) * (nint)((long)begin * p.K),
         C = p.C + sizeof(float) * (nint)begin,
         Bias = p.Bias == 0 ? 0 : p.Bias + sizeof(float) * (nint)begin,
     };
@@ -136,17 +151,20 @@ internal static unsafe class GemmDriver
         int kcMax = Math.Min(Kc, p.K);
         int ncMax = Math.Min(Nc, RoundUp(p.N, nr));
         int mcAlloc = Math.Min(mcMax, RoundUp(p.M, mr));
+        bool prepacked = p.PackedB != 0;
+        // Rows of a partial last row block go through the one-row kernel instead of a padded tile.
+        bool rowKernel = nr % 8 == 0 && Fma.IsSupported;
 
         // +8: PackA's 8-lane stores may spill up to 7 floats past the last strip.
         float[] aRented = ArrayPool<float>.Shared.Rent(mcAlloc * kcMax + 8);
-        float[] bRented = ArrayPool<float>.Shared.Rent(ncMax * kcMax);
-        float* scratch = stackalloc float[mr * nr];
+        float[] bRented = ArrayPool<float>.Shared.Rent(prepacked ? 1 : ncMax * kcMax);
+        float* scratch = stackalloc float[Math.Max(mr * nr, RowGroup)];
         float* c = (float*)p.C;
         float* bias = (float*)p.Bias;
         try
         {
             fixed (float* aPack = aRented)
-            fixed (float* bPack = bRented)
+            fixed (float* bOwn = bRented)
             {
                 for (int jc = 0; jc < p.N; jc += Nc)
                 {
@@ -157,17 +175,31 @@ internal static unsafe class GemmDriver
                         bool first = pc == 0, last = pc + kc == p.K;
                         float beta = first ? p.Beta : 1f;
                         Activation act = last ? p.Activation : Activation.None;
-                        PackB<TTile>(p, pc, kc, jc, nc, bPack);
+                        // Strips of this kc x nc block: from the kept full-k panels, or packed here.
+                        float* bPack;
+                        nint stripStride;
+                        if (prepacked)
+                        {
+                            bPack = (float*)p.PackedB + (nint)jc * p.K + (nint)pc * nr;
+                            stripStride = (nint)nr * p.K;
+                        }
+                        else
+                        {
+                            bPack = bOwn;
+                            stripStride = (nint)nr * kc;
+                            PackB<TTile>(p, pc, kc, jc, nc, bPack, stripStride);
+                        }
                         for (int ic = 0; ic < p.M; ic += mcMax)
                         {
                             int mc = Math.Min(mcMax, p.M - ic);
+                            int mFull = rowKernel ? mc / mr * mr : mc;
                             PackA<TTile>(p, ic, mc, pc, kc, aPack);
                             for (int jr = 0; jr < nc; jr += nr)
                             {
                                 int nTile = Math.Min(nr, nc - jr);
-                                float* bStrip = bPack + (nint)jr * kc;
+                                float* bStrip = bPack + jr / nr * stripStride;
                                 float* biasTile = first && bias != null ? bias + jc + jr : null;
-                                for (int ir = 0; ir < mc; ir += mr)
+                                for (int ir = 0; ir < mFull; ir += mr)
                                 {
                                     int mTile = Math.Min(mr, mc - ir);
                                     float* aStrip = aPack + (nint)ir * kc;
@@ -180,15 +212,13 @@ internal static unsafe class GemmDriver
                                     {
                                         TTile.Multiply(kc, aStrip, bStrip, scratch, nr, 1f, 0f, null, Activation.None);
                                         for (int r = 0; r < mTile; r++)
-                                            for (int j = 0; j < nTile; j++)
-                                            {
-                                                float* cij = cTile + (nint)r * p.Ldc + j;
-                                                *cij = Activations.Apply(act, Epilogue.Combine(scratch[r * nr + j], p.Alpha, beta, cij,
-                                                    biasTile == null ? 0f : biasTile[j], biasTile != null));
-                                            }
+                                            StoreEdge(scratch + r * nr, nTile, cTile + (nint)r * p.Ldc, p.Alpha, beta, biasTile, act);
                                     }
                                 }
                             }
+                            for (int r = mFull; r < mc; r++)
+                                RowTimesPanel(kc, aPack + (nint)mFull * kc + (r - mFull), mr, bPack, stripStride, nr, nc,
+                                    c + (nint)(ic + r) * p.Ldc + jc, p.Alpha, beta, first && bias != null ? bias + jc : null, act, scratch);
                         }
                     }
                 }
@@ -199,6 +229,73 @@ internal static unsafe class GemmDriver
             ArrayPool<float>.Shared.Return(aRented);
             ArrayPool<float>.Shared.Return(bRented);
         }
+    }
+
+    // The tiles' epilogue in scalar form, for values computed outside a full tile.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreEdge(float* acc, int count, float* c, float alpha, float beta, float* bias, Activation act)
+    {
+        for (int j = 0; j < count; j++)
+            c[j] = Activations.Apply(act, Epilogue.Combine(acc[j], alpha, beta, c + j, bias == null ? 0f : bias[j], bias != null));
+    }
+
+    private const int RowGroup = 64;
+
+    /// <summary>
+    /// One row of A (value k at a[k * mr], a packed strip's lane) times nc columns of a packed kc x nc
+    /// block, 64 columns at a time in eight accumulators. Each output is the same chain of fused
+    /// multiply-adds over k as in the tile (from zero, k ascending, one rounding each) and goes
+    /// through the tiles' epilogue in scalar form, so a row's values do not depend on whether it fell
+    /// in a full tile or here: results stay independent of the batch size. A single row (one
+    /// observation scored) costs a sixth of a padded tile's work.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowTimesPanel(int kc, float* a, int mr, float* b, nint stripStride, int nr, int nc,
+        float* c, float alpha, float beta, float* bias, Activation act, float* acc)
+    {
+        // Columns up to the last whole strip exist in the panel (zero padded), so a short last group
+        // recomputes valid columns rather than reading past it; those results are not stored.
+        int lastVector = RoundUp(nc, nr) - 8;
+        for (int g = 0; g < nc; g += RowGroup)
+        {
+            float* b0 = Column(b, g, lastVector, stripStride, nr), b1 = Column(b, g + 8, lastVector, stripStride, nr);
+            float* b2 = Column(b, g + 16, lastVector, stripStride, nr), b3 = Column(b, g + 24, lastVector, stripStride, nr);
+            float* b4 = Column(b, g + 32, lastVector, stripStride, nr), b5 = Column(b, g + 40, lastVector, stripStride, nr);
+            float* b6 = Column(b, g + 48, lastVector, stripStride, nr), b7 = Column(b, g + 56, lastVector, stripStride, nr);
+            Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+            nint step = nr;
+            nint off = 0;
+            for (int k = 0; k < kc; k++, off += step)
+            {
+                var ak = Vector256.Create(a[(nint)k * mr]);
+                c0 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b0 + off), c0);
+                c1 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b1 + off), c1);
+                c2 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b2 + off), c2);
+                c3 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b3 + off), c3);
+                c4 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b4 + off), c4);
+                c5 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b5 + off), c5);
+                c6 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b6 + off), c6);
+                c7 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b7 + off), c7);
+            }
+            Avx.Store(acc, c0); Avx.Store(acc + 8, c1); Avx.Store(acc + 16, c2); Avx.Store(acc + 24, c3);
+            Avx.Store(acc + 32, c4); Avx.Store(acc + 40, c5); Avx.Store(acc + 48, c6); Avx.Store(acc + 56, c7);
+            StoreEdge(acc, Math.Min(RowGroup, nc - g), c + g, alpha, beta, bias == null ? null : bias + g, act);
+        }
+    }
+
+    // Address of packed column j (a multiple of 8) at k = 0.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* Column(float* b, int j, int lastVector, nint stripStride, int nr)
+    {
+        j = Math.Min(j, lastVector);
+        return b + j / nr * stripStride + j % nr;
+    }
+
+    /// <summary>Packs all of p's op(B) into full-k strips (strip s at s * Nr * K), the layout <see cref="GemmProblem.PackedB"/> points to.</summary>
+    internal static void PackWhole<TTile>(in GemmProblem p, float* dest) where TTile : struct, IMicroKernel
+    {
+        for (int pc = 0; pc < p.K; pc += Kc)
+            PackB<TTile>(p, pc, Math.Min(Kc, p.K - pc), 0, p.N, dest + (nint)pc * TTile.Nr, (nint)TTile.Nr * p.K);
     }
 
     // Packs rows [ic, ic + mc) x columns [pc, pc + kc) of op(A) into strips of mr rows: strip s holds,
@@ -277,17 +374,17 @@ internal static unsafe class GemmDriver
         }
     }
 
-    // Packs rows [pc, pc + kc) x columns [jc, jc + nc) of op(B) into strips of nr columns: strip s
-    // holds, for each p, the nr values of row p, columns past N padded with zeros.
+    // Packs rows [pc, pc + kc) x columns [jc, jc + nc) of op(B) into strips of nr columns, strip s at
+    // dest + s * stripStride: it holds, for each p, the nr values of row p, columns past N padded with zeros.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackB<TTile>(in GemmProblem p, int pc, int kc, int jc, int nc, float* dest) where TTile : struct, IMicroKernel
+    private static void PackB<TTile>(in GemmProblem p, int pc, int kc, int jc, int nc, float* dest, nint stripStride) where TTile : struct, IMicroKernel
     {
         int nr = TTile.Nr;
         float* b = (float*)p.B;
         for (int j0 = 0; j0 < nc; j0 += nr)
         {
             int cols = Math.Min(nr, nc - j0);
-            float* strip = dest + (nint)j0 * kc;
+            float* strip = dest + j0 / nr * stripStride;
             if (p.TransB)
             {
                 // op(B)(p, j) = B[j, p]: each of B's rows becomes one lane of the strip, 8 rows at a

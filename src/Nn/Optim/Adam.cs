@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using OfflineSafety.Nn.Autodiff;
+using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Nn.Optim;
 
@@ -7,12 +8,22 @@ namespace OfflineSafety.Nn.Optim;
 /// Adam with PyTorch's (single-tensor, non-AMSGrad) update order: m lerps toward g, v accumulates g^2,
 /// step size lr / (1 - beta1^t), denominator sqrt(v) / sqrt(1 - beta2^t) + eps. Bias corrections are
 /// computed in double and applied in float32, as torch does. Parameters without a gradient are skipped.
+/// The update is element-wise, so it is cut into contiguous ranges across cores without changing any value.
 /// </summary>
-public sealed class Adam
+public sealed class Adam : IPartedWork
 {
+    // Below this many parameters the update takes a few microseconds and waking a core costs more.
+    const int SplitMinElements = 32 * 1024;
+
     readonly Tensor[] _parameters;
     readonly float[][] _m;
     readonly float[][] _v;
+    readonly long[] _starts;
+    readonly long _total;
+    readonly int _threads;
+    // This step's constants, read by the parts.
+    float _stepSize, _bc2Sqrt;
+    int _parts;
 
     public float LearningRate { get; set; }
     public float Beta1 { get; }
@@ -23,18 +34,22 @@ public sealed class Adam
     public IReadOnlyList<Tensor> Parameters => _parameters;
 
     public Adam(IReadOnlyList<Tensor> parameters, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f,
-        float epsilon = 1e-8f, float weightDecay = 0f)
+        float epsilon = 1e-8f, float weightDecay = 0f, ComputeOptions? compute = null)
     {
         if (!(learningRate >= 0f)) throw new ArgumentOutOfRangeException(nameof(learningRate), $"learning rate must be >= 0, got {learningRate}");
         if (!(beta1 is >= 0f and < 1f) || !(beta2 is >= 0f and < 1f)) throw new ArgumentOutOfRangeException(nameof(beta1), $"betas must lie in [0, 1), got {beta1}, {beta2}");
         _parameters = [.. parameters];
         _m = new float[_parameters.Length][];
         _v = new float[_parameters.Length][];
+        _starts = new long[_parameters.Length + 1];
         for (int i = 0; i < _parameters.Length; i++)
         {
             _m[i] = new float[_parameters[i].Length];
             _v[i] = new float[_parameters[i].Length];
+            _starts[i + 1] = _starts[i] + _parameters[i].Length;
         }
+        _total = _starts[^1];
+        _threads = (compute ?? ComputeOptions.Default).Threads;
         LearningRate = learningRate;
         Beta1 = beta1;
         Beta2 = beta2;
@@ -52,14 +67,25 @@ public sealed class Adam
         StepCount++;
         double bc1 = 1.0 - Math.Pow(Beta1, StepCount);
         double bc2 = 1.0 - Math.Pow(Beta2, StepCount);
-        float stepSize = (float)(LearningRate / bc1);
-        float bc2Sqrt = (float)Math.Sqrt(bc2);
+        _stepSize = (float)(LearningRate / bc1);
+        _bc2Sqrt = (float)Math.Sqrt(bc2);
+        _parts = _total < SplitMinElements ? 1 : (int)Math.Min(_threads, _total / (SplitMinElements / 2));
+        PartSplit.Run(this, _parts, _parts);
+    }
+
+    // Part p updates elements [total * p / parts, total * (p + 1) / parts) of the parameters laid end to end.
+    void IPartedWork.RunPart(int part)
+    {
+        long begin = _total * part / _parts, end = _total * (part + 1) / _parts;
         float w1 = 1f - Beta1, b2 = Beta2, w2 = 1f - Beta2, eps = Epsilon, wd = WeightDecay;
         for (int i = 0; i < _parameters.Length; i++)
         {
+            long lo = Math.Max(begin, _starts[i]), hi = Math.Min(end, _starts[i + 1]);
             var grad = _parameters[i].Grad;
-            if (grad is null) continue;
-            Update(_parameters[i].Data, grad, _m[i], _v[i], stepSize, bc2Sqrt, w1, b2, w2, eps, wd);
+            if (lo >= hi || grad is null) continue;
+            int from = (int)(lo - _starts[i]), count = (int)(hi - lo);
+            Update(_parameters[i].Data.Slice(from, count), grad.AsSpan(from, count), _m[i].AsSpan(from, count), _v[i].AsSpan(from, count),
+                _stepSize, _bc2Sqrt, w1, b2, w2, eps, wd);
         }
     }
 

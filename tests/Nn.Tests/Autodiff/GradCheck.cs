@@ -24,7 +24,9 @@ internal static class GradCheck
         var analytic = Gradients(tape, f, inputs, weights);
         for (int i = 0; i < inputs.Length; i++)
         {
-            var x = inputs[i].Data;
+            // Written through the indexer, not a span held across the probes: products keep a
+            // weight's packed panels until the tensor's version moves (Tensor.Data).
+            var x = inputs[i];
             for (int j = 0; j < x.Length; j++)
             {
                 float keep = x[j];
