@@ -70,8 +70,13 @@ public static class ExperimentDualAgentCommand
             {
                 ["evaluation-return.svg"] = EvaluationCurve(outcome, "evaluated return", r => r.MeanReturn).Render(),
                 ["evaluation-cost.svg"] = EvaluationCurve(outcome, "evaluated cost per step", r => r.CostPerStep).Render(),
+                ["lambda.svg"] = TraceCurve(outcome, "lambda", t => t.Lambda).Render(),
+                ["safe-q.svg"] = TraceCurve(outcome, "Qbar", t => t.MeanQ).Render(),
+                ["dual-agent-trace.csv"] = TraceCsv(outcome),
             };
             notes.AppendLine().AppendLine("![evaluated return](evaluation-return.svg) ![evaluated cost per step](evaluation-cost.svg)");
+            notes.AppendLine().AppendLine(FormattableString.Invariant($"Dual-agent per training episode (`dual-agent-trace.csv`: return, cost, lambda, Qbar, Gamma {(outcome.Trace.Count > 0 ? outcome.Trace[0].Budget : float.NaN):0.00}, D):"))
+                .AppendLine().AppendLine("![lambda](lambda.svg) ![Qbar](safe-q.svg)");
             var extra = new
             {
                 baselineReturn = outcome.BaselineReturn,
@@ -91,6 +96,22 @@ public static class ExperimentDualAgentCommand
                 });
         });
         return cmd;
+    }
+
+    private static SvgLinePlot TraceCurve(DualAgentOutcome outcome, string title, Func<DualAgentTracePoint, double> value)
+    {
+        var plot = new SvgLinePlot($"dual-agent {title} per episode", "environment steps", title);
+        foreach (var seed in outcome.Trace.GroupBy(t => t.Seed))
+            plot.Add(new PlotSeries($"seed {seed.Key}", seed.Select(t => (double)t.Steps).ToList(), seed.Select(value).ToList(), null));
+        return plot;
+    }
+
+    private static string TraceCsv(DualAgentOutcome outcome)
+    {
+        var csv = new StringBuilder("seed,episode,steps,return,cost,lambda,qbar,gamma,distance\n");
+        foreach (var t in outcome.Trace)
+            csv.AppendLine(FormattableString.Invariant($"{t.Seed},{t.Episode},{t.Steps},{t.Return:0.###},{t.Cost:0.###},{t.Lambda:0.#####},{t.MeanQ:0.###},{t.Budget:0.###},{t.Distance:0.#####}"));
+        return csv.ToString();
     }
 
     private static SvgLinePlot EvaluationCurve(DualAgentOutcome outcome, string title, Func<Meta.Online.EvaluationResult, double> value)
