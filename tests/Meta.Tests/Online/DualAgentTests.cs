@@ -133,7 +133,7 @@ public class DualAgentTests
     private static float LambdaAfter(bool isUnsafe)
     {
         var sac = new SacSettings { Hidden = [8], BatchSize = 8 };
-        var safe = new SafeCorrection(2, 1, sac, new DualAgentSettings { MultiplierLearningRate = 0.01f, GammaSafe = 0.5f }, 10, new Xoshiro256StarStar(3));
+        var safe = new SafeCorrection(2, 1, sac, new DualAgentSettings { MultiplierLearningRate = 0.01f, GammaSafe = 0.5f }, new Xoshiro256StarStar(3));
         var buffer = new ReplayBuffer(8, 2, 1);
         // Terminal rows: Q_I's target is 0 after a violation and the all-safe 1 / (1 - gbar) otherwise.
         for (int i = 0; i < 8; i++) buffer.Add([i, 0f], [0f], 0f, isUnsafe ? 1f : 0f, isUnsafe, terminal: true, [i, 0f]);

@@ -32,7 +32,7 @@ public sealed class DualAgentMethod : ISafetyMethod
         int od = context.Observations.ObsDim, ad = context.Box.Dim;
         _baseline = context.Start.Baseline as IBaselinePolicy
             ?? new Td3Baseline(od, ad, context.Observations, options.Sac, _settings, context.Random);
-        _safe = new SafeCorrection(od, ad, options.Sac, _settings, context.Horizon, context.Random);
+        _safe = new SafeCorrection(od, ad, options.Sac, _settings, context.Random);
         _normObs = new float[od];
         _squashed = new float[ad];
         _baselineBatch = new float[options.Sac.BatchSize * ad];

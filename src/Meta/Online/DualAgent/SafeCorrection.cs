@@ -21,7 +21,7 @@ public sealed class SafeCorrection
     private readonly Tape _tape = new();
     private readonly float[] _target;
 
-    public SafeCorrection(int obsDim, int actDim, SacSettings sac, DualAgentSettings settings, int horizon, Xoshiro256StarStar random)
+    public SafeCorrection(int obsDim, int actDim, SacSettings sac, DualAgentSettings settings, Xoshiro256StarStar random)
     {
         _actor = new DeterministicActor(obsDim, actDim, sac.Hidden, random);
         _actorTarget = _actor.Clone();
@@ -33,7 +33,7 @@ public sealed class SafeCorrection
         _lambda = new ProjectedMultiplier(settings.MultiplierLearningRate);
         _gammaSafe = settings.GammaSafe;
         _tau = sac.Tau;
-        Budget = (float)SafetyBudget.Gamma(settings.Delta, settings.GammaSafe, horizon);
+        Budget = (float)SafetyBudget.BootstrappedGamma(settings.Delta, settings.GammaSafe);
         _target = new float[sac.BatchSize];
     }
 
