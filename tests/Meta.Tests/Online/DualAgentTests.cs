@@ -33,6 +33,21 @@ public class DualAgentTests
     }
 
     [Fact]
+    public void A_bootstrapped_Q_I_is_held_to_the_infinite_horizon_bound()
+    {
+        Assert.Equal(0.95 / (1 - 0.98), SafetyBudget.BootstrappedGamma(0.05, 0.98), 9);
+        Assert.Equal(SafetyBudget.Gamma(0.05, 0.9, 1_000_000), SafetyBudget.BootstrappedGamma(0.05, 0.9), tolerance: 1e-3);
+        // A policy that costs on a fixed share p of its steps has a bootstrapped Q_I of (1 - p) / (1 - gbar)
+        // everywhere. The cart-pole PD law's p = 0.17 meets eq. 9's Gamma at T = 200 (it admits p up to
+        // about 0.28) but not the bootstrapped budget, which admits p up to delta.
+        double pd = (1 - 0.17) / (1 - 0.98);
+        Assert.True(pd > SafetyBudget.Gamma(0.05, 0.98, 200));
+        Assert.True(pd < SafetyBudget.BootstrappedGamma(0.05, 0.98));
+        Assert.True((1 - 0.04) / (1 - 0.98) > SafetyBudget.BootstrappedGamma(0.05, 0.98));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SafetyBudget.BootstrappedGamma(1.0, 0.9));
+    }
+
+    [Fact]
     public void The_indicator_target_counts_safe_steps_and_absorbs_at_episode_ends()
     {
         Assert.Equal(1f + 0.9f * 5f, SafetyBudget.IndicatorTarget(isUnsafe: false, terminal: false, 5f, 0.9f), 5);
