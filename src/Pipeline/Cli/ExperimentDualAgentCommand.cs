@@ -23,9 +23,10 @@ public static class ExperimentDualAgentCommand
         var every = new Option<int>("--evaluate-every") { Description = "Episodes between deterministic evaluations.", DefaultValueFactory = _ => 2 };
         var lambdaLr = new Option<float?>("--lambda-lr") { Description = "eta_lambda of the dual step (default 0.001, the paper's)." };
         var gammaSafe = new Option<float?>("--gamma-safe") { Description = "gbar, the discount of Q_I (default 0.98)." };
+        var window = new Option<int?>("--constraint-window") { Description = "Most recent buffer rows the dual step averages Q_I over (0: the whole buffer, the paper's)." };
         var cmd = new Command("dual-agent", "Dual-agent safety correction of the cart-pole PD law vs Lagrangian SAC from scratch, in the high-stakes cart-pole.")
         {
-            seeds, quick, steps, every, lambdaLr, gammaSafe,
+            seeds, quick, steps, every, lambdaLr, gammaSafe, window,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -43,10 +44,13 @@ public static class ExperimentDualAgentCommand
                 settings = eta >= 0 ? settings with { MultiplierLearningRate = eta } : throw new BadInputException($"--lambda-lr must be non-negative, got {eta}");
             if (p.GetValue(gammaSafe) is { } g)
                 settings = g > 0 && g < 1 ? settings with { GammaSafe = g } : throw new BadInputException($"--gamma-safe must be in (0, 1), got {g}");
+            if (p.GetValue(window) is { } w)
+                settings = w >= 0 ? settings with { ConstraintWindow = w } : throw new BadInputException($"--constraint-window must be non-negative, got {w}");
             var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, settings, stepBudget, evaluateEvery).Run(seedCount, progress, ct));
             string command = $"offsafe experiment dual-agent --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {stepBudget} --evaluate-every {evaluateEvery}"
                 + (p.GetValue(lambdaLr) is { } l ? FormattableString.Invariant($" --lambda-lr {l}") : "")
-                + (p.GetValue(gammaSafe) is { } gs ? FormattableString.Invariant($" --gamma-safe {gs}") : "");
+                + (p.GetValue(gammaSafe) is { } gs ? FormattableString.Invariant($" --gamma-safe {gs}") : "")
+                + (p.GetValue(window) is { } cw ? FormattableString.Invariant($" --constraint-window {cw}") : "");
             var methods = outcome.Samples.Select(s => s.Method).Distinct().ToArray();
             var samples = methods.ToDictionary(m => m, m => MeanError.Of(outcome.Samples.Where(s => s.Method == m).Select(s => (double)(s.Steps ?? s.Budget)).ToList()));
             var reached = methods.ToDictionary(m => m, m => outcome.Samples.Count(s => s.Method == m && s.Steps is not null));
@@ -54,7 +58,7 @@ public static class ExperimentDualAgentCommand
             bool censored = reached[methods[1]] < seedCount;
 
             var notes = new StringBuilder();
-            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}.")).AppendLine();
+            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}, dual step over {(settings.ConstraintWindow > 0 ? $"the {settings.ConstraintWindow} most recent rows" : "the whole buffer")}.")).AppendLine();
             notes.AppendLine("| method | reached (seeds) | samples to baseline return with cost <= limit (mean ± s.e.; a miss counts as its budget) |");
             notes.AppendLine("|---|---:|---:|");
             foreach (var m in methods) notes.AppendLine($"| {m} | {reached[m]}/{seedCount} | {ExperimentReport.Format(samples[m], "0")} |");

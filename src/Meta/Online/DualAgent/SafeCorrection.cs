@@ -51,8 +51,12 @@ public sealed class SafeCorrection
 
     public void Act(ReadOnlySpan<float> normalizedObs, Span<float> squashed) => _actor.Act(normalizedObs, 1, squashed);
 
-    /// <summary>One primal-dual step. <paramref name="baselineActions"/> holds pi_B(s) per batch row (squashed).</summary>
-    public void Update(SacBatch batch, ReplayBuffer buffer, ReadOnlySpan<float> baselineActions)
+    /// <summary>
+    /// One primal-dual step. <paramref name="baselineActions"/> holds pi_B(s) per batch row (squashed);
+    /// <paramref name="constraintObs"/>, normalised states (batch size rows) the dual step averages Q_I over
+    /// (default: the batch's own).
+    /// </summary>
+    public void Update(SacBatch batch, ReplayBuffer buffer, ReadOnlySpan<float> baselineActions, float[]? constraintObs = null)
     {
         int b = batch.Size, od = batch.ObsDim, ad = batch.ActDim;
         var tape = _tape;
@@ -81,7 +85,10 @@ public sealed class SafeCorrection
         LastDistance = distance.ToScalar();
 
         using (tape.NoGrad())
-            LastMeanQ = tape.Mean(_critic.Min(tape, tape.Concat(s, _actor.Forward(tape, s)))).ToScalar();
+        {
+            var sc = constraintObs is null ? s : tape.Constant(constraintObs.AsSpan(0, b * od), b, od);
+            LastMeanQ = tape.Mean(_critic.Min(tape, tape.Concat(sc, _actor.Forward(tape, sc)))).ToScalar();
+        }
         _lambda.Ascend(Budget - LastMeanQ);
         _critic.UpdateTargets();
         PolyakAveraging.Update(_actorTarget.Network.Parameters, _actor.Network.Parameters, _tau);
