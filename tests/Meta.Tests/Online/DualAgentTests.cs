@@ -48,6 +48,19 @@ public class DualAgentTests
     }
 
     [Fact]
+    public void The_constraint_window_samples_only_the_most_recent_rows_across_the_ring()
+    {
+        var buffer = new ReplayBuffer(8, 1, 1);
+        for (int i = 0; i < 11; i++) buffer.Add([i], [0f], 0f, 0f, false, false, [i]);   // rows 3..10 remain, 8..10 wrapped to slots 0..2
+        var rows = new int[256];
+        buffer.SampleRecentRows(rows, 4, new Xoshiro256StarStar(1));
+        var seen = rows.Select(r => buffer.ObsRow(r)[0]).Distinct().Order().ToArray();
+        Assert.Equal([7f, 8f, 9f, 10f], seen);
+        buffer.SampleRecentRows(rows, 100, new Xoshiro256StarStar(2));
+        Assert.Equal(8, rows.Select(r => buffer.ObsRow(r)[0]).Distinct().Count());
+    }
+
+    [Fact]
     public void The_indicator_target_counts_safe_steps_and_absorbs_at_episode_ends()
     {
         Assert.Equal(1f + 0.9f * 5f, SafetyBudget.IndicatorTarget(isUnsafe: false, terminal: false, 5f, 0.9f), 5);
