@@ -28,6 +28,13 @@ public sealed record DualAgentSettings
     /// </summary>
     public int ConstraintWindow { get; init; }
 
+    /// <summary>
+    /// Updates before the dual step starts (lambda held at 0): the safe agent imitates while Q_I learns,
+    /// since a young Q_I's action gradient, at lambda of order 1, outweighs imitation (docs/transfer.md).
+    /// 0: the paper's, the dual step from the first update.
+    /// </summary>
+    public int DualWarmup { get; init; }
+
     /// <summary>sigma of the Gaussian exploration noise on either agent's action, in squashed units.</summary>
     public float ExplorationNoise { get; init; } = 0.1f;
 

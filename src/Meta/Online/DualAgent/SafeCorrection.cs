@@ -18,6 +18,8 @@ public sealed class SafeCorrection
     private readonly Adam _actorAdam;
     private readonly ProjectedMultiplier _lambda;
     private readonly float _gammaSafe, _tau;
+    private readonly int _dualWarmup;
+    private long _updates;
     private readonly Tape _tape = new();
     private readonly float[] _target;
 
@@ -32,6 +34,7 @@ public sealed class SafeCorrection
         _actorAdam = new Adam(_actor.Network.Parameters, sac.LearningRate);
         _lambda = new ProjectedMultiplier(settings.MultiplierLearningRate);
         _gammaSafe = settings.GammaSafe;
+        _dualWarmup = settings.DualWarmup;
         _tau = sac.Tau;
         Budget = (float)SafetyBudget.BootstrappedGamma(settings.Delta, settings.GammaSafe);
         _target = new float[sac.BatchSize];
@@ -89,7 +92,7 @@ public sealed class SafeCorrection
             var sc = constraintObs is null ? s : tape.Constant(constraintObs.AsSpan(0, b * od), b, od);
             LastMeanQ = tape.Mean(_critic.Min(tape, tape.Concat(sc, _actor.Forward(tape, sc)))).ToScalar();
         }
-        _lambda.Ascend(Budget - LastMeanQ);
+        if (++_updates > _dualWarmup) _lambda.Ascend(Budget - LastMeanQ);
         _critic.UpdateTargets();
         PolyakAveraging.Update(_actorTarget.Network.Parameters, _actor.Network.Parameters, _tau);
     }
