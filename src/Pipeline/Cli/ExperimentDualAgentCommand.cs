@@ -25,9 +25,10 @@ public static class ExperimentDualAgentCommand
         var gammaSafe = new Option<float?>("--gamma-safe") { Description = "gbar, the discount of Q_I (default 0.98)." };
         var window = new Option<int?>("--constraint-window") { Description = "Most recent buffer rows the dual step averages Q_I over (0: the whole buffer, the paper's)." };
         var warmup = new Option<int?>("--dual-warmup") { Description = "Updates before the dual step starts, lambda held at 0 (default 0, the paper's)." };
+        var normalize = new Option<bool>("--normalize-pull") { Description = "Divide the actor's lambda Qbar term by the batch's |Qbar| (TD3+BC's normalisation)." };
         var cmd = new Command("dual-agent", "Dual-agent safety correction of the cart-pole PD law vs Lagrangian SAC from scratch, in the high-stakes cart-pole.")
         {
-            seeds, quick, steps, every, lambdaLr, gammaSafe, window, warmup,
+            seeds, quick, steps, every, lambdaLr, gammaSafe, window, warmup, normalize,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -49,12 +50,14 @@ public static class ExperimentDualAgentCommand
                 settings = w >= 0 ? settings with { ConstraintWindow = w } : throw new BadInputException($"--constraint-window must be non-negative, got {w}");
             if (p.GetValue(warmup) is { } wu)
                 settings = wu >= 0 ? settings with { DualWarmup = wu } : throw new BadInputException($"--dual-warmup must be non-negative, got {wu}");
+            if (p.GetValue(normalize)) settings = settings with { NormalizePull = true };
             var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, settings, stepBudget, evaluateEvery).Run(seedCount, progress, ct));
             string command = $"offsafe experiment dual-agent --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {stepBudget} --evaluate-every {evaluateEvery}"
                 + (p.GetValue(lambdaLr) is { } l ? FormattableString.Invariant($" --lambda-lr {l}") : "")
                 + (p.GetValue(gammaSafe) is { } gs ? FormattableString.Invariant($" --gamma-safe {gs}") : "")
                 + (p.GetValue(window) is { } cw ? FormattableString.Invariant($" --constraint-window {cw}") : "")
-                + (p.GetValue(warmup) is { } dw ? FormattableString.Invariant($" --dual-warmup {dw}") : "");
+                + (p.GetValue(warmup) is { } dw ? FormattableString.Invariant($" --dual-warmup {dw}") : "")
+                + (p.GetValue(normalize) ? " --normalize-pull" : "");
             var methods = outcome.Samples.Select(s => s.Method).Distinct().ToArray();
             var samples = methods.ToDictionary(m => m, m => MeanError.Of(outcome.Samples.Where(s => s.Method == m).Select(s => (double)(s.Steps ?? s.Budget)).ToList()));
             var reached = methods.ToDictionary(m => m, m => outcome.Samples.Count(s => s.Method == m && s.Steps is not null));

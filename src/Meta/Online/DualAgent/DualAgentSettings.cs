@@ -35,6 +35,9 @@ public sealed record DualAgentSettings
     /// </summary>
     public int DualWarmup { get; init; }
 
+    /// <summary>Divide the actor's lambda Qbar term by |Qbar| of the batch (TD3+BC's normalisation); false: the paper's eq. 16.</summary>
+    public bool NormalizePull { get; init; }
+
     /// <summary>sigma of the Gaussian exploration noise on either agent's action, in squashed units.</summary>
     public float ExplorationNoise { get; init; } = 0.1f;
 

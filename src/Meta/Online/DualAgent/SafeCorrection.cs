@@ -19,6 +19,7 @@ public sealed class SafeCorrection
     private readonly ProjectedMultiplier _lambda;
     private readonly float _gammaSafe, _tau;
     private readonly int _dualWarmup;
+    private readonly bool _normalizePull;
     private long _updates;
     private readonly Tape _tape = new();
     private readonly float[] _target;
@@ -35,6 +36,7 @@ public sealed class SafeCorrection
         _lambda = new ProjectedMultiplier(settings.MultiplierLearningRate);
         _gammaSafe = settings.GammaSafe;
         _dualWarmup = settings.DualWarmup;
+        _normalizePull = settings.NormalizePull;
         _tau = sac.Tau;
         Budget = (float)SafetyBudget.BootstrappedGamma(settings.Delta, settings.GammaSafe);
         _target = new float[sac.BatchSize];
@@ -81,7 +83,10 @@ public sealed class SafeCorrection
         // ||pi_S - pi_B||^2 sums over action dimensions and averages over states.
         var distance = tape.Scale(tape.Mse(u, tape.Constant(baselineActions[..(b * ad)], b, ad)), ad);
         var meanQ = tape.Mean(_critic.Min(tape, tape.Concat(s, u)));
-        var loss = tape.Sub(distance, tape.Scale(meanQ, _lambda.Value));
+        // Optionally TD3+BC's normalisation: the pull divided by the batch's |Qbar| (a constant), so lambda
+        // weighs a relative, not an absolute, gain in Q_I against the imitation distance.
+        float pull = _normalizePull ? _lambda.Value / MathF.Max(MathF.Abs(meanQ.ToScalar()), 1e-3f) : _lambda.Value;
+        var loss = tape.Sub(distance, tape.Scale(meanQ, pull));
         _actorAdam.ZeroGrad();
         tape.Backward(loss);
         _actorAdam.Step();
