@@ -91,6 +91,15 @@ public sealed class ReplayBuffer
         for (int k = 0; k < rows.Length; k++) rows[k] = random.NextInt(Count);
     }
 
+    /// <summary>Uniform row indices (with replacement) among the <paramref name="window"/> most recently added rows (all rows when fewer).</summary>
+    public void SampleRecentRows(Span<int> rows, int window, Xoshiro256StarStar random)
+    {
+        if (Count == 0) throw new InvalidOperationException("cannot sample an empty replay buffer");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(window);
+        int w = Math.Min(window, Count);
+        for (int k = 0; k < rows.Length; k++) rows[k] = (_next - 1 - random.NextInt(w) + Capacity) % Capacity;
+    }
+
     /// <summary>
     /// round(p B) rows from the unsafe rows and the rest uniformly from all rows; uniform when there
     /// are no unsafe rows yet.

@@ -23,9 +23,12 @@ public static class ExperimentDualAgentCommand
         var every = new Option<int>("--evaluate-every") { Description = "Episodes between deterministic evaluations.", DefaultValueFactory = _ => 2 };
         var lambdaLr = new Option<float?>("--lambda-lr") { Description = "eta_lambda of the dual step (default 0.001, the paper's)." };
         var gammaSafe = new Option<float?>("--gamma-safe") { Description = "gbar, the discount of Q_I (default 0.98)." };
+        var window = new Option<int?>("--constraint-window") { Description = "Most recent buffer rows the dual step averages Q_I over (0: the whole buffer, the paper's)." };
+        var warmup = new Option<int?>("--dual-warmup") { Description = "Updates before the dual step starts, lambda held at 0 (default 0, the paper's)." };
+        var normalize = new Option<bool>("--normalize-pull") { Description = "Divide the actor's lambda Qbar term by the batch's |Qbar| (TD3+BC's normalisation)." };
         var cmd = new Command("dual-agent", "Dual-agent safety correction of the cart-pole PD law vs Lagrangian SAC from scratch, in the high-stakes cart-pole.")
         {
-            seeds, quick, steps, every, lambdaLr, gammaSafe,
+            seeds, quick, steps, every, lambdaLr, gammaSafe, window, warmup, normalize,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -43,10 +46,18 @@ public static class ExperimentDualAgentCommand
                 settings = eta >= 0 ? settings with { MultiplierLearningRate = eta } : throw new BadInputException($"--lambda-lr must be non-negative, got {eta}");
             if (p.GetValue(gammaSafe) is { } g)
                 settings = g > 0 && g < 1 ? settings with { GammaSafe = g } : throw new BadInputException($"--gamma-safe must be in (0, 1), got {g}");
+            if (p.GetValue(window) is { } w)
+                settings = w >= 0 ? settings with { ConstraintWindow = w } : throw new BadInputException($"--constraint-window must be non-negative, got {w}");
+            if (p.GetValue(warmup) is { } wu)
+                settings = wu >= 0 ? settings with { DualWarmup = wu } : throw new BadInputException($"--dual-warmup must be non-negative, got {wu}");
+            if (p.GetValue(normalize)) settings = settings with { NormalizePull = true };
             var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, settings, stepBudget, evaluateEvery).Run(seedCount, progress, ct));
             string command = $"offsafe experiment dual-agent --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {stepBudget} --evaluate-every {evaluateEvery}"
                 + (p.GetValue(lambdaLr) is { } l ? FormattableString.Invariant($" --lambda-lr {l}") : "")
-                + (p.GetValue(gammaSafe) is { } gs ? FormattableString.Invariant($" --gamma-safe {gs}") : "");
+                + (p.GetValue(gammaSafe) is { } gs ? FormattableString.Invariant($" --gamma-safe {gs}") : "")
+                + (p.GetValue(window) is { } cw ? FormattableString.Invariant($" --constraint-window {cw}") : "")
+                + (p.GetValue(warmup) is { } dw ? FormattableString.Invariant($" --dual-warmup {dw}") : "")
+                + (p.GetValue(normalize) ? " --normalize-pull" : "");
             var methods = outcome.Samples.Select(s => s.Method).Distinct().ToArray();
             var samples = methods.ToDictionary(m => m, m => MeanError.Of(outcome.Samples.Where(s => s.Method == m).Select(s => (double)(s.Steps ?? s.Budget)).ToList()));
             var reached = methods.ToDictionary(m => m, m => outcome.Samples.Count(s => s.Method == m && s.Steps is not null));
@@ -54,7 +65,7 @@ public static class ExperimentDualAgentCommand
             bool censored = reached[methods[1]] < seedCount;
 
             var notes = new StringBuilder();
-            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}.")).AppendLine();
+            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}, dual step over {(settings.ConstraintWindow > 0 ? $"the {settings.ConstraintWindow} most recent rows" : "the whole buffer")}.")).AppendLine();
             notes.AppendLine("| method | reached (seeds) | samples to baseline return with cost <= limit (mean ± s.e.; a miss counts as its budget) |");
             notes.AppendLine("|---|---:|---:|");
             foreach (var m in methods) notes.AppendLine($"| {m} | {reached[m]}/{seedCount} | {ExperimentReport.Format(samples[m], "0")} |");
@@ -70,8 +81,13 @@ public static class ExperimentDualAgentCommand
             {
                 ["evaluation-return.svg"] = EvaluationCurve(outcome, "evaluated return", r => r.MeanReturn).Render(),
                 ["evaluation-cost.svg"] = EvaluationCurve(outcome, "evaluated cost per step", r => r.CostPerStep).Render(),
+                ["lambda.svg"] = TraceCurve(outcome, "lambda", t => t.Lambda).Render(),
+                ["safe-q.svg"] = TraceCurve(outcome, "Qbar", t => t.MeanQ).Render(),
+                ["dual-agent-trace.csv"] = TraceCsv(outcome),
             };
             notes.AppendLine().AppendLine("![evaluated return](evaluation-return.svg) ![evaluated cost per step](evaluation-cost.svg)");
+            notes.AppendLine().AppendLine(FormattableString.Invariant($"Dual-agent per training episode (`dual-agent-trace.csv`: return, cost, lambda, Qbar, Gamma {(outcome.Trace.Count > 0 ? outcome.Trace[0].Budget : float.NaN):0.00}, D):"))
+                .AppendLine().AppendLine("![lambda](lambda.svg) ![Qbar](safe-q.svg)");
             var extra = new
             {
                 baselineReturn = outcome.BaselineReturn,
@@ -91,6 +107,22 @@ public static class ExperimentDualAgentCommand
                 });
         });
         return cmd;
+    }
+
+    private static SvgLinePlot TraceCurve(DualAgentOutcome outcome, string title, Func<DualAgentTracePoint, double> value)
+    {
+        var plot = new SvgLinePlot($"dual-agent {title} per episode", "environment steps", title);
+        foreach (var seed in outcome.Trace.GroupBy(t => t.Seed))
+            plot.Add(new PlotSeries($"seed {seed.Key}", seed.Select(t => (double)t.Steps).ToList(), seed.Select(value).ToList(), null));
+        return plot;
+    }
+
+    private static string TraceCsv(DualAgentOutcome outcome)
+    {
+        var csv = new StringBuilder("seed,episode,steps,return,cost,lambda,qbar,gamma,distance\n");
+        foreach (var t in outcome.Trace)
+            csv.AppendLine(FormattableString.Invariant($"{t.Seed},{t.Episode},{t.Steps},{t.Return:0.###},{t.Cost:0.###},{t.Lambda:0.#####},{t.MeanQ:0.###},{t.Budget:0.###},{t.Distance:0.#####}"));
+        return csv.ToString();
     }
 
     private static SvgLinePlot EvaluationCurve(DualAgentOutcome outcome, string title, Func<Meta.Online.EvaluationResult, double> value)

@@ -9,9 +9,19 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// <summary>Samples one run needed to first evaluate at the baseline's return with cost under the limit (null: never, within the budget).</summary>
 public sealed record SamplesToTarget(string Method, int Seed, long? Steps, long Budget);
 
+/// <summary>
+/// The safe agent's state at the end of one training episode: what the dual step saw (Qbar against
+/// Gamma), where it put lambda, and how far the safe agent sat from the baseline (D).
+/// </summary>
+public sealed record DualAgentTracePoint(int Seed, int Episode, long Steps, float Return, double Cost, float Lambda, float MeanQ, float Budget, float Distance);
+
 /// <summary>What `experiment dual-agent` measured.</summary>
 public sealed record DualAgentOutcome(IReadOnlyList<MethodRun> Runs, IReadOnlyList<SamplesToTarget> Samples, double BaselineReturn, double BaselineCostPerStep,
-    double CostLimit);
+    double CostLimit)
+{
+    /// <summary>Per-episode trace of every dual-agent run, in run order.</summary>
+    public IReadOnlyList<DualAgentTracePoint> Trace { get; init; } = [];
+}
 
 /// <summary>
 /// Dual-agent correction against the Lagrangian baseline from scratch, in the high-stakes cart-pole
@@ -35,6 +45,7 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
         var (baselineReturn, baselineCost) = Evaluate(controller, pair.CreateHighStakes(99), 20);
         var runs = new List<MethodRun>();
         var samples = new List<SamplesToTarget>();
+        var trace = new List<DualAgentTracePoint>();
         int total = 2 * seeds, done = 0;
         for (int seed = 0; seed < seeds; seed++)
         {
@@ -59,7 +70,11 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
                 {
                     Baseline = algorithm == OnlineAlgorithm.DualAgent ? new ControllerBaseline(controller, box) : null,
                 };
-                var result = new OnlineRunner(env, start, options).Run(ct: ct);
+                var runner = new OnlineRunner(env, start, options);
+                Action<EpisodeOutcome>? onEpisode = runner.Method is DualAgentMethod dual
+                    ? e => trace.Add(new DualAgentTracePoint(seed, e.Episode, e.CumulativeSteps, e.Return, e.Cost, dual.Lambda, dual.Safe.LastMeanQ, dual.Safe.Budget, dual.Safe.LastDistance))
+                    : null;
+                var result = runner.Run(onEpisode: onEpisode, ct: ct);
                 runs.Add(new MethodRun(method, seed, result));
                 var first = result.Evaluations.FirstOrDefault(p => p.Result.MeanReturn >= baselineReturn && p.Result.CostPerStep <= limit);
                 samples.Add(new SamplesToTarget(method, seed, first?.Steps, result.Steps));
@@ -67,7 +82,7 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
             }
         }
         progress?.Invoke(new ExperimentProgress("done", 1));
-        return new DualAgentOutcome(runs, samples, baselineReturn, baselineCost, limit);
+        return new DualAgentOutcome(runs, samples, baselineReturn, baselineCost, limit) { Trace = trace };
     }
 
     /// <summary>The controller's mean return and cost per step over <paramref name="episodes"/> episodes.</summary>

@@ -33,6 +33,34 @@ public class DualAgentTests
     }
 
     [Fact]
+    public void A_bootstrapped_Q_I_is_held_to_the_infinite_horizon_bound()
+    {
+        Assert.Equal(0.95 / (1 - 0.98), SafetyBudget.BootstrappedGamma(0.05, 0.98), 9);
+        Assert.Equal(SafetyBudget.Gamma(0.05, 0.9, 1_000_000), SafetyBudget.BootstrappedGamma(0.05, 0.9), tolerance: 1e-3);
+        // A policy that costs on a fixed share p of its steps has a bootstrapped Q_I of (1 - p) / (1 - gbar)
+        // everywhere. The cart-pole PD law's p = 0.17 meets eq. 9's Gamma at T = 200 (it admits p up to
+        // about 0.28) but not the bootstrapped budget, which admits p up to delta.
+        double pd = (1 - 0.17) / (1 - 0.98);
+        Assert.True(pd > SafetyBudget.Gamma(0.05, 0.98, 200));
+        Assert.True(pd < SafetyBudget.BootstrappedGamma(0.05, 0.98));
+        Assert.True((1 - 0.04) / (1 - 0.98) > SafetyBudget.BootstrappedGamma(0.05, 0.98));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SafetyBudget.BootstrappedGamma(1.0, 0.9));
+    }
+
+    [Fact]
+    public void The_constraint_window_samples_only_the_most_recent_rows_across_the_ring()
+    {
+        var buffer = new ReplayBuffer(8, 1, 1);
+        for (int i = 0; i < 11; i++) buffer.Add([i], [0f], 0f, 0f, false, false, [i]);   // rows 3..10 remain, 8..10 wrapped to slots 0..2
+        var rows = new int[256];
+        buffer.SampleRecentRows(rows, 4, new Xoshiro256StarStar(1));
+        var seen = rows.Select(r => buffer.ObsRow(r)[0]).Distinct().Order().ToArray();
+        Assert.Equal([7f, 8f, 9f, 10f], seen);
+        buffer.SampleRecentRows(rows, 100, new Xoshiro256StarStar(2));
+        Assert.Equal(8, rows.Select(r => buffer.ObsRow(r)[0]).Distinct().Count());
+    }
+
+    [Fact]
     public void The_indicator_target_counts_safe_steps_and_absorbs_at_episode_ends()
     {
         Assert.Equal(1f + 0.9f * 5f, SafetyBudget.IndicatorTarget(isUnsafe: false, terminal: false, 5f, 0.9f), 5);
@@ -133,7 +161,7 @@ public class DualAgentTests
     private static float LambdaAfter(bool isUnsafe)
     {
         var sac = new SacSettings { Hidden = [8], BatchSize = 8 };
-        var safe = new SafeCorrection(2, 1, sac, new DualAgentSettings { MultiplierLearningRate = 0.01f, GammaSafe = 0.5f }, 10, new Xoshiro256StarStar(3));
+        var safe = new SafeCorrection(2, 1, sac, new DualAgentSettings { MultiplierLearningRate = 0.01f, GammaSafe = 0.5f }, new Xoshiro256StarStar(3));
         var buffer = new ReplayBuffer(8, 2, 1);
         // Terminal rows: Q_I's target is 0 after a violation and the all-safe 1 / (1 - gbar) otherwise.
         for (int i = 0; i < 8; i++) buffer.Add([i, 0f], [0f], 0f, isUnsafe ? 1f : 0f, isUnsafe, terminal: true, [i, 0f]);

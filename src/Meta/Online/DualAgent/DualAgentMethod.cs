@@ -22,6 +22,8 @@ public sealed class DualAgentMethod : ISafetyMethod
     private readonly float[] _normObs;
     private readonly float[] _squashed;
     private readonly float[] _baselineBatch;
+    private readonly int[] _recentRows;
+    private readonly float[]? _recentObs;
 
     public DualAgentMethod(SafetyMethodContext context)
     {
@@ -32,10 +34,12 @@ public sealed class DualAgentMethod : ISafetyMethod
         int od = context.Observations.ObsDim, ad = context.Box.Dim;
         _baseline = context.Start.Baseline as IBaselinePolicy
             ?? new Td3Baseline(od, ad, context.Observations, options.Sac, _settings, context.Random);
-        _safe = new SafeCorrection(od, ad, options.Sac, _settings, context.Horizon, context.Random);
+        _safe = new SafeCorrection(od, ad, options.Sac, _settings, context.Random);
         _normObs = new float[od];
         _squashed = new float[ad];
         _baselineBatch = new float[options.Sac.BatchSize * ad];
+        _recentRows = new int[options.Sac.BatchSize];
+        _recentObs = _settings.ConstraintWindow > 0 ? new float[options.Sac.BatchSize * od] : null;
     }
 
     public IBaselinePolicy Baseline => _baseline;
@@ -66,7 +70,13 @@ public sealed class DualAgentMethod : ISafetyMethod
     {
         if (_baseline.Learnable) _baseline.Learn(batch, random);
         _baseline.Act(batch, taskBuffer, _baselineBatch);
-        _safe.Update(batch, taskBuffer, _baselineBatch);
+        if (_recentObs is not null)
+        {
+            int od = batch.ObsDim;
+            taskBuffer.SampleRecentRows(_recentRows, _settings.ConstraintWindow, random);
+            for (int i = 0; i < _recentRows.Length; i++) _observations.NormalizeObs(taskBuffer.ObsRow(_recentRows[i]), _recentObs.AsSpan(i * od, od));
+        }
+        _safe.Update(batch, taskBuffer, _baselineBatch, _recentObs);
     }
 
     public float Lambda => _safe.Lambda;

@@ -20,6 +20,24 @@ public sealed record DualAgentSettings
     /// <summary>eta_lambda of the dual step; much slower than the actor's (the paper's 0.001).</summary>
     public float MultiplierLearningRate { get; init; } = 1e-3f;
 
+    /// <summary>
+    /// Rows of the shared buffer, the most recent, whose states the dual step averages Q_I over (0: the
+    /// whole buffer, the paper's E_{s~D}). Gamma bounds the states a (1 - delta)-safe policy visits;
+    /// old rows where the pole was already falling hold no safe future for any policy, so over the
+    /// whole buffer the constraint cannot be met and lambda only grows (docs/transfer.md).
+    /// </summary>
+    public int ConstraintWindow { get; init; }
+
+    /// <summary>
+    /// Updates before the dual step starts (lambda held at 0): the safe agent imitates while Q_I learns,
+    /// since a young Q_I's action gradient, at lambda of order 1, outweighs imitation (docs/transfer.md).
+    /// 0: the paper's, the dual step from the first update.
+    /// </summary>
+    public int DualWarmup { get; init; }
+
+    /// <summary>Divide the actor's lambda Qbar term by |Qbar| of the batch (TD3+BC's normalisation); false: the paper's eq. 16.</summary>
+    public bool NormalizePull { get; init; }
+
     /// <summary>sigma of the Gaussian exploration noise on either agent's action, in squashed units.</summary>
     public float ExplorationNoise { get; init; } = 0.1f;
 

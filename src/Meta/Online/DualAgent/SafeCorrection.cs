@@ -18,10 +18,13 @@ public sealed class SafeCorrection
     private readonly Adam _actorAdam;
     private readonly ProjectedMultiplier _lambda;
     private readonly float _gammaSafe, _tau;
+    private readonly int _dualWarmup;
+    private readonly bool _normalizePull;
+    private long _updates;
     private readonly Tape _tape = new();
     private readonly float[] _target;
 
-    public SafeCorrection(int obsDim, int actDim, SacSettings sac, DualAgentSettings settings, int horizon, Xoshiro256StarStar random)
+    public SafeCorrection(int obsDim, int actDim, SacSettings sac, DualAgentSettings settings, Xoshiro256StarStar random)
     {
         _actor = new DeterministicActor(obsDim, actDim, sac.Hidden, random);
         _actorTarget = _actor.Clone();
@@ -32,8 +35,10 @@ public sealed class SafeCorrection
         _actorAdam = new Adam(_actor.Network.Parameters, sac.LearningRate);
         _lambda = new ProjectedMultiplier(settings.MultiplierLearningRate);
         _gammaSafe = settings.GammaSafe;
+        _dualWarmup = settings.DualWarmup;
+        _normalizePull = settings.NormalizePull;
         _tau = sac.Tau;
-        Budget = (float)SafetyBudget.Gamma(settings.Delta, settings.GammaSafe, horizon);
+        Budget = (float)SafetyBudget.BootstrappedGamma(settings.Delta, settings.GammaSafe);
         _target = new float[sac.BatchSize];
     }
 
@@ -51,8 +56,12 @@ public sealed class SafeCorrection
 
     public void Act(ReadOnlySpan<float> normalizedObs, Span<float> squashed) => _actor.Act(normalizedObs, 1, squashed);
 
-    /// <summary>One primal-dual step. <paramref name="baselineActions"/> holds pi_B(s) per batch row (squashed).</summary>
-    public void Update(SacBatch batch, ReplayBuffer buffer, ReadOnlySpan<float> baselineActions)
+    /// <summary>
+    /// One primal-dual step. <paramref name="baselineActions"/> holds pi_B(s) per batch row (squashed);
+    /// <paramref name="constraintObs"/>, normalised states (batch size rows) the dual step averages Q_I over
+    /// (default: the batch's own).
+    /// </summary>
+    public void Update(SacBatch batch, ReplayBuffer buffer, ReadOnlySpan<float> baselineActions, float[]? constraintObs = null)
     {
         int b = batch.Size, od = batch.ObsDim, ad = batch.ActDim;
         var tape = _tape;
@@ -74,15 +83,21 @@ public sealed class SafeCorrection
         // ||pi_S - pi_B||^2 sums over action dimensions and averages over states.
         var distance = tape.Scale(tape.Mse(u, tape.Constant(baselineActions[..(b * ad)], b, ad)), ad);
         var meanQ = tape.Mean(_critic.Min(tape, tape.Concat(s, u)));
-        var loss = tape.Sub(distance, tape.Scale(meanQ, _lambda.Value));
+        // Optionally TD3+BC's normalisation: the pull divided by the batch's |Qbar| (a constant), so lambda
+        // weighs a relative, not an absolute, gain in Q_I against the imitation distance.
+        float pull = _normalizePull ? _lambda.Value / MathF.Max(MathF.Abs(meanQ.ToScalar()), 1e-3f) : _lambda.Value;
+        var loss = tape.Sub(distance, tape.Scale(meanQ, pull));
         _actorAdam.ZeroGrad();
         tape.Backward(loss);
         _actorAdam.Step();
         LastDistance = distance.ToScalar();
 
         using (tape.NoGrad())
-            LastMeanQ = tape.Mean(_critic.Min(tape, tape.Concat(s, _actor.Forward(tape, s)))).ToScalar();
-        _lambda.Ascend(Budget - LastMeanQ);
+        {
+            var sc = constraintObs is null ? s : tape.Constant(constraintObs.AsSpan(0, b * od), b, od);
+            LastMeanQ = tape.Mean(_critic.Min(tape, tape.Concat(sc, _actor.Forward(tape, sc)))).ToScalar();
+        }
+        if (++_updates > _dualWarmup) _lambda.Ascend(Budget - LastMeanQ);
         _critic.UpdateTargets();
         PolyakAveraging.Update(_actorTarget.Network.Parameters, _actor.Network.Parameters, _tau);
     }
