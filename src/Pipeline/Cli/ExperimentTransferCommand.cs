@@ -4,6 +4,7 @@ using Spectre.Console;
 using OfflineSafety.Envs;
 using OfflineSafety.Envs.Transfer;
 using OfflineSafety.Errors;
+using OfflineSafety.Meta.Online.ConstrainedSac;
 using OfflineSafety.Pipeline.Experiments;
 using OfflineSafety.Pipeline.Reports;
 using static OfflineSafety.Pipeline.Cli.Output.CliOutput;
@@ -22,9 +23,12 @@ public static class ExperimentTransferCommand
         var quick = new Option<bool>("--quick") { Description = "Reduced budget for every method alike (see docs/transfer.md)." };
         var steps = new Option<long?>("--steps") { Description = "Deployment (high-stakes) environment steps per run (default 20000 with --quick, else 200000)." };
         var pretrain = new Option<long?>("--pretrain-steps") { Description = "Low-stakes pretraining steps (default: as many as --steps)." };
+        var scale = new Option<string>("--limit-scale") { Description = "Scale of the cost limit: per-step ((1 - gamma_c) Q_c, the default) or discounted (Q_c itself).", DefaultValueFactory = _ => "per-step" };
+        scale.AcceptOnlyFromAmong("per-step", "discounted");
+        var limit = new Option<float?>("--cost-limit") { Description = "The cost limit in --limit-scale units (default 0.05 per step; 5 discounted, the same average at gamma_c 0.99)." };
         var cmd = new Command("transfer", "Safe transfer: pretrain constrained SAC in a low-stakes variant, evaluate zero-shot, fine-tune in the high-stakes one; lifetime regret against training from scratch.")
         {
-            pair, seeds, quick, steps, pretrain,
+            pair, seeds, quick, steps, pretrain, scale, limit,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -38,9 +42,14 @@ public static class ExperimentTransferCommand
             long pretrainSteps = p.GetValue(pretrain) ?? deploySteps;
             if (pretrainSteps < 1 || pretrainSteps > 10_000_000) throw new BadInputException($"--pretrain-steps must be in [1, 10000000], got {pretrainSteps}");
             budget = budget with { StepBudget = deploySteps };
-            var experiment = new TransferExperiment(stakes, budget, pretrainSteps, deploySteps);
+            var defaults = new ConstrainedSacSettings();
+            var limitScale = p.GetValue(scale) == "discounted" ? CostLimitScale.Discounted : CostLimitScale.PerStep;
+            float costLimit = p.GetValue(limit) ?? (limitScale == CostLimitScale.PerStep ? defaults.CostLimit : defaults.CostLimit / (1f - defaults.GammaCost));
+            if (!float.IsFinite(costLimit) || costLimit <= 0) throw new BadInputException($"--cost-limit must be a positive number, got {costLimit}");
+            var settings = defaults with { Scale = limitScale, CostLimit = costLimit };
+            var experiment = new TransferExperiment(stakes, budget, pretrainSteps, deploySteps, settings: settings);
             var outcome = WithPhases($"experiment transfer {stakes.Name}", progress => experiment.Run(seedCount, progress, ct));
-            string command = $"offsafe experiment transfer --pair {stakes.Name} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {deploySteps} --pretrain-steps {pretrainSteps}";
+            string command = $"offsafe experiment transfer --pair {stakes.Name} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {deploySteps} --pretrain-steps {pretrainSteps} --limit-scale {p.GetValue(scale)} --cost-limit {costLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
             var zeroReturn = MeanError.Of(outcome.ZeroShots.Select(z => z.Result.MeanReturn).ToList());
             var zeroCost = MeanError.Of(outcome.ZeroShots.Select(z => z.Result.MeanCost).ToList());
             var notes = new StringBuilder();

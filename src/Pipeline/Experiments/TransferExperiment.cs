@@ -18,13 +18,13 @@ public sealed record TransferOutcome(StakesPair Pair, IReadOnlyList<MethodRun> R
 /// towards lifetime regret. Budgets are in environment steps: a policy that drops the pole ends its
 /// episodes early, and an episode budget would let it run up less cost by living less.
 /// </summary>
-public sealed class TransferExperiment(StakesPair pair, ExperimentBudget budget, long pretrainSteps, long deploySteps, int evaluationEpisodes = 5)
+public sealed class TransferExperiment(StakesPair pair, ExperimentBudget budget, long pretrainSteps, long deploySteps, int evaluationEpisodes = 5, ConstrainedSacSettings? settings = null)
 {
     public const string Transfer = "csac transfer (pretrained)";
     public const string Scratch = "csac scratch";
     public const string Unconstrained = "sac unconstrained scratch";
 
-    public ConstrainedSacSettings Settings { get; } = new();
+    public ConstrainedSacSettings Settings { get; } = settings ?? new();
 
     public TransferOutcome Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default)
     {

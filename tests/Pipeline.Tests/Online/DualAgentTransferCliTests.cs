@@ -49,6 +49,7 @@ public sealed class DualAgentTransferCliTests : IDisposable
     [InlineData("--steps must be", "experiment", "dual-agent", "--steps", "0")]
     [InlineData("--lambda-lr must be non-negative", "experiment", "dual-agent", "--lambda-lr", "-1")]
     [InlineData("--pretrain-steps must be", "experiment", "transfer", "--pretrain-steps", "-5")]
+    [InlineData("--cost-limit must be a positive number", "experiment", "transfer", "--cost-limit", "0")]
     public async Task Bad_flags_are_one_line_user_errors(string message, params string[] args)
     {
         var (code, stdout, stderr) = await RunAsync(args);
@@ -90,6 +91,15 @@ public sealed class DualAgentTransferCliTests : IDisposable
         Assert.Contains("<svg", File.ReadAllText(Path.Combine(folder, "evaluation-return.svg")));
         Assert.Contains("<svg", File.ReadAllText(Path.Combine(folder, "lifetime-regret.svg")));
         Assert.Contains("lifetime regret", File.ReadAllText(Path.Combine(folder, "README.md")));
+    }
+
+    [Fact]
+    public async Task The_transfer_experiment_records_a_discounted_limit_and_defaults_it_to_the_per_step_average()
+    {
+        using var json = await RunJsonAsync("experiment", "transfer", "--pair", "navigation-hazard", "--seeds", "1", "--quick", "--steps", "80", "--pretrain-steps", "60", "--limit-scale", "discounted");
+        var extra = json.RootElement.GetProperty("extra");
+        Assert.Equal("Discounted", extra.GetProperty("limitScale").GetString());
+        Assert.Equal(5.0, extra.GetProperty("costLimit").GetDouble(), 3);
     }
 
     private async Task<JsonDocument> RunJsonAsync(params string[] args)
