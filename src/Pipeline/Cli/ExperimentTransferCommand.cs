@@ -15,6 +15,8 @@ namespace OfflineSafety.Pipeline.Cli;
 /// <summary>`offsafe experiment transfer`: constrained SAC pretrained in a low-stakes variant vs trained from scratch in the high-stakes one.</summary>
 public static class ExperimentTransferCommand
 {
+    private const float DiscountedDefaultLimit = 0.1f;
+
     public static Command Create()
     {
         var pair = new Option<string>("--pair") { Description = $"Variant pair: {string.Join(" | ", StakesPairs.All.Select(p => p.Name))}.", DefaultValueFactory = _ => "cartpole-hazard" };
@@ -25,7 +27,7 @@ public static class ExperimentTransferCommand
         var pretrain = new Option<long?>("--pretrain-steps") { Description = "Low-stakes pretraining steps (default: as many as --steps)." };
         var scale = new Option<string>("--limit-scale") { Description = "Scale of the cost limit: per-step ((1 - gamma_c) Q_c, the default) or discounted (Q_c itself).", DefaultValueFactory = _ => "per-step" };
         scale.AcceptOnlyFromAmong("per-step", "discounted");
-        var limit = new Option<float?>("--cost-limit") { Description = "The cost limit in --limit-scale units (default 0.05 per step; 5 discounted, the same average at gamma_c 0.99)." };
+        var limit = new Option<float?>("--cost-limit") { Description = "The cost limit in --limit-scale units (default 0.05 per step; 0.1 discounted)." };
         var cmd = new Command("transfer", "Safe transfer: pretrain constrained SAC in a low-stakes variant, evaluate zero-shot, fine-tune in the high-stakes one; lifetime regret against training from scratch.")
         {
             pair, seeds, quick, steps, pretrain, scale, limit,
@@ -44,7 +46,9 @@ public static class ExperimentTransferCommand
             budget = budget with { StepBudget = deploySteps };
             var defaults = new ConstrainedSacSettings();
             var limitScale = p.GetValue(scale) == "discounted" ? CostLimitScale.Discounted : CostLimitScale.PerStep;
-            float costLimit = p.GetValue(limit) ?? (limitScale == CostLimitScale.PerStep ? defaults.CostLimit : defaults.CostLimit / (1f - defaults.GammaCost));
+            // Not the per-step limit's discounted equivalent (0.05 / (1 - gamma_c) = 5): where a violation
+            // ends the episode Q_c never exceeds 1, and a limit of 5 was measured never to bind (docs/transfer.md).
+            float costLimit = p.GetValue(limit) ?? (limitScale == CostLimitScale.PerStep ? defaults.CostLimit : DiscountedDefaultLimit);
             if (!float.IsFinite(costLimit) || costLimit <= 0) throw new BadInputException($"--cost-limit must be a positive number, got {costLimit}");
             var settings = defaults with { Scale = limitScale, CostLimit = costLimit };
             var experiment = new TransferExperiment(stakes, budget, pretrainSteps, deploySteps, settings: settings);

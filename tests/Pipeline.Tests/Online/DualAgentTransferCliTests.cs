@@ -94,12 +94,12 @@ public sealed class DualAgentTransferCliTests : IDisposable
     }
 
     [Fact]
-    public async Task The_transfer_experiment_records_a_discounted_limit_and_defaults_it_to_the_per_step_average()
+    public async Task The_transfer_experiment_records_a_discounted_limit_and_its_default()
     {
         using var json = await RunJsonAsync("experiment", "transfer", "--pair", "navigation-hazard", "--seeds", "1", "--quick", "--steps", "80", "--pretrain-steps", "60", "--limit-scale", "discounted");
         var extra = json.RootElement.GetProperty("extra");
         Assert.Equal("Discounted", extra.GetProperty("limitScale").GetString());
-        Assert.Equal(5.0, extra.GetProperty("costLimit").GetDouble(), 3);
+        Assert.Equal(0.1, extra.GetProperty("costLimit").GetDouble(), 3);
     }
 
     private async Task<JsonDocument> RunJsonAsync(params string[] args)
