@@ -14,9 +14,14 @@ public static class ServeBenchCommand
         var requests = new Option<int>("--requests") { Description = "Evaluate calls per client (at most).", DefaultValueFactory = _ => 200 };
         var seconds = new Option<int>("--seconds") { Description = "Time limit of the evaluate load.", DefaultValueFactory = _ => 30 };
         var steps = new Option<int>("--adapt-steps") { Description = "Adaptation steps (on 200 inline transitions).", DefaultValueFactory = _ => 100 };
+        var nice = new Option<int>("--generator-nice")
+        {
+            Description = "Nice value of this load generator during the load (Linux; the server keeps 0). On a shared 2-core machine 10 keeps the clients from time-slicing the server's requests; 0 measures both at one priority.",
+            DefaultValueFactory = _ => 10,
+        };
         var offsafe = new Option<string?>("--offsafe") { Description = "Path of offsafe.dll (default: src/Pipeline's Release build)." };
         var command = new Command("serve", "The critic service on loopback: evaluate p50/p99 and requests/s under concurrent clients; adapt and a cached repeat.");
-        foreach (var o in new Option[] { clients, requests, seconds, steps, offsafe }) command.Options.Add(o);
+        foreach (var o in new Option[] { clients, requests, seconds, steps, nice, offsafe }) command.Options.Add(o);
         BenchAction.Set(command, async (p, ct) =>
         {
             string repository = FindRepository();
@@ -26,17 +31,19 @@ public static class ServeBenchCommand
             try
             {
                 var f = await ServeLoadBench.RunAsync(dll, repository, folder.FullName, p.GetValue(clients), p.GetValue(requests),
-                    TimeSpan.FromSeconds(p.GetValue(seconds)), p.GetValue(steps), ct);
+                    TimeSpan.FromSeconds(p.GetValue(seconds)), p.GetValue(steps), p.GetValue(nice), ct);
                 if (p.GetValue(BenchCommands.Json))
                 {
                     Console.WriteLine(JsonSerializer.Serialize(f));
                     return 0;
                 }
                 var c = CultureInfo.InvariantCulture;
-                Console.WriteLine(string.Create(c, $"evaluate, 100 pairs a call, {f.Clients} clients, {f.Requests} calls in {f.Seconds:F1} s: {f.RequestsPerSecond:F0} requests/s"));
+                Console.WriteLine(string.Create(c, $"evaluate, 100 pairs a call, {f.Clients} clients, {f.Requests} calls in {f.Seconds:F1} s: {f.RequestsPerSecond:F0} requests/s; load generator at nice {(f.GeneratorNice is { } n ? n.ToString(c) : "0 (could not lower it)")}"));
                 Console.WriteLine(string.Create(c, $"  server p50 {f.ServerP50:F3} ms (target < 1 ms), p99 {f.ServerP99:F3} ms (target < 5 ms); client p50 {f.ClientP50:F3} ms, p99 {f.ClientP99:F3} ms"));
                 if (f.Gc.Mode.Length > 0)
                     Console.WriteLine(string.Create(c, $"  server gc ({f.Gc.Mode}): {f.Gc.AllocatedBytesPerRequest:F0} bytes allocated per evaluate; {f.Gc.Gen0} / {f.Gc.Gen1} / {f.Gc.Gen2} collections (gen 0 / 1 / 2), {f.Gc.PauseMs:F1} ms paused in all"));
+                if (!double.IsNaN(f.ServerPoolThreads))
+                    Console.WriteLine(string.Create(c, $"  server thread-pool workers after the load: {f.ServerPoolThreads:F0} ({Environment.ProcessorCount} cores)"));
                 Console.WriteLine(string.Create(c, $"adapt {f.AdaptSteps} steps on {f.AdaptRows} transitions: {f.AdaptServerMs:F1} ms server time (target < 1000 ms); cached repeat {f.CachedAdaptServerMs:F3} ms, median of 21 (target < 5 ms)"));
                 return 0;
             }

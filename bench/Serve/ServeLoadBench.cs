@@ -16,6 +16,12 @@ public sealed record ServeLoadFigures(
 {
     /// <summary>The server's garbage collection during the evaluate load, from /metrics (NaN / "" for a build without the gc metrics).</summary>
     public GcFigures Gc { get; init; } = GcFigures.Unknown;
+
+    /// <summary>The load generator's nice value during the load (0: the same priority as the server); null where it could not be applied.</summary>
+    public int? GeneratorNice { get; init; }
+
+    /// <summary>The server's thread-pool worker threads right after the load (NaN for a build without the metric).</summary>
+    public double ServerPoolThreads { get; init; } = double.NaN;
 }
 
 /// <summary>The collector in use, bytes allocated per evaluate request, collections by generation and the total pause, over the load.</summary>
@@ -33,7 +39,7 @@ public sealed record GcFigures(string Mode, double AllocatedBytesPerRequest, lon
 public static class ServeLoadBench
 {
     public static async Task<ServeLoadFigures> RunAsync(string offsafeDll, string repository, string folder, int clients, int requestsPerClient,
-        TimeSpan limit, int adaptSteps, CancellationToken ct)
+        TimeSpan limit, int adaptSteps, int generatorNice, CancellationToken ct)
     {
         int port = FreePort();
         string store = Path.Combine(folder, "store");
@@ -66,6 +72,7 @@ public static class ServeLoadBench
             byte[] payload = await body.ReadAsByteArrayAsync(ct);
             for (int i = 0; i < 50; i++) await EvaluateAsync(http, payload, ct); // warm-up: JIT, critic cache, connections
 
+            bool niced = GeneratorPriority.Lower(generatorNice);
             string before = await http.GetStringAsync("/metrics", ct);
             var client = new List<double>();
             var serverSide = new List<double>();
@@ -78,7 +85,8 @@ public static class ServeLoadBench
                 lock (client) foreach (var (c, s) in mine) { client.Add(c); serverSide.Add(s); }
             }));
             double seconds = clock.Elapsed.TotalSeconds;
-            var gc = GcOver(before, await http.GetStringAsync("/metrics", ct), client.Count);
+            string after = await http.GetStringAsync("/metrics", ct);
+            var gc = GcOver(before, after, client.Count);
 
             var rows = AdaptRows(Path.Combine(samples, "accidents.jsonl"), 200);
             var adaptBody = new { transitions = rows, steps = adaptSteps, seed = 1, model = "nav-bench" };
@@ -89,7 +97,7 @@ public static class ServeLoadBench
             double cachedMs = Percentile(repeats, 0.5);
             return new ServeLoadFigures(clients, client.Count, seconds, client.Count / seconds,
                 Percentile(client, 0.5), Percentile(client, 0.99), Percentile(serverSide, 0.5), Percentile(serverSide, 0.99),
-                adaptMs, cachedMs, adaptSteps, rows.Length) { Gc = gc };
+                adaptMs, cachedMs, adaptSteps, rows.Length) { Gc = gc, GeneratorNice = niced ? generatorNice : null, ServerPoolThreads = Metric(after, "offsafe_threadpool_threads") };
         }
         finally
         {

@@ -207,6 +207,9 @@ public sealed class ModelEndpointTests
         Assert.Contains("offsafe_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1", metrics);
         Assert.Contains("offsafe_http_request_duration_seconds_bucket{route=\"/v1/datasets/\",le=\"+Inf\"} 1", metrics);
         Assert.Contains("offsafe_adaptations_total 0", metrics);
+        Assert.Matches(@"(?m)^offsafe_threadpool_threads [1-9][0-9]*$", metrics);
+        Assert.Matches(@"(?m)^offsafe_threadpool_queue_length [0-9]+$", metrics);
+        Assert.True(await host.MetricAsync("offsafe_threadpool_completed_items_total") > 0);
         await ProblemAssert.IsAsync(await host.Client.GetAsync("/v2/nothing"), 404);
     }
 }

@@ -92,6 +92,16 @@ public sealed class ServiceMetrics
         s.Append("# HELP offsafe_gc_pause_seconds_total Time the process was paused for garbage collections.\n");
         s.Append("# TYPE offsafe_gc_pause_seconds_total counter\n");
         s.Append(CultureInfo.InvariantCulture, $"offsafe_gc_pause_seconds_total {GC.GetTotalPauseDuration().TotalSeconds}\n");
+        // More worker threads than cores means requests time-slice against each other inside the process.
+        s.Append("# HELP offsafe_threadpool_threads Thread-pool worker threads now.\n");
+        s.Append("# TYPE offsafe_threadpool_threads gauge\n");
+        s.Append(CultureInfo.InvariantCulture, $"offsafe_threadpool_threads {ThreadPool.ThreadCount}\n");
+        s.Append("# HELP offsafe_threadpool_queue_length Work items waiting for a thread-pool thread now.\n");
+        s.Append("# TYPE offsafe_threadpool_queue_length gauge\n");
+        s.Append(CultureInfo.InvariantCulture, $"offsafe_threadpool_queue_length {ThreadPool.PendingWorkItemCount}\n");
+        s.Append("# HELP offsafe_threadpool_completed_items_total Work items the thread pool has run.\n");
+        s.Append("# TYPE offsafe_threadpool_completed_items_total counter\n");
+        s.Append(CultureInfo.InvariantCulture, $"offsafe_threadpool_completed_items_total {ThreadPool.CompletedWorkItemCount}\n");
     }
 
     private static string Escape(string label) => label.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
