@@ -14,25 +14,35 @@ namespace OfflineSafety.Meta.Training;
 /// one per GEMM). <see cref="SumInto"/> then adds the slots in task order, which gives the same
 /// floating-point sums as accumulating the tasks one after another: the result does not depend on
 /// the thread count. Batches are sampled by the caller, serially, so the random stream is unchanged.
+/// When the threads do not divide K (K = 5 on 2 cores), whole rounds of tasks run one per core and the
+/// K mod threads tasks left over share the cores through their GEMMs, instead of one core running a
+/// third task while the other waits; the GEMMs' results do not depend on their thread count.
 /// </summary>
-internal sealed class MetaTaskSlots : IPartedWork
+internal sealed class MetaTaskSlots
 {
     private readonly Slot[] _slots;
     private readonly float _gammaRisk;
     private readonly int _threads;
+    private readonly int _wholeRounds;   // slots [0, _wholeRounds) run one per core
     private Tensor? _parameters, _targetParameters, _rawStepSizes;
     private float _scale;
     private bool _learnRates;
+    private readonly SlotRun _wholeRoundsWork, _leftoverWork;
 
     public MetaTaskSlots(int tasks, MlpShape shape, MesaSettings config, int obsDim, int actDim, ComputeOptions compute)
     {
         _threads = compute.Threads;
-        // Tasks take the cores first; a GEMM gets what is left over (all of them when K = 1).
-        var perTask = compute with { Threads = Math.Max(1, compute.Threads / Math.Min(tasks, compute.Threads)) };
+        _wholeRounds = tasks / _threads * _threads;
+        // Tasks take the cores first; the leftover tasks' GEMMs get the cores between them (all of them when K = 1).
+        var single = compute with { Threads = 1 };
+        int leftover = tasks - _wholeRounds;
+        var shared = leftover == 0 ? single : compute with { Threads = Math.Max(1, _threads / leftover) };
         _gammaRisk = config.GammaRisk;
         _slots = new Slot[tasks];
         for (int j = 0; j < tasks; j++)
-            _slots[j] = new Slot(shape, config, obsDim, actDim, perTask);
+            _slots[j] = new Slot(shape, config, obsDim, actDim, j < _wholeRounds ? single : shared);
+        _wholeRoundsWork = new SlotRun(this, 0);
+        _leftoverWork = new SlotRun(this, _wholeRounds);
     }
 
     public int Count => _slots.Length;
@@ -49,12 +59,14 @@ internal sealed class MetaTaskSlots : IPartedWork
         _rawStepSizes = rawStepSizes;
         _scale = scale;
         _learnRates = learnRates;
-        PartSplit.Run(this, _slots.Length, _threads);
+        if (_wholeRounds > 0) PartSplit.Run(_wholeRoundsWork, _wholeRounds, _threads);
+        int leftover = _slots.Length - _wholeRounds;
+        if (leftover > 0) PartSplit.Run(_leftoverWork, leftover, leftover);
     }
 
-    public void RunPart(int part)
+    private void RunSlot(int index)
     {
-        var slot = _slots[part];
+        var slot = _slots[index];
         RiskLoss.ComputeTargets(slot.TargetPass, _targetParameters!.Data, slot.Inner, _gammaRisk, slot.NextRisk);
         RiskLoss.ComputeTargets(slot.TargetPass, _targetParameters!.Data, slot.Outer, _gammaRisk, slot.NextRisk);
         Array.Clear(slot.Gradient);
@@ -75,6 +87,12 @@ internal sealed class MetaTaskSlots : IPartedWork
                 for (int t = 0; t < rateGradient.Length; t++) rateGradient[t] += slot.RateGradient[t];
         }
         return loss;
+    }
+
+    // A run of consecutive slots as parts 0..n-1 of one split.
+    private sealed class SlotRun(MetaTaskSlots slots, int first) : IPartedWork
+    {
+        public void RunPart(int part) => slots.RunSlot(first + part);
     }
 
     private sealed class Slot(MlpShape shape, MesaSettings config, int obsDim, int actDim, ComputeOptions compute)
