@@ -67,12 +67,14 @@ internal sealed class MetaTaskSlots
     private void RunSlot(int index)
     {
         var slot = _slots[index];
-        RiskLoss.ComputeTargets(slot.TargetPass, _targetParameters!.Data, slot.Inner, _gammaRisk, slot.NextRisk);
-        RiskLoss.ComputeTargets(slot.TargetPass, _targetParameters!.Data, slot.Outer, _gammaRisk, slot.NextRisk);
+        // Read through Values, not Data: taking Data counts as a write and would make every task
+        // repack the weights that psi and the target network share across the meta-iteration.
+        RiskLoss.ComputeTargets(slot.TargetPass, _targetParameters!, slot.Inner, _gammaRisk, slot.NextRisk);
+        RiskLoss.ComputeTargets(slot.TargetPass, _targetParameters!, slot.Outer, _gammaRisk, slot.NextRisk);
         Array.Clear(slot.Gradient);
         Array.Clear(slot.RateGradient);
-        slot.Loss = slot.Meta.Accumulate(_parameters!.Data, _rawStepSizes!.Data, slot.Inner, slot.Outer, _scale, slot.Gradient,
-            _learnRates ? slot.RateGradient : Span<float>.Empty);
+        slot.Loss = slot.Meta.Accumulate(_parameters!.Values, _rawStepSizes!.Values, slot.Inner, slot.Outer, _scale, slot.Gradient,
+            _learnRates ? slot.RateGradient : Span<float>.Empty, kept: _parameters);
     }
 
     /// <summary>Adds every slot's gradients in task order; returns the scaled sum of the outer losses.</summary>
