@@ -18,7 +18,7 @@ namespace OfflineSafety.Meta.Training;
 /// other waited. Instead each task's targets (two forwards of the target network) are a unit of their
 /// own: the cores that will run one task fewer (K mod threads of the cores run one more) first compute
 /// the targets of every task, last task first, while the others start on the meta-gradients, and then
-/// all take tasks as they free up. Work per core: 2 x 12 + 10 = 34 and 3 x 12 + 2 = 38 units (a task
+/// all take tasks as they free up. Work per core: 2 x 12 + 8 = 32 and 3 x 12 + 2 = 38 units (a task
 /// is about 2 units of targets and 12 of meta-gradient) instead of 42 and 28. Each unit writes only
 /// its own slot, so which core runs it never changes a bit.
 /// </summary>
