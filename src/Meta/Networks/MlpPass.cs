@@ -1,3 +1,4 @@
+using OfflineSafety.Nn.Autodiff;
 using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Meta.Networks;
@@ -105,9 +106,11 @@ public sealed class MlpPass
     /// <summary>
     /// Reverse pass after <see cref="Forward"/> with dL/dy in <see cref="OutputGradient"/>. Parameter
     /// gradients go to <paramref name="gradient"/> (overwritten, or added to when accumulating; empty to
-    /// skip); the input gradient is computed when <paramref name="inputGradient"/> is true.
+    /// skip); the input gradient is computed when <paramref name="inputGradient"/> is true. When the
+    /// parameters are the values of a persistent tensor, pass it as <paramref name="kept"/>: products
+    /// with its weights reuse its packed panels (the K tasks of a meta-iteration pack psi once).
     /// </summary>
-    public void Backward(ReadOnlySpan<float> parameters, Span<float> gradient, bool accumulate, bool inputGradient = false)
+    public void Backward(ReadOnlySpan<float> parameters, Span<float> gradient, bool accumulate, bool inputGradient = false, Tensor? kept = null)
     {
         var shape = Shape;
         int rows = Rows, top = shape.Layers;
@@ -120,15 +123,28 @@ public sealed class MlpPass
             bool needDx = l > 0 || inputGradient;
             var dz = _grad[l + 1].AsSpan(0, rows * outF);
             var dx = needDx ? _grad[l].AsSpan(0, rows * inF) : Span<float>.Empty;
+            if (kept is not null && needDx)
+            {
+                InputProduct(kept, l, dz, dx);
+                dx = Span<float>.Empty;
+            }
             Gemm.LinearBackward(_act[l].AsSpan(0, rows * inF), rows, inF, Weight(parameters, l), outF, dz, dx,
                 gradient.IsEmpty ? Span<float>.Empty : gradient.Slice(shape.WeightOffset(l), outF * inF),
                 gradient.IsEmpty ? Span<float>.Empty : gradient.Slice(shape.BiasOffset(l), outF), accumulate, _compute);
-            if (l > 0) Activations.Backward(Activation.Relu, _act[l].AsSpan(0, rows * inF), dx);
+            if (l > 0) Activations.Backward(Activation.Relu, _act[l].AsSpan(0, rows * inF), _grad[l].AsSpan(0, rows * inF));
         }
     }
 
+    // dX = dZ W_l (overwritten) through the kept panels of the tensor holding the parameters: the
+    // same product LinearBackward computes first, so results are unchanged.
+    private void InputProduct(Tensor kept, int l, ReadOnlySpan<float> dz, Span<float> dx)
+    {
+        int inF = Shape.Widths[l], outF = Shape.Widths[l + 1];
+        Gemm.Sgemm(false, false, Rows, inF, outF, 1f, dz, outF, kept, Shape.WeightOffset(l), inF, 0f, dx, inF, _compute);
+    }
+
     /// <summary>R-forward along parameter direction <paramref name="direction"/>, after <see cref="Forward"/>.</summary>
-    public ReadOnlySpan<float> ForwardR(ReadOnlySpan<float> parameters, ReadOnlySpan<float> direction)
+    public ReadOnlySpan<float> ForwardR(ReadOnlySpan<float> parameters, ReadOnlySpan<float> direction, Tensor? kept = null)
     {
         var shape = Shape;
         int rows = Rows;
@@ -138,7 +154,9 @@ public sealed class MlpPass
             var rz = _rAct[l + 1].AsSpan(0, rows * outF);
             // R(z) = a_{l-1} V^T + v_b + R(a_{l-1}) W^T; the input does not depend on the parameters, so R(a_0) = 0.
             Gemm.LinearForward(_act[l].AsSpan(0, rows * inF), rows, inF, Weight(direction, l), Bias(direction, l), outF, rz, Activation.None, _compute);
-            if (l > 0)
+            if (l > 0 && kept is not null)
+                Gemm.Sgemm(false, true, rows, outF, inF, 1f, _rAct[l].AsSpan(0, rows * inF), inF, kept, shape.WeightOffset(l), inF, 1f, rz, outF, _compute);
+            else if (l > 0)
                 Gemm.Sgemm(false, true, rows, outF, inF, 1f, _rAct[l].AsSpan(0, rows * inF), inF, Weight(parameters, l), inF, 1f, rz, outF, _compute);
             // R(a) = act'(z) R(z), and Activations.Backward multiplies by exactly act' written in terms of a.
             Activations.Backward(shape.ActivationOf(l), _act[l + 1].AsSpan(0, rows * outF), rz);
@@ -150,7 +168,7 @@ public sealed class MlpPass
     /// R-backward after <see cref="Backward"/> and <see cref="ForwardR"/>, with R(dL/dy) in
     /// <see cref="ROutputGradient"/>: writes H v into <paramref name="hessianVector"/> (overwritten).
     /// </summary>
-    public void BackwardR(ReadOnlySpan<float> parameters, ReadOnlySpan<float> direction, Span<float> hessianVector)
+    public void BackwardR(ReadOnlySpan<float> parameters, ReadOnlySpan<float> direction, Span<float> hessianVector, Tensor? kept = null)
     {
         var shape = Shape;
         int rows = Rows, top = shape.Layers, n = rows * shape.Outputs;
@@ -182,8 +200,9 @@ public sealed class MlpPass
             var rdx = l > 0 ? _rGrad[l].AsSpan(0, rows * inF) : Span<float>.Empty;
             var hw = hessianVector.Slice(shape.WeightOffset(l), outF * inF);
             // R(dW) = R(dz)^T a + dz^T R(a); R(db) = colsum R(dz); R(dx) = R(dz) W + dz V.
-            Gemm.LinearBackward(_act[l].AsSpan(0, rows * inF), rows, inF, Weight(parameters, l), outF, rdz, rdx, hw,
-                hessianVector.Slice(shape.BiasOffset(l), outF), accumulate: false, _compute);
+            Gemm.LinearBackward(_act[l].AsSpan(0, rows * inF), rows, inF, Weight(parameters, l), outF, rdz,
+                kept is null ? rdx : Span<float>.Empty, hw, hessianVector.Slice(shape.BiasOffset(l), outF), accumulate: false, _compute);
+            if (kept is not null && l > 0) InputProduct(kept, l, rdz, rdx);
             if (l > 0)
             {
                 Gemm.Sgemm(true, false, outF, inF, rows, 1f, dz, outF, _rAct[l].AsSpan(0, rows * inF), inF, 1f, hw, inF, _compute);

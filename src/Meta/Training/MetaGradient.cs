@@ -1,3 +1,4 @@
+using OfflineSafety.Nn.Autodiff;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
@@ -60,8 +61,10 @@ public sealed class MetaGradient
     /// and, when given, the gradient with respect to the raw step sizes l to <paramref name="rateGradient"/>.
     /// Batches must carry their targets already. Returns the outer loss (unscaled).
     /// </summary>
+    /// <paramref name="kept"/>: the persistent tensor whose values the parameters are, if any: the
+    /// products at psi_0 then reuse its packed weight panels, shared by every task of a meta-iteration.
     public float Accumulate(ReadOnlySpan<float> parameters, ReadOnlySpan<float> rawStepSizes, CriticBatch inner, CriticBatch outer,
-        float scale, Span<float> outerGradient, Span<float> rateGradient)
+        float scale, Span<float> outerGradient, Span<float> rateGradient, Tensor? kept = null)
     {
         var tensors = _shape.Tensors;
         for (int t = 0; t < tensors.Count; t++) _stepSizes[t] = Softplus(rawStepSizes[t]);
@@ -69,7 +72,7 @@ public sealed class MetaGradient
         parameters.CopyTo(_trajectory[0]);
         for (int k = 0; k < _innerSteps; k++)
         {
-            RiskLoss.Gradient(_innerPass, _trajectory[k], inner, _innerGradients[k], accumulate: false);
+            RiskLoss.Gradient(_innerPass, _trajectory[k], inner, _innerGradients[k], accumulate: false, kept: k == 0 ? kept : null);
             for (int t = 0; t < tensors.Count; t++)
             {
                 var tensor = tensors[t];
@@ -98,13 +101,13 @@ public sealed class MetaGradient
                 }
             if (_firstOrder) continue;
             // The inner pass last saw psi_{n-1}; earlier steps need their forward/backward state again.
-            if (k != _innerSteps - 1) RiskLoss.Gradient(_innerPass, _trajectory[k], inner, _hessianVector, accumulate: false);
+            if (k != _innerSteps - 1) RiskLoss.Gradient(_innerPass, _trajectory[k], inner, _hessianVector, accumulate: false, kept: k == 0 ? kept : null);
             for (int t = 0; t < tensors.Count; t++)
             {
                 var tensor = tensors[t];
                 TensorPrimitives.Multiply(_u.AsSpan(tensor.Offset, tensor.Length), _stepSizes[t], _scaled.AsSpan(tensor.Offset, tensor.Length));
             }
-            RiskLoss.HessianVector(_innerPass, _trajectory[k], _scaled, _hessianVector);
+            RiskLoss.HessianVector(_innerPass, _trajectory[k], _scaled, _hessianVector, kept: k == 0 ? kept : null);
             TensorPrimitives.Subtract(_u, _hessianVector, _u);
         }
 

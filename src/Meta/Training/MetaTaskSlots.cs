@@ -14,12 +14,25 @@ namespace OfflineSafety.Meta.Training;
 /// one per GEMM). <see cref="SumInto"/> then adds the slots in task order, which gives the same
 /// floating-point sums as accumulating the tasks one after another: the result does not depend on
 /// the thread count. Batches are sampled by the caller, serially, so the random stream is unchanged.
+/// When the threads do not divide K (K = 5 on 2 cores), one core would run a third task while the
+/// other waited. Instead each task's targets (two forwards of the target network) are a unit of their
+/// own: the cores that will run one task fewer (K mod threads of the cores run one more) first compute
+/// the targets of every task, last task first, while the others start on the meta-gradients, and then
+/// all take tasks as they free up. Work per core: 2 x 12 + 8 = 32 and 3 x 12 + 2 = 38 units (a task
+/// is about 2 units of targets and 12 of meta-gradient) instead of 42 and 28. Each unit writes only
+/// its own slot, so which core runs it never changes a bit.
 /// </summary>
 internal sealed class MetaTaskSlots : IPartedWork
 {
+    private const int NotStarted = 0, InProgress = 1, Done = 2, Failed = 3;
+
     private readonly Slot[] _slots;
     private readonly float _gammaRisk;
     private readonly int _threads;
+    private readonly int _parts;        // one per core taking part (K when K <= threads)
+    private readonly int _leadParts;    // parts that start on meta-gradients; the rest compute targets first
+    private readonly int[] _targetState;
+    private int _nextTask;
     private Tensor? _parameters, _targetParameters, _rawStepSizes;
     private float _scale;
     private bool _learnRates;
@@ -29,10 +42,14 @@ internal sealed class MetaTaskSlots : IPartedWork
         _threads = compute.Threads;
         // Tasks take the cores first; a GEMM gets what is left over (all of them when K = 1).
         var perTask = compute with { Threads = Math.Max(1, compute.Threads / Math.Min(tasks, compute.Threads)) };
+        _parts = Math.Min(tasks, _threads);
+        int longer = tasks % _parts;
+        _leadParts = longer == 0 ? _parts : longer;
         _gammaRisk = config.GammaRisk;
         _slots = new Slot[tasks];
         for (int j = 0; j < tasks; j++)
             _slots[j] = new Slot(shape, config, obsDim, actDim, perTask);
+        _targetState = new int[tasks];
     }
 
     public int Count => _slots.Length;
@@ -49,18 +66,60 @@ internal sealed class MetaTaskSlots : IPartedWork
         _rawStepSizes = rawStepSizes;
         _scale = scale;
         _learnRates = learnRates;
-        PartSplit.Run(this, _slots.Length, _threads);
+        Array.Clear(_targetState);
+        _nextTask = 0;
+        PartSplit.Run(this, _parts, _threads);
     }
 
     public void RunPart(int part)
     {
-        var slot = _slots[part];
-        RiskLoss.ComputeTargets(slot.TargetPass, _targetParameters!.Data, slot.Inner, _gammaRisk, slot.NextRisk);
-        RiskLoss.ComputeTargets(slot.TargetPass, _targetParameters!.Data, slot.Outer, _gammaRisk, slot.NextRisk);
+        if (part >= _leadParts)
+            for (int j = _slots.Length - 1; j >= 0; j--) TryTargets(j);
+        int task;
+        while ((task = Interlocked.Increment(ref _nextTask) - 1) < _slots.Length)
+        {
+            if (TryTargets(task) || AwaitTargets(task)) RunMetaGradient(task);
+        }
+    }
+
+    /// <summary>Computes the task's targets unless another core has taken them; false if it has.</summary>
+    private bool TryTargets(int task)
+    {
+        if (Interlocked.CompareExchange(ref _targetState[task], InProgress, NotStarted) != NotStarted) return false;
+        try
+        {
+            var slot = _slots[task];
+            // Read through the tensor, not Data: taking Data counts as a write and would make every
+            // task repack the weights that psi and the target network share across the meta-iteration.
+            RiskLoss.ComputeTargets(slot.TargetPass, _targetParameters!, slot.Inner, _gammaRisk, slot.NextRisk);
+            RiskLoss.ComputeTargets(slot.TargetPass, _targetParameters!, slot.Outer, _gammaRisk, slot.NextRisk);
+        }
+        catch
+        {
+            Volatile.Write(ref _targetState[task], Failed);
+            throw;
+        }
+        Volatile.Write(ref _targetState[task], Done);
+        return true;
+    }
+
+    // The core computing them is running (it took them), so this wait always ends. False when they
+    // failed there: that core's exception is what Run reports, so this one skips the task.
+    private bool AwaitTargets(int task)
+    {
+        var spin = new SpinWait();
+        int state;
+        while ((state = Volatile.Read(ref _targetState[task])) == InProgress) spin.SpinOnce();
+        return state == Done;
+    }
+
+    private void RunMetaGradient(int task)
+    {
+        var slot = _slots[task];
         Array.Clear(slot.Gradient);
         Array.Clear(slot.RateGradient);
-        slot.Loss = slot.Meta.Accumulate(_parameters!.Data, _rawStepSizes!.Data, slot.Inner, slot.Outer, _scale, slot.Gradient,
-            _learnRates ? slot.RateGradient : Span<float>.Empty);
+        slot.Loss = slot.Meta.Accumulate(_parameters!.Values, _rawStepSizes!.Values, slot.Inner, slot.Outer, _scale, slot.Gradient,
+            _learnRates ? slot.RateGradient : Span<float>.Empty, kept: _parameters);
     }
 
     /// <summary>Adds every slot's gradients in task order; returns the scaled sum of the outer losses.</summary>

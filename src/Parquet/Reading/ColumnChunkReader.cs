@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using OfflineSafety.Parquet;
 using OfflineSafety.Parquet.Compression;
 using OfflineSafety.Parquet.Encodings;
@@ -110,6 +112,13 @@ internal sealed class ColumnChunkReader<T>
                             sawData = true;
                             var d = header.DataPage ?? throw Error("data page without its header");
                             int n = CheckCount(d.NumValues, levelsRead);
+                            // A page without levels is all values: PLAIN ones decompress straight into the output.
+                            if (_column.MaxRepetitionLevel == 0 && _column.MaxDefinitionLevel == 0
+                                && TryDecompressInto(sink, default, default, n, n, d.Encoding, payload, header.UncompressedPageSize))
+                            {
+                                levelsRead += n;
+                                break;
+                            }
                             var body = Decompress(payload, header.UncompressedPageSize, ref page);
                             int p = 0;
                             Rent(ref rep, n);
@@ -139,10 +148,9 @@ internal sealed class ColumnChunkReader<T>
                             var valuesSection = payload[(repLen + defLen)..];
                             int uncompressedValues = header.UncompressedPageSize - repLen - defLen;
                             if (uncompressedValues < 0) throw Error("v2 page is smaller than its levels");
-                            var values = d.IsCompressed && _meta.Codec != ParquetCompression.Uncompressed
-                                ? Decompress(valuesSection, uncompressedValues, ref page)
-                                : valuesSection;
-                            DeliverPage(sink, repSpan, defSpan, n, d.Encoding, values, dictionary, levelsRead == 0);
+                            bool compressed = d.IsCompressed && _meta.Codec != ParquetCompression.Uncompressed;
+                            if (!compressed || !TryDecompressInto(sink, repSpan, defSpan, n, NonNull(defSpan, n), d.Encoding, valuesSection, uncompressedValues, levelsRead == 0))
+                                DeliverPage(sink, repSpan, defSpan, n, d.Encoding, compressed ? Decompress(valuesSection, uncompressedValues, ref page) : valuesSection, dictionary, levelsRead == 0);
                             levelsRead += n;
                             break;
                         }
@@ -172,11 +180,39 @@ internal sealed class ColumnChunkReader<T>
         return n;
     }
 
-    private void DeliverPage(PageSink<T> sink, ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int n, ParquetEncoding encoding, ReadOnlySpan<byte> values, T[]? dictionary, bool firstPage)
+    private int NonNull(ReadOnlySpan<short> def, int n) => _column.MaxDefinitionLevel == 0 ? n : def.Count((short)_column.MaxDefinitionLevel);
+
+    private void CheckRowStart(ReadOnlySpan<short> rep, int n, bool firstPage)
     {
-        int nonNull = _column.MaxDefinitionLevel == 0 ? n : def.Count((short)_column.MaxDefinitionLevel);
         // v1 pages may continue a row of the previous page; only the chunk must start with a row.
         if (_column.MaxRepetitionLevel > 0 && n > 0 && rep[0] != 0 && firstPage) throw Error("column chunk does not start at a row boundary");
+    }
+
+    /// <summary>
+    /// PLAIN fixed-width values whose compressed bytes are exactly the page's non-null values
+    /// decompress straight into the sink's span, skipping the page buffer and the copy out of it.
+    /// False (nothing consumed) when the page does not have that shape.
+    /// </summary>
+    private bool TryDecompressInto(PageSink<T> sink, ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int n, int nonNull,
+        ParquetEncoding encoding, ReadOnlySpan<byte> compressed, int declared, bool firstPage = true)
+    {
+        if (encoding != ParquetEncoding.Plain || _meta.Codec == ParquetCompression.Uncompressed
+            || !(typeof(T) == typeof(int) || typeof(T) == typeof(long) || typeof(T) == typeof(float) || typeof(T) == typeof(double))
+            || declared != (long)nonNull * Unsafe.SizeOf<T>() || !BitConverter.IsLittleEndian)
+            return false;
+        CheckDeclared(compressed, declared);
+        CheckRowStart(rep, n, firstPage);
+        var dst = sink.OnPage(rep, def, nonNull);
+        PageCompression.Decompress(_meta.Codec, compressed,
+            MemoryMarshal.CreateSpan(ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(dst)), dst.Length * Unsafe.SizeOf<T>()));
+        sink.AfterValues(rep, def, nonNull);
+        return true;
+    }
+
+    private void DeliverPage(PageSink<T> sink, ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int n, ParquetEncoding encoding, ReadOnlySpan<byte> values, T[]? dictionary, bool firstPage)
+    {
+        int nonNull = NonNull(def, n);
+        CheckRowStart(rep, n, firstPage);
         var dst = sink.OnPage(rep, def, nonNull);
         ValueDecoder.Decode(_column, encoding, values, dictionary, dst);
         sink.AfterValues(rep, def, nonNull);
@@ -214,6 +250,21 @@ internal sealed class ColumnChunkReader<T>
             if (declared != src.Length) throw Error($"uncompressed page of {src.Length} bytes declares {declared}");
             return src;
         }
+        CheckDeclared(src, declared);
+        if (buffer is null || buffer.Length < declared)
+        {
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            buffer = ArrayPool<byte>.Shared.Rent(Math.Max(declared, 1));
+        }
+        var dst = buffer.AsSpan(0, declared);
+        PageCompression.Decompress(codec, src, dst);
+        return dst;
+    }
+
+    /// <summary>Bounds a page's declared size by what the codec can expand its bytes to.</summary>
+    private void CheckDeclared(ReadOnlySpan<byte> src, int declared)
+    {
+        var codec = _meta.Codec;
         long limit = codec switch
         {
             // A Snappy copy of 64 bytes takes 3 bytes of input.
@@ -225,14 +276,6 @@ internal sealed class ColumnChunkReader<T>
             _ => (long)src.Length * 1100 + (1 << 20),
         };
         if (declared < 0 || declared > limit) throw Error($"page declares {declared} bytes uncompressed, impossible for {src.Length} bytes of {codec}");
-        if (buffer is null || buffer.Length < declared)
-        {
-            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
-            buffer = ArrayPool<byte>.Shared.Rent(Math.Max(declared, 1));
-        }
-        var dst = buffer.AsSpan(0, declared);
-        PageCompression.Decompress(codec, src, dst);
-        return dst;
     }
 
     private static void Rent(ref short[]? array, int size)

@@ -61,58 +61,105 @@ internal sealed class LevelSink<T>(ParquetColumn column, int initialCapacity) : 
     }
 }
 
-/// <summary>Reads a non-repeated column into one slot per row (nulls hold default and are marked in the validity).</summary>
-internal sealed class FlatSink<T>(ParquetColumn column, int rows, int initialCapacity) : PageSink<T>
+/// <summary>
+/// Reads a non-repeated column into one slot per row (nulls hold default and are marked in the
+/// validity): into an array of its own, or into the caller's memory, which saves the allocation
+/// and the first touch of fresh pages when a caller scans row group after row group.
+/// </summary>
+internal sealed class FlatSink<T> : PageSink<T>
 {
-    // Sized by what the chunk's bytes can plausibly hold, not by the footer's row count alone.
-    private T[] _values = LevelSink<T>.Allocate<T>(Math.Min(rows, Math.Max(initialCapacity, 1)));
+    // A footer's row count alone may not size an allocation (a corrupt one could claim billions);
+    // up to this many values are allocated at once, beyond it the array grows as pages deliver.
+    private const int TrustedRows = 1 << 20;
+
+    private readonly ParquetColumn _column;
+    private readonly int _rows;
+    private T[]? _owned;
+    private Memory<T> _values;
     private bool[]? _validity;
     private int _row;
 
+    public FlatSink(ParquetColumn column, int rows, int initialCapacity)
+    {
+        _column = column;
+        _rows = rows;
+        _owned = LevelSink<T>.Allocate<T>(Math.Min(rows, Math.Max(Math.Max(initialCapacity, TrustedRows), 1)));
+        _values = _owned;
+    }
+
+    /// <summary>Writes into <paramref name="destination"/>, which holds at least <paramref name="rows"/> values.</summary>
+    public FlatSink(ParquetColumn column, int rows, Memory<T> destination)
+    {
+        if (destination.Length < rows) throw new ArgumentException($"the destination holds {destination.Length} values, the row group has {rows} rows", nameof(destination));
+        _column = column;
+        _rows = rows;
+        _values = destination;
+    }
+
     public override Span<T> OnPage(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
     {
-        int n = column.MaxDefinitionLevel > 0 ? def.Length : nonNull;
-        if (n > rows - _row) throw new ParquetFormatException($"pages hold more than the row group's {rows} rows");
-        LevelSink<T>.Grow(ref _values, _row + n);
-        if (_validity is not null) LevelSink<bool>.Grow(ref _validity, _row + n);
-        return _values.AsSpan(_row, nonNull);
+        int n = _column.MaxDefinitionLevel > 0 ? def.Length : nonNull;
+        if (n > _rows - _row) throw new ParquetFormatException($"pages hold more than the row group's {_rows} rows");
+        if (_owned is not null && _owned.Length < _row + n)
+        {
+            // Never past the row count, so a full read needs no final trim.
+            Array.Resize(ref _owned, (int)Math.Min(_rows, Math.Max(_row + n, 2L * _owned.Length)));
+            _values = _owned;
+        }
+        if (_validity is not null) LevelSink<bool>.Grow(ref _validity, Math.Min(_rows, _values.Length));
+        return _values.Span.Slice(_row, nonNull);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void AfterValues(ReadOnlySpan<short> rep, ReadOnlySpan<short> def, int nonNull)
     {
-        int n = column.MaxDefinitionLevel > 0 ? def.Length : nonNull;
+        int n = _column.MaxDefinitionLevel > 0 ? def.Length : nonNull;
         if (nonNull < n)
         {
             // Values were decoded compactly at the front of the page's rows; move each to its row.
-            _validity ??= CreateValidity(rows, _row);
-            short max = (short)column.MaxDefinitionLevel;
+            _validity ??= CreateValidity(_row);
+            var values = _values.Span;
+            short max = (short)_column.MaxDefinitionLevel;
             int src = nonNull - 1;
             for (int k = n - 1; k >= 0; k--)
             {
                 bool present = def[k] == max;
                 _validity[_row + k] = present;
-                _values[_row + k] = present ? _values[_row + src--] : default!;
+                values[_row + k] = present ? values[_row + src--] : default!;
             }
         }
         else if (_validity is not null) _validity.AsSpan(_row, n).Fill(true);
         _row += n;
     }
 
-    private bool[] CreateValidity(int rows, int filled)
+    private bool[] CreateValidity(int filled)
     {
-        var v = new bool[_values.Length];
+        var v = new bool[Math.Min(_rows, _values.Length)];
         v.AsSpan(0, filled).Fill(true);
         return v;
     }
 
+    /// <summary>Completes a read into the sink's own array, of exactly the row count.</summary>
     public T[] Finish(out bool[]? validity)
     {
-        if (_row != rows) throw new ParquetFormatException($"pages hold {_row} rows, the row group has {rows}");
-        LevelSink<T>.Trim(ref _values, rows);
-        if (_validity is not null) LevelSink<bool>.Trim(ref _validity, rows);
+        var owned = _owned ?? throw new InvalidOperationException("this sink writes into the caller's memory; use FinishInto");
+        FinishInto(out validity);
+        LevelSink<T>.Trim(ref owned, _rows);
+        return owned;
+    }
+
+    /// <summary>Completes a read into the caller's memory; returns the rows written.</summary>
+    public int FinishInto(out bool[]? validity)
+    {
+        CheckComplete();
+        if (_validity is not null) LevelSink<bool>.Trim(ref _validity, _rows);
         validity = _validity;
-        return _values;
+        return _rows;
+    }
+
+    private void CheckComplete()
+    {
+        if (_row != _rows) throw new ParquetFormatException($"pages hold {_row} rows, the row group has {_rows}");
     }
 }
 

@@ -244,6 +244,34 @@ public sealed class ParquetFileReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// A non-repeated column of one row group into the caller's memory (at least the row group's
+    /// row count), one value per row; returns the rows written. A scan that reuses one destination
+    /// for row group after row group allocates nothing per column chunk for its values. Throws
+    /// <see cref="InvalidOperationException"/> if any value is null.
+    /// </summary>
+    public int ReadValues<T>(int rowGroup, string column, Memory<T> destination, CancellationToken cancellationToken = default)
+    {
+        var col = Schema.Column(column);
+        if (col.MaxRepetitionLevel != 0) throw new ArgumentException($"column {col.DottedPath} is repeated; use ReadList or ReadColumn");
+        var reader = ChunkReader<T>(rowGroup, col);
+        var sink = new FlatSink<T>(col, checked((int)GetRowGroupRowCount(rowGroup)), destination);
+        int rows;
+        bool[]? validity;
+        try
+        {
+            reader.Read(sink, cancellationToken);
+            rows = sink.FinishInto(out validity);
+        }
+        catch (ParquetFormatException e)
+        {
+            throw Wrap(e, col);
+        }
+        if (validity is not null)
+            throw new InvalidOperationException($"column {column} has nulls in row group {rowGroup}; use the ReadValues overload that returns validity");
+        return rows;
+    }
+
     /// <summary>A LIST column (one repeated level) of one row group as flat values plus row offsets.</summary>
     public ParquetList<T> ReadList<T>(int rowGroup, string column, CancellationToken cancellationToken = default)
     {
