@@ -158,6 +158,40 @@ public class DualAgentTests
         Assert.Equal(result.Steps, result.Episodes[^1].CumulativeSteps);
     }
 
+    [Theory]
+    [InlineData(0f, 1f, 0.2f, 0.2f)]
+    [InlineData(0f, -1f, 0.2f, -0.2f)]
+    [InlineData(0.95f, 1f, 0.2f, 1f)]      // clipped to the action box, still within rho
+    [InlineData(-1f, -0.5f, 0.2f, -1f)]
+    [InlineData(0.3f, 0.5f, 0.2f, 0.4f)]
+    public void The_trust_region_action_is_the_baseline_plus_a_bounded_residual(float baseline, float residual, float rho, float expected) =>
+        Assert.Equal(expected, SafeCorrection.TrustRegionAction(baseline, residual, rho), 5);
+
+    [Fact]
+    public void A_trust_region_keeps_the_safe_agent_within_rho_of_the_baseline_however_hard_lambda_pulls()
+    {
+        const float rho = 0.2f;
+        var sac = new SacSettings { Hidden = [8], BatchSize = 8 };
+        var safe = new SafeCorrection(2, 1, sac, new DualAgentSettings { MultiplierLearningRate = 1f, GammaSafe = 0.5f, TrustRegion = rho }, new Xoshiro256StarStar(3));
+        Assert.True(safe.Residual);
+        var buffer = new ReplayBuffer(8, 2, 1);
+        for (int i = 0; i < 8; i++) buffer.Add([i, 0f], [i % 2 == 0 ? 1f : -1f], 0f, i % 2 == 0 ? 1f : 0f, i % 2 == 0, terminal: true, [i, 0f]);
+        var batch = new SacBatch(8, 2, 1);
+        for (int i = 0; i < 8; i++) { batch.Rows[i] = i; batch.Obs[2 * i] = batch.NextObs[2 * i] = i / 8f; batch.Action[i] = i % 2 == 0 ? 1f : -1f; }
+        float[] baseline = [0.9f, -0.9f, 0.5f, -0.5f, 0f, 0.1f, -1f, 1f];
+        for (int k = 0; k < 300; k++) safe.Update(batch, buffer, baseline, baseline);
+        Assert.True(safe.Lambda > 1f, $"the constraint pulls hard (lambda {safe.Lambda})");
+        Assert.True(safe.LastDistance <= rho * rho + 1e-6f, $"D {safe.LastDistance} within rho^2");
+        var u = new float[1];
+        foreach (float s in new[] { -3f, 0f, 0.5f, 2f })
+            foreach (float b in baseline)
+            {
+                safe.Act([s, 0f], [b], u);
+                Assert.InRange(u[0], -1f, 1f);
+                Assert.InRange(u[0] - b, -rho - 1e-6f, rho + 1e-6f);
+            }
+    }
+
     private static float LambdaAfter(bool isUnsafe)
     {
         var sac = new SacSettings { Hidden = [8], BatchSize = 8 };
@@ -168,7 +202,7 @@ public class DualAgentTests
         var batch = new SacBatch(8, 2, 1);
         for (int i = 0; i < 8; i++) { batch.Rows[i] = i; batch.Obs[2 * i] = batch.NextObs[2 * i] = i / 8f; }
         var baseline = new float[8];
-        for (int k = 0; k < 300; k++) safe.Update(batch, buffer, baseline);
+        for (int k = 0; k < 300; k++) safe.Update(batch, buffer, baseline, baseline);
         return safe.Lambda;
     }
 
