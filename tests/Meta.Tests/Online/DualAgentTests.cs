@@ -113,6 +113,31 @@ public class DualAgentTests
     }
 
     [Fact]
+    public void A_trust_region_run_acts_within_rho_of_the_pd_law()
+    {
+        const float rho = 0.1f;
+        var box = new SquashedActionBox([-1f], [1f]);
+        var pd = new ControllerBaseline(new CartPolePdController(), box);
+        var options = Options(OnlineAlgorithm.DualAgent, 4) with { DualAgent = new DualAgentSettings { TrustRegion = rho, MultiplierLearningRate = 0.1f } };
+        var runner = new OnlineRunner(CartPole(6), new OnlineStart(null, null, null) { Baseline = pd }, options);
+        var result = runner.Run();
+        var method = Assert.IsType<DualAgentMethod>(runner.Method);
+        Assert.True(method.Safe.Residual);
+        Assert.True(result.Steps > 16);
+        Assert.True(float.IsFinite(method.Safe.LastMeanQ), "the safe agent learned");
+        float[] a = new float[1], u = new float[1];
+        var random = new Xoshiro256StarStar(2);
+        foreach (float x in new[] { -0.3f, 0f, 0.25f })
+            foreach (float theta in new[] { -0.1f, 0f, 0.05f })
+            {
+                float[] obs = [x, 0.2f, theta, -0.1f];
+                method.Exploit(runner.TaskPolicy, obs, a, random);
+                pd.Act(obs, u);
+                Assert.InRange(a[0] - u[0], -rho - 1e-5f, rho + 1e-5f);   // the box is [-1, 1]: squashed and raw units agree
+            }
+    }
+
+    [Fact]
     public void A_td3_baseline_learns_alongside_and_the_controller_baseline_acts_in_squashed_units()
     {
         var runner = new OnlineRunner(CartPole(5), new OnlineStart(null, null, null), Options(OnlineAlgorithm.DualAgent, 3));
