@@ -45,4 +45,26 @@ public class HazardAndControllerTests
         Assert.Equal(5 * 200, steps);            // never drops the pole
         Assert.InRange(cost / steps, 0.05, 0.5); // but spends more than 5% of its steps in the hazard
     }
+
+    [Fact]
+    public void The_soft_box_low_stakes_variant_costs_in_the_box_without_ending_the_episode()
+    {
+        var pair = StakesPairs.Get("navigation-soft-box");
+        var low = pair.CreateLowStakes(5);
+        low.Reset();
+        low.ResetTo([-25f, 0f]);
+        var step = low.Step([0f, 0f]);
+        Assert.True(step.Unsafe);
+        Assert.Equal(1f, step.Cost);
+        Assert.False(step.Terminal);
+        Assert.False(step.Truncated);
+        Assert.True(low.Step([0f, 0f]).Unsafe); // still inside, still costing, still going
+
+        var high = pair.CreateHighStakes(5);
+        high.Reset();
+        high.ResetTo([-25f, 0f]);
+        var end = high.Step([0f, 0f]);
+        Assert.True(end.Unsafe);
+        Assert.True(end.Terminal);
+    }
 }

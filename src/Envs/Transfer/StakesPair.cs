@@ -27,6 +27,9 @@ public static class StakesPairs
     /// <summary>Navigation 2's layout without its box: nothing to hit.</summary>
     public static readonly NavigationLayout OpenNavigation = NavigationLayout.Navigation2 with { Id = "navigation2-open", Obstacles = [] };
 
+    /// <summary>Violations cost but do not end the episode (the low stakes of <c>navigation-soft-box</c>).</summary>
+    public static readonly EnvironmentOptions SoftViolations = new(ViolationEndsEpisode: false);
+
     public static IReadOnlyList<StakesPair> All { get; } =
     [
         new("cartpole-hazard", global::OfflineSafety.Envs.CartPole.CartPoleLength.EnvironmentId,
@@ -36,6 +39,13 @@ public static class StakesPairs
         new("navigation-hazard", "navigation2",
             "Navigation 2 without its box", "Navigation 2 with the box [-30, -20] x [-7.5, 7.5] (violation ends the episode)",
             seed => new PointNavigation(OpenNavigation, new InputGainVariant(1, 1), seed),
+            seed => new PointNavigation(NavigationLayout.Navigation2, new InputGainVariant(1, 1), seed)),
+        // The box is where it will be in deployment, but touching it is cheap: each step inside costs 1
+        // and the episode goes on (a safe simulator). The box-free variant above teaches the straight
+        // line through the box, which deployment must then unlearn (docs/transfer.md).
+        new("navigation-soft-box", "navigation2",
+            "Navigation 2 with the box; each step inside costs 1, episode goes on", "Navigation 2 with the box [-30, -20] x [-7.5, 7.5] (violation ends the episode)",
+            seed => new PointNavigation(NavigationLayout.Navigation2, new InputGainVariant(1, 1), seed, SoftViolations),
             seed => new PointNavigation(NavigationLayout.Navigation2, new InputGainVariant(1, 1), seed)),
     ];
 

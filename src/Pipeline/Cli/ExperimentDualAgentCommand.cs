@@ -26,9 +26,11 @@ public static class ExperimentDualAgentCommand
         var window = new Option<int?>("--constraint-window") { Description = "Most recent buffer rows the dual step averages Q_I over (0: the whole buffer, the paper's)." };
         var warmup = new Option<int?>("--dual-warmup") { Description = "Updates before the dual step starts, lambda held at 0 (default 0, the paper's)." };
         var normalize = new Option<bool>("--normalize-pull") { Description = "Divide the actor's lambda Qbar term by the batch's |Qbar| (TD3+BC's normalisation)." };
+        var trust = new Option<float?>("--trust-region") { Description = "rho: the safe agent is pi_B + a residual bounded by rho per action dimension (squashed units; default 0, the paper's unbounded actor)." };
+        var noise = new Option<float?>("--exploration-noise") { Description = "sigma of the Gaussian noise on either agent's training actions, squashed units (default 0.1)." };
         var cmd = new Command("dual-agent", "Dual-agent safety correction of the cart-pole PD law vs Lagrangian SAC from scratch, in the high-stakes cart-pole.")
         {
-            seeds, quick, steps, every, lambdaLr, gammaSafe, window, warmup, normalize,
+            seeds, quick, steps, every, lambdaLr, gammaSafe, window, warmup, normalize, trust, noise,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -51,13 +53,19 @@ public static class ExperimentDualAgentCommand
             if (p.GetValue(warmup) is { } wu)
                 settings = wu >= 0 ? settings with { DualWarmup = wu } : throw new BadInputException($"--dual-warmup must be non-negative, got {wu}");
             if (p.GetValue(normalize)) settings = settings with { NormalizePull = true };
+            if (p.GetValue(noise) is { } sigma)
+                settings = sigma >= 0 && sigma <= 1 ? settings with { ExplorationNoise = sigma } : throw new BadInputException($"--exploration-noise must be in [0, 1], got {sigma}");
+            if (p.GetValue(trust) is { } rho)
+                settings = rho >= 0 && rho <= 2 ? settings with { TrustRegion = rho } : throw new BadInputException($"--trust-region must be in [0, 2], got {rho}");
             var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, settings, stepBudget, evaluateEvery).Run(seedCount, progress, ct));
             string command = $"offsafe experiment dual-agent --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {stepBudget} --evaluate-every {evaluateEvery}"
                 + (p.GetValue(lambdaLr) is { } l ? FormattableString.Invariant($" --lambda-lr {l}") : "")
                 + (p.GetValue(gammaSafe) is { } gs ? FormattableString.Invariant($" --gamma-safe {gs}") : "")
                 + (p.GetValue(window) is { } cw ? FormattableString.Invariant($" --constraint-window {cw}") : "")
                 + (p.GetValue(warmup) is { } dw ? FormattableString.Invariant($" --dual-warmup {dw}") : "")
-                + (p.GetValue(normalize) ? " --normalize-pull" : "");
+                + (p.GetValue(normalize) ? " --normalize-pull" : "")
+                + (p.GetValue(trust) is { } tr ? FormattableString.Invariant($" --trust-region {tr}") : "")
+                + (p.GetValue(noise) is { } en ? FormattableString.Invariant($" --exploration-noise {en}") : "");
             var methods = outcome.Samples.Select(s => s.Method).Distinct().ToArray();
             var samples = methods.ToDictionary(m => m, m => MeanError.Of(outcome.Samples.Where(s => s.Method == m).Select(s => (double)(s.Steps ?? s.Budget)).ToList()));
             var reached = methods.ToDictionary(m => m, m => outcome.Samples.Count(s => s.Method == m && s.Steps is not null));
@@ -65,7 +73,7 @@ public static class ExperimentDualAgentCommand
             bool censored = reached[methods[1]] < seedCount;
 
             var notes = new StringBuilder();
-            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}, dual step over {(settings.ConstraintWindow > 0 ? $"the {settings.ConstraintWindow} most recent rows" : "the whole buffer")}.")).AppendLine();
+            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}, exploration noise {settings.ExplorationNoise}, dual step over {(settings.ConstraintWindow > 0 ? $"the {settings.ConstraintWindow} most recent rows" : "the whole buffer")}{(settings.TrustRegion > 0 ? $"; trust region rho {settings.TrustRegion} around pi_B" : "")}.")).AppendLine();
             notes.AppendLine("| method | reached (seeds) | samples to baseline return with cost <= limit (mean ± s.e.; a miss counts as its budget) |");
             notes.AppendLine("|---|---:|---:|");
             foreach (var m in methods) notes.AppendLine($"| {m} | {reached[m]}/{seedCount} | {ExperimentReport.Format(samples[m], "0")} |");

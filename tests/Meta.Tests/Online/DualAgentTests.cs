@@ -113,6 +113,31 @@ public class DualAgentTests
     }
 
     [Fact]
+    public void A_trust_region_run_acts_within_rho_of_the_pd_law()
+    {
+        const float rho = 0.1f;
+        var box = new SquashedActionBox([-1f], [1f]);
+        var pd = new ControllerBaseline(new CartPolePdController(), box);
+        var options = Options(OnlineAlgorithm.DualAgent, 4) with { DualAgent = new DualAgentSettings { TrustRegion = rho, MultiplierLearningRate = 0.1f } };
+        var runner = new OnlineRunner(CartPole(6), new OnlineStart(null, null, null) { Baseline = pd }, options);
+        var result = runner.Run();
+        var method = Assert.IsType<DualAgentMethod>(runner.Method);
+        Assert.True(method.Safe.Residual);
+        Assert.True(result.Steps > 16);
+        Assert.True(float.IsFinite(method.Safe.LastMeanQ), "the safe agent learned");
+        float[] a = new float[1], u = new float[1];
+        var random = new Xoshiro256StarStar(2);
+        foreach (float x in new[] { -0.3f, 0f, 0.25f })
+            foreach (float theta in new[] { -0.1f, 0f, 0.05f })
+            {
+                float[] obs = [x, 0.2f, theta, -0.1f];
+                method.Exploit(runner.TaskPolicy, obs, a, random);
+                pd.Act(obs, u);
+                Assert.InRange(a[0] - u[0], -rho - 1e-5f, rho + 1e-5f);   // the box is [-1, 1]: squashed and raw units agree
+            }
+    }
+
+    [Fact]
     public void A_td3_baseline_learns_alongside_and_the_controller_baseline_acts_in_squashed_units()
     {
         var runner = new OnlineRunner(CartPole(5), new OnlineStart(null, null, null), Options(OnlineAlgorithm.DualAgent, 3));
@@ -158,6 +183,40 @@ public class DualAgentTests
         Assert.Equal(result.Steps, result.Episodes[^1].CumulativeSteps);
     }
 
+    [Theory]
+    [InlineData(0f, 1f, 0.2f, 0.2f)]
+    [InlineData(0f, -1f, 0.2f, -0.2f)]
+    [InlineData(0.95f, 1f, 0.2f, 1f)]      // clipped to the action box, still within rho
+    [InlineData(-1f, -0.5f, 0.2f, -1f)]
+    [InlineData(0.3f, 0.5f, 0.2f, 0.4f)]
+    public void The_trust_region_action_is_the_baseline_plus_a_bounded_residual(float baseline, float residual, float rho, float expected) =>
+        Assert.Equal(expected, SafeCorrection.TrustRegionAction(baseline, residual, rho), 5);
+
+    [Fact]
+    public void A_trust_region_keeps_the_safe_agent_within_rho_of_the_baseline_however_hard_lambda_pulls()
+    {
+        const float rho = 0.2f;
+        var sac = new SacSettings { Hidden = [8], BatchSize = 8 };
+        var safe = new SafeCorrection(2, 1, sac, new DualAgentSettings { MultiplierLearningRate = 1f, GammaSafe = 0.5f, TrustRegion = rho }, new Xoshiro256StarStar(3));
+        Assert.True(safe.Residual);
+        var buffer = new ReplayBuffer(8, 2, 1);
+        for (int i = 0; i < 8; i++) buffer.Add([i, 0f], [i % 2 == 0 ? 1f : -1f], 0f, i % 2 == 0 ? 1f : 0f, i % 2 == 0, terminal: true, [i, 0f]);
+        var batch = new SacBatch(8, 2, 1);
+        for (int i = 0; i < 8; i++) { batch.Rows[i] = i; batch.Obs[2 * i] = batch.NextObs[2 * i] = i / 8f; batch.Action[i] = i % 2 == 0 ? 1f : -1f; }
+        float[] baseline = [0.9f, -0.9f, 0.5f, -0.5f, 0f, 0.1f, -1f, 1f];
+        for (int k = 0; k < 300; k++) safe.Update(batch, buffer, baseline, baseline);
+        Assert.True(safe.Lambda > 1f, $"the constraint pulls hard (lambda {safe.Lambda})");
+        Assert.True(safe.LastDistance <= rho * rho + 1e-6f, $"D {safe.LastDistance} within rho^2");
+        var u = new float[1];
+        foreach (float s in new[] { -3f, 0f, 0.5f, 2f })
+            foreach (float b in baseline)
+            {
+                safe.Act([s, 0f], [b], u);
+                Assert.InRange(u[0], -1f, 1f);
+                Assert.InRange(u[0] - b, -rho - 1e-6f, rho + 1e-6f);
+            }
+    }
+
     private static float LambdaAfter(bool isUnsafe)
     {
         var sac = new SacSettings { Hidden = [8], BatchSize = 8 };
@@ -168,7 +227,7 @@ public class DualAgentTests
         var batch = new SacBatch(8, 2, 1);
         for (int i = 0; i < 8; i++) { batch.Rows[i] = i; batch.Obs[2 * i] = batch.NextObs[2 * i] = i / 8f; }
         var baseline = new float[8];
-        for (int k = 0; k < 300; k++) safe.Update(batch, buffer, baseline);
+        for (int k = 0; k < 300; k++) safe.Update(batch, buffer, baseline, baseline);
         return safe.Lambda;
     }
 

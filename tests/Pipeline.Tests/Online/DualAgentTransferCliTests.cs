@@ -48,6 +48,8 @@ public sealed class DualAgentTransferCliTests : IDisposable
     [InlineData("--save-baseline stores a TD3 baseline", "online", "--env", "cartpole-length", "--algo", "dual-agent", "--episodes", "1", "--baseline", "controller", "--save-baseline", "x.safetensors", "--offline-transitions", "100")]
     [InlineData("--steps must be", "experiment", "dual-agent", "--steps", "0")]
     [InlineData("--lambda-lr must be non-negative", "experiment", "dual-agent", "--lambda-lr", "-1")]
+    [InlineData("--trust-region must be in [0, 2]", "experiment", "dual-agent", "--trust-region", "-0.1")]
+    [InlineData("--exploration-noise must be in [0, 1]", "experiment", "dual-agent", "--exploration-noise", "2")]
     [InlineData("--pretrain-steps must be", "experiment", "transfer", "--pretrain-steps", "-5")]
     [InlineData("--cost-limit must be a positive number", "experiment", "transfer", "--cost-limit", "0")]
     public async Task Bad_flags_are_one_line_user_errors(string message, params string[] args)

@@ -22,6 +22,9 @@ public sealed class DualAgentMethod : ISafetyMethod
     private readonly float[] _normObs;
     private readonly float[] _squashed;
     private readonly float[] _baselineBatch;
+    private readonly float[] _baselineNext;
+    private readonly float[] _baselineRecent;
+    private readonly float[] _baselineHere;
     private readonly int[] _recentRows;
     private readonly float[]? _recentObs;
 
@@ -38,6 +41,9 @@ public sealed class DualAgentMethod : ISafetyMethod
         _normObs = new float[od];
         _squashed = new float[ad];
         _baselineBatch = new float[options.Sac.BatchSize * ad];
+        _baselineNext = new float[_safe.Residual ? options.Sac.BatchSize * ad : 0];
+        _baselineRecent = new float[_safe.Residual && _settings.ConstraintWindow > 0 ? options.Sac.BatchSize * ad : 0];
+        _baselineHere = new float[ad];
         _recentRows = new int[options.Sac.BatchSize];
         _recentObs = _settings.ConstraintWindow > 0 ? new float[options.Sac.BatchSize * od] : null;
     }
@@ -50,10 +56,7 @@ public sealed class DualAgentMethod : ISafetyMethod
         if (random.NextFloat() < _settings.BaselineShare)
             _baseline.Act(obs, _squashed);
         else
-        {
-            _observations.NormalizeObs(obs, _normObs);
-            _safe.Act(_normObs, _squashed);
-        }
+            SafeAct(obs);
         for (int d = 0; d < _squashed.Length; d++)
             _squashed[d] = Math.Clamp(_squashed[d] + (float)(_settings.ExplorationNoise * random.NextNormal()), -1f, 1f);
         _box.ToEnvironment(_squashed, action);
@@ -61,22 +64,35 @@ public sealed class DualAgentMethod : ISafetyMethod
 
     public void Exploit(SoftActorCritic policy, ReadOnlySpan<float> obs, Span<float> action, Xoshiro256StarStar random)
     {
-        _observations.NormalizeObs(obs, _normObs);
-        _safe.Act(_normObs, _squashed);
+        SafeAct(obs);
         _box.ToEnvironment(_squashed, action);
+    }
+
+    private void SafeAct(ReadOnlySpan<float> obs)
+    {
+        if (_safe.Residual) _baseline.Act(obs, _baselineHere);
+        _observations.NormalizeObs(obs, _normObs);
+        _safe.Act(_normObs, _baselineHere, _squashed);
     }
 
     public void UpdateTaskPolicy(SoftActorCritic policy, SacBatch batch, ReplayBuffer taskBuffer, Xoshiro256StarStar random)
     {
         if (_baseline.Learnable) _baseline.Learn(batch, random);
         _baseline.Act(batch, taskBuffer, _baselineBatch);
+        int ad = batch.ActDim;
+        if (_safe.Residual)
+            for (int i = 0; i < batch.Size; i++) _baseline.Act(taskBuffer.NextObsRow(batch.Rows[i]), _baselineNext.AsSpan(i * ad, ad));
         if (_recentObs is not null)
         {
             int od = batch.ObsDim;
             taskBuffer.SampleRecentRows(_recentRows, _settings.ConstraintWindow, random);
-            for (int i = 0; i < _recentRows.Length; i++) _observations.NormalizeObs(taskBuffer.ObsRow(_recentRows[i]), _recentObs.AsSpan(i * od, od));
+            for (int i = 0; i < _recentRows.Length; i++)
+            {
+                _observations.NormalizeObs(taskBuffer.ObsRow(_recentRows[i]), _recentObs.AsSpan(i * od, od));
+                if (_safe.Residual) _baseline.Act(taskBuffer.ObsRow(_recentRows[i]), _baselineRecent.AsSpan(i * ad, ad));
+            }
         }
-        _safe.Update(batch, taskBuffer, _baselineBatch, _recentObs);
+        _safe.Update(batch, taskBuffer, _baselineBatch, _baselineNext, _recentObs, _baselineRecent);
     }
 
     public float Lambda => _safe.Lambda;

@@ -38,6 +38,14 @@ public sealed record DualAgentSettings
     /// <summary>Divide the actor's lambda Qbar term by |Qbar| of the batch (TD3+BC's normalisation); false: the paper's eq. 16.</summary>
     public bool NormalizePull { get; init; }
 
+    /// <summary>
+    /// rho of a hard trust region on the correction: pi_S(s) = clip(pi_B(s) + rho tanh(f(s)), -1, 1), so the
+    /// safe agent never strays more than rho (squashed units, per action dimension) from the baseline, however
+    /// steep or wrong Q_I's action gradient is. 0: the paper's unbounded actor. Without it, on cart-pole the
+    /// actor followed Q_I's action gradient 0.3-0.5 away from the PD law and dropped the pole (docs/transfer.md).
+    /// </summary>
+    public float TrustRegion { get; init; }
+
     /// <summary>sigma of the Gaussian exploration noise on either agent's action, in squashed units.</summary>
     public float ExplorationNoise { get; init; } = 0.1f;
 

@@ -9,7 +9,9 @@ namespace OfflineSafety.Meta.Online.DualAgent;
 /// E Q_I(s, pi_S(s)) &gt;= Gamma, by stochastic primal-dual steps. Per batch: twin Q_I regress onto
 /// <see cref="SafetyBudget.IndicatorTarget"/>; the actor descends D(phi) - lambda Qbar(phi) (eq. 16);
 /// Qbar is re-evaluated with the updated actor and lambda ascends on Gamma - Qbar (eq. 17); targets
-/// follow by Polyak averaging.
+/// follow by Polyak averaging. With a trust region (<see cref="DualAgentSettings.TrustRegion"/> rho &gt; 0)
+/// the network is a bounded residual on the baseline, pi_S(s) = clip(pi_B(s) + rho tanh(f(s)), -1, 1),
+/// so |pi_S(s) - pi_B(s)| &lt;= rho in every state and action dimension, whatever Q_I's gradient says.
 /// </summary>
 public sealed class SafeCorrection
 {
@@ -20,6 +22,7 @@ public sealed class SafeCorrection
     private readonly float _gammaSafe, _tau;
     private readonly int _dualWarmup;
     private readonly bool _normalizePull;
+    private readonly float _trustRegion;
     private long _updates;
     private readonly Tape _tape = new();
     private readonly float[] _target;
@@ -37,6 +40,7 @@ public sealed class SafeCorrection
         _gammaSafe = settings.GammaSafe;
         _dualWarmup = settings.DualWarmup;
         _normalizePull = settings.NormalizePull;
+        _trustRegion = settings.TrustRegion;
         _tau = sac.Tau;
         Budget = (float)SafetyBudget.BootstrappedGamma(settings.Delta, settings.GammaSafe);
         _target = new float[sac.BatchSize];
@@ -54,14 +58,37 @@ public sealed class SafeCorrection
 
     public DeterministicActor Actor => _actor;
 
-    public void Act(ReadOnlySpan<float> normalizedObs, Span<float> squashed) => _actor.Act(normalizedObs, 1, squashed);
+    /// <summary>Whether pi_S is a bounded residual on pi_B (its updates and actions then need pi_B's actions).</summary>
+    public bool Residual => _trustRegion > 0;
+
+    /// <summary>pi_S(s); <paramref name="baseline"/> is pi_B(s), read only with a trust region.</summary>
+    public void Act(ReadOnlySpan<float> normalizedObs, ReadOnlySpan<float> baseline, Span<float> squashed)
+    {
+        _actor.Act(normalizedObs, 1, squashed);
+        if (_trustRegion > 0)
+            for (int d = 0; d < squashed.Length; d++) squashed[d] = TrustRegionAction(baseline[d], squashed[d], _trustRegion);
+    }
+
+    /// <summary>clip(u_B + rho r, -1, 1) for a network output r in [-1, 1]: within rho of u_B, since u_B is in [-1, 1].</summary>
+    public static float TrustRegionAction(float baseline, float residual, float rho) => Math.Clamp(baseline + rho * residual, -1f, 1f);
+
+    private Tensor Policy(Tape tape, DeterministicActor actor, Tensor s, ReadOnlySpan<float> baseline)
+    {
+        var r = actor.Forward(tape, s);
+        if (_trustRegion <= 0) return r;
+        int rows = r.Rows, cols = r.Cols;
+        if (baseline.Length < rows * cols) throw new ArgumentException($"a trust-region update needs pi_B's actions for {rows} rows, got {baseline.Length / Math.Max(cols, 1)}", nameof(baseline));
+        return tape.Clamp(tape.Add(tape.Constant(baseline[..(rows * cols)], rows, cols), tape.Scale(r, _trustRegion)), -1f, 1f);
+    }
 
     /// <summary>
     /// One primal-dual step. <paramref name="baselineActions"/> holds pi_B(s) per batch row (squashed);
     /// <paramref name="constraintObs"/>, normalised states (batch size rows) the dual step averages Q_I over
-    /// (default: the batch's own).
+    /// (default: the batch's own). With a trust region, <paramref name="baselineNextActions"/> holds pi_B(s') per
+    /// row and <paramref name="constraintBaseline"/> pi_B at <paramref name="constraintObs"/>; otherwise both are unread.
     /// </summary>
-    public void Update(SacBatch batch, ReplayBuffer buffer, ReadOnlySpan<float> baselineActions, float[]? constraintObs = null)
+    public void Update(SacBatch batch, ReplayBuffer buffer, ReadOnlySpan<float> baselineActions, ReadOnlySpan<float> baselineNextActions,
+        float[]? constraintObs = null, ReadOnlySpan<float> constraintBaseline = default)
     {
         int b = batch.Size, od = batch.ObsDim, ad = batch.ActDim;
         var tape = _tape;
@@ -70,7 +97,7 @@ public sealed class SafeCorrection
         using (tape.NoGrad())
         {
             var s2 = tape.Constant(batch.NextObs, b, od);
-            var next = _critic.TargetMin(tape, tape.Concat(s2, _actorTarget.Forward(tape, s2))).Data;
+            var next = _critic.TargetMin(tape, tape.Concat(s2, Policy(tape, _actorTarget, s2, baselineNextActions))).Data;
             for (int i = 0; i < b; i++)
             {
                 int row = batch.Rows[i];
@@ -79,7 +106,7 @@ public sealed class SafeCorrection
         }
         _critic.Regress(tape, tape.Concat(s, tape.Constant(batch.Action, b, ad)), tape.Constant(_target.AsSpan(0, b), b, 1));
 
-        var u = _actor.Forward(tape, s);
+        var u = Policy(tape, _actor, s, baselineActions);
         // ||pi_S - pi_B||^2 sums over action dimensions and averages over states.
         var distance = tape.Scale(tape.Mse(u, tape.Constant(baselineActions[..(b * ad)], b, ad)), ad);
         var meanQ = tape.Mean(_critic.Min(tape, tape.Concat(s, u)));
@@ -95,7 +122,8 @@ public sealed class SafeCorrection
         using (tape.NoGrad())
         {
             var sc = constraintObs is null ? s : tape.Constant(constraintObs.AsSpan(0, b * od), b, od);
-            LastMeanQ = tape.Mean(_critic.Min(tape, tape.Concat(sc, _actor.Forward(tape, sc)))).ToScalar();
+            var uc = Policy(tape, _actor, sc, constraintObs is null ? baselineActions : constraintBaseline);
+            LastMeanQ = tape.Mean(_critic.Min(tape, tape.Concat(sc, uc))).ToScalar();
         }
         if (++_updates > _dualWarmup) _lambda.Ascend(Budget - LastMeanQ);
         _critic.UpdateTargets();
