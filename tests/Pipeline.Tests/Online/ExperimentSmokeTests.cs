@@ -20,6 +20,16 @@ public class ExperimentSmokeTests
     }
 
     [Fact]
+    public void Mesa_experiment_takes_the_papers_risk_settings_unless_overridden()
+    {
+        var environment = EnvironmentRegistry.Default.Get("ant-disabled");
+        var budget = ExperimentBudget.Smoke(environment);
+        Assert.Equal(new OfflineSafety.Meta.Critics.RiskSettings(0.8f, 0.3f), new MesaExperiment(environment, budget).Risk);
+        var risk = new OfflineSafety.Meta.Critics.RiskSettings(0.95f, 0.2f);
+        Assert.Equal(risk, new MesaExperiment(environment, budget, risk).Risk);
+    }
+
+    [Fact]
     public async Task Recovery_experiment_shares_one_pretrained_critic_across_methods()
     {
         var environment = EnvironmentRegistry.Default.Get("navigation2");
