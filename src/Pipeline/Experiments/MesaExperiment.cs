@@ -26,15 +26,15 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
     /// <summary>The (gamma_risk, eps_risk) every phase uses.</summary>
     public RiskSettings Risk { get; } = risk ?? DomainHyperparameterTable.For(environment.Id).Risk;
 
-    public IReadOnlyList<MethodRun> Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default)
+    public IReadOnlyList<MethodRun> Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default, int firstSeed = 0)
     {
         var runs = new List<MethodRun>();
         var risk = Risk;
         var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk };
         int total = seeds * 7, done = 0;
         void Report(string phase) => progress?.Invoke(new ExperimentProgress(phase, (double)done++ / total));
-
-        for (int seed = 0; seed < seeds; seed++)
+        // Seeds firstSeed.. extend an earlier run with new seeds (seed s is the same run whatever the others).
+        for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
         {
             Report($"seed {seed}: generating suite");
             var suite = new SuiteGenerator().Generate(new SuiteRequest(environment.Id, budget.TrainingVariants, budget.TransitionsPerVariant,
