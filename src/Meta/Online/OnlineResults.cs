@@ -13,6 +13,13 @@ public sealed record EpisodeOutcome(int Episode, float Return, int Steps, bool V
 
     /// <summary>Environment steps taken so far in the run, this episode included.</summary>
     public long CumulativeSteps { get; init; }
+
+    /// <summary>
+    /// Step at which the episode's latest run of consecutive recovery actions began (-1: none). For a
+    /// violating episode, <see cref="Steps"/> minus this is how long before the violation the switch
+    /// fired for good: the recovery policy's lead time.
+    /// </summary>
+    public int LastRecoveryStreakStart { get; init; } = -1;
 }
 
 /// <summary>Deterministic evaluation taken during a run, after <paramref name="Steps"/> environment steps.</summary>

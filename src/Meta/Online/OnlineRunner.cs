@@ -121,8 +121,8 @@ public sealed class OnlineRunner
             _method.BeginEpisode();
             float episodeReturn = 0;
             double episodeCost = 0;
-            int recoverySteps = 0, step = 0;
-            bool violated = false, succeeded = false;
+            int recoverySteps = 0, step = 0, streakStart = -1;
+            bool recovering = false, violated = false, succeeded = false;
             while (true)
             {
                 if (_steps < _options.Sac.RandomSteps)
@@ -130,7 +130,13 @@ public sealed class OnlineRunner
                 else
                     _method.Propose(_sac, obs, proposed, _random);
                 proposed.CopyTo(executed, 0);
-                if (_method.Shield(obs, executed)) recoverySteps++;
+                bool shielded = _method.Shield(obs, executed);
+                if (shielded)
+                {
+                    recoverySteps++;
+                    if (!recovering) streakStart = step;
+                }
+                recovering = shielded;
 
                 var result = _env.Step(executed);
                 result.Observation.CopyTo(next);
@@ -155,6 +161,7 @@ public sealed class OnlineRunner
             var outcome = new EpisodeOutcome(episode, episodeReturn, step, violated, succeeded, recoverySteps, violations, successes, episodeCost, lifetimeCost)
             {
                 CumulativeSteps = _steps - startSteps,
+                LastRecoveryStreakStart = streakStart,
             };
             outcomes.Add(outcome);
             onEpisode?.Invoke(outcome);

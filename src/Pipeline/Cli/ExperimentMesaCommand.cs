@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Hyperparameters;
 using OfflineSafety.Envs;
 using OfflineSafety.Errors;
 using OfflineSafety.Pipeline.Experiments;
@@ -16,19 +19,30 @@ public static class ExperimentMesaCommand
         var seeds = new Option<int>("--seeds") { Description = "Seeds per method.", DefaultValueFactory = _ => 3 };
         var quick = new Option<bool>("--quick") { Description = "Reduced budget for every method alike (see docs/online.md)." };
         var episodes = new Option<int?>("--episodes") { Description = "Override the online episodes per run." };
+        var gammaRisk = new Option<float?>("--gamma-risk") { Description = "Override gamma_risk in every phase for every critic source (default: the paper's, per environment)." };
+        var epsRisk = new Option<float?>("--eps-risk") { Description = "Override eps_risk in every phase for every critic source (default: the paper's, per environment)." };
+        var firstSeed = new Option<int>("--first-seed") { Description = "First seed (seeds first..first+N-1), to add seeds to an earlier run.", DefaultValueFactory = _ => 0 };
         var cmd = new Command("mesa", "MESA vs Multi-Task vs RRL critics (and Unconstrained SAC) during online Recovery RL in the held-out variant.")
         {
-            env, seeds, quick, episodes,
+            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
             var definition = EnvironmentRegistry.Default.Get(p.GetValue(env)!);
             int seedCount = p.GetValue(seeds);
+            if (p.GetValue(firstSeed) < 0) throw new BadInputException($"--first-seed must be at least 0, got {p.GetValue(firstSeed)}");
             if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
             var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
             if (p.GetValue(episodes) is { } e) budget = budget with { Episodes = e };
-            var runs = WithPhases($"experiment mesa {definition.Id}", progress => new MesaExperiment(definition, budget).Run(seedCount, progress, ct));
-            string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}";
+            var paper = DomainHyperparameterTable.For(definition.Id).Risk;
+            var risk = new RiskSettings(p.GetValue(gammaRisk) ?? paper.GammaRisk, p.GetValue(epsRisk) ?? paper.EpsRisk);
+            if (risk.GammaRisk is <= 0f or >= 1f) throw new BadInputException($"--gamma-risk must be in (0, 1), got {risk.GammaRisk}");
+            if (risk.EpsRisk is <= 0f or >= 1f) throw new BadInputException($"--eps-risk must be in (0, 1), got {risk.EpsRisk}");
+            var runs = WithPhases($"experiment mesa {definition.Id}", progress => new MesaExperiment(definition, budget, risk).Run(seedCount, progress, ct, p.GetValue(firstSeed)));
+            string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
+                + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
+                + (p.GetValue(firstSeed) is not 0 and var f ? $" --first-seed {f}" : "");
+            string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}{overrides}";
             return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}", ct: ct);
         });
         return cmd;

@@ -67,11 +67,11 @@ public static class ExperimentReport
     /// </summary>
     public static string EpisodesCsv(IReadOnlyList<MethodRun> runs)
     {
-        var csv = new StringBuilder("method,seed,episode,return,steps,violation,success,recovery_steps,cumulative_violations,cumulative_successes\n");
+        var csv = new StringBuilder("method,seed,episode,return,steps,violation,success,recovery_steps,cumulative_violations,cumulative_successes,last_recovery_streak_start\n");
         foreach (var r in runs)
             foreach (var e in r.Result.Episodes)
                 csv.Append(CultureInfo.InvariantCulture,
-                    $"{r.Method},{r.Seed},{e.Episode},{e.Return:0.###},{e.Steps},{(e.Violation ? 1 : 0)},{(e.Success ? 1 : 0)},{e.RecoverySteps},{e.CumulativeViolations},{e.CumulativeSuccesses}\n");
+                    $"{r.Method},{r.Seed},{e.Episode},{e.Return:0.###},{e.Steps},{(e.Violation ? 1 : 0)},{(e.Success ? 1 : 0)},{e.RecoverySteps},{e.CumulativeViolations},{e.CumulativeSuccesses},{e.LastRecoveryStreakStart}\n");
         return csv.ToString();
     }
 

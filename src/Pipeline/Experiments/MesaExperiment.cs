@@ -15,21 +15,26 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// a suite of training variants and a small test-variant set; critics from MESA (meta-trained,
 /// adapted), Multi-Task (pooled, adapted with the same steps) and RRL (test data only); then
 /// Recovery RL online with each critic, and Unconstrained SAC. Every critic source gets the same
-/// online settings; the critic buffer starts with the test-variant rows.
+/// online settings; the critic buffer starts with the test-variant rows. <paramref name="risk"/>
+/// replaces the domain's (gamma_risk, eps_risk) in every phase and for every critic source alike
+/// (null: the paper's, <see cref="DomainHyperparameterTable"/>).
 /// </summary>
-public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget)
+public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, RiskSettings? risk = null)
 {
     public static readonly string[] Methods = ["mesa", "multitask", "rrl", "unconstrained"];
 
-    public IReadOnlyList<MethodRun> Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default)
+    /// <summary>The (gamma_risk, eps_risk) every phase uses.</summary>
+    public RiskSettings Risk { get; } = risk ?? DomainHyperparameterTable.For(environment.Id).Risk;
+
+    public IReadOnlyList<MethodRun> Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default, int firstSeed = 0)
     {
         var runs = new List<MethodRun>();
-        var safety = budget.Safety(environment.Id);
-        var risk = DomainHyperparameterTable.For(environment.Id).Risk;
+        var risk = Risk;
+        var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk };
         int total = seeds * 7, done = 0;
         void Report(string phase) => progress?.Invoke(new ExperimentProgress(phase, (double)done++ / total));
-
-        for (int seed = 0; seed < seeds; seed++)
+        // Seeds firstSeed.. extend an earlier run with new seeds (seed s is the same run whatever the others).
+        for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
         {
             Report($"seed {seed}: generating suite");
             var suite = new SuiteGenerator().Generate(new SuiteRequest(environment.Id, budget.TrainingVariants, budget.TransitionsPerVariant,

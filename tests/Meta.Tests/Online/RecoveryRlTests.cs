@@ -26,6 +26,8 @@ public class RecoveryRlTests
         int steps = result.Episodes.Sum(e => e.Steps), recovered = result.Episodes.Sum(e => e.RecoverySteps);
         Assert.True(steps > 0);
         Assert.Equal(expectAll ? steps : 0, recovered);
+        // Recovering on every step is one streak from step 0; never recovering has none.
+        Assert.All(result.Episodes, e => Assert.Equal(expectAll ? 0 : -1, e.LastRecoveryStreakStart));
     }
 
     [Fact]

@@ -20,6 +20,27 @@ public class ExperimentSmokeTests
     }
 
     [Fact]
+    public void Mesa_experiment_from_a_first_seed_runs_those_seeds_as_a_full_run_would()
+    {
+        var environment = EnvironmentRegistry.Default.Get("navigation1");
+        var budget = ExperimentBudget.Smoke(environment) with { Episodes = 1 };
+        var later = new MesaExperiment(environment, budget).Run(1, firstSeed: 1);
+        Assert.All(later, r => Assert.Equal(1, r.Seed));
+        var full = new MesaExperiment(environment, budget).Run(2).Where(r => r.Seed == 1).ToList();
+        Assert.Equal(full.Select(r => r.Result.Episodes[0].Return), later.Select(r => r.Result.Episodes[0].Return));
+    }
+
+    [Fact]
+    public void Mesa_experiment_takes_the_papers_risk_settings_unless_overridden()
+    {
+        var environment = EnvironmentRegistry.Default.Get("ant-disabled");
+        var budget = ExperimentBudget.Smoke(environment);
+        Assert.Equal(new OfflineSafety.Meta.Critics.RiskSettings(0.8f, 0.3f), new MesaExperiment(environment, budget).Risk);
+        var risk = new OfflineSafety.Meta.Critics.RiskSettings(0.95f, 0.2f);
+        Assert.Equal(risk, new MesaExperiment(environment, budget, risk).Risk);
+    }
+
+    [Fact]
     public async Task Recovery_experiment_shares_one_pretrained_critic_across_methods()
     {
         var environment = EnvironmentRegistry.Default.Get("navigation2");
