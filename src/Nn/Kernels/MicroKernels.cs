@@ -14,6 +14,7 @@ internal readonly struct Avx2Tile : IMicroKernel
     public static int Nr => 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     public static unsafe void Multiply(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -36,15 +37,24 @@ internal readonly struct Avx2Tile : IMicroKernel
             a += Mr;
             b += Nr;
         }
+        // The accumulators go to memory before the epilogue runs: while they are live, any call in
+        // the epilogue (an activation the JIT did not inline) makes the register allocator spill
+        // some of them inside the k loop, a store and a reload per iteration.
+        float* acc = stackalloc float[6 * 16];
+        Avx.Store(acc, c00); Avx.Store(acc + 8, c01); Avx.Store(acc + 16, c10); Avx.Store(acc + 24, c11);
+        Avx.Store(acc + 32, c20); Avx.Store(acc + 40, c21); Avx.Store(acc + 48, c30); Avx.Store(acc + 56, c31);
+        Avx.Store(acc + 64, c40); Avx.Store(acc + 72, c41); Avx.Store(acc + 80, c50); Avx.Store(acc + 88, c51);
+        Finish(acc, c, ldc, alpha, beta, bias, act);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Finish(float* acc, float* c, nint ldc, float alpha, float beta, float* bias, Activation act)
+    {
         var alphaV = Vector256.Create(alpha);
         Vector256<float> bias0 = default, bias1 = default;
         if (bias != null) { bias0 = Avx.LoadVector256(bias); bias1 = Avx.LoadVector256(bias + 8); }
-        StoreRow(c + 0 * ldc, c00, c01, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 1 * ldc, c10, c11, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 2 * ldc, c20, c21, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 3 * ldc, c30, c31, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 4 * ldc, c40, c41, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 5 * ldc, c50, c51, alphaV, beta, bias != null, bias0, bias1, act);
+        for (int r = 0; r < Mr; r++, acc += Nr, c += ldc)
+            StoreRow(c, Avx.LoadVector256(acc), Avx.LoadVector256(acc + 8), alphaV, beta, bias != null, bias0, bias1, act);
     }
 
     // The epilogue's operation order (multiply, add bias, fused beta*C) is mirrored exactly by the
@@ -77,6 +87,7 @@ internal readonly struct Avx512Tile : IMicroKernel
     public static int Nr => 32;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     public static unsafe void Multiply(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act)
     {
         Vector512<float> c000 = default, c001 = default, c010 = default, c011 = default, c020 = default, c021 = default, c030 = default, c031 = default, c040 = default, c041 = default, c050 = default, c051 = default, c060 = default, c061 = default, c070 = default, c071 = default, c080 = default, c081 = default, c090 = default, c091 = default, c100 = default, c101 = default, c110 = default, c111 = default;
@@ -111,21 +122,25 @@ internal readonly struct Avx512Tile : IMicroKernel
             a += Mr;
             b += Nr;
         }
+        // As in the AVX2 tile: accumulators to memory first, so none is spilled inside the k loop.
+        float* acc = stackalloc float[12 * 32];
+        c000.Store(acc); c001.Store(acc + 16); c010.Store(acc + 32); c011.Store(acc + 48);
+        c020.Store(acc + 64); c021.Store(acc + 80); c030.Store(acc + 96); c031.Store(acc + 112);
+        c040.Store(acc + 128); c041.Store(acc + 144); c050.Store(acc + 160); c051.Store(acc + 176);
+        c060.Store(acc + 192); c061.Store(acc + 208); c070.Store(acc + 224); c071.Store(acc + 240);
+        c080.Store(acc + 256); c081.Store(acc + 272); c090.Store(acc + 288); c091.Store(acc + 304);
+        c100.Store(acc + 320); c101.Store(acc + 336); c110.Store(acc + 352); c111.Store(acc + 368);
+        Finish(acc, c, ldc, alpha, beta, bias, act);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Finish(float* acc, float* c, nint ldc, float alpha, float beta, float* bias, Activation act)
+    {
         var alphaV = Vector512.Create(alpha);
         Vector512<float> bias0 = default, bias1 = default;
         if (bias != null) { bias0 = Vector512.Load(bias); bias1 = Vector512.Load(bias + 16); }
-        StoreRow(c + 0 * ldc, c000, c001, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 1 * ldc, c010, c011, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 2 * ldc, c020, c021, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 3 * ldc, c030, c031, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 4 * ldc, c040, c041, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 5 * ldc, c050, c051, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 6 * ldc, c060, c061, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 7 * ldc, c070, c071, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 8 * ldc, c080, c081, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 9 * ldc, c090, c091, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 10 * ldc, c100, c101, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 11 * ldc, c110, c111, alphaV, beta, bias != null, bias0, bias1, act);
+        for (int r = 0; r < Mr; r++, acc += Nr, c += ldc)
+            StoreRow(c, Vector512.Load(acc), Vector512.Load(acc + 16), alphaV, beta, bias != null, bias0, bias1, act);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
