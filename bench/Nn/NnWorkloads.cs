@@ -250,21 +250,41 @@ internal sealed class SacUpdate : INnWorkload
 }
 
 /// <summary>infer_b1_us / infer_b100_us / infer_b4096_us: the twin-head critic's pessimistic risk (max over heads
-/// of the sigmoid outputs) for a batch of candidate (state, action) rows.</summary>
+/// of the sigmoid outputs) for a batch of candidate (state, action) rows, through the engine's forward-only
+/// path (<see cref="MlpForward"/>, what <c>SafetyCritic.Score</c> runs), weights in one flat tensor
+/// initialised as torch.nn.Linear does.</summary>
 internal sealed class CriticInference : INnWorkload
 {
-    private const int Obs = 2, Act = 2, Hidden = 256;
-    private readonly Tape _tape;
-    private readonly Mlp _critic;
-    private readonly Tensor _x;
+    private const int Obs = 2, Act = 2, Hidden = 256, Heads = 2;
+    private readonly MlpForward _critic;
+    private readonly Tensor _parameters;
+    private readonly float[] _x;
+    private readonly float[] _q;
+    private readonly float[] _risk;
     private readonly int _rows;
 
     public CriticInference(ComputeOptions compute, int seed, int rows, string key, int repetitions)
     {
         var rng = new Xoshiro256StarStar((ulong)seed + 3);
-        _tape = new Tape(compute);
-        _critic = new Mlp(Obs + Act, [Hidden, Hidden], 2, rng, Activation.Relu, Activation.Sigmoid);
-        _x = NnWorkloads.Normal(rng, rows, Obs + Act);
+        int[] widths = [Obs + Act, Hidden, Hidden, Heads];
+        var layers = new DenseLayer[widths.Length - 1];
+        int offset = 0;
+        for (int l = 0; l < layers.Length; l++)
+        {
+            var act = l == layers.Length - 1 ? Activation.Sigmoid : Activation.Relu;
+            layers[l] = new DenseLayer(widths[l], widths[l + 1], offset, offset + widths[l] * widths[l + 1], act);
+            offset += widths[l] * widths[l + 1] + widths[l + 1];
+        }
+        _parameters = Tensor.Vector(offset);
+        foreach (var layer in layers)
+        {
+            float bound = 1f / MathF.Sqrt(layer.Inputs);
+            rng.FillUniform(_parameters.Data.Slice(layer.WeightOffset, layer.Inputs * layer.Outputs + layer.Outputs), -bound, bound);
+        }
+        _critic = new MlpForward(layers, compute);
+        _x = NnWorkloads.Normal(rng, rows, Obs + Act).Data.ToArray();
+        _q = new float[rows * Heads];
+        _risk = new float[rows];
         _rows = rows;
         Key = key;
         Repetitions = repetitions;
@@ -273,12 +293,11 @@ internal sealed class CriticInference : INnWorkload
     public string Key { get; }
     public int Repetitions { get; }
     public int Warmup => 20;
-    public double GemmFlops => NnWorkloads.LayerFlops(_rows, Obs + Act, Hidden, Hidden, 2);
+    public double GemmFlops => NnWorkloads.LayerFlops(_rows, Obs + Act, Hidden, Hidden, Heads);
 
     public void Step()
     {
-        _tape.Reset();
-        using (_tape.NoGrad())
-            _tape.Max(_critic.Forward(_tape, _x), axis: 1);
+        _critic.Run(_parameters, _x, _rows, _q);
+        for (int i = 0; i < _rows; i++) _risk[i] = MathF.Max(_q[2 * i], _q[2 * i + 1]);
     }
 }

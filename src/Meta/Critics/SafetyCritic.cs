@@ -1,6 +1,7 @@
 using OfflineSafety.Meta.Networks;
 using OfflineSafety.Nn.Autodiff;
 using OfflineSafety.Nn.Kernels;
+using OfflineSafety.Nn.Layers;
 using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Meta.Critics;
@@ -14,9 +15,11 @@ namespace OfflineSafety.Meta.Critics;
 /// </summary>
 public sealed class SafetyCritic : IRiskScorer
 {
-    private const int ScoreChunk = 1024;
-    private MlpPass? _scorePass;
+    // Rows normalised per call of the network; bounds the buffers a very large batch would need.
+    private const int ScoreChunk = 4096;
+    private MlpForward? _scoreNetwork;
     private float[]? _scoreInput;
+    private float[]? _scoreOutput;
     private ComputeOptions? _scoreCompute;
 
     public SafetyCritic(CriticArchitecture architecture, Normalization normalization, Tensor parameters)
@@ -91,8 +94,9 @@ public sealed class SafetyCritic : IRiskScorer
 
     public void Score(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, int rows, Span<float> risk)
     {
-        _scorePass ??= new MlpPass(Shape, ScoreChunk, _scoreCompute);
+        _scoreNetwork ??= new MlpForward(Shape.DenseLayers(), _scoreCompute);
         _scoreInput ??= new float[ScoreChunk * Shape.Inputs];
+        _scoreOutput ??= new float[ScoreChunk * Heads];
         int od = ObsDim, ad = ActDim, width = od + ad;
         for (int start = 0; start < rows; start += ScoreChunk)
         {
@@ -102,8 +106,8 @@ public sealed class SafetyCritic : IRiskScorer
                 Normalization.NormalizeObs(obs.Slice((start + i) * od, od), _scoreInput.AsSpan(i * width, od));
                 Normalization.NormalizeAction(action.Slice((start + i) * ad, ad), _scoreInput.AsSpan(i * width + od, ad));
             }
-            var q = _scorePass.Forward(Parameters, _scoreInput, n);
-            PessimisticMax(q, Heads, risk.Slice(start, n));
+            _scoreNetwork.Run(Parameters, _scoreInput, n, _scoreOutput);
+            PessimisticMax(_scoreOutput.AsSpan(0, n * Heads), Heads, risk.Slice(start, n));
         }
     }
 }

@@ -57,6 +57,10 @@ public sealed class MlpShape
     public int WeightOffset(int layer) => _weightOffset[layer];
     public int BiasOffset(int layer) => _biasOffset[layer];
 
+    /// <summary>The layers as Nn's forward-only evaluator takes them (<see cref="OfflineSafety.Nn.Layers.MlpForward"/>).</summary>
+    public OfflineSafety.Nn.Layers.DenseLayer[] DenseLayers() =>
+        [.. Enumerable.Range(0, Layers).Select(l => new OfflineSafety.Nn.Layers.DenseLayer(Widths[l], Widths[l + 1], _weightOffset[l], _biasOffset[l], ActivationOf(l)))];
+
     /// <summary>PyTorch's default Linear initialisation, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases.</summary>
     public void Initialize(Span<float> parameters, Xoshiro256StarStar random)
     {

@@ -152,13 +152,11 @@ internal static unsafe class GemmDriver
         int ncMax = Math.Min(Nc, RoundUp(p.N, nr));
         int mcAlloc = Math.Min(mcMax, RoundUp(p.M, mr));
         bool prepacked = p.PackedB != 0;
-        // Rows of a partial last row block go through the one-row kernel instead of a padded tile.
-        bool rowKernel = nr % 8 == 0 && Fma.IsSupported;
 
         // +8: PackA's 8-lane stores may spill up to 7 floats past the last strip.
         float[] aRented = ArrayPool<float>.Shared.Rent(mcAlloc * kcMax + 8);
         float[] bRented = ArrayPool<float>.Shared.Rent(prepacked ? 1 : ncMax * kcMax);
-        float* scratch = stackalloc float[Math.Max(mr * nr, RowGroup)];
+        float* scratch = stackalloc float[Math.Max(mr * nr, 2 * IMicroKernel.FewRows * nr)];
         float* c = (float*)p.C;
         float* bias = (float*)p.Bias;
         try
@@ -192,7 +190,8 @@ internal static unsafe class GemmDriver
                         for (int ic = 0; ic < p.M; ic += mcMax)
                         {
                             int mc = Math.Min(mcMax, p.M - ic);
-                            int mFull = rowKernel ? mc / mr * mr : mc;
+                            // Rows of a partial last row block go through the few-row kernel, not a padded tile.
+                            int mFull = mc / mr * mr;
                             PackA<TTile>(p, ic, mc, pc, kc, aPack);
                             for (int jr = 0; jr < nc; jr += nr)
                             {
@@ -216,9 +215,9 @@ internal static unsafe class GemmDriver
                                     }
                                 }
                             }
-                            for (int r = mFull; r < mc; r++)
-                                RowTimesPanel(kc, aPack + (nint)mFull * kc + (r - mFull), mr, bPack, stripStride, nr, nc,
-                                    c + (nint)(ic + r) * p.Ldc + jc, p.Alpha, beta, first && bias != null ? bias + jc : null, act, scratch);
+                            if (mFull < mc)
+                                FewRows<TTile>(p, kc, aPack + (nint)mFull * kc, mc - mFull, bPack, stripStride, nc,
+                                    c + (nint)(ic + mFull) * p.Ldc + jc, beta, first && bias != null ? bias + jc : null, act, scratch);
                         }
                     }
                 }
@@ -239,56 +238,37 @@ internal static unsafe class GemmDriver
             c[j] = Activations.Apply(act, Epilogue.Combine(acc[j], alpha, beta, c + j, bias == null ? 0f : bias[j], bias != null));
     }
 
-    private const int RowGroup = 64;
-
     /// <summary>
-    /// One row of A (value k at a[k * mr], a packed strip's lane) times nc columns of a packed kc x nc
-    /// block, 64 columns at a time in eight accumulators. Each output is the same chain of fused
-    /// multiply-adds over k as in the tile (from zero, k ascending, one rounding each) and goes
-    /// through the tiles' epilogue in scalar form, so a row's values do not depend on whether it fell
-    /// in a full tile or here: results stay independent of the batch size. A single row (one
-    /// observation scored) costs a sixth of a padded tile's work.
+    /// The last rows of a row block, fewer than a tile's, times all nc columns of a packed kc x nc
+    /// block: up to four rows and two strips per kernel call, each value the tile's chain of fused
+    /// multiply-adds and finished by the tile's epilogue, so a row's results do not depend on the batch
+    /// it came in. A single row (one observation scored) costs what its own products cost, not a
+    /// padded tile's.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowTimesPanel(int kc, float* a, int mr, float* b, nint stripStride, int nr, int nc,
-        float* c, float alpha, float beta, float* bias, Activation act, float* acc)
+    private static void FewRows<TTile>(in GemmProblem p, int kc, float* aStrip, int rows, float* bPack, nint stripStride, int nc,
+        float* c, float beta, float* bias, Activation act, float* acc) where TTile : struct, IMicroKernel
     {
-        // Columns up to the last whole strip exist in the panel (zero padded), so a short last group
-        // recomputes valid columns rather than reading past it; those results are not stored.
-        int lastVector = RoundUp(nc, nr) - 8;
-        for (int g = 0; g < nc; g += RowGroup)
+        int nr = TTile.Nr, few = IMicroKernel.FewRows;
+        for (int r0 = 0; r0 < rows; r0 += few)
         {
-            float* b0 = Column(b, g, lastVector, stripStride, nr), b1 = Column(b, g + 8, lastVector, stripStride, nr);
-            float* b2 = Column(b, g + 16, lastVector, stripStride, nr), b3 = Column(b, g + 24, lastVector, stripStride, nr);
-            float* b4 = Column(b, g + 32, lastVector, stripStride, nr), b5 = Column(b, g + 40, lastVector, stripStride, nr);
-            float* b6 = Column(b, g + 48, lastVector, stripStride, nr), b7 = Column(b, g + 56, lastVector, stripStride, nr);
-            Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-            nint step = nr;
-            nint off = 0;
-            for (int k = 0; k < kc; k++, off += step)
+            int n = Math.Min(few, rows - r0);
+            float* cRows = c + (nint)r0 * p.Ldc;
+            for (int jr = 0; jr < nc; jr += 2 * nr)
             {
-                var ak = Vector256.Create(a[(nint)k * mr]);
-                c0 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b0 + off), c0);
-                c1 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b1 + off), c1);
-                c2 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b2 + off), c2);
-                c3 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b3 + off), c3);
-                c4 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b4 + off), c4);
-                c5 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b5 + off), c5);
-                c6 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b6 + off), c6);
-                c7 = Fma.MultiplyAdd(ak, Avx.LoadVector256(b7 + off), c7);
+                int strips = Math.Min(2, (nc - jr + nr - 1) / nr);
+                TTile.MultiplyFew(n, kc, aStrip + r0, bPack + jr / nr * stripStride, stripStride, strips, acc);
+                for (int s = 0; s < strips; s++)
+                {
+                    int j = jr + s * nr, nTile = Math.Min(nr, nc - j);
+                    float* block = acc + s * few * nr, cTile = cRows + j, biasTile = bias == null ? null : bias + j;
+                    if (nTile == nr)
+                        TTile.Store(block, n, cTile, p.Ldc, p.Alpha, beta, biasTile, act);
+                    else
+                        for (int r = 0; r < n; r++)
+                            StoreEdge(block + r * nr, nTile, cTile + (nint)r * p.Ldc, p.Alpha, beta, biasTile, act);
+                }
             }
-            Avx.Store(acc, c0); Avx.Store(acc + 8, c1); Avx.Store(acc + 16, c2); Avx.Store(acc + 24, c3);
-            Avx.Store(acc + 32, c4); Avx.Store(acc + 40, c5); Avx.Store(acc + 48, c6); Avx.Store(acc + 56, c7);
-            StoreEdge(acc, Math.Min(RowGroup, nc - g), c + g, alpha, beta, bias == null ? null : bias + g, act);
         }
-    }
-
-    // Address of packed column j (a multiple of 8) at k = 0.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float* Column(float* b, int j, int lastVector, nint stripStride, int nr)
-    {
-        j = Math.Min(j, lastVector);
-        return b + j / nr * stripStride + j % nr;
     }
 
     /// <summary>Packs all of p's op(B) into full-k strips (strip s at s * Nr * K), the layout <see cref="GemmProblem.PackedB"/> points to.</summary>

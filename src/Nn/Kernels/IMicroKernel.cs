@@ -17,4 +17,26 @@ internal interface IMicroKernel
     static abstract int Mr { get; }
     static abstract int Nr { get; }
     static abstract unsafe void Multiply(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act);
+
+    /// <summary>
+    /// The leftover rows of a partial row block: rows (1 to <see cref="FewRows"/>) lanes of a packed A
+    /// strip (lane r at a[p * Mr + r]) times strips (1 or 2) packed B strips, the second at b + stripStride.
+    /// Raw products go to acc, strip s's rows x Nr block at acc + s * FewRows * Nr, for
+    /// <see cref="Store"/> to finish. Each value is the tile's chain of fused multiply-adds (from zero,
+    /// p ascending), so a row's results do not depend on whether it fell in a full tile.
+    /// </summary>
+    static abstract unsafe void MultiplyFew(int rows, int kc, float* a, float* b, nint stripStride, int strips, float* acc);
+
+    /// <summary>The tile's epilogue for rows x Nr raw products at acc (row stride Nr) into C.</summary>
+    static abstract unsafe void Store(float* acc, int rows, float* c, nint ldc, float alpha, float beta, float* bias, Activation act);
+
+    /// <summary>Most rows <see cref="MultiplyFew"/> takes at once.</summary>
+    public const int FewRows = 4;
 }
+
+/// <summary>A row count known when the JIT specialises a kernel, so per-row branches fold away.</summary>
+internal interface IRowCount { static abstract int Rows { get; } }
+internal readonly struct OneRow : IRowCount { public static int Rows => 1; }
+internal readonly struct TwoRows : IRowCount { public static int Rows => 2; }
+internal readonly struct ThreeRows : IRowCount { public static int Rows => 3; }
+internal readonly struct FourRows : IRowCount { public static int Rows => 4; }

@@ -14,6 +14,7 @@ internal readonly struct Avx2Tile : IMicroKernel
     public static int Nr => 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     public static unsafe void Multiply(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -36,15 +37,72 @@ internal readonly struct Avx2Tile : IMicroKernel
             a += Mr;
             b += Nr;
         }
+        // The accumulators go to memory before the epilogue runs: while they are live, any call in
+        // the epilogue (an activation the JIT did not inline) makes the register allocator spill
+        // some of them inside the k loop, a store and a reload per iteration.
+        float* acc = stackalloc float[6 * 16];
+        Avx.Store(acc, c00); Avx.Store(acc + 8, c01); Avx.Store(acc + 16, c10); Avx.Store(acc + 24, c11);
+        Avx.Store(acc + 32, c20); Avx.Store(acc + 40, c21); Avx.Store(acc + 48, c30); Avx.Store(acc + 56, c31);
+        Avx.Store(acc + 64, c40); Avx.Store(acc + 72, c41); Avx.Store(acc + 80, c50); Avx.Store(acc + 88, c51);
+        Store(acc, Mr, c, ldc, alpha, beta, bias, act);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Store(float* acc, int rows, float* c, nint ldc, float alpha, float beta, float* bias, Activation act)
+    {
         var alphaV = Vector256.Create(alpha);
         Vector256<float> bias0 = default, bias1 = default;
         if (bias != null) { bias0 = Avx.LoadVector256(bias); bias1 = Avx.LoadVector256(bias + 8); }
-        StoreRow(c + 0 * ldc, c00, c01, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 1 * ldc, c10, c11, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 2 * ldc, c20, c21, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 3 * ldc, c30, c31, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 4 * ldc, c40, c41, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 5 * ldc, c50, c51, alphaV, beta, bias != null, bias0, bias1, act);
+        for (int r = 0; r < rows; r++, acc += Nr, c += ldc)
+            StoreRow(c, Avx.LoadVector256(acc), Avx.LoadVector256(acc + 8), alphaV, beta, bias != null, bias0, bias1, act);
+    }
+
+    public static unsafe void MultiplyFew(int rows, int kc, float* a, float* b, nint stripStride, int strips, float* acc)
+    {
+        switch (rows)
+        {
+            case 1: Few<OneRow>(kc, a, b, stripStride, strips, acc); break;
+            case 2: Few<TwoRows>(kc, a, b, stripStride, strips, acc); break;
+            case 3: Few<ThreeRows>(kc, a, b, stripStride, strips, acc); break;
+            default: Few<FourRows>(kc, a, b, stripStride, strips, acc); break;
+        }
+    }
+
+    // Up to 4 rows x 2 strips of 16: 16 accumulators, enough independent chains to cover the FMA
+    // latency; with one row and two strips there are four.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Few<TRows>(int kc, float* a, float* b, nint stripStride, int strips, float* acc) where TRows : struct, IRowCount
+    {
+        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default,
+            c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+        float* b2 = strips > 1 ? b + stripStride : b;
+        for (int p = 0; p < kc; p++, a += Mr, b += Nr, b2 += Nr)
+        {
+            Vector256<float> w0 = Avx.LoadVector256(b), w1 = Avx.LoadVector256(b + 8), w2 = Avx.LoadVector256(b2), w3 = Avx.LoadVector256(b2 + 8);
+            var x = Avx.BroadcastScalarToVector256(a);
+            c00 = Fma.MultiplyAdd(x, w0, c00); c01 = Fma.MultiplyAdd(x, w1, c01); c02 = Fma.MultiplyAdd(x, w2, c02); c03 = Fma.MultiplyAdd(x, w3, c03);
+            if (TRows.Rows > 1)
+            {
+                x = Avx.BroadcastScalarToVector256(a + 1);
+                c10 = Fma.MultiplyAdd(x, w0, c10); c11 = Fma.MultiplyAdd(x, w1, c11); c12 = Fma.MultiplyAdd(x, w2, c12); c13 = Fma.MultiplyAdd(x, w3, c13);
+            }
+            if (TRows.Rows > 2)
+            {
+                x = Avx.BroadcastScalarToVector256(a + 2);
+                c20 = Fma.MultiplyAdd(x, w0, c20); c21 = Fma.MultiplyAdd(x, w1, c21); c22 = Fma.MultiplyAdd(x, w2, c22); c23 = Fma.MultiplyAdd(x, w3, c23);
+            }
+            if (TRows.Rows > 3)
+            {
+                x = Avx.BroadcastScalarToVector256(a + 3);
+                c30 = Fma.MultiplyAdd(x, w0, c30); c31 = Fma.MultiplyAdd(x, w1, c31); c32 = Fma.MultiplyAdd(x, w2, c32); c33 = Fma.MultiplyAdd(x, w3, c33);
+            }
+        }
+        // A single strip reads the first one twice; the duplicate products are not stored.
+        float* second = acc + IMicroKernel.FewRows * Nr;
+        Avx.Store(acc, c00); Avx.Store(acc + 8, c01); Avx.Store(second, c02); Avx.Store(second + 8, c03);
+        if (TRows.Rows > 1) { Avx.Store(acc + 16, c10); Avx.Store(acc + 24, c11); Avx.Store(second + 16, c12); Avx.Store(second + 24, c13); }
+        if (TRows.Rows > 2) { Avx.Store(acc + 32, c20); Avx.Store(acc + 40, c21); Avx.Store(second + 32, c22); Avx.Store(second + 40, c23); }
+        if (TRows.Rows > 3) { Avx.Store(acc + 48, c30); Avx.Store(acc + 56, c31); Avx.Store(second + 48, c32); Avx.Store(second + 56, c33); }
     }
 
     // The epilogue's operation order (multiply, add bias, fused beta*C) is mirrored exactly by the
@@ -77,6 +135,7 @@ internal readonly struct Avx512Tile : IMicroKernel
     public static int Nr => 32;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     public static unsafe void Multiply(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act)
     {
         Vector512<float> c000 = default, c001 = default, c010 = default, c011 = default, c020 = default, c021 = default, c030 = default, c031 = default, c040 = default, c041 = default, c050 = default, c051 = default, c060 = default, c061 = default, c070 = default, c071 = default, c080 = default, c081 = default, c090 = default, c091 = default, c100 = default, c101 = default, c110 = default, c111 = default;
@@ -111,21 +170,75 @@ internal readonly struct Avx512Tile : IMicroKernel
             a += Mr;
             b += Nr;
         }
+        // As in the AVX2 tile: accumulators to memory first, so none is spilled inside the k loop.
+        float* acc = stackalloc float[12 * 32];
+        c000.Store(acc); c001.Store(acc + 16); c010.Store(acc + 32); c011.Store(acc + 48);
+        c020.Store(acc + 64); c021.Store(acc + 80); c030.Store(acc + 96); c031.Store(acc + 112);
+        c040.Store(acc + 128); c041.Store(acc + 144); c050.Store(acc + 160); c051.Store(acc + 176);
+        c060.Store(acc + 192); c061.Store(acc + 208); c070.Store(acc + 224); c071.Store(acc + 240);
+        c080.Store(acc + 256); c081.Store(acc + 272); c090.Store(acc + 288); c091.Store(acc + 304);
+        c100.Store(acc + 320); c101.Store(acc + 336); c110.Store(acc + 352); c111.Store(acc + 368);
+        Store(acc, Mr, c, ldc, alpha, beta, bias, act);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Store(float* acc, int rows, float* c, nint ldc, float alpha, float beta, float* bias, Activation act)
+    {
         var alphaV = Vector512.Create(alpha);
         Vector512<float> bias0 = default, bias1 = default;
         if (bias != null) { bias0 = Vector512.Load(bias); bias1 = Vector512.Load(bias + 16); }
-        StoreRow(c + 0 * ldc, c000, c001, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 1 * ldc, c010, c011, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 2 * ldc, c020, c021, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 3 * ldc, c030, c031, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 4 * ldc, c040, c041, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 5 * ldc, c050, c051, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 6 * ldc, c060, c061, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 7 * ldc, c070, c071, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 8 * ldc, c080, c081, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 9 * ldc, c090, c091, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 10 * ldc, c100, c101, alphaV, beta, bias != null, bias0, bias1, act);
-        StoreRow(c + 11 * ldc, c110, c111, alphaV, beta, bias != null, bias0, bias1, act);
+        for (int r = 0; r < rows; r++, acc += Nr, c += ldc)
+            StoreRow(c, Vector512.Load(acc), Vector512.Load(acc + 16), alphaV, beta, bias != null, bias0, bias1, act);
+    }
+
+    public static unsafe void MultiplyFew(int rows, int kc, float* a, float* b, nint stripStride, int strips, float* acc)
+    {
+        switch (rows)
+        {
+            case 1: Few<OneRow>(kc, a, b, stripStride, strips, acc); break;
+            case 2: Few<TwoRows>(kc, a, b, stripStride, strips, acc); break;
+            case 3: Few<ThreeRows>(kc, a, b, stripStride, strips, acc); break;
+            default: Few<FourRows>(kc, a, b, stripStride, strips, acc); break;
+        }
+    }
+
+    // As the AVX2 tile's: up to 4 rows x 2 strips of 32 in 16 accumulators.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Few<TRows>(int kc, float* a, float* b, nint stripStride, int strips, float* acc) where TRows : struct, IRowCount
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default,
+            c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+        float* b2 = strips > 1 ? b + stripStride : b;
+        for (int p = 0; p < kc; p++, a += Mr, b += Nr, b2 += Nr)
+        {
+            Vector512<float> w0 = Vector512.Load(b), w1 = Vector512.Load(b + 16), w2 = Vector512.Load(b2), w3 = Vector512.Load(b2 + 16);
+            var x = Vector512.Create(a[0]);
+            c00 = Vector512.FusedMultiplyAdd(x, w0, c00); c01 = Vector512.FusedMultiplyAdd(x, w1, c01);
+            c02 = Vector512.FusedMultiplyAdd(x, w2, c02); c03 = Vector512.FusedMultiplyAdd(x, w3, c03);
+            if (TRows.Rows > 1)
+            {
+                x = Vector512.Create(a[1]);
+                c10 = Vector512.FusedMultiplyAdd(x, w0, c10); c11 = Vector512.FusedMultiplyAdd(x, w1, c11);
+                c12 = Vector512.FusedMultiplyAdd(x, w2, c12); c13 = Vector512.FusedMultiplyAdd(x, w3, c13);
+            }
+            if (TRows.Rows > 2)
+            {
+                x = Vector512.Create(a[2]);
+                c20 = Vector512.FusedMultiplyAdd(x, w0, c20); c21 = Vector512.FusedMultiplyAdd(x, w1, c21);
+                c22 = Vector512.FusedMultiplyAdd(x, w2, c22); c23 = Vector512.FusedMultiplyAdd(x, w3, c23);
+            }
+            if (TRows.Rows > 3)
+            {
+                x = Vector512.Create(a[3]);
+                c30 = Vector512.FusedMultiplyAdd(x, w0, c30); c31 = Vector512.FusedMultiplyAdd(x, w1, c31);
+                c32 = Vector512.FusedMultiplyAdd(x, w2, c32); c33 = Vector512.FusedMultiplyAdd(x, w3, c33);
+            }
+        }
+        float* second = acc + IMicroKernel.FewRows * Nr;
+        c00.Store(acc); c01.Store(acc + 16); c02.Store(second); c03.Store(second + 16);
+        if (TRows.Rows > 1) { c10.Store(acc + 32); c11.Store(acc + 48); c12.Store(second + 32); c13.Store(second + 48); }
+        if (TRows.Rows > 2) { c20.Store(acc + 64); c21.Store(acc + 80); c22.Store(second + 64); c23.Store(second + 80); }
+        if (TRows.Rows > 3) { c30.Store(acc + 96); c31.Store(acc + 112); c32.Store(second + 96); c33.Store(second + 112); }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -172,8 +285,25 @@ internal readonly struct ScalarTile : IMicroKernel
             a += 4;
             b += 4;
         }
-        for (int r = 0; r < 4; r++)
+        Store(acc, 4, c, ldc, alpha, beta, bias, act);
+    }
+
+    public static unsafe void Store(float* acc, int rows, float* c, nint ldc, float alpha, float beta, float* bias, Activation act)
+    {
+        for (int r = 0; r < rows; r++)
             for (int j = 0; j < 4; j++)
                 c[r * ldc + j] = Activations.Apply(act, Epilogue.Combine(acc[r * 4 + j], alpha, beta, c + r * ldc + j, bias == null ? 0f : bias[j], bias != null));
+    }
+
+    public static unsafe void MultiplyFew(int rows, int kc, float* a, float* b, nint stripStride, int strips, float* acc)
+    {
+        for (int s = 0; s < strips; s++)
+        {
+            float* block = acc + s * IMicroKernel.FewRows * Nr, strip = b + s * stripStride;
+            for (int i = 0; i < rows * Nr; i++) block[i] = 0f;
+            for (int p = 0; p < kc; p++)
+                for (int r = 0; r < rows; r++)
+                    for (int j = 0; j < Nr; j++) block[r * Nr + j] = MathF.FusedMultiplyAdd(a[p * Mr + r], strip[p * Nr + j], block[r * Nr + j]);
+        }
     }
 }

@@ -13,18 +13,32 @@ public interface IPartedWork
 /// allocating per call, for coarse splits inside training loops (one part per meta-learning task,
 /// say), where each part runs its own kernels on one thread. Parts are claimed in order by whichever
 /// thread is free; results must not depend on which thread ran a part.
+/// <para>
+/// A worker joins a call only while the call is open. Once the caller has run out of parts it closes
+/// the call and waits just for the workers that joined; one the pool has not started yet is not waited
+/// for, and finds the call closed (or a later call open, which it then helps) when it does start. On a
+/// loaded machine a worker can take milliseconds to be scheduled, and a short split would otherwise
+/// cost that wait every time.
+/// </para>
 /// </summary>
 public sealed class PartSplit : IThreadPoolWorkItem
 {
     // Reusable split states, like ArrayPool.Shared: one is taken per call and returned after every
-    // worker has left it, so a late worker can never run a part of the next call.
+    // worker that joined has left it.
     private static readonly ConcurrentQueue<PartSplit> Idle = new();
+
+    // _gate: the number of workers inside the call, plus Closed once the caller stops admitting them.
+    private const int Closed = 1 << 30;
 
     private readonly ManualResetEventSlim _workersDone = new(false);
     private IPartedWork? _work;
     private int _parts;
     private int _nextPart;
-    private int _pendingWorkers;
+    private int _gate = Closed;
+    // Work items queued on the pool that have not started yet: they will look at the gate when they
+    // do, so a call counts them as its workers instead of queueing more (on a loaded machine items
+    // would otherwise pile up and grow the pool's queue, which allocates).
+    private int _queued;
     private Exception? _failure;
 
     private PartSplit()
@@ -47,13 +61,19 @@ public sealed class PartSplit : IThreadPoolWorkItem
         split._parts = parts;
         split._nextPart = 0;
         split._failure = null;
-        split._pendingWorkers = workers;
         split._workersDone.Reset();
-        for (int w = 0; w < workers; w++)
+        // Opening publishes the fields above to any worker that joins (Interlocked is a full fence).
+        Interlocked.Exchange(ref split._gate, 0);
+        // Read after opening: an item counted here has not looked at the gate yet, so it will find this call open.
+        for (int w = Volatile.Read(ref split._queued); w < workers; w++)
+        {
+            Interlocked.Increment(ref split._queued);
             ThreadPool.UnsafeQueueUserWorkItem(split, preferLocal: false);
+        }
 
         split.RunParts();
-        split._workersDone.Wait();
+        int inside = Interlocked.Add(ref split._gate, Closed) - Closed;
+        if (inside > 0) split._workersDone.Wait();
         var failure = split._failure;
         split._work = null;
         Idle.Enqueue(split);
@@ -62,8 +82,18 @@ public sealed class PartSplit : IThreadPoolWorkItem
 
     void IThreadPoolWorkItem.Execute()
     {
+        Interlocked.Decrement(ref _queued);
+        int gate = Volatile.Read(ref _gate);
+        while (true)
+        {
+            if (gate >= Closed) return;
+            int seen = Interlocked.CompareExchange(ref _gate, gate + 1, gate);
+            if (seen == gate) break;
+            gate = seen;
+        }
         RunParts();
-        if (Interlocked.Decrement(ref _pendingWorkers) == 0) _workersDone.Set();
+        // The last worker out of a closed call wakes the caller.
+        if (Interlocked.Decrement(ref _gate) == Closed) _workersDone.Set();
     }
 
     private void RunParts()
