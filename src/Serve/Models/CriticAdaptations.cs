@@ -66,12 +66,14 @@ public sealed class CriticAdaptations(IObjectStore objects, ServeSettings settin
         try
         {
             var baseCard = await _registry.ResolveAsync(baseReference, ct).ConfigureAwait(false);
-            string? bodyKey = inlineFile is not null && bodyHash is not null ? $"{baseCard.Reference}\n{bodyHash}" : null;
+            string? bodyKey = bodyHash is not null ? $"{baseCard.Reference}\n{bodyHash}" : null;
             if (bodyKey is not null && _byBody.TryGetValue(bodyKey, out var repeated))
             {
                 metrics.CacheHit("adaptation_memory");
                 return Answer(repeated, cached: true, start);
             }
+            // Only a request that is not a repeat pays for spooling its inline rows to a file for ingest.
+            if (body.Transitions is not null) inlineFile = await SpoolJsonRowsAsync(body.Transitions).ConfigureAwait(false);
             string model = body.Model ?? $"{baseCard.Name}-adapted";
             ModelReference.ValidateName(model);
             if (body.Steps is < 1 or > 100_000) throw new BadInputException($"'steps' must be 1 to 100000, got {body.Steps}");
@@ -272,19 +274,24 @@ public sealed class CriticAdaptations(IObjectStore objects, ServeSettings settin
         if (json.Transitions is null) return (json, null, null);
         if (json.Dataset is not null) throw new BadInputException("adapt takes 'transitions' or 'dataset', not both");
         if (json.Transitions.Length == 0) throw new BadInputException("'transitions' is empty");
+        return (json, null, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    }
+
+    /// <summary>Inline JSON rows as a JSON-lines file, so they take `offsafe ingest`'s reading and checks.</summary>
+    private async Task<string> SpoolJsonRowsAsync(JsonElement[] rows)
+    {
         string file = NewSpoolFile(".jsonl");
-        await using (var stream = File.Create(file))
-        await using (var writer = new Utf8JsonWriter(stream))
+        await using var stream = File.Create(file);
+        await using var writer = new Utf8JsonWriter(stream);
+        foreach (var row in rows)
         {
-            foreach (var row in json.Transitions)
-            {
-                row.WriteTo(writer);
-                await writer.FlushAsync().ConfigureAwait(false);
-                writer.Reset();
-                stream.WriteByte((byte)'\n');
-            }
+            row.WriteTo(writer);
+            writer.Flush();
+            writer.Reset();
+            stream.WriteByte((byte)'\n');
         }
-        return (json, file, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        await stream.FlushAsync().ConfigureAwait(false);
+        return file;
     }
 
     private static int? IntQuery(string? text, string name) =>
