@@ -202,6 +202,28 @@ public sealed partial class Tape
         }
     }
 
+    // A layer with at most this many inputs (an observation-action layer) takes its weight gradient
+    // through the transposed product below.
+    const int NarrowInputs = 4;
+
+    // grad(w) += dzᵀ a for a layer with few inputs. Computed directly, that product's output is
+    // [outputs, inputs] with inputs as its 4-wide column count, which the tiled GEMM pads to a full
+    // tile and packs a 256-row panel for: about 80-120 us per 256-row batch against about 22 us for
+    // the same sums as aᵀ dz ([inputs, outputs]), which is then added back transposed.
+    void AddNarrowWeightGrad(Tensor w, Tensor dz, Tensor a)
+    {
+        int outputs = w.Rows, inputs = w.Cols;
+        var transposed = Allocate(2, inputs, outputs);
+        var t = transposed.Data;
+        Kernels.Gemm.Sgemm(true, false, inputs, outputs, dz.Rows, 1f, a.Values, a.Cols, dz.Values, dz.Cols, 0f, t, outputs, _compute);
+        var grad = w.EnsureGrad();
+        for (int o = 0; o < outputs; o++)
+        {
+            var row = grad.Slice(o * inputs, inputs);
+            for (int i = 0; i < inputs; i++) row[i] += t[i * outputs + o];
+        }
+    }
+
     /// <summary>Reduces a broadcast gradient back to the shape of the input it flows to.</summary>
     Tensor SumTo(Tensor g, Tensor target)
     {
@@ -254,7 +276,9 @@ public sealed partial class Tape
                 if (a.RequiresGrad) Accumulate(a, MatMul(dz, w, false, false));
                 if (w.RequiresGrad)
                 {
-                    if (AddsDirectly(w))
+                    if (AddsDirectly(w) && w.Cols <= NarrowInputs && w.Rows > w.Cols)
+                        AddNarrowWeightGrad(w, dz, a);
+                    else if (AddsDirectly(w))
                         Kernels.Gemm.Sgemm(true, false, w.Rows, w.Cols, dz.Rows, 1f, dz.Values, dz.Cols, a.Values, a.Cols, 1f, w.EnsureGrad(), w.Cols, _compute);
                     else
                         Accumulate(w, MatMul(dz, a, true, false));

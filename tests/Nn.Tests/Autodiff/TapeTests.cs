@@ -10,6 +10,34 @@ namespace OfflineSafety.Nn.Tests.Autodiff;
 public class TapeTests
 {
     [Fact]
+    public void NarrowLayerWeightGradientMatchesTheRecordedRule()
+    {
+        // A layer with four inputs takes its weight gradient through the transposed product when
+        // backward runs unrecorded; the recorded rule (createGraph) goes through MatMul.
+        var rng = new Xoshiro256StarStar(11);
+        var x = Tensor.Matrix(256, 4);
+        rng.FillNormal(x.Data);
+        var w = Tensor.Matrix(64, 4);
+        rng.FillNormal(w.Data);
+        w.RequiresGrad = true;
+        var b = Tensor.Matrix(1, 64);
+        b.RequiresGrad = true;
+        var tape = new Tape();
+        float[] Gradient(bool createGraph)
+        {
+            tape.Reset();
+            w.ZeroGrad();
+            tape.Backward(tape.Sum(tape.Square(tape.Linear(x, w, b, Activation.Tanh))), createGraph);
+            return (float[])w.Grad!.Clone();
+        }
+        var direct = Gradient(createGraph: false);
+        var recorded = Gradient(createGraph: true);
+        for (int i = 0; i < direct.Length; i++)
+            Assert.True(Math.Abs(direct[i] - recorded[i]) <= 1e-4f * (1f + Math.Abs(recorded[i])), $"element {i}: {direct[i]} vs {recorded[i]}");
+        Assert.Equal(direct, Gradient(createGraph: false));
+    }
+
+    [Fact]
     public void BackwardAccumulatesAcrossCallsLikeTorch()
     {
         var w = Tensor.FromVector([2f]);
