@@ -78,19 +78,21 @@ public sealed class OnlineRunner
 
     /// <summary>
     /// Safe transfer: later <see cref="Run"/> calls continue in <paramref name="deployment"/> with every
-    /// network, multiplier and optimiser state kept. The task buffer is emptied, because the old rows'
+    /// network, multiplier and optimiser state kept. By default the task buffer is emptied, because the old rows'
     /// costs belong to the other variant's constraint. For the first <paramref name="deterministicSteps"/>
     /// deployment steps the agent acts with the policy's mean (<see cref="ISafetyMethod.Exploit"/>)
     /// while it keeps learning: SAC's exploration noise, harmless where pretraining took place, is what
     /// crashes the pretrained agent where every brush with a hazard ends the episode (docs/transfer.md).
+    /// With <paramref name="keepTaskBuffer"/> the pretraining rows stay and the ring buffer replaces them
+    /// oldest first, so the first updates do not see deployment's crashes alone.
     /// </summary>
-    public void Deploy(ISafetyEnvironment deployment, long deterministicSteps = 0)
+    public void Deploy(ISafetyEnvironment deployment, long deterministicSteps = 0, bool keepTaskBuffer = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(deterministicSteps);
         if (deployment.ObservationSpace.Dim != _env.ObservationSpace.Dim || deployment.ActionSpace.Dim != _env.ActionSpace.Dim)
             throw new BadInputException($"cannot transfer from {_env.Id} ({_env.ObservationSpace.Dim}, {_env.ActionSpace.Dim}) to {deployment.Id} ({deployment.ObservationSpace.Dim}, {deployment.ActionSpace.Dim})");
         _env = deployment;
-        _taskBuffer.Clear();
+        if (!keepTaskBuffer) _taskBuffer.Clear();
         _deterministicUntil = _steps + deterministicSteps;
     }
 

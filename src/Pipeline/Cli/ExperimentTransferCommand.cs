@@ -29,9 +29,10 @@ public static class ExperimentTransferCommand
         scale.AcceptOnlyFromAmong("per-step", "discounted");
         var limit = new Option<float?>("--cost-limit") { Description = "The cost limit in --limit-scale units (default 0.05 per step; 0.1 discounted)." };
         var deterministic = new Option<long>("--deploy-deterministic-steps") { Description = "The pretrained agent acts with its policy's mean (no exploration noise) for this many of its first deployment steps, learning all the while (default 0).", DefaultValueFactory = _ => 0 };
+        var keep = new Option<bool>("--keep-pretrain-buffer") { Description = "Deployment starts with the pretraining rows in the replay buffer (replaced oldest first) instead of an empty one." };
         var cmd = new Command("transfer", "Safe transfer: pretrain constrained SAC in a low-stakes variant, evaluate zero-shot, fine-tune in the high-stakes one; lifetime regret against training from scratch.")
         {
-            pair, seeds, quick, steps, pretrain, scale, limit, deterministic,
+            pair, seeds, quick, steps, pretrain, scale, limit, deterministic, keep,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -54,14 +55,14 @@ public static class ExperimentTransferCommand
             float costLimit = p.GetValue(limit) ?? (limitScale == CostLimitScale.PerStep ? defaults.CostLimit : DiscountedDefaultLimit);
             if (!float.IsFinite(costLimit) || costLimit <= 0) throw new BadInputException($"--cost-limit must be a positive number, got {costLimit}");
             var settings = defaults with { Scale = limitScale, CostLimit = costLimit };
-            var experiment = new TransferExperiment(stakes, budget, pretrainSteps, deploySteps, settings: settings, deployDeterministicSteps: deterministicSteps);
+            var experiment = new TransferExperiment(stakes, budget, pretrainSteps, deploySteps, settings: settings, deployDeterministicSteps: deterministicSteps, keepPretrainBuffer: p.GetValue(keep));
             var outcome = WithPhases($"experiment transfer {stakes.Name}", progress => experiment.Run(seedCount, progress, ct));
-            string command = $"offsafe experiment transfer --pair {stakes.Name} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {deploySteps} --pretrain-steps {pretrainSteps} --limit-scale {p.GetValue(scale)} --cost-limit {costLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)}{(deterministicSteps > 0 ? $" --deploy-deterministic-steps {deterministicSteps}" : "")}";
+            string command = $"offsafe experiment transfer --pair {stakes.Name} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {deploySteps} --pretrain-steps {pretrainSteps} --limit-scale {p.GetValue(scale)} --cost-limit {costLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)}{(deterministicSteps > 0 ? $" --deploy-deterministic-steps {deterministicSteps}" : "")}{(p.GetValue(keep) ? " --keep-pretrain-buffer" : "")}";
             var zeroReturn = MeanError.Of(outcome.ZeroShots.Select(z => z.Result.MeanReturn).ToList());
             var zeroCost = MeanError.Of(outcome.ZeroShots.Select(z => z.Result.MeanCost).ToList());
             var notes = new StringBuilder();
             notes.AppendLine($"Pair `{stakes.Name}`: low stakes: {stakes.LowStakes}; high stakes: {stakes.HighStakes}. Observations carry the previous reward and cost.").AppendLine();
-            notes.AppendLine($"Cost limit: {outcome.Settings.Describe()} (scale {outcome.Settings.Scale}). Pretraining: {pretrainSteps} low-stakes steps; lifetime regret counts the {deploySteps} high-stakes steps only. The pretrained agent acts with its policy's mean for its first {deterministicSteps} deployment steps (the scratch arms explore from the start).").AppendLine();
+            notes.AppendLine($"Cost limit: {outcome.Settings.Describe()} (scale {outcome.Settings.Scale}). Pretraining: {pretrainSteps} low-stakes steps; lifetime regret counts the {deploySteps} high-stakes steps only. The pretrained agent acts with its policy's mean for its first {deterministicSteps} deployment steps (the scratch arms explore from the start); its replay buffer {(p.GetValue(keep) ? "keeps the pretraining rows" : "starts empty")} at deployment.").AppendLine();
             notes.AppendLine($"Zero-shot in the high-stakes variant (pretrained, before fine-tuning; 5 deterministic episodes per seed): return {ExperimentReport.Format(zeroReturn)}, cost per episode {ExperimentReport.Format(zeroCost)}.");
             var extra = new
             {
@@ -71,6 +72,7 @@ public static class ExperimentTransferCommand
                 pretrainSteps,
                 deploySteps,
                 deployDeterministicSteps = deterministicSteps,
+                keepPretrainBuffer = p.GetValue(keep),
                 zeroShot = outcome.ZeroShots.Select(z => new { seed = z.Seed, @return = z.Result.MeanReturn, cost = z.Result.MeanCost, costPerStep = z.Result.CostPerStep }),
             };
             return await ExperimentOnlineOutput.EmitAsync(p, $"Safe transfer with constrained SAC: {stakes.Name}", command, budget, outcome.Runs, $"transfer-{stakes.Name}",

@@ -109,4 +109,20 @@ public class ConstrainedSacTests
         }
         Assert.True(exploring > 0, "after the deterministic start the policy samples again");
     }
+
+    [Fact]
+    public void A_deployment_can_keep_the_pretraining_rows_in_the_replay_buffer()
+    {
+        var pair = StakesPairs.Get("cartpole-hazard");
+        var runner = new OnlineRunner(new FeedbackObservations(pair.CreateLowStakes(1)), new OnlineStart(null, null, null),
+            DualAgentTests.Options(OnlineAlgorithm.ConstrainedSac, 3));
+        runner.Run(episodes: 1);
+        int pretrained = runner.TaskBuffer.Count;
+        var first = runner.TaskBuffer.ObsRow(0).ToArray();
+        runner.Deploy(new FeedbackObservations(pair.CreateHighStakes(2)), keepTaskBuffer: true);
+        Assert.Equal(pretrained, runner.TaskBuffer.Count);
+        Assert.Equal(first, runner.TaskBuffer.ObsRow(0).ToArray());
+        var deployed = runner.Run(episodes: 1);
+        Assert.Equal(pretrained + deployed.Episodes[0].Steps, runner.TaskBuffer.Count);
+    }
 }

@@ -100,11 +100,12 @@ public sealed class DualAgentTransferCliTests : IDisposable
     public async Task The_transfer_experiment_records_a_discounted_limit_and_its_default()
     {
         using var json = await RunJsonAsync("experiment", "transfer", "--pair", "navigation-hazard", "--seeds", "1", "--quick", "--steps", "80", "--pretrain-steps", "60", "--limit-scale", "discounted",
-            "--deploy-deterministic-steps", "40");
+            "--deploy-deterministic-steps", "40", "--keep-pretrain-buffer");
         var extra = json.RootElement.GetProperty("extra");
         Assert.Equal("Discounted", extra.GetProperty("limitScale").GetString());
         Assert.Equal(0.1, extra.GetProperty("costLimit").GetDouble(), 3);
         Assert.Equal(40, extra.GetProperty("deployDeterministicSteps").GetInt64());
+        Assert.True(extra.GetProperty("keepPretrainBuffer").GetBoolean());
     }
 
     private async Task<JsonDocument> RunJsonAsync(params string[] args)
