@@ -29,6 +29,7 @@ public sealed class OnlineRunner
     private readonly ISafetyMethod _method;
     private readonly SacBatch _batch;
     private long _steps;
+    private long _deterministicUntil;   // acting uses the policy's mean while _steps is below it (set by Deploy)
 
     public OnlineRunner(ISafetyEnvironment env, OnlineStart start, OnlineRunOptions options)
     {
@@ -77,15 +78,22 @@ public sealed class OnlineRunner
 
     /// <summary>
     /// Safe transfer: later <see cref="Run"/> calls continue in <paramref name="deployment"/> with every
-    /// network, multiplier and optimiser state kept. The task buffer is emptied, because the old rows'
-    /// costs belong to the other variant's constraint.
+    /// network, multiplier and optimiser state kept. By default the task buffer is emptied, because the old rows'
+    /// costs belong to the other variant's constraint. For the first <paramref name="deterministicSteps"/>
+    /// deployment steps the agent acts with the policy's mean (<see cref="ISafetyMethod.Exploit"/>)
+    /// while it keeps learning: SAC's exploration noise, harmless where pretraining took place, is what
+    /// crashes the pretrained agent where every brush with a hazard ends the episode (docs/transfer.md).
+    /// With <paramref name="keepTaskBuffer"/> the pretraining rows stay and the ring buffer replaces them
+    /// oldest first, so the first updates do not see deployment's crashes alone.
     /// </summary>
-    public void Deploy(ISafetyEnvironment deployment)
+    public void Deploy(ISafetyEnvironment deployment, long deterministicSteps = 0, bool keepTaskBuffer = false)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(deterministicSteps);
         if (deployment.ObservationSpace.Dim != _env.ObservationSpace.Dim || deployment.ActionSpace.Dim != _env.ActionSpace.Dim)
             throw new BadInputException($"cannot transfer from {_env.Id} ({_env.ObservationSpace.Dim}, {_env.ActionSpace.Dim}) to {deployment.Id} ({deployment.ObservationSpace.Dim}, {deployment.ActionSpace.Dim})");
         _env = deployment;
-        _taskBuffer.Clear();
+        if (!keepTaskBuffer) _taskBuffer.Clear();
+        _deterministicUntil = _steps + deterministicSteps;
     }
 
     /// <summary>
@@ -127,6 +135,8 @@ public sealed class OnlineRunner
             {
                 if (_steps < _options.Sac.RandomSteps)
                     for (int d = 0; d < ad; d++) proposed[d] = _random.Uniform(_box.Low(d), _box.High(d));
+                else if (_steps < _deterministicUntil)
+                    _method.Exploit(_sac, obs, proposed, _random);
                 else
                     _method.Propose(_sac, obs, proposed, _random);
                 proposed.CopyTo(executed, 0);

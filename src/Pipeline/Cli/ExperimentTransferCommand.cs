@@ -28,9 +28,11 @@ public static class ExperimentTransferCommand
         var scale = new Option<string>("--limit-scale") { Description = "Scale of the cost limit: per-step ((1 - gamma_c) Q_c, the default) or discounted (Q_c itself).", DefaultValueFactory = _ => "per-step" };
         scale.AcceptOnlyFromAmong("per-step", "discounted");
         var limit = new Option<float?>("--cost-limit") { Description = "The cost limit in --limit-scale units (default 0.05 per step; 0.1 discounted)." };
+        var deterministic = new Option<long>("--deploy-deterministic-steps") { Description = "The pretrained agent acts with its policy's mean (no exploration noise) for this many of its first deployment steps, learning all the while (default 0).", DefaultValueFactory = _ => 0 };
+        var keep = new Option<bool>("--keep-pretrain-buffer") { Description = "Deployment starts with the pretraining rows in the replay buffer (replaced oldest first) instead of an empty one." };
         var cmd = new Command("transfer", "Safe transfer: pretrain constrained SAC in a low-stakes variant, evaluate zero-shot, fine-tune in the high-stakes one; lifetime regret against training from scratch.")
         {
-            pair, seeds, quick, steps, pretrain, scale, limit,
+            pair, seeds, quick, steps, pretrain, scale, limit, deterministic, keep,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -43,6 +45,8 @@ public static class ExperimentTransferCommand
             if (deploySteps < 1 || deploySteps > 10_000_000) throw new BadInputException($"--steps must be in [1, 10000000], got {deploySteps}");
             long pretrainSteps = p.GetValue(pretrain) ?? deploySteps;
             if (pretrainSteps < 1 || pretrainSteps > 10_000_000) throw new BadInputException($"--pretrain-steps must be in [1, 10000000], got {pretrainSteps}");
+            long deterministicSteps = p.GetValue(deterministic);
+            if (deterministicSteps < 0 || deterministicSteps > deploySteps) throw new BadInputException($"--deploy-deterministic-steps must be in [0, --steps = {deploySteps}], got {deterministicSteps}");
             budget = budget with { StepBudget = deploySteps };
             var defaults = new ConstrainedSacSettings();
             var limitScale = p.GetValue(scale) == "discounted" ? CostLimitScale.Discounted : CostLimitScale.PerStep;
@@ -51,14 +55,14 @@ public static class ExperimentTransferCommand
             float costLimit = p.GetValue(limit) ?? (limitScale == CostLimitScale.PerStep ? defaults.CostLimit : DiscountedDefaultLimit);
             if (!float.IsFinite(costLimit) || costLimit <= 0) throw new BadInputException($"--cost-limit must be a positive number, got {costLimit}");
             var settings = defaults with { Scale = limitScale, CostLimit = costLimit };
-            var experiment = new TransferExperiment(stakes, budget, pretrainSteps, deploySteps, settings: settings);
+            var experiment = new TransferExperiment(stakes, budget, pretrainSteps, deploySteps, settings: settings, deployDeterministicSteps: deterministicSteps, keepPretrainBuffer: p.GetValue(keep));
             var outcome = WithPhases($"experiment transfer {stakes.Name}", progress => experiment.Run(seedCount, progress, ct));
-            string command = $"offsafe experiment transfer --pair {stakes.Name} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {deploySteps} --pretrain-steps {pretrainSteps} --limit-scale {p.GetValue(scale)} --cost-limit {costLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            string command = $"offsafe experiment transfer --pair {stakes.Name} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {deploySteps} --pretrain-steps {pretrainSteps} --limit-scale {p.GetValue(scale)} --cost-limit {costLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)}{(deterministicSteps > 0 ? $" --deploy-deterministic-steps {deterministicSteps}" : "")}{(p.GetValue(keep) ? " --keep-pretrain-buffer" : "")}";
             var zeroReturn = MeanError.Of(outcome.ZeroShots.Select(z => z.Result.MeanReturn).ToList());
             var zeroCost = MeanError.Of(outcome.ZeroShots.Select(z => z.Result.MeanCost).ToList());
             var notes = new StringBuilder();
             notes.AppendLine($"Pair `{stakes.Name}`: low stakes: {stakes.LowStakes}; high stakes: {stakes.HighStakes}. Observations carry the previous reward and cost.").AppendLine();
-            notes.AppendLine($"Cost limit: {outcome.Settings.Describe()} (scale {outcome.Settings.Scale}). Pretraining: {pretrainSteps} low-stakes steps; lifetime regret counts the {deploySteps} high-stakes steps only.").AppendLine();
+            notes.AppendLine($"Cost limit: {outcome.Settings.Describe()} (scale {outcome.Settings.Scale}). Pretraining: {pretrainSteps} low-stakes steps; lifetime regret counts the {deploySteps} high-stakes steps only. The pretrained agent acts with its policy's mean for its first {deterministicSteps} deployment steps (the scratch arms explore from the start); its replay buffer {(p.GetValue(keep) ? "keeps the pretraining rows" : "starts empty")} at deployment.").AppendLine();
             notes.AppendLine($"Zero-shot in the high-stakes variant (pretrained, before fine-tuning; 5 deterministic episodes per seed): return {ExperimentReport.Format(zeroReturn)}, cost per episode {ExperimentReport.Format(zeroCost)}.");
             var extra = new
             {
@@ -67,6 +71,8 @@ public static class ExperimentTransferCommand
                 limitScale = outcome.Settings.Scale.ToString(),
                 pretrainSteps,
                 deploySteps,
+                deployDeterministicSteps = deterministicSteps,
+                keepPretrainBuffer = p.GetValue(keep),
                 zeroShot = outcome.ZeroShots.Select(z => new { seed = z.Seed, @return = z.Result.MeanReturn, cost = z.Result.MeanCost, costPerStep = z.Result.CostPerStep }),
             };
             return await ExperimentOnlineOutput.EmitAsync(p, $"Safe transfer with constrained SAC: {stakes.Name}", command, budget, outcome.Runs, $"transfer-{stakes.Name}",

@@ -17,14 +17,20 @@ public sealed record TransferOutcome(StakesPair Pair, IReadOnlyList<MethodRun> R
 /// scratch in the high-stakes variant for the same deployment steps. Only deployment steps count
 /// towards lifetime regret. Budgets are in environment steps: a policy that drops the pole ends its
 /// episodes early, and an episode budget would let it run up less cost by living less.
+/// <paramref name="deployDeterministicSteps"/>: the pretrained agent acts with its policy's mean for
+/// that many of its first deployment steps, and with <paramref name="keepPretrainBuffer"/> its replay buffer
+/// keeps the pretraining rows (<see cref="OnlineRunner.Deploy"/>); the scratch arms are unchanged.
 /// </summary>
-public sealed class TransferExperiment(StakesPair pair, ExperimentBudget budget, long pretrainSteps, long deploySteps, int evaluationEpisodes = 5, ConstrainedSacSettings? settings = null)
+public sealed class TransferExperiment(StakesPair pair, ExperimentBudget budget, long pretrainSteps, long deploySteps, int evaluationEpisodes = 5,
+    ConstrainedSacSettings? settings = null, long deployDeterministicSteps = 0, bool keepPretrainBuffer = false)
 {
     public const string Transfer = "csac transfer (pretrained)";
     public const string Scratch = "csac scratch";
     public const string Unconstrained = "sac unconstrained scratch";
 
     public ConstrainedSacSettings Settings { get; } = settings ?? new();
+    public long DeployDeterministicSteps { get; } = deployDeterministicSteps;
+    public bool KeepPretrainBuffer { get; } = keepPretrainBuffer;
 
     public TransferOutcome Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default)
     {
@@ -37,7 +43,7 @@ public sealed class TransferExperiment(StakesPair pair, ExperimentBudget budget,
             progress?.Invoke(new ExperimentProgress($"seed {seed}: pretraining in the low-stakes variant", (double)done / total));
             var pretrain = new OnlineRunner(new FeedbackObservations(pair.CreateLowStakes(envSeed + 1)), Empty, Options(OnlineAlgorithm.ConstrainedSac, seed, "pretrain"));
             pretrain.Run(ct: ct, steps: pretrainSteps);
-            pretrain.Deploy(new FeedbackObservations(pair.CreateHighStakes(envSeed)));
+            pretrain.Deploy(new FeedbackObservations(pair.CreateHighStakes(envSeed)), DeployDeterministicSteps, KeepPretrainBuffer);
             zeroShots.Add(new ZeroShot(seed, pretrain.Evaluate(evaluationEpisodes, ct)));
             progress?.Invoke(new ExperimentProgress($"seed {seed}: fine-tuning in the high-stakes variant", (double)++done / total));
             runs.Add(new MethodRun(Transfer, seed, pretrain.Run(ct: ct, steps: deploySteps)));

@@ -80,4 +80,49 @@ public class ConstrainedSacTests
         Assert.Equal(deployed.Episodes[0].Cost, deployed.LifetimeRegret);
         Assert.Throws<ArgumentOutOfRangeException>(() => runner.Run(episodes: 4));
     }
+
+    [Fact]
+    public void A_deployment_acts_with_the_policy_mean_for_its_first_deterministic_steps_then_explores()
+    {
+        var pair = StakesPairs.Get("cartpole-hazard");
+        var options = DualAgentTests.Options(OnlineAlgorithm.ConstrainedSac, 20);
+        // SAC updates once the (emptied) task buffer holds a batch: the first 128 deployment rows all
+        // come from the policy the assertions query.
+        options = options with { Sac = options.Sac with { BatchSize = 128 } };
+        var runner = new OnlineRunner(new FeedbackObservations(pair.CreateLowStakes(1)), new OnlineStart(null, null, null), options);
+        runner.Run(episodes: 1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => runner.Deploy(new FeedbackObservations(pair.CreateHighStakes(2)), deterministicSteps: -1));
+        runner.Deploy(new FeedbackObservations(pair.CreateHighStakes(2)), deterministicSteps: 30);
+        runner.Run(steps: 60);
+        var buffer = runner.TaskBuffer;
+        Assert.True(buffer.Count >= 60);
+        int unchanged = Math.Min(buffer.Count, 128);
+        var mean = new float[buffer.ActionRow(0).Length];
+        var random = new Xoshiro256StarStar(9);
+        int exploring = 0;
+        for (int i = 0; i < unchanged; i++)
+        {
+            runner.TaskPolicy.Act(buffer.ObsRow(i), mean, deterministic: true, random);
+            bool isMean = mean.AsSpan().SequenceEqual(buffer.ActionRow(i));
+            if (i < 30) Assert.True(isMean, $"step {i} of the deterministic start did not act with the mean");
+            else if (!isMean) exploring++;
+        }
+        Assert.True(exploring > 0, "after the deterministic start the policy samples again");
+    }
+
+    [Fact]
+    public void A_deployment_can_keep_the_pretraining_rows_in_the_replay_buffer()
+    {
+        var pair = StakesPairs.Get("cartpole-hazard");
+        var runner = new OnlineRunner(new FeedbackObservations(pair.CreateLowStakes(1)), new OnlineStart(null, null, null),
+            DualAgentTests.Options(OnlineAlgorithm.ConstrainedSac, 3));
+        runner.Run(episodes: 1);
+        int pretrained = runner.TaskBuffer.Count;
+        var first = runner.TaskBuffer.ObsRow(0).ToArray();
+        runner.Deploy(new FeedbackObservations(pair.CreateHighStakes(2)), keepTaskBuffer: true);
+        Assert.Equal(pretrained, runner.TaskBuffer.Count);
+        Assert.Equal(first, runner.TaskBuffer.ObsRow(0).ToArray());
+        var deployed = runner.Run(episodes: 1);
+        Assert.Equal(pretrained + deployed.Episodes[0].Steps, runner.TaskBuffer.Count);
+    }
 }

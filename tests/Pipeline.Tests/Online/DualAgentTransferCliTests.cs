@@ -52,6 +52,7 @@ public sealed class DualAgentTransferCliTests : IDisposable
     [InlineData("--exploration-noise must be in [0, 1]", "experiment", "dual-agent", "--exploration-noise", "2")]
     [InlineData("--pretrain-steps must be", "experiment", "transfer", "--pretrain-steps", "-5")]
     [InlineData("--cost-limit must be a positive number", "experiment", "transfer", "--cost-limit", "0")]
+    [InlineData("--deploy-deterministic-steps must be", "experiment", "transfer", "--steps", "100", "--deploy-deterministic-steps", "101")]
     public async Task Bad_flags_are_one_line_user_errors(string message, params string[] args)
     {
         var (code, stdout, stderr) = await RunAsync(args);
@@ -98,10 +99,13 @@ public sealed class DualAgentTransferCliTests : IDisposable
     [Fact]
     public async Task The_transfer_experiment_records_a_discounted_limit_and_its_default()
     {
-        using var json = await RunJsonAsync("experiment", "transfer", "--pair", "navigation-hazard", "--seeds", "1", "--quick", "--steps", "80", "--pretrain-steps", "60", "--limit-scale", "discounted");
+        using var json = await RunJsonAsync("experiment", "transfer", "--pair", "navigation-hazard", "--seeds", "1", "--quick", "--steps", "80", "--pretrain-steps", "60", "--limit-scale", "discounted",
+            "--deploy-deterministic-steps", "40", "--keep-pretrain-buffer");
         var extra = json.RootElement.GetProperty("extra");
         Assert.Equal("Discounted", extra.GetProperty("limitScale").GetString());
         Assert.Equal(0.1, extra.GetProperty("costLimit").GetDouble(), 3);
+        Assert.Equal(40, extra.GetProperty("deployDeterministicSteps").GetInt64());
+        Assert.True(extra.GetProperty("keepPretrainBuffer").GetBoolean());
     }
 
     private async Task<JsonDocument> RunJsonAsync(params string[] args)
