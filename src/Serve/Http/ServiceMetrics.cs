@@ -38,13 +38,11 @@ public sealed class ServiceMetrics
     public string ToPrometheusText()
     {
         var s = new StringBuilder();
-        s.Append("# HELP offsafe_http_requests_total HTTP requests answered, by method, route and status.\n");
-        s.Append("# TYPE offsafe_http_requests_total counter\n");
+        Header(s, "offsafe_http_requests_total", "counter", "HTTP requests answered, by method, route and status.");
         foreach (var ((method, route, status), c) in _requests.OrderBy(k => k.Key.Route, StringComparer.Ordinal).ThenBy(k => k.Key.Method).ThenBy(k => k.Key.Status))
             s.Append(CultureInfo.InvariantCulture, $"offsafe_http_requests_total{{method=\"{method}\",route=\"{Escape(route)}\",status=\"{status}\"}} {c.Value}\n");
 
-        s.Append("# HELP offsafe_http_request_duration_seconds Time from request start to handler end, by route.\n");
-        s.Append("# TYPE offsafe_http_request_duration_seconds histogram\n");
+        Header(s, "offsafe_http_request_duration_seconds", "histogram", "Time from request start to handler end, by route.");
         foreach (var (route, h) in _latency.OrderBy(k => k.Key, StringComparer.Ordinal))
         {
             var (counts, sum, count) = h.Read();
@@ -59,14 +57,9 @@ public sealed class ServiceMetrics
             s.Append(CultureInfo.InvariantCulture, $"offsafe_http_request_duration_seconds_count{{route=\"{Escape(route)}\"}} {count}\n");
         }
 
-        s.Append("# HELP offsafe_adaptations_total Adaptations run (identical requests answered from a stored adaptation are not counted).\n");
-        s.Append("# TYPE offsafe_adaptations_total counter\n");
-        s.Append(CultureInfo.InvariantCulture, $"offsafe_adaptations_total {_adaptations.Value}\n");
-        s.Append("# HELP offsafe_critic_loads_total Critics read from the store into the in-memory cache.\n");
-        s.Append("# TYPE offsafe_critic_loads_total counter\n");
-        s.Append(CultureInfo.InvariantCulture, $"offsafe_critic_loads_total {_criticLoads.Value}\n");
-        s.Append("# HELP offsafe_cache_hits_total Requests answered from a cache, by cache.\n");
-        s.Append("# TYPE offsafe_cache_hits_total counter\n");
+        Single(s, "offsafe_adaptations_total", "counter", "Adaptations run (identical requests answered from a stored adaptation are not counted).", _adaptations.Value);
+        Single(s, "offsafe_critic_loads_total", "counter", "Critics read from the store into the in-memory cache.", _criticLoads.Value);
+        Header(s, "offsafe_cache_hits_total", "counter", "Requests answered from a cache, by cache.");
         foreach (var (cache, c) in _cacheHits.OrderBy(k => k.Key, StringComparer.Ordinal))
             s.Append(CultureInfo.InvariantCulture, $"offsafe_cache_hits_total{{cache=\"{cache}\"}} {c.Value}\n");
         AppendRuntime(s);
@@ -79,29 +72,27 @@ public sealed class ServiceMetrics
     /// </summary>
     private static void AppendRuntime(StringBuilder s)
     {
-        s.Append("# HELP offsafe_gc_info The garbage collector in use (server or workstation, and its latency mode).\n");
-        s.Append("# TYPE offsafe_gc_info gauge\n");
+        Header(s, "offsafe_gc_info", "gauge", "The garbage collector in use (server or workstation, and its latency mode).");
         s.Append(CultureInfo.InvariantCulture, $"offsafe_gc_info{{mode=\"{(GCSettings.IsServerGC ? "server" : "workstation")}\",latency_mode=\"{GCSettings.LatencyMode}\"}} 1\n");
-        s.Append("# HELP offsafe_gc_allocated_bytes_total Bytes allocated on the managed heap since the process started.\n");
-        s.Append("# TYPE offsafe_gc_allocated_bytes_total counter\n");
-        s.Append(CultureInfo.InvariantCulture, $"offsafe_gc_allocated_bytes_total {GC.GetTotalAllocatedBytes()}\n");
-        s.Append("# HELP offsafe_gc_collections_total Garbage collections, by generation.\n");
-        s.Append("# TYPE offsafe_gc_collections_total counter\n");
+        Single(s, "offsafe_gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap since the process started.", GC.GetTotalAllocatedBytes());
+        Header(s, "offsafe_gc_collections_total", "counter", "Garbage collections, by generation.");
         for (int g = 0; g <= GC.MaxGeneration; g++)
             s.Append(CultureInfo.InvariantCulture, $"offsafe_gc_collections_total{{generation=\"{g}\"}} {GC.CollectionCount(g)}\n");
-        s.Append("# HELP offsafe_gc_pause_seconds_total Time the process was paused for garbage collections.\n");
-        s.Append("# TYPE offsafe_gc_pause_seconds_total counter\n");
-        s.Append(CultureInfo.InvariantCulture, $"offsafe_gc_pause_seconds_total {GC.GetTotalPauseDuration().TotalSeconds}\n");
+        Single(s, "offsafe_gc_pause_seconds_total", "counter", "Time the process was paused for garbage collections.", GC.GetTotalPauseDuration().TotalSeconds);
         // More worker threads than cores means requests time-slice against each other inside the process.
-        s.Append("# HELP offsafe_threadpool_threads Thread-pool worker threads now.\n");
-        s.Append("# TYPE offsafe_threadpool_threads gauge\n");
-        s.Append(CultureInfo.InvariantCulture, $"offsafe_threadpool_threads {ThreadPool.ThreadCount}\n");
-        s.Append("# HELP offsafe_threadpool_queue_length Work items waiting for a thread-pool thread now.\n");
-        s.Append("# TYPE offsafe_threadpool_queue_length gauge\n");
-        s.Append(CultureInfo.InvariantCulture, $"offsafe_threadpool_queue_length {ThreadPool.PendingWorkItemCount}\n");
-        s.Append("# HELP offsafe_threadpool_completed_items_total Work items the thread pool has run.\n");
-        s.Append("# TYPE offsafe_threadpool_completed_items_total counter\n");
-        s.Append(CultureInfo.InvariantCulture, $"offsafe_threadpool_completed_items_total {ThreadPool.CompletedWorkItemCount}\n");
+        Single(s, "offsafe_threadpool_threads", "gauge", "Thread-pool worker threads now.", ThreadPool.ThreadCount);
+        Single(s, "offsafe_threadpool_queue_length", "gauge", "Work items waiting for a thread-pool thread now.", ThreadPool.PendingWorkItemCount);
+        Single(s, "offsafe_threadpool_completed_items_total", "counter", "Work items the thread pool has run.", ThreadPool.CompletedWorkItemCount);
+    }
+
+    private static void Header(StringBuilder s, string name, string type, string help) =>
+        s.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n");
+
+    /// <summary>A metric without labels: its HELP and TYPE lines and its one sample.</summary>
+    private static void Single<T>(StringBuilder s, string name, string type, string help, T value) where T : ISpanFormattable
+    {
+        Header(s, name, type, help);
+        s.Append(CultureInfo.InvariantCulture, $"{name} {value}\n");
     }
 
     private static string Escape(string label) => label.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
