@@ -102,6 +102,37 @@ public class PpoLagrangianTests
         Assert.Equal((-1f + 1f) / 2f, combined[0], 4);
     }
 
+    [Fact]
+    public void Acting_filling_the_rollout_and_its_update_allocate_nothing_once_warm()
+    {
+        var runner = Run(Settings);
+        var method = (PpoLagrangianMethod)runner.Method;
+        var random = new Nn.Randomness.Xoshiro256StarStar(9);
+        var obs = new float[4];
+        var action = new float[1];
+        void Rollout()
+        {
+            for (int t = 0; t < Settings.RolloutSteps; t++)
+            {
+                obs[0] = 0.01f * (t % 7);
+                method.Propose(runner.TaskPolicy, obs, action, random);
+                method.AfterStep(obs, 1f, t % 5 == 0 ? 1f : 0f, terminal: false, truncated: t % 50 == 49);
+            }
+        }
+        Rollout();
+        int updates = method.Updates;
+        // Best of three windows, as the SAC test: a kernel split state is pooled process-wide.
+        long allocated = long.MaxValue;
+        for (int window = 0; window < 3 && allocated >= 1024; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Rollout();
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.True(method.Updates > updates, "each window's rollout ends in an update");
+        Assert.True(allocated < 1024, $"a {Settings.RolloutSteps}-step rollout and its update allocated {allocated} bytes in each of three windows");
+    }
+
     private static readonly PpoLagrangianSettings Settings = new() { RolloutSteps = 128, MinibatchSize = 32, Epochs = 2, Hidden = [16] };
 
     private static OnlineRunner Run(PpoLagrangianSettings settings, int seed = 5)
