@@ -101,10 +101,14 @@ public static class ExperimentDualAgentCommand
                 ["lambda.svg"] = TraceCurve(outcome, "lambda", t => t.Lambda).Render(),
                 ["safe-q.svg"] = TraceCurve(outcome, "Qbar", t => t.MeanQ).Render(),
                 ["dual-agent-trace.csv"] = TraceCsv(outcome),
+                ["multipliers.svg"] = MultiplierCurve(outcome).Render(),
+                ["multipliers.csv"] = MultiplierCsv(outcome),
             };
             notes.AppendLine().AppendLine("![evaluated return](evaluation-return.svg) ![evaluated cost per step](evaluation-cost.svg)");
             notes.AppendLine().AppendLine(FormattableString.Invariant($"Dual-agent per training episode (`dual-agent-trace.csv`: return, cost, lambda, Qbar, Gamma {(outcome.Trace.Count > 0 ? outcome.Trace[0].Budget : float.NaN):0.00}, D):"))
-                .AppendLine().AppendLine("![lambda](lambda.svg) ![Qbar](safe-q.svg)");
+                .AppendLine().AppendLine("![lambda](lambda.svg) ![Qbar](safe-q.svg)")
+                .AppendLine().AppendLine("The comparators' multipliers per training episode (`multipliers.csv`: SAC-L's beta, PPO-L's lambda, with the episode's cost):")
+                .AppendLine().AppendLine("![multipliers](multipliers.svg)");
             var extra = new
             {
                 baselineReturn = outcome.BaselineReturn,
@@ -144,6 +148,22 @@ public static class ExperimentDualAgentCommand
         foreach (var seed in outcome.Trace.GroupBy(t => t.Seed))
             plot.Add(new PlotSeries($"seed {seed.Key}", seed.Select(t => (double)t.Steps).ToList(), seed.Select(value).ToList(), null));
         return plot;
+    }
+
+    private static SvgLinePlot MultiplierCurve(DualAgentOutcome outcome)
+    {
+        var plot = new SvgLinePlot("comparators' multiplier per episode", "environment steps", "multiplier");
+        foreach (var run in outcome.Multipliers.GroupBy(t => (t.Method, t.Seed)))
+            plot.Add(new PlotSeries($"{run.Key.Method} seed {run.Key.Seed}", run.Select(t => (double)t.Steps).ToList(), run.Select(t => (double)t.Multiplier).ToList(), null));
+        return plot;
+    }
+
+    private static string MultiplierCsv(DualAgentOutcome outcome)
+    {
+        var csv = new StringBuilder("method,seed,episode,steps,cost,multiplier\n");
+        foreach (var t in outcome.Multipliers)
+            csv.AppendLine(FormattableString.Invariant($"{t.Method},{t.Seed},{t.Episode},{t.Steps},{t.Cost:0.###},{t.Multiplier:0.#####}"));
+        return csv.ToString();
     }
 
     private static string TraceCsv(DualAgentOutcome outcome)

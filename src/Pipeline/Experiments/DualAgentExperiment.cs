@@ -15,12 +15,18 @@ public sealed record SamplesToTarget(string Method, int Seed, long? Steps, long 
 /// </summary>
 public sealed record DualAgentTracePoint(int Seed, int Episode, long Steps, float Return, double Cost, float Lambda, float MeanQ, float Budget, float Distance);
 
+/// <summary>A from-scratch comparator's multiplier at the end of one training episode (SAC-L's beta, PPO-L's lambda), with the episode's cost.</summary>
+public sealed record MultiplierTracePoint(string Method, int Seed, int Episode, long Steps, double Cost, float Multiplier);
+
 /// <summary>What `experiment dual-agent` measured.</summary>
 public sealed record DualAgentOutcome(IReadOnlyList<MethodRun> Runs, IReadOnlyList<SamplesToTarget> Samples, double BaselineReturn, double BaselineCostPerStep,
     double CostLimit)
 {
     /// <summary>Per-episode trace of every dual-agent run, in run order.</summary>
     public IReadOnlyList<DualAgentTracePoint> Trace { get; init; } = [];
+
+    /// <summary>Per-episode multiplier of every comparator run, in run order.</summary>
+    public IReadOnlyList<MultiplierTracePoint> Multipliers { get; init; } = [];
 }
 
 /// <summary>
@@ -53,6 +59,7 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
         var runs = new List<MethodRun>();
         var samples = new List<SamplesToTarget>();
         var trace = new List<DualAgentTracePoint>();
+        var multipliers = new List<MultiplierTracePoint>();
         var methods = new[]
         {
             (OnlineAlgorithm.DualAgent, DualAgentName, steps),
@@ -86,7 +93,7 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
                 var runner = new OnlineRunner(env, start, options);
                 Action<EpisodeOutcome>? onEpisode = runner.Method is DualAgentMethod dual
                     ? e => trace.Add(new DualAgentTracePoint(seed, e.Episode, e.CumulativeSteps, e.Return, e.Cost, dual.Lambda, dual.Safe.LastMeanQ, dual.Safe.Budget, dual.Safe.LastDistance))
-                    : null;
+                    : e => multipliers.Add(new MultiplierTracePoint(method, seed, e.Episode, e.CumulativeSteps, e.Cost, runner.Lambda));
                 var result = runner.Run(onEpisode: onEpisode, ct: ct);
                 runs.Add(new MethodRun(method, seed, result));
                 var first = result.Evaluations.FirstOrDefault(p => p.Result.MeanReturn >= baselineReturn && p.Result.CostPerStep <= limit);
@@ -95,7 +102,7 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
             }
         }
         progress?.Invoke(new ExperimentProgress("done", 1));
-        return new DualAgentOutcome(runs, samples, baselineReturn, baselineCost, limit) { Trace = trace };
+        return new DualAgentOutcome(runs, samples, baselineReturn, baselineCost, limit) { Trace = trace, Multipliers = multipliers };
     }
 
     /// <summary>The controller's mean return and cost per step over <paramref name="episodes"/> episodes.</summary>

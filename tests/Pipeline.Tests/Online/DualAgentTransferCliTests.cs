@@ -109,6 +109,10 @@ public sealed class DualAgentTransferCliTests : IDisposable
         Assert.Contains("<svg", File.ReadAllText(Path.Combine(folder, "evaluation-return.svg")));
         Assert.Contains("<svg", File.ReadAllText(Path.Combine(folder, "lifetime-regret.svg")));
         Assert.Contains("lifetime regret", File.ReadAllText(Path.Combine(folder, "README.md")));
+        var multipliers = File.ReadAllLines(Path.Combine(folder, "multipliers.csv"));
+        Assert.Equal("method,seed,episode,steps,cost,multiplier", multipliers[0]);
+        Assert.Contains(multipliers, l => l.StartsWith("ppo-lagrangian (scratch),0,", StringComparison.Ordinal));
+        Assert.Contains(multipliers, l => l.StartsWith("sac-lagrangian (scratch),0,", StringComparison.Ordinal));
     }
 
     [Fact]
