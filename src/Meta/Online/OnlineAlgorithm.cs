@@ -4,7 +4,7 @@ namespace OfflineSafety.Meta.Online;
 
 /// <summary>
 /// The online methods: those compared in Recovery RL (thesis ch. 5), all on the same SAC, and the
-/// two that bring their own learners (dual-agent correction, constrained SAC with a cost critic).
+/// ones that bring their own learners (dual-agent correction, constrained SAC with a cost critic, PPO-Lagrangian).
 /// </summary>
 public enum OnlineAlgorithm
 {
@@ -28,13 +28,15 @@ public enum OnlineAlgorithm
     DualAgent,
     /// <summary>Constrained SAC with a cost critic Q_c and a multiplier beta on the cost limit (Knight and Achiam).</summary>
     ConstrainedSac,
+    /// <summary>PPO-Lagrangian (Ray et al. 2019): on-policy clipped PPO with reward and cost value critics and a multiplier on the episode cost.</summary>
+    PpoLagrangian,
 }
 
 public enum RecoveryKind { ModelFree, ModelBased }
 
 public static class OnlineAlgorithms
 {
-    public static readonly string[] Names = ["recovery", "unconstrained", "lr", "sqrl", "rp", "rcpo", "rspo", "safer", "dual-agent", "csac"];
+    public static readonly string[] Names = ["recovery", "unconstrained", "lr", "sqrl", "rp", "rcpo", "rspo", "safer", "dual-agent", "csac", "ppo-lagrangian"];
 
     public static string Name(this OnlineAlgorithm algorithm) => Names[(int)algorithm];
 
@@ -46,7 +48,7 @@ public static class OnlineAlgorithms
 
     /// <summary>Whether the method reads Q_risk (and so trains the safety critic online).</summary>
     public static bool UsesCritic(this OnlineAlgorithm algorithm) => algorithm is not (OnlineAlgorithm.Unconstrained or OnlineAlgorithm.RewardPenalty
-        or OnlineAlgorithm.Safer or OnlineAlgorithm.DualAgent or OnlineAlgorithm.ConstrainedSac);
+        or OnlineAlgorithm.Safer or OnlineAlgorithm.DualAgent or OnlineAlgorithm.ConstrainedSac or OnlineAlgorithm.PpoLagrangian);
 
     public static bool UsesMultiplier(this OnlineAlgorithm algorithm) =>
         algorithm is OnlineAlgorithm.Lagrangian or OnlineAlgorithm.Sqrl or OnlineAlgorithm.Rcpo or OnlineAlgorithm.Rspo;

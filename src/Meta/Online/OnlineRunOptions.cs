@@ -1,5 +1,6 @@
 using OfflineSafety.Meta.Online.ConstrainedSac;
 using OfflineSafety.Meta.Online.DualAgent;
+using OfflineSafety.Meta.Online.PpoLagrangian;
 
 namespace OfflineSafety.Meta.Online;
 
@@ -12,6 +13,7 @@ public sealed record OnlineRunOptions(OnlineAlgorithm Algorithm, int Episodes, i
     public PetsSettings Pets { get; init; } = new();
     public DualAgentSettings DualAgent { get; init; } = new();
     public ConstrainedSacSettings ConstrainedSac { get; init; } = new();
+    public PpoLagrangianSettings PpoLagrangian { get; init; } = new();
 
     /// <summary>Deterministic evaluation episodes after training (0: none).</summary>
     public int EvaluationEpisodes { get; init; }

@@ -133,7 +133,7 @@ public sealed class OnlineRunner
             bool recovering = false, violated = false, succeeded = false;
             while (true)
             {
-                if (_steps < _options.Sac.RandomSteps)
+                if (_steps < _options.Sac.RandomSteps && !_method.OnPolicy)
                     for (int d = 0; d < ad; d++) proposed[d] = _random.Uniform(_box.Low(d), _box.High(d));
                 else if (_steps < _deterministicUntil)
                     _method.Exploit(_sac, obs, proposed, _random);
@@ -155,6 +155,7 @@ public sealed class OnlineRunner
                 _taskBuffer.Add(obs, proposed, _method.TaskReward(reward, result.Cost), result.Cost, result.Unsafe, result.Terminal, next);
                 _criticBuffer.Add(obs, executed, reward, result.Cost, result.Unsafe, result.Terminal, next);
                 log?.Add(episode, step, obs, executed, next, reward, result.Cost, result.Unsafe, result.Terminal, result.Truncated);
+                _method.AfterStep(next, reward, result.Cost, result.Terminal, result.Truncated);
                 episodeReturn += reward;
                 episodeCost += result.Cost;
                 violated |= result.Unsafe;
@@ -227,7 +228,7 @@ public sealed class OnlineRunner
             _criticUpdate.Step(_criticBuffer, _sac, _random);
             _method.AfterCriticUpdate(_steps, _criticUpdate.Batch, _criticBuffer, _random);
         }
-        if (_taskBuffer.Count < _options.Sac.UpdateAfter) return;
+        if (_method.OnPolicy || _taskBuffer.Count < _options.Sac.UpdateAfter) return;
 
         FillTaskBatch();
         _method.UpdateTaskPolicy(_sac, _batch, _taskBuffer, _random);

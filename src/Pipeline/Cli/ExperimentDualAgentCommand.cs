@@ -12,7 +12,7 @@ using static OfflineSafety.Pipeline.Cli.Output.CliOutput;
 
 namespace OfflineSafety.Pipeline.Cli;
 
-/// <summary>`offsafe experiment dual-agent`: samples to the baseline's return under the cost limit, dual-agent vs the Lagrangian baseline from scratch.</summary>
+/// <summary>`offsafe experiment dual-agent`: samples to the baseline's return under the cost limit, dual-agent vs SAC-Lagrangian and PPO-Lagrangian from scratch.</summary>
 public static class ExperimentDualAgentCommand
 {
     public static Command Create()
@@ -20,6 +20,7 @@ public static class ExperimentDualAgentCommand
         var seeds = new Option<int>("--seeds") { Description = "Seeds per method.", DefaultValueFactory = _ => 3 };
         var quick = new Option<bool>("--quick") { Description = "Reduced budget for both methods alike (see docs/transfer.md)." };
         var steps = new Option<long?>("--steps") { Description = "Environment steps per run (default 30000 with --quick, else 500000, the paper's convergence budget)." };
+        var ppoSteps = new Option<long?>("--ppo-steps") { Description = "Environment steps per PPO-Lagrangian run (default: --steps; on-policy methods need many more samples, each far cheaper)." };
         var every = new Option<int>("--evaluate-every") { Description = "Episodes between deterministic evaluations.", DefaultValueFactory = _ => 2 };
         var lambdaLr = new Option<float?>("--lambda-lr") { Description = "eta_lambda of the dual step (default 0.001, the paper's)." };
         var gammaSafe = new Option<float?>("--gamma-safe") { Description = "gbar, the discount of Q_I (default 0.98)." };
@@ -28,9 +29,9 @@ public static class ExperimentDualAgentCommand
         var normalize = new Option<bool>("--normalize-pull") { Description = "Divide the actor's lambda Qbar term by the batch's |Qbar| (TD3+BC's normalisation)." };
         var trust = new Option<float?>("--trust-region") { Description = "rho: the safe agent is pi_B + a residual bounded by rho per action dimension (squashed units; default 0, the paper's unbounded actor)." };
         var noise = new Option<float?>("--exploration-noise") { Description = "sigma of the Gaussian noise on either agent's training actions, squashed units (default 0.1)." };
-        var cmd = new Command("dual-agent", "Dual-agent safety correction of the cart-pole PD law vs Lagrangian SAC from scratch, in the high-stakes cart-pole.")
+        var cmd = new Command("dual-agent", "Dual-agent safety correction of the cart-pole PD law vs Lagrangian SAC and PPO-Lagrangian from scratch, in the high-stakes cart-pole.")
         {
-            seeds, quick, steps, every, lambdaLr, gammaSafe, window, warmup, normalize, trust, noise,
+            seeds, quick, steps, ppoSteps, every, lambdaLr, gammaSafe, window, warmup, normalize, trust, noise,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -43,6 +44,8 @@ public static class ExperimentDualAgentCommand
             long stepBudget = p.GetValue(steps) ?? (p.GetValue(quick) ? 30_000 : 500_000);
             if (stepBudget < 1 || stepBudget > 10_000_000) throw new BadInputException($"--steps must be in [1, 10000000], got {stepBudget}");
             budget = budget with { StepBudget = stepBudget };
+            long onPolicySteps = p.GetValue(ppoSteps) ?? stepBudget;
+            if (onPolicySteps < 1 || onPolicySteps > 10_000_000) throw new BadInputException($"--ppo-steps must be in [1, 10000000], got {onPolicySteps}");
             var settings = new DualAgentSettings();
             if (p.GetValue(lambdaLr) is { } eta)
                 settings = eta >= 0 ? settings with { MultiplierLearningRate = eta } : throw new BadInputException($"--lambda-lr must be non-negative, got {eta}");
@@ -57,8 +60,8 @@ public static class ExperimentDualAgentCommand
                 settings = sigma >= 0 && sigma <= 1 ? settings with { ExplorationNoise = sigma } : throw new BadInputException($"--exploration-noise must be in [0, 1], got {sigma}");
             if (p.GetValue(trust) is { } rho)
                 settings = rho >= 0 && rho <= 2 ? settings with { TrustRegion = rho } : throw new BadInputException($"--trust-region must be in [0, 2], got {rho}");
-            var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, settings, stepBudget, evaluateEvery).Run(seedCount, progress, ct));
-            string command = $"offsafe experiment dual-agent --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {stepBudget} --evaluate-every {evaluateEvery}"
+            var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, settings, stepBudget, evaluateEvery, onPolicySteps: onPolicySteps).Run(seedCount, progress, ct));
+            string command = $"offsafe experiment dual-agent --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {stepBudget}{(p.GetValue(ppoSteps) is { } ps ? $" --ppo-steps {ps}" : "")} --evaluate-every {evaluateEvery}"
                 + (p.GetValue(lambdaLr) is { } l ? FormattableString.Invariant($" --lambda-lr {l}") : "")
                 + (p.GetValue(gammaSafe) is { } gs ? FormattableString.Invariant($" --gamma-safe {gs}") : "")
                 + (p.GetValue(window) is { } cw ? FormattableString.Invariant($" --constraint-window {cw}") : "")
@@ -69,8 +72,13 @@ public static class ExperimentDualAgentCommand
             var methods = outcome.Samples.Select(s => s.Method).Distinct().ToArray();
             var samples = methods.ToDictionary(m => m, m => MeanError.Of(outcome.Samples.Where(s => s.Method == m).Select(s => (double)(s.Steps ?? s.Budget)).ToList()));
             var reached = methods.ToDictionary(m => m, m => outcome.Samples.Count(s => s.Method == m && s.Steps is not null));
-            double ratio = samples[methods[1]].Mean / samples[methods[0]].Mean;
-            bool censored = reached[methods[1]] < seedCount;
+            // Each from-scratch comparator against the dual agent; a comparator's miss counts as its budget, so
+            // where it missed on any seed the ratio is a lower bound, and where it missed on all it is budget / dual's.
+            var dual = methods[0];
+            var ratios = methods.Skip(1).Select(m => new ComparatorRatio(m, samples[m].Mean / samples[dual].Mean, reached[m], seedCount,
+                outcome.Samples.Where(s => s.Method == m).Max(s => s.Budget))).ToList();
+            double ratio = ratios[0].Ratio;
+            bool censored = ratios[0].IsLowerBound;
 
             var notes = new StringBuilder();
             notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}, exploration noise {settings.ExplorationNoise}, dual step over {(settings.ConstraintWindow > 0 ? $"the {settings.ConstraintWindow} most recent rows" : "the whole buffer")}{(settings.TrustRegion > 0 ? $"; trust region rho {settings.TrustRegion} around pi_B" : "")}.")).AppendLine();
@@ -84,7 +92,8 @@ public static class ExperimentDualAgentCommand
                 var last = run.Result.Evaluations.Count > 0 ? run.Result.Evaluations[^1].Result : null;
                 notes.AppendLine(FormattableString.Invariant($"| {s.Method} | {s.Seed} | {(s.Steps is { } n ? n.ToString(CultureInfo.InvariantCulture) : $"> {s.Budget}")} | {last?.MeanReturn:0.0} | {last?.CostPerStep:0.000} |"));
             }
-            notes.AppendLine().AppendLine(FormattableString.Invariant($"Sample ratio (Lagrangian / dual-agent): {ratio:0.00}{(censored ? " (a lower bound: the Lagrangian baseline missed the target on some seeds)" : "")}."));
+            notes.AppendLine();
+            foreach (var r in ratios) notes.AppendLine($"Sample ratio ({r.Method} / dual-agent): {r.Describe()}.").AppendLine();
             var figures = new Dictionary<string, string>
             {
                 ["evaluation-return.svg"] = EvaluationCurve(outcome, "evaluated return", r => r.MeanReturn).Render(),
@@ -92,10 +101,14 @@ public static class ExperimentDualAgentCommand
                 ["lambda.svg"] = TraceCurve(outcome, "lambda", t => t.Lambda).Render(),
                 ["safe-q.svg"] = TraceCurve(outcome, "Qbar", t => t.MeanQ).Render(),
                 ["dual-agent-trace.csv"] = TraceCsv(outcome),
+                ["multipliers.svg"] = MultiplierCurve(outcome).Render(),
+                ["multipliers.csv"] = MultiplierCsv(outcome),
             };
             notes.AppendLine().AppendLine("![evaluated return](evaluation-return.svg) ![evaluated cost per step](evaluation-cost.svg)");
             notes.AppendLine().AppendLine(FormattableString.Invariant($"Dual-agent per training episode (`dual-agent-trace.csv`: return, cost, lambda, Qbar, Gamma {(outcome.Trace.Count > 0 ? outcome.Trace[0].Budget : float.NaN):0.00}, D):"))
-                .AppendLine().AppendLine("![lambda](lambda.svg) ![Qbar](safe-q.svg)");
+                .AppendLine().AppendLine("![lambda](lambda.svg) ![Qbar](safe-q.svg)")
+                .AppendLine().AppendLine("The comparators' multipliers per training episode (`multipliers.csv`: SAC-L's beta, PPO-L's lambda, with the episode's cost):")
+                .AppendLine().AppendLine("![multipliers](multipliers.svg)");
             var extra = new
             {
                 baselineReturn = outcome.BaselineReturn,
@@ -104,17 +117,29 @@ public static class ExperimentDualAgentCommand
                 samples = outcome.Samples.Select(s => new { method = s.Method, seed = s.Seed, steps = s.Steps, budget = s.Budget }),
                 ratio,
                 ratioIsLowerBound = censored,
+                ratios = ratios.Select(r => new { method = r.Method, ratio = r.Ratio, isLowerBound = r.IsLowerBound, reached = r.Reached, budget = r.Budget }),
             };
-            return await ExperimentOnlineOutput.EmitAsync(p, "Dual-agent safety correction vs Lagrangian SAC from scratch (cart-pole, hazard |x| >= 0.2)", command, budget,
+            return await ExperimentOnlineOutput.EmitAsync(p, "Dual-agent safety correction vs SAC-Lagrangian and PPO-Lagrangian from scratch (cart-pole, hazard |x| >= 0.2)", command, budget,
                 outcome.Runs, "dual-agent", notes.ToString(), ct, figures, extra, console =>
                 {
                     var table = NewTable("method", "reached", "samples to target");
                     foreach (var m in methods) table.AddRow(m, $"{reached[m]}/{seedCount}", ExperimentReport.Format(samples[m], "0"));
-                    table.Caption(FormattableString.Invariant($"baseline return {outcome.BaselineReturn:0.0}, cost/step {outcome.BaselineCostPerStep:0.000}; ratio {ratio:0.00}{(censored ? " (lower bound)" : "")}"));
+                    table.Caption(FormattableString.Invariant($"baseline return {outcome.BaselineReturn:0.0}, cost/step {outcome.BaselineCostPerStep:0.000}; ")
+                        + string.Join("; ", ratios.Select(r => $"{r.Method} / dual {r.Describe()}")));
                     console.Write(table);
                 });
         });
         return cmd;
+    }
+
+    /// <summary>A comparator's samples to the target over the dual agent's (means over seeds; a miss counts as its budget).</summary>
+    private sealed record ComparatorRatio(string Method, double Ratio, int Reached, int Seeds, long Budget)
+    {
+        public bool IsLowerBound => Reached < Seeds;
+
+        public string Describe() => Reached == 0
+            ? FormattableString.Invariant($">= {Ratio:0.00} (a lower bound: not reached in {Budget} steps on any seed)")
+            : FormattableString.Invariant($"{Ratio:0.00}{(IsLowerBound ? $" (a lower bound: not reached in {Budget} steps on {Seeds - Reached} of {Seeds} seeds)" : "")}");
     }
 
     private static SvgLinePlot TraceCurve(DualAgentOutcome outcome, string title, Func<DualAgentTracePoint, double> value)
@@ -123,6 +148,22 @@ public static class ExperimentDualAgentCommand
         foreach (var seed in outcome.Trace.GroupBy(t => t.Seed))
             plot.Add(new PlotSeries($"seed {seed.Key}", seed.Select(t => (double)t.Steps).ToList(), seed.Select(value).ToList(), null));
         return plot;
+    }
+
+    private static SvgLinePlot MultiplierCurve(DualAgentOutcome outcome)
+    {
+        var plot = new SvgLinePlot("comparators' multiplier per episode", "environment steps", "multiplier");
+        foreach (var run in outcome.Multipliers.GroupBy(t => (t.Method, t.Seed)))
+            plot.Add(new PlotSeries($"{run.Key.Method} seed {run.Key.Seed}", run.Select(t => (double)t.Steps).ToList(), run.Select(t => (double)t.Multiplier).ToList(), null));
+        return plot;
+    }
+
+    private static string MultiplierCsv(DualAgentOutcome outcome)
+    {
+        var csv = new StringBuilder("method,seed,episode,steps,cost,multiplier\n");
+        foreach (var t in outcome.Multipliers)
+            csv.AppendLine(FormattableString.Invariant($"{t.Method},{t.Seed},{t.Episode},{t.Steps},{t.Cost:0.###},{t.Multiplier:0.#####}"));
+        return csv.ToString();
     }
 
     private static string TraceCsv(DualAgentOutcome outcome)

@@ -28,7 +28,7 @@ public static class OnlineCommand
     {
         var env = new Option<string>("--env") { Description = "Environment id (see `offsafe envs list`).", Required = true };
         var variant = new Option<string>("--variant") { Description = "Dynamics variant id, or 'auto' (the held-out test variant).", DefaultValueFactory = _ => "auto" };
-        var algo = new Option<string>("--algo") { Description = "recovery | unconstrained | lr | sqrl | rp | rcpo | rspo | safer | dual-agent | csac.", Required = true };
+        var algo = new Option<string>("--algo") { Description = "recovery | unconstrained | lr | sqrl | rp | rcpo | rspo | safer | dual-agent | csac | ppo-lagrangian.", Required = true };
         algo.AcceptOnlyFromAmong(OnlineAlgorithms.Names);
         var critic = new Option<string?>("--critic") { Description = "MODEL[@V] from the registry, or from --server (default: pretrain one on offline rows)." };
         critic.Aliases.Add("--model");

@@ -15,12 +15,18 @@ public sealed record SamplesToTarget(string Method, int Seed, long? Steps, long 
 /// </summary>
 public sealed record DualAgentTracePoint(int Seed, int Episode, long Steps, float Return, double Cost, float Lambda, float MeanQ, float Budget, float Distance);
 
+/// <summary>A from-scratch comparator's multiplier at the end of one training episode (SAC-L's beta, PPO-L's lambda), with the episode's cost.</summary>
+public sealed record MultiplierTracePoint(string Method, int Seed, int Episode, long Steps, double Cost, float Multiplier);
+
 /// <summary>What `experiment dual-agent` measured.</summary>
 public sealed record DualAgentOutcome(IReadOnlyList<MethodRun> Runs, IReadOnlyList<SamplesToTarget> Samples, double BaselineReturn, double BaselineCostPerStep,
     double CostLimit)
 {
     /// <summary>Per-episode trace of every dual-agent run, in run order.</summary>
     public IReadOnlyList<DualAgentTracePoint> Trace { get; init; } = [];
+
+    /// <summary>Per-episode multiplier of every comparator run, in run order.</summary>
+    public IReadOnlyList<MultiplierTracePoint> Multipliers { get; init; } = [];
 }
 
 /// <summary>
@@ -31,10 +37,17 @@ public sealed record DualAgentOutcome(IReadOnlyList<MethodRun> Runs, IReadOnlyLi
 /// a deterministic evaluation checks, and the samples until the first pass are counted. The
 /// Lagrangian baseline is constrained SAC (SAC-L: cost critic, beta) with the same per-step limit,
 /// trained from nothing; the project's `lr` needs an offline-pretrained Q_risk, which is not from scratch.
+/// The paper's own comparators are on-policy (CPO, PPO-L): PPO-Lagrangian from scratch is the third
+/// row, with the same target and limit on its own step budget (<paramref name="onPolicySteps"/>,
+/// default the others'), since on-policy methods need many more samples and cost far less per sample.
 /// </summary>
-public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettings settings, long steps, int evaluateEvery = 2, int evaluationEpisodes = 3)
+public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettings settings, long steps, int evaluateEvery = 2, int evaluationEpisodes = 3,
+    long? onPolicySteps = null)
 {
     public const string Pair = "cartpole-hazard";
+    public const string DualAgentName = "dual-agent (PD baseline)";
+    public const string SacLagrangianName = "sac-lagrangian (scratch)";
+    public const string PpoLagrangianName = "ppo-lagrangian (scratch)";
 
     public DualAgentOutcome Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default)
     {
@@ -46,22 +59,29 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
         var runs = new List<MethodRun>();
         var samples = new List<SamplesToTarget>();
         var trace = new List<DualAgentTracePoint>();
-        int total = 2 * seeds, done = 0;
+        var multipliers = new List<MultiplierTracePoint>();
+        var methods = new[]
+        {
+            (OnlineAlgorithm.DualAgent, DualAgentName, steps),
+            (OnlineAlgorithm.ConstrainedSac, SacLagrangianName, steps),
+            (OnlineAlgorithm.PpoLagrangian, PpoLagrangianName, onPolicySteps ?? steps),
+        };
+        int total = methods.Length * seeds, done = 0;
         for (int seed = 0; seed < seeds; seed++)
         {
-            foreach (var algorithm in new[] { OnlineAlgorithm.DualAgent, OnlineAlgorithm.ConstrainedSac })
+            foreach (var (algorithm, method, budgetSteps) in methods)
             {
                 ct.ThrowIfCancellationRequested();
-                string method = algorithm == OnlineAlgorithm.DualAgent ? "dual-agent (PD baseline)" : "sac-lagrangian (scratch)";
                 progress?.Invoke(new ExperimentProgress($"seed {seed}: {method}", (double)done / total));
                 var env = pair.CreateHighStakes((ulong)(7919 * (seed + 1)));
                 // Episodes end early while a policy still drops the pole, so both methods get the same step budget.
-                var options = new OnlineRunOptions(algorithm, (int)steps, seed, $"dual-exp-{algorithm.Name()}-s{seed}")
+                var options = new OnlineRunOptions(algorithm, (int)budgetSteps, seed, $"dual-exp-{algorithm.Name()}-s{seed}")
                 {
-                    StepBudget = steps,
+                    StepBudget = budgetSteps,
                     Sac = budget.Sac,
                     DualAgent = settings,
                     ConstrainedSac = new() { CostLimit = limit },
+                    PpoLagrangian = new() { CostLimit = limit },
                     EvaluateEvery = evaluateEvery,
                     EvaluationEpisodes = evaluationEpisodes,
                 };
@@ -73,7 +93,7 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
                 var runner = new OnlineRunner(env, start, options);
                 Action<EpisodeOutcome>? onEpisode = runner.Method is DualAgentMethod dual
                     ? e => trace.Add(new DualAgentTracePoint(seed, e.Episode, e.CumulativeSteps, e.Return, e.Cost, dual.Lambda, dual.Safe.LastMeanQ, dual.Safe.Budget, dual.Safe.LastDistance))
-                    : null;
+                    : e => multipliers.Add(new MultiplierTracePoint(method, seed, e.Episode, e.CumulativeSteps, e.Cost, runner.Lambda));
                 var result = runner.Run(onEpisode: onEpisode, ct: ct);
                 runs.Add(new MethodRun(method, seed, result));
                 var first = result.Evaluations.FirstOrDefault(p => p.Result.MeanReturn >= baselineReturn && p.Result.CostPerStep <= limit);
@@ -82,7 +102,7 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
             }
         }
         progress?.Invoke(new ExperimentProgress("done", 1));
-        return new DualAgentOutcome(runs, samples, baselineReturn, baselineCost, limit) { Trace = trace };
+        return new DualAgentOutcome(runs, samples, baselineReturn, baselineCost, limit) { Trace = trace, Multipliers = multipliers };
     }
 
     /// <summary>The controller's mean return and cost per step over <paramref name="episodes"/> episodes.</summary>

@@ -17,6 +17,7 @@ public class SafetyMethodsTests
     [InlineData(OnlineAlgorithm.Rspo, typeof(RspoMethod))]
     [InlineData(OnlineAlgorithm.DualAgent, typeof(OfflineSafety.Meta.Online.DualAgent.DualAgentMethod))]
     [InlineData(OnlineAlgorithm.ConstrainedSac, typeof(OfflineSafety.Meta.Online.ConstrainedSac.ConstrainedSacMethod))]
+    [InlineData(OnlineAlgorithm.PpoLagrangian, typeof(OfflineSafety.Meta.Online.PpoLagrangian.PpoLagrangianMethod))]
     public void Each_algorithm_gets_its_own_method(OnlineAlgorithm algorithm, Type expected)
     {
         Assert.IsType(expected, SafetyMethods.Create(Context(algorithm)));

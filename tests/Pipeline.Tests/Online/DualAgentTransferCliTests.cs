@@ -30,6 +30,16 @@ public sealed class DualAgentTransferCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Online_ppo_lagrangian_runs_from_scratch_and_reports_its_lambda()
+    {
+        using var json = await RunJsonAsync("online", "--env", "cartpole-length", "--algo", "ppo-lagrangian",
+            "--episodes", "3", "--offline-transitions", "200", "--no-record", "--eval-episodes", "1");
+        var result = Assert.Single(json.RootElement.GetProperty("results").EnumerateArray());
+        Assert.Equal("ppo-lagrangian", result.GetProperty("method").GetString());
+        Assert.True(result.TryGetProperty("lifetimeRegret", out _));
+    }
+
+    [Fact]
     public async Task A_td3_baseline_saved_by_one_run_is_the_fixed_baseline_of_the_next()
     {
         Directory.CreateDirectory(_root);
@@ -47,6 +57,7 @@ public sealed class DualAgentTransferCliTests : IDisposable
     [InlineData("no file", "online", "--env", "cartpole-length", "--algo", "dual-agent", "--episodes", "1", "--baseline", "missing.safetensors", "--offline-transitions", "100")]
     [InlineData("--save-baseline stores a TD3 baseline", "online", "--env", "cartpole-length", "--algo", "dual-agent", "--episodes", "1", "--baseline", "controller", "--save-baseline", "x.safetensors", "--offline-transitions", "100")]
     [InlineData("--steps must be", "experiment", "dual-agent", "--steps", "0")]
+    [InlineData("--ppo-steps must be", "experiment", "dual-agent", "--ppo-steps", "0")]
     [InlineData("--lambda-lr must be non-negative", "experiment", "dual-agent", "--lambda-lr", "-1")]
     [InlineData("--trust-region must be in [0, 2]", "experiment", "dual-agent", "--trust-region", "-0.1")]
     [InlineData("--exploration-noise must be in [0, 1]", "experiment", "dual-agent", "--exploration-noise", "2")]
@@ -84,16 +95,24 @@ public sealed class DualAgentTransferCliTests : IDisposable
     [Fact]
     public async Task The_dual_agent_experiment_writes_its_table_curves_and_ratio()
     {
-        using var json = await RunJsonAsync("experiment", "dual-agent", "--seeds", "1", "--quick", "--steps", "300", "--evaluate-every", "1");
+        using var json = await RunJsonAsync("experiment", "dual-agent", "--seeds", "1", "--quick", "--steps", "300", "--ppo-steps", "600", "--evaluate-every", "1");
         var root = json.RootElement;
-        Assert.Equal(2, root.GetProperty("results").GetArrayLength());
+        Assert.Equal(3, root.GetProperty("results").GetArrayLength());
         var extra = root.GetProperty("extra");
         Assert.True(extra.GetProperty("baselineReturn").GetDouble() > 100, "the PD law balances the pole");
-        Assert.Equal(2, extra.GetProperty("samples").GetArrayLength());
+        Assert.Equal(3, extra.GetProperty("samples").GetArrayLength());
+        var ratios = extra.GetProperty("ratios").EnumerateArray().ToList();
+        Assert.Equal(["sac-lagrangian (scratch)", "ppo-lagrangian (scratch)"], ratios.Select(r => r.GetProperty("method").GetString()));
+        // --ppo-steps gives the on-policy comparator its own budget.
+        Assert.InRange(ratios[1].GetProperty("budget").GetInt64(), 600, 800);   // runs end at an episode end
         string folder = Path.GetDirectoryName(root.GetProperty("report").GetString())!;
         Assert.Contains("<svg", File.ReadAllText(Path.Combine(folder, "evaluation-return.svg")));
         Assert.Contains("<svg", File.ReadAllText(Path.Combine(folder, "lifetime-regret.svg")));
         Assert.Contains("lifetime regret", File.ReadAllText(Path.Combine(folder, "README.md")));
+        var multipliers = File.ReadAllLines(Path.Combine(folder, "multipliers.csv"));
+        Assert.Equal("method,seed,episode,steps,cost,multiplier", multipliers[0]);
+        Assert.Contains(multipliers, l => l.StartsWith("ppo-lagrangian (scratch),0,", StringComparison.Ordinal));
+        Assert.Contains(multipliers, l => l.StartsWith("sac-lagrangian (scratch),0,", StringComparison.Ordinal));
     }
 
     [Fact]

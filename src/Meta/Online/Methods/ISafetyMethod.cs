@@ -29,6 +29,16 @@ public interface ISafetyMethod
     /// </summary>
     bool Shield(ReadOnlySpan<float> obs, Span<float> action) => false;
 
+    /// <summary>
+    /// An on-policy method (PPO-Lagrangian) learns from its own rollouts, gathered in <see cref="AfterStep"/>:
+    /// the runner gives it no uniform warm-up (its log-probabilities must be the policy's) and no replay
+    /// batches (<see cref="UpdateTaskPolicy"/> is never called).
+    /// </summary>
+    bool OnPolicy => false;
+
+    /// <summary>The executed step's outcome, right after the environment returned it (on-policy methods fill their rollout).</summary>
+    void AfterStep(ReadOnlySpan<float> next, float reward, float cost, bool terminal, bool truncated) { }
+
     /// <summary>The reward the task buffer stores for a step (the critic buffer keeps the true one).</summary>
     float TaskReward(float reward, float cost) => reward;
 

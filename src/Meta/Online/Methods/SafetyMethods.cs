@@ -17,6 +17,7 @@ public static class SafetyMethods
         OnlineAlgorithm.Safer => SaferMethod.Create(context),
         OnlineAlgorithm.DualAgent => new DualAgent.DualAgentMethod(context),
         OnlineAlgorithm.ConstrainedSac => new ConstrainedSac.ConstrainedSacMethod(context),
+        OnlineAlgorithm.PpoLagrangian => new PpoLagrangian.PpoLagrangianMethod(context),
         var other => throw new ArgumentOutOfRangeException(nameof(context), other, "no safety method for this algorithm"),
     };
 
