@@ -156,7 +156,7 @@ internal static unsafe class GemmDriver
         // +8: PackA's 8-lane stores may spill up to 7 floats past the last strip.
         float[] aRented = ArrayPool<float>.Shared.Rent(mcAlloc * kcMax + 8);
         float[] bRented = ArrayPool<float>.Shared.Rent(prepacked ? 1 : ncMax * kcMax);
-        float* scratch = stackalloc float[Math.Max(mr * nr, 2 * IMicroKernel.FewRows * nr)];
+        float* scratch = stackalloc float[Math.Max(Math.Max(mr * nr, 2 * IMicroKernel.FewRows * nr), NarrowEdge.Rows * NarrowEdge.Columns)];
         float* c = (float*)p.C;
         float* bias = (float*)p.Bias;
         try
@@ -198,7 +198,22 @@ internal static unsafe class GemmDriver
                                 int nTile = Math.Min(nr, nc - jr);
                                 float* bStrip = bPack + jr / nr * stripStride;
                                 float* biasTile = first && bias != null ? bias + jc + jr : null;
-                                for (int ir = 0; ir < mFull; ir += mr)
+                                int ir = 0;
+                                if (NarrowEdge.Applies<TTile>(nTile))
+                                {
+                                    // Row r of the block is lane r % mr of packed strip r / mr.
+                                    for (; ir < mFull; ir += NarrowEdge.Rows)
+                                    {
+                                        bool twelve = ir + NarrowEdge.Rows <= mFull;
+                                        float* a0 = aPack + (nint)ir * kc;
+                                        float* a1 = aPack + (nint)(ir + 6) / mr * mr * kc + (ir + 6) % mr;
+                                        NarrowEdge.Multiply(twelve, kc, a0, a1, mr, bStrip, nr, scratch);
+                                        float* cTile = c + (nint)(ic + ir) * p.Ldc + jc + jr;
+                                        for (int r = 0, rows = twelve ? 12 : 6; r < rows; r++)
+                                            StoreEdge(scratch + r * NarrowEdge.Columns, nTile, cTile + (nint)r * p.Ldc, p.Alpha, beta, biasTile, act);
+                                    }
+                                }
+                                for (; ir < mFull; ir += mr)
                                 {
                                     int mTile = Math.Min(mr, mc - ir);
                                     float* aStrip = aPack + (nint)ir * kc;

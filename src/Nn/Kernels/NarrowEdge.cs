@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace OfflineSafety.Nn.Kernels;
+
+/// <summary>
+/// The last strip of a product whose column count leaves at most 8 columns over (100 = 6 x 16 + 4,
+/// a 100-wide layer's last strip): 12 rows x 8 columns per call instead of a 16-wide (or 32-wide)
+/// tile that is mostly zero padding. The padded tile spends 12 FMAs per k step on 6 rows; this one
+/// spends 12 on 12 rows, so the edge strip costs half (a quarter against the 12 x 32 tile). Each
+/// output is the tiles' chain of fused multiply-adds (from zero, k ascending) and is finished by the
+/// same scalar epilogue the padded edge tile used, so results are bit-identical to it.
+/// </summary>
+internal static unsafe class NarrowEdge
+{
+    public const int Columns = 8;
+    public const int Rows = 12;
+
+    /// <summary>Whether the edge kernel runs natively here and can address the tile's packed A:
+    /// rows 0-5 and 6-11 of a 12-row chunk must each be six consecutive lanes of one packed strip.</summary>
+    public static bool Applies<TTile>(int columns) where TTile : struct, IMicroKernel =>
+        columns <= Columns && (TTile.Mr == 6 || TTile.Mr == 12) && TTile.Nr >= Columns && Fma.IsSupported && Avx.IsSupported;
+
+    /// <summary>
+    /// rows (6 or 12) of packed A times the first 8 lanes of a packed B strip (row p at b + p * bStride);
+    /// rows 0-5 are lanes 0-5 at a0 + p * aStride, rows 6-11 lanes 0-5 at a1 + p * aStride. Raw products
+    /// go to acc, row r at acc + r * 8.
+    /// </summary>
+    public static void Multiply(bool twelve, int kc, float* a0, float* a1, nint aStride, float* b, nint bStride, float* acc)
+    {
+        if (twelve) Multiply<TwelveRows>(kc, a0, a1, aStride, b, bStride, acc);
+        else Multiply<SixRows>(kc, a0, a1, aStride, b, bStride, acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private static void Multiply<TRows>(int kc, float* a0, float* a1, nint aStride, float* b, nint bStride, float* acc) where TRows : struct, IRowCount
+    {
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
+            c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var w = Avx.LoadVector256(b);
+            c0 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a0), w, c0);
+            c1 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a0 + 1), w, c1);
+            c2 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a0 + 2), w, c2);
+            c3 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a0 + 3), w, c3);
+            c4 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a0 + 4), w, c4);
+            c5 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a0 + 5), w, c5);
+            if (TRows.Rows > 6)
+            {
+                c6 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a1), w, c6);
+                c7 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a1 + 1), w, c7);
+                c8 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a1 + 2), w, c8);
+                c9 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a1 + 3), w, c9);
+                c10 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a1 + 4), w, c10);
+                c11 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a1 + 5), w, c11);
+            }
+            a0 += aStride;
+            a1 += aStride;
+            b += bStride;
+        }
+        Avx.Store(acc, c0); Avx.Store(acc + 8, c1); Avx.Store(acc + 16, c2);
+        Avx.Store(acc + 24, c3); Avx.Store(acc + 32, c4); Avx.Store(acc + 40, c5);
+        if (TRows.Rows > 6)
+        {
+            Avx.Store(acc + 48, c6); Avx.Store(acc + 56, c7); Avx.Store(acc + 64, c8);
+            Avx.Store(acc + 72, c9); Avx.Store(acc + 80, c10); Avx.Store(acc + 88, c11);
+        }
+    }
+
+    private readonly struct SixRows : IRowCount { public static int Rows => 6; }
+    private readonly struct TwelveRows : IRowCount { public static int Rows => 12; }
+}
