@@ -70,6 +70,50 @@ internal static unsafe class NarrowEdge
         }
     }
 
+    /// <summary><see cref="Multiply"/> with A row-major where it lies: row r's kc values at a + r * lda.</summary>
+    public static void MultiplyRows(bool twelve, int kc, float* a, nint lda, float* b, nint bStride, float* acc)
+    {
+        if (twelve) MultiplyRows<TwelveRows>(kc, a, lda, b, bStride, acc);
+        else MultiplyRows<SixRows>(kc, a, lda, b, bStride, acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private static void MultiplyRows<TRows>(int kc, float* a, nint lda, float* b, nint bStride, float* acc) where TRows : struct, IRowCount
+    {
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
+            c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
+        float* a3 = a + 3 * lda, a6 = a + 6 * lda, a9 = a + 9 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            var w = Avx.LoadVector256(b);
+            c0 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a), w, c0);
+            c1 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + lda), w, c1);
+            c2 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 2 * lda), w, c2);
+            c3 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a3), w, c3);
+            c4 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a3 + lda), w, c4);
+            c5 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a3 + 2 * lda), w, c5);
+            if (TRows.Rows > 6)
+            {
+                c6 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a6), w, c6);
+                c7 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a6 + lda), w, c7);
+                c8 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a6 + 2 * lda), w, c8);
+                c9 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a9), w, c9);
+                c10 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a9 + lda), w, c10);
+                c11 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a9 + 2 * lda), w, c11);
+            }
+            a++; a3++; a6++; a9++;
+            b += bStride;
+        }
+        Avx.Store(acc, c0); Avx.Store(acc + 8, c1); Avx.Store(acc + 16, c2);
+        Avx.Store(acc + 24, c3); Avx.Store(acc + 32, c4); Avx.Store(acc + 40, c5);
+        if (TRows.Rows > 6)
+        {
+            Avx.Store(acc + 48, c6); Avx.Store(acc + 56, c7); Avx.Store(acc + 64, c8);
+            Avx.Store(acc + 72, c9); Avx.Store(acc + 80, c10); Avx.Store(acc + 88, c11);
+        }
+    }
+
     private readonly struct SixRows : IRowCount { public static int Rows => 6; }
     private readonly struct TwelveRows : IRowCount { public static int Rows => 12; }
 }
