@@ -223,8 +223,10 @@ internal static unsafe class GemmDriver
                                             NarrowEdge.Multiply(twelve, kc, a0, a1, mr, bStrip, nr, scratch);
                                         }
                                         float* cTile = c + (nint)(ic + ir) * p.Ldc + jc + jr;
-                                        for (int r = 0, rows = twelve ? 12 : 6; r < rows; r++)
-                                            StoreEdge(scratch + r * NarrowEdge.Columns, nTile, cTile + (nint)r * p.Ldc, p.Alpha, beta, biasTile, act);
+                                        int rows = twelve ? 12 : 6;
+                                        if (!NarrowEdge.TryStore(scratch, rows, nTile, cTile, p.Ldc, p.Alpha, beta, biasTile, act))
+                                            for (int r = 0; r < rows; r++)
+                                                StoreEdge(scratch + r * NarrowEdge.Columns, nTile, cTile + (nint)r * p.Ldc, p.Alpha, beta, biasTile, act);
                                     }
                                 }
                                 for (; ir < mFull; ir += mr)

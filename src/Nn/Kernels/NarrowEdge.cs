@@ -114,6 +114,47 @@ internal static unsafe class NarrowEdge
         }
     }
 
+    /// <summary>
+    /// The epilogue for rows x columns raw products at acc (row stride 8) when columns is 4 or 8 and the
+    /// activation is none or ReLU: one 128- or 256-bit vector per row, the same operations as the tiles'
+    /// <c>StoreRow</c> and the scalar <c>StoreEdge</c> (alpha, then bias, then fused beta * C, then max with
+    /// zero), so the same bits. False, writing nothing, for any other case (the caller runs the scalar form).
+    /// </summary>
+    public static bool TryStore(float* acc, int rows, int columns, float* c, nint ldc, float alpha, float beta, float* bias, Activation act)
+    {
+        if (act != Activation.None && act != Activation.Relu) return false;
+        bool relu = act == Activation.Relu;
+        if (columns == 8)
+        {
+            var alphaV = Vector256.Create(alpha);
+            var biasV = bias != null ? Avx.LoadVector256(bias) : default;
+            for (int r = 0; r < rows; r++, acc += Columns, c += ldc)
+            {
+                var v = Avx.Multiply(Avx.LoadVector256(acc), alphaV);
+                if (bias != null) v = Avx.Add(v, biasV);
+                if (beta != 0f) v = Fma.MultiplyAdd(Vector256.Create(beta), Avx.LoadVector256(c), v);
+                if (relu) v = Vector256.Max(v, Vector256<float>.Zero);
+                Avx.Store(c, v);
+            }
+            return true;
+        }
+        if (columns == 4)
+        {
+            var alphaV = Vector128.Create(alpha);
+            var biasV = bias != null ? Sse.LoadVector128(bias) : default;
+            for (int r = 0; r < rows; r++, acc += Columns, c += ldc)
+            {
+                var v = Sse.Multiply(Sse.LoadVector128(acc), alphaV);
+                if (bias != null) v = Sse.Add(v, biasV);
+                if (beta != 0f) v = Fma.MultiplyAdd(Vector128.Create(beta), Sse.LoadVector128(c), v);
+                if (relu) v = Vector128.Max(v, Vector128<float>.Zero);
+                Sse.Store(c, v);
+            }
+            return true;
+        }
+        return false;
+    }
+
     private readonly struct SixRows : IRowCount { public static int Rows => 6; }
     private readonly struct TwelveRows : IRowCount { public static int Rows => 12; }
 }
