@@ -84,6 +84,10 @@ public static class Activations
         _ => x,
     };
 
+    /// <summary>ReLU of one vector, exactly as <see cref="Apply(Activation, Vector256{float})"/> computes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Relu(Vector256<float> x) => ReluOp.Invoke(x);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float Apply(Activation activation, float x) => activation switch
     {

@@ -152,11 +152,16 @@ internal static unsafe class GemmDriver
         int ncMax = Math.Min(Nc, RoundUp(p.N, nr));
         int mcAlloc = Math.Min(mcMax, RoundUp(p.M, mr));
         bool prepacked = p.PackedB != 0;
+        // A row-major op(A) is read in place by tiles that can (only the rows of a partial row block,
+        // which the few-row kernel takes, are packed). With a handful of k steps per tile (an input
+        // layer's 2-4 features) packing costs next to nothing and the packed tile measured faster.
+        bool inPlace = !p.TransA && TTile.ReadsRowsInPlace && p.K >= 16;
+        nint lda = p.Lda;
 
         // +8: PackA's 8-lane stores may spill up to 7 floats past the last strip.
         float[] aRented = ArrayPool<float>.Shared.Rent(mcAlloc * kcMax + 8);
         float[] bRented = ArrayPool<float>.Shared.Rent(prepacked ? 1 : ncMax * kcMax);
-        float* scratch = stackalloc float[Math.Max(mr * nr, 2 * IMicroKernel.FewRows * nr)];
+        float* scratch = stackalloc float[Math.Max(Math.Max(mr * nr, 2 * IMicroKernel.FewRows * nr), NarrowEdge.Rows * NarrowEdge.Columns)];
         float* c = (float*)p.C;
         float* bias = (float*)p.Bias;
         try
@@ -192,31 +197,59 @@ internal static unsafe class GemmDriver
                             int mc = Math.Min(mcMax, p.M - ic);
                             // Rows of a partial last row block go through the few-row kernel, not a padded tile.
                             int mFull = mc / mr * mr;
-                            PackA<TTile>(p, ic, mc, pc, kc, aPack);
+                            if (!inPlace) PackA<TTile>(p, ic, mc, pc, kc, aPack);
+                            else if (mFull < mc) PackA<TTile>(p, ic + mFull, mc - mFull, pc, kc, aPack);
+                            float* aRows = (float*)p.A + (ic * lda + pc);
                             for (int jr = 0; jr < nc; jr += nr)
                             {
                                 int nTile = Math.Min(nr, nc - jr);
                                 float* bStrip = bPack + jr / nr * stripStride;
                                 float* biasTile = first && bias != null ? bias + jc + jr : null;
-                                for (int ir = 0; ir < mFull; ir += mr)
+                                int ir = 0;
+                                if (NarrowEdge.Applies<TTile>(nTile))
+                                {
+                                    // Row r of the block is lane r % mr of packed strip r / mr.
+                                    for (; ir < mFull; ir += NarrowEdge.Rows)
+                                    {
+                                        bool twelve = ir + NarrowEdge.Rows <= mFull;
+                                        if (inPlace)
+                                        {
+                                            NarrowEdge.MultiplyRows(twelve, kc, aRows + ir * lda, lda, bStrip, nr, scratch);
+                                        }
+                                        else
+                                        {
+                                            float* a0 = aPack + (nint)ir * kc;
+                                            float* a1 = aPack + (nint)(ir + 6) / mr * mr * kc + (ir + 6) % mr;
+                                            NarrowEdge.Multiply(twelve, kc, a0, a1, mr, bStrip, nr, scratch);
+                                        }
+                                        float* cTile = c + (nint)(ic + ir) * p.Ldc + jc + jr;
+                                        int rows = twelve ? 12 : 6;
+                                        if (!NarrowEdge.TryStore(scratch, rows, nTile, cTile, p.Ldc, p.Alpha, beta, biasTile, act))
+                                            for (int r = 0; r < rows; r++)
+                                                StoreEdge(scratch + r * NarrowEdge.Columns, nTile, cTile + (nint)r * p.Ldc, p.Alpha, beta, biasTile, act);
+                                    }
+                                }
+                                for (; ir < mFull; ir += mr)
                                 {
                                     int mTile = Math.Min(mr, mc - ir);
                                     float* aStrip = aPack + (nint)ir * kc;
                                     float* cTile = c + (nint)(ic + ir) * p.Ldc + jc + jr;
                                     if (mTile == mr && nTile == nr)
                                     {
-                                        TTile.Multiply(kc, aStrip, bStrip, cTile, p.Ldc, p.Alpha, beta, biasTile, act);
+                                        if (inPlace) TTile.MultiplyRows(kc, aRows + ir * lda, lda, bStrip, cTile, p.Ldc, p.Alpha, beta, biasTile, act);
+                                        else TTile.Multiply(kc, aStrip, bStrip, cTile, p.Ldc, p.Alpha, beta, biasTile, act);
                                     }
                                     else
                                     {
-                                        TTile.Multiply(kc, aStrip, bStrip, scratch, nr, 1f, 0f, null, Activation.None);
+                                        if (inPlace) TTile.MultiplyRows(kc, aRows + ir * lda, lda, bStrip, scratch, nr, 1f, 0f, null, Activation.None);
+                                        else TTile.Multiply(kc, aStrip, bStrip, scratch, nr, 1f, 0f, null, Activation.None);
                                         for (int r = 0; r < mTile; r++)
                                             StoreEdge(scratch + r * nr, nTile, cTile + (nint)r * p.Ldc, p.Alpha, beta, biasTile, act);
                                     }
                                 }
                             }
                             if (mFull < mc)
-                                FewRows<TTile>(p, kc, aPack + (nint)mFull * kc, mc - mFull, bPack, stripStride, nc,
+                                FewRows<TTile>(p, kc, inPlace ? aPack : aPack + (nint)mFull * kc, mc - mFull, bPack, stripStride, nc,
                                     c + (nint)(ic + mFull) * p.Ldc + jc, beta, first && bias != null ? bias + jc : null, act, scratch);
                         }
                     }

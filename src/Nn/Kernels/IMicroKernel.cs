@@ -30,6 +30,17 @@ internal interface IMicroKernel
     /// <summary>The tile's epilogue for rows x Nr raw products at acc (row stride Nr) into C.</summary>
     static abstract unsafe void Store(float* acc, int rows, float* c, nint ldc, float alpha, float beta, float* bias, Activation act);
 
+    /// <summary>Whether <see cref="MultiplyRows"/> is implemented (then a row-major op(A) is not packed).</summary>
+    static virtual bool ReadsRowsInPlace => false;
+
+    /// <summary>
+    /// <see cref="Multiply"/> with op(A) read where it lies, row-major: row r's kc values at a + r * lda.
+    /// Packing a row-major A is an 8 x 8 transpose per 64 values; the tile can broadcast from the six
+    /// rows directly instead (each row is a sequential stream). Same chain of FMAs, same bits.
+    /// </summary>
+    static virtual unsafe void MultiplyRows(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act) =>
+        throw new NotSupportedException("this tile packs A");
+
     /// <summary>Most rows <see cref="MultiplyFew"/> takes at once.</summary>
     public const int FewRows = 4;
 }

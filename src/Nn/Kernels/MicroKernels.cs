@@ -37,6 +37,7 @@ internal readonly struct Avx2Tile : IMicroKernel
             a += Mr;
             b += Nr;
         }
+        if (TryStoreInRegisters(c, ldc, alpha, beta, bias, act, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)) return;
         // The accumulators go to memory before the epilogue runs: while they are live, any call in
         // the epilogue (an activation the JIT did not inline) makes the register allocator spill
         // some of them inside the k loop, a store and a reload per iteration.
@@ -45,6 +46,81 @@ internal readonly struct Avx2Tile : IMicroKernel
         Avx.Store(acc + 32, c20); Avx.Store(acc + 40, c21); Avx.Store(acc + 48, c30); Avx.Store(acc + 56, c31);
         Avx.Store(acc + 64, c40); Avx.Store(acc + 72, c41); Avx.Store(acc + 80, c50); Avx.Store(acc + 88, c51);
         Store(acc, Mr, c, ldc, alpha, beta, bias, act);
+    }
+
+    public static bool ReadsRowsInPlace => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    public static unsafe void MultiplyRows(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        // Rows 0-2 at a + {0, 1, 2} * lda and rows 3-5 at a3 + the same: base + index * {4, 8} addressing.
+        float* a3 = a + 3 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Avx.LoadVector256(b), b1 = Avx.LoadVector256(b + 8);
+            Vector256<float> ar;
+            ar = Avx.BroadcastScalarToVector256(a);
+            c00 = Fma.MultiplyAdd(ar, b0, c00); c01 = Fma.MultiplyAdd(ar, b1, c01);
+            ar = Avx.BroadcastScalarToVector256(a + lda);
+            c10 = Fma.MultiplyAdd(ar, b0, c10); c11 = Fma.MultiplyAdd(ar, b1, c11);
+            ar = Avx.BroadcastScalarToVector256(a + 2 * lda);
+            c20 = Fma.MultiplyAdd(ar, b0, c20); c21 = Fma.MultiplyAdd(ar, b1, c21);
+            ar = Avx.BroadcastScalarToVector256(a3);
+            c30 = Fma.MultiplyAdd(ar, b0, c30); c31 = Fma.MultiplyAdd(ar, b1, c31);
+            ar = Avx.BroadcastScalarToVector256(a3 + lda);
+            c40 = Fma.MultiplyAdd(ar, b0, c40); c41 = Fma.MultiplyAdd(ar, b1, c41);
+            ar = Avx.BroadcastScalarToVector256(a3 + 2 * lda);
+            c50 = Fma.MultiplyAdd(ar, b0, c50); c51 = Fma.MultiplyAdd(ar, b1, c51);
+            a++;
+            a3++;
+            b += Nr;
+        }
+        if (TryStoreInRegisters(c, ldc, alpha, beta, bias, act, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)) return;
+        float* acc = stackalloc float[6 * 16];
+        Avx.Store(acc, c00); Avx.Store(acc + 8, c01); Avx.Store(acc + 16, c10); Avx.Store(acc + 24, c11);
+        Avx.Store(acc + 32, c20); Avx.Store(acc + 40, c21); Avx.Store(acc + 48, c30); Avx.Store(acc + 56, c31);
+        Avx.Store(acc + 64, c40); Avx.Store(acc + 72, c41); Avx.Store(acc + 80, c50); Avx.Store(acc + 88, c51);
+        Store(acc, Mr, c, ldc, alpha, beta, bias, act);
+    }
+
+    // The common epilogues (alpha 1; no activation or ReLU) have no call that could make the JIT
+    // spill accumulators, so they are written from the registers: no round trip through a stack
+    // tile and no call per tile. The same operations as StoreRow, minus the multiply by alpha = 1
+    // (exact), so the same bits.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe bool TryStoreInRegisters(float* c, nint ldc, float alpha, float beta, float* bias, Activation act,
+        Vector256<float> c00, Vector256<float> c01, Vector256<float> c10, Vector256<float> c11, Vector256<float> c20, Vector256<float> c21,
+        Vector256<float> c30, Vector256<float> c31, Vector256<float> c40, Vector256<float> c41, Vector256<float> c50, Vector256<float> c51)
+    {
+        if (alpha != 1f || (act != Activation.None && act != Activation.Relu)) return false;
+        bool relu = act == Activation.Relu, hasBias = bias != null;
+        Vector256<float> bias0 = default, bias1 = default;
+        if (hasBias) { bias0 = Avx.LoadVector256(bias); bias1 = Avx.LoadVector256(bias + 8); }
+        StoreRowInRegisters(c, c00, c01, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + ldc, c10, c11, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + 2 * ldc, c20, c21, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + 3 * ldc, c30, c31, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + 4 * ldc, c40, c41, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + 5 * ldc, c50, c51, beta, hasBias, bias0, bias1, relu);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreRowInRegisters(float* c, Vector256<float> acc0, Vector256<float> acc1, float beta,
+        bool hasBias, Vector256<float> bias0, Vector256<float> bias1, bool relu)
+    {
+        if (hasBias) { acc0 = Avx.Add(acc0, bias0); acc1 = Avx.Add(acc1, bias1); }
+        if (beta != 0f)
+        {
+            var betaV = Vector256.Create(beta);
+            acc0 = Fma.MultiplyAdd(betaV, Avx.LoadVector256(c), acc0);
+            acc1 = Fma.MultiplyAdd(betaV, Avx.LoadVector256(c + 8), acc1);
+        }
+        if (relu) { acc0 = Activations.Relu(acc0); acc1 = Activations.Relu(acc1); }
+        Avx.Store(c, acc0);
+        Avx.Store(c + 8, acc1);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]

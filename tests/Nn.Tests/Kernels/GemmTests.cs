@@ -88,6 +88,64 @@ public class GemmTests
     }
 
     [Fact]
+    public void A_narrow_last_strip_gives_the_tiles_fused_chain_bit_for_bit()
+    {
+        // Column counts that leave 1-8 columns over a strip (100 = 6 x 16 + 4) take NarrowEdge, row
+        // counts past 12 mix its 12- and 6-row calls with the few-row kernel. Every output must equal
+        // the tiles' chain: fma from zero over k ascending, then alpha, bias, fused beta * C, activation.
+        foreach (var kernel in new[] { GemmKernel.Avx2, GemmKernel.Avx512 })
+        {
+            if (!System.Runtime.Intrinsics.X86.Fma.IsSupported) return;
+            var options = new ComputeOptions { Kernel = kernel, Threads = 1 };
+            int seed = 300;
+            foreach (int m in new[] { 6, 12, 18, 31, 100 })
+                foreach (int n in new[] { 3, 8, 20, 24, 36, 100 })
+                    foreach (int k in new[] { 1, 7, 256 })
+                        foreach (bool transA in new[] { false, true })
+                            foreach (var (alpha, beta) in new[] { (0.5f, 0f), (0.5f, 1f), (1f, 0f), (1f, 1f) })
+                            {
+                                seed++;
+                                int lda = transA ? m : k;
+                                var a = Reference.Random(m * k, seed * 5 + 1);
+                                var b = Reference.Random(k * n, seed * 5 + 2);
+                                var c = Reference.Random(m * n, seed * 5 + 4);
+                                var expected = new float[m * n];
+                                for (int i = 0; i < m; i++)
+                                    for (int j = 0; j < n; j++)
+                                    {
+                                        float acc = 0f;
+                                        for (int p = 0; p < k; p++)
+                                            acc = MathF.FusedMultiplyAdd(transA ? a[p * lda + i] : a[i * lda + p], b[p * n + j], acc);
+                                        expected[i * n + j] = beta != 0f ? MathF.FusedMultiplyAdd(beta, c[i * n + j], acc * alpha) : acc * alpha;
+                                    }
+                                Gemm.Sgemm(transA, false, m, n, k, alpha, a, lda, b, n, beta, c, n, options);
+                                Assert.True(expected.AsSpan().SequenceEqual(c), $"{kernel} m={m} n={n} k={k} transA={transA} alpha={alpha} beta={beta}");
+                            }
+            // A linear layer (bias and ReLU in the epilogue, written from the registers when alpha is 1).
+            foreach (int m in new[] { 6, 31, 100 })
+                foreach (int n in new[] { 5, 20, 100 })
+                    foreach (int k in new[] { 3, 100 })
+                    {
+                        seed++;
+                        var x = Reference.Random(m * k, seed * 5 + 1);
+                        var w = Reference.Random(n * k, seed * 5 + 2);
+                        var bias = Reference.Random(n, seed * 5 + 3);
+                        var expected = new float[m * n];
+                        for (int i = 0; i < m; i++)
+                            for (int j = 0; j < n; j++)
+                            {
+                                float acc = 0f;
+                                for (int p = 0; p < k; p++) acc = MathF.FusedMultiplyAdd(x[i * k + p], w[j * k + p], acc);
+                                expected[i * n + j] = MathF.Max(acc + bias[j], 0f);
+                            }
+                        var y = new float[m * n];
+                        Gemm.LinearForward(x, m, k, w, bias, n, y, Activation.Relu, options);
+                        Assert.True(expected.AsSpan().SequenceEqual(y), $"{kernel} linear m={m} n={n} k={k}");
+                    }
+        }
+    }
+
+    [Fact]
     public void Results_are_bit_identical_for_every_thread_count()
     {
         int m = 150, n = 70, k = 300;
