@@ -28,9 +28,11 @@ public static class ExperimentDualAgentCommand
         var normalize = new Option<bool>("--normalize-pull") { Description = "Divide the actor's lambda Qbar term by the batch's |Qbar| (TD3+BC's normalisation)." };
         var trust = new Option<float?>("--trust-region") { Description = "rho: the safe agent is pi_B + a residual bounded by rho per action dimension (squashed units; default 0, the paper's unbounded actor)." };
         var noise = new Option<float?>("--exploration-noise") { Description = "sigma of the Gaussian noise on either agent's training actions, squashed units (default 0.1)." };
+        var baselineNoise = new Option<float?>("--baseline-noise") { Description = "sigma on the baseline's training actions only, overriding --exploration-noise there (default: the same sigma)." };
+        var criticInput = new Option<string?>("--critic-input") { Description = "Q_I's action input: action (the paper's, default) | baseline-deviation (a - pi_B(s))." };
         var cmd = new Command("dual-agent", "Dual-agent safety correction of the cart-pole PD law vs Lagrangian SAC from scratch, in the high-stakes cart-pole.")
         {
-            seeds, quick, steps, every, lambdaLr, gammaSafe, window, warmup, normalize, trust, noise,
+            seeds, quick, steps, every, lambdaLr, gammaSafe, window, warmup, normalize, trust, noise, baselineNoise, criticInput,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -54,7 +56,11 @@ public static class ExperimentDualAgentCommand
                 settings = wu >= 0 ? settings with { DualWarmup = wu } : throw new BadInputException($"--dual-warmup must be non-negative, got {wu}");
             if (p.GetValue(normalize)) settings = settings with { NormalizePull = true };
             if (p.GetValue(noise) is { } sigma)
-                settings = sigma >= 0 && sigma <= 1 ? settings with { ExplorationNoise = sigma } : throw new BadInputException($"--exploration-noise must be in [0, 1], got {sigma}");
+                settings = sigma >= 0 && sigma <= 1 ? settings with { ExplorationNoise = sigma, BaselineNoise = sigma } : throw new BadInputException($"--exploration-noise must be in [0, 1], got {sigma}");
+            if (p.GetValue(baselineNoise) is { } sigmaB)
+                settings = sigmaB >= 0 && sigmaB <= 1 ? settings with { BaselineNoise = sigmaB } : throw new BadInputException($"--baseline-noise must be in [0, 1], got {sigmaB}");
+            if (p.GetValue(criticInput) is { } input)
+                settings = settings with { CriticInput = ParseCriticInput(input) };
             if (p.GetValue(trust) is { } rho)
                 settings = rho >= 0 && rho <= 2 ? settings with { TrustRegion = rho } : throw new BadInputException($"--trust-region must be in [0, 2], got {rho}");
             var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, settings, stepBudget, evaluateEvery).Run(seedCount, progress, ct));
@@ -65,7 +71,9 @@ public static class ExperimentDualAgentCommand
                 + (p.GetValue(warmup) is { } dw ? FormattableString.Invariant($" --dual-warmup {dw}") : "")
                 + (p.GetValue(normalize) ? " --normalize-pull" : "")
                 + (p.GetValue(trust) is { } tr ? FormattableString.Invariant($" --trust-region {tr}") : "")
-                + (p.GetValue(noise) is { } en ? FormattableString.Invariant($" --exploration-noise {en}") : "");
+                + (p.GetValue(noise) is { } en ? FormattableString.Invariant($" --exploration-noise {en}") : "")
+                + (p.GetValue(baselineNoise) is { } bn ? FormattableString.Invariant($" --baseline-noise {bn}") : "")
+                + (p.GetValue(criticInput) is { } ci ? $" --critic-input {ci}" : "");
             var methods = outcome.Samples.Select(s => s.Method).Distinct().ToArray();
             var samples = methods.ToDictionary(m => m, m => MeanError.Of(outcome.Samples.Where(s => s.Method == m).Select(s => (double)(s.Steps ?? s.Budget)).ToList()));
             var reached = methods.ToDictionary(m => m, m => outcome.Samples.Count(s => s.Method == m && s.Steps is not null));
@@ -73,7 +81,7 @@ public static class ExperimentDualAgentCommand
             bool censored = reached[methods[1]] < seedCount;
 
             var notes = new StringBuilder();
-            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}, exploration noise {settings.ExplorationNoise}, dual step over {(settings.ConstraintWindow > 0 ? $"the {settings.ConstraintWindow} most recent rows" : "the whole buffer")}{(settings.TrustRegion > 0 ? $"; trust region rho {settings.TrustRegion} around pi_B" : "")}.")).AppendLine();
+            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}, exploration noise {settings.ExplorationNoise} (baseline's steps {settings.BaselineNoise}), Q_I input {CriticInputName(settings.CriticInput)}, dual step over {(settings.ConstraintWindow > 0 ? $"the {settings.ConstraintWindow} most recent rows" : "the whole buffer")}{(settings.TrustRegion > 0 ? $"; trust region rho {settings.TrustRegion} around pi_B" : "")}.")).AppendLine();
             notes.AppendLine("| method | reached (seeds) | samples to baseline return with cost <= limit (mean ± s.e.; a miss counts as its budget) |");
             notes.AppendLine("|---|---:|---:|");
             foreach (var m in methods) notes.AppendLine($"| {m} | {reached[m]}/{seedCount} | {ExperimentReport.Format(samples[m], "0")} |");
@@ -117,6 +125,15 @@ public static class ExperimentDualAgentCommand
         return cmd;
     }
 
+    internal static SafeCriticInput ParseCriticInput(string name) => name switch
+    {
+        "action" => SafeCriticInput.Action,
+        "baseline-deviation" => SafeCriticInput.BaselineDeviation,
+        _ => throw new BadInputException($"--critic-input must be action or baseline-deviation, got '{name}'"),
+    };
+
+    private static string CriticInputName(SafeCriticInput input) => input == SafeCriticInput.BaselineDeviation ? "a - pi_B(s)" : "a";
+
     private static SvgLinePlot TraceCurve(DualAgentOutcome outcome, string title, Func<DualAgentTracePoint, double> value)
     {
         var plot = new SvgLinePlot($"dual-agent {title} per episode", "environment steps", title);
@@ -127,9 +144,9 @@ public static class ExperimentDualAgentCommand
 
     private static string TraceCsv(DualAgentOutcome outcome)
     {
-        var csv = new StringBuilder("seed,episode,steps,return,cost,lambda,qbar,gamma,distance\n");
+        var csv = new StringBuilder("seed,episode,steps,return,cost,lambda,qbar,gamma,distance,outward_correction\n");
         foreach (var t in outcome.Trace)
-            csv.AppendLine(FormattableString.Invariant($"{t.Seed},{t.Episode},{t.Steps},{t.Return:0.###},{t.Cost:0.###},{t.Lambda:0.#####},{t.MeanQ:0.###},{t.Budget:0.###},{t.Distance:0.#####}"));
+            csv.AppendLine(FormattableString.Invariant($"{t.Seed},{t.Episode},{t.Steps},{t.Return:0.###},{t.Cost:0.###},{t.Lambda:0.#####},{t.MeanQ:0.###},{t.Budget:0.###},{t.Distance:0.#####},{t.OutwardCorrection:0.#####}"));
         return csv.ToString();
     }
 

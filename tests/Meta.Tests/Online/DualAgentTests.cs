@@ -217,6 +217,88 @@ public class DualAgentTests
             }
     }
 
+    [Fact]
+    public void The_baseline_noise_applies_to_the_baselines_steps_only()
+    {
+        var pd = new ControllerBaseline(new CartPolePdController(), new SquashedActionBox([-1f], [1f]));
+        float[] obs = [0.1f, 0.05f, -0.2f, 0.3f], a = new float[1], expected = new float[1];
+        var random = new Xoshiro256StarStar(4);
+        // Baseline's steps only, no noise there, loud noise on the safe agent's: the action is exactly the PD law's.
+        var baselineOnly = Method(new DualAgentSettings { BaselineShare = 1f, BaselineNoise = 0f, ExplorationNoise = 0.5f }, pd);
+        pd.Act(obs, expected);
+        for (int k = 0; k < 20; k++) { baselineOnly.Propose(null!, obs, a, random); Assert.Equal(expected[0], a[0]); }
+        // Safe agent's steps only, loud noise on the baseline's: the action is exactly the safe agent's.
+        var safeOnly = Method(new DualAgentSettings { BaselineShare = 0f, BaselineNoise = 0.5f, ExplorationNoise = 0f }, pd);
+        safeOnly.Exploit(null!, obs, expected, random);
+        for (int k = 0; k < 20; k++) { safeOnly.Propose(null!, obs, a, random); Assert.Equal(expected[0], a[0]); }
+        // And the noise on the baseline's steps is its own sigma.
+        var noisy = Method(new DualAgentSettings { BaselineShare = 1f, BaselineNoise = 0.3f, ExplorationNoise = 0f }, pd);
+        pd.Act(obs, expected);
+        double sum = 0;
+        for (int k = 0; k < 2000; k++) { noisy.Propose(null!, obs, a, random); sum += (a[0] - expected[0]) * (a[0] - expected[0]); }
+        Assert.InRange(Math.Sqrt(sum / 2000), 0.27, 0.33);
+    }
+
+    [Fact]
+    public void With_the_deviation_input_Q_I_reads_only_how_far_the_action_is_from_the_baseline()
+    {
+        // With a trust region pi_S = pi_B + rho tanh f(s), so shifting the logged and the baseline's actions by the same
+        // constant shifts every action Q_I reads and leaves every deviation a - pi_B as it was: the deviation critic, and
+        // with it Qbar, lambda and D, must not move; the paper's critic, reading a itself, does.
+        float[] Run(SafeCriticInput input, float shift)
+        {
+            var sac = new SacSettings { Hidden = [8], BatchSize = 8 };
+            var safe = new SafeCorrection(2, 1, sac, new DualAgentSettings { MultiplierLearningRate = 0.5f, GammaSafe = 0.5f, TrustRegion = 0.1f, CriticInput = input },
+                new Xoshiro256StarStar(3));
+            Assert.True(safe.ReadsBaselineEverywhere);
+            var buffer = new ReplayBuffer(8, 2, 1);
+            var batch = new SacBatch(8, 2, 1);
+            float[] baseline = new float[8], next = new float[8];
+            for (int i = 0; i < 8; i++)
+            {
+                float action = (i % 3 - 1) * 0.2f + shift;
+                buffer.Add([i / 8f, 0f], [action], 0f, i % 2, i % 2 == 1, terminal: false, [(i + 1) / 8f, 0f]);
+                batch.Rows[i] = i;
+                batch.Obs[2 * i] = i / 8f;
+                batch.NextObs[2 * i] = (i + 1) / 8f;
+                batch.Action[i] = action;
+                baseline[i] = 0.3f * (i / 8f) - 0.1f + shift;
+                next[i] = 0.3f * ((i + 1) / 8f) - 0.1f + shift;
+            }
+            for (int k = 0; k < 50; k++) safe.Update(batch, buffer, baseline, next);
+            return [safe.LastMeanQ, safe.Lambda, safe.LastDistance];
+        }
+        var plain = Run(SafeCriticInput.BaselineDeviation, 0f);
+        var shifted = Run(SafeCriticInput.BaselineDeviation, 0.3f);
+        for (int i = 0; i < 3; i++) Assert.Equal(plain[i], shifted[i], 3);
+        Assert.True(plain[1] > 0, "the constraint bit: the comparison is not of two idle runs");
+        Assert.NotEqual(Run(SafeCriticInput.Action, 0f)[0], Run(SafeCriticInput.Action, 0.3f)[0]);
+    }
+
+    [Fact]
+    public void A_deviation_critic_runs_with_a_constraint_window_and_no_trust_region()
+    {
+        var pd = new ControllerBaseline(new CartPolePdController(), new SquashedActionBox([-1f], [1f]));
+        var settings = new DualAgentSettings { CriticInput = SafeCriticInput.BaselineDeviation, ConstraintWindow = 64, BaselineNoise = 0.3f };
+        var runner = new OnlineRunner(CartPole(8), new OnlineStart(null, null, null) { Baseline = pd }, Options(OnlineAlgorithm.DualAgent, 3) with { DualAgent = settings });
+        var result = runner.Run();
+        var method = Assert.IsType<DualAgentMethod>(runner.Method);
+        Assert.False(method.Safe.Residual);
+        Assert.True(method.Safe.ReadsBaselineEverywhere);
+        Assert.True(result.Steps > 16);
+        Assert.True(float.IsFinite(method.Safe.LastMeanQ), "the safe agent learned");
+        // The correction is what the safe agent adds to the PD law.
+        float[] obs = [0.25f, 0f, 0f, 0f], a = new float[1], u = new float[1], correction = new float[1];
+        method.Exploit(runner.TaskPolicy, obs, a, new Xoshiro256StarStar(1));
+        pd.Act(obs, u);
+        method.Correction(obs, correction);
+        Assert.Equal(a[0] - u[0], correction[0], 6);
+    }
+
+    private static DualAgentMethod Method(DualAgentSettings settings, FixedBaseline baseline) =>
+        Assert.IsType<DualAgentMethod>(new OnlineRunner(CartPole(9), new OnlineStart(null, null, null) { Baseline = baseline },
+            Options(OnlineAlgorithm.DualAgent, 1) with { DualAgent = settings }).Method);
+
     private static float LambdaAfter(bool isUnsafe)
     {
         var sac = new SacSettings { Hidden = [8], BatchSize = 8 };

@@ -50,6 +50,8 @@ public sealed class DualAgentTransferCliTests : IDisposable
     [InlineData("--lambda-lr must be non-negative", "experiment", "dual-agent", "--lambda-lr", "-1")]
     [InlineData("--trust-region must be in [0, 2]", "experiment", "dual-agent", "--trust-region", "-0.1")]
     [InlineData("--exploration-noise must be in [0, 1]", "experiment", "dual-agent", "--exploration-noise", "2")]
+    [InlineData("--baseline-noise must be in [0, 1]", "experiment", "dual-agent", "--baseline-noise", "-0.2")]
+    [InlineData("--critic-input must be action or baseline-deviation, got 'deviation'", "experiment", "dual-agent", "--critic-input", "deviation")]
     [InlineData("--pretrain-steps must be", "experiment", "transfer", "--pretrain-steps", "-5")]
     [InlineData("--cost-limit must be a positive number", "experiment", "transfer", "--cost-limit", "0")]
     [InlineData("--deploy-deterministic-steps must be", "experiment", "transfer", "--steps", "100", "--deploy-deterministic-steps", "101")]
@@ -94,6 +96,7 @@ public sealed class DualAgentTransferCliTests : IDisposable
         Assert.Contains("<svg", File.ReadAllText(Path.Combine(folder, "evaluation-return.svg")));
         Assert.Contains("<svg", File.ReadAllText(Path.Combine(folder, "lifetime-regret.svg")));
         Assert.Contains("lifetime regret", File.ReadAllText(Path.Combine(folder, "README.md")));
+        Assert.Contains(",outward_correction", File.ReadAllText(Path.Combine(folder, "dual-agent-trace.csv")));
     }
 
     [Fact]
