@@ -295,6 +295,62 @@ public class DualAgentTests
         Assert.Equal(a[0] - u[0], correction[0], 6);
     }
 
+    [Fact]
+    public void An_n_step_Q_I_target_follows_the_episode_and_stops_at_its_end()
+    {
+        const float g = 0.5f;
+        var buffer = new ReplayBuffer(16, 1, 1);
+        // Episode A: states 0 -> 1 -> 2 -> 3 -> 4, the step into 2 unsafe; then episode B starts at 10 (a reset) and ends
+        // terminal after one violation.
+        float[] unsafeA = [0f, 1f, 0f, 0f];
+        for (int t = 0; t < 4; t++) buffer.Add([t], [0f], 0f, unsafeA[t], unsafeA[t] > 0, false, [t + 1]);
+        buffer.Add([10f], [0f], 0f, 0f, false, false, [11f]);
+        buffer.Add([11f], [0f], 0f, 1f, true, terminal: true, [12f]);
+        Assert.Equal(1, buffer.Successor(0));
+        Assert.Equal(-1, buffer.Successor(5));   // the newest row
+
+        var lookahead = new MultiStepLookahead(3, g, 4, 1);
+        var batch = new SacBatch(4, 1, 1);
+        batch.Rows[0] = 0;   // 3 steps: I = 1, 0, then bootstrap at row 2's s' = 3
+        batch.Rows[1] = 2;   // rows 2, 3, then row 4 does not continue (reset to 10): bootstrap at row 3's s' = 4
+        batch.Rows[2] = 4;   // row 4 safe, row 5 a terminal violation: the future after it is 0
+        batch.Rows[3] = 5;   // the newest row, terminal: one step
+        lookahead.Fill(batch, buffer, Normalization.Identity(1, 1));
+
+        Assert.Equal(2, lookahead.EndRow(0));
+        Assert.Equal(3f, lookahead.NextObs[0]);
+        Assert.Equal(1f + g * 0f + g * g * (1f + g * 7f), lookahead.Target(0, buffer, 7f), 5);
+        Assert.Equal(3, lookahead.EndRow(1));
+        Assert.Equal(4f, lookahead.NextObs[1]);
+        Assert.Equal(1f + g * (1f + g * 7f), lookahead.Target(1, buffer, 7f), 5);
+        Assert.Equal(5, lookahead.EndRow(2));
+        Assert.Equal(1f + g * 0f, lookahead.Target(2, buffer, 7f), 5);
+        Assert.Equal(5, lookahead.EndRow(3));
+        Assert.Equal(SafetyBudget.IndicatorTarget(true, true, 7f, g), lookahead.Target(3, buffer, 7f));
+        // n = 1 is the paper's one-step target.
+        var one = new MultiStepLookahead(1, g, 4, 1);
+        one.Fill(batch, buffer, Normalization.Identity(1, 1));
+        for (int i = 0; i < 4; i++)
+        {
+            int row = batch.Rows[i];
+            Assert.Equal(row, one.EndRow(i));
+            Assert.Equal(SafetyBudget.IndicatorTarget(buffer.Unsafe(row) > 0, buffer.Terminal(row) > 0, 7f, g), one.Target(i, buffer, 7f));
+        }
+    }
+
+    [Fact]
+    public void A_run_with_n_step_targets_and_a_faster_target_rate_learns()
+    {
+        var pd = new ControllerBaseline(new CartPolePdController(), new SquashedActionBox([-1f], [1f]));
+        var settings = new DualAgentSettings { CriticSteps = 5, CriticTargetRate = 0.05f, TrustRegion = 0.1f };
+        var runner = new OnlineRunner(CartPole(10), new OnlineStart(null, null, null) { Baseline = pd }, Options(OnlineAlgorithm.DualAgent, 3) with { DualAgent = settings });
+        var result = runner.Run();
+        var method = Assert.IsType<DualAgentMethod>(runner.Method);
+        Assert.Equal(0.05f, method.Safe.TargetRate);
+        Assert.True(result.Steps > 16);
+        Assert.True(float.IsFinite(method.Safe.LastMeanQ), "the safe agent learned");
+    }
+
     private static DualAgentMethod Method(DualAgentSettings settings, FixedBaseline baseline) =>
         Assert.IsType<DualAgentMethod>(new OnlineRunner(CartPole(9), new OnlineStart(null, null, null) { Baseline = baseline },
             Options(OnlineAlgorithm.DualAgent, 1) with { DualAgent = settings }).Method);

@@ -27,6 +27,7 @@ public sealed class DualAgentMethod : ISafetyMethod
     private readonly float[] _baselineHere;
     private readonly int[] _recentRows;
     private readonly float[]? _recentObs;
+    private readonly MultiStepLookahead? _lookahead;
 
     public DualAgentMethod(SafetyMethodContext context)
     {
@@ -46,6 +47,7 @@ public sealed class DualAgentMethod : ISafetyMethod
         _baselineHere = new float[ad];
         _recentRows = new int[options.Sac.BatchSize];
         _recentObs = _settings.ConstraintWindow > 0 ? new float[options.Sac.BatchSize * od] : null;
+        _lookahead = _settings.CriticSteps > 1 ? new MultiStepLookahead(_settings.CriticSteps, _settings.GammaSafe, options.Sac.BatchSize, od) : null;
     }
 
     public IBaselinePolicy Baseline => _baseline;
@@ -95,8 +97,10 @@ public sealed class DualAgentMethod : ISafetyMethod
         if (_baseline.Learnable) _baseline.Learn(batch, random);
         _baseline.Act(batch, taskBuffer, _baselineBatch);
         int ad = batch.ActDim;
+        _lookahead?.Fill(batch, taskBuffer, _observations);
         if (_safe.ReadsBaselineEverywhere)
-            for (int i = 0; i < batch.Size; i++) _baseline.Act(taskBuffer.NextObsRow(batch.Rows[i]), _baselineNext.AsSpan(i * ad, ad));
+            for (int i = 0; i < batch.Size; i++)
+                _baseline.Act(taskBuffer.NextObsRow(_lookahead?.EndRow(i) ?? batch.Rows[i]), _baselineNext.AsSpan(i * ad, ad));
         if (_recentObs is not null)
         {
             int od = batch.ObsDim;
@@ -107,7 +111,7 @@ public sealed class DualAgentMethod : ISafetyMethod
                 if (_safe.ReadsBaselineEverywhere) _baseline.Act(taskBuffer.ObsRow(_recentRows[i]), _baselineRecent.AsSpan(i * ad, ad));
             }
         }
-        _safe.Update(batch, taskBuffer, _baselineBatch, _baselineNext, _recentObs, _baselineRecent);
+        _safe.Update(batch, taskBuffer, _baselineBatch, _baselineNext, _recentObs, _baselineRecent, _lookahead);
     }
 
     public float Lambda => _safe.Lambda;

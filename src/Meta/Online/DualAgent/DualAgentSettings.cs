@@ -57,6 +57,20 @@ public sealed record DualAgentSettings
     /// </summary>
     public float BaselineNoise { get; init; } = 0.1f;
 
+    /// <summary>
+    /// Polyak rate of the safe agent's targets (Q_I' and pi_S'); 0: the run's SAC tau (0.005, the paper's TD3 default).
+    /// A target that trails by about 1 / tau updates lets Q_I's horizon grow by about one step per 1 / tau updates, so a
+    /// young Q_I is myopic: on cart-pole it first credits a push towards the centre, which helps for a few steps and then,
+    /// through the pole's lean, carries the cart outwards (docs/transfer.md).
+    /// </summary>
+    public float CriticTargetRate { get; init; }
+
+    /// <summary>
+    /// n of Q_I's n-step targets along the buffer's logged steps (<see cref="MultiStepLookahead"/>); 1: the paper's
+    /// one-step target (Algorithm 1, line 27).
+    /// </summary>
+    public int CriticSteps { get; init; } = 1;
+
     /// <summary>What Q_I reads beside the state: the action (the paper's) or its deviation from the baseline's.</summary>
     public SafeCriticInput CriticInput { get; init; } = SafeCriticInput.Action;
 

@@ -36,7 +36,8 @@ public sealed class SafeCorrection
         // Q_I starts optimistic, at the all-safe value 1 / (1 - gbar): an untrained critic near 0 would
         // read as a large constraint violation and drive lambda up before Q_I has learned anything,
         // where the paper wants the safe agent to imitate first and be corrected as costs are seen.
-        _critic = new TwinQ(obsDim + actDim, sac.Hidden, sac.LearningRate, sac.Tau, random, 1f / (1f - settings.GammaSafe));
+        _tau = settings.CriticTargetRate > 0 ? settings.CriticTargetRate : sac.Tau;
+        _critic = new TwinQ(obsDim + actDim, sac.Hidden, sac.LearningRate, _tau, random, 1f / (1f - settings.GammaSafe));
         _actorAdam = new Adam(_actor.Network.Parameters, sac.LearningRate);
         _lambda = new ProjectedMultiplier(settings.MultiplierLearningRate);
         _gammaSafe = settings.GammaSafe;
@@ -44,7 +45,6 @@ public sealed class SafeCorrection
         _normalizePull = settings.NormalizePull;
         _trustRegion = settings.TrustRegion;
         _deviationInput = settings.CriticInput == SafeCriticInput.BaselineDeviation;
-        _tau = sac.Tau;
         Budget = (float)SafetyBudget.BootstrappedGamma(settings.Delta, settings.GammaSafe);
         _target = new float[sac.BatchSize];
     }
@@ -52,6 +52,9 @@ public sealed class SafeCorrection
     /// <summary>Gamma of the constraint E Q_I &gt;= Gamma.</summary>
     public float Budget { get; }
     public float Lambda => _lambda.Value;
+
+    /// <summary>Polyak rate of Q_I' and pi_S'.</summary>
+    public float TargetRate => _tau;
 
     /// <summary>Qbar(phi) after the latest update.</summary>
     public float LastMeanQ { get; private set; } = float.NaN;
@@ -101,9 +104,11 @@ public sealed class SafeCorrection
     /// <paramref name="constraintObs"/>, normalised states (batch size rows) the dual step averages Q_I over
     /// (default: the batch's own). Where <see cref="ReadsBaselineEverywhere"/>, <paramref name="baselineNextActions"/> holds
     /// pi_B(s') per row and <paramref name="constraintBaseline"/> pi_B at <paramref name="constraintObs"/>; otherwise both are unread.
+    /// With <paramref name="lookahead"/> (filled for this batch) Q_I's target is n-step and bootstraps at its rows' s', where
+    /// <paramref name="baselineNextActions"/> then holds pi_B.
     /// </summary>
     public void Update(SacBatch batch, ReplayBuffer buffer, ReadOnlySpan<float> baselineActions, ReadOnlySpan<float> baselineNextActions,
-        float[]? constraintObs = null, ReadOnlySpan<float> constraintBaseline = default)
+        float[]? constraintObs = null, ReadOnlySpan<float> constraintBaseline = default, MultiStepLookahead? lookahead = null)
     {
         int b = batch.Size, od = batch.ObsDim, ad = batch.ActDim;
         var tape = _tape;
@@ -111,12 +116,13 @@ public sealed class SafeCorrection
         var s = tape.Constant(batch.Obs, b, od);
         using (tape.NoGrad())
         {
-            var s2 = tape.Constant(batch.NextObs, b, od);
+            var s2 = tape.Constant(lookahead is null ? batch.NextObs : lookahead.NextObs, b, od);
             var next = _critic.TargetMin(tape, CriticInput(tape, s2, Policy(tape, _actorTarget, s2, baselineNextActions), baselineNextActions)).Data;
             for (int i = 0; i < b; i++)
             {
                 int row = batch.Rows[i];
-                _target[i] = SafetyBudget.IndicatorTarget(buffer.Unsafe(row) > 0, buffer.Terminal(row) > 0, next[i], _gammaSafe);
+                _target[i] = lookahead?.Target(i, buffer, next[i])
+                    ?? SafetyBudget.IndicatorTarget(buffer.Unsafe(row) > 0, buffer.Terminal(row) > 0, next[i], _gammaSafe);
             }
         }
         _critic.Regress(tape, CriticInput(tape, s, tape.Constant(batch.Action, b, ad), baselineActions), tape.Constant(_target.AsSpan(0, b), b, 1));
