@@ -351,6 +351,42 @@ public class DualAgentTests
         Assert.True(float.IsFinite(method.Safe.LastMeanQ), "the safe agent learned");
     }
 
+    [Fact]
+    public void On_the_hazard_cart_pole_the_safe_correction_pushes_outwards_not_towards_the_centre()
+    {
+        // The fact behind the dual agent's first, wrong correction (docs/transfer.md): a balancing controller moves the
+        // cart back by first tilting the pole towards the centre, i.e. by pushing the cart further out. A stronger
+        // position gain (kx 0.15) costs less than the PD law's 0.05; a push towards the centre (kx -0.05, or a
+        // constant 0.1 inwards) drives the cart into the hazard.
+        double pd = CostPerStep(new CartPolePdController(), 0f), stronger = CostPerStep(new CartPolePdController(Kx: 0.15f), 0f);
+        double weaker = CostPerStep(new CartPolePdController(Kx: -0.05f), 0f), inwards = CostPerStep(new CartPolePdController(), -0.1f);
+        Assert.True(stronger < pd && pd < weaker && weaker < inwards, $"cost per step: kx 0.15 {stronger:0.000}, PD {pd:0.000}, kx -0.05 {weaker:0.000}, inwards {inwards:0.000}");
+        Assert.True(stronger < 0.1 && inwards > 0.8, $"kx 0.15 {stronger:0.000}, inwards {inwards:0.000}");
+    }
+
+    private static double CostPerStep(CartPolePdController controller, float towardsOutside)
+    {
+        var env = CartPole(99);
+        double cost = 0;
+        long steps = 0;
+        float[] obs = new float[4], a = new float[1];
+        for (int e = 0; e < 20; e++)
+        {
+            (e == 0 ? env.Reset(12345) : env.Reset()).CopyTo(obs);
+            while (true)
+            {
+                controller.Act(obs, a);
+                a[0] = Math.Clamp(a[0] + towardsOutside * Math.Sign(obs[0]), -1f, 1f);
+                var r = env.Step(a);
+                cost += r.Cost;
+                steps++;
+                if (r.Terminal || r.Truncated) break;
+                r.Observation.CopyTo(obs);
+            }
+        }
+        return cost / steps;
+    }
+
     private static DualAgentMethod Method(DualAgentSettings settings, FixedBaseline baseline) =>
         Assert.IsType<DualAgentMethod>(new OnlineRunner(CartPole(9), new OnlineStart(null, null, null) { Baseline = baseline },
             Options(OnlineAlgorithm.DualAgent, 1) with { DualAgent = settings }).Method);
