@@ -54,6 +54,13 @@ public sealed class ReplayBuffer
     public float Unsafe(int i) => _unsafe[i];
     public float Terminal(int i) => _terminal[i];
 
+    /// <summary>The row added right after row <paramref name="i"/>, or -1 when <paramref name="i"/> is the newest.</summary>
+    public int Successor(int i)
+    {
+        int j = (i + 1) % Capacity;
+        return j == _next || j >= Count ? -1 : j;
+    }
+
     /// <summary>Adds one transition, overwriting the oldest once full.</summary>
     public void Add(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, float reward, float cost, bool isUnsafe, bool terminal, ReadOnlySpan<float> nextObs)
     {

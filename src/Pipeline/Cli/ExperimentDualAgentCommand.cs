@@ -29,9 +29,13 @@ public static class ExperimentDualAgentCommand
         var normalize = new Option<bool>("--normalize-pull") { Description = "Divide the actor's lambda Qbar term by the batch's |Qbar| (TD3+BC's normalisation)." };
         var trust = new Option<float?>("--trust-region") { Description = "rho: the safe agent is pi_B + a residual bounded by rho per action dimension (squashed units; default 0, the paper's unbounded actor)." };
         var noise = new Option<float?>("--exploration-noise") { Description = "sigma of the Gaussian noise on either agent's training actions, squashed units (default 0.1)." };
+        var baselineNoise = new Option<float?>("--baseline-noise") { Description = "sigma on the baseline's training actions only, overriding --exploration-noise there (default: the same sigma)." };
+        var criticTau = new Option<float?>("--safe-critic-tau") { Description = "Polyak rate of the safe agent's targets Q_I' and pi_S' (default: SAC's tau, 0.005)." };
+        var criticSteps = new Option<int?>("--safe-critic-steps") { Description = "n of Q_I's n-step targets along the logged steps (default 1, the paper's)." };
+        var criticInput = new Option<string?>("--critic-input") { Description = "Q_I's action input: action (the paper's, default) | baseline-deviation (a - pi_B(s))." };
         var cmd = new Command("dual-agent", "Dual-agent safety correction of the cart-pole PD law vs Lagrangian SAC and PPO-Lagrangian from scratch, in the high-stakes cart-pole.")
         {
-            seeds, quick, steps, ppoSteps, every, lambdaLr, gammaSafe, window, warmup, normalize, trust, noise,
+            seeds, quick, steps, ppoSteps, every, lambdaLr, gammaSafe, window, warmup, normalize, trust, noise, baselineNoise, criticInput, criticTau, criticSteps,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -57,7 +61,15 @@ public static class ExperimentDualAgentCommand
                 settings = wu >= 0 ? settings with { DualWarmup = wu } : throw new BadInputException($"--dual-warmup must be non-negative, got {wu}");
             if (p.GetValue(normalize)) settings = settings with { NormalizePull = true };
             if (p.GetValue(noise) is { } sigma)
-                settings = sigma >= 0 && sigma <= 1 ? settings with { ExplorationNoise = sigma } : throw new BadInputException($"--exploration-noise must be in [0, 1], got {sigma}");
+                settings = sigma >= 0 && sigma <= 1 ? settings with { ExplorationNoise = sigma, BaselineNoise = sigma } : throw new BadInputException($"--exploration-noise must be in [0, 1], got {sigma}");
+            if (p.GetValue(baselineNoise) is { } sigmaB)
+                settings = sigmaB >= 0 && sigmaB <= 1 ? settings with { BaselineNoise = sigmaB } : throw new BadInputException($"--baseline-noise must be in [0, 1], got {sigmaB}");
+            if (p.GetValue(criticTau) is { } tau)
+                settings = tau > 0 && tau <= 1 ? settings with { CriticTargetRate = tau } : throw new BadInputException($"--safe-critic-tau must be in (0, 1], got {tau}");
+            if (p.GetValue(criticSteps) is { } nSteps)
+                settings = nSteps >= 1 && nSteps <= 200 ? settings with { CriticSteps = nSteps } : throw new BadInputException($"--safe-critic-steps must be in [1, 200], got {nSteps}");
+            if (p.GetValue(criticInput) is { } input)
+                settings = settings with { CriticInput = ParseCriticInput(input) };
             if (p.GetValue(trust) is { } rho)
                 settings = rho >= 0 && rho <= 2 ? settings with { TrustRegion = rho } : throw new BadInputException($"--trust-region must be in [0, 2], got {rho}");
             var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, settings, stepBudget, evaluateEvery, onPolicySteps: onPolicySteps).Run(seedCount, progress, ct));
@@ -68,7 +80,11 @@ public static class ExperimentDualAgentCommand
                 + (p.GetValue(warmup) is { } dw ? FormattableString.Invariant($" --dual-warmup {dw}") : "")
                 + (p.GetValue(normalize) ? " --normalize-pull" : "")
                 + (p.GetValue(trust) is { } tr ? FormattableString.Invariant($" --trust-region {tr}") : "")
-                + (p.GetValue(noise) is { } en ? FormattableString.Invariant($" --exploration-noise {en}") : "");
+                + (p.GetValue(noise) is { } en ? FormattableString.Invariant($" --exploration-noise {en}") : "")
+                + (p.GetValue(baselineNoise) is { } bn ? FormattableString.Invariant($" --baseline-noise {bn}") : "")
+                + (p.GetValue(criticInput) is { } ci ? $" --critic-input {ci}" : "")
+                + (p.GetValue(criticTau) is { } ct2 ? FormattableString.Invariant($" --safe-critic-tau {ct2}") : "")
+                + (p.GetValue(criticSteps) is { } cs ? FormattableString.Invariant($" --safe-critic-steps {cs}") : "");
             var methods = outcome.Samples.Select(s => s.Method).Distinct().ToArray();
             var samples = methods.ToDictionary(m => m, m => MeanError.Of(outcome.Samples.Where(s => s.Method == m).Select(s => (double)(s.Steps ?? s.Budget)).ToList()));
             var reached = methods.ToDictionary(m => m, m => outcome.Samples.Count(s => s.Method == m && s.Steps is not null));
@@ -81,7 +97,7 @@ public static class ExperimentDualAgentCommand
             bool censored = ratios[0].IsLowerBound;
 
             var notes = new StringBuilder();
-            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}, exploration noise {settings.ExplorationNoise}, dual step over {(settings.ConstraintWindow > 0 ? $"the {settings.ConstraintWindow} most recent rows" : "the whole buffer")}{(settings.TrustRegion > 0 ? $"; trust region rho {settings.TrustRegion} around pi_B" : "")}.")).AppendLine();
+            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}, exploration noise {settings.ExplorationNoise} (baseline's steps {settings.BaselineNoise}), Q_I input {CriticInputName(settings.CriticInput)}{(settings.CriticTargetRate > 0 ? $", Q_I target rate {settings.CriticTargetRate}" : "")}{(settings.CriticSteps > 1 ? $", {settings.CriticSteps}-step Q_I targets" : "")}, dual step over {(settings.ConstraintWindow > 0 ? $"the {settings.ConstraintWindow} most recent rows" : "the whole buffer")}{(settings.TrustRegion > 0 ? $"; trust region rho {settings.TrustRegion} around pi_B" : "")}.")).AppendLine();
             notes.AppendLine("| method | reached (seeds) | samples to baseline return with cost <= limit (mean ± s.e.; a miss counts as its budget) |");
             notes.AppendLine("|---|---:|---:|");
             foreach (var m in methods) notes.AppendLine($"| {m} | {reached[m]}/{seedCount} | {ExperimentReport.Format(samples[m], "0")} |");
@@ -142,6 +158,15 @@ public static class ExperimentDualAgentCommand
             : FormattableString.Invariant($"{Ratio:0.00}{(IsLowerBound ? $" (a lower bound: not reached in {Budget} steps on {Seeds - Reached} of {Seeds} seeds)" : "")}");
     }
 
+    internal static SafeCriticInput ParseCriticInput(string name) => name switch
+    {
+        "action" => SafeCriticInput.Action,
+        "baseline-deviation" => SafeCriticInput.BaselineDeviation,
+        _ => throw new BadInputException($"--critic-input must be action or baseline-deviation, got '{name}'"),
+    };
+
+    private static string CriticInputName(SafeCriticInput input) => input == SafeCriticInput.BaselineDeviation ? "a - pi_B(s)" : "a";
+
     private static SvgLinePlot TraceCurve(DualAgentOutcome outcome, string title, Func<DualAgentTracePoint, double> value)
     {
         var plot = new SvgLinePlot($"dual-agent {title} per episode", "environment steps", title);
@@ -168,9 +193,9 @@ public static class ExperimentDualAgentCommand
 
     private static string TraceCsv(DualAgentOutcome outcome)
     {
-        var csv = new StringBuilder("seed,episode,steps,return,cost,lambda,qbar,gamma,distance\n");
+        var csv = new StringBuilder("seed,episode,steps,return,cost,lambda,qbar,gamma,distance,outward_correction\n");
         foreach (var t in outcome.Trace)
-            csv.AppendLine(FormattableString.Invariant($"{t.Seed},{t.Episode},{t.Steps},{t.Return:0.###},{t.Cost:0.###},{t.Lambda:0.#####},{t.MeanQ:0.###},{t.Budget:0.###},{t.Distance:0.#####}"));
+            csv.AppendLine(FormattableString.Invariant($"{t.Seed},{t.Episode},{t.Steps},{t.Return:0.###},{t.Cost:0.###},{t.Lambda:0.#####},{t.MeanQ:0.###},{t.Budget:0.###},{t.Distance:0.#####},{t.OutwardCorrection:0.#####}"));
         return csv.ToString();
     }
 

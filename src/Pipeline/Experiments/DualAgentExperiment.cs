@@ -11,9 +11,13 @@ public sealed record SamplesToTarget(string Method, int Seed, long? Steps, long 
 
 /// <summary>
 /// The safe agent's state at the end of one training episode: what the dual step saw (Qbar against
-/// Gamma), where it put lambda, and how far the safe agent sat from the baseline (D).
+/// Gamma), where it put lambda, and how far the safe agent sat from the baseline (D). <paramref name="OutwardCorrection"/>:
+/// the correction pi_S - pi_B at a cart displaced to x = +0.25 (pole upright, at rest) minus that at x = -0.25, halved, in
+/// squashed force. Positive pushes the cart further out, i.e. a stronger position gain than the PD law's (kx &gt; 0: a
+/// push outwards tilts the pole inwards and the balancer then carries the cart back); negative weakens it.
 /// </summary>
-public sealed record DualAgentTracePoint(int Seed, int Episode, long Steps, float Return, double Cost, float Lambda, float MeanQ, float Budget, float Distance);
+public sealed record DualAgentTracePoint(int Seed, int Episode, long Steps, float Return, double Cost, float Lambda, float MeanQ, float Budget, float Distance,
+    float OutwardCorrection);
 
 /// <summary>A from-scratch comparator's multiplier at the end of one training episode (SAC-L's beta, PPO-L's lambda), with the episode's cost.</summary>
 public sealed record MultiplierTracePoint(string Method, int Seed, int Episode, long Steps, double Cost, float Multiplier);
@@ -92,7 +96,8 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
                 };
                 var runner = new OnlineRunner(env, start, options);
                 Action<EpisodeOutcome>? onEpisode = runner.Method is DualAgentMethod dual
-                    ? e => trace.Add(new DualAgentTracePoint(seed, e.Episode, e.CumulativeSteps, e.Return, e.Cost, dual.Lambda, dual.Safe.LastMeanQ, dual.Safe.Budget, dual.Safe.LastDistance))
+                    ? e => trace.Add(new DualAgentTracePoint(seed, e.Episode, e.CumulativeSteps, e.Return, e.Cost, dual.Lambda, dual.Safe.LastMeanQ, dual.Safe.Budget, dual.Safe.LastDistance,
+                        OutwardCorrection(dual)))
                     : e => multipliers.Add(new MultiplierTracePoint(method, seed, e.Episode, e.CumulativeSteps, e.Cost, runner.Lambda));
                 var result = runner.Run(onEpisode: onEpisode, ct: ct);
                 runs.Add(new MethodRun(method, seed, result));
@@ -127,5 +132,15 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
             }
         }
         return (total / episodes, cost / steps);
+    }
+
+    /// <summary>See <see cref="DualAgentTracePoint.OutwardCorrection"/>.</summary>
+    internal static float OutwardCorrection(DualAgentMethod dual)
+    {
+        Span<float> correction = stackalloc float[1];
+        dual.Correction([0.25f, 0f, 0f, 0f], correction);
+        float outward = correction[0];
+        dual.Correction([-0.25f, 0f, 0f, 0f], correction);
+        return (outward - correction[0]) / 2;
     }
 }

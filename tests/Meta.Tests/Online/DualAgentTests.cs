@@ -217,6 +217,180 @@ public class DualAgentTests
             }
     }
 
+    [Fact]
+    public void The_baseline_noise_applies_to_the_baselines_steps_only()
+    {
+        var pd = new ControllerBaseline(new CartPolePdController(), new SquashedActionBox([-1f], [1f]));
+        float[] obs = [0.1f, 0.05f, -0.2f, 0.3f], a = new float[1], expected = new float[1];
+        var random = new Xoshiro256StarStar(4);
+        // Baseline's steps only, no noise there, loud noise on the safe agent's: the action is exactly the PD law's.
+        var baselineOnly = Method(new DualAgentSettings { BaselineShare = 1f, BaselineNoise = 0f, ExplorationNoise = 0.5f }, pd);
+        pd.Act(obs, expected);
+        for (int k = 0; k < 20; k++) { baselineOnly.Propose(null!, obs, a, random); Assert.Equal(expected[0], a[0]); }
+        // Safe agent's steps only, loud noise on the baseline's: the action is exactly the safe agent's.
+        var safeOnly = Method(new DualAgentSettings { BaselineShare = 0f, BaselineNoise = 0.5f, ExplorationNoise = 0f }, pd);
+        safeOnly.Exploit(null!, obs, expected, random);
+        for (int k = 0; k < 20; k++) { safeOnly.Propose(null!, obs, a, random); Assert.Equal(expected[0], a[0]); }
+        // And the noise on the baseline's steps is its own sigma.
+        var noisy = Method(new DualAgentSettings { BaselineShare = 1f, BaselineNoise = 0.3f, ExplorationNoise = 0f }, pd);
+        pd.Act(obs, expected);
+        double sum = 0;
+        for (int k = 0; k < 2000; k++) { noisy.Propose(null!, obs, a, random); sum += (a[0] - expected[0]) * (a[0] - expected[0]); }
+        Assert.InRange(Math.Sqrt(sum / 2000), 0.27, 0.33);
+    }
+
+    [Fact]
+    public void With_the_deviation_input_Q_I_reads_only_how_far_the_action_is_from_the_baseline()
+    {
+        // With a trust region pi_S = pi_B + rho tanh f(s), so shifting the logged and the baseline's actions by the same
+        // constant shifts every action Q_I reads and leaves every deviation a - pi_B as it was: the deviation critic, and
+        // with it Qbar, lambda and D, must not move; the paper's critic, reading a itself, does.
+        float[] Run(SafeCriticInput input, float shift)
+        {
+            var sac = new SacSettings { Hidden = [8], BatchSize = 8 };
+            var safe = new SafeCorrection(2, 1, sac, new DualAgentSettings { MultiplierLearningRate = 0.5f, GammaSafe = 0.5f, TrustRegion = 0.1f, CriticInput = input },
+                new Xoshiro256StarStar(3));
+            Assert.True(safe.ReadsBaselineEverywhere);
+            var buffer = new ReplayBuffer(8, 2, 1);
+            var batch = new SacBatch(8, 2, 1);
+            float[] baseline = new float[8], next = new float[8];
+            for (int i = 0; i < 8; i++)
+            {
+                float action = (i % 3 - 1) * 0.2f + shift;
+                buffer.Add([i / 8f, 0f], [action], 0f, i % 2, i % 2 == 1, terminal: false, [(i + 1) / 8f, 0f]);
+                batch.Rows[i] = i;
+                batch.Obs[2 * i] = i / 8f;
+                batch.NextObs[2 * i] = (i + 1) / 8f;
+                batch.Action[i] = action;
+                baseline[i] = 0.3f * (i / 8f) - 0.1f + shift;
+                next[i] = 0.3f * ((i + 1) / 8f) - 0.1f + shift;
+            }
+            for (int k = 0; k < 50; k++) safe.Update(batch, buffer, baseline, next);
+            return [safe.LastMeanQ, safe.Lambda, safe.LastDistance];
+        }
+        var plain = Run(SafeCriticInput.BaselineDeviation, 0f);
+        var shifted = Run(SafeCriticInput.BaselineDeviation, 0.3f);
+        for (int i = 0; i < 3; i++) Assert.Equal(plain[i], shifted[i], 3);
+        Assert.True(plain[1] > 0, "the constraint bit: the comparison is not of two idle runs");
+        Assert.NotEqual(Run(SafeCriticInput.Action, 0f)[0], Run(SafeCriticInput.Action, 0.3f)[0]);
+    }
+
+    [Fact]
+    public void A_deviation_critic_runs_with_a_constraint_window_and_no_trust_region()
+    {
+        var pd = new ControllerBaseline(new CartPolePdController(), new SquashedActionBox([-1f], [1f]));
+        var settings = new DualAgentSettings { CriticInput = SafeCriticInput.BaselineDeviation, ConstraintWindow = 64, BaselineNoise = 0.3f };
+        var runner = new OnlineRunner(CartPole(8), new OnlineStart(null, null, null) { Baseline = pd }, Options(OnlineAlgorithm.DualAgent, 3) with { DualAgent = settings });
+        var result = runner.Run();
+        var method = Assert.IsType<DualAgentMethod>(runner.Method);
+        Assert.False(method.Safe.Residual);
+        Assert.True(method.Safe.ReadsBaselineEverywhere);
+        Assert.True(result.Steps > 16);
+        Assert.True(float.IsFinite(method.Safe.LastMeanQ), "the safe agent learned");
+        // The correction is what the safe agent adds to the PD law.
+        float[] obs = [0.25f, 0f, 0f, 0f], a = new float[1], u = new float[1], correction = new float[1];
+        method.Exploit(runner.TaskPolicy, obs, a, new Xoshiro256StarStar(1));
+        pd.Act(obs, u);
+        method.Correction(obs, correction);
+        Assert.Equal(a[0] - u[0], correction[0], 6);
+    }
+
+    [Fact]
+    public void An_n_step_Q_I_target_follows_the_episode_and_stops_at_its_end()
+    {
+        const float g = 0.5f;
+        var buffer = new ReplayBuffer(16, 1, 1);
+        // Episode A: states 0 -> 1 -> 2 -> 3 -> 4, the step into 2 unsafe; then episode B starts at 10 (a reset) and ends
+        // terminal after one violation.
+        float[] unsafeA = [0f, 1f, 0f, 0f];
+        for (int t = 0; t < 4; t++) buffer.Add([t], [0f], 0f, unsafeA[t], unsafeA[t] > 0, false, [t + 1]);
+        buffer.Add([10f], [0f], 0f, 0f, false, false, [11f]);
+        buffer.Add([11f], [0f], 0f, 1f, true, terminal: true, [12f]);
+        Assert.Equal(1, buffer.Successor(0));
+        Assert.Equal(-1, buffer.Successor(5));   // the newest row
+
+        var lookahead = new MultiStepLookahead(3, g, 4, 1);
+        var batch = new SacBatch(4, 1, 1);
+        batch.Rows[0] = 0;   // 3 steps: I = 1, 0, then bootstrap at row 2's s' = 3
+        batch.Rows[1] = 2;   // rows 2, 3, then row 4 does not continue (reset to 10): bootstrap at row 3's s' = 4
+        batch.Rows[2] = 4;   // row 4 safe, row 5 a terminal violation: the future after it is 0
+        batch.Rows[3] = 5;   // the newest row, terminal: one step
+        lookahead.Fill(batch, buffer, Normalization.Identity(1, 1));
+
+        Assert.Equal(2, lookahead.EndRow(0));
+        Assert.Equal(3f, lookahead.NextObs[0]);
+        Assert.Equal(1f + g * 0f + g * g * (1f + g * 7f), lookahead.Target(0, buffer, 7f), 5);
+        Assert.Equal(3, lookahead.EndRow(1));
+        Assert.Equal(4f, lookahead.NextObs[1]);
+        Assert.Equal(1f + g * (1f + g * 7f), lookahead.Target(1, buffer, 7f), 5);
+        Assert.Equal(5, lookahead.EndRow(2));
+        Assert.Equal(1f + g * 0f, lookahead.Target(2, buffer, 7f), 5);
+        Assert.Equal(5, lookahead.EndRow(3));
+        Assert.Equal(SafetyBudget.IndicatorTarget(true, true, 7f, g), lookahead.Target(3, buffer, 7f));
+        // n = 1 is the paper's one-step target.
+        var one = new MultiStepLookahead(1, g, 4, 1);
+        one.Fill(batch, buffer, Normalization.Identity(1, 1));
+        for (int i = 0; i < 4; i++)
+        {
+            int row = batch.Rows[i];
+            Assert.Equal(row, one.EndRow(i));
+            Assert.Equal(SafetyBudget.IndicatorTarget(buffer.Unsafe(row) > 0, buffer.Terminal(row) > 0, 7f, g), one.Target(i, buffer, 7f));
+        }
+    }
+
+    [Fact]
+    public void A_run_with_n_step_targets_and_a_faster_target_rate_learns()
+    {
+        var pd = new ControllerBaseline(new CartPolePdController(), new SquashedActionBox([-1f], [1f]));
+        var settings = new DualAgentSettings { CriticSteps = 5, CriticTargetRate = 0.05f, TrustRegion = 0.1f };
+        var runner = new OnlineRunner(CartPole(10), new OnlineStart(null, null, null) { Baseline = pd }, Options(OnlineAlgorithm.DualAgent, 3) with { DualAgent = settings });
+        var result = runner.Run();
+        var method = Assert.IsType<DualAgentMethod>(runner.Method);
+        Assert.Equal(0.05f, method.Safe.TargetRate);
+        Assert.True(result.Steps > 16);
+        Assert.True(float.IsFinite(method.Safe.LastMeanQ), "the safe agent learned");
+    }
+
+    [Fact]
+    public void On_the_hazard_cart_pole_the_safe_correction_pushes_outwards_not_towards_the_centre()
+    {
+        // The fact behind the dual agent's first, wrong correction (docs/transfer.md): a balancing controller moves the
+        // cart back by first tilting the pole towards the centre, i.e. by pushing the cart further out. A stronger
+        // position gain (kx 0.15) costs less than the PD law's 0.05; a push towards the centre (kx -0.05, or a
+        // constant 0.1 inwards) drives the cart into the hazard.
+        double pd = CostPerStep(new CartPolePdController(), 0f), stronger = CostPerStep(new CartPolePdController(Kx: 0.15f), 0f);
+        double weaker = CostPerStep(new CartPolePdController(Kx: -0.05f), 0f), inwards = CostPerStep(new CartPolePdController(), -0.1f);
+        Assert.True(stronger < pd && pd < weaker && weaker < inwards, $"cost per step: kx 0.15 {stronger:0.000}, PD {pd:0.000}, kx -0.05 {weaker:0.000}, inwards {inwards:0.000}");
+        Assert.True(stronger < 0.1 && inwards > 0.8, $"kx 0.15 {stronger:0.000}, inwards {inwards:0.000}");
+    }
+
+    private static double CostPerStep(CartPolePdController controller, float towardsOutside)
+    {
+        var env = CartPole(99);
+        double cost = 0;
+        long steps = 0;
+        float[] obs = new float[4], a = new float[1];
+        for (int e = 0; e < 20; e++)
+        {
+            (e == 0 ? env.Reset(12345) : env.Reset()).CopyTo(obs);
+            while (true)
+            {
+                controller.Act(obs, a);
+                a[0] = Math.Clamp(a[0] + towardsOutside * Math.Sign(obs[0]), -1f, 1f);
+                var r = env.Step(a);
+                cost += r.Cost;
+                steps++;
+                if (r.Terminal || r.Truncated) break;
+                r.Observation.CopyTo(obs);
+            }
+        }
+        return cost / steps;
+    }
+
+    private static DualAgentMethod Method(DualAgentSettings settings, FixedBaseline baseline) =>
+        Assert.IsType<DualAgentMethod>(new OnlineRunner(CartPole(9), new OnlineStart(null, null, null) { Baseline = baseline },
+            Options(OnlineAlgorithm.DualAgent, 1) with { DualAgent = settings }).Method);
+
     private static float LambdaAfter(bool isUnsafe)
     {
         var sac = new SacSettings { Hidden = [8], BatchSize = 8 };

@@ -61,6 +61,10 @@ public sealed class DualAgentTransferCliTests : IDisposable
     [InlineData("--lambda-lr must be non-negative", "experiment", "dual-agent", "--lambda-lr", "-1")]
     [InlineData("--trust-region must be in [0, 2]", "experiment", "dual-agent", "--trust-region", "-0.1")]
     [InlineData("--exploration-noise must be in [0, 1]", "experiment", "dual-agent", "--exploration-noise", "2")]
+    [InlineData("--baseline-noise must be in [0, 1]", "experiment", "dual-agent", "--baseline-noise", "-0.2")]
+    [InlineData("--critic-input must be action or baseline-deviation, got 'deviation'", "experiment", "dual-agent", "--critic-input", "deviation")]
+    [InlineData("--safe-critic-tau must be in (0, 1]", "experiment", "dual-agent", "--safe-critic-tau", "0")]
+    [InlineData("--safe-critic-steps must be in [1, 200]", "experiment", "dual-agent", "--safe-critic-steps", "0")]
     [InlineData("--pretrain-steps must be", "experiment", "transfer", "--pretrain-steps", "-5")]
     [InlineData("--cost-limit must be a positive number", "experiment", "transfer", "--cost-limit", "0")]
     [InlineData("--deploy-deterministic-steps must be", "experiment", "transfer", "--steps", "100", "--deploy-deterministic-steps", "101")]
@@ -113,6 +117,7 @@ public sealed class DualAgentTransferCliTests : IDisposable
         Assert.Equal("method,seed,episode,steps,cost,multiplier", multipliers[0]);
         Assert.Contains(multipliers, l => l.StartsWith("ppo-lagrangian (scratch),0,", StringComparison.Ordinal));
         Assert.Contains(multipliers, l => l.StartsWith("sac-lagrangian (scratch),0,", StringComparison.Ordinal));
+        Assert.Contains(",outward_correction", File.ReadAllText(Path.Combine(folder, "dual-agent-trace.csv")));
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public sealed class DualAgentMethod : ISafetyMethod
     private readonly float[] _baselineHere;
     private readonly int[] _recentRows;
     private readonly float[]? _recentObs;
+    private readonly MultiStepLookahead? _lookahead;
 
     public DualAgentMethod(SafetyMethodContext context)
     {
@@ -41,11 +42,12 @@ public sealed class DualAgentMethod : ISafetyMethod
         _normObs = new float[od];
         _squashed = new float[ad];
         _baselineBatch = new float[options.Sac.BatchSize * ad];
-        _baselineNext = new float[_safe.Residual ? options.Sac.BatchSize * ad : 0];
-        _baselineRecent = new float[_safe.Residual && _settings.ConstraintWindow > 0 ? options.Sac.BatchSize * ad : 0];
+        _baselineNext = new float[_safe.ReadsBaselineEverywhere ? options.Sac.BatchSize * ad : 0];
+        _baselineRecent = new float[_safe.ReadsBaselineEverywhere && _settings.ConstraintWindow > 0 ? options.Sac.BatchSize * ad : 0];
         _baselineHere = new float[ad];
         _recentRows = new int[options.Sac.BatchSize];
         _recentObs = _settings.ConstraintWindow > 0 ? new float[options.Sac.BatchSize * od] : null;
+        _lookahead = _settings.CriticSteps > 1 ? new MultiStepLookahead(_settings.CriticSteps, _settings.GammaSafe, options.Sac.BatchSize, od) : null;
     }
 
     public IBaselinePolicy Baseline => _baseline;
@@ -53,12 +55,19 @@ public sealed class DualAgentMethod : ISafetyMethod
 
     public void Propose(SoftActorCritic policy, ReadOnlySpan<float> obs, Span<float> action, Xoshiro256StarStar random)
     {
+        float sigma;
         if (random.NextFloat() < _settings.BaselineShare)
+        {
             _baseline.Act(obs, _squashed);
+            sigma = _settings.BaselineNoise;
+        }
         else
+        {
             SafeAct(obs);
+            sigma = _settings.ExplorationNoise;
+        }
         for (int d = 0; d < _squashed.Length; d++)
-            _squashed[d] = Math.Clamp(_squashed[d] + (float)(_settings.ExplorationNoise * random.NextNormal()), -1f, 1f);
+            _squashed[d] = Math.Clamp(_squashed[d] + (float)(sigma * random.NextNormal()), -1f, 1f);
         _box.ToEnvironment(_squashed, action);
     }
 
@@ -66,6 +75,14 @@ public sealed class DualAgentMethod : ISafetyMethod
     {
         SafeAct(obs);
         _box.ToEnvironment(_squashed, action);
+    }
+
+    /// <summary>pi_S(s) - pi_B(s) in squashed units: the correction the safe agent applies in the raw state <paramref name="obs"/>.</summary>
+    public void Correction(ReadOnlySpan<float> obs, Span<float> correction)
+    {
+        SafeAct(obs);
+        _baseline.Act(obs, _baselineHere);
+        for (int d = 0; d < correction.Length; d++) correction[d] = _squashed[d] - _baselineHere[d];
     }
 
     private void SafeAct(ReadOnlySpan<float> obs)
@@ -80,8 +97,10 @@ public sealed class DualAgentMethod : ISafetyMethod
         if (_baseline.Learnable) _baseline.Learn(batch, random);
         _baseline.Act(batch, taskBuffer, _baselineBatch);
         int ad = batch.ActDim;
-        if (_safe.Residual)
-            for (int i = 0; i < batch.Size; i++) _baseline.Act(taskBuffer.NextObsRow(batch.Rows[i]), _baselineNext.AsSpan(i * ad, ad));
+        _lookahead?.Fill(batch, taskBuffer, _observations);
+        if (_safe.ReadsBaselineEverywhere)
+            for (int i = 0; i < batch.Size; i++)
+                _baseline.Act(taskBuffer.NextObsRow(_lookahead?.EndRow(i) ?? batch.Rows[i]), _baselineNext.AsSpan(i * ad, ad));
         if (_recentObs is not null)
         {
             int od = batch.ObsDim;
@@ -89,10 +108,10 @@ public sealed class DualAgentMethod : ISafetyMethod
             for (int i = 0; i < _recentRows.Length; i++)
             {
                 _observations.NormalizeObs(taskBuffer.ObsRow(_recentRows[i]), _recentObs.AsSpan(i * od, od));
-                if (_safe.Residual) _baseline.Act(taskBuffer.ObsRow(_recentRows[i]), _baselineRecent.AsSpan(i * ad, ad));
+                if (_safe.ReadsBaselineEverywhere) _baseline.Act(taskBuffer.ObsRow(_recentRows[i]), _baselineRecent.AsSpan(i * ad, ad));
             }
         }
-        _safe.Update(batch, taskBuffer, _baselineBatch, _baselineNext, _recentObs, _baselineRecent);
+        _safe.Update(batch, taskBuffer, _baselineBatch, _baselineNext, _recentObs, _baselineRecent, _lookahead);
     }
 
     public float Lambda => _safe.Lambda;

@@ -46,8 +46,33 @@ public sealed record DualAgentSettings
     /// </summary>
     public float TrustRegion { get; init; }
 
-    /// <summary>sigma of the Gaussian exploration noise on either agent's action, in squashed units.</summary>
+    /// <summary>sigma of the Gaussian exploration noise on the safe agent's training actions, in squashed units.</summary>
     public float ExplorationNoise { get; init; } = 0.1f;
+
+    /// <summary>
+    /// sigma of the Gaussian exploration noise on the baseline's training actions, in squashed units (the paper:
+    /// one sigma for both, 0.1). A fixed baseline's action is a function of the state, so on its steps this noise
+    /// is all that tells Q_I the action's effect apart from the state's; raising it on the baseline's steps alone
+    /// decorrelates Q_I's action input without making the safe agent's own steps noisier (docs/transfer.md).
+    /// </summary>
+    public float BaselineNoise { get; init; } = 0.1f;
+
+    /// <summary>
+    /// Polyak rate of the safe agent's targets (Q_I' and pi_S'); 0: the run's SAC tau (0.005, the paper's TD3 default).
+    /// A target that trails by about 1 / tau updates lets Q_I's horizon grow by about one step per 1 / tau updates, so a
+    /// young Q_I is myopic: on cart-pole it first credits a push towards the centre, which helps for a few steps and then,
+    /// through the pole's lean, carries the cart outwards (docs/transfer.md).
+    /// </summary>
+    public float CriticTargetRate { get; init; }
+
+    /// <summary>
+    /// n of Q_I's n-step targets along the buffer's logged steps (<see cref="MultiStepLookahead"/>); 1: the paper's
+    /// one-step target (Algorithm 1, line 27).
+    /// </summary>
+    public int CriticSteps { get; init; } = 1;
+
+    /// <summary>What Q_I reads beside the state: the action (the paper's) or its deviation from the baseline's.</summary>
+    public SafeCriticInput CriticInput { get; init; } = SafeCriticInput.Action;
 
     /// <summary>Probability that the baseline, not the safe agent, picks a training step's action (Algorithm 1: 0.5).</summary>
     public float BaselineShare { get; init; } = 0.5f;
@@ -58,4 +83,20 @@ public sealed record DualAgentSettings
     /// <summary>TD3 baseline: target-policy smoothing noise and its clip, in squashed units.</summary>
     public float TargetNoise { get; init; } = 0.2f;
     public float TargetNoiseClip { get; init; } = 0.5f;
+}
+
+/// <summary>The action input of the safe agent's Q_I.</summary>
+public enum SafeCriticInput
+{
+    /// <summary>Q_I(s, a): the paper's.</summary>
+    Action,
+
+    /// <summary>
+    /// Q_I(s, a - pi_B(s)): the same function class, but the action enters as its deviation from the baseline's,
+    /// which on the baseline's steps is the exploration noise alone, independent of the state. With the raw action,
+    /// a fixed baseline's a = pi_B(s) + noise carries the state in it, and a young Q_I can credit the action with what
+    /// the state causes (its action gradient then follows pi_B's state dependence, not the action's effect). Needs
+    /// pi_B at every state the critic reads: the batch's s and s', and the constraint window's states.
+    /// </summary>
+    BaselineDeviation,
 }

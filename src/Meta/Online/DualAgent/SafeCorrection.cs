@@ -12,6 +12,7 @@ namespace OfflineSafety.Meta.Online.DualAgent;
 /// follow by Polyak averaging. With a trust region (<see cref="DualAgentSettings.TrustRegion"/> rho &gt; 0)
 /// the network is a bounded residual on the baseline, pi_S(s) = clip(pi_B(s) + rho tanh(f(s)), -1, 1),
 /// so |pi_S(s) - pi_B(s)| &lt;= rho in every state and action dimension, whatever Q_I's gradient says.
+/// With <see cref="SafeCriticInput.BaselineDeviation"/>, Q_I reads (s, a - pi_B(s)) wherever it is evaluated.
 /// </summary>
 public sealed class SafeCorrection
 {
@@ -23,6 +24,7 @@ public sealed class SafeCorrection
     private readonly int _dualWarmup;
     private readonly bool _normalizePull;
     private readonly float _trustRegion;
+    private readonly bool _deviationInput;
     private long _updates;
     private readonly Tape _tape = new();
     private readonly float[] _target;
@@ -34,14 +36,15 @@ public sealed class SafeCorrection
         // Q_I starts optimistic, at the all-safe value 1 / (1 - gbar): an untrained critic near 0 would
         // read as a large constraint violation and drive lambda up before Q_I has learned anything,
         // where the paper wants the safe agent to imitate first and be corrected as costs are seen.
-        _critic = new TwinQ(obsDim + actDim, sac.Hidden, sac.LearningRate, sac.Tau, random, 1f / (1f - settings.GammaSafe));
+        _tau = settings.CriticTargetRate > 0 ? settings.CriticTargetRate : sac.Tau;
+        _critic = new TwinQ(obsDim + actDim, sac.Hidden, sac.LearningRate, _tau, random, 1f / (1f - settings.GammaSafe));
         _actorAdam = new Adam(_actor.Network.Parameters, sac.LearningRate);
         _lambda = new ProjectedMultiplier(settings.MultiplierLearningRate);
         _gammaSafe = settings.GammaSafe;
         _dualWarmup = settings.DualWarmup;
         _normalizePull = settings.NormalizePull;
         _trustRegion = settings.TrustRegion;
-        _tau = sac.Tau;
+        _deviationInput = settings.CriticInput == SafeCriticInput.BaselineDeviation;
         Budget = (float)SafetyBudget.BootstrappedGamma(settings.Delta, settings.GammaSafe);
         _target = new float[sac.BatchSize];
     }
@@ -49,6 +52,9 @@ public sealed class SafeCorrection
     /// <summary>Gamma of the constraint E Q_I &gt;= Gamma.</summary>
     public float Budget { get; }
     public float Lambda => _lambda.Value;
+
+    /// <summary>Polyak rate of Q_I' and pi_S'.</summary>
+    public float TargetRate => _tau;
 
     /// <summary>Qbar(phi) after the latest update.</summary>
     public float LastMeanQ { get; private set; } = float.NaN;
@@ -60,6 +66,9 @@ public sealed class SafeCorrection
 
     /// <summary>Whether pi_S is a bounded residual on pi_B (its updates and actions then need pi_B's actions).</summary>
     public bool Residual => _trustRegion > 0;
+
+    /// <summary>Whether an update reads pi_B beyond the batch's states: at s' and at the constraint window's states.</summary>
+    public bool ReadsBaselineEverywhere => Residual || _deviationInput;
 
     /// <summary>pi_S(s); <paramref name="baseline"/> is pi_B(s), read only with a trust region.</summary>
     public void Act(ReadOnlySpan<float> normalizedObs, ReadOnlySpan<float> baseline, Span<float> squashed)
@@ -77,18 +86,29 @@ public sealed class SafeCorrection
         var r = actor.Forward(tape, s);
         if (_trustRegion <= 0) return r;
         int rows = r.Rows, cols = r.Cols;
-        if (baseline.Length < rows * cols) throw new ArgumentException($"a trust-region update needs pi_B's actions for {rows} rows, got {baseline.Length / Math.Max(cols, 1)}", nameof(baseline));
-        return tape.Clamp(tape.Add(tape.Constant(baseline[..(rows * cols)], rows, cols), tape.Scale(r, _trustRegion)), -1f, 1f);
+        return tape.Clamp(tape.Add(BaselineConstant(tape, baseline, rows, cols), tape.Scale(r, _trustRegion)), -1f, 1f);
+    }
+
+    /// <summary>Q_I's input: (s, u), or (s, u - pi_B(s)) with the deviation input.</summary>
+    private Tensor CriticInput(Tape tape, Tensor s, Tensor u, ReadOnlySpan<float> baseline) =>
+        tape.Concat(s, _deviationInput ? tape.Sub(u, BaselineConstant(tape, baseline, u.Rows, u.Cols)) : u);
+
+    private static Tensor BaselineConstant(Tape tape, ReadOnlySpan<float> baseline, int rows, int cols)
+    {
+        if (baseline.Length < rows * cols) throw new ArgumentException($"this update needs pi_B's actions for {rows} rows, got {baseline.Length / Math.Max(cols, 1)}", nameof(baseline));
+        return tape.Constant(baseline[..(rows * cols)], rows, cols);
     }
 
     /// <summary>
     /// One primal-dual step. <paramref name="baselineActions"/> holds pi_B(s) per batch row (squashed);
     /// <paramref name="constraintObs"/>, normalised states (batch size rows) the dual step averages Q_I over
-    /// (default: the batch's own). With a trust region, <paramref name="baselineNextActions"/> holds pi_B(s') per
-    /// row and <paramref name="constraintBaseline"/> pi_B at <paramref name="constraintObs"/>; otherwise both are unread.
+    /// (default: the batch's own). Where <see cref="ReadsBaselineEverywhere"/>, <paramref name="baselineNextActions"/> holds
+    /// pi_B(s') per row and <paramref name="constraintBaseline"/> pi_B at <paramref name="constraintObs"/>; otherwise both are unread.
+    /// With <paramref name="lookahead"/> (filled for this batch) Q_I's target is n-step and bootstraps at its rows' s', where
+    /// <paramref name="baselineNextActions"/> then holds pi_B.
     /// </summary>
     public void Update(SacBatch batch, ReplayBuffer buffer, ReadOnlySpan<float> baselineActions, ReadOnlySpan<float> baselineNextActions,
-        float[]? constraintObs = null, ReadOnlySpan<float> constraintBaseline = default)
+        float[]? constraintObs = null, ReadOnlySpan<float> constraintBaseline = default, MultiStepLookahead? lookahead = null)
     {
         int b = batch.Size, od = batch.ObsDim, ad = batch.ActDim;
         var tape = _tape;
@@ -96,20 +116,21 @@ public sealed class SafeCorrection
         var s = tape.Constant(batch.Obs, b, od);
         using (tape.NoGrad())
         {
-            var s2 = tape.Constant(batch.NextObs, b, od);
-            var next = _critic.TargetMin(tape, tape.Concat(s2, Policy(tape, _actorTarget, s2, baselineNextActions))).Data;
+            var s2 = tape.Constant(lookahead is null ? batch.NextObs : lookahead.NextObs, b, od);
+            var next = _critic.TargetMin(tape, CriticInput(tape, s2, Policy(tape, _actorTarget, s2, baselineNextActions), baselineNextActions)).Data;
             for (int i = 0; i < b; i++)
             {
                 int row = batch.Rows[i];
-                _target[i] = SafetyBudget.IndicatorTarget(buffer.Unsafe(row) > 0, buffer.Terminal(row) > 0, next[i], _gammaSafe);
+                _target[i] = lookahead?.Target(i, buffer, next[i])
+                    ?? SafetyBudget.IndicatorTarget(buffer.Unsafe(row) > 0, buffer.Terminal(row) > 0, next[i], _gammaSafe);
             }
         }
-        _critic.Regress(tape, tape.Concat(s, tape.Constant(batch.Action, b, ad)), tape.Constant(_target.AsSpan(0, b), b, 1));
+        _critic.Regress(tape, CriticInput(tape, s, tape.Constant(batch.Action, b, ad), baselineActions), tape.Constant(_target.AsSpan(0, b), b, 1));
 
         var u = Policy(tape, _actor, s, baselineActions);
         // ||pi_S - pi_B||^2 sums over action dimensions and averages over states.
         var distance = tape.Scale(tape.Mse(u, tape.Constant(baselineActions[..(b * ad)], b, ad)), ad);
-        var meanQ = tape.Mean(_critic.Min(tape, tape.Concat(s, u)));
+        var meanQ = tape.Mean(_critic.Min(tape, CriticInput(tape, s, u, baselineActions)));
         // Optionally TD3+BC's normalisation: the pull divided by the batch's |Qbar| (a constant), so lambda
         // weighs a relative, not an absolute, gain in Q_I against the imitation distance.
         float pull = _normalizePull ? _lambda.Value / MathF.Max(MathF.Abs(meanQ.ToScalar()), 1e-3f) : _lambda.Value;
@@ -122,8 +143,9 @@ public sealed class SafeCorrection
         using (tape.NoGrad())
         {
             var sc = constraintObs is null ? s : tape.Constant(constraintObs.AsSpan(0, b * od), b, od);
-            var uc = Policy(tape, _actor, sc, constraintObs is null ? baselineActions : constraintBaseline);
-            LastMeanQ = tape.Mean(_critic.Min(tape, tape.Concat(sc, uc))).ToScalar();
+            var bc = constraintObs is null ? baselineActions : constraintBaseline;
+            var uc = Policy(tape, _actor, sc, bc);
+            LastMeanQ = tape.Mean(_critic.Min(tape, CriticInput(tape, sc, uc, bc))).ToScalar();
         }
         if (++_updates > _dualWarmup) _lambda.Ascend(Budget - LastMeanQ);
         _critic.UpdateTargets();
