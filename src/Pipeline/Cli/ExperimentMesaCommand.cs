@@ -28,9 +28,10 @@ public static class ExperimentMesaCommand
             DefaultValueFactory = _ => TrainingCollections.Recipe,
         };
         collection.AcceptOnlyFromAmong(TrainingCollections.Names);
+        var trainingRows = new Option<int?>("--training-transitions") { Description = "Override the rows per training variant (with sac: the collecting SAC's steps)." };
         var cmd = new Command("mesa", "MESA vs Multi-Task vs RRL critics (and Unconstrained SAC) during online Recovery RL in the held-out variant.")
         {
-            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection,
+            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -40,6 +41,11 @@ public static class ExperimentMesaCommand
             if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
             var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
             if (p.GetValue(episodes) is { } e) budget = budget with { Episodes = e };
+            if (p.GetValue(trainingRows) is { } rows)
+            {
+                if (rows < 1) throw new BadInputException($"--training-transitions must be at least 1, got {rows}");
+                budget = budget with { TransitionsPerVariant = rows };
+            }
             var paper = DomainHyperparameterTable.For(definition.Id).Risk;
             var risk = new RiskSettings(p.GetValue(gammaRisk) ?? paper.GammaRisk, p.GetValue(epsRisk) ?? paper.EpsRisk);
             if (risk.GammaRisk is <= 0f or >= 1f) throw new BadInputException($"--gamma-risk must be in (0, 1), got {risk.GammaRisk}");
@@ -49,7 +55,8 @@ public static class ExperimentMesaCommand
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(firstSeed) is not 0 and var f ? $" --first-seed {f}" : "")
-                + (p.GetValue(collection) is not TrainingCollections.Recipe and var c ? $" --training-collection {c}" : "");
+                + (p.GetValue(collection) is not TrainingCollections.Recipe and var c ? $" --training-collection {c}" : "")
+                + (p.GetValue(trainingRows) is { } r ? $" --training-transitions {r}" : "");
             string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}{overrides}";
             return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}", ct: ct);
         });
