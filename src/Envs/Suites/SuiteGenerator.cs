@@ -32,12 +32,17 @@ public readonly record struct SuiteProgress(int VariantsDone, int VariantsTotal,
 /// training distribution, a held-out test variant, and each variant's offline data from the
 /// environment's collection recipe. Every variant's environment and policy get their own seeds
 /// derived from the suite seed, so a variant's data does not depend on the other variants'.
+/// Training variants are collected by <paramref name="trainingCollection"/> (null: the environment's
+/// recipe, as the test variant always is: the thesis collects every test set with the recipe's kind
+/// of policy, and its locomotion training sets with SAC, <see cref="IVariantCollection"/>).
 /// </summary>
-public sealed class SuiteGenerator
+public sealed class SuiteGenerator(EnvironmentRegistry? registry = null, IVariantCollection? trainingCollection = null)
 {
-    private readonly EnvironmentRegistry _registry;
+    private readonly EnvironmentRegistry _registry = registry ?? EnvironmentRegistry.Default;
+    private readonly IVariantCollection _training = trainingCollection ?? RecipeCollection.Instance;
 
-    public SuiteGenerator(EnvironmentRegistry? registry = null) => _registry = registry ?? EnvironmentRegistry.Default;
+    /// <summary>How the training variants are collected.</summary>
+    public IVariantCollection TrainingCollection => _training;
 
     /// <summary>Generates the suite in memory.</summary>
     public GeneratedSuite Generate(SuiteRequest request, Action<SuiteProgress>? progress = null, CancellationToken ct = default)
@@ -66,13 +71,11 @@ public sealed class SuiteGenerator
             ct.ThrowIfCancellationRequested();
             var variant = plan[i];
             var (environmentSeed, policySeed) = DataSeeds(request.Seed, variant);
-            var environment = definition.CreateForCollection(variant.Variant, environmentSeed);
-            var policy = definition.Collection.CreatePolicy(policySeed);
-            var recorder = new TransitionRecorder(environment, sink.OpenVariant(definition, variant));
+            var collection = variant.Role == SuiteRole.Training ? _training : RecipeCollection.Instance;
             int done = i;
             long before = rowsBefore;
-            var summary = recorder.Record(policy, variant.Transitions, definition.Collection.RolloutSteps,
-                (long)variant.Ordinal << 32,
+            var summary = collection.Collect(definition, variant.Variant, environmentSeed, policySeed, sink.OpenVariant(definition, variant),
+                variant.Transitions, (long)variant.Ordinal << 32,
                 rows => progress?.Invoke(new SuiteProgress(done, plan.Count, before + rows, rowsTotal, variant.Variant.Id)), ct);
             rowsBefore += summary.Rows;
             results.Add((variant, summary));

@@ -40,9 +40,15 @@ public static class ExperimentCommands
         var baselineSteps = new Option<int?>("--baseline-steps") { Description = "Override Multi-Task and RRL training steps." };
         var outerLr = new Option<float?>("--mesa-outer-lr") { Description = "Override MESA's outer Adam rate (paper: 1e-5)." };
         var suiteSeed = new Option<ulong>("--suite-seed") { Description = "Seed of the generated suite." };
+        var collection = new Option<string>("--training-collection")
+        {
+            Description = "How the training variants are collected: recipe (the environment's, default) | sac (the thesis's locomotion training sets: the replay buffer of an SAC run in each variant, with the quick or paper SAC as the plan is).",
+            DefaultValueFactory = _ => TrainingCollections.Recipe,
+        };
+        collection.AcceptOnlyFromAmong(TrainingCollections.Names);
         var cmd = new Command("critics", "Train MESA, Multi-Task and RRL critics, adapt them, and score them on held-out test-variant data.")
         {
-            env, seeds, quick, steps, mesaIterations, baselineSteps, outerLr, suiteSeed,
+            env, seeds, quick, steps, mesaIterations, baselineSteps, outerLr, suiteSeed, collection,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -54,6 +60,7 @@ public static class ExperimentCommands
             {
                 SuiteSeed = p.GetValue(suiteSeed),
                 AdaptationSteps = p.GetValue(steps),
+                TrainingCollection = p.GetValue(collection)!,
             };
             if (p.GetValue(outerLr) is { } olr) plan = plan with { MesaOuterLearningRate = olr };
             if (p.GetValue(mesaIterations) is { } mi) plan = plan with { MesaIterations = mi };
@@ -79,6 +86,7 @@ public static class ExperimentCommands
             {
                 environment,
                 quick = plan.Quick,
+                trainingCollection = plan.TrainingCollection,
                 seeds = seedCount,
                 suite = plan.SuiteDataset,
                 heldOut = plan.HeldOutDataset,

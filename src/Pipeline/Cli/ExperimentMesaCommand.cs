@@ -22,9 +22,16 @@ public static class ExperimentMesaCommand
         var gammaRisk = new Option<float?>("--gamma-risk") { Description = "Override gamma_risk in every phase for every critic source (default: the paper's, per environment)." };
         var epsRisk = new Option<float?>("--eps-risk") { Description = "Override eps_risk in every phase for every critic source (default: the paper's, per environment)." };
         var firstSeed = new Option<int>("--first-seed") { Description = "First seed (seeds first..first+N-1), to add seeds to an earlier run.", DefaultValueFactory = _ => 0 };
+        var collection = new Option<string>("--training-collection")
+        {
+            Description = "How the training variants are collected: recipe (the environment's, default) | sac (the thesis's locomotion training sets: the replay buffer of an SAC run in each variant, with this budget's SAC).",
+            DefaultValueFactory = _ => TrainingCollections.Recipe,
+        };
+        collection.AcceptOnlyFromAmong(TrainingCollections.Names);
+        var trainingRows = new Option<int?>("--training-transitions") { Description = "Override the rows per training variant (with sac: the collecting SAC's steps)." };
         var cmd = new Command("mesa", "MESA vs Multi-Task vs RRL critics (and Unconstrained SAC) during online Recovery RL in the held-out variant.")
         {
-            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed,
+            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -34,14 +41,22 @@ public static class ExperimentMesaCommand
             if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
             var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
             if (p.GetValue(episodes) is { } e) budget = budget with { Episodes = e };
+            if (p.GetValue(trainingRows) is { } rows)
+            {
+                if (rows < 1) throw new BadInputException($"--training-transitions must be at least 1, got {rows}");
+                budget = budget with { TransitionsPerVariant = rows };
+            }
             var paper = DomainHyperparameterTable.For(definition.Id).Risk;
             var risk = new RiskSettings(p.GetValue(gammaRisk) ?? paper.GammaRisk, p.GetValue(epsRisk) ?? paper.EpsRisk);
             if (risk.GammaRisk is <= 0f or >= 1f) throw new BadInputException($"--gamma-risk must be in (0, 1), got {risk.GammaRisk}");
             if (risk.EpsRisk is <= 0f or >= 1f) throw new BadInputException($"--eps-risk must be in (0, 1), got {risk.EpsRisk}");
-            var runs = WithPhases($"experiment mesa {definition.Id}", progress => new MesaExperiment(definition, budget, risk).Run(seedCount, progress, ct, p.GetValue(firstSeed)));
+            var training = TrainingCollections.Create(p.GetValue(collection)!, budget.Sac);
+            var runs = WithPhases($"experiment mesa {definition.Id}", progress => new MesaExperiment(definition, budget, risk, training).Run(seedCount, progress, ct, p.GetValue(firstSeed)));
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
-                + (p.GetValue(firstSeed) is not 0 and var f ? $" --first-seed {f}" : "");
+                + (p.GetValue(firstSeed) is not 0 and var f ? $" --first-seed {f}" : "")
+                + (p.GetValue(collection) is not TrainingCollections.Recipe and var c ? $" --training-collection {c}" : "")
+                + (p.GetValue(trainingRows) is { } r ? $" --training-transitions {r}" : "");
             string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}{overrides}";
             return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}", ct: ct);
         });

@@ -8,6 +8,7 @@ using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Evaluation;
 using OfflineSafety.Meta.Hyperparameters;
 using OfflineSafety.Meta.Jobs;
+using OfflineSafety.Meta.Online;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
 using OfflineSafety.Storage;
@@ -45,6 +46,12 @@ public sealed record CriticsExperimentPlan
     public int? AdaptationSteps { get; init; }
     public bool Quick { get; init; }
 
+    /// <summary>How the training variants are collected (<see cref="TrainingCollections"/>); the held-out rows always follow the recipe.</summary>
+    public string TrainingCollection { get; init; } = TrainingCollections.Recipe;
+
+    /// <summary>The SAC an "sac" training collection runs: the experiments' quick or paper SAC, as the plan is.</summary>
+    public SacSettings CollectionSac => (Quick ? ExperimentBudget.Quick(EnvironmentRegistry.Default.Get(Environment)) : ExperimentBudget.Paper(EnvironmentRegistry.Default.Get(Environment))).Sac;
+
     public static CriticsExperimentPlan Full(string environment, int seeds) => new()
     {
         Environment = environment,
@@ -71,8 +78,8 @@ public sealed record CriticsExperimentPlan
         TestOnlySteps = 600,
     };
 
-    public string SuiteDataset => $"critics-{Environment}{(Quick ? "-quick" : "")}-s{SuiteSeed}";
-    public string HeldOutDataset => $"{SuiteDataset}-heldout";
+    public string SuiteDataset => $"critics-{Environment}{(Quick ? "-quick" : "")}{(TrainingCollection == TrainingCollections.Recipe ? "" : "-" + TrainingCollection)}-s{SuiteSeed}";
+    public string HeldOutDataset => $"critics-{Environment}{(Quick ? "-quick" : "")}-s{SuiteSeed}-heldout";
 }
 
 /// <summary>
@@ -172,7 +179,8 @@ public sealed class CriticsExperiment(IObjectStore objects)
             plan.TransitionsPerVariant ?? definition.Defaults.TransitionsPerVariant,
             "auto", definition.Defaults.TestTransitions, plan.SuiteSeed);
         string testVariant = new SuiteGenerator().Plan(request)[^1].Variant.Id;
-        var batch = await ReadOrGenerateAsync(plan.SuiteDataset, definition, request, progress, ct);
+        var generator = new SuiteGenerator(trainingCollection: TrainingCollections.Create(plan.TrainingCollection, plan.CollectionSac));
+        var batch = await ReadOrGenerateAsync(plan.SuiteDataset, generator, request, progress, ct);
         return (batch, testVariant);
     }
 
@@ -181,10 +189,10 @@ public sealed class CriticsExperiment(IObjectStore objects)
     {
         // A different suite seed gives fresh episodes of the same (explicitly named) test variant.
         var request = new SuiteRequest(definition.Id, 0, 1, testVariant, plan.HeldOutTransitions, plan.SuiteSeed + 1_000_003);
-        return ReadOrGenerateAsync(plan.HeldOutDataset, definition, request, progress, ct);
+        return ReadOrGenerateAsync(plan.HeldOutDataset, new SuiteGenerator(), request, progress, ct);
     }
 
-    private async Task<TransitionBatch> ReadOrGenerateAsync(string name, EnvironmentDefinition definition, SuiteRequest request,
+    private async Task<TransitionBatch> ReadOrGenerateAsync(string name, SuiteGenerator generator, SuiteRequest request,
         Action<Progress>? progress, CancellationToken ct)
     {
         var store = new DatasetStore(objects);
@@ -198,7 +206,7 @@ public sealed class CriticsExperiment(IObjectStore objects)
                 return existing;
             }
         }
-        var suite = new SuiteGenerator().Generate(request, p => progress?.Invoke(new Progress($"generate {name}", (int)p.RowsDone, (int)p.RowsTotal, float.NaN)), ct);
+        var suite = generator.Generate(request, p => progress?.Invoke(new Progress($"generate {name}", (int)p.RowsDone, (int)p.RowsTotal, float.NaN)), ct);
         await SuiteDataset.WriteAsync(store, name, suite, ct);
         // Train on what the store returns, so a first run and a later reuse see identical rows in identical order.
         return await store.ReadAsync(reference, null, ct);

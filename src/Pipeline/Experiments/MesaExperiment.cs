@@ -1,4 +1,5 @@
 using OfflineSafety.Envs;
+using OfflineSafety.Envs.Collection;
 using OfflineSafety.Envs.Suites;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Adaptation;
@@ -17,9 +18,11 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// Recovery RL online with each critic, and Unconstrained SAC. Every critic source gets the same
 /// online settings; the critic buffer starts with the test-variant rows. <paramref name="risk"/>
 /// replaces the domain's (gamma_risk, eps_risk) in every phase and for every critic source alike
-/// (null: the paper's, <see cref="DomainHyperparameterTable"/>).
+/// (null: the paper's, <see cref="DomainHyperparameterTable"/>). <paramref name="trainingCollection"/>
+/// collects the training variants (null: the environment's recipe; <see cref="TrainingCollections"/>).
 /// </summary>
-public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, RiskSettings? risk = null)
+public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, RiskSettings? risk = null,
+    IVariantCollection? trainingCollection = null)
 {
     public static readonly string[] Methods = ["mesa", "multitask", "rrl", "unconstrained"];
 
@@ -37,7 +40,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
         {
             Report($"seed {seed}: generating suite");
-            var suite = new SuiteGenerator().Generate(new SuiteRequest(environment.Id, budget.TrainingVariants, budget.TransitionsPerVariant,
+            var suite = new SuiteGenerator(trainingCollection: trainingCollection).Generate(new SuiteRequest(environment.Id, budget.TrainingVariants, budget.TransitionsPerVariant,
                 "auto", budget.TestTransitions, (ulong)(100 + seed)), ct: ct);
             // The trainers pool tasks by row index, so every variant must live in one batch.
             var all = new TransitionBatch(environment.ObservationSpace.Dim, environment.ActionSpace.Dim, suite.All.Sum(v => v.Batch.Count));

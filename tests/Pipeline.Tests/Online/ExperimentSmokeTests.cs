@@ -41,6 +41,37 @@ public class ExperimentSmokeTests
     }
 
     [Fact]
+    public void Mesa_experiment_with_sac_replay_training_sets_changes_only_what_reads_them()
+    {
+        var environment = EnvironmentRegistry.Default.Get("navigation1");
+        var budget = ExperimentBudget.Smoke(environment) with { Episodes = 2 };
+        var recipe = new MesaExperiment(environment, budget).Run(1);
+        var sac = new MesaExperiment(environment, budget, trainingCollection: TrainingCollections.Create(TrainingCollections.Sac, budget.Sac)).Run(1);
+        double FirstReturn(IReadOnlyList<MethodRun> runs, string method) => runs.Single(r => r.Method == method).Result.Episodes[0].Return;
+        // RRL trains on the test set and Unconstrained on nothing offline: the test set is the recipe's either way.
+        Assert.Equal(FirstReturn(recipe, "rrl"), FirstReturn(sac, "rrl"));
+        Assert.Equal(FirstReturn(recipe, "unconstrained"), FirstReturn(sac, "unconstrained"));
+        Assert.Equal(MesaExperiment.Methods, sac.Select(r => r.Method));
+    }
+
+    [Fact]
+    public void Training_collections_are_named_and_an_unknown_one_is_a_user_error()
+    {
+        Assert.Same(OfflineSafety.Envs.Collection.RecipeCollection.Instance, TrainingCollections.Create("recipe", new SacSettings()));
+        Assert.IsType<SacReplayCollection>(TrainingCollections.Create("sac", new SacSettings()));
+        var error = Assert.Throws<OfflineSafety.Errors.BadInputException>(() => TrainingCollections.Create("random", new SacSettings()));
+        Assert.Contains("--training-collection", error.Message);
+
+        // The critics experiment stores SAC-collected suites under their own name and shares the held-out rows.
+        var recipePlan = CriticsExperimentPlan.QuickPlan("ant-disabled", 1);
+        var sacPlan = recipePlan with { TrainingCollection = TrainingCollections.Sac };
+        Assert.Equal("critics-ant-disabled-quick-s0", recipePlan.SuiteDataset);
+        Assert.Equal("critics-ant-disabled-quick-sac-s0", sacPlan.SuiteDataset);
+        Assert.Equal(recipePlan.HeldOutDataset, sacPlan.HeldOutDataset);
+        Assert.Equal(ExperimentBudget.Quick(EnvironmentRegistry.Default.Get("ant-disabled")).Sac.Hidden, sacPlan.CollectionSac.Hidden);
+    }
+
+    [Fact]
     public async Task Recovery_experiment_shares_one_pretrained_critic_across_methods()
     {
         var environment = EnvironmentRegistry.Default.Get("navigation2");
