@@ -99,7 +99,8 @@ public sealed class DualAgentTransferCliTests : IDisposable
     [Fact]
     public async Task The_dual_agent_experiment_writes_its_table_curves_and_ratio()
     {
-        using var json = await RunJsonAsync("experiment", "dual-agent", "--seeds", "1", "--quick", "--steps", "300", "--ppo-steps", "600", "--evaluate-every", "1");
+        using var json = await RunJsonAsync("experiment", "dual-agent", "--seeds", "1", "--quick", "--steps", "300", "--ppo-steps", "600", "--evaluate-every", "1",
+            "--evaluation-episodes", "2", "--passes-in-a-row", "2");
         var root = json.RootElement;
         Assert.Equal(3, root.GetProperty("results").GetArrayLength());
         var extra = root.GetProperty("extra");
@@ -118,6 +119,13 @@ public sealed class DualAgentTransferCliTests : IDisposable
         Assert.Contains(multipliers, l => l.StartsWith("ppo-lagrangian (scratch),0,", StringComparison.Ordinal));
         Assert.Contains(multipliers, l => l.StartsWith("sac-lagrangian (scratch),0,", StringComparison.Ordinal));
         Assert.Contains(",outward_correction", File.ReadAllText(Path.Combine(folder, "dual-agent-trace.csv")));
+        // The target rule is in the report's notes, the recorded command and the JSON.
+        string readme = File.ReadAllText(Path.Combine(folder, "README.md"));
+        Assert.Contains("2 deterministic evaluation episodes", readme);
+        Assert.Contains("first of 2 consecutive evaluations", readme);
+        Assert.Contains("--evaluation-episodes 2 --passes-in-a-row 2", readme);
+        Assert.Equal(2, extra.GetProperty("evaluationEpisodes").GetInt32());
+        Assert.Equal(2, extra.GetProperty("passesInARow").GetInt32());
     }
 
     [Fact]
