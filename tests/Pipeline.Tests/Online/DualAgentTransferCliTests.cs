@@ -58,6 +58,8 @@ public sealed class DualAgentTransferCliTests : IDisposable
     [InlineData("--save-baseline stores a TD3 baseline", "online", "--env", "cartpole-length", "--algo", "dual-agent", "--episodes", "1", "--baseline", "controller", "--save-baseline", "x.safetensors", "--offline-transitions", "100")]
     [InlineData("--steps must be", "experiment", "dual-agent", "--steps", "0")]
     [InlineData("--ppo-steps must be", "experiment", "dual-agent", "--ppo-steps", "0")]
+    [InlineData("--evaluation-episodes must be in [1, 1000], got 0", "experiment", "dual-agent", "--evaluation-episodes", "0")]
+    [InlineData("--passes-in-a-row must be at least 1, got 0", "experiment", "dual-agent", "--passes-in-a-row", "0")]
     [InlineData("--lambda-lr must be non-negative", "experiment", "dual-agent", "--lambda-lr", "-1")]
     [InlineData("--trust-region must be in [0, 2]", "experiment", "dual-agent", "--trust-region", "-0.1")]
     [InlineData("--exploration-noise must be in [0, 1]", "experiment", "dual-agent", "--exploration-noise", "2")]
