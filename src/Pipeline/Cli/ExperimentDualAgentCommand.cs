@@ -95,11 +95,12 @@ public static class ExperimentDualAgentCommand
             var methods = outcome.Samples.Select(s => s.Method).Distinct().ToArray();
             var samples = methods.ToDictionary(m => m, m => MeanError.Of(outcome.Samples.Where(s => s.Method == m).Select(s => (double)(s.Steps ?? s.Budget)).ToList()));
             var reached = methods.ToDictionary(m => m, m => outcome.Samples.Count(s => s.Method == m && s.Steps is not null));
-            // Each from-scratch comparator against the dual agent; a comparator's miss counts as its budget, so
-            // where it missed on any seed the ratio is a lower bound, and where it missed on all it is budget / dual's.
+            // Each from-scratch comparator against the dual agent; a miss counts as its budget, so where the comparator
+            // missed on any seed the ratio is a lower bound (where on all, budget / dual's), where the dual agent did an upper one.
             var dual = methods[0];
-            var ratios = methods.Skip(1).Select(m => new ComparatorRatio(m, samples[m].Mean / samples[dual].Mean, reached[m], seedCount,
-                outcome.Samples.Where(s => s.Method == m).Max(s => s.Budget))).ToList();
+            long Budget(string m) => outcome.Samples.Where(s => s.Method == m).Max(s => s.Budget);
+            var ratios = methods.Skip(1).Select(m => new ComparatorRatio(m, samples[m].Mean / samples[dual].Mean, reached[m], seedCount, Budget(m),
+                reached[dual], Budget(dual))).ToList();
             double ratio = ratios[0].Ratio;
             bool censored = ratios[0].IsLowerBound;
 
@@ -144,7 +145,7 @@ public static class ExperimentDualAgentCommand
                 samples = outcome.Samples.Select(s => new { method = s.Method, seed = s.Seed, steps = s.Steps, budget = s.Budget }),
                 ratio,
                 ratioIsLowerBound = censored,
-                ratios = ratios.Select(r => new { method = r.Method, ratio = r.Ratio, isLowerBound = r.IsLowerBound, reached = r.Reached, budget = r.Budget }),
+                ratios = ratios.Select(r => new { method = r.Method, ratio = r.Ratio, isLowerBound = r.IsLowerBound, isUpperBound = r.IsUpperBound, reached = r.Reached, budget = r.Budget }),
             };
             return await ExperimentOnlineOutput.EmitAsync(p, "Dual-agent safety correction vs SAC-Lagrangian and PPO-Lagrangian from scratch (cart-pole, hazard |x| >= 0.2)", command, budget,
                 outcome.Runs, "dual-agent", notes.ToString(), ct, figures, extra, console =>
@@ -160,13 +161,20 @@ public static class ExperimentDualAgentCommand
     }
 
     /// <summary>A comparator's samples to the target over the dual agent's (means over seeds; a miss counts as its budget).</summary>
-    private sealed record ComparatorRatio(string Method, double Ratio, int Reached, int Seeds, long Budget)
+    private sealed record ComparatorRatio(string Method, double Ratio, int Reached, int Seeds, long Budget, int DualReached, long DualBudget)
     {
-        public bool IsLowerBound => Reached < Seeds;
+        public bool IsLowerBound => Reached < Seeds && DualReached == Seeds;
 
-        public string Describe() => Reached == 0
-            ? FormattableString.Invariant($">= {Ratio:0.00} (a lower bound: not reached in {Budget} steps on any seed)")
-            : FormattableString.Invariant($"{Ratio:0.00}{(IsLowerBound ? $" (a lower bound: not reached in {Budget} steps on {Seeds - Reached} of {Seeds} seeds)" : "")}");
+        public bool IsUpperBound => DualReached < Seeds && Reached == Seeds;
+
+        public string Describe() => (Reached < Seeds, DualReached < Seeds) switch
+        {
+            (true, false) when Reached == 0 => FormattableString.Invariant($">= {Ratio:0.00} (a lower bound: not reached in {Budget} steps on any seed)"),
+            (true, false) => FormattableString.Invariant($"{Ratio:0.00} (a lower bound: not reached in {Budget} steps on {Seeds - Reached} of {Seeds} seeds)"),
+            (false, true) => FormattableString.Invariant($"{Ratio:0.00} (an upper bound: the dual agent not reached in {DualBudget} steps on {Seeds - DualReached} of {Seeds} seeds)"),
+            (true, true) => FormattableString.Invariant($"{Ratio:0.00} (neither bound: not reached in {Budget} steps on {Seeds - Reached} of {Seeds} seeds, the dual agent in {DualBudget} on {Seeds - DualReached})"),
+            _ => FormattableString.Invariant($"{Ratio:0.00}"),
+        };
     }
 
     internal static SafeCriticInput ParseCriticInput(string name) => name switch

@@ -128,6 +128,14 @@ public sealed class DualAgentTransferCliTests : IDisposable
         Assert.Contains("--evaluation-episodes 2 --passes-in-a-row 2", readme);
         Assert.Equal(2, extra.GetProperty("evaluationEpisodes").GetInt32());
         Assert.Equal(2, extra.GetProperty("passesInARow").GetInt32());
+        // A miss counts as its budget: the comparator's makes the ratio a lower bound, the dual agent's an upper one, both neither.
+        bool dualMissed = extra.GetProperty("samples").EnumerateArray().Any(s => s.GetProperty("method").GetString() == "dual-agent (PD baseline)" && s.GetProperty("steps").ValueKind == JsonValueKind.Null);
+        foreach (var r in ratios)
+        {
+            bool comparatorMissed = r.GetProperty("reached").GetInt32() < 1;
+            Assert.Equal(comparatorMissed && !dualMissed, r.GetProperty("isLowerBound").GetBoolean());
+            Assert.Equal(dualMissed && !comparatorMissed, r.GetProperty("isUpperBound").GetBoolean());
+        }
     }
 
     [Fact]
