@@ -22,6 +22,8 @@ public static class ExperimentDualAgentCommand
         var steps = new Option<long?>("--steps") { Description = "Environment steps per run (default 30000 with --quick, else 500000, the paper's convergence budget)." };
         var ppoSteps = new Option<long?>("--ppo-steps") { Description = "Environment steps per PPO-Lagrangian run (default: --steps; on-policy methods need many more samples, each far cheaper)." };
         var every = new Option<int>("--evaluate-every") { Description = "Episodes between deterministic evaluations.", DefaultValueFactory = _ => 2 };
+        var evalEpisodes = new Option<int>("--evaluation-episodes") { Description = "Deterministic episodes per evaluation.", DefaultValueFactory = _ => 3 };
+        var inARow = new Option<int>("--passes-in-a-row") { Description = "Consecutive passing evaluations before a run counts as at the target; samples are counted at the first of them.", DefaultValueFactory = _ => 1 };
         var lambdaLr = new Option<float?>("--lambda-lr") { Description = "eta_lambda of the dual step (default 0.001, the paper's)." };
         var gammaSafe = new Option<float?>("--gamma-safe") { Description = "gbar, the discount of Q_I (default 0.98)." };
         var window = new Option<int?>("--constraint-window") { Description = "Most recent buffer rows the dual step averages Q_I over (0: the whole buffer, the paper's)." };
@@ -35,7 +37,7 @@ public static class ExperimentDualAgentCommand
         var criticInput = new Option<string?>("--critic-input") { Description = "Q_I's action input: action (the paper's, default) | baseline-deviation (a - pi_B(s))." };
         var cmd = new Command("dual-agent", "Dual-agent safety correction of the cart-pole PD law vs Lagrangian SAC and PPO-Lagrangian from scratch, in the high-stakes cart-pole.")
         {
-            seeds, quick, steps, ppoSteps, every, lambdaLr, gammaSafe, window, warmup, normalize, trust, noise, baselineNoise, criticInput, criticTau, criticSteps,
+            seeds, quick, steps, ppoSteps, every, evalEpisodes, inARow, lambdaLr, gammaSafe, window, warmup, normalize, trust, noise, baselineNoise, criticInput, criticTau, criticSteps,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -43,6 +45,11 @@ public static class ExperimentDualAgentCommand
             if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
             int evaluateEvery = p.GetValue(every);
             if (evaluateEvery < 1) throw new BadInputException($"--evaluate-every must be at least 1, got {evaluateEvery}");
+            int evaluationEpisodes = p.GetValue(evalEpisodes);
+            if (evaluationEpisodes < 1 || evaluationEpisodes > 1000) throw new BadInputException($"--evaluation-episodes must be in [1, 1000], got {evaluationEpisodes}");
+            int passesInARow = p.GetValue(inARow);
+            if (passesInARow < 1) throw new BadInputException($"--passes-in-a-row must be at least 1, got {passesInARow}");
+            var target = new TargetRule(evaluateEvery, evaluationEpisodes, passesInARow);
             var definition = EnvironmentRegistry.Default.Get("cartpole-length");
             var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
             long stepBudget = p.GetValue(steps) ?? (p.GetValue(quick) ? 30_000 : 500_000);
@@ -72,8 +79,8 @@ public static class ExperimentDualAgentCommand
                 settings = settings with { CriticInput = ParseCriticInput(input) };
             if (p.GetValue(trust) is { } rho)
                 settings = rho >= 0 && rho <= 2 ? settings with { TrustRegion = rho } : throw new BadInputException($"--trust-region must be in [0, 2], got {rho}");
-            var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, settings, stepBudget, evaluateEvery, onPolicySteps: onPolicySteps).Run(seedCount, progress, ct));
-            string command = $"offsafe experiment dual-agent --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {stepBudget}{(p.GetValue(ppoSteps) is { } ps ? $" --ppo-steps {ps}" : "")} --evaluate-every {evaluateEvery}"
+            var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, settings, stepBudget, target, onPolicySteps).Run(seedCount, progress, ct));
+            string command = $"offsafe experiment dual-agent --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {stepBudget}{(p.GetValue(ppoSteps) is { } ps ? $" --ppo-steps {ps}" : "")} --evaluate-every {evaluateEvery} --evaluation-episodes {evaluationEpisodes} --passes-in-a-row {passesInARow}"
                 + (p.GetValue(lambdaLr) is { } l ? FormattableString.Invariant($" --lambda-lr {l}") : "")
                 + (p.GetValue(gammaSafe) is { } gs ? FormattableString.Invariant($" --gamma-safe {gs}") : "")
                 + (p.GetValue(window) is { } cw ? FormattableString.Invariant($" --constraint-window {cw}") : "")
@@ -88,16 +95,18 @@ public static class ExperimentDualAgentCommand
             var methods = outcome.Samples.Select(s => s.Method).Distinct().ToArray();
             var samples = methods.ToDictionary(m => m, m => MeanError.Of(outcome.Samples.Where(s => s.Method == m).Select(s => (double)(s.Steps ?? s.Budget)).ToList()));
             var reached = methods.ToDictionary(m => m, m => outcome.Samples.Count(s => s.Method == m && s.Steps is not null));
-            // Each from-scratch comparator against the dual agent; a comparator's miss counts as its budget, so
-            // where it missed on any seed the ratio is a lower bound, and where it missed on all it is budget / dual's.
+            // Each from-scratch comparator against the dual agent; a miss counts as its budget, so where the comparator
+            // missed on any seed the ratio is a lower bound (where on all, budget / dual's), where the dual agent did an upper one.
             var dual = methods[0];
-            var ratios = methods.Skip(1).Select(m => new ComparatorRatio(m, samples[m].Mean / samples[dual].Mean, reached[m], seedCount,
-                outcome.Samples.Where(s => s.Method == m).Max(s => s.Budget))).ToList();
+            long Budget(string m) => outcome.Samples.Where(s => s.Method == m).Max(s => s.Budget);
+            var ratios = methods.Skip(1).Select(m => new ComparatorRatio(m, samples[m].Mean / samples[dual].Mean, reached[m], seedCount, Budget(m),
+                reached[dual], Budget(dual))).ToList();
             double ratio = ratios[0].Ratio;
             bool censored = ratios[0].IsLowerBound;
 
             var notes = new StringBuilder();
             notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}, exploration noise {settings.ExplorationNoise} (baseline's steps {settings.BaselineNoise}), Q_I input {CriticInputName(settings.CriticInput)}{(settings.CriticTargetRate > 0 ? $", Q_I target rate {settings.CriticTargetRate}" : "")}{(settings.CriticSteps > 1 ? $", {settings.CriticSteps}-step Q_I targets" : "")}, dual step over {(settings.ConstraintWindow > 0 ? $"the {settings.ConstraintWindow} most recent rows" : "the whole buffer")}{(settings.TrustRegion > 0 ? $"; trust region rho {settings.TrustRegion} around pi_B" : "")}.")).AppendLine();
+            notes.AppendLine($"Target: every {target.EvaluateEvery} training episodes, {target.EvaluationEpisodes} deterministic evaluation episodes; samples to target are the steps at the first of {target.PassesInARow} consecutive evaluations with return >= the baseline's and cost per step <= the limit, for every method alike.").AppendLine();
             notes.AppendLine("| method | reached (seeds) | samples to baseline return with cost <= limit (mean ± s.e.; a miss counts as its budget) |");
             notes.AppendLine("|---|---:|---:|");
             foreach (var m in methods) notes.AppendLine($"| {m} | {reached[m]}/{seedCount} | {ExperimentReport.Format(samples[m], "0")} |");
@@ -130,17 +139,20 @@ public static class ExperimentDualAgentCommand
                 baselineReturn = outcome.BaselineReturn,
                 baselineCostPerStep = outcome.BaselineCostPerStep,
                 costLimit = outcome.CostLimit,
+                evaluateEvery = target.EvaluateEvery,
+                evaluationEpisodes = target.EvaluationEpisodes,
+                passesInARow = target.PassesInARow,
                 samples = outcome.Samples.Select(s => new { method = s.Method, seed = s.Seed, steps = s.Steps, budget = s.Budget }),
                 ratio,
                 ratioIsLowerBound = censored,
-                ratios = ratios.Select(r => new { method = r.Method, ratio = r.Ratio, isLowerBound = r.IsLowerBound, reached = r.Reached, budget = r.Budget }),
+                ratios = ratios.Select(r => new { method = r.Method, ratio = r.Ratio, isLowerBound = r.IsLowerBound, isUpperBound = r.IsUpperBound, reached = r.Reached, budget = r.Budget }),
             };
             return await ExperimentOnlineOutput.EmitAsync(p, "Dual-agent safety correction vs SAC-Lagrangian and PPO-Lagrangian from scratch (cart-pole, hazard |x| >= 0.2)", command, budget,
                 outcome.Runs, "dual-agent", notes.ToString(), ct, figures, extra, console =>
                 {
                     var table = NewTable("method", "reached", "samples to target");
                     foreach (var m in methods) table.AddRow(m, $"{reached[m]}/{seedCount}", ExperimentReport.Format(samples[m], "0"));
-                    table.Caption(FormattableString.Invariant($"baseline return {outcome.BaselineReturn:0.0}, cost/step {outcome.BaselineCostPerStep:0.000}; ")
+                    table.Caption(FormattableString.Invariant($"baseline return {outcome.BaselineReturn:0.0}, cost/step {outcome.BaselineCostPerStep:0.000}; target: {target.PassesInARow} pass(es) in a row of {target.EvaluationEpisodes}-episode evaluations every {target.EvaluateEvery} episodes; ")
                         + string.Join("; ", ratios.Select(r => $"{r.Method} / dual {r.Describe()}")));
                     console.Write(table);
                 });
@@ -149,13 +161,20 @@ public static class ExperimentDualAgentCommand
     }
 
     /// <summary>A comparator's samples to the target over the dual agent's (means over seeds; a miss counts as its budget).</summary>
-    private sealed record ComparatorRatio(string Method, double Ratio, int Reached, int Seeds, long Budget)
+    private sealed record ComparatorRatio(string Method, double Ratio, int Reached, int Seeds, long Budget, int DualReached, long DualBudget)
     {
-        public bool IsLowerBound => Reached < Seeds;
+        public bool IsLowerBound => Reached < Seeds && DualReached == Seeds;
 
-        public string Describe() => Reached == 0
-            ? FormattableString.Invariant($">= {Ratio:0.00} (a lower bound: not reached in {Budget} steps on any seed)")
-            : FormattableString.Invariant($"{Ratio:0.00}{(IsLowerBound ? $" (a lower bound: not reached in {Budget} steps on {Seeds - Reached} of {Seeds} seeds)" : "")}");
+        public bool IsUpperBound => DualReached < Seeds && Reached == Seeds;
+
+        public string Describe() => (Reached < Seeds, DualReached < Seeds) switch
+        {
+            (true, false) when Reached == 0 => FormattableString.Invariant($">= {Ratio:0.00} (a lower bound: not reached in {Budget} steps on any seed)"),
+            (true, false) => FormattableString.Invariant($"{Ratio:0.00} (a lower bound: not reached in {Budget} steps on {Seeds - Reached} of {Seeds} seeds)"),
+            (false, true) => FormattableString.Invariant($"{Ratio:0.00} (an upper bound: the dual agent not reached in {DualBudget} steps on {Seeds - DualReached} of {Seeds} seeds)"),
+            (true, true) => FormattableString.Invariant($"{Ratio:0.00} (neither bound: not reached in {Budget} steps on {Seeds - Reached} of {Seeds} seeds, the dual agent in {DualBudget} on {Seeds - DualReached})"),
+            _ => FormattableString.Invariant($"{Ratio:0.00}"),
+        };
     }
 
     internal static SafeCriticInput ParseCriticInput(string name) => name switch

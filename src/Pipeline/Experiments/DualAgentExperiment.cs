@@ -10,6 +10,28 @@ namespace OfflineSafety.Pipeline.Experiments;
 public sealed record SamplesToTarget(string Method, int Seed, long? Steps, long Budget);
 
 /// <summary>
+/// When a run counts as at the target, the same for every method: every <paramref name="EvaluateEvery"/> training
+/// episodes, <paramref name="EvaluationEpisodes"/> deterministic episodes; samples to target are the steps at the first
+/// of <paramref name="PassesInARow"/> consecutive passing evaluations. More episodes and K &gt; 1 keep a policy that
+/// passed by luck (a few episodes that happened to stay centred) from counting as corrected.
+/// </summary>
+public sealed record TargetRule(int EvaluateEvery = 2, int EvaluationEpisodes = 3, int PassesInARow = 1)
+{
+    /// <summary>The first of <see cref="PassesInARow"/> consecutive evaluations at <paramref name="targetReturn"/> or above with cost per step at most <paramref name="costLimit"/> (null: none).</summary>
+    public EvaluationPoint? FirstPass(IReadOnlyList<EvaluationPoint> evaluations, double targetReturn, double costLimit)
+    {
+        int streak = 0;
+        for (int i = 0; i < evaluations.Count; i++)
+        {
+            var r = evaluations[i].Result;
+            streak = r.MeanReturn >= targetReturn && r.CostPerStep <= costLimit ? streak + 1 : 0;
+            if (streak == PassesInARow) return evaluations[i - PassesInARow + 1];
+        }
+        return null;
+    }
+}
+
+/// <summary>
 /// The safe agent's state at the end of one training episode: what the dual step saw (Qbar against
 /// Gamma), where it put lambda, and how far the safe agent sat from the baseline (D). <paramref name="OutwardCorrection"/>:
 /// the correction pi_S - pi_B at a cart displaced to x = +0.25 (pole upright, at rest) minus that at x = -0.25, halved, in
@@ -38,14 +60,14 @@ public sealed record DualAgentOutcome(IReadOnlyList<MethodRun> Runs, IReadOnlyLi
 /// (|x| &gt;= 0.2 costs per step; StakesPairs "cartpole-hazard"). The baseline is the environment's PD
 /// law, fixed: high return, but about 14% of its steps cost. Both methods must reach the baseline's
 /// own return with an evaluated cost per step at most delta; every few episodes
-/// a deterministic evaluation checks, and the samples until the first pass are counted. The
+/// a deterministic evaluation checks, and the samples until the first of K passes in a row are counted (<see cref="TargetRule"/>). The
 /// Lagrangian baseline is constrained SAC (SAC-L: cost critic, beta) with the same per-step limit,
 /// trained from nothing; the project's `lr` needs an offline-pretrained Q_risk, which is not from scratch.
 /// The paper's own comparators are on-policy (CPO, PPO-L): PPO-Lagrangian from scratch is the third
 /// row, with the same target and limit on its own step budget (<paramref name="onPolicySteps"/>,
 /// default the others'), since on-policy methods need many more samples and cost far less per sample.
 /// </summary>
-public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettings settings, long steps, int evaluateEvery = 2, int evaluationEpisodes = 3,
+public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettings settings, long steps, TargetRule target,
     long? onPolicySteps = null)
 {
     public const string Pair = "cartpole-hazard";
@@ -86,8 +108,8 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
                     DualAgent = settings,
                     ConstrainedSac = new() { CostLimit = limit },
                     PpoLagrangian = new() { CostLimit = limit },
-                    EvaluateEvery = evaluateEvery,
-                    EvaluationEpisodes = evaluationEpisodes,
+                    EvaluateEvery = target.EvaluateEvery,
+                    EvaluationEpisodes = target.EvaluationEpisodes,
                 };
                 var box = new SquashedActionBox(env.ActionSpace.Low, env.ActionSpace.High);
                 var start = new OnlineStart(null, null, null)
@@ -101,7 +123,7 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
                     : e => multipliers.Add(new MultiplierTracePoint(method, seed, e.Episode, e.CumulativeSteps, e.Cost, runner.Lambda));
                 var result = runner.Run(onEpisode: onEpisode, ct: ct);
                 runs.Add(new MethodRun(method, seed, result));
-                var first = result.Evaluations.FirstOrDefault(p => p.Result.MeanReturn >= baselineReturn && p.Result.CostPerStep <= limit);
+                var first = target.FirstPass(result.Evaluations, baselineReturn, limit);
                 samples.Add(new SamplesToTarget(method, seed, first?.Steps, result.Steps));
                 done++;
             }

@@ -58,6 +58,8 @@ public sealed class DualAgentTransferCliTests : IDisposable
     [InlineData("--save-baseline stores a TD3 baseline", "online", "--env", "cartpole-length", "--algo", "dual-agent", "--episodes", "1", "--baseline", "controller", "--save-baseline", "x.safetensors", "--offline-transitions", "100")]
     [InlineData("--steps must be", "experiment", "dual-agent", "--steps", "0")]
     [InlineData("--ppo-steps must be", "experiment", "dual-agent", "--ppo-steps", "0")]
+    [InlineData("--evaluation-episodes must be in [1, 1000], got 0", "experiment", "dual-agent", "--evaluation-episodes", "0")]
+    [InlineData("--passes-in-a-row must be at least 1, got 0", "experiment", "dual-agent", "--passes-in-a-row", "0")]
     [InlineData("--lambda-lr must be non-negative", "experiment", "dual-agent", "--lambda-lr", "-1")]
     [InlineData("--trust-region must be in [0, 2]", "experiment", "dual-agent", "--trust-region", "-0.1")]
     [InlineData("--exploration-noise must be in [0, 1]", "experiment", "dual-agent", "--exploration-noise", "2")]
@@ -99,7 +101,8 @@ public sealed class DualAgentTransferCliTests : IDisposable
     [Fact]
     public async Task The_dual_agent_experiment_writes_its_table_curves_and_ratio()
     {
-        using var json = await RunJsonAsync("experiment", "dual-agent", "--seeds", "1", "--quick", "--steps", "300", "--ppo-steps", "600", "--evaluate-every", "1");
+        using var json = await RunJsonAsync("experiment", "dual-agent", "--seeds", "1", "--quick", "--steps", "300", "--ppo-steps", "600", "--evaluate-every", "1",
+            "--evaluation-episodes", "2", "--passes-in-a-row", "2");
         var root = json.RootElement;
         Assert.Equal(3, root.GetProperty("results").GetArrayLength());
         var extra = root.GetProperty("extra");
@@ -118,6 +121,21 @@ public sealed class DualAgentTransferCliTests : IDisposable
         Assert.Contains(multipliers, l => l.StartsWith("ppo-lagrangian (scratch),0,", StringComparison.Ordinal));
         Assert.Contains(multipliers, l => l.StartsWith("sac-lagrangian (scratch),0,", StringComparison.Ordinal));
         Assert.Contains(",outward_correction", File.ReadAllText(Path.Combine(folder, "dual-agent-trace.csv")));
+        // The target rule is in the report's notes, the recorded command and the JSON.
+        string readme = File.ReadAllText(Path.Combine(folder, "README.md"));
+        Assert.Contains("2 deterministic evaluation episodes", readme);
+        Assert.Contains("first of 2 consecutive evaluations", readme);
+        Assert.Contains("--evaluation-episodes 2 --passes-in-a-row 2", readme);
+        Assert.Equal(2, extra.GetProperty("evaluationEpisodes").GetInt32());
+        Assert.Equal(2, extra.GetProperty("passesInARow").GetInt32());
+        // A miss counts as its budget: the comparator's makes the ratio a lower bound, the dual agent's an upper one, both neither.
+        bool dualMissed = extra.GetProperty("samples").EnumerateArray().Any(s => s.GetProperty("method").GetString() == "dual-agent (PD baseline)" && s.GetProperty("steps").ValueKind == JsonValueKind.Null);
+        foreach (var r in ratios)
+        {
+            bool comparatorMissed = r.GetProperty("reached").GetInt32() < 1;
+            Assert.Equal(comparatorMissed && !dualMissed, r.GetProperty("isLowerBound").GetBoolean());
+            Assert.Equal(dualMissed && !comparatorMissed, r.GetProperty("isUpperBound").GetBoolean());
+        }
     }
 
     [Fact]
