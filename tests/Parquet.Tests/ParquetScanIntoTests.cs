@@ -75,7 +75,7 @@ public class ParquetScanIntoTests
                 Assert.Equal(values[i] is float f ? f : 0f, read[i]);
             }
             var into = new float[values.Length];
-            Assert.Contains("nulls", Assert.Throws<InvalidOperationException>(() => r.ReadValues<float>(0, "x", into)).Message);
+            Assert.Contains("nulls", Assert.Throws<InvalidDataException>(() => r.ReadValues<float>(0, "x", into)).Message);
         }
     }
 

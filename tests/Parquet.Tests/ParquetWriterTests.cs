@@ -79,8 +79,8 @@ public class ParquetWriterTests
             w.WriteRow([null, null]);
         });
         using var r = new ParquetFileReader(bytes);
-        Assert.Contains("has nulls", Assert.Throws<InvalidOperationException>(() => r.ReadValues<float>(0, "f")).Message);
-        Assert.Contains("null lists", Assert.Throws<InvalidOperationException>(() => r.ReadFixedSizeList<int>(0, "l", 2)).Message);
+        Assert.Contains("has nulls", Assert.Throws<InvalidDataException>(() => r.ReadValues<float>(0, "f")).Message);
+        Assert.Contains("null lists", Assert.Throws<InvalidDataException>(() => r.ReadFixedSizeList<int>(0, "l", 2)).Message);
         Assert.Contains("holds Single values", Assert.Throws<ArgumentException>(() => r.ReadValues<double>(0, "f")).Message);
         Assert.Contains("repeated", Assert.Throws<ArgumentException>(() => r.ReadValues<int>(0, "l")).Message);
         Assert.Equal(new float[] { 1, 0 }, r.ReadValues<float>(0, "f", out var validity));

@@ -213,13 +213,13 @@ public sealed class ParquetFileReader : IDisposable
 
     /// <summary>
     /// A non-repeated column of one row group as one value per row. Throws
-    /// <see cref="InvalidOperationException"/> if any value is null (use the overload with validity).
+    /// <see cref="InvalidDataException"/> if any value is null (use the overload with validity).
     /// </summary>
     public T[] ReadValues<T>(int rowGroup, string column, CancellationToken cancellationToken = default)
     {
         var values = ReadValues<T>(rowGroup, column, out var validity, cancellationToken);
         if (validity is not null)
-            throw new InvalidOperationException($"column {column} has nulls in row group {rowGroup}; use the ReadValues overload that returns validity");
+            throw new InvalidDataException($"column {column} has nulls in row group {rowGroup}; use the ReadValues overload that returns validity");
         return values;
     }
 
@@ -248,7 +248,7 @@ public sealed class ParquetFileReader : IDisposable
     /// A non-repeated column of one row group into the caller's memory (at least the row group's
     /// row count), one value per row; returns the rows written. A scan that reuses one destination
     /// for row group after row group allocates nothing per column chunk for its values. Throws
-    /// <see cref="InvalidOperationException"/> if any value is null.
+    /// <see cref="InvalidDataException"/> if any value is null.
     /// </summary>
     public int ReadValues<T>(int rowGroup, string column, Memory<T> destination, CancellationToken cancellationToken = default)
     {
@@ -268,7 +268,7 @@ public sealed class ParquetFileReader : IDisposable
             throw Wrap(e, col);
         }
         if (validity is not null)
-            throw new InvalidOperationException($"column {column} has nulls in row group {rowGroup}; use the ReadValues overload that returns validity");
+            throw new InvalidDataException($"column {column} has nulls in row group {rowGroup}; use the ReadValues overload that returns validity");
         return rows;
     }
 
@@ -297,11 +297,11 @@ public sealed class ParquetFileReader : IDisposable
     {
         var list = ReadList<T>(rowGroup, column, cancellationToken);
         if (list.Validity is not null || list.ElementValidity is not null)
-            throw new InvalidOperationException($"column {column} has null lists or elements in row group {rowGroup}");
+            throw new InvalidDataException($"column {column} has null lists or elements in row group {rowGroup}");
         var offsets = list.Offsets;
         for (int r = 0; r < list.RowCount; r++)
             if (offsets[r + 1] - offsets[r] != listLength)
-                throw new InvalidOperationException($"column {column}: row {r} of row group {rowGroup} holds {offsets[r + 1] - offsets[r]} values, expected {listLength}");
+                throw new InvalidDataException($"column {column}: row {r} of row group {rowGroup} holds {offsets[r + 1] - offsets[r]} values, expected {listLength}");
         return list.Values;
     }
 

@@ -66,7 +66,7 @@ public static class DeltaCheckpoint
             {
                 ReadRowGroup(reader, g, actions);
             }
-            catch (InvalidOperationException ex)
+            catch (InvalidDataException ex)
             {
                 throw new InvalidDataException($"{source} row group {g}: not a valid checkpoint ({ex.Message})", ex);
             }
@@ -123,7 +123,7 @@ public static class DeltaCheckpoint
             var values = Values<string>(r, g, column, out var present);
             return present[row] ? values[row] : null;
         }
-        var schema = Opt("metaData.schemaString") ?? throw new InvalidOperationException("metaData.schemaString is missing");
+        var schema = Opt("metaData.schemaString") ?? throw new InvalidDataException("metaData.schemaString is missing");
         var columns = r.ReadList<string>(g, "metaData.partitionColumns.list.element");
         string[] partitionColumns = columns.Validity is { } valid && !valid[row] ? [] : columns.Row(row).ToArray();
         var created = Values<long>(r, g, "metaData.createdTime", out var hasCreated);
@@ -308,7 +308,7 @@ public static class DeltaCheckpoint
         public void Value(T value, int def, int rep)
         {
             if (def != column.MaxDefinitionLevel)
-                throw new InvalidOperationException($"checkpoint column {column.DottedPath}: value at definition level {def}, expected {column.MaxDefinitionLevel}");
+                throw new InvalidDataException($"checkpoint column {column.DottedPath}: value at definition level {def}, expected {column.MaxDefinitionLevel}");
             _values.Add(value);
             _def.Add((short)def);
             _rep.Add((short)rep);
