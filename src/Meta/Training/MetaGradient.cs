@@ -66,6 +66,19 @@ public sealed class MetaGradient
     public float Accumulate(ReadOnlySpan<float> parameters, ReadOnlySpan<float> rawStepSizes, CriticBatch inner, CriticBatch outer,
         float scale, Span<float> outerGradient, Span<float> rateGradient, Tensor? kept = null)
     {
+        InnerSteps(parameters, rawStepSizes, inner, kept);
+        float outerLoss = OuterGradient(outer, scale);
+        Reverse(rawStepSizes, inner, outerGradient, rateGradient, kept);
+        return outerLoss;
+    }
+
+    /// <summary>
+    /// First stage of <see cref="Accumulate"/>: the n inner steps from psi_0 = <paramref name="parameters"/>
+    /// (the inner batch must carry its targets). The stages exist so that a scheduler can run the
+    /// stages of different tasks on different cores; called in order they are <see cref="Accumulate"/>.
+    /// </summary>
+    public void InnerSteps(ReadOnlySpan<float> parameters, ReadOnlySpan<float> rawStepSizes, CriticBatch inner, Tensor? kept = null)
+    {
         var tensors = _shape.Tensors;
         for (int t = 0; t < tensors.Count; t++) _stepSizes[t] = Softplus(rawStepSizes[t]);
 
@@ -84,9 +97,20 @@ public sealed class MetaGradient
                 TensorPrimitives.Subtract(from, to, to);
             }
         }
+    }
 
-        float outerLoss = RiskLoss.Gradient(_outerPass, _trajectory[_innerSteps], outer, _u, accumulate: false, scale);
+    /// <summary>Second stage: u = scale x grad L_out(psi_n) on the outer batch (with its targets); returns L_out (unscaled).</summary>
+    public float OuterGradient(CriticBatch outer, float scale) =>
+        RiskLoss.Gradient(_outerPass, _trajectory[_innerSteps], outer, _u, accumulate: false, scale);
 
+    /// <summary>
+    /// Last stage: back through the inner steps (the same inner batch and kept tensor as
+    /// <see cref="InnerSteps"/>); adds the outer gradient to <paramref name="outerGradient"/> and the
+    /// step-size gradient to <paramref name="rateGradient"/> unless it is empty.
+    /// </summary>
+    public void Reverse(ReadOnlySpan<float> rawStepSizes, CriticBatch inner, Span<float> outerGradient, Span<float> rateGradient, Tensor? kept = null)
+    {
+        var tensors = _shape.Tensors;
         for (int k = _innerSteps - 1; k >= 0; k--)
         {
             if (!rateGradient.IsEmpty)
@@ -112,7 +136,6 @@ public sealed class MetaGradient
         }
 
         TensorPrimitives.Add(outerGradient[.._u.Length], _u, outerGradient);
-        return outerLoss;
     }
 
     public static float Softplus(float x) => x > 20f ? x : MathF.Log(1f + MathF.Exp(x));

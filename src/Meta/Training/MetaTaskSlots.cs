@@ -14,25 +14,32 @@ namespace OfflineSafety.Meta.Training;
 /// one per GEMM). <see cref="SumInto"/> then adds the slots in task order, which gives the same
 /// floating-point sums as accumulating the tasks one after another: the result does not depend on
 /// the thread count. Batches are sampled by the caller, serially, so the random stream is unchanged.
-/// When the threads do not divide K (K = 5 on 2 cores), one core would run a third task while the
-/// other waited. Instead each task's targets (two forwards of the target network) are a unit of their
-/// own: the cores that will run one task fewer (K mod threads of the cores run one more) first compute
-/// the targets of every task, last task first, while the others start on the meta-gradients, and then
-/// all take tasks as they free up. Work per core: 2 x 12 + 8 = 32 and 3 x 12 + 2 = 38 units (a task
-/// is about 2 units of targets and 12 of meta-gradient) instead of 42 and 28. Each unit writes only
-/// its own slot, so which core runs it never changes a bit.
+/// <para>
+/// A task is a chain of five stages, each writing only its own slot, so which core runs a stage
+/// never changes a bit: inner targets (a target-network forward, about 1 unit of work), outer
+/// targets (1), the inner step (3: forward and backward at psi), the outer gradient (3: forward and
+/// backward at psi'), and the reverse pass (6: R-forward and R-backward at psi). The cores take
+/// stages from one priority list, each the first whose predecessors are done, and spin while none is
+/// ready. With whole tasks (K = 5 on 2 cores) one core ran a third task while the other waited; the
+/// best split of tasks and targets still left 38 units of wall for 70 of work. The list puts the
+/// chains of the K mod threads leftover tasks first, so they are cut between the cores, and then the
+/// other tasks' stages by the work that follows them (all inner targets, inner steps, outer targets,
+/// outer gradients, reverse passes): 35 units of wall for 70 in the model, and it adapts to stages
+/// running slower than the model. One thread takes the stages task by task, as the serial loop did.
+/// </para>
 /// </summary>
 internal sealed class MetaTaskSlots : IPartedWork
 {
-    private const int NotStarted = 0, InProgress = 1, Done = 2, Failed = 3;
+    private const int NotStarted = 0, InProgress = 1, Done = 2;
+    private const int InnerTargets = 0, OuterTargets = 1, InnerStep = 2, OuterGradient = 3, Reverse = 4, StagesPerTask = 5;
 
     private readonly Slot[] _slots;
     private readonly float _gammaRisk;
     private readonly int _threads;
     private readonly int _parts;        // one per core taking part (K when K <= threads)
-    private readonly int _leadParts;    // parts that start on meta-gradients; the rest compute targets first
-    private readonly int[] _targetState;
-    private int _nextTask;
+    private readonly int[] _order;      // stage ids (task * StagesPerTask + stage) in priority order
+    private readonly int[] _state;      // per stage id
+    private int _failed;
     private Tensor? _parameters, _targetParameters, _rawStepSizes;
     private float _scale;
     private bool _learnRates;
@@ -43,13 +50,34 @@ internal sealed class MetaTaskSlots : IPartedWork
         // Tasks take the cores first; a GEMM gets what is left over (all of them when K = 1).
         var perTask = compute with { Threads = Math.Max(1, compute.Threads / Math.Min(tasks, compute.Threads)) };
         _parts = Math.Min(tasks, _threads);
-        int longer = tasks % _parts;
-        _leadParts = longer == 0 ? _parts : longer;
         _gammaRisk = config.GammaRisk;
         _slots = new Slot[tasks];
         for (int j = 0; j < tasks; j++)
             _slots[j] = new Slot(shape, config, obsDim, actDim, perTask);
-        _targetState = new int[tasks];
+        _state = new int[tasks * StagesPerTask];
+        _order = PriorityOrder(tasks, _parts);
+    }
+
+    // A task's stages in chain order, which is also the order of the work that follows them
+    // (13, 12, 10, 9 and 6 units), the order in which the whole tasks' stages are listed.
+    private static readonly int[] Stages = [InnerTargets, InnerStep, OuterTargets, OuterGradient, Reverse];
+
+    private static int[] PriorityOrder(int tasks, int parts)
+    {
+        var order = new int[tasks * StagesPerTask];
+        int n = 0;
+        if (parts <= 1)
+        {
+            for (int j = 0; j < tasks; j++)
+                foreach (int stage in Stages) order[n++] = j * StagesPerTask + stage;
+            return order;
+        }
+        int leftover = tasks % parts, whole = tasks - leftover;
+        for (int j = whole; j < tasks; j++)
+            foreach (int stage in Stages) order[n++] = j * StagesPerTask + stage;
+        foreach (int stage in Stages)
+            for (int j = 0; j < whole; j++) order[n++] = j * StagesPerTask + stage;
+        return order;
     }
 
     public int Count => _slots.Length;
@@ -66,60 +94,88 @@ internal sealed class MetaTaskSlots : IPartedWork
         _rawStepSizes = rawStepSizes;
         _scale = scale;
         _learnRates = learnRates;
-        Array.Clear(_targetState);
-        _nextTask = 0;
+        Array.Clear(_state);
+        _failed = 0;
         PartSplit.Run(this, _parts, _threads);
     }
 
     public void RunPart(int part)
     {
-        if (part >= _leadParts)
-            for (int j = _slots.Length - 1; j >= 0; j--) TryTargets(j);
-        int task;
-        while ((task = Interlocked.Increment(ref _nextTask) - 1) < _slots.Length)
-        {
-            if (TryTargets(task) || AwaitTargets(task)) RunMetaGradient(task);
-        }
-    }
-
-    /// <summary>Computes the task's targets unless another core has taken them; false if it has.</summary>
-    private bool TryTargets(int task)
-    {
-        if (Interlocked.CompareExchange(ref _targetState[task], InProgress, NotStarted) != NotStarted) return false;
-        try
-        {
-            var slot = _slots[task];
-            // Read through the tensor, not Data: taking Data counts as a write and would make every
-            // task repack the weights that psi and the target network share across the meta-iteration.
-            RiskLoss.ComputeTargets(slot.TargetPass, _targetParameters!, slot.Inner, _gammaRisk, slot.NextRisk);
-            RiskLoss.ComputeTargets(slot.TargetPass, _targetParameters!, slot.Outer, _gammaRisk, slot.NextRisk);
-        }
-        catch
-        {
-            Volatile.Write(ref _targetState[task], Failed);
-            throw;
-        }
-        Volatile.Write(ref _targetState[task], Done);
-        return true;
-    }
-
-    // The core computing them is running (it took them), so this wait always ends. False when they
-    // failed there: that core's exception is what Run reports, so this one skips the task.
-    private bool AwaitTargets(int task)
-    {
         var spin = new SpinWait();
-        int state;
-        while ((state = Volatile.Read(ref _targetState[task])) == InProgress) spin.SpinOnce();
-        return state == Done;
+        while (Volatile.Read(ref _failed) == 0)
+        {
+            int taken = -1;
+            bool left = false;
+            foreach (int id in _order)
+            {
+                if (Volatile.Read(ref _state[id]) != NotStarted) continue;
+                left = true;
+                if (Ready(id) && Interlocked.CompareExchange(ref _state[id], InProgress, NotStarted) == NotStarted)
+                {
+                    taken = id;
+                    break;
+                }
+            }
+            if (taken >= 0)
+            {
+                try
+                {
+                    RunStage(taken / StagesPerTask, taken % StagesPerTask);
+                }
+                catch
+                {
+                    // The exception is what Run reports; the other cores stop instead of waiting for this stage.
+                    Volatile.Write(ref _failed, 1);
+                    throw;
+                }
+                Volatile.Write(ref _state[taken], Done);
+                spin.Reset();
+            }
+            else if (!left) return;
+            // Stages remain but their predecessors run on other cores: wait without giving up the core.
+            else spin.SpinOnce(sleep1Threshold: -1);
+        }
     }
 
-    private void RunMetaGradient(int task)
+    private bool Ready(int id)
+    {
+        int first = id - id % StagesPerTask;
+        return (id % StagesPerTask) switch
+        {
+            InnerStep => IsDone(first + InnerTargets),
+            OuterGradient => IsDone(first + InnerStep) && IsDone(first + OuterTargets),
+            Reverse => IsDone(first + OuterGradient),
+            _ => true,
+        };
+    }
+
+    private bool IsDone(int id) => Volatile.Read(ref _state[id]) == Done;
+
+    private void RunStage(int task, int stage)
     {
         var slot = _slots[task];
-        Array.Clear(slot.Gradient);
-        Array.Clear(slot.RateGradient);
-        slot.Loss = slot.Meta.Accumulate(_parameters!.Values, _rawStepSizes!.Values, slot.Inner, slot.Outer, _scale, slot.Gradient,
-            _learnRates ? slot.RateGradient : Span<float>.Empty, kept: _parameters);
+        switch (stage)
+        {
+            // Read through the tensor, not Data: taking Data counts as a write and would make every
+            // task repack the weights that psi and the target network share across the meta-iteration.
+            case InnerTargets:
+                RiskLoss.ComputeTargets(slot.InnerTargetPass, _targetParameters!, slot.Inner, _gammaRisk, slot.InnerNextRisk);
+                break;
+            case OuterTargets:
+                RiskLoss.ComputeTargets(slot.OuterTargetPass, _targetParameters!, slot.Outer, _gammaRisk, slot.OuterNextRisk);
+                break;
+            case InnerStep:
+                slot.Meta.InnerSteps(_parameters!.Values, _rawStepSizes!.Values, slot.Inner, kept: _parameters);
+                break;
+            case OuterGradient:
+                slot.Loss = slot.Meta.OuterGradient(slot.Outer, _scale);
+                break;
+            default:
+                Array.Clear(slot.Gradient);
+                Array.Clear(slot.RateGradient);
+                slot.Meta.Reverse(_rawStepSizes!.Values, slot.Inner, slot.Gradient, _learnRates ? slot.RateGradient : Span<float>.Empty, kept: _parameters);
+                break;
+        }
     }
 
     /// <summary>Adds every slot's gradients in task order; returns the scaled sum of the outer losses.</summary>
@@ -141,8 +197,11 @@ internal sealed class MetaTaskSlots : IPartedWork
         public CriticBatch Inner { get; } = new(config.InnerBatchSize, obsDim, actDim);
         public CriticBatch Outer { get; } = new(config.OuterBatchSize, obsDim, actDim);
         public MetaGradient Meta { get; } = new(shape, config.InnerSteps, config.FirstOrder, config.InnerBatchSize, config.OuterBatchSize, compute);
-        public MlpPass TargetPass { get; } = new(shape, Math.Max(config.InnerBatchSize, config.OuterBatchSize), compute);
-        public float[] NextRisk { get; } = new float[Math.Max(config.InnerBatchSize, config.OuterBatchSize)];
+        // One target pass per batch: a task's two target stages may run at once on different cores.
+        public MlpPass InnerTargetPass { get; } = new(shape, config.InnerBatchSize, compute);
+        public MlpPass OuterTargetPass { get; } = new(shape, config.OuterBatchSize, compute);
+        public float[] InnerNextRisk { get; } = new float[config.InnerBatchSize];
+        public float[] OuterNextRisk { get; } = new float[config.OuterBatchSize];
         public float[] Gradient { get; } = new float[shape.ParameterCount];
         public float[] RateGradient { get; } = new float[shape.Tensors.Count];
         public float Loss { get; set; }
