@@ -46,9 +46,15 @@ public static class ExperimentCommands
             DefaultValueFactory = _ => TrainingCollections.Recipe,
         };
         collection.AcceptOnlyFromAmong(TrainingCollections.Names);
+        var restartLabels = new Option<int>("--restart-labels")
+        {
+            Description = "Recoverability restarts per near-violation state of each training variant (0: none, default; see experiment mesa).",
+            DefaultValueFactory = _ => 0,
+        };
+        var restartHorizon = new Option<int>("--restart-horizon") { Description = "Steps before a violation that restarts reach back, and that each restart lasts at most.", DefaultValueFactory = _ => TrainingCollections.DefaultRestartHorizon };
         var cmd = new Command("critics", "Train MESA, Multi-Task and RRL critics, adapt them, and score them on held-out test-variant data.")
         {
-            env, seeds, quick, steps, mesaIterations, baselineSteps, outerLr, suiteSeed, collection,
+            env, seeds, quick, steps, mesaIterations, baselineSteps, outerLr, suiteSeed, collection, restartLabels, restartHorizon,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -61,6 +67,8 @@ public static class ExperimentCommands
                 SuiteSeed = p.GetValue(suiteSeed),
                 AdaptationSteps = p.GetValue(steps),
                 TrainingCollection = p.GetValue(collection)!,
+                RestartLabels = p.GetValue(restartLabels),
+                RestartHorizon = p.GetValue(restartHorizon),
             };
             if (p.GetValue(outerLr) is { } olr) plan = plan with { MesaOuterLearningRate = olr };
             if (p.GetValue(mesaIterations) is { } mi) plan = plan with { MesaIterations = mi };
@@ -87,6 +95,8 @@ public static class ExperimentCommands
                 environment,
                 quick = plan.Quick,
                 trainingCollection = plan.TrainingCollection,
+                restartLabels = plan.RestartLabels,
+                restartHorizon = plan.RestartHorizon,
                 seeds = seedCount,
                 suite = plan.SuiteDataset,
                 heldOut = plan.HeldOutDataset,

@@ -29,9 +29,15 @@ public static class ExperimentMesaCommand
         };
         collection.AcceptOnlyFromAmong(TrainingCollections.Names);
         var trainingRows = new Option<int?>("--training-transitions") { Description = "Override the rows per training variant (with sac: the collecting SAC's steps)." };
+        var restartLabels = new Option<int>("--restart-labels")
+        {
+            Description = "Recoverability restarts per near-violation state of each training variant (0: none, default): the simulator is restored to logged states up to --restart-horizon steps before a violation and stepped with this many sampled actions (docs/meta.md).",
+            DefaultValueFactory = _ => 0,
+        };
+        var restartHorizon = new Option<int>("--restart-horizon") { Description = "Steps before a violation that restarts reach back, and that each restart lasts at most.", DefaultValueFactory = _ => TrainingCollections.DefaultRestartHorizon };
         var cmd = new Command("mesa", "MESA vs Multi-Task vs RRL critics (and Unconstrained SAC) during online Recovery RL in the held-out variant.")
         {
-            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows,
+            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -50,13 +56,14 @@ public static class ExperimentMesaCommand
             var risk = new RiskSettings(p.GetValue(gammaRisk) ?? paper.GammaRisk, p.GetValue(epsRisk) ?? paper.EpsRisk);
             if (risk.GammaRisk is <= 0f or >= 1f) throw new BadInputException($"--gamma-risk must be in (0, 1), got {risk.GammaRisk}");
             if (risk.EpsRisk is <= 0f or >= 1f) throw new BadInputException($"--eps-risk must be in (0, 1), got {risk.EpsRisk}");
-            var training = TrainingCollections.Create(p.GetValue(collection)!, budget.Sac);
+            var training = TrainingCollections.Create(p.GetValue(collection)!, budget.Sac, p.GetValue(restartLabels), p.GetValue(restartHorizon));
             var runs = WithPhases($"experiment mesa {definition.Id}", progress => new MesaExperiment(definition, budget, risk, training).Run(seedCount, progress, ct, p.GetValue(firstSeed)));
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(firstSeed) is not 0 and var f ? $" --first-seed {f}" : "")
                 + (p.GetValue(collection) is not TrainingCollections.Recipe and var c ? $" --training-collection {c}" : "")
-                + (p.GetValue(trainingRows) is { } r ? $" --training-transitions {r}" : "");
+                + (p.GetValue(trainingRows) is { } r ? $" --training-transitions {r}" : "")
+                + (p.GetValue(restartLabels) is not 0 and var n ? $" --restart-labels {n} --restart-horizon {p.GetValue(restartHorizon)}" : "");
             string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}{overrides}";
             return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}", ct: ct);
         });

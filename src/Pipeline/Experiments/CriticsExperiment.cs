@@ -49,6 +49,11 @@ public sealed record CriticsExperimentPlan
     /// <summary>How the training variants are collected (<see cref="TrainingCollections"/>); the held-out rows always follow the recipe.</summary>
     public string TrainingCollection { get; init; } = TrainingCollections.Recipe;
 
+    /// <summary>Recoverability restarts per near-violation training state (0: none; <see cref="TrainingCollections.Create"/>).</summary>
+    public int RestartLabels { get; init; }
+
+    public int RestartHorizon { get; init; } = TrainingCollections.DefaultRestartHorizon;
+
     /// <summary>The SAC an "sac" training collection runs: the experiments' quick or paper SAC, as the plan is.</summary>
     public SacSettings CollectionSac => (Quick ? ExperimentBudget.Quick(EnvironmentRegistry.Default.Get(Environment)) : ExperimentBudget.Paper(EnvironmentRegistry.Default.Get(Environment))).Sac;
 
@@ -78,7 +83,7 @@ public sealed record CriticsExperimentPlan
         TestOnlySteps = 600,
     };
 
-    public string SuiteDataset => $"critics-{Environment}{(Quick ? "-quick" : "")}{(TrainingCollection == TrainingCollections.Recipe ? "" : "-" + TrainingCollection)}-s{SuiteSeed}";
+    public string SuiteDataset => $"critics-{Environment}{(Quick ? "-quick" : "")}{(TrainingCollection == TrainingCollections.Recipe ? "" : "-" + TrainingCollection)}{(RestartLabels == 0 ? "" : $"-restart{RestartLabels}h{RestartHorizon}")}-s{SuiteSeed}";
     public string HeldOutDataset => $"critics-{Environment}{(Quick ? "-quick" : "")}-s{SuiteSeed}-heldout";
 }
 
@@ -179,7 +184,7 @@ public sealed class CriticsExperiment(IObjectStore objects)
             plan.TransitionsPerVariant ?? definition.Defaults.TransitionsPerVariant,
             "auto", definition.Defaults.TestTransitions, plan.SuiteSeed);
         string testVariant = new SuiteGenerator().Plan(request)[^1].Variant.Id;
-        var generator = new SuiteGenerator(trainingCollection: TrainingCollections.Create(plan.TrainingCollection, plan.CollectionSac));
+        var generator = new SuiteGenerator(trainingCollection: TrainingCollections.Create(plan.TrainingCollection, plan.CollectionSac, plan.RestartLabels, plan.RestartHorizon));
         var batch = await ReadOrGenerateAsync(plan.SuiteDataset, generator, request, progress, ct);
         return (batch, testVariant);
     }

@@ -18,10 +18,24 @@ public static class TrainingCollections
 
     public static readonly string[] Names = [Recipe, Sac];
 
-    public static IVariantCollection Create(string name, SacSettings sac) => name switch
+    /// <summary>The restart horizon when `--restart-horizon` is not given (0.25 s on the locomotion domains' 0.01 s step).</summary>
+    public const int DefaultRestartHorizon = 25;
+
+    /// <summary>
+    /// The collection named <paramref name="name"/>; with <paramref name="restartLabels"/> &gt; 0 its
+    /// rows are followed by that many recoverability restarts per near-violation state
+    /// (<see cref="RestartLabelCollection"/>, `--restart-labels`); 0 leaves the rows as they are.
+    /// </summary>
+    public static IVariantCollection Create(string name, SacSettings sac, int restartLabels = 0, int restartHorizon = DefaultRestartHorizon)
     {
-        Recipe => RecipeCollection.Instance,
-        Sac => new SacReplayCollection(sac),
-        _ => throw new BadInputException($"--training-collection must be one of {string.Join(", ", Names)}, got '{name}'"),
-    };
+        if (restartLabels < 0) throw new BadInputException($"--restart-labels must be at least 0, got {restartLabels}");
+        if (restartHorizon < 1) throw new BadInputException($"--restart-horizon must be at least 1, got {restartHorizon}");
+        IVariantCollection collection = name switch
+        {
+            Recipe => RecipeCollection.Instance,
+            Sac => new SacReplayCollection(sac),
+            _ => throw new BadInputException($"--training-collection must be one of {string.Join(", ", Names)}, got '{name}'"),
+        };
+        return restartLabels == 0 ? collection : new RestartLabelCollection(collection, restartLabels, restartHorizon);
+    }
 }

@@ -55,6 +55,33 @@ public class ExperimentSmokeTests
     }
 
     [Fact]
+    public void Mesa_experiment_with_restart_labels_changes_only_what_reads_the_training_sets()
+    {
+        var environment = EnvironmentRegistry.Default.Get("navigation1");
+        var budget = ExperimentBudget.Smoke(environment) with { Episodes = 2 };
+        var recipe = new MesaExperiment(environment, budget).Run(1);
+        var restart = new MesaExperiment(environment, budget, trainingCollection: TrainingCollections.Create(TrainingCollections.Recipe, budget.Sac, 4)).Run(1);
+        double FirstReturn(IReadOnlyList<MethodRun> runs, string method) => runs.Single(r => r.Method == method).Result.Episodes[0].Return;
+        Assert.Equal(FirstReturn(recipe, "rrl"), FirstReturn(restart, "rrl"));
+        Assert.Equal(FirstReturn(recipe, "unconstrained"), FirstReturn(restart, "unconstrained"));
+    }
+
+    [Fact]
+    public void Restart_labels_are_opt_in_and_named()
+    {
+        // Off (0), the collection is the plain one: the rows are exactly the recipe's.
+        Assert.Same(OfflineSafety.Envs.Collection.RecipeCollection.Instance, TrainingCollections.Create("recipe", new SacSettings(), 0));
+        var restart = Assert.IsType<OfflineSafety.Envs.Collection.RestartLabelCollection>(TrainingCollections.Create("recipe", new SacSettings(), 8, 20));
+        Assert.Equal((8, 20), (restart.ActionsPerState, restart.Horizon));
+        Assert.Equal("recipe+restart8h20", restart.Name);
+        Assert.Contains("--restart-labels", Assert.Throws<OfflineSafety.Errors.BadInputException>(() => TrainingCollections.Create("recipe", new SacSettings(), -1)).Message);
+        Assert.Contains("--restart-horizon", Assert.Throws<OfflineSafety.Errors.BadInputException>(() => TrainingCollections.Create("recipe", new SacSettings(), 1, 0)).Message);
+        var plan = CriticsExperimentPlan.QuickPlan("ant-disabled", 1);
+        Assert.Equal("critics-ant-disabled-quick-restart8h25-s0", (plan with { RestartLabels = 8 }).SuiteDataset);
+        Assert.Equal(plan.HeldOutDataset, (plan with { RestartLabels = 8 }).HeldOutDataset);
+    }
+
+    [Fact]
     public void Training_collections_are_named_and_an_unknown_one_is_a_user_error()
     {
         Assert.Same(OfflineSafety.Envs.Collection.RecipeCollection.Instance, TrainingCollections.Create("recipe", new SacSettings()));
