@@ -22,8 +22,8 @@ public static class ExperimentDualAgentCommand
         var steps = new Option<long?>("--steps") { Description = "Environment steps per run (default 30000 with --quick, else 500000, the paper's convergence budget)." };
         var ppoSteps = new Option<long?>("--ppo-steps") { Description = "Environment steps per PPO-Lagrangian run (default: --steps; on-policy methods need many more samples, each far cheaper)." };
         var every = new Option<int>("--evaluate-every") { Description = "Episodes between deterministic evaluations.", DefaultValueFactory = _ => 2 };
-        var evalEpisodes = new Option<int>("--evaluation-episodes") { Description = "Deterministic episodes per evaluation.", DefaultValueFactory = _ => 3 };
-        var inARow = new Option<int>("--passes-in-a-row") { Description = "Consecutive passing evaluations before a run counts as at the target; samples are counted at the first of them.", DefaultValueFactory = _ => 1 };
+        var evalEpisodes = new Option<int>("--evaluation-episodes") { Description = "Deterministic episodes per evaluation (default 10; 3 with --passes-in-a-row 1 is the old, looser rule).", DefaultValueFactory = _ => 10 };
+        var inARow = new Option<int>("--passes-in-a-row") { Description = "Consecutive passing evaluations before a run counts as at the target; samples are counted at the first of them (default 2).", DefaultValueFactory = _ => 2 };
         var lambdaLr = new Option<float?>("--lambda-lr") { Description = "eta_lambda of the dual step (default 0.001, the paper's)." };
         var gammaSafe = new Option<float?>("--gamma-safe") { Description = "gbar, the discount of Q_I (default 0.98)." };
         var window = new Option<int?>("--constraint-window") { Description = "Most recent buffer rows the dual step averages Q_I over (0: the whole buffer, the paper's)." };
@@ -34,10 +34,11 @@ public static class ExperimentDualAgentCommand
         var baselineNoise = new Option<float?>("--baseline-noise") { Description = "sigma on the baseline's training actions only, overriding --exploration-noise there (default: the same sigma)." };
         var criticTau = new Option<float?>("--safe-critic-tau") { Description = "Polyak rate of the safe agent's targets Q_I' and pi_S' (default: SAC's tau, 0.005)." };
         var criticSteps = new Option<int?>("--safe-critic-steps") { Description = "n of Q_I's n-step targets along the logged steps (default 1, the paper's)." };
+        var criticCut = new Option<float?>("--safe-critic-cut") { Description = "With --safe-critic-steps n > 1: cut each n-step Q_I target at the first logged action more than this far from pi_S' (squashed units; default: no cut, the uncorrected n-step target)." };
         var criticInput = new Option<string?>("--critic-input") { Description = "Q_I's action input: action (the paper's, default) | baseline-deviation (a - pi_B(s))." };
         var cmd = new Command("dual-agent", "Dual-agent safety correction of the cart-pole PD law vs Lagrangian SAC and PPO-Lagrangian from scratch, in the high-stakes cart-pole.")
         {
-            seeds, quick, steps, ppoSteps, every, evalEpisodes, inARow, lambdaLr, gammaSafe, window, warmup, normalize, trust, noise, baselineNoise, criticInput, criticTau, criticSteps,
+            seeds, quick, steps, ppoSteps, every, evalEpisodes, inARow, lambdaLr, gammaSafe, window, warmup, normalize, trust, noise, baselineNoise, criticInput, criticTau, criticSteps, criticCut,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -75,6 +76,12 @@ public static class ExperimentDualAgentCommand
                 settings = tau > 0 && tau <= 1 ? settings with { CriticTargetRate = tau } : throw new BadInputException($"--safe-critic-tau must be in (0, 1], got {tau}");
             if (p.GetValue(criticSteps) is { } nSteps)
                 settings = nSteps >= 1 && nSteps <= 200 ? settings with { CriticSteps = nSteps } : throw new BadInputException($"--safe-critic-steps must be in [1, 200], got {nSteps}");
+            if (p.GetValue(criticCut) is { } tol)
+            {
+                if (!(tol > 0 && tol <= 2)) throw new BadInputException($"--safe-critic-cut must be in (0, 2], got {tol}");
+                if (settings.CriticSteps < 2) throw new BadInputException("--safe-critic-cut needs --safe-critic-steps of at least 2");
+                settings = settings with { CriticCutTolerance = tol };
+            }
             if (p.GetValue(criticInput) is { } input)
                 settings = settings with { CriticInput = ParseCriticInput(input) };
             if (p.GetValue(trust) is { } rho)
@@ -91,7 +98,8 @@ public static class ExperimentDualAgentCommand
                 + (p.GetValue(baselineNoise) is { } bn ? FormattableString.Invariant($" --baseline-noise {bn}") : "")
                 + (p.GetValue(criticInput) is { } ci ? $" --critic-input {ci}" : "")
                 + (p.GetValue(criticTau) is { } ct2 ? FormattableString.Invariant($" --safe-critic-tau {ct2}") : "")
-                + (p.GetValue(criticSteps) is { } cs ? FormattableString.Invariant($" --safe-critic-steps {cs}") : "");
+                + (p.GetValue(criticSteps) is { } cs ? FormattableString.Invariant($" --safe-critic-steps {cs}") : "")
+                + (p.GetValue(criticCut) is { } cc ? FormattableString.Invariant($" --safe-critic-cut {cc}") : "");
             var methods = outcome.Samples.Select(s => s.Method).Distinct().ToArray();
             var samples = methods.ToDictionary(m => m, m => MeanError.Of(outcome.Samples.Where(s => s.Method == m).Select(s => (double)(s.Steps ?? s.Budget)).ToList()));
             var reached = methods.ToDictionary(m => m, m => outcome.Samples.Count(s => s.Method == m && s.Steps is not null));
@@ -105,7 +113,7 @@ public static class ExperimentDualAgentCommand
             bool censored = ratios[0].IsLowerBound;
 
             var notes = new StringBuilder();
-            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}, exploration noise {settings.ExplorationNoise} (baseline's steps {settings.BaselineNoise}), Q_I input {CriticInputName(settings.CriticInput)}{(settings.CriticTargetRate > 0 ? $", Q_I target rate {settings.CriticTargetRate}" : "")}{(settings.CriticSteps > 1 ? $", {settings.CriticSteps}-step Q_I targets" : "")}, dual step over {(settings.ConstraintWindow > 0 ? $"the {settings.ConstraintWindow} most recent rows" : "the whole buffer")}{(settings.TrustRegion > 0 ? $"; trust region rho {settings.TrustRegion} around pi_B" : "")}.")).AppendLine();
+            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}, exploration noise {settings.ExplorationNoise} (baseline's steps {settings.BaselineNoise}), Q_I input {CriticInputName(settings.CriticInput)}{(settings.CriticTargetRate > 0 ? $", Q_I target rate {settings.CriticTargetRate}" : "")}{(settings.CriticSteps > 1 ? $", {settings.CriticSteps}-step Q_I targets" : "")}{(settings.CriticCutTolerance > 0 ? $" cut at the first logged action more than {settings.CriticCutTolerance} from pi_S'" : "")}, dual step over {(settings.ConstraintWindow > 0 ? $"the {settings.ConstraintWindow} most recent rows" : "the whole buffer")}{(settings.TrustRegion > 0 ? $"; trust region rho {settings.TrustRegion} around pi_B" : "")}.")).AppendLine();
             notes.AppendLine($"Target: every {target.EvaluateEvery} training episodes, {target.EvaluationEpisodes} deterministic evaluation episodes; samples to target are the steps at the first of {target.PassesInARow} consecutive evaluations with return >= the baseline's and cost per step <= the limit, for every method alike.").AppendLine();
             notes.AppendLine("| method | reached (seeds) | samples to baseline return with cost <= limit (mean ± s.e.; a miss counts as its budget) |");
             notes.AppendLine("|---|---:|---:|");

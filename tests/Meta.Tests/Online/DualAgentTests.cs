@@ -339,6 +339,87 @@ public class DualAgentTests
     }
 
     [Fact]
+    public void A_cut_n_step_Q_I_target_stops_before_the_first_logged_action_that_departs_from_pi_S()
+    {
+        const float g = 0.5f, q = 7f;
+        var buffer = new ReplayBuffer(16, 1, 1);
+        // One episode, states 0 -> 1 -> ... -> 5; the step from 1 is unsafe; logged actions 0, 0.1, 0.5, 0, 0.
+        float[] unsafeFlags = [0f, 1f, 0f, 0f, 0f], logged = [0f, 0.1f, 0.5f, 0f, 0f];
+        for (int t = 0; t < 5; t++) buffer.Add([t], [logged[t]], 0f, unsafeFlags[t], unsafeFlags[t] > 0, false, [t + 1]);
+        var box = new SquashedActionBox([-1f], [1f]);   // squashed = environment units
+        var lookahead = new MultiStepLookahead(4, g, 3, 1, 1, cutTolerance: 0.2f);
+        Assert.True(lookahead.Cuts);
+        Assert.Equal(3, lookahead.Span);
+        var batch = new SacBatch(3, 1, 1);
+        batch.Rows[0] = 0;   // follows rows 1, 2, 3
+        batch.Rows[1] = 2;   // follows rows 3, 4 (row 4 is the newest)
+        batch.Rows[2] = 1;   // follows rows 2, 3, 4
+        lookahead.Fill(batch, buffer, Normalization.Identity(1, 1));
+        Assert.Equal([1f, 2f, 3f, 3f, 4f, 0f, 2f, 3f, 4f], lookahead.ChainObs);   // s_{t+k} per slot; unfollowed slots 0
+        Assert.Equal([3, 2, 3], new[] { lookahead.ChainLength(0), lookahead.ChainLength(1), lookahead.ChainLength(2) });
+
+        // pi_S' at the followed states, slot by slot.
+        float[] policy =
+        [
+            0f, 0f, 0f,       // row 1 logged 0.1: within 0.2, kept; row 2 logged 0.5: departs, cut there
+            0f, 0f, 0f,       // rows 3, 4 logged 0: kept (row 2's own 0.5 is a_t, which Q_I(s_t, a_t) is conditioned on)
+            0.4f, 0f, 0.5f,   // row 2: 0.5 vs 0.4 kept; row 3 kept; row 4: 0 vs 0.5 departs
+        ];
+        lookahead.Cut(batch, buffer, Normalization.Identity(1, 1), policy, box);
+
+        // Batch row 0: m = 1, I_0 + g (I_1 + g Q') = 1 + 0.5 (0 + 0.5 * 7) = 2.75, bootstrapping at row 1's s' = 2.
+        Assert.Equal(1, lookahead.EndRow(0));
+        Assert.Equal(2f, lookahead.NextObs[0]);
+        Assert.Equal(2.75f, lookahead.Target(0, buffer, q), 5);
+        // Batch row 1: m = 2, I_2 + g I_3 + g^2 (I_4 + g Q') = 1 + 0.5 + 0.25 (1 + 3.5) = 2.625, at row 4's s' = 5.
+        Assert.Equal(4, lookahead.EndRow(1));
+        Assert.Equal(5f, lookahead.NextObs[1]);
+        Assert.Equal(2.625f, lookahead.Target(1, buffer, q), 5);
+        // Batch row 2: m = 2, I_1 + g I_2 + g^2 (I_3 + g Q') = 0 + 0.5 + 0.25 (1 + 3.5) = 1.625, at row 3's s' = 4.
+        Assert.Equal(3, lookahead.EndRow(2));
+        Assert.Equal(4f, lookahead.NextObs[2]);
+        Assert.Equal(1.625f, lookahead.Target(2, buffer, q), 5);
+
+        // Uncut, batch row 0 would run to row 3: 1 + 0 + 0.25 + 0.125 (1 + 3.5) = 1.8125.
+        var uncut = new MultiStepLookahead(4, g, 3, 1, 1);
+        Assert.False(uncut.Cuts);
+        uncut.Fill(batch, buffer, Normalization.Identity(1, 1));
+        Assert.Equal(3, uncut.EndRow(0));
+        Assert.Equal(1.8125f, uncut.Target(0, buffer, q), 5);
+        // "More than the tolerance" departs; equal to it does not.
+        Assert.True(MultiStepLookahead.Within([0.25f], [0f], 0.25f));
+        Assert.False(MultiStepLookahead.Within([0f, 0.3f], [0f, 0f], 0.25f));
+    }
+
+    [Fact]
+    public void A_run_with_cut_n_step_targets_learns_without_allocating_per_update()
+    {
+        var pd = new ControllerBaseline(new CartPolePdController(), new SquashedActionBox([-1f], [1f]));
+        var settings = new DualAgentSettings { CriticSteps = 5, CriticCutTolerance = 0.2f, TrustRegion = 0.1f, CriticInput = SafeCriticInput.BaselineDeviation };
+        var runner = new OnlineRunner(CartPole(10), new OnlineStart(null, null, null) { Baseline = pd }, Options(OnlineAlgorithm.DualAgent, 3) with { DualAgent = settings });
+        var result = runner.Run();
+        var method = Assert.IsType<DualAgentMethod>(runner.Method);
+        Assert.True(result.Steps > 16);
+        Assert.True(float.IsFinite(method.Safe.LastMeanQ), "the safe agent learned");
+
+        // Further updates on the run's buffer: the cut's pi_S' evaluation and the traces reuse their storage.
+        var batch = new SacBatch(16, 4, 1);
+        var random = new Xoshiro256StarStar(3);
+        for (int i = 0; i < 5; i++)
+        {
+            runner.TaskBuffer.SampleRows(batch.Rows, random);
+            method.UpdateTaskPolicy(runner.TaskPolicy, batch, runner.TaskBuffer, random);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            runner.TaskBuffer.SampleRows(batch.Rows, random);
+            method.UpdateTaskPolicy(runner.TaskPolicy, batch, runner.TaskBuffer, random);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void A_run_with_n_step_targets_and_a_faster_target_rate_learns()
     {
         var pd = new ControllerBaseline(new CartPolePdController(), new SquashedActionBox([-1f], [1f]));

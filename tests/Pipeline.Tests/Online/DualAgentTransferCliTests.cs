@@ -67,6 +67,8 @@ public sealed class DualAgentTransferCliTests : IDisposable
     [InlineData("--critic-input must be action or baseline-deviation, got 'deviation'", "experiment", "dual-agent", "--critic-input", "deviation")]
     [InlineData("--safe-critic-tau must be in (0, 1]", "experiment", "dual-agent", "--safe-critic-tau", "0")]
     [InlineData("--safe-critic-steps must be in [1, 200]", "experiment", "dual-agent", "--safe-critic-steps", "0")]
+    [InlineData("--safe-critic-cut needs --safe-critic-steps of at least 2", "experiment", "dual-agent", "--safe-critic-cut", "0.2")]
+    [InlineData("--safe-critic-cut must be in (0, 2], got 0", "experiment", "dual-agent", "--safe-critic-steps", "5", "--safe-critic-cut", "0")]
     [InlineData("--pretrain-steps must be", "experiment", "transfer", "--pretrain-steps", "-5")]
     [InlineData("--cost-limit must be a positive number", "experiment", "transfer", "--cost-limit", "0")]
     [InlineData("--deploy-deterministic-steps must be", "experiment", "transfer", "--steps", "100", "--deploy-deterministic-steps", "101")]
@@ -96,6 +98,20 @@ public sealed class DualAgentTransferCliTests : IDisposable
         Assert.All(outcome.Runs, r => Assert.InRange(r.Result.Steps, 80, 80 + 200));
         Assert.All(outcome.Runs, r => Assert.Equal(r.Result.Episodes.Sum(e => e.Cost), r.Result.LifetimeRegret));
         Assert.Single(outcome.ZeroShots);
+    }
+
+    [Fact]
+    public async Task The_dual_agent_experiment_defaults_to_the_strict_target_and_records_a_cut_n_step_target()
+    {
+        using var json = await RunJsonAsync("experiment", "dual-agent", "--seeds", "1", "--quick", "--steps", "120", "--ppo-steps", "120", "--evaluate-every", "1",
+            "--safe-critic-steps", "4", "--safe-critic-cut", "0.2");
+        var extra = json.RootElement.GetProperty("extra");
+        Assert.Equal(10, extra.GetProperty("evaluationEpisodes").GetInt32());
+        Assert.Equal(2, extra.GetProperty("passesInARow").GetInt32());
+        string readme = File.ReadAllText(Path.Combine(Path.GetDirectoryName(json.RootElement.GetProperty("report").GetString())!, "README.md"));
+        Assert.Contains("--evaluation-episodes 10 --passes-in-a-row 2", readme);
+        Assert.Contains("--safe-critic-steps 4 --safe-critic-cut 0.2", readme);
+        Assert.Contains("4-step Q_I targets cut at the first logged action more than 0.2 from pi_S'", readme);
     }
 
     [Fact]

@@ -33,8 +33,8 @@ public sealed class TargetRuleTests
         Assert.Null(new TargetRule(PassesInARow: 3).FirstPass(Evaluations, TargetReturn, Limit));
 
     [Fact]
-    public void The_defaults_are_the_old_rule() =>
-        Assert.Equal(new TargetRule(2, 3, 1), new TargetRule());
+    public void The_defaults_are_the_strict_rule_ten_episodes_two_passes_in_a_row() =>
+        Assert.Equal(new TargetRule(2, 10, 2), new TargetRule());
 
     private static EvaluationPoint Point(long steps, double meanReturn, double costPerStep) =>
         new(steps, (int)(steps / 1000), new EvaluationResult(3, 0, 0, meanReturn) { CostPerStep = costPerStep });

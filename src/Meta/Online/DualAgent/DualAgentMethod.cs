@@ -28,6 +28,8 @@ public sealed class DualAgentMethod : ISafetyMethod
     private readonly int[] _recentRows;
     private readonly float[]? _recentObs;
     private readonly MultiStepLookahead? _lookahead;
+    private readonly float[] _chainBaseline;
+    private readonly float[] _chainActions;
 
     public DualAgentMethod(SafetyMethodContext context)
     {
@@ -47,7 +49,12 @@ public sealed class DualAgentMethod : ISafetyMethod
         _baselineHere = new float[ad];
         _recentRows = new int[options.Sac.BatchSize];
         _recentObs = _settings.ConstraintWindow > 0 ? new float[options.Sac.BatchSize * od] : null;
-        _lookahead = _settings.CriticSteps > 1 ? new MultiStepLookahead(_settings.CriticSteps, _settings.GammaSafe, options.Sac.BatchSize, od) : null;
+        _lookahead = _settings.CriticSteps > 1
+            ? new MultiStepLookahead(_settings.CriticSteps, _settings.GammaSafe, options.Sac.BatchSize, od, ad, _settings.CriticCutTolerance)
+            : null;
+        bool cuts = _lookahead?.Cuts == true;
+        _chainActions = cuts ? new float[options.Sac.BatchSize * _lookahead!.Span * ad] : [];
+        _chainBaseline = cuts && _safe.Residual ? new float[_chainActions.Length] : [];
     }
 
     public IBaselinePolicy Baseline => _baseline;
@@ -98,6 +105,16 @@ public sealed class DualAgentMethod : ISafetyMethod
         _baseline.Act(batch, taskBuffer, _baselineBatch);
         int ad = batch.ActDim;
         _lookahead?.Fill(batch, taskBuffer, _observations);
+        if (_lookahead is { Cuts: true } cut)
+        {
+            // pi_S' at every followed state (fixed slots, so the tape's shapes never change), then the cut.
+            if (_safe.Residual)
+                for (int i = 0; i < batch.Size; i++)
+                    for (int k = 0; k < cut.ChainLength(i); k++)
+                        _baseline.Act(taskBuffer.ObsRow(cut.ChainRow(i, k)), _chainBaseline.AsSpan((i * cut.Span + k) * ad, ad));
+            _safe.TargetAct(cut.ChainObs, batch.Size * cut.Span, _chainBaseline, _chainActions);
+            cut.Cut(batch, taskBuffer, _observations, _chainActions, _box);
+        }
         if (_safe.ReadsBaselineEverywhere)
             for (int i = 0; i < batch.Size; i++)
                 _baseline.Act(taskBuffer.NextObsRow(_lookahead?.EndRow(i) ?? batch.Rows[i]), _baselineNext.AsSpan(i * ad, ad));

@@ -71,6 +71,13 @@ public sealed record DualAgentSettings
     /// </summary>
     public int CriticSteps { get; init; } = 1;
 
+    /// <summary>
+    /// With <see cref="CriticSteps"/> &gt; 1: cut each n-step trace at the first followed step whose logged action departs from
+    /// pi_S' by more than this (squashed units, any action dimension), the off-policy correction for a deterministic safe
+    /// policy (<see cref="MultiStepLookahead"/>). 0: no cut, the uncorrected n-step target.
+    /// </summary>
+    public float CriticCutTolerance { get; init; }
+
     /// <summary>What Q_I reads beside the state: the action (the paper's) or its deviation from the baseline's.</summary>
     public SafeCriticInput CriticInput { get; init; } = SafeCriticInput.Action;
 

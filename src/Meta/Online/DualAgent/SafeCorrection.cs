@@ -78,6 +78,17 @@ public sealed class SafeCorrection
             for (int d = 0; d < squashed.Length; d++) squashed[d] = TrustRegionAction(baseline[d], squashed[d], _trustRegion);
     }
 
+    /// <summary>
+    /// pi_S'(s), the target actor, for <paramref name="rows"/> normalised states (squashed; <paramref name="baseline"/> is pi_B
+    /// there, read only with a trust region): the policy a cut multi-step target checks the logged actions against.
+    /// </summary>
+    public void TargetAct(ReadOnlySpan<float> normalizedObs, int rows, ReadOnlySpan<float> baseline, Span<float> squashed)
+    {
+        _actorTarget.Act(normalizedObs, rows, squashed);
+        if (_trustRegion > 0)
+            for (int j = 0; j < rows * _actorTarget.ActDim; j++) squashed[j] = TrustRegionAction(baseline[j], squashed[j], _trustRegion);
+    }
+
     /// <summary>clip(u_B + rho r, -1, 1) for a network output r in [-1, 1]: within rho of u_B, since u_B is in [-1, 1].</summary>
     public static float TrustRegionAction(float baseline, float residual, float rho) => Math.Clamp(baseline + rho * residual, -1f, 1f);
 
