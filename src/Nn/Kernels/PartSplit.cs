@@ -47,6 +47,19 @@ public sealed class PartSplit : IThreadPoolWorkItem
         _workersDone.Wait(1);
     }
 
+    // A worker that has finished its parts stays a short while (Linger), spinning, and joins the next
+    // call that opens (a training step issues one split every 20-400 us). Waking a parked pool thread
+    // costs tens of microseconds on a virtual machine (the idle vCPU halts) and, when the other core
+    // is busy, can take a scheduler tick; a lingering worker joins within a microsecond or two, and a
+    // call that finds one does not queue a work item at all. The latest open call is published here
+    // for lingering workers; like Idle, this is infrastructure shared by every caller, holding no results.
+    private static PartSplit? s_open;
+    private static int s_lingering;
+    private static readonly long Linger = System.Diagnostics.Stopwatch.Frequency / 5000; // 200 us
+    // How long the caller spins for joined workers before blocking on the event (same reasoning: a
+    // blocked caller is woken by the last worker out, which costs another wake-up).
+    private static readonly long CallerSpin = System.Diagnostics.Stopwatch.Frequency / 5000;
+
     /// <summary>Runs work.RunPart(p) for p = 0..parts-1 on up to <paramref name="threads"/> threads (the caller included).</summary>
     public static void Run(IPartedWork work, int parts, int threads)
     {
@@ -64,8 +77,12 @@ public sealed class PartSplit : IThreadPoolWorkItem
         split._workersDone.Reset();
         // Opening publishes the fields above to any worker that joins (Interlocked is a full fence).
         Interlocked.Exchange(ref split._gate, 0);
+        Interlocked.Exchange(ref s_open, split);
+        // Read after publishing: a lingering worker counted here checks s_open once more after it
+        // stops counting itself, so it either joins this call or was never counted.
+        int lingering = Volatile.Read(ref s_lingering);
         // Read after opening: an item counted here has not looked at the gate yet, so it will find this call open.
-        for (int w = Volatile.Read(ref split._queued); w < workers; w++)
+        for (int w = Volatile.Read(ref split._queued) + lingering; w < workers; w++)
         {
             Interlocked.Increment(ref split._queued);
             ThreadPool.UnsafeQueueUserWorkItem(split, preferLocal: false);
@@ -73,7 +90,17 @@ public sealed class PartSplit : IThreadPoolWorkItem
 
         split.RunParts();
         int inside = Interlocked.Add(ref split._gate, Closed) - Closed;
-        if (inside > 0) split._workersDone.Wait();
+        Interlocked.CompareExchange(ref s_open, null, split);
+        if (inside > 0)
+        {
+            // The workers inside are finishing their last parts, usually within microseconds of the caller.
+            long until = System.Diagnostics.Stopwatch.GetTimestamp() + CallerSpin;
+            // The event, not the gate, says they are done: the last one out may have left the gate
+            // but not yet set the event, and a late Set must not land on this split's next call.
+            while (!split._workersDone.IsSet && System.Diagnostics.Stopwatch.GetTimestamp() < until)
+                Thread.SpinWait(8);
+            split._workersDone.Wait();
+        }
         var failure = split._failure;
         split._work = null;
         Idle.Enqueue(split);
@@ -83,17 +110,44 @@ public sealed class PartSplit : IThreadPoolWorkItem
     void IThreadPoolWorkItem.Execute()
     {
         Interlocked.Decrement(ref _queued);
-        int gate = Volatile.Read(ref _gate);
+        TryHelp(this);
+        // Linger: help whichever call opens next, until none has for a while.
+        Interlocked.Increment(ref s_lingering);
+        long until = System.Diagnostics.Stopwatch.GetTimestamp() + Linger;
         while (true)
         {
-            if (gate >= Closed) return;
-            int seen = Interlocked.CompareExchange(ref _gate, gate + 1, gate);
+            var open = Volatile.Read(ref s_open);
+            if (open is not null && TryHelp(open))
+            {
+                until = System.Diagnostics.Stopwatch.GetTimestamp() + Linger;
+                continue;
+            }
+            if (System.Diagnostics.Stopwatch.GetTimestamp() >= until) break;
+            Thread.SpinWait(8);
+        }
+        Interlocked.Decrement(ref s_lingering);
+        // The caller that read s_lingering before this decrement queued no item for this worker:
+        // look once more, after the decrement (a full fence), so that call is not left alone.
+        if (Volatile.Read(ref s_open) is { } last) TryHelp(last);
+    }
+
+    // Joins the split's call if it is open with parts left and runs parts until none are left;
+    // false if it was closed or had none left (its caller runs every part it is not helped with).
+    private static bool TryHelp(PartSplit split)
+    {
+        if (Volatile.Read(ref split._nextPart) >= split._parts) return false;
+        int gate = Volatile.Read(ref split._gate);
+        while (true)
+        {
+            if (gate >= Closed) return false;
+            int seen = Interlocked.CompareExchange(ref split._gate, gate + 1, gate);
             if (seen == gate) break;
             gate = seen;
         }
-        RunParts();
+        split.RunParts();
         // The last worker out of a closed call wakes the caller.
-        if (Interlocked.Decrement(ref _gate) == Closed) _workersDone.Set();
+        if (Interlocked.Decrement(ref split._gate) == Closed) split._workersDone.Set();
+        return true;
     }
 
     private void RunParts()
