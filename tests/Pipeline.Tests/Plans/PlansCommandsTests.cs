@@ -73,7 +73,8 @@ public sealed class PlansCommandsTests : IAsyncLifetime
             .Where(r => r.GetProperty("state").GetString() is "succeeded" or "failed" or "running")
             .Select(r => (Id: r.GetProperty("id").GetString()!, State: r.GetProperty("state").GetString()!, Worker: r.GetProperty("worker").GetString()!,
                 Start: r.GetProperty("started_utc").GetDateTimeOffset(),
-                End: r.TryGetProperty("ended_utc", out var e) ? e.GetDateTimeOffset() : DateTimeOffset.MaxValue))
+                // A run still in flight when its scheduler was stopped has "ended_utc": null.
+                End: r.TryGetProperty("ended_utc", out var e) && e.ValueKind == JsonValueKind.String ? e.GetDateTimeOffset() : DateTimeOffset.MaxValue))
             .OrderBy(r => r.Start).ToArray();
         string context = string.Join("\n", logs.Select(l => l.Stderr));
         // Both schedulers fire the same cron occurrences (one run id each); each data version is trained exactly once.
