@@ -4,6 +4,7 @@ using System.Text;
 using Spectre.Console;
 using OfflineSafety.Envs;
 using OfflineSafety.Errors;
+using OfflineSafety.Meta.Online;
 using OfflineSafety.Meta.Online.DualAgent;
 using OfflineSafety.Pipeline.Experiments;
 using OfflineSafety.Pipeline.Reports;
@@ -18,6 +19,8 @@ public static class ExperimentDualAgentCommand
     public static Command Create()
     {
         var seeds = new Option<int>("--seeds") { Description = "Seeds per method.", DefaultValueFactory = _ => 3 };
+        var firstSeed = new Option<int>("--first-seed") { Description = "First seed (seeds first..first+N-1), to add seeds to an earlier run.", DefaultValueFactory = _ => 0 };
+        var methodsOption = new Option<string[]>("--methods") { Description = "Subset of dual-agent, csac, ppo-lagrangian (default: all three; a run depends only on its method and seed, so a sweep of the dual agent's flags can skip the comparators).", AllowMultipleArgumentsPerToken = true };
         var quick = new Option<bool>("--quick") { Description = "Reduced budget for both methods alike (see docs/transfer.md)." };
         var steps = new Option<long?>("--steps") { Description = "Environment steps per run (default 30000 with --quick, else 500000, the paper's convergence budget)." };
         var ppoSteps = new Option<long?>("--ppo-steps") { Description = "Environment steps per PPO-Lagrangian run (default: --steps; on-policy methods need many more samples, each far cheaper)." };
@@ -38,12 +41,17 @@ public static class ExperimentDualAgentCommand
         var criticInput = new Option<string?>("--critic-input") { Description = "Q_I's action input: action (the paper's, default) | baseline-deviation (a - pi_B(s))." };
         var cmd = new Command("dual-agent", "Dual-agent safety correction of the cart-pole PD law vs Lagrangian SAC and PPO-Lagrangian from scratch, in the high-stakes cart-pole.")
         {
-            seeds, quick, steps, ppoSteps, every, evalEpisodes, inARow, lambdaLr, gammaSafe, window, warmup, normalize, trust, noise, baselineNoise, criticInput, criticTau, criticSteps, criticCut,
+            seeds, firstSeed, methodsOption, quick, steps, ppoSteps, every, evalEpisodes, inARow, lambdaLr, gammaSafe, window, warmup, normalize, trust, noise, baselineNoise, criticInput, criticTau, criticSteps, criticCut,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
             int seedCount = p.GetValue(seeds);
             if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
+            int first = p.GetValue(firstSeed);
+            if (first < 0) throw new BadInputException($"--first-seed must be at least 0, got {first}");
+            var chosen = p.GetValue(methodsOption) is { Length: > 0 } ms
+                ? ms.SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(ParseMethod).ToHashSet()
+                : [.. DualAgentExperiment.Methods];
             int evaluateEvery = p.GetValue(every);
             if (evaluateEvery < 1) throw new BadInputException($"--evaluate-every must be at least 1, got {evaluateEvery}");
             int evaluationEpisodes = p.GetValue(evalEpisodes);
@@ -86,8 +94,11 @@ public static class ExperimentDualAgentCommand
                 settings = settings with { CriticInput = ParseCriticInput(input) };
             if (p.GetValue(trust) is { } rho)
                 settings = rho >= 0 && rho <= 2 ? settings with { TrustRegion = rho } : throw new BadInputException($"--trust-region must be in [0, 2], got {rho}");
-            var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, settings, stepBudget, target, onPolicySteps).Run(seedCount, progress, ct));
-            string command = $"offsafe experiment dual-agent --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --steps {stepBudget}{(p.GetValue(ppoSteps) is { } ps ? $" --ppo-steps {ps}" : "")} --evaluate-every {evaluateEvery} --evaluation-episodes {evaluationEpisodes} --passes-in-a-row {passesInARow}"
+            var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, settings, stepBudget, target, onPolicySteps).Run(seedCount, progress, ct, first, chosen));
+            string command = $"offsafe experiment dual-agent --seeds {seedCount}"
+                + (first != 0 ? $" --first-seed {first}" : "")
+                + (p.GetValue(methodsOption) is { Length: > 0 } ? $" --methods {string.Join(",", DualAgentExperiment.Methods.Where(chosen.Contains).Select(a => a.Name()))}" : "")
+                + $"{(p.GetValue(quick) ? " --quick" : "")} --steps {stepBudget}{(p.GetValue(ppoSteps) is { } ps ? $" --ppo-steps {ps}" : "")} --evaluate-every {evaluateEvery} --evaluation-episodes {evaluationEpisodes} --passes-in-a-row {passesInARow}"
                 + (p.GetValue(lambdaLr) is { } l ? FormattableString.Invariant($" --lambda-lr {l}") : "")
                 + (p.GetValue(gammaSafe) is { } gs ? FormattableString.Invariant($" --gamma-safe {gs}") : "")
                 + (p.GetValue(window) is { } cw ? FormattableString.Invariant($" --constraint-window {cw}") : "")
@@ -105,12 +116,13 @@ public static class ExperimentDualAgentCommand
             var reached = methods.ToDictionary(m => m, m => outcome.Samples.Count(s => s.Method == m && s.Steps is not null));
             // Each from-scratch comparator against the dual agent; a miss counts as its budget, so where the comparator
             // missed on any seed the ratio is a lower bound (where on all, budget / dual's), where the dual agent did an upper one.
-            var dual = methods[0];
+            // Without the dual agent (a run of the comparators alone) there is no ratio to give.
+            var dual = DualAgentExperiment.DualAgentName;
             long Budget(string m) => outcome.Samples.Where(s => s.Method == m).Max(s => s.Budget);
-            var ratios = methods.Skip(1).Select(m => new ComparatorRatio(m, samples[m].Mean / samples[dual].Mean, reached[m], seedCount, Budget(m),
+            var ratios = !methods.Contains(dual) ? [] : methods.Where(m => m != dual).Select(m => new ComparatorRatio(m, samples[m].Mean / samples[dual].Mean, reached[m], seedCount, Budget(m),
                 reached[dual], Budget(dual))).ToList();
-            double ratio = ratios[0].Ratio;
-            bool censored = ratios[0].IsLowerBound;
+            double? ratio = ratios.Count > 0 ? ratios[0].Ratio : null;
+            bool censored = ratios.Count > 0 && ratios[0].IsLowerBound;
 
             var notes = new StringBuilder();
             notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}, exploration noise {settings.ExplorationNoise} (baseline's steps {settings.BaselineNoise}), Q_I input {CriticInputName(settings.CriticInput)}{(settings.CriticTargetRate > 0 ? $", Q_I target rate {settings.CriticTargetRate}" : "")}{(settings.CriticSteps > 1 ? $", {settings.CriticSteps}-step Q_I targets" : "")}{(settings.CriticCutTolerance > 0 ? $" cut at the first logged action more than {settings.CriticCutTolerance} from pi_S'" : "")}, dual step over {(settings.ConstraintWindow > 0 ? $"the {settings.ConstraintWindow} most recent rows" : "the whole buffer")}{(settings.TrustRegion > 0 ? $"; trust region rho {settings.TrustRegion} around pi_B" : "")}.")).AppendLine();
@@ -184,6 +196,9 @@ public static class ExperimentDualAgentCommand
             _ => FormattableString.Invariant($"{Ratio:0.00}"),
         };
     }
+
+    private static OnlineAlgorithm ParseMethod(string name) => DualAgentExperiment.Methods.Where(a => a.Name() == name).Select(a => (OnlineAlgorithm?)a).FirstOrDefault()
+        ?? throw new BadInputException($"--methods takes dual-agent, csac or ppo-lagrangian, got '{name}'");
 
     internal static SafeCriticInput ParseCriticInput(string name) => name switch
     {

@@ -77,7 +77,16 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
     public const string SacLagrangianName = "sac-lagrangian (scratch)";
     public const string PpoLagrangianName = "ppo-lagrangian (scratch)";
 
-    public DualAgentOutcome Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default)
+    /// <summary>The methods compared, in report order: the dual agent first, its comparators after.</summary>
+    public static readonly OnlineAlgorithm[] Methods = [OnlineAlgorithm.DualAgent, OnlineAlgorithm.ConstrainedSac, OnlineAlgorithm.PpoLagrangian];
+
+    /// <summary>
+    /// Runs seeds <paramref name="firstSeed"/>..firstSeed+seeds-1 of <paramref name="chosen"/> (default all three, in
+    /// <see cref="Methods"/> order). A run depends only on its method and seed, so a subset or a later block of seeds
+    /// gives the same runs as the full experiment would (a sweep of the dual agent's settings need not rerun the comparators).
+    /// </summary>
+    public DualAgentOutcome Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default, int firstSeed = 0,
+        IReadOnlyCollection<OnlineAlgorithm>? chosen = null)
     {
         var pair = StakesPairs.Get(Pair);
         var definition = EnvironmentRegistry.Default.Get(pair.Environment);
@@ -88,14 +97,10 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
         var samples = new List<SamplesToTarget>();
         var trace = new List<DualAgentTracePoint>();
         var multipliers = new List<MultiplierTracePoint>();
-        var methods = new[]
-        {
-            (OnlineAlgorithm.DualAgent, DualAgentName, steps),
-            (OnlineAlgorithm.ConstrainedSac, SacLagrangianName, steps),
-            (OnlineAlgorithm.PpoLagrangian, PpoLagrangianName, onPolicySteps ?? steps),
-        };
+        var methods = Methods.Where(m => chosen is null || chosen.Contains(m))
+            .Select(m => (m, NameOf(m), m == OnlineAlgorithm.PpoLagrangian ? onPolicySteps ?? steps : steps)).ToArray();
         int total = methods.Length * seeds, done = 0;
-        for (int seed = 0; seed < seeds; seed++)
+        for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
         {
             foreach (var (algorithm, method, budgetSteps) in methods)
             {
@@ -133,6 +138,15 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
         progress?.Invoke(new ExperimentProgress("done", 1));
         return new DualAgentOutcome(runs, samples, baselineReturn, baselineCost, limit) { Trace = trace, Multipliers = multipliers };
     }
+
+    /// <summary>The report's name of one of <see cref="Methods"/>.</summary>
+    public static string NameOf(OnlineAlgorithm algorithm) => algorithm switch
+    {
+        OnlineAlgorithm.DualAgent => DualAgentName,
+        OnlineAlgorithm.ConstrainedSac => SacLagrangianName,
+        OnlineAlgorithm.PpoLagrangian => PpoLagrangianName,
+        _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "not a method of the dual-agent experiment"),
+    };
 
     /// <summary>The controller's mean return and cost per step over <paramref name="episodes"/> episodes.</summary>
     public static (double Return, double CostPerStep) Evaluate(IController controller, ISafetyEnvironment env, int episodes)
