@@ -64,6 +64,7 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
             Recovery = request.Recovery,
             Sac = sac,
             Safety = safety,
+            DualAgent = request.DualAgent,
         };
         return await RunAsync(request, definition, variant, start, options, critic, progress, ct).ConfigureAwait(false);
     }

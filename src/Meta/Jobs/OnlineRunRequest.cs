@@ -1,4 +1,5 @@
 using OfflineSafety.Meta.Online;
+using OfflineSafety.Meta.Online.DualAgent;
 
 namespace OfflineSafety.Meta.Jobs;
 
@@ -48,6 +49,9 @@ public sealed record OnlineRunRequest(string Environment, OnlineAlgorithm Algori
 
     /// <summary>Dual-agent baseline: "td3" (learns alongside), "controller" (the environment's scripted one) or a baseline .safetensors file; null: td3.</summary>
     public string? Baseline { get; init; }
+
+    /// <summary>Dual-agent correction's own settings (ignored by the other methods).</summary>
+    public DualAgentSettings DualAgent { get; init; } = new();
 
     /// <summary>Dual-agent with a TD3 baseline: where to store the trained baseline actor (a file --baseline reads back).</summary>
     public string? SaveBaseline { get; init; }

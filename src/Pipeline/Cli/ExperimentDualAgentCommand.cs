@@ -27,22 +27,12 @@ public static class ExperimentDualAgentCommand
         var every = new Option<int>("--evaluate-every") { Description = "Episodes between deterministic evaluations.", DefaultValueFactory = _ => 2 };
         var evalEpisodes = new Option<int>("--evaluation-episodes") { Description = "Deterministic episodes per evaluation (default 10; 3 with --passes-in-a-row 1 is the old, looser rule).", DefaultValueFactory = _ => 10 };
         var inARow = new Option<int>("--passes-in-a-row") { Description = "Consecutive passing evaluations before a run counts as at the target; samples are counted at the first of them (default 2).", DefaultValueFactory = _ => 2 };
-        var lambdaLr = new Option<float?>("--lambda-lr") { Description = "eta_lambda of the dual step (default 0.001, the paper's)." };
-        var gammaSafe = new Option<float?>("--gamma-safe") { Description = "gbar, the discount of Q_I (default 0.98)." };
-        var window = new Option<int?>("--constraint-window") { Description = "Most recent buffer rows the dual step averages Q_I over (0: the whole buffer, the paper's)." };
-        var warmup = new Option<int?>("--dual-warmup") { Description = "Updates before the dual step starts, lambda held at 0 (default 0, the paper's)." };
-        var normalize = new Option<bool>("--normalize-pull") { Description = "Divide the actor's lambda Qbar term by the batch's |Qbar| (TD3+BC's normalisation)." };
-        var trust = new Option<float?>("--trust-region") { Description = "rho: the safe agent is pi_B + a residual bounded by rho per action dimension (squashed units; default 0, the paper's unbounded actor)." };
-        var noise = new Option<float?>("--exploration-noise") { Description = "sigma of the Gaussian noise on either agent's training actions, squashed units (default 0.1)." };
-        var baselineNoise = new Option<float?>("--baseline-noise") { Description = "sigma on the baseline's training actions only, overriding --exploration-noise there (default: the same sigma)." };
-        var criticTau = new Option<float?>("--safe-critic-tau") { Description = "Polyak rate of the safe agent's targets Q_I' and pi_S' (default: SAC's tau, 0.005)." };
-        var criticSteps = new Option<int?>("--safe-critic-steps") { Description = "n of Q_I's n-step targets along the logged steps (default 1, the paper's)." };
-        var criticCut = new Option<float?>("--safe-critic-cut") { Description = "With --safe-critic-steps n > 1: cut each n-step Q_I target at the first logged action more than this far from pi_S' (squashed units; default: no cut, the uncorrected n-step target)." };
-        var criticInput = new Option<string?>("--critic-input") { Description = "Q_I's action input: action (the paper's, default) | baseline-deviation (a - pi_B(s))." };
+        var dualOptions = new DualAgentOptions();
         var cmd = new Command("dual-agent", "Dual-agent safety correction of the cart-pole PD law vs Lagrangian SAC and PPO-Lagrangian from scratch, in the high-stakes cart-pole.")
         {
-            seeds, firstSeed, methodsOption, quick, steps, ppoSteps, every, evalEpisodes, inARow, lambdaLr, gammaSafe, window, warmup, normalize, trust, noise, baselineNoise, criticInput, criticTau, criticSteps, criticCut,
+            seeds, firstSeed, methodsOption, quick, steps, ppoSteps, every, evalEpisodes, inARow,
         };
+        foreach (var option in dualOptions.All) cmd.Options.Add(option);
         CommandAction.Set(cmd, async (p, ct) =>
         {
             int seedCount = p.GetValue(seeds);
@@ -66,51 +56,13 @@ public static class ExperimentDualAgentCommand
             budget = budget with { StepBudget = stepBudget };
             long onPolicySteps = p.GetValue(ppoSteps) ?? stepBudget;
             if (onPolicySteps < 1 || onPolicySteps > 10_000_000) throw new BadInputException($"--ppo-steps must be in [1, 10000000], got {onPolicySteps}");
-            var settings = new DualAgentSettings();
-            if (p.GetValue(lambdaLr) is { } eta)
-                settings = eta >= 0 ? settings with { MultiplierLearningRate = eta } : throw new BadInputException($"--lambda-lr must be non-negative, got {eta}");
-            if (p.GetValue(gammaSafe) is { } g)
-                settings = g > 0 && g < 1 ? settings with { GammaSafe = g } : throw new BadInputException($"--gamma-safe must be in (0, 1), got {g}");
-            if (p.GetValue(window) is { } w)
-                settings = w >= 0 ? settings with { ConstraintWindow = w } : throw new BadInputException($"--constraint-window must be non-negative, got {w}");
-            if (p.GetValue(warmup) is { } wu)
-                settings = wu >= 0 ? settings with { DualWarmup = wu } : throw new BadInputException($"--dual-warmup must be non-negative, got {wu}");
-            if (p.GetValue(normalize)) settings = settings with { NormalizePull = true };
-            if (p.GetValue(noise) is { } sigma)
-                settings = sigma >= 0 && sigma <= 1 ? settings with { ExplorationNoise = sigma, BaselineNoise = sigma } : throw new BadInputException($"--exploration-noise must be in [0, 1], got {sigma}");
-            if (p.GetValue(baselineNoise) is { } sigmaB)
-                settings = sigmaB >= 0 && sigmaB <= 1 ? settings with { BaselineNoise = sigmaB } : throw new BadInputException($"--baseline-noise must be in [0, 1], got {sigmaB}");
-            if (p.GetValue(criticTau) is { } tau)
-                settings = tau > 0 && tau <= 1 ? settings with { CriticTargetRate = tau } : throw new BadInputException($"--safe-critic-tau must be in (0, 1], got {tau}");
-            if (p.GetValue(criticSteps) is { } nSteps)
-                settings = nSteps >= 1 && nSteps <= 200 ? settings with { CriticSteps = nSteps } : throw new BadInputException($"--safe-critic-steps must be in [1, 200], got {nSteps}");
-            if (p.GetValue(criticCut) is { } tol)
-            {
-                if (!(tol > 0 && tol <= 2)) throw new BadInputException($"--safe-critic-cut must be in (0, 2], got {tol}");
-                if (settings.CriticSteps < 2) throw new BadInputException("--safe-critic-cut needs --safe-critic-steps of at least 2");
-                settings = settings with { CriticCutTolerance = tol };
-            }
-            if (p.GetValue(criticInput) is { } input)
-                settings = settings with { CriticInput = ParseCriticInput(input) };
-            if (p.GetValue(trust) is { } rho)
-                settings = rho >= 0 && rho <= 2 ? settings with { TrustRegion = rho } : throw new BadInputException($"--trust-region must be in [0, 2], got {rho}");
+            var settings = dualOptions.Read(p);
             var outcome = WithPhases("experiment dual-agent", progress => new DualAgentExperiment(budget, settings, stepBudget, target, onPolicySteps).Run(seedCount, progress, ct, first, chosen));
             string command = $"offsafe experiment dual-agent --seeds {seedCount}"
                 + (first != 0 ? $" --first-seed {first}" : "")
                 + (p.GetValue(methodsOption) is { Length: > 0 } ? $" --methods {string.Join(",", DualAgentExperiment.Methods.Where(chosen.Contains).Select(a => a.Name()))}" : "")
                 + $"{(p.GetValue(quick) ? " --quick" : "")} --steps {stepBudget}{(p.GetValue(ppoSteps) is { } ps ? $" --ppo-steps {ps}" : "")} --evaluate-every {evaluateEvery} --evaluation-episodes {evaluationEpisodes} --passes-in-a-row {passesInARow}"
-                + (p.GetValue(lambdaLr) is { } l ? FormattableString.Invariant($" --lambda-lr {l}") : "")
-                + (p.GetValue(gammaSafe) is { } gs ? FormattableString.Invariant($" --gamma-safe {gs}") : "")
-                + (p.GetValue(window) is { } cw ? FormattableString.Invariant($" --constraint-window {cw}") : "")
-                + (p.GetValue(warmup) is { } dw ? FormattableString.Invariant($" --dual-warmup {dw}") : "")
-                + (p.GetValue(normalize) ? " --normalize-pull" : "")
-                + (p.GetValue(trust) is { } tr ? FormattableString.Invariant($" --trust-region {tr}") : "")
-                + (p.GetValue(noise) is { } en ? FormattableString.Invariant($" --exploration-noise {en}") : "")
-                + (p.GetValue(baselineNoise) is { } bn ? FormattableString.Invariant($" --baseline-noise {bn}") : "")
-                + (p.GetValue(criticInput) is { } ci ? $" --critic-input {ci}" : "")
-                + (p.GetValue(criticTau) is { } ct2 ? FormattableString.Invariant($" --safe-critic-tau {ct2}") : "")
-                + (p.GetValue(criticSteps) is { } cs ? FormattableString.Invariant($" --safe-critic-steps {cs}") : "")
-                + (p.GetValue(criticCut) is { } cc ? FormattableString.Invariant($" --safe-critic-cut {cc}") : "");
+                + dualOptions.Given(p);
             var methods = outcome.Samples.Select(s => s.Method).Distinct().ToArray();
             var samples = methods.ToDictionary(m => m, m => MeanError.Of(outcome.Samples.Where(s => s.Method == m).Select(s => (double)(s.Steps ?? s.Budget)).ToList()));
             var reached = methods.ToDictionary(m => m, m => outcome.Samples.Count(s => s.Method == m && s.Steps is not null));
@@ -125,7 +77,7 @@ public static class ExperimentDualAgentCommand
             bool censored = ratios.Count > 0 && ratios[0].IsLowerBound;
 
             var notes = new StringBuilder();
-            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}, exploration noise {settings.ExplorationNoise} (baseline's steps {settings.BaselineNoise}), Q_I input {CriticInputName(settings.CriticInput)}{(settings.CriticTargetRate > 0 ? $", Q_I target rate {settings.CriticTargetRate}" : "")}{(settings.CriticSteps > 1 ? $", {settings.CriticSteps}-step Q_I targets" : "")}{(settings.CriticCutTolerance > 0 ? $" cut at the first logged action more than {settings.CriticCutTolerance} from pi_S'" : "")}, dual step over {(settings.ConstraintWindow > 0 ? $"the {settings.ConstraintWindow} most recent rows" : "the whole buffer")}{(settings.TrustRegion > 0 ? $"; trust region rho {settings.TrustRegion} around pi_B" : "")}.")).AppendLine();
+            notes.AppendLine(FormattableString.Invariant($"Baseline (PD law, fixed): mean return {outcome.BaselineReturn:0.0}, cost per step {outcome.BaselineCostPerStep:0.000}; limit {outcome.CostLimit:0.###} per step (delta); gbar {settings.GammaSafe}, eta_lambda {settings.MultiplierLearningRate}, exploration noise {settings.ExplorationNoise} (baseline's steps {settings.BaselineNoise}), Q_I input {(settings.CriticInput == SafeCriticInput.BaselineDeviation ? "a - pi_B(s)" : "a")}{(settings.CriticTargetRate > 0 ? $", Q_I target rate {settings.CriticTargetRate}" : "")}{(settings.CriticSteps > 1 ? $", {settings.CriticSteps}-step Q_I targets" : "")}{(settings.CriticCutTolerance > 0 ? $" cut at the first logged action more than {settings.CriticCutTolerance} from pi_S'" : "")}, dual step over {(settings.ConstraintWindow > 0 ? $"the {settings.ConstraintWindow} most recent rows" : "the whole buffer")}{(settings.DualWarmup > 0 ? $" after {settings.DualWarmup} updates" : "")}{(settings.TrustRegion > 0 ? $"; trust region rho {settings.TrustRegion} around pi_B" : "")}.")).AppendLine();
             notes.AppendLine($"Target: every {target.EvaluateEvery} training episodes, {target.EvaluationEpisodes} deterministic evaluation episodes; samples to target are the steps at the first of {target.PassesInARow} consecutive evaluations with return >= the baseline's and cost per step <= the limit, for every method alike.").AppendLine();
             notes.AppendLine("| method | reached (seeds) | samples to baseline return with cost <= limit (mean ± s.e.; a miss counts as its budget) |");
             notes.AppendLine("|---|---:|---:|");
@@ -199,15 +151,6 @@ public static class ExperimentDualAgentCommand
 
     private static OnlineAlgorithm ParseMethod(string name) => DualAgentExperiment.Methods.Where(a => a.Name() == name).Select(a => (OnlineAlgorithm?)a).FirstOrDefault()
         ?? throw new BadInputException($"--methods takes dual-agent, csac or ppo-lagrangian, got '{name}'");
-
-    internal static SafeCriticInput ParseCriticInput(string name) => name switch
-    {
-        "action" => SafeCriticInput.Action,
-        "baseline-deviation" => SafeCriticInput.BaselineDeviation,
-        _ => throw new BadInputException($"--critic-input must be action or baseline-deviation, got '{name}'"),
-    };
-
-    private static string CriticInputName(SafeCriticInput input) => input == SafeCriticInput.BaselineDeviation ? "a - pi_B(s)" : "a";
 
     private static SvgLinePlot TraceCurve(DualAgentOutcome outcome, string title, Func<DualAgentTracePoint, double> value)
     {

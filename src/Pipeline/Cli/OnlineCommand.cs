@@ -64,10 +64,16 @@ public static class OnlineCommand
             env, variant, algo, critic, prior, server, apiKeyEnv, uploadDataset, dataset, recovery, episodes, seed, offline, pretrain, hidden, batch, learnAlpha, evalEpisodes,
             record, noRecord, epsRisk, baseline, saveBaseline,
         };
+        var dualOptions = new DualAgentOptions();
+        foreach (var option in dualOptions.All) cmd.Options.Add(option);
         CommandAction.Set(cmd, async (p, ct) =>
         {
-            var request = new OnlineRunRequest(p.GetValue(env)!, OnlineAlgorithms.Parse(p.GetValue(algo)!), p.GetValue(episodes))
+            var algorithm = OnlineAlgorithms.Parse(p.GetValue(algo)!);
+            if (algorithm != OnlineAlgorithm.DualAgent && dualOptions.FirstGiven(p) is { } flag)
+                throw new BadInputException($"{flag} applies to --algo dual-agent only, not {algorithm.Name()}");
+            var request = new OnlineRunRequest(p.GetValue(env)!, algorithm, p.GetValue(episodes))
             {
+                DualAgent = dualOptions.Read(p),
                 Variant = p.GetValue(variant)!,
                 Seed = p.GetValue(seed),
                 Critic = p.GetValue(critic),

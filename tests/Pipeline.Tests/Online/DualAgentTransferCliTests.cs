@@ -68,7 +68,11 @@ public sealed class DualAgentTransferCliTests : IDisposable
     [InlineData("--safe-critic-tau must be in (0, 1]", "experiment", "dual-agent", "--safe-critic-tau", "0")]
     [InlineData("--safe-critic-steps must be in [1, 200]", "experiment", "dual-agent", "--safe-critic-steps", "0")]
     [InlineData("--safe-critic-cut needs --safe-critic-steps of at least 2", "experiment", "dual-agent", "--safe-critic-cut", "0.2")]
-    [InlineData("--safe-critic-cut must be in (0, 2], got 0", "experiment", "dual-agent", "--safe-critic-steps", "5", "--safe-critic-cut", "0")]
+    [InlineData("--safe-critic-cut must be in [0, 2], got -0.1", "experiment", "dual-agent", "--safe-critic-steps", "5", "--safe-critic-cut", "-0.1")]
+    [InlineData("--first-seed must be at least 0, got -1", "experiment", "dual-agent", "--first-seed", "-1")]
+    [InlineData("--methods takes dual-agent, csac or ppo-lagrangian, got 'lr'", "experiment", "dual-agent", "--methods", "dual-agent,lr")]
+    [InlineData("--trust-region applies to --algo dual-agent only, not lr", "online", "--env", "cartpole-length", "--algo", "lr", "--episodes", "1", "--trust-region", "0.1")]
+    [InlineData("--safe-critic-steps must be in [1, 200], got 0", "online", "--env", "cartpole-length", "--algo", "dual-agent", "--episodes", "1", "--safe-critic-steps", "0")]
     [InlineData("--pretrain-steps must be", "experiment", "transfer", "--pretrain-steps", "-5")]
     [InlineData("--cost-limit must be a positive number", "experiment", "transfer", "--cost-limit", "0")]
     [InlineData("--deploy-deterministic-steps must be", "experiment", "transfer", "--steps", "100", "--deploy-deterministic-steps", "101")]
@@ -112,6 +116,25 @@ public sealed class DualAgentTransferCliTests : IDisposable
         Assert.Contains("--evaluation-episodes 10 --passes-in-a-row 2", readme);
         Assert.Contains("--safe-critic-steps 4 --safe-critic-cut 0.2", readme);
         Assert.Contains("4-step Q_I targets cut at the first logged action more than 0.2 from pi_S'", readme);
+    }
+
+    [Fact]
+    public async Task A_later_block_of_seeds_of_one_method_is_the_same_runs_as_in_the_full_experiment()
+    {
+        string[] common = ["experiment", "dual-agent", "--quick", "--steps", "150", "--ppo-steps", "150", "--evaluate-every", "1", "--evaluation-episodes", "1"];
+        using var full = await RunJsonAsync([.. common, "--seeds", "2"]);
+        using var part = await RunJsonAsync([.. common, "--seeds", "1", "--first-seed", "1", "--methods", "csac"]);
+        var one = Assert.Single(part.RootElement.GetProperty("results").EnumerateArray());
+        Assert.Equal("sac-lagrangian (scratch)", one.GetProperty("method").GetString());
+        Assert.Equal(1, one.GetProperty("seed").GetInt32());
+        var same = full.RootElement.GetProperty("results").EnumerateArray()
+            .Single(r => r.GetProperty("method").GetString() == "sac-lagrangian (scratch)" && r.GetProperty("seed").GetInt32() == 1);
+        Assert.Equal(same.GetProperty("lifetimeRegret").GetDouble(), one.GetProperty("lifetimeRegret").GetDouble());
+        Assert.Equal(same.GetProperty("return").GetDouble(), one.GetProperty("return").GetDouble());
+        // Without the dual agent there is no ratio; the reproduce line keeps the subset and the first seed.
+        Assert.Empty(part.RootElement.GetProperty("extra").GetProperty("ratios").EnumerateArray());
+        string readme = File.ReadAllText(Path.Combine(Path.GetDirectoryName(part.RootElement.GetProperty("report").GetString())!, "README.md"));
+        Assert.Contains("--seeds 1 --first-seed 1 --methods csac", readme);
     }
 
     [Fact]
