@@ -1,5 +1,7 @@
 using System.Text.Json;
 using OfflineSafety.Envs.Transfer;
+using OfflineSafety.Meta.Online.DualAgent;
+using OfflineSafety.Pipeline.Cli;
 using OfflineSafety.Pipeline.Experiments;
 using OfflineSafety.Pipeline.Tests.Cli;
 using OfflineSafety.Storage;
@@ -67,7 +69,7 @@ public sealed class DualAgentTransferCliTests : IDisposable
     [InlineData("--critic-input must be action or baseline-deviation, got 'deviation'", "experiment", "dual-agent", "--critic-input", "deviation")]
     [InlineData("--safe-critic-tau must be in (0, 1]", "experiment", "dual-agent", "--safe-critic-tau", "0")]
     [InlineData("--safe-critic-steps must be in [1, 200]", "experiment", "dual-agent", "--safe-critic-steps", "0")]
-    [InlineData("--safe-critic-cut needs --safe-critic-steps of at least 2", "experiment", "dual-agent", "--safe-critic-cut", "0.2")]
+    [InlineData("--safe-critic-cut needs --safe-critic-steps of at least 2", "experiment", "dual-agent", "--safe-critic-steps", "1", "--safe-critic-cut", "0.2")]
     [InlineData("--safe-critic-cut must be in [0, 2], got -0.1", "experiment", "dual-agent", "--safe-critic-steps", "5", "--safe-critic-cut", "-0.1")]
     [InlineData("--first-seed must be at least 0, got -1", "experiment", "dual-agent", "--first-seed", "-1")]
     [InlineData("--methods takes dual-agent, csac or ppo-lagrangian, got 'lr'", "experiment", "dual-agent", "--methods", "dual-agent,lr")]
@@ -82,6 +84,20 @@ public sealed class DualAgentTransferCliTests : IDisposable
         Assert.Equal(1, code);
         Assert.Equal("", stdout.Trim());
         Assert.Contains(message, Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
+    public void The_documented_flags_give_the_papers_setting_back_and_no_flags_the_default()
+    {
+        var options = new DualAgentOptions();
+        var command = new System.CommandLine.RootCommand();
+        foreach (var option in options.All) command.Options.Add(option);
+        Assert.Equal(new DualAgentSettings(), options.Read(command.Parse([])));
+        Assert.Null(options.FirstGiven(command.Parse([])));
+        var paper = command.Parse(["--trust-region", "0", "--critic-input", "action", "--dual-warmup", "0", "--safe-critic-steps", "1", "--safe-critic-cut", "0"]);
+        Assert.Equal(DualAgentSettings.Paper, options.Read(paper));
+        Assert.Equal("--dual-warmup", options.FirstGiven(paper));
+        Assert.Equal(" --dual-warmup 0 --trust-region 0 --critic-input action --safe-critic-steps 1 --safe-critic-cut 0", options.Given(paper));
     }
 
     [Fact]
