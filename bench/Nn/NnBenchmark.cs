@@ -92,9 +92,10 @@ public sealed class NnBenchmark(TorchAnchor anchor)
 {
     private static readonly int[] TorchThreadCounts = [1, 2];
 
-    public NnBenchReport Run(ComputeOptions compute, int rounds, double scale, bool runTorch, IProgress<string>? progress, CancellationToken ct)
+    public NnBenchReport Run(ComputeOptions compute, int rounds, double scale, bool runTorch, IProgress<string>? progress, CancellationToken ct,
+        IReadOnlyCollection<string>? only = null)
     {
-        var workloads = NnWorkloads.Create(compute);
+        var workloads = NnWorkloads.Create(compute).Where(w => only is not { Count: > 0 } || only.Contains(w.Key)).ToList();
         var wall = workloads.Select(_ => new List<double>()).ToArray();
         var cpu = workloads.Select(_ => new List<double>()).ToArray();
         string? unavailable = runTorch ? anchor.Unavailable() : "skipped (--skip-torch)";
