@@ -43,10 +43,6 @@ internal static unsafe class GemmDriver
     // costs more than it saves.
     private const double ParallelMinFlops = 4e6;
 
-    // Below this many values of op(B) (about 10 us of packing) a split product's parts each pack
-    // all of op(B) themselves: a separate packing split would cost as much as it saves.
-    private const long ParallelPackMinValues = 32 * 1024;
-
     // AMD cores up to Zen 4 run a 512-bit FMA as two 256-bit halves, so the 12 x 32 tile has no more
     // flops per cycle than the 6 x 16 one and pads 100- and 256-wide layers more: on the build machine
     // (AMD EPYC with AVX-512) it cost 11-40% more CPU time per engine workload (docs/bench-nn.md).
@@ -94,63 +90,21 @@ internal static unsafe class GemmDriver
             return;
         }
 
+        if (problem.Panels is { } panels)
+            problem = problem with { PackedB = panels.Acquire<TTile>(problem) };
+
         double flops = 2.0 * problem.M * problem.N * problem.K;
         int rowTiles = (problem.M + TTile.Mr - 1) / TTile.Mr;
         int colTiles = (problem.N + TTile.Nr - 1) / TTile.Nr;
         bool splitRows = rowTiles >= colTiles;
         int parts = Math.Min(threads, splitRows ? rowTiles : colTiles);
-        bool parallel = parts > 1 && flops >= ParallelMinFlops;
-        // A row split hands every part all of op(B): pack it once, across the parts, instead of
-        // once per part (or once on the caller, for a weight's stale panels) before they multiply.
-        int packParts = parallel && splitRows && (long)problem.K * problem.N >= ParallelPackMinValues ? Math.Min(threads, colTiles) : 1;
-
-        if (problem.Panels is { } panels)
-            problem = problem with { PackedB = panels.Acquire<TTile>(problem, packParts) };
-
-        if (!parallel)
+        if (parts <= 1 || flops < ParallelMinFlops)
         {
             RunSerial<TTile>(problem);
             return;
         }
 
-        if (packParts > 1 && problem.PackedB == 0)
-        {
-            float[] packed = ArrayPool<float>.Shared.Rent(colTiles * TTile.Nr * problem.K);
-            try
-            {
-                fixed (float* dest = packed)
-                {
-                    PackWhole<TTile>(problem, dest, packParts);
-                    RunParallel<TTile>(problem with { PackedB = (nint)dest }, parts);
-                }
-            }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(packed);
-            }
-            return;
-        }
-
         RunParallel<TTile>(problem, parts);
-    }
-
-    /// <summary>Packs all of p's op(B) into full-k strips at dest, the strips cut into contiguous
-    /// ranges over up to <paramref name="parts"/> threads (each strip is a copy, so who packs it does not matter).</summary>
-    internal static void PackWhole<TTile>(in GemmProblem p, float* dest, int parts) where TTile : struct, IMicroKernel
-    {
-        if (parts <= 1) PackWhole<TTile>(p, dest);
-        else KernelSplit.Run(p with { PackedB = (nint)dest }, parts, &PackPart<TTile>);
-    }
-
-    private static void PackPart<TTile>(in GemmProblem p, int part, int parts) where TTile : struct, IMicroKernel
-    {
-        int nr = TTile.Nr, strips = (p.N + nr - 1) / nr;
-        int first = (int)((long)strips * part / parts), end = (int)((long)strips * (part + 1) / parts);
-        int jc = first * nr, nc = Math.Min(p.N, end * nr) - jc;
-        if (nc <= 0) return;
-        float* dest = (float*)p.PackedB + (nint)jc * p.K;
-        for (int pc = 0; pc < p.K; pc += Kc)
-            PackB<TTile>(p, pc, Math.Min(Kc, p.K - pc), jc, nc, dest + (nint)pc * nr, (nint)nr * p.K);
     }
 
     private static void RunParallel<TTile>(GemmProblem problem, int parts) where TTile : struct, IMicroKernel =>

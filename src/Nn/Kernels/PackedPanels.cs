@@ -27,17 +27,17 @@ internal sealed unsafe class PackedPanels
     /// <summary>
     /// The panels of p's k x n matrix op(B), packed into nr-wide strips of all k rows (strip s at
     /// s * nr * k), packing them first when p's panel version differs from the one they were packed
-    /// at, over up to packParts threads. The lock makes concurrent products on the same tensor (the tasks of a meta-iteration on
+    /// at. The lock makes concurrent products on the same tensor (the tasks of a meta-iteration on
     /// separate cores) pack once and never read a half-packed panel.
     /// </summary>
-    public nint Acquire<TTile>(in GemmProblem p, int packParts) where TTile : struct, IMicroKernel
+    public nint Acquire<TTile>(in GemmProblem p) where TTile : struct, IMicroKernel
     {
         lock (this)
         {
             var entry = Find(p.PanelOffset, p.TransB, p.K, p.N, p.Ldb, TTile.Nr);
             if (entry.Version != p.PanelVersion)
             {
-                GemmDriver.PackWhole<TTile>(p, (float*)entry.Address, packParts);
+                GemmDriver.PackWhole<TTile>(p, (float*)entry.Address);
                 entry.Version = p.PanelVersion;
             }
             return entry.Address;
