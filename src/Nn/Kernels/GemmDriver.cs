@@ -157,9 +157,8 @@ internal static unsafe class GemmDriver
         // layer's 2-4 features) packing costs next to nothing and the packed tile measured faster.
         bool inPlace = !p.TransA && TTile.ReadsRowsInPlace && p.K >= 16;
         // A transposed op(A) (dY in a weight gradient dY^T X) is already the packed strips' layout,
-        // strided by lda: the full tiles read it in place. Not where the last strip takes the narrow
-        // edge kernel, which reads packed A.
-        bool inPlaceT = p.TransA && TTile.ReadsColumnsInPlace && p.K >= 16 && !(p.N % nr != 0 && NarrowEdge.Applies<TTile>(p.N % nr));
+        // strided by lda: the tiles (and the narrow edge kernel) read it in place.
+        bool inPlaceT = p.TransA && TTile.ReadsColumnsInPlace && p.K >= 16;
         nint lda = p.Lda;
 
         // +8: PackA's 8-lane stores may spill up to 7 floats past the last strip.
@@ -220,6 +219,10 @@ internal static unsafe class GemmDriver
                                         if (inPlace)
                                         {
                                             NarrowEdge.MultiplyRows(twelve, kc, aRows + ir * lda, lda, bStrip, nr, scratch);
+                                        }
+                                        else if (inPlaceT)
+                                        {
+                                            NarrowEdge.Multiply(twelve, kc, aCols + ir, aCols + ir + 6, lda, bStrip, nr, scratch);
                                         }
                                         else
                                         {

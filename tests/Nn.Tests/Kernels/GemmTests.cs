@@ -90,16 +90,17 @@ public class GemmTests
     [Fact]
     public void A_transposed_A_read_in_place_gives_the_tiles_fused_chain_bit_for_bit()
     {
-        // A weight gradient dY^T X: op(A) = A^T with k >= 16 and no narrow last strip is read where it
-        // lies (strided by lda) instead of packed. Rows past the last full tile take the few-row kernel,
-        // 14 columns over a strip the stack tile; lda > m checks the stride; 2 threads the row split.
+        // A weight gradient dY^T X: op(A) = A^T with k >= 16 is read where it lies (strided by lda)
+        // instead of packed. Rows past the last full tile take the few-row kernel, 14 columns over a
+        // strip the stack tile, 4 (20, 100) the narrow edge kernel; lda > m checks the stride; 2
+        // threads the row split.
         if (!System.Runtime.Intrinsics.X86.Fma.IsSupported) return;
         int seed = 900;
         foreach (int threads in new[] { 1, 2 })
         {
             var options = new ComputeOptions { Kernel = GemmKernel.Avx2, Threads = threads };
             foreach (int m in new[] { 6, 13, 100, 256 })
-                foreach (int n in new[] { 16, 30, 256 })
+                foreach (int n in new[] { 16, 20, 30, 100, 256 })
                     foreach (int k in new[] { 16, 100, 256 })
                         foreach (int pad in new[] { 0, 3 })
                             foreach (var (alpha, beta) in new[] { (0.5f, 1f), (1f, 0f) })
