@@ -74,8 +74,9 @@ public static class BenchCommands
             int r = CheckRounds(parseResult.GetValue(rounds));
             double s = CheckScale(parseResult.GetValue(scale));
             bool runTorch = !parseResult.GetValue(skipTorch);
+            var o = NnBenchmark.CheckOnly(parseResult.GetValue(only));
             var report = WithProgress("bench nn", progress => new NnBenchmark(new TorchAnchor()).Run(new ComputeOptions { Threads = t, Kernel = parseResult.GetValue(kernel) }, r, s, runTorch, progress, ct,
-                parseResult.GetValue(only)));
+                o));
             if (parseResult.GetValue(BenchCommands.Json))
             {
                 Console.WriteLine(report.ToJson().ToJsonString());
