@@ -61,15 +61,22 @@ public static class BenchCommands
         var skipTorch = SkipTorchOption();
         var rounds = RoundsOption("Alternating rounds of ours, PyTorch at 1 thread and PyTorch at 2 threads; each figure is the median over them.");
         var kernel = KernelOption();
+        var only = new Option<string[]>("--only")
+        {
+            Description = "Only these workloads (keys such as sac_update_ms; default: all), for profiling one of them.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var cmd = new Command("nn", "Engine workloads (critic update, MAML iteration, SAC update, critic inference) against PyTorch.");
-        foreach (var option in new Option[] { threads, rounds, scale, skipTorch, kernel }) cmd.Options.Add(option);
+        foreach (var option in new Option[] { threads, rounds, scale, skipTorch, kernel, only }) cmd.Options.Add(option);
         BenchAction.Set(cmd, (parseResult, ct) =>
         {
             int t = CheckThreads(parseResult.GetValue(threads));
             int r = CheckRounds(parseResult.GetValue(rounds));
             double s = CheckScale(parseResult.GetValue(scale));
             bool runTorch = !parseResult.GetValue(skipTorch);
-            var report = WithProgress("bench nn", progress => new NnBenchmark(new TorchAnchor()).Run(new ComputeOptions { Threads = t, Kernel = parseResult.GetValue(kernel) }, r, s, runTorch, progress, ct));
+            var o = NnBenchmark.CheckOnly(parseResult.GetValue(only));
+            var report = WithProgress("bench nn", progress => new NnBenchmark(new TorchAnchor()).Run(new ComputeOptions { Threads = t, Kernel = parseResult.GetValue(kernel) }, r, s, runTorch, progress, ct,
+                o));
             if (parseResult.GetValue(BenchCommands.Json))
             {
                 Console.WriteLine(report.ToJson().ToJsonString());

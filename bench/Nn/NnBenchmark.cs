@@ -92,9 +92,11 @@ public sealed class NnBenchmark(TorchAnchor anchor)
 {
     private static readonly int[] TorchThreadCounts = [1, 2];
 
-    public NnBenchReport Run(ComputeOptions compute, int rounds, double scale, bool runTorch, IProgress<string>? progress, CancellationToken ct)
+    public NnBenchReport Run(ComputeOptions compute, int rounds, double scale, bool runTorch, IProgress<string>? progress, CancellationToken ct,
+        IReadOnlyCollection<string>? only = null)
     {
-        var workloads = NnWorkloads.Create(compute);
+        CheckOnly(only);
+        var workloads = NnWorkloads.Create(compute).Where(w => only is not { Count: > 0 } || only.Contains(w.Key)).ToList();
         var wall = workloads.Select(_ => new List<double>()).ToArray();
         var cpu = workloads.Select(_ => new List<double>()).ToArray();
         string? unavailable = runTorch ? anchor.Unavailable() : "skipped (--skip-torch)";
@@ -134,6 +136,16 @@ public sealed class NnBenchmark(TorchAnchor anchor)
             return new NnWorkloadResult(w.Key, ours, Spread.Of(cpu[i]), best?.Wall, best?.Cpu, best?.Threads, gflops);
         }).ToList();
         return new NnBenchReport(compute.Threads, scale, rounds, results, peak, torchRuns.FirstOrDefault()?.TorchVersion, unavailable);
+    }
+
+    /// <summary>Refuses, in one line naming --only, a workload key that does not exist.</summary>
+    public static IReadOnlyCollection<string>? CheckOnly(IReadOnlyCollection<string>? only)
+    {
+        if (only is not { Count: > 0 }) return only;
+        var keys = NnWorkloads.Create(new ComputeOptions { Threads = 1 }).Select(w => w.Key).ToList();
+        if (only.FirstOrDefault(k => !keys.Contains(k)) is { } unknown)
+            throw new ArgumentException($"--only: no workload '{unknown}' (known: {string.Join(", ", keys)}).");
+        return only;
     }
 
     /// <summary>Seconds to the unit a key names: *_ms in milliseconds, *_us in microseconds.</summary>

@@ -120,6 +120,7 @@ public sealed class BenchCommandTests
     [InlineData("nn", "--threads", "0", "--threads must be at least 1")]
     [InlineData("nn", "--scale", "-1", "--scale must be a positive number")]
     [InlineData("nn", "--rounds", "0", "--rounds must be at least 1")]
+    [InlineData("nn", "--only", "sac_update", "--only: no workload 'sac_update'")]
     [InlineData("gemm", "--shape", "12x4", "GEMM shape '12x4' is not MxNxK")]
     public async Task Bad_arguments_give_one_line_on_stderr_and_a_failure_exit(string sub, string option, string value, string message)
     {

@@ -266,8 +266,12 @@ public sealed partial class Tape
             {
                 var w = o.B!;
                 var bias = o.C;
+                // A ReLU layer whose bias gradient is added directly: mask and bias sums in one sweep.
+                bool fusedBias = (Kernels.Activation)o.I0 == Kernels.Activation.Relu && !Tracks(g, o)
+                    && bias is not null && bias.RequiresGrad && AddsDirectly(bias) && o.Rank == 2;
                 var dz = (Kernels.Activation)o.I0 switch
                 {
+                    Kernels.Activation.Relu when fusedBias => ReluMaskSumColumns(g, o, bias!.EnsureGrad()),
                     Kernels.Activation.Relu => ReluMask(g, o),
                     Kernels.Activation.Tanh => TanhGrad(g, o),
                     Kernels.Activation.Sigmoid => SigmoidGrad(g, o),
@@ -283,7 +287,7 @@ public sealed partial class Tape
                     else
                         Accumulate(w, MatMul(dz, a, true, false));
                 }
-                if (bias is not null && bias.RequiresGrad)
+                if (bias is not null && bias.RequiresGrad && !fusedBias)
                 {
                     if (AddsDirectly(bias))
                         Kernels.Gemm.ColumnSums(dz.Values, dz.Rows, dz.Cols, dz.Cols, bias.EnsureGrad(), accumulate: true);

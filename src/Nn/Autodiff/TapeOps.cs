@@ -518,6 +518,16 @@ public sealed partial class Tape
         return o;
     }
 
+    // ReluMask(g, y) with its column sums added to sums (a bias gradient), never recorded.
+    Tensor ReluMaskSumColumns(Tensor g, Tensor y, Span<float> sums)
+    {
+        var o = AllocateLike(g);
+        (_reluBackward ??= new ReluBackward()).Run(g.Values, y.Values, o.Data, sums, g.Rows, g.Cols, _compute.Threads);
+        return o;
+    }
+
+    ReluBackward? _reluBackward;
+
     // g * (1 - y^2) (y is the tanh output). Vector and tail do the same IEEE steps, so an element's
     // value does not depend on its position.
     Tensor TanhGrad(Tensor g, Tensor y)

@@ -156,6 +156,9 @@ internal static unsafe class GemmDriver
         // which the few-row kernel takes, are packed). With a handful of k steps per tile (an input
         // layer's 2-4 features) packing costs next to nothing and the packed tile measured faster.
         bool inPlace = !p.TransA && TTile.ReadsRowsInPlace && p.K >= 16;
+        // A transposed op(A) (dY in a weight gradient dY^T X) is already the packed strips' layout,
+        // strided by lda: the tiles (and the narrow edge kernel) read it in place.
+        bool inPlaceT = p.TransA && TTile.ReadsColumnsInPlace && p.K >= 16;
         nint lda = p.Lda;
 
         // +8: PackA's 8-lane stores may spill up to 7 floats past the last strip.
@@ -197,9 +200,10 @@ internal static unsafe class GemmDriver
                             int mc = Math.Min(mcMax, p.M - ic);
                             // Rows of a partial last row block go through the few-row kernel, not a padded tile.
                             int mFull = mc / mr * mr;
-                            if (!inPlace) PackA<TTile>(p, ic, mc, pc, kc, aPack);
+                            if (!inPlace && !inPlaceT) PackA<TTile>(p, ic, mc, pc, kc, aPack);
                             else if (mFull < mc) PackA<TTile>(p, ic + mFull, mc - mFull, pc, kc, aPack);
                             float* aRows = (float*)p.A + (ic * lda + pc);
+                            float* aCols = (float*)p.A + (pc * lda + ic);
                             for (int jr = 0; jr < nc; jr += nr)
                             {
                                 int nTile = Math.Min(nr, nc - jr);
@@ -215,6 +219,10 @@ internal static unsafe class GemmDriver
                                         if (inPlace)
                                         {
                                             NarrowEdge.MultiplyRows(twelve, kc, aRows + ir * lda, lda, bStrip, nr, scratch);
+                                        }
+                                        else if (inPlaceT)
+                                        {
+                                            NarrowEdge.Multiply(twelve, kc, aCols + ir, aCols + ir + 6, lda, bStrip, nr, scratch);
                                         }
                                         else
                                         {
@@ -237,11 +245,13 @@ internal static unsafe class GemmDriver
                                     if (mTile == mr && nTile == nr)
                                     {
                                         if (inPlace) TTile.MultiplyRows(kc, aRows + ir * lda, lda, bStrip, cTile, p.Ldc, p.Alpha, beta, biasTile, act);
+                                        else if (inPlaceT) TTile.MultiplyColumns(kc, aCols + ir, lda, bStrip, cTile, p.Ldc, p.Alpha, beta, biasTile, act);
                                         else TTile.Multiply(kc, aStrip, bStrip, cTile, p.Ldc, p.Alpha, beta, biasTile, act);
                                     }
                                     else
                                     {
                                         if (inPlace) TTile.MultiplyRows(kc, aRows + ir * lda, lda, bStrip, scratch, nr, 1f, 0f, null, Activation.None);
+                                        else if (inPlaceT) TTile.MultiplyColumns(kc, aCols + ir, lda, bStrip, scratch, nr, 1f, 0f, null, Activation.None);
                                         else TTile.Multiply(kc, aStrip, bStrip, scratch, nr, 1f, 0f, null, Activation.None);
                                         for (int r = 0; r < mTile; r++)
                                             StoreEdge(scratch + r * nr, nTile, cTile + (nint)r * p.Ldc, p.Alpha, beta, biasTile, act);
@@ -249,7 +259,7 @@ internal static unsafe class GemmDriver
                                 }
                             }
                             if (mFull < mc)
-                                FewRows<TTile>(p, kc, inPlace ? aPack : aPack + (nint)mFull * kc, mc - mFull, bPack, stripStride, nc,
+                                FewRows<TTile>(p, kc, inPlace || inPlaceT ? aPack : aPack + (nint)mFull * kc, mc - mFull, bPack, stripStride, nc,
                                     c + (nint)(ic + mFull) * p.Ldc + jc, beta, first && bias != null ? bias + jc : null, act, scratch);
                         }
                     }

@@ -41,6 +41,17 @@ internal interface IMicroKernel
     static virtual unsafe void MultiplyRows(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act) =>
         throw new NotSupportedException("this tile packs A");
 
+    /// <summary>Whether <see cref="MultiplyColumns"/> is implemented (then a transposed op(A) is not packed).</summary>
+    static virtual bool ReadsColumnsInPlace => false;
+
+    /// <summary>
+    /// <see cref="Multiply"/> with op(A) = A^T read where it lies: the Mr values of step p at a + p * lda,
+    /// which is the packed strip's layout with a stride of lda instead of Mr (a weight gradient
+    /// dY^T X reads dY this way). Same chain of FMAs, same bits.
+    /// </summary>
+    static virtual unsafe void MultiplyColumns(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act) =>
+        throw new NotSupportedException("this tile packs A");
+
     /// <summary>Most rows <see cref="MultiplyFew"/> takes at once.</summary>
     public const int FewRows = 4;
 }

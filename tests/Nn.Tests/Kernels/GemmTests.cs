@@ -88,6 +88,43 @@ public class GemmTests
     }
 
     [Fact]
+    public void A_transposed_A_read_in_place_gives_the_tiles_fused_chain_bit_for_bit()
+    {
+        // A weight gradient dY^T X: op(A) = A^T with k >= 16 is read where it lies (strided by lda)
+        // instead of packed. Rows past the last full tile take the few-row kernel, 14 columns over a
+        // strip the stack tile, 4 (20, 100) the narrow edge kernel; lda > m checks the stride; 2
+        // threads the row split.
+        if (!System.Runtime.Intrinsics.X86.Fma.IsSupported) return;
+        int seed = 900;
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var options = new ComputeOptions { Kernel = GemmKernel.Avx2, Threads = threads };
+            foreach (int m in new[] { 6, 13, 100, 256 })
+                foreach (int n in new[] { 16, 20, 30, 100, 256 })
+                    foreach (int k in new[] { 16, 100, 256 })
+                        foreach (int pad in new[] { 0, 3 })
+                            foreach (var (alpha, beta) in new[] { (0.5f, 1f), (1f, 0f) })
+                            {
+                                seed++;
+                                int lda = m + pad;
+                                var a = Reference.Random(k * lda, seed * 5 + 1);
+                                var b = Reference.Random(k * n, seed * 5 + 2);
+                                var c = Reference.Random(m * n, seed * 5 + 4);
+                                var expected = new float[m * n];
+                                for (int i = 0; i < m; i++)
+                                    for (int j = 0; j < n; j++)
+                                    {
+                                        float acc = 0f;
+                                        for (int p = 0; p < k; p++) acc = MathF.FusedMultiplyAdd(a[p * lda + i], b[p * n + j], acc);
+                                        expected[i * n + j] = beta != 0f ? MathF.FusedMultiplyAdd(beta, c[i * n + j], acc * alpha) : acc * alpha;
+                                    }
+                                Gemm.Sgemm(true, false, m, n, k, alpha, a, lda, b, n, beta, c, n, options);
+                                Assert.True(expected.AsSpan().SequenceEqual(c), $"threads={threads} m={m} n={n} k={k} lda={lda} alpha={alpha} beta={beta}");
+                            }
+        }
+    }
+
+    [Fact]
     public void A_narrow_last_strip_gives_the_tiles_fused_chain_bit_for_bit()
     {
         // Column counts that leave 1-8 columns over a strip (100 = 6 x 16 + 4) take NarrowEdge, row
