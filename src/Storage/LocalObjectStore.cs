@@ -137,12 +137,28 @@ public sealed class LocalObjectStore : IObjectStore, IStagingArea
         {
             ct.ThrowIfCancellationRequested();
             string key = KeyOf(file.FullName);
-            if (key.StartsWith(prefix, StringComparison.Ordinal) && !IsStaging(key) && FileKind.SpecialKind(file.FullName) is null)
-                found.Add(new ObjectInfo(key, file.Length, file.LastWriteTimeUtc));
+            if (key.StartsWith(prefix, StringComparison.Ordinal) && !IsStaging(key) && Describe(file, key) is { } info)
+                found.Add(info);
         }
         found.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
         foreach (var info in found) yield return info;
         await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <summary>The object a listed file stands for, or null when it is not a plain file or was deleted
+    /// between the directory read and the stat (a listing is a snapshot of keys, as in Blob storage: a
+    /// concurrent delete, e.g. a lease holder removing stale leases, must not fail someone else's list).</summary>
+    private static ObjectInfo? Describe(FileInfo file, string key)
+    {
+        try
+        {
+            if (FileKind.SpecialKind(file.FullName) is not null) return null;
+            return new ObjectInfo(key, file.Length, file.LastWriteTimeUtc);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
     public async IAsyncEnumerable<string> ListCommonPrefixesAsync(string prefix, [EnumeratorCancellation] CancellationToken ct = default)

@@ -51,6 +51,31 @@ public sealed class LocalObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_listing_skips_objects_deleted_while_it_runs()
+    {
+        // A lease holder deletes stale lease objects while another scheduler lists them; before, the
+        // stat of a just-deleted file failed the listing with FileNotFoundException (seen in CI).
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var churn = Task.Run(async () =>
+        {
+            for (int i = 0; !stop.IsCancellationRequested; i++)
+            {
+                await _store.WriteAsync($"lease/{i:D6}.json", Encoding.UTF8.GetBytes("{}"));
+                if (i > 0) await _store.DeleteAsync($"lease/{i - 1:D6}.json");
+            }
+        });
+        int listings = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            await foreach (var info in _store.ListAsync("lease/"))
+                Assert.StartsWith("lease/", info.Key);
+            listings++;
+        }
+        await churn;
+        Assert.True(listings > 10, $"only {listings} listings ran");
+    }
+
+    [Fact]
     public async Task Staging_files_are_outside_the_key_space()
     {
         await _store.WriteAsync("t/x", "x"u8.ToArray());
