@@ -35,9 +35,10 @@ public static class ExperimentMesaCommand
             DefaultValueFactory = _ => 0,
         };
         var restartHorizon = new Option<int>("--restart-horizon") { Description = "Steps before a violation that restarts reach back, and that each restart lasts at most.", DefaultValueFactory = _ => TrainingCollections.DefaultRestartHorizon };
+        var methods = new Option<string?>("--methods") { Description = "Comma-separated subset of " + string.Join(",", MesaExperiment.Methods) + " to run (default: all); critics no selected method reads are not trained." };
         var cmd = new Command("mesa", "MESA vs Multi-Task vs RRL critics (and Unconstrained SAC) during online Recovery RL in the held-out variant.")
         {
-            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon,
+            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -57,13 +58,16 @@ public static class ExperimentMesaCommand
             if (risk.GammaRisk is <= 0f or >= 1f) throw new BadInputException($"--gamma-risk must be in (0, 1), got {risk.GammaRisk}");
             if (risk.EpsRisk is <= 0f or >= 1f) throw new BadInputException($"--eps-risk must be in (0, 1), got {risk.EpsRisk}");
             var training = TrainingCollections.Create(p.GetValue(collection)!, budget.Sac, p.GetValue(restartLabels), p.GetValue(restartHorizon));
-            var runs = WithPhases($"experiment mesa {definition.Id}", progress => new MesaExperiment(definition, budget, risk, training).Run(seedCount, progress, ct, p.GetValue(firstSeed)));
+            string? methodList = p.GetValue(methods);
+            var selected = MesaExperiment.SelectMethods(methodList?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+            var runs = WithPhases($"experiment mesa {definition.Id}", progress => new MesaExperiment(definition, budget, risk, training, selected).Run(seedCount, progress, ct, p.GetValue(firstSeed)));
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(firstSeed) is not 0 and var f ? $" --first-seed {f}" : "")
                 + (p.GetValue(collection) is not TrainingCollections.Recipe and var c ? $" --training-collection {c}" : "")
                 + (p.GetValue(trainingRows) is { } r ? $" --training-transitions {r}" : "")
-                + (p.GetValue(restartLabels) is not 0 and var n ? $" --restart-labels {n} --restart-horizon {p.GetValue(restartHorizon)}" : "");
+                + (p.GetValue(restartLabels) is not 0 and var n ? $" --restart-labels {n} --restart-horizon {p.GetValue(restartHorizon)}" : "")
+                + (methodList is null ? "" : $" --methods {string.Join(',', selected)}");
             string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}{overrides}";
             return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}", ct: ct);
         });

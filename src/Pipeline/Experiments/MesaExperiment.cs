@@ -1,6 +1,7 @@
 using OfflineSafety.Envs;
 using OfflineSafety.Envs.Collection;
 using OfflineSafety.Envs.Suites;
+using OfflineSafety.Errors;
 using OfflineSafety.Ingest.Transitions;
 using OfflineSafety.Meta.Adaptation;
 using OfflineSafety.Meta.Critics;
@@ -20,11 +21,28 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// replaces the domain's (gamma_risk, eps_risk) in every phase and for every critic source alike
 /// (null: the paper's, <see cref="DomainHyperparameterTable"/>). <paramref name="trainingCollection"/>
 /// collects the training variants (null: the environment's recipe; <see cref="TrainingCollections"/>).
+/// <paramref name="methods"/> runs a subset of <see cref="Methods"/> (null: all), skipping the critic
+/// training no selected method reads; each selected run is the one the full experiment makes, since
+/// every phase seeds its own generator.
 /// </summary>
 public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, RiskSettings? risk = null,
-    IVariantCollection? trainingCollection = null)
+    IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null)
 {
     public static readonly string[] Methods = ["mesa", "multitask", "rrl", "unconstrained"];
+
+    /// <summary>The methods this experiment runs, in <see cref="Methods"/>' order.</summary>
+    public IReadOnlyList<string> Selected { get; } = SelectMethods(methods);
+
+    /// <summary>Validates a subset of <see cref="Methods"/> (user input: one-line error naming --methods).</summary>
+    public static IReadOnlyList<string> SelectMethods(IReadOnlyList<string>? methods)
+    {
+        if (methods is null) return Methods;
+        if (methods.Count == 0) throw new BadInputException("--methods: name at least one of " + string.Join(", ", Methods));
+        foreach (var m in methods)
+            if (!Methods.Contains(m))
+                throw new BadInputException($"--methods: unknown method '{m}' (expected some of {string.Join(", ", Methods)})");
+        return Methods.Where(methods.Contains).ToArray();
+    }
 
     /// <summary>The (gamma_risk, eps_risk) every phase uses.</summary>
     public RiskSettings Risk { get; } = risk ?? DomainHyperparameterTable.For(environment.Id).Risk;
@@ -34,7 +52,8 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         var runs = new List<MethodRun>();
         var risk = Risk;
         var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk };
-        int total = seeds * 7, done = 0;
+        var selected = Selected;
+        int total = seeds * (3 + selected.Count), done = 0;
         void Report(string phase) => progress?.Invoke(new ExperimentProgress(phase, (double)done++ / total));
         // Seeds firstSeed.. extend an earlier run with new seeds (seed s is the same run whatever the others).
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
@@ -51,8 +70,11 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             var starts = new Dictionary<string, OnlineStart>();
 
             Report($"seed {seed}: MESA meta-training");
-            var mesa = new MesaTrainer(budget.Mesa(risk, seed)).Train(training, ct: ct);
-            starts["mesa"] = Adapted(new CriticAdaptation(adaptation).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite);
+            if (selected.Contains("mesa"))
+            {
+                var mesa = new MesaTrainer(budget.Mesa(risk, seed)).Train(training, ct: ct);
+                starts["mesa"] = Adapted(new CriticAdaptation(adaptation).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite);
+            }
 
             Report($"seed {seed}: Multi-Task training");
             // Multi-Task and RRL get the same plain-Adam budget; only their data differs.
@@ -65,15 +87,21 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
                 Architecture = budget.CriticArchitecture,
                 Seed = seed,
             };
-            var multi = new MultiTaskTrainer(criticTraining).Train(training, ct: ct);
-            starts["multitask"] = Adapted(new CriticAdaptation(adaptation).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite);
+            if (selected.Contains("multitask"))
+            {
+                var multi = new MultiTaskTrainer(criticTraining).Train(training, ct: ct);
+                starts["multitask"] = Adapted(new CriticAdaptation(adaptation).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite);
+            }
 
             Report($"seed {seed}: RRL (test data only)");
-            var rrl = new SingleDatasetTrainer(criticTraining).Train(test, ct: ct);
-            starts["rrl"] = new OnlineStart(rrl.Critic, OnlineStartTraining.TrainRecovery(rrl.Critic, test, safety, budget.AdaptSteps, seed, ct), suite.Test.Batch);
+            if (selected.Contains("rrl"))
+            {
+                var rrl = new SingleDatasetTrainer(criticTraining).Train(test, ct: ct);
+                starts["rrl"] = new OnlineStart(rrl.Critic, OnlineStartTraining.TrainRecovery(rrl.Critic, test, safety, budget.AdaptSteps, seed, ct), suite.Test.Batch);
+            }
             starts["unconstrained"] = new OnlineStart(null, null, suite.Test.Batch);
 
-            foreach (var method in Methods)
+            foreach (var method in selected)
             {
                 Report($"seed {seed}: online {method}");
                 var algorithm = method == "unconstrained" ? OnlineAlgorithm.Unconstrained : OnlineAlgorithm.Recovery;

@@ -31,6 +31,26 @@ public class ExperimentSmokeTests
     }
 
     [Fact]
+    public void Mesa_experiment_with_a_method_subset_runs_those_runs_as_the_full_experiment_does()
+    {
+        var environment = EnvironmentRegistry.Default.Get("navigation1");
+        var budget = ExperimentBudget.Smoke(environment) with { Episodes = 2 };
+        var full = new MesaExperiment(environment, budget).Run(1);
+        var subset = new MesaExperiment(environment, budget, methods: ["unconstrained", "multitask"]).Run(1);
+        Assert.Equal(["multitask", "unconstrained"], subset.Select(r => r.Method));
+        foreach (var run in subset)
+            Assert.Equal(full.Single(r => r.Method == run.Method).Result.Episodes.Select(e => e.Return), run.Result.Episodes.Select(e => e.Return));
+    }
+
+    [Fact]
+    public void Mesa_experiment_method_subset_rejects_unknown_or_empty_lists_naming_the_flag()
+    {
+        Assert.Equal(MesaExperiment.Methods, MesaExperiment.SelectMethods(null));
+        Assert.Contains("--methods", Assert.Throws<OfflineSafety.Errors.BadInputException>(() => MesaExperiment.SelectMethods(["sac"])).Message);
+        Assert.Contains("--methods", Assert.Throws<OfflineSafety.Errors.BadInputException>(() => MesaExperiment.SelectMethods([])).Message);
+    }
+
+    [Fact]
     public void Mesa_experiment_takes_the_papers_risk_settings_unless_overridden()
     {
         var environment = EnvironmentRegistry.Default.Get("ant-disabled");
