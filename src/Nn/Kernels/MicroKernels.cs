@@ -13,40 +13,10 @@ internal readonly struct Avx2Tile : IMicroKernel
     public static int Mr => 6;
     public static int Nr => 16;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    [SkipLocalsInit]
-    public static unsafe void Multiply(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act)
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            Vector256<float> b0 = Avx.LoadVector256(b), b1 = Avx.LoadVector256(b + 8);
-            Vector256<float> ar;
-            ar = Avx.BroadcastScalarToVector256(a + 0);
-            c00 = Fma.MultiplyAdd(ar, b0, c00); c01 = Fma.MultiplyAdd(ar, b1, c01);
-            ar = Avx.BroadcastScalarToVector256(a + 1);
-            c10 = Fma.MultiplyAdd(ar, b0, c10); c11 = Fma.MultiplyAdd(ar, b1, c11);
-            ar = Avx.BroadcastScalarToVector256(a + 2);
-            c20 = Fma.MultiplyAdd(ar, b0, c20); c21 = Fma.MultiplyAdd(ar, b1, c21);
-            ar = Avx.BroadcastScalarToVector256(a + 3);
-            c30 = Fma.MultiplyAdd(ar, b0, c30); c31 = Fma.MultiplyAdd(ar, b1, c31);
-            ar = Avx.BroadcastScalarToVector256(a + 4);
-            c40 = Fma.MultiplyAdd(ar, b0, c40); c41 = Fma.MultiplyAdd(ar, b1, c41);
-            ar = Avx.BroadcastScalarToVector256(a + 5);
-            c50 = Fma.MultiplyAdd(ar, b0, c50); c51 = Fma.MultiplyAdd(ar, b1, c51);
-            a += Mr;
-            b += Nr;
-        }
-        if (TryStoreInRegisters(c, ldc, alpha, beta, bias, act, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)) return;
-        // The accumulators go to memory before the epilogue runs: while they are live, any call in
-        // the epilogue (an activation the JIT did not inline) makes the register allocator spill
-        // some of them inside the k loop, a store and a reload per iteration.
-        float* acc = stackalloc float[6 * 16];
-        Avx.Store(acc, c00); Avx.Store(acc + 8, c01); Avx.Store(acc + 16, c10); Avx.Store(acc + 24, c11);
-        Avx.Store(acc + 32, c20); Avx.Store(acc + 40, c21); Avx.Store(acc + 48, c30); Avx.Store(acc + 56, c31);
-        Avx.Store(acc + 64, c40); Avx.Store(acc + 72, c41); Avx.Store(acc + 80, c50); Avx.Store(acc + 88, c51);
-        Store(acc, Mr, c, ldc, alpha, beta, bias, act);
-    }
+    /// <summary>Packed A: the columns-in-place walk with the panel's own stride (same FMA chain).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Multiply(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act) =>
+        MultiplyColumns(kc, a, Mr, b, c, ldc, alpha, beta, bias, act);
 
     public static bool ReadsRowsInPlace => true;
 
@@ -77,6 +47,9 @@ internal readonly struct Avx2Tile : IMicroKernel
             b += Nr;
         }
         if (TryStoreInRegisters(c, ldc, alpha, beta, bias, act, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)) return;
+        // The accumulators go to memory before the epilogue runs: while they are live, any call in
+        // the epilogue (an activation the JIT did not inline) makes the register allocator spill
+        // some of them inside the k loop, a store and a reload per iteration.
         float* acc = stackalloc float[6 * 16];
         Avx.Store(acc, c00); Avx.Store(acc + 8, c01); Avx.Store(acc + 16, c10); Avx.Store(acc + 24, c11);
         Avx.Store(acc + 32, c20); Avx.Store(acc + 40, c21); Avx.Store(acc + 48, c30); Avx.Store(acc + 56, c31);

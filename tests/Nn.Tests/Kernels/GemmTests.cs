@@ -110,14 +110,7 @@ public class GemmTests
                                 var a = Reference.Random(k * lda, seed * 5 + 1);
                                 var b = Reference.Random(k * n, seed * 5 + 2);
                                 var c = Reference.Random(m * n, seed * 5 + 4);
-                                var expected = new float[m * n];
-                                for (int i = 0; i < m; i++)
-                                    for (int j = 0; j < n; j++)
-                                    {
-                                        float acc = 0f;
-                                        for (int p = 0; p < k; p++) acc = MathF.FusedMultiplyAdd(a[p * lda + i], b[p * n + j], acc);
-                                        expected[i * n + j] = beta != 0f ? MathF.FusedMultiplyAdd(beta, c[i * n + j], acc * alpha) : acc * alpha;
-                                    }
+                                var expected = FusedChain(true, m, n, k, alpha, a, lda, b, beta, c);
                                 Gemm.Sgemm(true, false, m, n, k, alpha, a, lda, b, n, beta, c, n, options);
                                 Assert.True(expected.AsSpan().SequenceEqual(c), $"threads={threads} m={m} n={n} k={k} lda={lda} alpha={alpha} beta={beta}");
                             }
@@ -146,15 +139,7 @@ public class GemmTests
                                 var a = Reference.Random(m * k, seed * 5 + 1);
                                 var b = Reference.Random(k * n, seed * 5 + 2);
                                 var c = Reference.Random(m * n, seed * 5 + 4);
-                                var expected = new float[m * n];
-                                for (int i = 0; i < m; i++)
-                                    for (int j = 0; j < n; j++)
-                                    {
-                                        float acc = 0f;
-                                        for (int p = 0; p < k; p++)
-                                            acc = MathF.FusedMultiplyAdd(transA ? a[p * lda + i] : a[i * lda + p], b[p * n + j], acc);
-                                        expected[i * n + j] = beta != 0f ? MathF.FusedMultiplyAdd(beta, c[i * n + j], acc * alpha) : acc * alpha;
-                                    }
+                                var expected = FusedChain(transA, m, n, k, alpha, a, lda, b, beta, c);
                                 Gemm.Sgemm(transA, false, m, n, k, alpha, a, lda, b, n, beta, c, n, options);
                                 Assert.True(expected.AsSpan().SequenceEqual(c), $"{kernel} m={m} n={n} k={k} transA={transA} alpha={alpha} beta={beta}");
                             }
@@ -287,5 +272,20 @@ public class GemmTests
             for (int j = n; j < ldc; j++)
                 Assert.True(c[i * ldc + j] == padding[i * ldc + j], $"padding C[{i},{j}] was overwritten");
         }
+    }
+    /// <summary>The tiles' chain, scalar: fma from zero over k ascending, then alpha, then fused beta * C
+    /// (B row-major k x n, C m x n; A m x k, or k x m when transposed).</summary>
+    private static float[] FusedChain(bool transA, int m, int n, int k, float alpha, float[] a, int lda, float[] b, float beta, float[] c)
+    {
+        var expected = new float[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float acc = 0f;
+                for (int p = 0; p < k; p++)
+                    acc = MathF.FusedMultiplyAdd(transA ? a[p * lda + i] : a[i * lda + p], b[p * n + j], acc);
+                expected[i * n + j] = beta != 0f ? MathF.FusedMultiplyAdd(beta, c[i * n + j], acc * alpha) : acc * alpha;
+            }
+        return expected;
     }
 }
