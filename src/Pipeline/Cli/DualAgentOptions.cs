@@ -64,20 +64,10 @@ internal sealed class DualAgentOptions
         return settings;
     }
 
-    /// <summary>The given flags as they would be typed (for a report's reproduce line), each with a leading space.</summary>
+    /// <summary>The given flags as they were typed (for a report's reproduce line), each with a leading space, in <see cref="All"/>'s order.</summary>
     public string Given(ParseResult p) =>
-        (p.GetValue(LambdaLr) is { } l ? Inv($" --lambda-lr {l}") : "")
-        + (p.GetValue(GammaSafe) is { } gs ? Inv($" --gamma-safe {gs}") : "")
-        + (p.GetValue(Window) is { } cw ? Inv($" --constraint-window {cw}") : "")
-        + (p.GetValue(Warmup) is { } dw ? Inv($" --dual-warmup {dw}") : "")
-        + (p.GetValue(Normalize) ? " --normalize-pull" : "")
-        + (p.GetValue(Trust) is { } tr ? Inv($" --trust-region {tr}") : "")
-        + (p.GetValue(Noise) is { } en ? Inv($" --exploration-noise {en}") : "")
-        + (p.GetValue(BaselineNoise) is { } bn ? Inv($" --baseline-noise {bn}") : "")
-        + (p.GetValue(CriticInput) is { } ci ? $" --critic-input {ci}" : "")
-        + (p.GetValue(CriticTau) is { } ct ? Inv($" --safe-critic-tau {ct}") : "")
-        + (p.GetValue(CriticSteps) is { } cs ? Inv($" --safe-critic-steps {cs}") : "")
-        + (p.GetValue(CriticCut) is { } cc ? Inv($" --safe-critic-cut {cc}") : "");
+        string.Concat(All.Select(o => p.GetResult(o)).OfType<System.CommandLine.Parsing.OptionResult>().Where(r => !r.Implicit)
+            .Select(r => " " + r.Option.Name + string.Concat(r.Tokens.Select(t => " " + t.Value))));
 
     /// <summary>The first dual-agent flag given on the command line, or null (other methods refuse them).</summary>
     public string? FirstGiven(ParseResult p) => All.FirstOrDefault(o => p.GetResult(o) is { Implicit: false })?.Name;
