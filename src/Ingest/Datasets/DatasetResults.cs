@@ -28,7 +28,16 @@ public sealed record AppendOptions
     /// one per input-file hash). A concurrent commit recording the same app id makes this one fail.
     /// </summary>
     public IReadOnlyList<TransactionAction> Transactions { get; init; } = [];
+
+    /// <summary>
+    /// <see cref="WriteMode.Overwrite"/>: the same commit removes every file of the version it builds
+    /// on, so the new version holds exactly these rows. Earlier versions still read theirs.
+    /// </summary>
+    public WriteMode Mode { get; init; } = WriteMode.Append;
 }
+
+/// <summary>How a write relates to the rows already in the dataset (Delta's save modes).</summary>
+public enum WriteMode { Append, Overwrite }
 
 /// <summary>What one committed operation changed.</summary>
 public sealed record CommitResult(DatasetVersion Version, int FilesAdded, int FilesRemoved, long RowsAdded, long RowsRemoved);

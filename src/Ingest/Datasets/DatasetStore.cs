@@ -233,7 +233,7 @@ public sealed class DatasetStore
         };
 
         var snapshot = await baseSnapshot(ct).ConfigureAwait(false);
-        RefuseVariantCaseTwins(name, snapshot, files);
+        RefuseVariantCaseTwins(name, snapshot.Files.Except(Replaced(snapshot, options.Mode)), files);
         // Commits are checked for conflicts only against the winners after their read snapshot:
         // progress recorded for one of our txn ids up to it must be caught here (a dataset another
         // process created meanwhile, or a rebuilt commit on a newer snapshot).
@@ -249,12 +249,25 @@ public sealed class DatasetStore
         {
             var tx = new DeltaTransaction(log, snapshot);
             if (VariantParamsMerge.Merge(name, snapshot, options.VariantParams) is { } updated) tx.Add(updated);
+            var replaced = Replaced(snapshot, options.Mode);
+            foreach (var f in replaced) tx.Add(f.ToRemove(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+            // An overwrite read every row it replaces: a concurrent delete or rewrite of one of them
+            // is a conflict rather than a row silently resurrected or lost.
+            tx.MarkRead(replaced.Select(f => f.Path));
             foreach (var f in files) tx.Add(f);
             foreach (var t in options.Transactions) tx.Add(t);
+            long rowsReplaced = replaced.Sum(f => TransitionFileStats.NumRecords(f) ?? 0);
+            var parameters = options.Mode == WriteMode.Append ? options.Parameters
+                : new Dictionary<string, string>(options.Parameters) { ["mode"] = options.Mode.ToString() };
+            var commitMetrics = replaced.Count == 0 ? metrics : new Dictionary<string, string>(metrics)
+            {
+                ["numRemovedFiles"] = Invariant(replaced.Count),
+                ["numDeletedRows"] = Invariant(rowsReplaced),
+            };
             try
             {
-                long version = await tx.CommitAsync(options.Operation, options.Parameters, metrics, ct).ConfigureAwait(false);
-                return new CommitResult(await ResolveVersionAsync(name, version, snapshot, ct).ConfigureAwait(false), files.Count, 0, rows, 0);
+                long version = await tx.CommitAsync(options.Operation, parameters, commitMetrics, ct).ConfigureAwait(false);
+                return new CommitResult(await ResolveVersionAsync(name, version, snapshot, ct).ConfigureAwait(false), files.Count, replaced.Count, rows, rowsReplaced);
             }
             catch (DeltaConflictException) when (attempt < 5 && tx.Actions.Any(a => a is MetadataAction))
             {
@@ -264,16 +277,23 @@ public sealed class DatasetStore
         }
     }
 
+    private static IReadOnlyList<AddFile> Replaced(Snapshot snapshot, WriteMode mode) => mode switch
+    {
+        WriteMode.Append => [],
+        WriteMode.Overwrite => snapshot.Files,
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
+    };
+
     private async Task RefuseNameCaseTwinAsync(string name, CancellationToken ct)
     {
         if (CaseTwins.Find(await ListAsync(ct).ConfigureAwait(false), [name]) is { } twin)
             throw new ConflictException($"dataset '{name}' differs only by case from existing dataset '{twin.Existing}' in store '{Objects.Location}'; names are folders, and case-insensitive file systems would merge them");
     }
 
-    private static void RefuseVariantCaseTwins(string name, Snapshot snapshot, IEnumerable<AddFile> files)
+    private static void RefuseVariantCaseTwins(string name, IEnumerable<AddFile> kept, IEnumerable<AddFile> files)
     {
         static IEnumerable<string> Variants(IEnumerable<AddFile> f) => f.Select(TransitionDataFiles.PartitionVariant).OfType<string>();
-        if (CaseTwins.Find(Variants(snapshot.Files), Variants(files)) is { } twin)
+        if (CaseTwins.Find(Variants(kept), Variants(files)) is { } twin)
             throw new BadInputException($"dataset '{name}': variant {Excerpts.Of(twin.Added)} differs only by case from variant {Excerpts.Of(twin.Existing)}; variants are folders, and case-insensitive file systems would merge them");
     }
 

@@ -101,7 +101,7 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
         if (recorded is not null && request.Record)
         {
             var commit = await SuiteDataset.WriteAsync(new DatasetStore(objects), request.RecordAs ?? $"online-{definition.Id}", definition,
-                recorded.Batch, [variant], "ONLINE", ct).ConfigureAwait(false);
+                recorded.Batch, [variant], "ONLINE", ct: ct).ConfigureAwait(false);
             version = commit.Version.ToString();
         }
         return new OnlineJobResult(runId, definition.Id, variant.Id, run, evaluation, version)

@@ -23,23 +23,28 @@ public static class SuiteDataset
             Description = description ?? environment.Title,
         };
 
-    /// <summary>Creates the dataset if needed and appends <paramref name="rows"/> as one version.</summary>
+    /// <summary>
+    /// Creates the dataset if needed and writes <paramref name="rows"/> as one version, added to the
+    /// rows already there or, with <see cref="WriteMode.Overwrite"/>, in their place.
+    /// </summary>
     public static async Task<CommitResult> WriteAsync(DatasetStore store, string name, EnvironmentDefinition environment,
-        TransitionBatch rows, IEnumerable<DynamicsVariant> variants, string operation, CancellationToken ct = default)
+        TransitionBatch rows, IEnumerable<DynamicsVariant> variants, string operation, WriteMode mode = WriteMode.Append,
+        CancellationToken ct = default)
     {
         await store.EnsureCreatedAsync(name, Metadata(environment), ct).ConfigureAwait(false);
         var parameters = variants.DistinctBy(v => v.Id).ToDictionary(v => v.Id, v => v.Parameters);
-        return await store.AppendAsync(name, rows, new AppendOptions { Operation = operation, VariantParams = parameters }, ct)
+        return await store.AppendAsync(name, rows, new AppendOptions { Operation = operation, VariantParams = parameters, Mode = mode }, ct)
             .ConfigureAwait(false);
     }
 
     /// <summary>Writes every variant of a generated suite (training and test) as one version.</summary>
-    public static Task<CommitResult> WriteAsync(DatasetStore store, string name, GeneratedSuite suite, CancellationToken ct = default)
+    public static Task<CommitResult> WriteAsync(DatasetStore store, string name, GeneratedSuite suite, WriteMode mode = WriteMode.Append,
+        CancellationToken ct = default)
     {
         var all = suite.All.ToList();
         var rows = new TransitionBatch(suite.Environment.ObservationSpace.Dim, suite.Environment.ActionSpace.Dim, all.Sum(v => v.Batch.Count));
         foreach (var variant in all) rows.AddRange(variant.Batch);
-        return WriteAsync(store, name, suite.Environment, rows, all.Select(v => v.Variant.Variant), "GENERATE", ct);
+        return WriteAsync(store, name, suite.Environment, rows, all.Select(v => v.Variant.Variant), "GENERATE", mode, ct);
     }
 
     // Unbounded observation spaces (navigation) have no bounds worth recording.

@@ -31,9 +31,13 @@ public static class GenerateCommand
         var testTransitions = new Option<int?>("--test-transitions") { Description = "Transitions in the test variant T2 (default: the paper's)." };
         var seed = new Option<ulong>("--seed") { Description = "Suite seed: variants and data are a pure function of it.", Required = true };
         var dataset = new Option<string>("--dataset") { Description = "Dataset name to write the suite to.", Required = true };
+        var overwrite = new Option<bool>("--overwrite")
+        {
+            Description = "Replace the dataset's rows with this suite in one new version (earlier versions keep theirs); default: add to them.",
+        };
 
         var command = new Command("generate", "Generate an offline dataset suite from a built-in simulator.");
-        foreach (var option in new Option[] { env, variants, transitions, testVariant, testTransitions, seed, dataset })
+        foreach (var option in new Option[] { env, variants, transitions, testVariant, testTransitions, seed, dataset, overwrite })
             command.Options.Add(option);
 
         CommandAction.Set(command, async (parseResult, ct) =>
@@ -53,13 +57,15 @@ public static class GenerateCommand
             var store = new DatasetStore(StoreLocation.Open(parseResult.GetValue(CommonOptions.Store)!));
 
             var suite = Run(request, ct);
-            var commit = await SuiteDataset.WriteAsync(store, datasetName, suite, ct);
+            var commit = await SuiteDataset.WriteAsync(store, datasetName, suite,
+                parseResult.GetValue(overwrite) ? WriteMode.Overwrite : WriteMode.Append, ct);
             var summaries = suite.All.Select(v => (v.Variant, v.Summary)).ToList();
             if (json) PrintJson(request, definition, datasetName, commit.Version.Version, summaries);
             else
             {
                 PrintTable(definition, summaries);
-                Console.WriteLine($"wrote {datasetName}@{commit.Version.Version} ({commit.RowsAdded} rows, {commit.FilesAdded} files)");
+                Console.WriteLine($"wrote {datasetName}@{commit.Version.Version} ({commit.RowsAdded} rows, {commit.FilesAdded} files"
+                    + (commit.FilesRemoved > 0 ? $"; replaced {commit.RowsRemoved} rows in {commit.FilesRemoved} files)" : ")"));
             }
             return 0;
         });

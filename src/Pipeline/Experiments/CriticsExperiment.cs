@@ -212,7 +212,7 @@ public sealed class CriticsExperiment(IObjectStore objects)
             }
         }
         var suite = generator.Generate(request, p => progress?.Invoke(new Progress($"generate {name}", (int)p.RowsDone, (int)p.RowsTotal, float.NaN)), ct);
-        await SuiteDataset.WriteAsync(store, name, suite, ct);
+        await SuiteDataset.WriteAsync(store, name, suite, ct: ct);
         // Train on what the store returns, so a first run and a later reuse see identical rows in identical order.
         return await store.ReadAsync(reference, null, ct);
     }

@@ -41,7 +41,9 @@ public sealed class DemoPipeline(IObjectStore objects, EnvironmentDefinition env
 
         Phase("ingesting suite", 0.05);
         var store = new DatasetStore(objects);
-        var version = (await SuiteDataset.WriteAsync(store, DatasetName, suite, ct)).Version;
+        // A rerun replaces the suite rather than adding to it, so the same seed trains on the same
+        // rows in a used store as in a fresh one; earlier runs' rows stay readable by version.
+        var version = (await SuiteDataset.WriteAsync(store, DatasetName, suite, WriteMode.Overwrite, ct)).Version;
         var snapshot = await store.SnapshotAsync(new DatasetReference(DatasetName, version.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)), ct);
         var stored = await store.ReadAsync(DatasetName, snapshot, null, ct: ct);
         string testVariant = suite.Test.Variant.Variant.Id;
@@ -83,7 +85,7 @@ public sealed class DemoPipeline(IObjectStore objects, EnvironmentDefinition env
 
         Phase("recording online experience", 0.98);
         var online = (await SuiteDataset.WriteAsync(store, OnlineDatasetName, environment, recorded.Batch,
-            [suite.Test.Variant.Variant], "ONLINE", ct)).Version;
+            [suite.Test.Variant.Variant], "ONLINE", WriteMode.Overwrite, ct)).Version;
         Phase("done", 1);
         return new DemoResult(version.ToString(), baseCard.Reference, adaptedCard.Reference, online.ToString(), runs);
     }

@@ -176,6 +176,30 @@ public sealed class DatasetStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Overwrite_replaces_every_row_in_one_version_and_older_versions_keep_theirs()
+    {
+        await _store.CreateAsync("ds", Metadata());
+        var first = Make("light", "robotA", 0, 2, 3);
+        await _store.AppendAsync("ds", first);
+        await _store.AppendAsync("ds", Make("heavy", "robotB", 10, 1, 4));
+
+        var replacement = Make("light", "robotC", 20, 1, 5);
+        var r = await _store.AppendAsync("ds", replacement, new AppendOptions { Operation = "GENERATE", Mode = WriteMode.Overwrite });
+        Assert.Equal(3, r.Version.Version);
+        Assert.Equal((1, 2, 5L, 10L), (r.FilesAdded, r.FilesRemoved, r.RowsAdded, r.RowsRemoved));
+
+        AssertSameRows(replacement, await _store.ReadAsync(Ref("ds")));
+        Assert.Equal(10, (await _store.ReadAsync(Ref("ds@2"))).Count);
+        var h = await _inspection.HistoryAsync("ds");
+        Assert.Equal(("GENERATE", "Overwrite", "2", "10"), (h[3].Operation, h[3].Parameters["mode"], h[3].Metrics["numRemovedFiles"], h[3].Metrics["numDeletedRows"]));
+
+        // An overwrite may bring back a variant whose name differs only by case: nothing of the old one remains.
+        var renamed = await _store.AppendAsync("ds", Make("Light", "robotC", 30, 1, 2), new AppendOptions { Mode = WriteMode.Overwrite });
+        Assert.Equal(2, (await _store.ReadAsync(Ref("ds"))).Count);
+        Assert.Equal(1, renamed.FilesRemoved);
+    }
+
+    [Fact]
     public async Task Delete_by_source_removes_rows_now_and_older_versions_still_have_them()
     {
         await _store.CreateAsync("ds", Metadata());

@@ -181,6 +181,9 @@ public sealed class DeltaConformanceTests : IDisposable
         await appendOnly.CommitAsync("SET TBLPROPERTIES", new Dictionary<string, string>(), new Dictionary<string, string>());
         var refused = await Assert.ThrowsAsync<BadInputException>(() => _store.DeleteAsync("ds", RowFilter.Parse("source=a")));
         Assert.Contains("append-only", refused.Message);
+        var overwrite = await Assert.ThrowsAsync<BadInputException>(() => _store.AppendAsync("ds", Make("light", "z", 9, 1, 2),
+            new AppendOptions { Mode = WriteMode.Overwrite }));
+        Assert.Contains("append-only", overwrite.Message);
         await _store.AppendAsync("ds", Make("light", "b", 1, 1, 2));       // appends stay allowed
 
         var upgrade = new DeltaTransaction(log, await log.GetSnapshotAsync(null));

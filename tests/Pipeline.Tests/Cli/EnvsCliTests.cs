@@ -65,6 +65,14 @@ public class EnvsCliTests
             Assert.Equal("cartpole-length", metadata.EnvId);
             Assert.Equal(1.0, metadata.VariantParams["L=1.000"]["L"], 6);
             Assert.Equal(3, metadata.VariantParams.Count);
+
+            // --overwrite: the next version holds only the new suite; without it, rows add up.
+            var (again, againOut, againErr) = Offsafe("generate", "--env", "cartpole-length", "--variants", "2", "--transitions", "100",
+                "--test-transitions", "20", "--seed", "6", "--dataset", "cp", "--store", store, "--overwrite");
+            Assert.True(again == 0, againErr);
+            Assert.Contains("replaced 660 rows in 3 files", againOut);
+            Assert.Equal(220, (await datasets.ReadAsync(new DatasetReference("cp", null))).Count);
+            Assert.Equal(660, (await datasets.ReadAsync(reference)).Count);
         }
         finally
         {

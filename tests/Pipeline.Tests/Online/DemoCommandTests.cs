@@ -39,6 +39,31 @@ public sealed class DemoCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_rerun_in_a_used_store_replaces_the_demo_datasets_and_repeats_the_results()
+    {
+        var (code1, first, err1) = Offsafe("demo", "--quick", "--json");
+        Assert.True(code1 == 0, err1);
+        var (code2, second, err2) = Offsafe("demo", "--quick", "--json");
+        Assert.True(code2 == 0, err2);
+        using var a = JsonDocument.Parse(first);
+        using var b = JsonDocument.Parse(second);
+        Assert.Equal(a.RootElement.GetProperty("results").GetRawText(), b.RootElement.GetProperty("results").GetRawText());
+        Assert.Equal("demo-suite@2", b.RootElement.GetProperty("dataset").GetString());
+        Assert.Equal("demo-online@2", b.RootElement.GetProperty("onlineDataset").GetString());
+
+        // The second version holds only the second run's rows; the first is still there by version.
+        long Rows(string reference)
+        {
+            var (c, o, e) = Offsafe("datasets", "show", reference, "--json");
+            Assert.True(c == 0, e);
+            using var d = JsonDocument.Parse(o);
+            return d.RootElement.GetProperty("total").GetProperty("rows").GetInt64();
+        }
+        Assert.Equal(Rows("demo-suite@1"), Rows("demo-suite@2"));
+        Assert.Equal(Rows("demo-online@1"), Rows("demo-online@2"));
+    }
+
+    [Fact]
     public void Online_records_its_transitions_as_a_dataset_version_and_rejects_an_unknown_algorithm()
     {
         var (code, stdout, stderr) = Offsafe("online", "--env", "navigation2", "--algo", "lr", "--episodes", "2", "--seed", "1",
