@@ -14,8 +14,21 @@ public sealed record Spread(double Median, double Min, double Max)
         return new Spread(median, sorted[0], sorted[^1]);
     }
 
-    public JsonObject ToJson() => new() { ["median"] = Math.Round(Median, 4), ["min"] = Math.Round(Min, 4), ["max"] = Math.Round(Max, 4) };
+    /// <summary>(max - min) / median: how far apart the rounds were. A change smaller than this is not shown by the run.</summary>
+    public double RelativeSpread => Median > 0 ? (Max - Min) / Median : 0;
 
-    /// <summary>"median (min-max)", as the bench tables print it.</summary>
-    public string Format(string number = "F3") => $"{Median.ToString(number)} ({Min.ToString(number)}-{Max.ToString(number)})";
+    public JsonObject ToJson() => new()
+    {
+        ["median"] = Math.Round(Median, 4), ["min"] = Math.Round(Min, 4), ["max"] = Math.Round(Max, 4),
+        ["spread_pct"] = Math.Round(100 * RelativeSpread, 1),
+    };
+
+    /// <summary>"min / median / max (spread %)", as the bench tables print it: on a shared machine the
+    /// fastest round is the one least disturbed, the median the typical one.</summary>
+    public string Format(string number = "F3") =>
+        $"{Min.ToString(number)} / {Median.ToString(number)} / {Max.ToString(number)} ({100 * RelativeSpread:F0}%)";
+
+    /// <summary>Anchor over ours on the minima and on the medians, "2.10x / 1.95x".</summary>
+    public static string FormatRatio(Spread? anchor, Spread ours) =>
+        anchor is { } a ? $"{a.Min / ours.Min:F2}x / {a.Median / ours.Median:F2}x" : "-";
 }
