@@ -51,39 +51,29 @@ public sealed class MesaTrainer(MesaSettings config, ComputeOptions? compute = n
         var recent = new LossWindow(100);
         float lastNorm = 0;
 
-        // One meta-iteration's draws: K distinct variants (a partial Fisher-Yates shuffle of the task
-        // indices), then each task's batches in task order, from the one random stream. The stream
-        // does not depend on psi, so the next iteration's draws can run during this one's gradients
-        // (a stage of the slots) and stay the same draws in the same order.
-        void Sample(bool next)
-        {
-            for (int j = 0; j < k; j++)
-            {
-                int pick = j + random.NextInt(tasks.Count - j);
-                (taskOrder[j], taskOrder[pick]) = (taskOrder[pick], taskOrder[j]);
-            }
-            for (int j = 0; j < k; j++)
-            {
-                var task = tasks[taskOrder[j]];
-                var inner = next ? slots.NextInner(j) : slots.Inner(j);
-                var outer = next ? slots.NextOuter(j) : slots.Outer(j);
-                sampler.Sample(task, inner, random);
-                policy.ChooseNextActions(inner, random);
-                sampler.Sample(task, outer, random);
-                policy.ChooseNextActions(outer, random);
-            }
-        }
-        Action sampleNext = () => Sample(next: true);
-        if (config.MetaIterations > 0) Sample(next: false);
-
         for (int iteration = 1; iteration <= config.MetaIterations; iteration++)
         {
             ct.ThrowIfCancellationRequested();
             outerGradient.Clear();
             rateGradient.Clear();
-            if (iteration > 1) slots.Swap();
-            slots.Run(psi, targetPsi, rawStepSizes, scale, config.LearnInnerLearningRates,
-                iteration < config.MetaIterations ? sampleNext : null);
+
+            // K distinct variants: a partial Fisher-Yates shuffle of the task indices.
+            for (int j = 0; j < k; j++)
+            {
+                int pick = j + random.NextInt(tasks.Count - j);
+                (taskOrder[j], taskOrder[pick]) = (taskOrder[pick], taskOrder[j]);
+            }
+
+            // Sampling draws from the one random stream, so it stays serial and in task order.
+            for (int j = 0; j < k; j++)
+            {
+                var task = tasks[taskOrder[j]];
+                sampler.Sample(task, slots.Inner(j), random);
+                policy.ChooseNextActions(slots.Inner(j), random);
+                sampler.Sample(task, slots.Outer(j), random);
+                policy.ChooseNextActions(slots.Outer(j), random);
+            }
+            slots.Run(psi, targetPsi, rawStepSizes, scale, config.LearnInnerLearningRates);
             float outerLoss = slots.SumInto(outerGradient, rateGradient);
 
             lastNorm = GradientClipping.ClipGlobalNorm(psiTensors, config.GradClipNorm);

@@ -27,13 +27,6 @@ namespace OfflineSafety.Meta.Training;
 /// outer gradients, reverse passes): 35 units of wall for 70 in the model, and it adapts to stages
 /// running slower than the model. One thread takes the stages task by task, as the serial loop did.
 /// </para>
-/// <para>
-/// Each slot holds two sets of batches. While the stages work on the current set, the caller's
-/// sampling of the next meta-iteration's batches into the other set runs as one more stage, last in
-/// the list: a core takes it when it would otherwise spin, so sampling leaves the serial part of an
-/// iteration (its random stream does not depend on psi, so the draws and the results are unchanged).
-/// <see cref="Swap"/> then makes the next set current.
-/// </para>
 /// </summary>
 internal sealed class MetaTaskSlots : IPartedWork
 {
@@ -44,11 +37,8 @@ internal sealed class MetaTaskSlots : IPartedWork
     private readonly float _gammaRisk;
     private readonly int _threads;
     private readonly int _parts;        // one per core taking part (K when K <= threads)
-    private readonly int[] _order;      // stage ids (task * StagesPerTask + stage, then SampleNext) in priority order
+    private readonly int[] _order;      // stage ids (task * StagesPerTask + stage) in priority order
     private readonly int[] _state;      // per stage id
-    private readonly int _sampleNext;   // the id of the stage that samples the next set of batches
-    private int _current;               // which of each slot's two batch sets the stages use
-    private Action? _sampler;
     private int _failed;
     private Tensor? _parameters, _targetParameters, _rawStepSizes;
     private float _scale;
@@ -64,9 +54,8 @@ internal sealed class MetaTaskSlots : IPartedWork
         _slots = new Slot[tasks];
         for (int j = 0; j < tasks; j++)
             _slots[j] = new Slot(shape, config, obsDim, actDim, perTask);
-        _sampleNext = tasks * StagesPerTask;
-        _state = new int[_sampleNext + 1];
-        _order = [.. PriorityOrder(tasks, _parts), _sampleNext];
+        _state = new int[tasks * StagesPerTask];
+        _order = PriorityOrder(tasks, _parts);
     }
 
     // A task's stages in chain order, which is also the order of the work that follows them
@@ -93,25 +82,12 @@ internal sealed class MetaTaskSlots : IPartedWork
 
     public int Count => _slots.Length;
 
-    /// <summary>The inner batch the next <see cref="Run"/> uses.</summary>
-    public CriticBatch Inner(int task) => _slots[task].Inner[_current];
+    public CriticBatch Inner(int task) => _slots[task].Inner;
 
-    public CriticBatch Outer(int task) => _slots[task].Outer[_current];
+    public CriticBatch Outer(int task) => _slots[task].Outer;
 
-    /// <summary>The inner batch after <see cref="Swap"/>: what a <see cref="Run"/>'s sampler fills.</summary>
-    public CriticBatch NextInner(int task) => _slots[task].Inner[1 - _current];
-
-    public CriticBatch NextOuter(int task) => _slots[task].Outer[1 - _current];
-
-    /// <summary>Makes the batches sampled during the last <see cref="Run"/> the current ones.</summary>
-    public void Swap() => _current = 1 - _current;
-
-    /// <summary>
-    /// Targets and the meta-gradient of every slot, in parallel; <paramref name="sampleNext"/>, if given,
-    /// runs once on one of the cores meanwhile and must write only the next batches (<see cref="NextInner"/>,
-    /// <see cref="NextOuter"/>).
-    /// </summary>
-    public void Run(Tensor parameters, Tensor targetParameters, Tensor rawStepSizes, float scale, bool learnRates, Action? sampleNext = null)
+    /// <summary>Targets and the meta-gradient of every slot, in parallel.</summary>
+    public void Run(Tensor parameters, Tensor targetParameters, Tensor rawStepSizes, float scale, bool learnRates)
     {
         _parameters = parameters;
         _targetParameters = targetParameters;
@@ -119,8 +95,6 @@ internal sealed class MetaTaskSlots : IPartedWork
         _scale = scale;
         _learnRates = learnRates;
         Array.Clear(_state);
-        _sampler = sampleNext;
-        if (sampleNext is null) _state[_sampleNext] = Done;
         _failed = 0;
         PartSplit.Run(this, _parts, _threads);
     }
@@ -146,8 +120,7 @@ internal sealed class MetaTaskSlots : IPartedWork
             {
                 try
                 {
-                    if (taken == _sampleNext) _sampler!();
-                    else RunStage(taken / StagesPerTask, taken % StagesPerTask);
+                    RunStage(taken / StagesPerTask, taken % StagesPerTask);
                 }
                 catch
                 {
@@ -166,7 +139,6 @@ internal sealed class MetaTaskSlots : IPartedWork
 
     private bool Ready(int id)
     {
-        if (id == _sampleNext) return true;
         int first = id - id % StagesPerTask;
         return (id % StagesPerTask) switch
         {
@@ -182,28 +154,26 @@ internal sealed class MetaTaskSlots : IPartedWork
     private void RunStage(int task, int stage)
     {
         var slot = _slots[task];
-        var inner = slot.Inner[_current];
-        var outer = slot.Outer[_current];
         switch (stage)
         {
             // Read through the tensor, not Data: taking Data counts as a write and would make every
             // task repack the weights that psi and the target network share across the meta-iteration.
             case InnerTargets:
-                RiskLoss.ComputeTargets(slot.InnerTargetPass, _targetParameters!, inner, _gammaRisk, slot.InnerNextRisk);
+                RiskLoss.ComputeTargets(slot.InnerTargetPass, _targetParameters!, slot.Inner, _gammaRisk, slot.InnerNextRisk);
                 break;
             case OuterTargets:
-                RiskLoss.ComputeTargets(slot.OuterTargetPass, _targetParameters!, outer, _gammaRisk, slot.OuterNextRisk);
+                RiskLoss.ComputeTargets(slot.OuterTargetPass, _targetParameters!, slot.Outer, _gammaRisk, slot.OuterNextRisk);
                 break;
             case InnerStep:
-                slot.Meta.InnerSteps(_parameters!.Values, _rawStepSizes!.Values, inner, kept: _parameters);
+                slot.Meta.InnerSteps(_parameters!.Values, _rawStepSizes!.Values, slot.Inner, kept: _parameters);
                 break;
             case OuterGradient:
-                slot.Loss = slot.Meta.OuterGradient(outer, _scale);
+                slot.Loss = slot.Meta.OuterGradient(slot.Outer, _scale);
                 break;
             default:
                 Array.Clear(slot.Gradient);
                 Array.Clear(slot.RateGradient);
-                slot.Meta.Reverse(_rawStepSizes!.Values, inner, slot.Gradient, _learnRates ? slot.RateGradient : Span<float>.Empty, kept: _parameters);
+                slot.Meta.Reverse(_rawStepSizes!.Values, slot.Inner, slot.Gradient, _learnRates ? slot.RateGradient : Span<float>.Empty, kept: _parameters);
                 break;
         }
     }
@@ -224,8 +194,8 @@ internal sealed class MetaTaskSlots : IPartedWork
 
     private sealed class Slot(MlpShape shape, MesaSettings config, int obsDim, int actDim, ComputeOptions compute)
     {
-        public CriticBatch[] Inner { get; } = [new(config.InnerBatchSize, obsDim, actDim), new(config.InnerBatchSize, obsDim, actDim)];
-        public CriticBatch[] Outer { get; } = [new(config.OuterBatchSize, obsDim, actDim), new(config.OuterBatchSize, obsDim, actDim)];
+        public CriticBatch Inner { get; } = new(config.InnerBatchSize, obsDim, actDim);
+        public CriticBatch Outer { get; } = new(config.OuterBatchSize, obsDim, actDim);
         public MetaGradient Meta { get; } = new(shape, config.InnerSteps, config.FirstOrder, config.InnerBatchSize, config.OuterBatchSize, compute);
         // One target pass per batch: a task's two target stages may run at once on different cores.
         public MlpPass InnerTargetPass { get; } = new(shape, config.InnerBatchSize, compute);
