@@ -138,7 +138,7 @@ public static class BenchCommands
                 Console.WriteLine(report.ToJson().ToJsonString());
                 return 0;
             }
-            static string Cell(Spread? x) => x is { } v ? v.Format("F2") : "-";
+            static string Cell(Spread? x) => x is { } v ? v.Format() : "-";
             var table = new Table().AddColumns("workload", "ours us, min / median / max (spread)", "ours CPU us", "ONNX Runtime best", "ORT threads",
                 "ratio ORT/ours, min / median", "PyTorch best", "torch threads", "ratio torch/ours, min / median");
             foreach (var w in report.Results)

@@ -25,8 +25,12 @@ public sealed record Spread(double Median, double Min, double Max)
 
     /// <summary>"min / median / max (spread %)", as the bench tables print it: on a shared machine the
     /// fastest round is the one least disturbed, the median the typical one.</summary>
-    public string Format(string number = "F3") =>
-        $"{Min.ToString(number)} / {Median.ToString(number)} / {Max.ToString(number)} ({100 * RelativeSpread:F0}%)";
+    /// <paramref name="number"/>: the format of each figure; by default about four significant digits.
+    public string Format(string? number = null)
+    {
+        number ??= Median switch { < 10 => "F3", < 100 => "F2", < 1000 => "F1", _ => "F0" };
+        return $"{Min.ToString(number)} / {Median.ToString(number)} / {Max.ToString(number)} ({100 * RelativeSpread:F0}%)";
+    }
 
     /// <summary>Anchor over ours on the minima and on the medians, "2.10x / 1.95x".</summary>
     public static string FormatRatio(Spread? anchor, Spread ours) =>
