@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 
 namespace OfflineSafety.Bench.Timing;
@@ -29,10 +30,11 @@ public sealed record Spread(double Median, double Min, double Max)
     public string Format(string? number = null)
     {
         number ??= Median switch { < 10 => "F3", < 100 => "F2", < 1000 => "F1", _ => "F0" };
-        return $"{Min.ToString(number)} / {Median.ToString(number)} / {Max.ToString(number)} ({100 * RelativeSpread:F0}%)";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{Min.ToString(number, CultureInfo.InvariantCulture)} / {Median.ToString(number, CultureInfo.InvariantCulture)} / {Max.ToString(number, CultureInfo.InvariantCulture)} ({100 * RelativeSpread:F0}%)");
     }
 
     /// <summary>Anchor over ours on the minima and on the medians, "2.10x / 1.95x".</summary>
     public static string FormatRatio(Spread? anchor, Spread ours) =>
-        anchor is { } a ? $"{a.Min / ours.Min:F2}x / {a.Median / ours.Median:F2}x" : "-";
+        anchor is { } a ? string.Create(CultureInfo.InvariantCulture, $"{a.Min / ours.Min:F2}x / {a.Median / ours.Median:F2}x") : "-";
 }

@@ -176,6 +176,17 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public void A_spread_prints_min_median_max_and_the_ratio_on_both()
+    {
+        var ours = Spread.Of([2.0, 1.9, 2.4]);
+        Assert.Equal(0.25, ours.RelativeSpread, 12);
+        Assert.Equal("1.900 / 2.000 / 2.400 (25%)", ours.Format());
+        Assert.Equal("1234 / 1500 / 1600 (24%)", Spread.Of([1234.0, 1500.0, 1600.0]).Format());
+        Assert.Equal("2.11x / 2.50x", Spread.FormatRatio(Spread.Of([5.0, 4.0, 7.0]), ours));
+        Assert.Equal("-", Spread.FormatRatio(null, ours));
+    }
+
+    [Fact]
     public void Workload_flop_counts_follow_the_layer_shapes()
     {
         // infer_b4096: 2 * 4096 * (4*256 + 256*256 + 256*2)
