@@ -82,21 +82,21 @@ public static class BenchCommands
                 Console.WriteLine(report.ToJson().ToJsonString());
                 return 0;
             }
-            var table = new Table().AddColumns("workload", "ours, median (range)", "PyTorch best", "torch threads", "ratio of medians (torch/ours)",
-                "GFLOP/s ours", "CPU ours", "CPU torch", "CPU ratio");
+            var table = new Table().AddColumns("workload", "ours, min / median / max (spread)", "PyTorch best", "torch threads", "ratio torch/ours, min / median",
+                "GFLOP/s ours", "CPU ours", "CPU torch", "CPU ratio, min / median");
             foreach (var w in report.Workloads)
             {
                 string unit = w.Key.EndsWith("_us", StringComparison.Ordinal) ? "us" : "ms";
                 table.AddRow(w.Key, $"{w.Ours.Format()} {unit}", w.Torch is { } tt ? $"{tt.Format()} {unit}" : "-",
-                    w.TorchThreads?.ToString(CultureInfo.InvariantCulture) ?? "-", w.Ratio is double ratio ? $"{ratio:F2}x" : "-",
+                    w.TorchThreads?.ToString(CultureInfo.InvariantCulture) ?? "-", Spread.FormatRatio(w.Torch, w.Ours),
                     w.GemmGflops is double g ? FormatGflops(g, report.SgemmPeakGflops) : "-",
                     $"{w.OursCpu.Format()} {unit}", w.TorchCpu is { } tc ? $"{tc.Format()} {unit}" : "-",
-                    w.CpuRatio is double cr ? $"{cr:F2}x" : "-");
+                    Spread.FormatRatio(w.TorchCpu, w.OursCpu));
             }
             var console = StdoutConsole();
             console.Write(table);
             console.WriteLine($"our threads: {report.Threads}; GEMM kernel: {KernelGemm.KernelName(new ComputeOptions { Kernel = parseResult.GetValue(kernel) })}; {report.Rounds} alternating rounds; scale: {report.Scale}; " +
-                "CPU = process CPU time per step, all threads");
+                "CPU = process CPU time per step, all threads; min / median / max over rounds, spread = (max - min) / median");
             console.WriteLine(report.SgemmPeakGflops is double p
                 ? $"sgemm peak (torch.mm, best of 1 and 2 threads): {p:F1} GFLOP/s; PyTorch {report.TorchVersion}"
                 : $"PyTorch not run: {report.TorchUnavailable}");
@@ -138,13 +138,13 @@ public static class BenchCommands
                 Console.WriteLine(report.ToJson().ToJsonString());
                 return 0;
             }
-            static string Cell(Spread? x) => x is { } v ? $"{v.Median:F2} ({v.Min:F2}-{v.Max:F2})" : "-";
-            var table = new Table().AddColumns("workload", "ours us, median (range)", "ONNX Runtime best", "ORT threads", "ratio ORT/ours",
-                "PyTorch best", "torch threads", "ratio torch/ours");
+            static string Cell(Spread? x) => x is { } v ? v.Format() : "-";
+            var table = new Table().AddColumns("workload", "ours us, min / median / max (spread)", "ours CPU us", "ONNX Runtime best", "ORT threads",
+                "ratio ORT/ours, min / median", "PyTorch best", "torch threads", "ratio torch/ours, min / median");
             foreach (var w in report.Results)
-                table.AddRow(w.Key, Cell(w.Ours), Cell(w.Ort), w.OrtThreads?.ToString(CultureInfo.InvariantCulture) ?? "-",
-                    w.OrtRatio is double o ? $"{o:F2}x" : "-", Cell(w.Torch), w.TorchThreads?.ToString(CultureInfo.InvariantCulture) ?? "-",
-                    w.TorchRatio is double t ? $"{t:F2}x" : "-");
+                table.AddRow(w.Key, Cell(w.Ours), Cell(w.OursCpu), Cell(w.Ort), w.OrtThreads?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                    Spread.FormatRatio(w.Ort, w.Ours), Cell(w.Torch), w.TorchThreads?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                    Spread.FormatRatio(w.Torch, w.Ours));
             var console = StdoutConsole();
             console.Write(table);
             console.WriteLine($"ours: SafetyCritic.Score on {report.OurThreads} cores; ONNX Runtime {report.OrtVersion} CPU, sequential, best of 1 and 2 intra-op threads; " +

@@ -39,8 +39,9 @@ public static class MesaBenchCommand
                 return 0;
             }
             Console.WriteLine($"MESA {result.Environment}: {result.Iterations} meta-iterations x {result.Rounds} rounds, {t} thread(s), GEMM kernel {parseResult.GetValue(kernel)}");
-            Console.WriteLine($"  wall ms/iteration: {result.WallMs.Format()}   CPU ms/iteration (all threads): {result.CpuMs.Format()}");
-            Console.WriteLine($"  10,000 meta-iterations at the median: {result.TenThousandSeconds:F1} s");
+            Console.WriteLine($"  wall ms/iteration, min / median / max (spread): {result.WallMs.Format()}");
+            Console.WriteLine($"  CPU ms/iteration (all threads), min / median / max (spread): {result.CpuMs.Format()}");
+            Console.WriteLine($"  10,000 meta-iterations at the median: {result.TenThousandSeconds:F1} s (at the fastest round: {result.WallMs.Min * 10:F1} s)");
             Console.WriteLine($"  final loss {result.FinalLoss:R}, parameter checksum {checksum}; load average {LoadAverage()}");
             return 0;
         });

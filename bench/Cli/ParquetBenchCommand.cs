@@ -83,7 +83,7 @@ public static class ParquetBenchCommand
         string R(double? ratio) => ratio is null ? "-" : ratio.Value.ToString("0.00", CultureInfo.InvariantCulture) + "x";
         string MiB(long bytes) => (bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB";
         var table = new Table().Title($"parquet: {r.Rows:N0} transition rows{(r.Streaming ? " (streaming)" : "")}, {r.RowGroups} row groups, "
-            + $"median (range) of {r.Rounds.Count} rounds in alternation");
+            + $"min / median / max (spread) of {r.Rounds.Count} rounds in alternation");
         table.AddColumns("", "ours", "DuckDB", "ours / DuckDB");
         table.AddRow("write (snappy)", S(r.Write), S(r.DuckDbWrite), R(r.WriteRatio));
         table.AddRow("full scan", S(r.Scan), S(r.DuckDbScan), R(r.ScanRatio));

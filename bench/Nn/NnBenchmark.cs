@@ -15,6 +15,9 @@ public sealed record NnWorkloadResult(string Key, Spread Ours, Spread OursCpu, S
     /// <summary>How many times faster we are than PyTorch's best, ratio of medians (torch / ours); above 1 is faster.</summary>
     public double? Ratio => Torch?.Median / Ours.Median;
 
+    /// <summary>The same on the fastest rounds (torch's min / ours' min): the least disturbed reading on a shared machine.</summary>
+    public double? MinRatio => Torch?.Min / Ours.Min;
+
     /// <summary>PyTorch's median CPU time over ours for the same step.</summary>
     public double? CpuRatio => TorchCpu?.Median / OursCpu.Median;
 
@@ -28,7 +31,7 @@ public sealed record NnBenchReport(
     double? SgemmPeakGflops, string? TorchVersion, string? TorchUnavailable)
 {
     /// <summary>Medians under the anchor's keys (ours at the top level, PyTorch's best under "torch"),
-    /// the ratio of medians under "ratio", every side's median and range under "spread", the
+    /// the ratio of medians under "ratio" and of the fastest rounds under "ratio_min", every side's median and range under "spread", the
     /// measured sgemm peak, and achieved GFLOP/s of the GEMM-bound workloads (at our median).</summary>
     public JsonObject ToJson()
     {
@@ -37,6 +40,7 @@ public sealed record NnBenchReport(
         var torch = new JsonObject();
         var torchThreads = new JsonObject();
         var ratio = new JsonObject();
+        var ratioMin = new JsonObject();
         var gflops = new JsonObject();
         var cpu = new JsonObject();
         var torchCpu = new JsonObject();
@@ -47,6 +51,7 @@ public sealed record NnBenchReport(
             if (w.Torch is { } t) torch[w.Key] = Round(t.Median);
             if (w.TorchThreads is int tt) torchThreads[w.Key] = tt;
             if (w.Ratio is double r) ratio[w.Key] = Round(r);
+            if (w.MinRatio is double rm) ratioMin[w.Key] = Round(rm);
             if (w.GemmGflops is double g) gflops[w.Name] = Round(g);
             cpu[w.Key] = Round(w.OursCpu.Median);
             if (w.TorchCpu is { } tc) torchCpu[w.Key] = Round(tc.Median);
@@ -59,6 +64,7 @@ public sealed record NnBenchReport(
         json["torch"] = torch;
         json["torch_threads"] = torchThreads;
         json["ratio"] = ratio;
+        json["ratio_min"] = ratioMin;
         json["sgemm_peak_gflops"] = SgemmPeakGflops is double peak ? Round(peak) : null;
         json["gflops"] = gflops;
         var ofPeak = new JsonObject();

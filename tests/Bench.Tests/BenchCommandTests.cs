@@ -52,6 +52,8 @@ public sealed class BenchCommandTests
             Assert.True(entry.GetProperty("ort").GetProperty("median").GetDouble() > 0, key);
             Assert.Contains(entry.GetProperty("ort_threads").GetInt32(), new[] { 1, 2 });
             Assert.True(entry.GetProperty("ratio_ort_over_ours").GetDouble() > 0, key);
+            Assert.True(entry.GetProperty("ratio_ort_over_ours_min").GetDouble() > 0, key);
+            Assert.True(entry.GetProperty("ours_cpu").GetProperty("median").GetDouble() > 0, key);
         }
         Assert.Equal(3, root.GetProperty("rounds").GetInt32());
         Assert.Contains("skipped", root.GetProperty("torch_unavailable").GetString());
@@ -161,6 +163,9 @@ public sealed class BenchCommandTests
         Assert.Equal(2.0, (double)json["critic_update_ms"]!);
         Assert.Equal(5.0, (double)json["torch"]!["critic_update_ms"]!);
         Assert.Equal(2.5, (double)json["ratio"]!["critic_update_ms"]!);
+        // On the fastest rounds: 4.0 / 1.9.
+        Assert.Equal(Math.Round(4.0 / 1.9, 4), (double)json["ratio_min"]!["critic_update_ms"]!);
+        Assert.Equal(25.0, (double)json["spread"]!["critic_update_ms"]!["ours"]!["spread_pct"]!);
         Assert.Null(json["ratio"]!["maml_iter_ms"]);
         Assert.Equal(0.5, (double)json["fraction_of_sgemm_peak"]!["critic_update"]!);
         Assert.Equal(170.0, (double)json["sgemm_peak_gflops"]!);
@@ -168,6 +173,17 @@ public sealed class BenchCommandTests
         Assert.Equal(4.0, (double)json["spread"]!["critic_update_ms"]!["torch"]!["min"]!);
         Assert.Equal(2.4, (double)json["spread"]!["critic_update_ms"]!["ours"]!["max"]!);
         Assert.Equal(3, (int)json["rounds"]!);
+    }
+
+    [Fact]
+    public void A_spread_prints_min_median_max_and_the_ratio_on_both()
+    {
+        var ours = Spread.Of([2.0, 1.9, 2.4]);
+        Assert.Equal(0.25, ours.RelativeSpread, 12);
+        Assert.Equal("1.900 / 2.000 / 2.400 (25%)", ours.Format());
+        Assert.Equal("1234 / 1500 / 1600 (24%)", Spread.Of([1234.0, 1500.0, 1600.0]).Format());
+        Assert.Equal("2.11x / 2.50x", Spread.FormatRatio(Spread.Of([5.0, 4.0, 7.0]), ours));
+        Assert.Equal("-", Spread.FormatRatio(null, ours));
     }
 
     [Fact]
