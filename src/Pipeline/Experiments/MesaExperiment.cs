@@ -7,6 +7,7 @@ using OfflineSafety.Meta.Adaptation;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Hyperparameters;
 using OfflineSafety.Meta.Online;
+using OfflineSafety.Meta.Recovery;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
 
@@ -23,10 +24,13 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// collects the training variants (null: the environment's recipe; <see cref="TrainingCollections"/>).
 /// <paramref name="methods"/> runs a subset of <see cref="Methods"/> (null: all), skipping the critic
 /// training no selected method reads; each selected run is the one the full experiment makes, since
-/// every phase seeds its own generator.
+/// every phase seeds its own generator. <paramref name="recoveryCloning"/> &gt; 0 (`--recovery-bc`)
+/// clones MESA's and Multi-Task's recovery policies, in adaptation and online, towards the training
+/// variants' saved restart actions (<see cref="RecoveryDemonstrations"/>) with that weight; RRL and
+/// Unconstrained read no training data and are unchanged.
 /// </summary>
 public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, RiskSettings? risk = null,
-    IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null)
+    IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null, float? recoveryCloning = null)
 {
     public static readonly string[] Methods = ["mesa", "multitask", "rrl", "unconstrained"];
 
@@ -44,16 +48,23 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         return Methods.Where(methods.Contains).ToArray();
     }
 
+    private readonly List<string> _notes = [];
+
+    /// <summary>What the last <see cref="Run"/> found worth reporting beside the runs: per seed, the saved restarts behind recovery cloning.</summary>
+    public IReadOnlyList<string> Notes => _notes;
+
     /// <summary>The (gamma_risk, eps_risk) every phase uses.</summary>
     public RiskSettings Risk { get; } = risk ?? DomainHyperparameterTable.For(environment.Id).Risk;
 
     public IReadOnlyList<MethodRun> Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default, int firstSeed = 0)
     {
         var runs = new List<MethodRun>();
+        _notes.Clear();
         var risk = Risk;
         var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk };
         var selected = Selected;
-        int total = seeds * (3 + selected.Count), done = 0;
+        bool cloningOn = recoveryCloning is not null && (selected.Contains("mesa") || selected.Contains("multitask"));
+        int total = seeds * (3 + selected.Count + (cloningOn ? 1 : 0)), done = 0;
         void Report(string phase) => progress?.Invoke(new ExperimentProgress(phase, (double)done++ / total));
         // Seeds firstSeed.. extend an earlier run with new seeds (seed s is the same run whatever the others).
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
@@ -68,12 +79,21 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             var test = TaskRows.Select(all, [suite.Test.Variant.Variant.Id], "test");
             var adaptation = budget.Adaptation(environment.Id, seed);
             var starts = new Dictionary<string, OnlineStart>();
+            RecoveryCloning? cloning = null;
+            if (cloningOn)
+            {
+                var demos = RecoveryDemonstrations.FromRestarts(all, suite.Training.Select(v => v.Variant.Variant.Id).ToArray());
+                string note = $"seed {seed}: recovery cloning (beta {recoveryCloning!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}) on {demos.Count} of {demos.RestartStates} restart states ({demos.SavedRestarts} of {demos.Restarts} restarts saved)";
+                _notes.Add(note);
+                Report(note);
+                cloning = new RecoveryCloning(recoveryCloning!.Value, demos);
+            }
 
             Report($"seed {seed}: MESA meta-training");
             if (selected.Contains("mesa"))
             {
                 var mesa = new MesaTrainer(budget.Mesa(risk, seed)).Train(training, ct: ct);
-                starts["mesa"] = Adapted(new CriticAdaptation(adaptation).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite);
+                starts["mesa"] = Adapted(new CriticAdaptation(adaptation, cloning).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
             }
 
             Report($"seed {seed}: Multi-Task training");
@@ -90,7 +110,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             if (selected.Contains("multitask"))
             {
                 var multi = new MultiTaskTrainer(criticTraining).Train(training, ct: ct);
-                starts["multitask"] = Adapted(new CriticAdaptation(adaptation).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite);
+                starts["multitask"] = Adapted(new CriticAdaptation(adaptation, cloning).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
             }
 
             Report($"seed {seed}: RRL (test data only)");
@@ -118,6 +138,6 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         return runs;
     }
 
-    private static OnlineStart Adapted(AdaptedCritic adapted, GeneratedSuite suite) =>
-        new(adapted.Critic, adapted.Recovery, suite.Test.Batch);
+    private static OnlineStart Adapted(AdaptedCritic adapted, GeneratedSuite suite, RecoveryCloning? cloning) =>
+        new(adapted.Critic, adapted.Recovery, suite.Test.Batch) { Cloning = cloning };
 }
