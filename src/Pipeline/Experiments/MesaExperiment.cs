@@ -10,6 +10,7 @@ using OfflineSafety.Meta.Online;
 using OfflineSafety.Meta.Recovery;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Pipeline.Experiments;
 
@@ -27,7 +28,8 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// every phase seeds its own generator. <paramref name="recoveryCloning"/> &gt; 0 (`--recovery-bc`)
 /// clones MESA's and Multi-Task's recovery policies, in adaptation and online, towards the training
 /// variants' saved restart actions (<see cref="RecoveryDemonstrations"/>) with that weight; RRL and
-/// Unconstrained read no training data and are unchanged.
+/// Unconstrained read no training data and are unchanged. With restart training sets every recovery
+/// policy is also probed before and after its online run (<see cref="RecoveryProbe"/>, in <see cref="Notes"/>).
 /// </summary>
 public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, RiskSettings? risk = null,
     IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null, float? recoveryCloning = null)
@@ -120,6 +122,16 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
                 starts["rrl"] = new OnlineStart(rrl.Critic, OnlineStartTraining.TrainRecovery(rrl.Critic, test, safety, budget.AdaptSteps, seed, ct), suite.Test.Batch);
             }
             starts["unconstrained"] = new OnlineStart(null, null, suite.Test.Batch);
+            var probeStates = trainingCollection is RestartLabelCollection restarts ? restarts.RestartStates(suite.Test.Batch) : null;
+            void Probe(string method, string when)
+            {
+                if (probeStates is null || starts[method].Recovery is not { } policy) return;
+                var env = environment.CreateForCollection(suite.Test.Variant.Variant, (ulong)(104_729 * (seed + 1)));
+                var random = new Xoshiro256StarStar(Xoshiro256StarStar.DeriveSeed((ulong)seed, ProbeStream, 0));
+                var r = RecoveryProbe.Run(env, suite.Test.Batch, probeStates, policy, ((RestartLabelCollection)trainingCollection!).Horizon, random, ct);
+                _notes.Add($"seed {seed}: {method} recovery policy {when} kept {r.PolicyKept} of {r.States} held-out near-violation states clear for {r.Horizon} steps (a random held action: {r.RandomKept})");
+            }
+            foreach (var method in selected) Probe(method, "before online");
 
             foreach (var method in selected)
             {
@@ -132,11 +144,15 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
                 };
                 var env = environment.Create(suite.Test.Variant.Variant, (ulong)(7919 * (seed + 1)));
                 runs.Add(new MethodRun(method, seed, new OnlineRunner(env, starts[method], options).Run(ct: ct)));
+                Probe(method, "after online"); // the online updates train the recovery policy in place
             }
         }
         progress?.Invoke(new ExperimentProgress("done", 1));
         return runs;
     }
+
+    // "probe" in ASCII: the recovery probe's random held actions, the same for every method of a seed.
+    private const ulong ProbeStream = 0x70726f6265;
 
     private static OnlineStart Adapted(AdaptedCritic adapted, GeneratedSuite suite, RecoveryCloning? cloning) =>
         new(adapted.Critic, adapted.Recovery, suite.Test.Batch) { Cloning = cloning };
