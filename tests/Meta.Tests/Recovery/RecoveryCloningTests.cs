@@ -112,3 +112,25 @@ public class RecoveryCloningTests
         Assert.Contains("0 of 1 restarts", error.Message);
     }
 }
+
+/// <summary><see cref="RecoveryProbe"/>: the recovery policy acts alone from logged near-violation states.</summary>
+public class RecoveryProbeTests
+{
+    [Fact]
+    public void The_probe_counts_the_states_a_policy_keeps_clear_for_the_horizon()
+    {
+        // Navigation 1's corridor is |y| < 5: from y = 4 a policy pushing up hits the wall at once,
+        // one pushing down stays clear for five steps (y = 3 .. -1).
+        var logged = new TransitionBatch(2, 2);
+        logged.Add(0, 0, "v", "recipe", [-30f, 4f], [0f, 1f], [-30f, 5f], 0, 1, true, false, false);
+        var n = OnlineFixtures.NavigationNormalization();
+        RecoveryProbeResult Probe(float squashed) => RecoveryProbe.Run(OnlineFixtures.Environment(), logged, [0],
+            OnlineFixtures.FixedRecovery(n, squashed), 5, new Xoshiro256StarStar(1));
+
+        var up = Probe(0.999f);
+        var down = Probe(-0.999f);
+        Assert.Equal((1, 5, 0), (up.States, up.Horizon, up.PolicyKept));
+        Assert.Equal(1, down.PolicyKept);
+        Assert.Equal(up.RandomKept, down.RandomKept); // the random held action is the policy's reference, the same draw for both
+    }
+}
