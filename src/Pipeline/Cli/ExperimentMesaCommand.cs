@@ -83,7 +83,7 @@ public static class ExperimentMesaCommand
             string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}{overrides}";
             return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}",
                 notes: experiment.Notes.Count == 0 ? null : string.Join("\n", experiment.Notes), ct: ct,
-                extra: experiment.Notes.Count == 0 ? null : new { recovery_cloning = experiment.Notes });
+                extra: experiment.Notes.Count == 0 ? null : new { notes = experiment.Notes });
         });
         return cmd;
     }
