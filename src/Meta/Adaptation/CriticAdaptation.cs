@@ -13,9 +13,10 @@ public sealed record AdaptedCritic(SafetyCritic Critic, RecoveryPolicy? Recovery
 /// MESA phase 2 (and the same fine-tuning for the comparisons): M Adam steps of the risk loss on the
 /// small test-variant set, starting from a copy of the base critic so the base model is never
 /// modified, with the recovery policy trained alongside on the same batches against the critic
-/// as it adapts. Checkpoints let a caller evaluate the critic after chosen step counts.
+/// as it adapts (and cloned towards <paramref name="cloning"/>'s saved restart actions when given).
+/// Checkpoints let a caller evaluate the critic after chosen step counts.
 /// </summary>
-public sealed class CriticAdaptation(AdaptationSettings config)
+public sealed class CriticAdaptation(AdaptationSettings config, RecoveryCloning? cloning = null)
 {
     public AdaptationSettings Config => config;
 
@@ -28,7 +29,7 @@ public sealed class CriticAdaptation(AdaptationSettings config)
         var update = new CriticUpdate(critic, new UniformTargetPolicy(critic.Normalization), config.BatchSize,
             config.LearningRate, gammaRisk, config.TargetRate, config.PosFraction);
         var recovery = config.TrainRecoveryPolicy ? RecoveryPolicy.Create(critic.Normalization, config.RecoveryHidden, random) : null;
-        var recoveryUpdate = recovery is null ? null : new RecoveryPolicyUpdate(recovery, critic, config.BatchSize, config.RecoveryLearningRate);
+        var recoveryUpdate = recovery is null ? null : new RecoveryPolicyUpdate(recovery, critic, config.BatchSize, config.RecoveryLearningRate, cloning);
         var recent = new LossWindow(20);
         float recoveryRisk = float.NaN;
 

@@ -13,4 +13,6 @@ public sealed record OnlineStart(SafetyCritic? Critic, RecoveryPolicy? Recovery,
     public SkillPrior? Prior { get; init; }
     /// <summary>Dual-agent correction's fixed baseline (a controller or a stored actor); null: a TD3 baseline learns alongside.</summary>
     public FixedBaseline? Baseline { get; init; }
+    /// <summary>Behaviour cloning of the model-free recovery policy towards saved restart actions (`--recovery-bc`); null: risk term only.</summary>
+    public RecoveryCloning? Cloning { get; init; }
 }

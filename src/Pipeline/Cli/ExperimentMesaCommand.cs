@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Hyperparameters;
+using OfflineSafety.Meta.Recovery;
 using OfflineSafety.Envs;
 using OfflineSafety.Errors;
 using OfflineSafety.Pipeline.Experiments;
@@ -35,10 +36,14 @@ public static class ExperimentMesaCommand
             DefaultValueFactory = _ => 0,
         };
         var restartHorizon = new Option<int>("--restart-horizon") { Description = "Steps before a violation that restarts reach back, and that each restart lasts at most.", DefaultValueFactory = _ => TrainingCollections.DefaultRestartHorizon };
+        var recoveryBc = new Option<float?>("--recovery-bc")
+        {
+            Description = "Behaviour-clone MESA's and Multi-Task's recovery policies (adaptation and online) towards the training variants' restart actions that avoided the violation, with this weight beside the Q_risk term (needs --restart-labels; default: off; docs/meta.md).",
+        };
         var methods = new Option<string?>("--methods") { Description = "Comma-separated subset of " + string.Join(",", MesaExperiment.Methods) + " to run (default: all); critics no selected method reads are not trained." };
         var cmd = new Command("mesa", "MESA vs Multi-Task vs RRL critics (and Unconstrained SAC) during online Recovery RL in the held-out variant.")
         {
-            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods,
+            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods, recoveryBc,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -57,19 +62,28 @@ public static class ExperimentMesaCommand
             var risk = new RiskSettings(p.GetValue(gammaRisk) ?? paper.GammaRisk, p.GetValue(epsRisk) ?? paper.EpsRisk);
             if (risk.GammaRisk is <= 0f or >= 1f) throw new BadInputException($"--gamma-risk must be in (0, 1), got {risk.GammaRisk}");
             if (risk.EpsRisk is <= 0f or >= 1f) throw new BadInputException($"--eps-risk must be in (0, 1), got {risk.EpsRisk}");
+            if (p.GetValue(recoveryBc) is { } bc)
+            {
+                RecoveryCloning.CheckBeta(bc);
+                if (p.GetValue(restartLabels) == 0) throw new BadInputException("--recovery-bc needs --restart-labels N (N > 0): the saved restarts are its demonstrations");
+            }
             var training = TrainingCollections.Create(p.GetValue(collection)!, budget.Sac, p.GetValue(restartLabels), p.GetValue(restartHorizon));
             string? methodList = p.GetValue(methods);
             var selected = MesaExperiment.SelectMethods(methodList?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
-            var runs = WithPhases($"experiment mesa {definition.Id}", progress => new MesaExperiment(definition, budget, risk, training, selected).Run(seedCount, progress, ct, p.GetValue(firstSeed)));
+            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc));
+            var runs = WithPhases($"experiment mesa {definition.Id}", progress => experiment.Run(seedCount, progress, ct, p.GetValue(firstSeed)));
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(firstSeed) is not 0 and var f ? $" --first-seed {f}" : "")
                 + (p.GetValue(collection) is not TrainingCollections.Recipe and var c ? $" --training-collection {c}" : "")
                 + (p.GetValue(trainingRows) is { } r ? $" --training-transitions {r}" : "")
                 + (p.GetValue(restartLabels) is not 0 and var n ? $" --restart-labels {n} --restart-horizon {p.GetValue(restartHorizon)}" : "")
+                + (p.GetValue(recoveryBc) is { } bcw ? $" --recovery-bc {bcw.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (methodList is null ? "" : $" --methods {string.Join(',', selected)}");
             string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}{overrides}";
-            return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}", ct: ct);
+            return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}",
+                notes: experiment.Notes.Count == 0 ? null : string.Join("\n", experiment.Notes), ct: ct,
+                extra: experiment.Notes.Count == 0 ? null : new { notes = experiment.Notes });
         });
         return cmd;
     }

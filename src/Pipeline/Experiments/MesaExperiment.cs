@@ -7,8 +7,10 @@ using OfflineSafety.Meta.Adaptation;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Hyperparameters;
 using OfflineSafety.Meta.Online;
+using OfflineSafety.Meta.Recovery;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
+using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Pipeline.Experiments;
 
@@ -23,10 +25,14 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// collects the training variants (null: the environment's recipe; <see cref="TrainingCollections"/>).
 /// <paramref name="methods"/> runs a subset of <see cref="Methods"/> (null: all), skipping the critic
 /// training no selected method reads; each selected run is the one the full experiment makes, since
-/// every phase seeds its own generator.
+/// every phase seeds its own generator. <paramref name="recoveryCloning"/> &gt; 0 (`--recovery-bc`)
+/// clones MESA's and Multi-Task's recovery policies, in adaptation and online, towards the training
+/// variants' saved restart actions (<see cref="RecoveryDemonstrations"/>) with that weight; RRL and
+/// Unconstrained read no training data and are unchanged. With restart training sets every recovery
+/// policy is also probed before and after its online run (<see cref="RecoveryProbe"/>, in <see cref="Notes"/>).
 /// </summary>
 public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, RiskSettings? risk = null,
-    IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null)
+    IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null, float? recoveryCloning = null)
 {
     public static readonly string[] Methods = ["mesa", "multitask", "rrl", "unconstrained"];
 
@@ -44,16 +50,23 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         return Methods.Where(methods.Contains).ToArray();
     }
 
+    private readonly List<string> _notes = [];
+
+    /// <summary>What the last <see cref="Run"/> found worth reporting beside the runs: per seed, the saved restarts behind recovery cloning.</summary>
+    public IReadOnlyList<string> Notes => _notes;
+
     /// <summary>The (gamma_risk, eps_risk) every phase uses.</summary>
     public RiskSettings Risk { get; } = risk ?? DomainHyperparameterTable.For(environment.Id).Risk;
 
     public IReadOnlyList<MethodRun> Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default, int firstSeed = 0)
     {
         var runs = new List<MethodRun>();
+        _notes.Clear();
         var risk = Risk;
         var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk };
         var selected = Selected;
-        int total = seeds * (3 + selected.Count), done = 0;
+        bool cloningOn = recoveryCloning is not null && (selected.Contains("mesa") || selected.Contains("multitask"));
+        int total = seeds * (3 + selected.Count + (cloningOn ? 1 : 0)), done = 0;
         void Report(string phase) => progress?.Invoke(new ExperimentProgress(phase, (double)done++ / total));
         // Seeds firstSeed.. extend an earlier run with new seeds (seed s is the same run whatever the others).
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
@@ -68,12 +81,21 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             var test = TaskRows.Select(all, [suite.Test.Variant.Variant.Id], "test");
             var adaptation = budget.Adaptation(environment.Id, seed);
             var starts = new Dictionary<string, OnlineStart>();
+            RecoveryCloning? cloning = null;
+            if (cloningOn)
+            {
+                var demos = RecoveryDemonstrations.FromRestarts(all, suite.Training.Select(v => v.Variant.Variant.Id).ToArray());
+                string note = $"seed {seed}: recovery cloning (beta {recoveryCloning!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}) on {demos.Count} of {demos.RestartStates} restart states ({demos.SavedRestarts} of {demos.Restarts} restarts saved)";
+                _notes.Add(note);
+                Report(note);
+                cloning = new RecoveryCloning(recoveryCloning!.Value, demos);
+            }
 
             Report($"seed {seed}: MESA meta-training");
             if (selected.Contains("mesa"))
             {
                 var mesa = new MesaTrainer(budget.Mesa(risk, seed)).Train(training, ct: ct);
-                starts["mesa"] = Adapted(new CriticAdaptation(adaptation).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite);
+                starts["mesa"] = Adapted(new CriticAdaptation(adaptation, cloning).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
             }
 
             Report($"seed {seed}: Multi-Task training");
@@ -90,7 +112,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             if (selected.Contains("multitask"))
             {
                 var multi = new MultiTaskTrainer(criticTraining).Train(training, ct: ct);
-                starts["multitask"] = Adapted(new CriticAdaptation(adaptation).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite);
+                starts["multitask"] = Adapted(new CriticAdaptation(adaptation, cloning).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
             }
 
             Report($"seed {seed}: RRL (test data only)");
@@ -100,6 +122,16 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
                 starts["rrl"] = new OnlineStart(rrl.Critic, OnlineStartTraining.TrainRecovery(rrl.Critic, test, safety, budget.AdaptSteps, seed, ct), suite.Test.Batch);
             }
             starts["unconstrained"] = new OnlineStart(null, null, suite.Test.Batch);
+            var probeStates = trainingCollection is RestartLabelCollection restarts ? restarts.RestartStates(suite.Test.Batch) : null;
+            void Probe(string method, string when)
+            {
+                if (probeStates is null || starts[method].Recovery is not { } policy) return;
+                var env = environment.CreateForCollection(suite.Test.Variant.Variant, (ulong)(104_729 * (seed + 1)));
+                var random = new Xoshiro256StarStar(Xoshiro256StarStar.DeriveSeed((ulong)seed, ProbeStream, 0));
+                var r = RecoveryProbe.Run(env, suite.Test.Batch, probeStates, policy, ((RestartLabelCollection)trainingCollection!).Horizon, random, ct);
+                _notes.Add($"seed {seed}: {method} recovery policy {when} kept {r.PolicyKept} of {r.States} held-out near-violation states clear for {r.Horizon} steps (a random held action: {r.RandomKept})");
+            }
+            foreach (var method in selected) Probe(method, "before online");
 
             foreach (var method in selected)
             {
@@ -112,12 +144,16 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
                 };
                 var env = environment.Create(suite.Test.Variant.Variant, (ulong)(7919 * (seed + 1)));
                 runs.Add(new MethodRun(method, seed, new OnlineRunner(env, starts[method], options).Run(ct: ct)));
+                Probe(method, "after online"); // the online updates train the recovery policy in place
             }
         }
         progress?.Invoke(new ExperimentProgress("done", 1));
         return runs;
     }
 
-    private static OnlineStart Adapted(AdaptedCritic adapted, GeneratedSuite suite) =>
-        new(adapted.Critic, adapted.Recovery, suite.Test.Batch);
+    // "probe" in ASCII: the recovery probe's random held actions, the same for every method of a seed.
+    private const ulong ProbeStream = 0x70726f6265;
+
+    private static OnlineStart Adapted(AdaptedCritic adapted, GeneratedSuite suite, RecoveryCloning? cloning) =>
+        new(adapted.Critic, adapted.Recovery, suite.Test.Batch) { Cloning = cloning };
 }

@@ -87,6 +87,26 @@ public class ExperimentSmokeTests
     }
 
     [Fact]
+    public void Mesa_experiment_with_recovery_cloning_changes_only_mesa_and_multitask_and_reports_its_demonstrations()
+    {
+        var environment = EnvironmentRegistry.Default.Get("navigation1");
+        var budget = ExperimentBudget.Smoke(environment) with { Episodes = 2 };
+        var restarts = TrainingCollections.Create(TrainingCollections.Recipe, budget.Sac, 4);
+        var plain = new MesaExperiment(environment, budget, trainingCollection: restarts);
+        var plainRuns = plain.Run(1);
+        var cloned = new MesaExperiment(environment, budget, trainingCollection: restarts, recoveryCloning: 1f);
+        var clonedRuns = cloned.Run(1);
+        double FirstReturn(IReadOnlyList<MethodRun> runs, string method) => runs.Single(r => r.Method == method).Result.Episodes[0].Return;
+        Assert.Equal(FirstReturn(plainRuns, "rrl"), FirstReturn(clonedRuns, "rrl"));
+        Assert.Equal(FirstReturn(plainRuns, "unconstrained"), FirstReturn(clonedRuns, "unconstrained"));
+        Assert.Single(cloned.Notes, n => n.Contains("recovery cloning (beta 1)"));
+        Assert.DoesNotContain(plain.Notes, n => n.Contains("recovery cloning"));
+        // Both runs probe every recovery policy before and after its online run (mesa, multitask, rrl).
+        Assert.Equal(6, plain.Notes.Count(n => n.Contains("held-out near-violation states")));
+        Assert.Equal(6, cloned.Notes.Count(n => n.Contains("held-out near-violation states")));
+    }
+
+    [Fact]
     public void Restart_labels_are_opt_in_and_named()
     {
         // Off (0), the collection is the plain one: the rows are exactly the recipe's.

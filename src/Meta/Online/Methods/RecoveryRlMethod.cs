@@ -21,7 +21,7 @@ public sealed class RecoveryRlMethod(SafetyCritic critic, SquashedActionBox box,
         var critic = context.Critic;
         IOnlineRecovery recovery = context.Options.Recovery == RecoveryKind.ModelFree
             ? new ModelFreeRecovery(context.Start.Recovery ?? throw new BadInputException("model-free Recovery RL needs a recovery policy"),
-                critic, context.Safety)
+                critic, context.Safety, context.Start.Cloning)
             : new ModelBasedRecovery(critic, context.Box, context.Observations, context.Options.Pets, context.Random);
         return new RecoveryRlMethod(critic, context.Box, context.Safety.EpsRisk, recovery);
     }

@@ -1,0 +1,58 @@
+using OfflineSafety.Envs;
+using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Meta.Online;
+using OfflineSafety.Nn.Randomness;
+
+namespace OfflineSafety.Meta.Recovery;
+
+/// <summary>How many near-violation states a recovery policy kept from violating, beside a random held action.</summary>
+/// <param name="States">Logged near-violation states probed.</param>
+/// <param name="PolicyKept">States from which the recovery policy, acting closed-loop, had no violation within the horizon.</param>
+/// <param name="RandomKept">The same for one uniformly drawn action held for the horizon (what a restart does).</param>
+public sealed record RecoveryProbeResult(int States, int Horizon, int PolicyKept, int RandomKept);
+
+/// <summary>
+/// Asks directly whether a recovery policy saves falls, without the switch or a task policy: the
+/// simulator is restored to logged near-violation states (<see cref="ISafetyEnvironment.ResetTo"/>)
+/// and the recovery policy acts alone for a horizon. Online counts mix what the policy saves with
+/// when the switch hands it control and how the interventions shift the task policy's learning;
+/// this separates the first.
+/// </summary>
+public static class RecoveryProbe
+{
+    public static RecoveryProbeResult Run(ISafetyEnvironment env, TransitionBatch logged, IReadOnlyList<int> states, RecoveryPolicy policy,
+        int horizon, Xoshiro256StarStar random, CancellationToken ct = default)
+    {
+        var actor = new RecoveryActor(policy);
+        int od = logged.ObsDim, ad = logged.ActDim;
+        var obs = new float[od];
+        var action = new float[ad];
+        var low = env.ActionSpace.Low;
+        var high = env.ActionSpace.High;
+        int policyKept = 0, randomKept = 0;
+        foreach (int row in states)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (Survives(env, logged.ObsRow(row), obs, action, horizon, o => actor.Act(o, action))) policyKept++;
+            for (int d = 0; d < ad; d++) action[d] = random.Uniform(low[d], high[d]);
+            if (Survives(env, logged.ObsRow(row), obs, action, horizon, null)) randomKept++;
+        }
+        return new RecoveryProbeResult(states.Count, horizon, policyKept, randomKept);
+    }
+
+    private delegate void Act(ReadOnlySpan<float> obs);
+
+    private static bool Survives(ISafetyEnvironment env, ReadOnlySpan<float> state, float[] obs, float[] action, int horizon, Act? act)
+    {
+        env.ResetTo(state).CopyTo(obs);
+        for (int step = 0; step < horizon; step++)
+        {
+            act?.Invoke(obs);
+            var result = env.Step(action);
+            if (result.Unsafe) return false;
+            if (result.Terminal || result.Truncated) return true;
+            result.Observation.CopyTo(obs);
+        }
+        return true;
+    }
+}
