@@ -60,6 +60,12 @@ public sealed record SafetySettings
     /// <summary>SQRL: actions sampled from pi per step for the filter.</summary>
     public int SqrlSamples { get; init; } = 100;
 
+    /// <summary>
+    /// Recovery RL: steps the recovery policy keeps control once the switch fires, unchecked, unless the
+    /// episode ends first (<see cref="RecoveryHold"/>); 1 is the paper's per-step switch.
+    /// </summary>
+    public int RecoveryHold { get; init; } = 1;
+
     /// <summary>Per-environment settings: gamma_risk, eps_risk and the LR and RP lambdas from <see cref="DomainHyperparameterTable"/>.</summary>
     public static SafetySettings For(string environment)
     {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Hyperparameters;
+using OfflineSafety.Meta.Online;
 using OfflineSafety.Meta.Recovery;
 using OfflineSafety.Envs;
 using OfflineSafety.Errors;
@@ -40,10 +41,15 @@ public static class ExperimentMesaCommand
         {
             Description = "Behaviour-clone MESA's and Multi-Task's recovery policies (adaptation and online) towards the training variants' restart actions that avoided the violation, with this weight beside the Q_risk term (needs --restart-labels; default: off; docs/meta.md).",
         };
+        var recoveryHold = new Option<int>("--recovery-hold")
+        {
+            Description = "Steps the recovery policy keeps control once the switch fires, unless the episode ends (1: the paper's per-step switch, default; docs/meta.md).",
+            DefaultValueFactory = _ => 1,
+        };
         var methods = new Option<string?>("--methods") { Description = "Comma-separated subset of " + string.Join(",", MesaExperiment.Methods) + " to run (default: all); critics no selected method reads are not trained." };
         var cmd = new Command("mesa", "MESA vs Multi-Task vs RRL critics (and Unconstrained SAC) during online Recovery RL in the held-out variant.")
         {
-            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods, recoveryBc,
+            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods, recoveryBc, recoveryHold,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -67,10 +73,11 @@ public static class ExperimentMesaCommand
                 RecoveryCloning.CheckBeta(bc);
                 if (p.GetValue(restartLabels) == 0) throw new BadInputException("--recovery-bc needs --restart-labels N (N > 0): the saved restarts are its demonstrations");
             }
+            int hold = RecoverySwitch.CheckHold(p.GetValue(recoveryHold));
             var training = TrainingCollections.Create(p.GetValue(collection)!, budget.Sac, p.GetValue(restartLabels), p.GetValue(restartHorizon));
             string? methodList = p.GetValue(methods);
             var selected = MesaExperiment.SelectMethods(methodList?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
-            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc));
+            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold);
             var runs = WithPhases($"experiment mesa {definition.Id}", progress => experiment.Run(seedCount, progress, ct, p.GetValue(firstSeed)));
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
@@ -79,6 +86,7 @@ public static class ExperimentMesaCommand
                 + (p.GetValue(trainingRows) is { } r ? $" --training-transitions {r}" : "")
                 + (p.GetValue(restartLabels) is not 0 and var n ? $" --restart-labels {n} --restart-horizon {p.GetValue(restartHorizon)}" : "")
                 + (p.GetValue(recoveryBc) is { } bcw ? $" --recovery-bc {bcw.ToString(CultureInfo.InvariantCulture)}" : "")
+                + (hold is not 1 ? $" --recovery-hold {hold}" : "")
                 + (methodList is null ? "" : $" --methods {string.Join(',', selected)}");
             string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}{overrides}";
             return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}",

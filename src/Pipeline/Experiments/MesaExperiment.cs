@@ -30,9 +30,10 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// variants' saved restart actions (<see cref="RecoveryDemonstrations"/>) with that weight; RRL and
 /// Unconstrained read no training data and are unchanged. With restart training sets every recovery
 /// policy is also probed before and after its online run (<see cref="RecoveryProbe"/>, in <see cref="Notes"/>).
+/// <paramref name="recoveryHold"/> (`--recovery-hold`) is every Recovery RL run's <see cref="SafetySettings.RecoveryHold"/>.
 /// </summary>
 public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, RiskSettings? risk = null,
-    IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null, float? recoveryCloning = null)
+    IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null, float? recoveryCloning = null, int recoveryHold = 1)
 {
     public static readonly string[] Methods = ["mesa", "multitask", "rrl", "unconstrained"];
 
@@ -63,7 +64,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         var runs = new List<MethodRun>();
         _notes.Clear();
         var risk = Risk;
-        var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk };
+        var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk, RecoveryHold = RecoverySwitch.CheckHold(recoveryHold) };
         var selected = Selected;
         bool cloningOn = recoveryCloning is not null && (selected.Contains("mesa") || selected.Contains("multitask"));
         int total = seeds * (3 + selected.Count + (cloningOn ? 1 : 0)), done = 0;

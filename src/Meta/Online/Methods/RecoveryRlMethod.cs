@@ -10,11 +10,14 @@ namespace OfflineSafety.Meta.Online.Methods;
 /// T_safe = {Q_risk(s, a) &lt;= eps_risk}, the recovery policy's action executes instead, unchecked.
 /// The task buffer keeps a_task (the runner's relabelling), so the task policy learns as if its
 /// proposal ran; the recovery policy keeps learning from the critic's batches (model-free) or its
-/// dynamics model from the critic buffer (model-based).
+/// dynamics model from the critic buffer (model-based). With a hold (<see cref="SafetySettings.RecoveryHold"/>
+/// &gt; 1) the recovery policy keeps control for that many steps after the switch fires; the runner
+/// relabels held steps like any other recovery step, since it always asks the task policy for a_task.
 /// </summary>
-public sealed class RecoveryRlMethod(SafetyCritic critic, SquashedActionBox box, float epsRisk, IOnlineRecovery recovery) : ISafetyMethod
+public sealed class RecoveryRlMethod(SafetyCritic critic, SquashedActionBox box, float epsRisk, IOnlineRecovery recovery, int hold = 1) : ISafetyMethod
 {
     private readonly float[] _risk = new float[1];
+    private readonly RecoveryHold _hold = new(hold);
 
     public static RecoveryRlMethod Create(SafetyMethodContext context)
     {
@@ -23,13 +26,18 @@ public sealed class RecoveryRlMethod(SafetyCritic critic, SquashedActionBox box,
             ? new ModelFreeRecovery(context.Start.Recovery ?? throw new BadInputException("model-free Recovery RL needs a recovery policy"),
                 critic, context.Safety, context.Start.Cloning)
             : new ModelBasedRecovery(critic, context.Box, context.Observations, context.Options.Pets, context.Random);
-        return new RecoveryRlMethod(critic, context.Box, context.Safety.EpsRisk, recovery);
+        return new RecoveryRlMethod(critic, context.Box, context.Safety.EpsRisk, recovery, context.Safety.RecoveryHold);
     }
+
+    public void BeginEpisode() => _hold.Reset();
 
     public bool Shield(ReadOnlySpan<float> obs, Span<float> action)
     {
-        critic.Score(obs, action, 1, _risk);
-        if (!RecoverySwitch.ShouldRecover(_risk[0], epsRisk)) return false;
+        if (!_hold.Holding())
+        {
+            critic.Score(obs, action, 1, _risk);
+            if (!_hold.Check(_risk[0], epsRisk)) return false;
+        }
         recovery.Act(obs, action);
         box.Clip(action);
         return true;
