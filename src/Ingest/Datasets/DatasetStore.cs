@@ -233,7 +233,7 @@ public sealed class DatasetStore
         };
 
         var snapshot = await baseSnapshot(ct).ConfigureAwait(false);
-        RefuseVariantCaseTwins(name, snapshot.Files.Except(Replaced(snapshot, options.Mode)), files);
+        RefuseVariantCaseTwins(name, options.Mode == WriteMode.Append ? snapshot.Files : [], files);
         // Commits are checked for conflicts only against the winners after their read snapshot:
         // progress recorded for one of our txn ids up to it must be caught here (a dataset another
         // process created meanwhile, or a rebuilt commit on a newer snapshot).
@@ -250,7 +250,8 @@ public sealed class DatasetStore
             var tx = new DeltaTransaction(log, snapshot);
             if (VariantParamsMerge.Merge(name, snapshot, options.VariantParams) is { } updated) tx.Add(updated);
             var replaced = Replaced(snapshot, options.Mode);
-            foreach (var f in replaced) tx.Add(f.ToRemove(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+            long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            foreach (var f in replaced) tx.Add(f.ToRemove(now));
             // An overwrite read every row it replaces: a concurrent delete or rewrite of one of them
             // is a conflict rather than a row silently resurrected or lost.
             tx.MarkRead(replaced.Select(f => f.Path));

@@ -123,13 +123,14 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
                 starts["rrl"] = new OnlineStart(rrl.Critic, OnlineStartTraining.TrainRecovery(rrl.Critic, test, safety, budget.AdaptSteps, seed, ct), suite.Test.Batch);
             }
             starts["unconstrained"] = new OnlineStart(null, null, suite.Test.Batch);
-            var probeStates = trainingCollection is RestartLabelCollection restarts ? restarts.RestartStates(suite.Test.Batch) : null;
+            var restarts = trainingCollection as RestartLabelCollection;
+            var probeStates = restarts?.RestartStates(suite.Test.Batch);
             void Probe(string method, string when)
             {
-                if (probeStates is null || starts[method].Recovery is not { } policy) return;
+                if (restarts is null || probeStates is null || starts[method].Recovery is not { } policy) return;
                 var env = environment.CreateForCollection(suite.Test.Variant.Variant, (ulong)(104_729 * (seed + 1)));
                 var random = new Xoshiro256StarStar(Xoshiro256StarStar.DeriveSeed((ulong)seed, ProbeStream, 0));
-                var r = RecoveryProbe.Run(env, suite.Test.Batch, probeStates, policy, ((RestartLabelCollection)trainingCollection!).Horizon, random, ct);
+                var r = RecoveryProbe.Run(env, suite.Test.Batch, probeStates, policy, restarts.Horizon, random, ct);
                 _notes.Add($"seed {seed}: {method} recovery policy {when} kept {r.PolicyKept} of {r.States} held-out near-violation states clear for {r.Horizon} steps (a random held action: {r.RandomKept})");
             }
             foreach (var method in selected) Probe(method, "before online");
