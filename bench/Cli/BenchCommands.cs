@@ -125,29 +125,41 @@ public static class BenchCommands
         var scale = ScaleOption();
         var skipTorch = SkipTorchOption();
         var rounds = RoundsOption("Alternating rounds of ours, ONNX Runtime and PyTorch; each figure is the median over them.");
+        var threads = ThreadsOption();
+        var kernel = KernelOption();
+        var ortThreads = new Option<int[]>("--ort-threads")
+        {
+            Description = "ONNX Runtime intra-op thread settings to run (default: 1 2); its best is kept per batch. `--threads 1 --ort-threads 1` compares the engines per core.",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => InferenceBenchmark.DefaultAnchorThreads,
+        };
         var cmd = new Command("infer", "Safety-critic inference (1, 100, 4096 rows): ours beside ONNX Runtime running the exported critic, and PyTorch.");
-        foreach (var option in new Option[] { rounds, scale, skipTorch }) cmd.Options.Add(option);
+        foreach (var option in new Option[] { rounds, scale, skipTorch, threads, kernel, ortThreads }) cmd.Options.Add(option);
         BenchAction.Set(cmd, (parseResult, ct) =>
         {
             int r = CheckRounds(parseResult.GetValue(rounds));
             double s = CheckScale(parseResult.GetValue(scale));
             bool runTorch = !parseResult.GetValue(skipTorch);
-            var report = WithProgress("bench infer", progress => new InferenceBenchmark(new TorchAnchor()).Run(r, s, runTorch, progress, ct));
+            var compute = new ComputeOptions { Threads = CheckThreads(parseResult.GetValue(threads)), Kernel = parseResult.GetValue(kernel) };
+            int[] ort = parseResult.GetValue(ortThreads) is { Length: > 0 } given ? given : InferenceBenchmark.DefaultAnchorThreads;
+            foreach (int t in ort) CheckThreads(t);
+            var report = WithProgress("bench infer", progress => new InferenceBenchmark(new TorchAnchor()).Run(compute, ort, r, s, runTorch, progress, ct));
             if (parseResult.GetValue(BenchCommands.Json))
             {
                 Console.WriteLine(report.ToJson().ToJsonString());
                 return 0;
             }
             static string Cell(Spread? x) => x is { } v ? v.Format() : "-";
-            var table = new Table().AddColumns("workload", "ours us, min / median / max (spread)", "ours CPU us", "ONNX Runtime best", "ORT threads",
-                "ratio ORT/ours, min / median", "PyTorch best", "torch threads", "ratio torch/ours, min / median");
+            var table = new Table().AddColumns("workload", "ours us, min / median / max (spread)", "ours CPU us", "ONNX Runtime best", "ORT CPU us", "ORT threads",
+                "ratio ORT/ours, min / median", "CPU ratio ORT/ours", "PyTorch best", "torch threads", "ratio torch/ours, min / median");
             foreach (var w in report.Results)
-                table.AddRow(w.Key, Cell(w.Ours), Cell(w.OursCpu), Cell(w.Ort), w.OrtThreads?.ToString(CultureInfo.InvariantCulture) ?? "-",
-                    Spread.FormatRatio(w.Ort, w.Ours), Cell(w.Torch), w.TorchThreads?.ToString(CultureInfo.InvariantCulture) ?? "-",
-                    Spread.FormatRatio(w.Torch, w.Ours));
+                table.AddRow(w.Key, Cell(w.Ours), Cell(w.OursCpu), Cell(w.Ort), Cell(w.OrtCpu), w.OrtThreads?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                    Spread.FormatRatio(w.Ort, w.Ours), w.OrtCpu is { } oc ? Spread.FormatRatio(oc, w.OursCpu) : "-", Cell(w.Torch),
+                    w.TorchThreads?.ToString(CultureInfo.InvariantCulture) ?? "-", Spread.FormatRatio(w.Torch, w.Ours));
             var console = StdoutConsole();
             console.Write(table);
-            console.WriteLine($"ours: SafetyCritic.Score on {report.OurThreads} cores; ONNX Runtime {report.OrtVersion} CPU, sequential, best of 1 and 2 intra-op threads; " +
+            console.WriteLine($"ours: SafetyCritic.Score on {report.OurThreads} thread(s), GEMM kernel {report.OurKernel}; ONNX Runtime {report.OrtVersion} CPU, sequential, " +
+                $"best of {string.Join(" and ", report.OrtThreads)} intra-op thread(s); CPU = process CPU time per call, all threads; " +
                 $"{report.Rounds} alternating rounds; scale {report.Scale}");
             console.WriteLine(report.TorchVersion is { } tv ? $"PyTorch {tv}, best of 1 and 2 threads" : $"PyTorch not run: {report.TorchUnavailable}");
             return 0;

@@ -3,12 +3,13 @@ using OfflineSafety.Bench.Anchors;
 using OfflineSafety.Bench.Timing;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Export;
+using OfflineSafety.Nn.Kernels;
 using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Bench.Nn;
 
 /// <summary>One batch size: ours, and each anchor at its best thread setting (lowest median).</summary>
-public sealed record InferenceResult(string Key, Spread Ours, Spread OursCpu, Spread? Ort, int? OrtThreads, Spread? Torch, int? TorchThreads)
+public sealed record InferenceResult(string Key, Spread Ours, Spread OursCpu, Spread? Ort, Spread? OrtCpu, int? OrtThreads, Spread? Torch, int? TorchThreads)
 {
     /// <summary>ONNX Runtime's time over ours; 1 or more is the target (issue 18).</summary>
     public double? OrtRatio => Ort?.Median / Ours.Median;
@@ -17,19 +18,23 @@ public sealed record InferenceResult(string Key, Spread Ours, Spread OursCpu, Sp
     public double? TorchMinRatio => Torch?.Min / Ours.Min;
 }
 
-public sealed record InferenceBenchReport(int Rounds, double Scale, int OurThreads, IReadOnlyList<InferenceResult> Results,
-    string OrtVersion, string? TorchVersion, string? TorchUnavailable)
+public sealed record InferenceBenchReport(int Rounds, double Scale, int OurThreads, string OurKernel, IReadOnlyList<int> OrtThreads,
+    IReadOnlyList<InferenceResult> Results, string OrtVersion, string? TorchVersion, string? TorchUnavailable)
 {
     public JsonObject ToJson()
     {
-        var json = new JsonObject { ["rounds"] = Rounds, ["scale"] = Scale, ["our_threads"] = OurThreads, ["ort_version"] = OrtVersion, ["torch_version"] = TorchVersion };
+        var json = new JsonObject
+        {
+            ["rounds"] = Rounds, ["scale"] = Scale, ["our_threads"] = OurThreads, ["our_kernel"] = OurKernel,
+            ["ort_thread_settings"] = new JsonArray([.. OrtThreads.Select(t => JsonValue.Create(t))]), ["ort_version"] = OrtVersion, ["torch_version"] = TorchVersion,
+        };
         if (TorchUnavailable is not null) json["torch_unavailable"] = TorchUnavailable;
         foreach (var r in Results)
         {
             var entry = new JsonObject { ["ours"] = r.Ours.ToJson(), ["ours_cpu"] = r.OursCpu.ToJson() };
             if (r.Ort is { } o)
             {
-                entry["ort"] = o.ToJson(); entry["ort_threads"] = r.OrtThreads;
+                entry["ort"] = o.ToJson(); entry["ort_cpu"] = r.OrtCpu!.ToJson(); entry["ort_threads"] = r.OrtThreads;
                 entry["ratio_ort_over_ours"] = Math.Round(r.OrtRatio!.Value, 3); entry["ratio_ort_over_ours_min"] = Math.Round(r.OrtMinRatio!.Value, 3);
             }
             if (r.Torch is { } t)
@@ -51,20 +56,23 @@ public sealed record InferenceBenchReport(int Rounds, double Scale, int OurThrea
 /// the script's own critic of the same shape (no normalisation) at 1 and 2 threads. The sides run in
 /// alternation, round after round, so a burst of load on the shared machine hits all of them alike;
 /// each figure is the mean time per call within a round, reported as min, median and max over rounds
-/// (ours also in process CPU time, which waiting for a core on a shared machine does not inflate).
+/// (both ours and ONNX Runtime also in process CPU time, which waiting for a core on a shared machine
+/// does not inflate, and which on one thread each compares the engines per core).
 /// </summary>
 public sealed class InferenceBenchmark(TorchAnchor torch)
 {
     public static readonly (int Rows, string Key, int Repetitions)[] Batches =
         [(1, "infer_b1_us", 20000), (100, "infer_b100_us", 2000), (4096, "infer_b4096_us", 100)];
-    private static readonly int[] AnchorThreads = [1, 2];
+    /// <summary>The anchors' thread settings by default: each anchor's best of them is kept per batch.</summary>
+    public static readonly int[] DefaultAnchorThreads = [1, 2];
     private const int Obs = 2, Act = 2, Warmup = 20;
 
-    public InferenceBenchReport Run(int rounds, double scale, bool runTorch, IProgress<string>? progress, CancellationToken ct)
+    public InferenceBenchReport Run(ComputeOptions compute, IReadOnlyList<int> ortThreads, int rounds, double scale, bool runTorch,
+        IProgress<string>? progress, CancellationToken ct)
     {
         var random = new Xoshiro256StarStar(3);
         var normalization = new Normalization([0.1f, -0.2f], [1.5f, 0.7f], [0f, 0f], [0.5f, 0.5f], [-1f, -1f], [1f, 1f]);
-        var critic = SafetyCritic.Create(CriticArchitecture.TwoBy256, normalization, random);
+        var critic = SafetyCritic.Create(CriticArchitecture.TwoBy256, normalization, random).Clone(compute);
         byte[] model;
         using (var stream = new MemoryStream())
         {
@@ -84,7 +92,7 @@ public sealed class InferenceBenchmark(TorchAnchor torch)
         try
         {
             for (int b = 0; b < Batches.Length; b++)
-                foreach (int t in AnchorThreads)
+                foreach (int t in ortThreads)
                     sessions.Add((b, new OnnxRuntimeSession(model, t,
                         [(CriticOnnxExport.ObsInput, inputs[b].Obs, [Batches[b].Rows, Obs]), (CriticOnnxExport.ActionInput, inputs[b].Action, [Batches[b].Rows, Act])],
                         [(CriticOnnxExport.RiskOutput, new float[Batches[b].Rows], [Batches[b].Rows])])));
@@ -94,6 +102,7 @@ public sealed class InferenceBenchmark(TorchAnchor torch)
             var ours = Batches.Select(_ => new List<double>()).ToArray();
             var oursCpu = Batches.Select(_ => new List<double>()).ToArray();
             var ort = new Dictionary<(int Batch, int Threads), List<double>>();
+            var ortCpu = new Dictionary<(int Batch, int Threads), List<double>>();
             var pytorch = new Dictionary<(int Batch, int Threads), List<double>>();
             for (int round = 1; round <= rounds; round++)
             {
@@ -109,10 +118,12 @@ public sealed class InferenceBenchmark(TorchAnchor torch)
                 foreach (var (b, session) in sessions)
                 {
                     progress?.Report($"round {round}/{rounds}: ONNX Runtime, {session.Threads} thread(s), {Batches[b].Key}");
-                    Add(ort, (b, session.Threads), 1e6 * StepTimer.MeanSeconds(session.Run, Batches[b].Repetitions, scale, Warmup, ct));
+                    var time = StepTimer.Measure(session.Run, Batches[b].Repetitions, scale, Warmup, ct);
+                    Add(ort, (b, session.Threads), 1e6 * time.WallSeconds);
+                    Add(ortCpu, (b, session.Threads), 1e6 * time.CpuSeconds);
                 }
                 if (unavailable is null)
-                    foreach (int t in AnchorThreads)
+                    foreach (int t in DefaultAnchorThreads)
                     {
                         progress?.Report($"round {round}/{rounds}: PyTorch, {t} thread(s)");
                         var run = torch.Run(t, scale, workloads: true, peak: false, [], ct, inferOnly: true);
@@ -124,11 +135,13 @@ public sealed class InferenceBenchmark(TorchAnchor torch)
 
             var results = Batches.Select((batch, b) =>
             {
-                var (ortSpread, ortThreads) = Best(ort, b);
+                var (ortSpread, ortBest) = Best(ort, b);
                 var (torchSpread, torchThreads) = Best(pytorch, b);
-                return new InferenceResult(batch.Key, Spread.Of(ours[b]), Spread.Of(oursCpu[b]), ortSpread, ortThreads, torchSpread, torchThreads);
+                Spread? ortCpuSpread = ortBest is int t ? Spread.Of(ortCpu[(b, t)]) : null;
+                return new InferenceResult(batch.Key, Spread.Of(ours[b]), Spread.Of(oursCpu[b]), ortSpread, ortCpuSpread, ortBest, torchSpread, torchThreads);
             }).ToList();
-            return new InferenceBenchReport(rounds, scale, Environment.ProcessorCount, results, OnnxRuntimeSession.Version, torchVersion, unavailable);
+            return new InferenceBenchReport(rounds, scale, compute.Threads, OfflineSafety.Nn.Kernels.Gemm.KernelName(compute), [.. ortThreads], results, OnnxRuntimeSession.Version,
+                torchVersion, unavailable);
         }
         finally
         {
