@@ -1,7 +1,7 @@
 namespace OfflineSafety.Nn.Kernels;
 
 /// <summary>Which micro-kernel the GEMM driver uses. <see cref="Auto"/> picks the fastest one the CPU runs natively: the widest,
-/// except on AMD cores, which split 512-bit operations into two halves and run the AVX2 tile faster. Every kernel gives bit-identical results.</summary>
+/// except on AMD cores before Zen 5 (family 1Ah), which split 512-bit operations into two halves and run the AVX2 tile faster. Every kernel gives bit-identical results.</summary>
 public enum GemmKernel
 {
     Auto,

@@ -43,10 +43,12 @@ internal static unsafe class GemmDriver
     // costs more than it saves.
     private const double ParallelMinFlops = 4e6;
 
-    // AMD cores up to Zen 4 run a 512-bit FMA as two 256-bit halves, so the 12 x 32 tile has no more
-    // flops per cycle than the 6 x 16 one and pads 100- and 256-wide layers more: on the build machine
+    // Zen 4 (AMD family 19h) runs a 512-bit FMA as two 256-bit halves, so the 12 x 32 tile has no more
+    // flops per cycle than the 6 x 16 one and pads 100- and 256-wide layers more: on a build machine
     // (AMD EPYC with AVX-512) it cost 11-40% more CPU time per engine workload (docs/bench-nn.md).
-    private static readonly bool SplitsWideVectors = X86Base.IsSupported && IsAmd();
+    // Zen 5 server cores (family 1Ah) execute 512-bit FMAs at full width: there the wide tile took
+    // 25-45% less CPU on every engine workload (docs/benchmarks.md, "Inference on Zen 5").
+    private static readonly bool SplitsWideVectors = X86Base.IsSupported && IsAmd() && AmdFamily() < 0x1A;
 
     public static GemmKernel Resolve(GemmKernel requested) => requested switch
     {
@@ -63,6 +65,14 @@ internal static unsafe class GemmDriver
         var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
         // "AuthenticAMD" in EBX, EDX, ECX order.
         return ebx == 0x68747541 && edx == 0x69746E65 && ecx == 0x444D4163;
+    }
+
+    // The displayed family: base family (EAX bits 8-11), plus the extended family (bits 20-27) when the base is 0Fh.
+    private static int AmdFamily()
+    {
+        int eax = X86Base.CpuId(1, 0).Eax;
+        int family = (eax >> 8) & 0xF;
+        return family == 0xF ? family + ((eax >> 20) & 0xFF) : family;
     }
 
     public static void Run(in GemmProblem problem, ComputeOptions options)
