@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.Intrinsics.X86;
 using System.Text.Json;
+using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Bench.Anchors;
 
@@ -81,13 +81,6 @@ public sealed class TorchAnchor
             sgemm);
     }
 
-    private static bool IsIntel()
-    {
-        var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
-        // "GenuineIntel" in EBX, EDX, ECX order.
-        return ebx == 0x756E6547 && edx == 0x49656E69 && ecx == 0x6C65746E;
-    }
-
     private (int Exit, string Output, string Error) Execute(IEnumerable<string> args, TimeSpan limit, CancellationToken ct, int? threads = null)
     {
         var start = new ProcessStartInfo(_python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -99,11 +92,13 @@ public sealed class TorchAnchor
             start.Environment["OMP_NUM_THREADS"] = t.ToString(CultureInfo.InvariantCulture);
             start.Environment["OPENBLAS_NUM_THREADS"] = t.ToString(CultureInfo.InvariantCulture);
         }
-        // Debian's OpenBLAS 0.3.21 does not know recent Intel cores (Xeon family 6 model 207 here) and
-        // falls back to its generic "Prescott" kernels: torch.mm at 17.8 GFLOP/s on one thread against
-        // 79.6 with SkylakeX kernels (2026-12-06, OPENBLAS_VERBOSE=2 prints "Core: Prescott"). Every
-        // Intel CPU with AVX-512F runs the SkylakeX kernels; an explicit setting in the environment wins.
-        if (Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is null && Avx512F.IsSupported && IsIntel())
+        // Debian's OpenBLAS 0.3.21 does not know recent cores and falls back to older kernels: on an
+        // Intel Xeon (family 6 model 207) its generic "Prescott" ones, torch.mm at 17.8 GFLOP/s on one
+        // thread against 79.6 with SkylakeX kernels (2026-12-06); on AMD Zen 5 (family 1Ah) its AVX2
+        // "Haswell" ones, 76 against 191 GFLOP/s (2026-12-07; OPENBLAS_VERBOSE=2 prints the core).
+        // Wherever our engine runs its AVX-512 tile, the anchor gets OpenBLAS's AVX-512 kernels too;
+        // an explicit setting in the environment wins.
+        if (Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is null && OfflineSafety.Nn.Kernels.Gemm.NativeKernel == GemmKernel.Avx512)
             start.Environment["OPENBLAS_CORETYPE"] = "SkylakeX";
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {_python}");
         var output = process.StandardOutput.ReadToEndAsync(ct);

@@ -139,6 +139,9 @@ public static class Gemm
         }
     }
 
+    /// <summary>The micro-kernel <see cref="GemmKernel.Auto"/> selects on this CPU.</summary>
+    public static GemmKernel NativeKernel { get; } = GemmDriver.Resolve(GemmKernel.Auto);
+
     /// <summary>The micro-kernel these options select on this CPU (for benchmark reports).</summary>
     public static string KernelName(ComputeOptions? options = null) =>
         GemmDriver.Resolve((options ?? ComputeOptions.Default).Kernel) switch
