@@ -217,51 +217,169 @@ internal readonly struct Avx512Tile : IMicroKernel
     public static int Mr => 12;
     public static int Nr => 32;
 
+    /// <summary>Packed A: the columns-in-place walk with the panel's own stride (same FMA chain).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Multiply(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act) =>
+        MultiplyColumns(kc, a, Mr, b, c, ldc, alpha, beta, bias, act);
+
+    public static bool ReadsRowsInPlace => true;
+
+    public static bool ReadsColumnsInPlace => true;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    public static unsafe void Multiply(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act)
+    public static unsafe void MultiplyColumns(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act)
     {
         Vector512<float> c000 = default, c001 = default, c010 = default, c011 = default, c020 = default, c021 = default, c030 = default, c031 = default, c040 = default, c041 = default, c050 = default, c051 = default, c060 = default, c061 = default, c070 = default, c071 = default, c080 = default, c081 = default, c090 = default, c091 = default, c100 = default, c101 = default, c110 = default, c111 = default;
         for (int p = 0; p < kc; p++)
         {
             Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
             Vector512<float> ar;
-            ar = Vector512.Create(a[0]);
+            ar = Vector512.Create(*(a + 0));
             c000 = Vector512.FusedMultiplyAdd(ar, b0, c000); c001 = Vector512.FusedMultiplyAdd(ar, b1, c001);
-            ar = Vector512.Create(a[1]);
+            ar = Vector512.Create(*(a + 1));
             c010 = Vector512.FusedMultiplyAdd(ar, b0, c010); c011 = Vector512.FusedMultiplyAdd(ar, b1, c011);
-            ar = Vector512.Create(a[2]);
+            ar = Vector512.Create(*(a + 2));
             c020 = Vector512.FusedMultiplyAdd(ar, b0, c020); c021 = Vector512.FusedMultiplyAdd(ar, b1, c021);
-            ar = Vector512.Create(a[3]);
+            ar = Vector512.Create(*(a + 3));
             c030 = Vector512.FusedMultiplyAdd(ar, b0, c030); c031 = Vector512.FusedMultiplyAdd(ar, b1, c031);
-            ar = Vector512.Create(a[4]);
+            ar = Vector512.Create(*(a + 4));
             c040 = Vector512.FusedMultiplyAdd(ar, b0, c040); c041 = Vector512.FusedMultiplyAdd(ar, b1, c041);
-            ar = Vector512.Create(a[5]);
+            ar = Vector512.Create(*(a + 5));
             c050 = Vector512.FusedMultiplyAdd(ar, b0, c050); c051 = Vector512.FusedMultiplyAdd(ar, b1, c051);
-            ar = Vector512.Create(a[6]);
+            ar = Vector512.Create(*(a + 6));
             c060 = Vector512.FusedMultiplyAdd(ar, b0, c060); c061 = Vector512.FusedMultiplyAdd(ar, b1, c061);
-            ar = Vector512.Create(a[7]);
+            ar = Vector512.Create(*(a + 7));
             c070 = Vector512.FusedMultiplyAdd(ar, b0, c070); c071 = Vector512.FusedMultiplyAdd(ar, b1, c071);
-            ar = Vector512.Create(a[8]);
+            ar = Vector512.Create(*(a + 8));
             c080 = Vector512.FusedMultiplyAdd(ar, b0, c080); c081 = Vector512.FusedMultiplyAdd(ar, b1, c081);
-            ar = Vector512.Create(a[9]);
+            ar = Vector512.Create(*(a + 9));
             c090 = Vector512.FusedMultiplyAdd(ar, b0, c090); c091 = Vector512.FusedMultiplyAdd(ar, b1, c091);
-            ar = Vector512.Create(a[10]);
+            ar = Vector512.Create(*(a + 10));
             c100 = Vector512.FusedMultiplyAdd(ar, b0, c100); c101 = Vector512.FusedMultiplyAdd(ar, b1, c101);
-            ar = Vector512.Create(a[11]);
+            ar = Vector512.Create(*(a + 11));
             c110 = Vector512.FusedMultiplyAdd(ar, b0, c110); c111 = Vector512.FusedMultiplyAdd(ar, b1, c111);
-            a += Mr;
+            a += lda;
             b += Nr;
         }
+        if (TryStoreInRegisters(c, ldc, alpha, beta, bias, act, c000, c001, c010, c011, c020, c021, c030, c031, c040, c041, c050, c051, c060, c061, c070, c071, c080, c081, c090, c091, c100, c101, c110, c111)) return;
         // As in the AVX2 tile: accumulators to memory first, so none is spilled inside the k loop.
         float* acc = stackalloc float[12 * 32];
-        c000.Store(acc); c001.Store(acc + 16); c010.Store(acc + 32); c011.Store(acc + 48);
-        c020.Store(acc + 64); c021.Store(acc + 80); c030.Store(acc + 96); c031.Store(acc + 112);
-        c040.Store(acc + 128); c041.Store(acc + 144); c050.Store(acc + 160); c051.Store(acc + 176);
-        c060.Store(acc + 192); c061.Store(acc + 208); c070.Store(acc + 224); c071.Store(acc + 240);
-        c080.Store(acc + 256); c081.Store(acc + 272); c090.Store(acc + 288); c091.Store(acc + 304);
-        c100.Store(acc + 320); c101.Store(acc + 336); c110.Store(acc + 352); c111.Store(acc + 368);
+        c000.Store(acc + 0); c001.Store(acc + 16);
+        c010.Store(acc + 32); c011.Store(acc + 48);
+        c020.Store(acc + 64); c021.Store(acc + 80);
+        c030.Store(acc + 96); c031.Store(acc + 112);
+        c040.Store(acc + 128); c041.Store(acc + 144);
+        c050.Store(acc + 160); c051.Store(acc + 176);
+        c060.Store(acc + 192); c061.Store(acc + 208);
+        c070.Store(acc + 224); c071.Store(acc + 240);
+        c080.Store(acc + 256); c081.Store(acc + 272);
+        c090.Store(acc + 288); c091.Store(acc + 304);
+        c100.Store(acc + 320); c101.Store(acc + 336);
+        c110.Store(acc + 352); c111.Store(acc + 368);
         Store(acc, Mr, c, ldc, alpha, beta, bias, act);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    public static unsafe void MultiplyRows(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta, float* bias, Activation act)
+    {
+        Vector512<float> c000 = default, c001 = default, c010 = default, c011 = default, c020 = default, c021 = default, c030 = default, c031 = default, c040 = default, c041 = default, c050 = default, c051 = default, c060 = default, c061 = default, c070 = default, c071 = default, c080 = default, c081 = default, c090 = default, c091 = default, c100 = default, c101 = default, c110 = default, c111 = default;
+        // Rows 0-2 at a + {0, 1, 2} * lda, rows 3-5 at a3 + the same, and so on: base + index * {4, 8} addressing.
+        float* a3 = a + 3 * lda, a6 = a + 6 * lda, a9 = a + 9 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
+            Vector512<float> ar;
+            ar = Vector512.Create(*(a));
+            c000 = Vector512.FusedMultiplyAdd(ar, b0, c000); c001 = Vector512.FusedMultiplyAdd(ar, b1, c001);
+            ar = Vector512.Create(*(a + lda));
+            c010 = Vector512.FusedMultiplyAdd(ar, b0, c010); c011 = Vector512.FusedMultiplyAdd(ar, b1, c011);
+            ar = Vector512.Create(*(a + 2 * lda));
+            c020 = Vector512.FusedMultiplyAdd(ar, b0, c020); c021 = Vector512.FusedMultiplyAdd(ar, b1, c021);
+            ar = Vector512.Create(*(a3));
+            c030 = Vector512.FusedMultiplyAdd(ar, b0, c030); c031 = Vector512.FusedMultiplyAdd(ar, b1, c031);
+            ar = Vector512.Create(*(a3 + lda));
+            c040 = Vector512.FusedMultiplyAdd(ar, b0, c040); c041 = Vector512.FusedMultiplyAdd(ar, b1, c041);
+            ar = Vector512.Create(*(a3 + 2 * lda));
+            c050 = Vector512.FusedMultiplyAdd(ar, b0, c050); c051 = Vector512.FusedMultiplyAdd(ar, b1, c051);
+            ar = Vector512.Create(*(a6));
+            c060 = Vector512.FusedMultiplyAdd(ar, b0, c060); c061 = Vector512.FusedMultiplyAdd(ar, b1, c061);
+            ar = Vector512.Create(*(a6 + lda));
+            c070 = Vector512.FusedMultiplyAdd(ar, b0, c070); c071 = Vector512.FusedMultiplyAdd(ar, b1, c071);
+            ar = Vector512.Create(*(a6 + 2 * lda));
+            c080 = Vector512.FusedMultiplyAdd(ar, b0, c080); c081 = Vector512.FusedMultiplyAdd(ar, b1, c081);
+            ar = Vector512.Create(*(a9));
+            c090 = Vector512.FusedMultiplyAdd(ar, b0, c090); c091 = Vector512.FusedMultiplyAdd(ar, b1, c091);
+            ar = Vector512.Create(*(a9 + lda));
+            c100 = Vector512.FusedMultiplyAdd(ar, b0, c100); c101 = Vector512.FusedMultiplyAdd(ar, b1, c101);
+            ar = Vector512.Create(*(a9 + 2 * lda));
+            c110 = Vector512.FusedMultiplyAdd(ar, b0, c110); c111 = Vector512.FusedMultiplyAdd(ar, b1, c111);
+            a++; a3++; a6++; a9++;
+            b += Nr;
+        }
+        if (TryStoreInRegisters(c, ldc, alpha, beta, bias, act, c000, c001, c010, c011, c020, c021, c030, c031, c040, c041, c050, c051, c060, c061, c070, c071, c080, c081, c090, c091, c100, c101, c110, c111)) return;
+        // As in the AVX2 tile: accumulators to memory first, so none is spilled inside the k loop.
+        float* acc = stackalloc float[12 * 32];
+        c000.Store(acc + 0); c001.Store(acc + 16);
+        c010.Store(acc + 32); c011.Store(acc + 48);
+        c020.Store(acc + 64); c021.Store(acc + 80);
+        c030.Store(acc + 96); c031.Store(acc + 112);
+        c040.Store(acc + 128); c041.Store(acc + 144);
+        c050.Store(acc + 160); c051.Store(acc + 176);
+        c060.Store(acc + 192); c061.Store(acc + 208);
+        c070.Store(acc + 224); c071.Store(acc + 240);
+        c080.Store(acc + 256); c081.Store(acc + 272);
+        c090.Store(acc + 288); c091.Store(acc + 304);
+        c100.Store(acc + 320); c101.Store(acc + 336);
+        c110.Store(acc + 352); c111.Store(acc + 368);
+        Store(acc, Mr, c, ldc, alpha, beta, bias, act);
+    }
+
+    // The common epilogues (alpha 1; no activation or ReLU) are written from the registers, as in
+    // the AVX2 tile: the same operations as StoreRow minus the multiply by alpha = 1 (exact), so the same bits.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe bool TryStoreInRegisters(float* c, nint ldc, float alpha, float beta, float* bias, Activation act,
+        Vector512<float> c000, Vector512<float> c001, Vector512<float> c010, Vector512<float> c011, Vector512<float> c020, Vector512<float> c021, Vector512<float> c030, Vector512<float> c031, Vector512<float> c040, Vector512<float> c041, Vector512<float> c050, Vector512<float> c051, Vector512<float> c060, Vector512<float> c061, Vector512<float> c070, Vector512<float> c071, Vector512<float> c080, Vector512<float> c081, Vector512<float> c090, Vector512<float> c091, Vector512<float> c100, Vector512<float> c101, Vector512<float> c110, Vector512<float> c111)
+    {
+        if (alpha != 1f || (act != Activation.None && act != Activation.Relu)) return false;
+        bool relu = act == Activation.Relu, hasBias = bias != null;
+        Vector512<float> bias0 = default, bias1 = default;
+        if (hasBias) { bias0 = Vector512.Load(bias); bias1 = Vector512.Load(bias + 16); }
+        StoreRowInRegisters(c + 0 * ldc, c000, c001, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + 1 * ldc, c010, c011, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + 2 * ldc, c020, c021, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + 3 * ldc, c030, c031, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + 4 * ldc, c040, c041, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + 5 * ldc, c050, c051, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + 6 * ldc, c060, c061, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + 7 * ldc, c070, c071, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + 8 * ldc, c080, c081, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + 9 * ldc, c090, c091, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + 10 * ldc, c100, c101, beta, hasBias, bias0, bias1, relu);
+        StoreRowInRegisters(c + 11 * ldc, c110, c111, beta, hasBias, bias0, bias1, relu);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreRowInRegisters(float* c, Vector512<float> acc0, Vector512<float> acc1, float beta,
+        bool hasBias, Vector512<float> bias0, Vector512<float> bias1, bool relu)
+    {
+        if (hasBias) { acc0 += bias0; acc1 += bias1; }
+        if (beta != 0f)
+        {
+            var betaV = Vector512.Create(beta);
+            acc0 = Vector512.FusedMultiplyAdd(betaV, Vector512.Load(c), acc0);
+            acc1 = Vector512.FusedMultiplyAdd(betaV, Vector512.Load(c + 16), acc1);
+        }
+        if (relu)
+        {
+            // On 256-bit halves, as StoreRow applies every activation, so the bits are the same.
+            acc0 = Vector512.Create(Activations.Relu(acc0.GetLower()), Activations.Relu(acc0.GetUpper()));
+            acc1 = Vector512.Create(Activations.Relu(acc1.GetLower()), Activations.Relu(acc1.GetUpper()));
+        }
+        acc0.Store(c);
+        acc1.Store(c + 16);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]

@@ -96,9 +96,11 @@ public class GemmTests
         // threads the row split.
         if (!System.Runtime.Intrinsics.X86.Fma.IsSupported) return;
         int seed = 900;
+        var kernels = System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? new[] { GemmKernel.Avx2, GemmKernel.Avx512 } : [GemmKernel.Avx2];
+        foreach (var kernel in kernels)
         foreach (int threads in new[] { 1, 2 })
         {
-            var options = new ComputeOptions { Kernel = GemmKernel.Avx2, Threads = threads };
+            var options = new ComputeOptions { Kernel = kernel, Threads = threads };
             foreach (int m in new[] { 6, 13, 100, 256 })
                 foreach (int n in new[] { 16, 20, 30, 100, 256 })
                     foreach (int k in new[] { 16, 100, 256 })
@@ -107,7 +109,7 @@ public class GemmTests
                             {
                                 seed++;
                                 int lda = m + pad;
-                                AssertFusedChain(options, true, m, n, k, alpha, k * lda, lda, beta, seed, $"threads={threads} lda={lda}");
+                                AssertFusedChain(options, true, m, n, k, alpha, k * lda, lda, beta, seed, $"{kernel} threads={threads} lda={lda}");
                             }
         }
     }
