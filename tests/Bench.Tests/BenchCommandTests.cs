@@ -54,9 +54,23 @@ public sealed class BenchCommandTests
             Assert.True(entry.GetProperty("ratio_ort_over_ours").GetDouble() > 0, key);
             Assert.True(entry.GetProperty("ratio_ort_over_ours_min").GetDouble() > 0, key);
             Assert.True(entry.GetProperty("ours_cpu").GetProperty("median").GetDouble() > 0, key);
+            Assert.True(entry.GetProperty("ort_cpu").GetProperty("median").GetDouble() > 0, key);
         }
         Assert.Equal(3, root.GetProperty("rounds").GetInt32());
         Assert.Contains("skipped", root.GetProperty("torch_unavailable").GetString());
+    }
+
+    [Fact]
+    public async Task Bench_infer_compares_one_core_each_when_asked()
+    {
+        var r = await RunBench("infer", "--skip-torch", "--rounds", "1", "--scale", "0.001", "--threads", "1", "--ort-threads", "1", "--kernel", "Scalar", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout);
+        var root = json.RootElement;
+        Assert.Equal(1, root.GetProperty("our_threads").GetInt32());
+        Assert.Equal("scalar 4x4", root.GetProperty("our_kernel").GetString());
+        Assert.Equal(1, root.GetProperty("infer_b100_us").GetProperty("ort_threads").GetInt32());
+        Assert.Equal(1, root.GetProperty("ort_thread_settings").GetArrayLength());
     }
 
     [Fact]
