@@ -81,6 +81,15 @@ public sealed class TorchAnchor
             sgemm);
     }
 
+    /// <summary>The OpenBLAS kernels the anchor runs, for reports (a 2x difference in GEMM speed on some machines).</summary>
+    public static string OpenBlasCore =>
+        Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is { Length: > 0 } set ? $"{set} (OPENBLAS_CORETYPE from the environment)"
+        : ChosenCore is { } core ? $"{core} (set by the bench)" : "OpenBLAS's own choice";
+
+    // Wherever our engine runs its AVX-512 tile, the anchor gets OpenBLAS's AVX-512 kernels too; an
+    // explicit setting in the environment wins.
+    private static string? ChosenCore => OfflineSafety.Nn.Kernels.Gemm.NativeKernel == GemmKernel.Avx512 ? "SkylakeX" : null;
+
     private (int Exit, string Output, string Error) Execute(IEnumerable<string> args, TimeSpan limit, CancellationToken ct, int? threads = null)
     {
         var start = new ProcessStartInfo(_python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -95,11 +104,9 @@ public sealed class TorchAnchor
         // Debian's OpenBLAS 0.3.21 does not know recent cores and falls back to older kernels: on an
         // Intel Xeon (family 6 model 207) its generic "Prescott" ones, torch.mm at 17.8 GFLOP/s on one
         // thread against 79.6 with SkylakeX kernels (2026-12-06); on AMD Zen 5 (family 1Ah) its AVX2
-        // "Haswell" ones, 76 against 191 GFLOP/s (2026-12-07; OPENBLAS_VERBOSE=2 prints the core).
-        // Wherever our engine runs its AVX-512 tile, the anchor gets OpenBLAS's AVX-512 kernels too;
-        // an explicit setting in the environment wins.
-        if (Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is null && OfflineSafety.Nn.Kernels.Gemm.NativeKernel == GemmKernel.Avx512)
-            start.Environment["OPENBLAS_CORETYPE"] = "SkylakeX";
+        // "Haswell" ones, about 100 against 182-192 GFLOP/s (2026-12-07; OPENBLAS_VERBOSE=2 prints the core).
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE")) && ChosenCore is { } core)
+            start.Environment["OPENBLAS_CORETYPE"] = core;
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {_python}");
         var output = process.StandardOutput.ReadToEndAsync(ct);
         var error = process.StandardError.ReadToEndAsync(ct);

@@ -98,7 +98,7 @@ public static class BenchCommands
             console.WriteLine($"our threads: {report.Threads}; GEMM kernel: {KernelGemm.KernelName(new ComputeOptions { Kernel = parseResult.GetValue(kernel) })}; {report.Rounds} alternating rounds; scale: {report.Scale}; " +
                 "CPU = process CPU time per step, all threads; min / median / max over rounds, spread = (max - min) / median");
             console.WriteLine(report.SgemmPeakGflops is double p
-                ? $"sgemm peak (torch.mm, best of 1 and 2 threads): {p:F1} GFLOP/s; PyTorch {report.TorchVersion}"
+                ? $"sgemm peak (torch.mm, best of 1 and 2 threads): {p:F1} GFLOP/s; PyTorch {report.TorchVersion}; OpenBLAS kernels {TorchAnchor.OpenBlasCore}"
                 : $"PyTorch not run: {report.TorchUnavailable}");
             return 0;
         });
@@ -161,7 +161,7 @@ public static class BenchCommands
             console.WriteLine($"ours: SafetyCritic.Score on {report.OurThreads} thread(s), GEMM kernel {report.OurKernel}; ONNX Runtime {report.OrtVersion} CPU, sequential, " +
                 $"best of {string.Join(" and ", report.OrtThreads)} intra-op thread(s); CPU = process CPU time per call, all threads; " +
                 $"{report.Rounds} alternating rounds; scale {report.Scale}");
-            console.WriteLine(report.TorchVersion is { } tv ? $"PyTorch {tv}, best of 1 and 2 threads" : $"PyTorch not run: {report.TorchUnavailable}");
+            console.WriteLine(report.TorchVersion is { } tv ? $"PyTorch {tv}, best of 1 and 2 threads; OpenBLAS kernels {TorchAnchor.OpenBlasCore}" : $"PyTorch not run: {report.TorchUnavailable}");
             return 0;
         });
         return cmd;

@@ -27,6 +27,7 @@ public sealed record InferenceBenchReport(int Rounds, double Scale, int OurThrea
         {
             ["rounds"] = Rounds, ["scale"] = Scale, ["our_threads"] = OurThreads, ["our_kernel"] = OurKernel,
             ["ort_thread_settings"] = new JsonArray([.. OrtThreads.Select(t => JsonValue.Create(t))]), ["ort_version"] = OrtVersion, ["torch_version"] = TorchVersion,
+            ["openblas_core"] = TorchVersion is null ? null : TorchAnchor.OpenBlasCore,
         };
         if (TorchUnavailable is not null) json["torch_unavailable"] = TorchUnavailable;
         foreach (var r in Results)

@@ -80,6 +80,7 @@ public sealed record NnBenchReport(
         json["threads"] = Threads;
         json["scale"] = Scale;
         json["torch_version"] = TorchVersion;
+        json["openblas_core"] = TorchVersion is null ? null : TorchAnchor.OpenBlasCore;
         if (TorchUnavailable is not null) json["torch_unavailable"] = TorchUnavailable;
         return json;
     }
