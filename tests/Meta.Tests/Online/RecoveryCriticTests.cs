@@ -124,4 +124,26 @@ public class RecoveryCriticTests
         Assert.NotEqual(withGamma.Critic.Parameters.Data.ToArray(), withGamma.RecoveryCritic!.Parameters.Data.ToArray());
         Assert.NotEqual(plain.Recovery!.Parameters.Data.ToArray(), withGamma.Recovery!.Parameters.Data.ToArray());
     }
+
+    [Fact]
+    public void Its_online_learning_step_allocates_nothing()
+    {
+        var n = OnlineFixtures.NavigationNormalization();
+        var policy = RecoveryPolicy.Create(n, [8], new Xoshiro256StarStar(6));
+        var safety = new SafetySettings { CriticBatchSize = 16, RecoveryHidden = [8], RecoveryGamma = 0.99f };
+        var recovery = new ModelFreeRecovery(policy, SafetyCritic.Create(new CriticArchitecture([8], 2), n, new Xoshiro256StarStar(4)), safety);
+        var batch = Batch(16, 9);
+        var random = new Xoshiro256StarStar(3);
+        for (int i = 0; i < 5; i++) recovery.Learn(batch, null!, random);
+        // Best of three windows, as in the SAC test: a pooled kernel split state can be emptied by a neighbouring test.
+        long allocated = long.MaxValue;
+        for (int window = 0; window < 3 && allocated >= 1024; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++) recovery.Learn(batch, null!, random);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.True(allocated < 1024, $"20 recovery-critic + policy steps allocated {allocated} bytes in each of three windows");
+        Assert.NotNull(recovery.RecoveryCritic);
+    }
 }
