@@ -36,7 +36,7 @@ public sealed class CriticAdaptation(AdaptationSettings config, RecoveryCloning?
             config.LearningRate, gammaRisk, config.TargetRate, config.PosFraction);
         var recovery = config.TrainRecoveryPolicy ? RecoveryPolicy.Create(critic.Normalization, config.RecoveryHidden, random) : null;
         var recoveryCritic = recovery is null || recoveryGamma is not { } gamma ? null
-            : new RecoveryCritic(baseCritic, recovery, gamma, config.BatchSize, config.LearningRate, config.TargetRate);
+            : new RecoveryCritic(baseCritic.Clone(), recovery, gamma, config.BatchSize, config.LearningRate, config.TargetRate);
         var recoveryUpdate = recovery is null ? null
             : new RecoveryPolicyUpdate(recovery, recoveryCritic?.Critic ?? critic, config.BatchSize, config.RecoveryLearningRate, cloning);
         var recent = new LossWindow(20);

@@ -11,8 +11,8 @@ namespace OfflineSafety.Meta.Online;
 /// min_a Q_risk(s, a) objective), plus behaviour cloning towards saved restart actions when the
 /// start carries a <see cref="RecoveryCloning"/> (the offline pretraining's term, kept online so the
 /// risk-only updates do not wash it out). With <see cref="SafetySettings.RecoveryGamma"/> it minimises
-/// its own <see cref="RecoveryCritic"/> instead, which starts from <paramref name="recoveryStart"/>
-/// (null: <paramref name="critic"/>) and takes one TD step on each critic batch before the policy step.
+/// its own <see cref="RecoveryCritic"/> instead: <paramref name="recoveryStart"/> trained in place, like the
+/// policy (null: a copy of <paramref name="critic"/>), one TD step on each critic batch before the policy step.
 /// </summary>
 public sealed class ModelFreeRecovery : IOnlineRecovery
 {
@@ -24,7 +24,7 @@ public sealed class ModelFreeRecovery : IOnlineRecovery
     {
         _actor = new RecoveryActor(policy);
         if (safety.RecoveryGamma is { } gamma)
-            _recoveryCritic = new RecoveryCritic(recoveryStart ?? critic, policy, gamma, safety.CriticBatchSize, safety.CriticLearningRate, safety.TargetRate);
+            _recoveryCritic = new RecoveryCritic(recoveryStart ?? critic.Clone(), policy, gamma, safety.CriticBatchSize, safety.CriticLearningRate, safety.TargetRate);
         _update = new RecoveryPolicyUpdate(policy, _recoveryCritic?.Critic ?? critic, safety.CriticBatchSize, safety.RecoveryLearningRate, cloning);
     }
 

@@ -11,9 +11,10 @@ namespace OfflineSafety.Meta.Recovery;
 /// a longer discount than gamma_risk. Q_risk (gamma_risk 0.8, a horizon of about 5 steps) cannot tell
 /// the recovery policy apart from one that only delays a fall by a few steps; this one can, and the
 /// recovery policy minimises it instead of Q_risk. The switch keeps the paper's Q_risk.
-/// It starts as a copy of the critic Q_risk starts from (the ranking near violations is already
+/// It trains <c>critic</c> in place, as the recovery policy is trained in place (callers pass a copy of
+/// the critic Q_risk starts from: (the ranking near violations is already
 /// learned, and gamma_risk's values are a lower bound of the longer horizon's, so TD only has to
-/// raise them) and trains on the very batches the risk critic draws, with a' = pi_rec(s') (its
+/// raise them); it trains on the very batches the risk critic draws, with a' = pi_rec(s') (its
 /// deterministic action, the one it executes) in place of the risk critic's a'.
 /// </summary>
 public sealed class RecoveryCritic
@@ -24,15 +25,15 @@ public sealed class RecoveryCritic
     private readonly MlpPass _policyPass;
     private readonly float[] _nextObs;
 
-    /// <param name="start">copied, never changed</param>
-    public RecoveryCritic(SafetyCritic start, RecoveryPolicy policy, float gamma, int batchSize, float learningRate, float targetRate)
+    /// <param name="critic">trained in place; its target network starts as a copy of it</param>
+    public RecoveryCritic(SafetyCritic critic, RecoveryPolicy policy, float gamma, int batchSize, float learningRate, float targetRate)
     {
-        Critic = start.Clone();
+        Critic = critic;
         _policy = policy;
         _td = new RiskTdStep(Critic, batchSize, learningRate, CheckGamma(gamma), targetRate);
-        _batch = new CriticBatch(batchSize, start.ObsDim, start.ActDim);
+        _batch = new CriticBatch(batchSize, critic.ObsDim, critic.ActDim);
         _policyPass = new MlpPass(policy.Shape, batchSize);
-        _nextObs = new float[batchSize * start.ObsDim];
+        _nextObs = new float[batchSize * critic.ObsDim];
     }
 
     /// <summary>Validates `--recovery-gamma` (user input: one-line error naming the flag).</summary>

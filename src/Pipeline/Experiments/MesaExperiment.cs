@@ -137,6 +137,18 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
                 var random = new Xoshiro256StarStar(Xoshiro256StarStar.DeriveSeed((ulong)seed, ProbeStream, 0));
                 var r = RecoveryProbe.Run(env, suite.Test.Batch, probeStates, policy, restarts.Horizon, random, ct);
                 _notes.Add($"seed {seed}: {method} recovery policy {when} kept {r.PolicyKept} of {r.States} held-out near-violation states clear for {r.Horizon} steps (a random held action: {r.RandomKept})");
+                if (starts[method].RecoveryCritic is { } recoveryCritic)
+                {
+                    // The same uniform actions for both critics: a fresh generator per reading.
+                    string Read(SafetyCritic critic)
+                    {
+                        var c = CriticActionProbe.Run(critic, suite.Test.Batch, probeStates, policy, environment.ActionSpace.Low, environment.ActionSpace.High,
+                            CriticProbeActions, new Xoshiro256StarStar(Xoshiro256StarStar.DeriveSeed((ulong)seed, CriticProbeStream, 0)));
+                        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                            $"at pi_rec {c.AtPolicy:0.000}, uniform mean {c.UniformMean:0.000}, uniform min {c.UniformMin:0.000}, flat {100 * c.FlatFraction:0.0}%");
+                    }
+                    _notes.Add($"seed {seed}: {method} critics {when} on those states: Q_rec (gamma {safety.RecoveryGamma!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}) {Read(recoveryCritic)}; Q_risk {Read(starts[method].Critic!)}");
+                }
             }
             foreach (var method in selected) Probe(method, "before online");
 
@@ -160,6 +172,10 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
 
     // "probe" in ASCII: the recovery probe's random held actions, the same for every method of a seed.
     private const ulong ProbeStream = 0x70726f6265;
+
+    // "qprobe": the uniform actions the critic-surface probe scores (<see cref="CriticActionProbe"/>).
+    private const ulong CriticProbeStream = 0x717072_6f6265;
+    private const int CriticProbeActions = 32;
 
     private static OnlineStart Adapted(AdaptedCritic adapted, GeneratedSuite suite, RecoveryCloning? cloning) =>
         new(adapted.Critic, adapted.Recovery, suite.Test.Batch) { Cloning = cloning, RecoveryCritic = adapted.RecoveryCritic };
