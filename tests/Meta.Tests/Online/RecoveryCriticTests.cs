@@ -147,4 +147,22 @@ public class RecoveryCriticTests
         Assert.True(allocated < 1024, $"20 recovery-critic + policy steps allocated {allocated} bytes in each of three windows");
         Assert.NotNull(recovery.RecoveryCritic);
     }
+
+    [Fact]
+    public void The_critic_surface_probe_reads_a_constant_critic_as_flat_and_a_policy_action_at_its_value()
+    {
+        var n = OnlineFixtures.NavigationNormalization();
+        var logged = new Ingest.Transitions.TransitionBatch(2, 2);
+        for (int i = 0; i < 5; i++)
+            logged.Add(0, i, "v", "test", [-20f + i, 1f], [0f, 0f], [-19f + i, 1f], 0f, 0f, false, false, false);
+        var random = new Xoshiro256StarStar(1);
+        var r = CriticActionProbe.Run(OnlineFixtures.ConstantCritic(-1f, n), logged, [0, 2, 4], OnlineFixtures.FixedRecovery(n, 0.5f), [-1f, -1f], [1f, 1f], 8, random);
+
+        float q = 1f / (1f + MathF.Exp(1f));
+        Assert.Equal(3, r.States);
+        Assert.Equal(q, r.AtPolicy, 5);
+        Assert.Equal(q, r.UniformMean, 5);
+        Assert.Equal(q, r.UniformMin, 5);
+        Assert.Equal(1.0, r.FlatFraction);
+    }
 }
