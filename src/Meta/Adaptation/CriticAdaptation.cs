@@ -7,16 +7,22 @@ using OfflineSafety.Nn.Randomness;
 namespace OfflineSafety.Meta.Adaptation;
 
 /// <summary>An adapted critic, its recovery policy, and what adaptation measured.</summary>
-public sealed record AdaptedCritic(SafetyCritic Critic, RecoveryPolicy? Recovery, float FinalLoss, IReadOnlyDictionary<string, double> Metrics);
+public sealed record AdaptedCritic(SafetyCritic Critic, RecoveryPolicy? Recovery, float FinalLoss, IReadOnlyDictionary<string, double> Metrics)
+{
+    /// <summary>The recovery policy's objective critic when adapted with a recovery gamma (<see cref="RecoveryCritic"/>); null: it minimises <see cref="Critic"/>.</summary>
+    public SafetyCritic? RecoveryCritic { get; init; }
+}
 
 /// <summary>
 /// MESA phase 2 (and the same fine-tuning for the comparisons): M Adam steps of the risk loss on the
 /// small test-variant set, starting from a copy of the base critic so the base model is never
 /// modified, with the recovery policy trained alongside on the same batches against the critic
 /// as it adapts (and cloned towards <paramref name="cloning"/>'s saved restart actions when given).
+/// With <paramref name="recoveryGamma"/> the recovery policy minimises its own <see cref="RecoveryCritic"/>
+/// instead, started from the base critic and trained on the same batches with that discount.
 /// Checkpoints let a caller evaluate the critic after chosen step counts.
 /// </summary>
-public sealed class CriticAdaptation(AdaptationSettings config, RecoveryCloning? cloning = null)
+public sealed class CriticAdaptation(AdaptationSettings config, RecoveryCloning? cloning = null, float? recoveryGamma = null)
 {
     public AdaptationSettings Config => config;
 
@@ -29,7 +35,10 @@ public sealed class CriticAdaptation(AdaptationSettings config, RecoveryCloning?
         var update = new CriticUpdate(critic, new UniformTargetPolicy(critic.Normalization), config.BatchSize,
             config.LearningRate, gammaRisk, config.TargetRate, config.PosFraction);
         var recovery = config.TrainRecoveryPolicy ? RecoveryPolicy.Create(critic.Normalization, config.RecoveryHidden, random) : null;
-        var recoveryUpdate = recovery is null ? null : new RecoveryPolicyUpdate(recovery, critic, config.BatchSize, config.RecoveryLearningRate, cloning);
+        var recoveryCritic = recovery is null || recoveryGamma is not { } gamma ? null
+            : new RecoveryCritic(baseCritic.Clone(), recovery, gamma, config.BatchSize, config.LearningRate, config.TargetRate);
+        var recoveryUpdate = recovery is null ? null
+            : new RecoveryPolicyUpdate(recovery, recoveryCritic?.Critic ?? critic, config.BatchSize, config.RecoveryLearningRate, cloning);
         var recent = new LossWindow(20);
         float recoveryRisk = float.NaN;
 
@@ -38,6 +47,7 @@ public sealed class CriticAdaptation(AdaptationSettings config, RecoveryCloning?
         {
             ct.ThrowIfCancellationRequested();
             recent.Add(update.Step(testData, random));
+            recoveryCritic?.Step(update.LastBatch);
             if (recoveryUpdate is not null) recoveryRisk = recoveryUpdate.Step(update.LastBatch, random);
             if (checkpoints?.Contains(step) == true) onCheckpoint?.Invoke(step, critic);
             progress?.Invoke(new TrainingProgress(step, config.Steps, recent.Mean));
@@ -50,6 +60,6 @@ public sealed class CriticAdaptation(AdaptationSettings config, RecoveryCloning?
             ["adapt_unsafe_rows"] = testData.UnsafeRows.Length,
         };
         if (recovery is not null) metrics["recovery_mean_risk"] = recoveryRisk;
-        return new AdaptedCritic(critic, recovery, recent.Mean, metrics);
+        return new AdaptedCritic(critic, recovery, recent.Mean, metrics) { RecoveryCritic = recoveryCritic?.Critic };
     }
 }

@@ -43,7 +43,13 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
             CriticBatchSize = sac.BatchSize,
             RecoveryHidden = hidden,
             PretrainSteps = request.PretrainSteps ?? 10_000,
+            RecoveryHold = RecoverySwitch.CheckHold(request.RecoveryHold),
+            RecoveryGamma = request.RecoveryGamma is { } g ? Recovery.RecoveryCritic.CheckGamma(g) : null,
         };
+        if (request.Algorithm != OnlineAlgorithm.Recovery && (request.RecoveryHold != 1 || request.RecoveryGamma is not null))
+            throw new BadInputException($"{(request.RecoveryGamma is not null ? "--recovery-gamma" : "--recovery-hold")} applies to --algo recovery only, not {request.Algorithm.Name()}");
+        if (request.RecoveryGamma is not null && request.Recovery == RecoveryKind.ModelBased)
+            throw new BadInputException("--recovery-gamma trains the model-free recovery policy's objective; model-based recovery has none");
         string runId = $"online-{definition.Id}-{request.Algorithm.Name()}-s{request.Seed}-{DateTime.UtcNow:yyyyMMddHHmmss}";
 
         if ((request.Algorithm == OnlineAlgorithm.Safer) != (request.Prior is not null))

@@ -58,4 +58,10 @@ public sealed record OnlineRunRequest(string Environment, OnlineAlgorithm Algori
 
     /// <summary>Overrides eps_risk (the environment's, or the registry critic's).</summary>
     public float? EpsRisk { get; init; }
+
+    /// <summary>Recovery RL: steps the recovery policy keeps control once the switch fires (<see cref="SafetySettings.RecoveryHold"/>).</summary>
+    public int RecoveryHold { get; init; } = 1;
+
+    /// <summary>Model-free Recovery RL: the recovery critic's discount (<see cref="SafetySettings.RecoveryGamma"/>); null: off.</summary>
+    public float? RecoveryGamma { get; init; }
 }

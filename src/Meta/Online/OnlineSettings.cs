@@ -66,6 +66,13 @@ public sealed record SafetySettings
     /// </summary>
     public int RecoveryHold { get; init; } = 1;
 
+    /// <summary>
+    /// Model-free Recovery RL: the discount of the recovery policy's own objective critic
+    /// (<see cref="Recovery.RecoveryCritic"/>, `--recovery-gamma`); null: the recovery policy minimises
+    /// Q_risk (gamma_risk), as in the paper. The switch always reads Q_risk.
+    /// </summary>
+    public float? RecoveryGamma { get; init; }
+
     /// <summary>Per-environment settings: gamma_risk, eps_risk and the LR and RP lambdas from <see cref="DomainHyperparameterTable"/>.</summary>
     public static SafetySettings For(string environment)
     {

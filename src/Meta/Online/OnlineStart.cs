@@ -15,4 +15,6 @@ public sealed record OnlineStart(SafetyCritic? Critic, RecoveryPolicy? Recovery,
     public FixedBaseline? Baseline { get; init; }
     /// <summary>Behaviour cloning of the model-free recovery policy towards saved restart actions (`--recovery-bc`); null: risk term only.</summary>
     public RecoveryCloning? Cloning { get; init; }
+    /// <summary>The recovery critic when <see cref="SafetySettings.RecoveryGamma"/> is set (adapted alongside the recovery policy; trained online in place, like <see cref="Recovery"/>); null: a copy of <see cref="Critic"/>.</summary>
+    public SafetyCritic? RecoveryCritic { get; init; }
 }

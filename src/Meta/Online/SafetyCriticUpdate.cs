@@ -16,30 +16,18 @@ namespace OfflineSafety.Meta.Online;
 public sealed class SafetyCriticUpdate
 {
     private readonly SafetyCritic _critic;
-    private readonly Tensor[] _parameters;
-    private readonly Tensor[] _target;
-    private readonly MlpPass _pass;
-    private readonly MlpPass _targetPass;
-    private readonly float[] _nextRisk;
-    private readonly Adam _adam;
+    private readonly RiskTdStep _td;
     private readonly SafetySettings _settings;
 
     public SafetyCriticUpdate(SafetyCritic critic, SafetySettings settings)
     {
         _critic = critic;
         _settings = settings;
-        _parameters = [critic.Parameters];
-        TargetParameters = critic.Parameters.Clone();
-        TargetParameters.RequiresGrad = false;
-        _target = [TargetParameters];
+        _td = new RiskTdStep(critic, settings.CriticBatchSize, settings.CriticLearningRate, settings.GammaRisk, settings.TargetRate);
         Batch = new CriticBatch(settings.CriticBatchSize, critic.ObsDim, critic.ActDim);
-        _pass = new MlpPass(critic.Shape, settings.CriticBatchSize);
-        _targetPass = new MlpPass(critic.Shape, settings.CriticBatchSize);
-        _nextRisk = new float[settings.CriticBatchSize];
-        _adam = new Adam(_parameters, settings.CriticLearningRate);
     }
 
-    public Tensor TargetParameters { get; }
+    public Tensor TargetParameters => _td.TargetParameters;
 
     /// <summary>The batch of the latest step; the recovery policy trains on its states.</summary>
     public CriticBatch Batch { get; }
@@ -66,10 +54,6 @@ public sealed class SafetyCriticUpdate
     public float Step(ReplayBuffer buffer, ITargetPolicy policy, Xoshiro256StarStar random)
     {
         Sample(buffer, policy, random);
-        RiskLoss.ComputeTargets(_targetPass, TargetParameters.Data, Batch, _settings.GammaRisk, _nextRisk);
-        float loss = RiskLoss.Gradient(_pass, _critic.Parameters.Data, Batch, _critic.Parameters.EnsureGrad(), accumulate: false);
-        _adam.Step();
-        PolyakAveraging.Update(_target, _parameters, _settings.TargetRate);
-        return loss;
+        return _td.Step(Batch);
     }
 }

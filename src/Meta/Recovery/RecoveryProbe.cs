@@ -1,5 +1,6 @@
 using OfflineSafety.Envs;
 using OfflineSafety.Ingest.Transitions;
+using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Online;
 using OfflineSafety.Nn.Randomness;
 
@@ -54,5 +55,48 @@ public static class RecoveryProbe
             result.Observation.CopyTo(obs);
         }
         return true;
+    }
+}
+
+/// <summary>
+/// How a critic scores actions on the probe's near-violation states (means over states): at the
+/// recovery policy's action, and over uniform actions (their mean and minimum); <paramref name="FlatFraction"/>
+/// is the share of states where the uniform actions' scores span less than 0.05, i.e. where the
+/// critic offers the recovery policy no action to prefer.
+/// </summary>
+public sealed record CriticActionProbeResult(int States, double AtPolicy, double UniformMean, double UniformMin, double FlatFraction);
+
+/// <summary>Reads a critic's action surface on probe states (a diagnostic: no simulator, nothing trained).</summary>
+public static class CriticActionProbe
+{
+    public static CriticActionProbeResult Run(SafetyCritic critic, TransitionBatch logged, IReadOnlyList<int> states, RecoveryPolicy policy,
+        ReadOnlySpan<float> low, ReadOnlySpan<float> high, int samples, Xoshiro256StarStar random)
+    {
+        var actor = new RecoveryActor(policy);
+        int od = logged.ObsDim, ad = logged.ActDim;
+        var obs = new float[samples * od];
+        var actions = new float[samples * ad];
+        var risk = new float[samples];
+        double atPolicy = 0, uniformMean = 0, uniformMin = 0;
+        int flat = 0;
+        foreach (int row in states)
+        {
+            var state = logged.ObsRow(row);
+            actor.Act(state, actions.AsSpan(0, ad));
+            critic.Score(state, actions.AsSpan(0, ad), 1, risk);
+            atPolicy += risk[0];
+            for (int k = 0; k < samples; k++)
+            {
+                state.CopyTo(obs.AsSpan(k * od, od));
+                for (int d = 0; d < ad; d++) actions[k * ad + d] = random.Uniform(low[d], high[d]);
+            }
+            critic.Score(obs, actions, samples, risk);
+            float min = risk.Min(), max = risk.Max();
+            uniformMean += risk.Average();
+            uniformMin += min;
+            if (max - min < 0.05f) flat++;
+        }
+        int n = Math.Max(1, states.Count);
+        return new CriticActionProbeResult(states.Count, atPolicy / n, uniformMean / n, uniformMin / n, (double)flat / n);
     }
 }

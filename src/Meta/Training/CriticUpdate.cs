@@ -15,40 +15,22 @@ namespace OfflineSafety.Meta.Training;
 /// </summary>
 public sealed class CriticUpdate
 {
-    private readonly SafetyCritic _critic;
-    private readonly Tensor[] _parameters;
-    private readonly Tensor[] _target;
+    private readonly RiskTdStep _td;
     private readonly ClassBalancedSampler _sampler;
     private readonly ITargetPolicy _policy;
     private readonly CriticBatch _batch;
-    private readonly MlpPass _pass;
-    private readonly MlpPass _targetPass;
-    private readonly float[] _nextRisk;
-    private readonly Adam _adam;
-    private readonly float _gammaRisk;
-    private readonly float _tauSafe;
 
     /// <summary>The target network starts as a copy of the critic.</summary>
     public CriticUpdate(SafetyCritic critic, ITargetPolicy policy, int batchSize, float learningRate,
         float gammaRisk, float tauSafe, double? posFraction)
     {
-        _critic = critic;
-        _parameters = [critic.Parameters];
-        TargetParameters = critic.Parameters.Clone();
-        TargetParameters.RequiresGrad = false;
-        _target = [TargetParameters];
+        _td = new RiskTdStep(critic, batchSize, learningRate, gammaRisk, tauSafe);
         _policy = policy;
         _sampler = new ClassBalancedSampler(critic.Normalization, posFraction);
         _batch = new CriticBatch(batchSize, critic.ObsDim, critic.ActDim);
-        _pass = new MlpPass(critic.Shape, batchSize);
-        _targetPass = new MlpPass(critic.Shape, batchSize);
-        _nextRisk = new float[batchSize];
-        _adam = new Adam(_parameters, learningRate);
-        _gammaRisk = gammaRisk;
-        _tauSafe = tauSafe;
     }
 
-    public Tensor TargetParameters { get; }
+    public Tensor TargetParameters => _td.TargetParameters;
 
     /// <summary>The batch of the latest step (the recovery policy trains on the same states).</summary>
     public CriticBatch LastBatch => _batch;
@@ -57,10 +39,6 @@ public sealed class CriticUpdate
     {
         _sampler.Sample(task, _batch, random);
         _policy.ChooseNextActions(_batch, random);
-        RiskLoss.ComputeTargets(_targetPass, TargetParameters.Data, _batch, _gammaRisk, _nextRisk);
-        float loss = RiskLoss.Gradient(_pass, _critic.Parameters.Data, _batch, _critic.Parameters.EnsureGrad(), accumulate: false);
-        _adam.Step();
-        PolyakAveraging.Update(_target, _parameters, _tauSafe);
-        return loss;
+        return _td.Step(_batch);
     }
 }

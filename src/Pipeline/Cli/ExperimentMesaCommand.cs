@@ -46,10 +46,14 @@ public static class ExperimentMesaCommand
             Description = "Steps the recovery policy keeps control once the switch fires, unless the episode ends (1: the paper's per-step switch, default; docs/meta.md).",
             DefaultValueFactory = _ => 1,
         };
+        var recoveryGamma = new Option<float?>("--recovery-gamma")
+        {
+            Description = "Give the model-free recovery policy its own critic with this discount in (0, 1) (e.g. 0.95, 0.99) as its objective, adapted and trained online on the risk critic's batches; the switch keeps Q_risk (default: off, the recovery policy minimises Q_risk; docs/meta.md).",
+        };
         var methods = new Option<string?>("--methods") { Description = "Comma-separated subset of " + string.Join(",", MesaExperiment.Methods) + " to run (default: all); critics no selected method reads are not trained." };
         var cmd = new Command("mesa", "MESA vs Multi-Task vs RRL critics (and Unconstrained SAC) during online Recovery RL in the held-out variant.")
         {
-            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods, recoveryBc, recoveryHold,
+            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods, recoveryBc, recoveryHold, recoveryGamma,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -77,7 +81,10 @@ public static class ExperimentMesaCommand
             var training = TrainingCollections.Create(p.GetValue(collection)!, budget.Sac, p.GetValue(restartLabels), p.GetValue(restartHorizon));
             string? methodList = p.GetValue(methods);
             var selected = MesaExperiment.SelectMethods(methodList?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
-            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold);
+            float? recGamma = p.GetValue(recoveryGamma) is { } rg ? RecoveryCritic.CheckGamma(rg) : null;
+            if (recGamma is not null && !selected.Any(m => m != "unconstrained"))
+                throw new BadInputException("--recovery-gamma needs a Recovery RL method (mesa, multitask or rrl) in --methods");
+            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold, recGamma);
             var runs = WithPhases($"experiment mesa {definition.Id}", progress => experiment.Run(seedCount, progress, ct, p.GetValue(firstSeed)));
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
@@ -87,6 +94,7 @@ public static class ExperimentMesaCommand
                 + (p.GetValue(restartLabels) is not 0 and var n ? $" --restart-labels {n} --restart-horizon {p.GetValue(restartHorizon)}" : "")
                 + (p.GetValue(recoveryBc) is { } bcw ? $" --recovery-bc {bcw.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (hold is not 1 ? $" --recovery-hold {hold}" : "")
+                + (recGamma is { } rgv ? $" --recovery-gamma {rgv.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (methodList is null ? "" : $" --methods {string.Join(',', selected)}");
             string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}{overrides}";
             return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}",

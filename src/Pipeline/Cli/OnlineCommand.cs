@@ -58,11 +58,20 @@ public static class OnlineCommand
         var baseline = new Option<string?>("--baseline") { Description = "dual-agent: td3 (default, learns alongside) | controller (the environment's scripted one) | FILE (.safetensors from --save-baseline)." };
         var saveBaseline = new Option<string?>("--save-baseline") { Description = "dual-agent with a td3 baseline: write the trained baseline actor to FILE." };
         var epsRisk = new Option<float?>("--eps-risk") { Description = "Override eps_risk (default per environment, or the registry critic's)." };
+        var recoveryHold = new Option<int>("--recovery-hold")
+        {
+            Description = "recovery: steps the recovery policy keeps control once the switch fires, unless the episode ends (1: the paper's per-step switch, default).",
+            DefaultValueFactory = _ => 1,
+        };
+        var recoveryGamma = new Option<float?>("--recovery-gamma")
+        {
+            Description = "recovery (model-free): give the recovery policy its own critic with this discount in (0, 1) as its objective, trained online on the risk critic's batches; the switch keeps Q_risk (default: off).",
+        };
 
         var cmd = new Command("online", "Run Recovery RL or a baseline online and record the experience as a dataset version.")
         {
             env, variant, algo, critic, prior, server, apiKeyEnv, uploadDataset, dataset, recovery, episodes, seed, offline, pretrain, hidden, batch, learnAlpha, evalEpisodes,
-            record, noRecord, epsRisk, baseline, saveBaseline,
+            record, noRecord, epsRisk, baseline, saveBaseline, recoveryHold, recoveryGamma,
         };
         var dualOptions = new DualAgentOptions();
         foreach (var option in dualOptions.All) cmd.Options.Add(option);
@@ -89,6 +98,8 @@ public static class OnlineCommand
                 RecordAs = p.GetValue(record),
                 Record = !p.GetValue(noRecord),
                 EpsRisk = p.GetValue(epsRisk),
+                RecoveryHold = p.GetValue(recoveryHold),
+                RecoveryGamma = p.GetValue(recoveryGamma),
                 Baseline = p.GetValue(baseline),
                 SaveBaseline = p.GetValue(saveBaseline),
                 KeepTransitions = p.GetValue(uploadDataset) is not null,

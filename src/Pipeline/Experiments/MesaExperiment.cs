@@ -31,9 +31,13 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// Unconstrained read no training data and are unchanged. With restart training sets every recovery
 /// policy is also probed before and after its online run (<see cref="RecoveryProbe"/>, in <see cref="Notes"/>).
 /// <paramref name="recoveryHold"/> (`--recovery-hold`) is every Recovery RL run's <see cref="SafetySettings.RecoveryHold"/>.
+/// <paramref name="recoveryGamma"/> (`--recovery-gamma`) is every Recovery RL run's <see cref="SafetySettings.RecoveryGamma"/>:
+/// MESA's and Multi-Task's recovery critics are adapted alongside their recovery policies; RRL's starts
+/// online as a copy of its critic (its recovery policy is pretrained against Q_risk as before).
 /// </summary>
 public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, RiskSettings? risk = null,
-    IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null, float? recoveryCloning = null, int recoveryHold = 1)
+    IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null, float? recoveryCloning = null, int recoveryHold = 1,
+    float? recoveryGamma = null)
 {
     public static readonly string[] Methods = ["mesa", "multitask", "rrl", "unconstrained"];
 
@@ -64,7 +68,8 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         var runs = new List<MethodRun>();
         _notes.Clear();
         var risk = Risk;
-        var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk, RecoveryHold = RecoverySwitch.CheckHold(recoveryHold) };
+        var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk, RecoveryHold = RecoverySwitch.CheckHold(recoveryHold),
+            RecoveryGamma = recoveryGamma is { } g ? RecoveryCritic.CheckGamma(g) : null };
         var selected = Selected;
         bool cloningOn = recoveryCloning is not null && (selected.Contains("mesa") || selected.Contains("multitask"));
         int total = seeds * (3 + selected.Count + (cloningOn ? 1 : 0)), done = 0;
@@ -96,7 +101,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             if (selected.Contains("mesa"))
             {
                 var mesa = new MesaTrainer(budget.Mesa(risk, seed)).Train(training, ct: ct);
-                starts["mesa"] = Adapted(new CriticAdaptation(adaptation, cloning).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
+                starts["mesa"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
             }
 
             Report($"seed {seed}: Multi-Task training");
@@ -113,7 +118,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             if (selected.Contains("multitask"))
             {
                 var multi = new MultiTaskTrainer(criticTraining).Train(training, ct: ct);
-                starts["multitask"] = Adapted(new CriticAdaptation(adaptation, cloning).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
+                starts["multitask"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
             }
 
             Report($"seed {seed}: RRL (test data only)");
@@ -132,6 +137,18 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
                 var random = new Xoshiro256StarStar(Xoshiro256StarStar.DeriveSeed((ulong)seed, ProbeStream, 0));
                 var r = RecoveryProbe.Run(env, suite.Test.Batch, probeStates, policy, restarts.Horizon, random, ct);
                 _notes.Add($"seed {seed}: {method} recovery policy {when} kept {r.PolicyKept} of {r.States} held-out near-violation states clear for {r.Horizon} steps (a random held action: {r.RandomKept})");
+                if (starts[method].RecoveryCritic is { } recoveryCritic)
+                {
+                    // The same uniform actions for both critics: a fresh generator per reading.
+                    string Read(SafetyCritic critic)
+                    {
+                        var c = CriticActionProbe.Run(critic, suite.Test.Batch, probeStates, policy, environment.ActionSpace.Low, environment.ActionSpace.High,
+                            CriticProbeActions, new Xoshiro256StarStar(Xoshiro256StarStar.DeriveSeed((ulong)seed, CriticProbeStream, 0)));
+                        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                            $"at pi_rec {c.AtPolicy:0.000}, uniform mean {c.UniformMean:0.000}, uniform min {c.UniformMin:0.000}, flat {100 * c.FlatFraction:0.0}%");
+                    }
+                    _notes.Add($"seed {seed}: {method} critics {when} on those states: Q_rec (gamma {safety.RecoveryGamma!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}) {Read(recoveryCritic)}; Q_risk {Read(starts[method].Critic!)}");
+                }
             }
             foreach (var method in selected) Probe(method, "before online");
 
@@ -156,6 +173,10 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
     // "probe" in ASCII: the recovery probe's random held actions, the same for every method of a seed.
     private const ulong ProbeStream = 0x70726f6265;
 
+    // "qprobe": the uniform actions the critic-surface probe scores (<see cref="CriticActionProbe"/>).
+    private const ulong CriticProbeStream = 0x717072_6f6265;
+    private const int CriticProbeActions = 32;
+
     private static OnlineStart Adapted(AdaptedCritic adapted, GeneratedSuite suite, RecoveryCloning? cloning) =>
-        new(adapted.Critic, adapted.Recovery, suite.Test.Batch) { Cloning = cloning };
+        new(adapted.Critic, adapted.Recovery, suite.Test.Batch) { Cloning = cloning, RecoveryCritic = adapted.RecoveryCritic };
 }

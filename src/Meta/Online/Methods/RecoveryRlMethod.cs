@@ -13,6 +13,8 @@ namespace OfflineSafety.Meta.Online.Methods;
 /// dynamics model from the critic buffer (model-based). With a hold (<see cref="SafetySettings.RecoveryHold"/>
 /// &gt; 1) the recovery policy keeps control for that many steps after the switch fires; the runner
 /// relabels held steps like any other recovery step, since it always asks the task policy for a_task.
+/// With <see cref="SafetySettings.RecoveryGamma"/> the model-free recovery policy minimises its own
+/// longer-horizon critic; the switch here still reads Q_risk.
 /// </summary>
 public sealed class RecoveryRlMethod(SafetyCritic critic, SquashedActionBox box, float epsRisk, IOnlineRecovery recovery, int hold = 1) : ISafetyMethod
 {
@@ -22,9 +24,11 @@ public sealed class RecoveryRlMethod(SafetyCritic critic, SquashedActionBox box,
     public static RecoveryRlMethod Create(SafetyMethodContext context)
     {
         var critic = context.Critic;
+        if (context.Options.Recovery != RecoveryKind.ModelFree && context.Safety.RecoveryGamma is not null)
+            throw new BadInputException("--recovery-gamma trains the model-free recovery policy's objective; model-based recovery has none");
         IOnlineRecovery recovery = context.Options.Recovery == RecoveryKind.ModelFree
             ? new ModelFreeRecovery(context.Start.Recovery ?? throw new BadInputException("model-free Recovery RL needs a recovery policy"),
-                critic, context.Safety, context.Start.Cloning)
+                critic, context.Safety, context.Start.Cloning, context.Start.RecoveryCritic)
             : new ModelBasedRecovery(critic, context.Box, context.Observations, context.Options.Pets, context.Random);
         return new RecoveryRlMethod(critic, context.Box, context.Safety.EpsRisk, recovery, context.Safety.RecoveryHold);
     }
