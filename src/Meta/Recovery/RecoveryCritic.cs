@@ -11,11 +11,11 @@ namespace OfflineSafety.Meta.Recovery;
 /// a longer discount than gamma_risk. Q_risk (gamma_risk 0.8, a horizon of about 5 steps) cannot tell
 /// the recovery policy apart from one that only delays a fall by a few steps; this one can, and the
 /// recovery policy minimises it instead of Q_risk. The switch keeps the paper's Q_risk.
-/// It trains <c>critic</c> in place, as the recovery policy is trained in place (callers pass a copy of
-/// the critic Q_risk starts from: (the ranking near violations is already
-/// learned, and gamma_risk's values are a lower bound of the longer horizon's, so TD only has to
-/// raise them); it trains on the very batches the risk critic draws, with a' = pi_rec(s') (its
-/// deterministic action, the one it executes) in place of the risk critic's a'.
+/// It trains <c>critic</c> in place, as the recovery policy is trained in place. Callers pass a copy of
+/// the critic Q_risk starts from: the ranking near violations is already learned there, and gamma_risk's
+/// values are a lower bound of the longer horizon's, so TD only has to raise them. It trains on the
+/// very batches the risk critic draws, with a' = pi_rec(s') (its deterministic action, the one it
+/// executes) in place of the risk critic's a'.
 /// </summary>
 public sealed class RecoveryCritic
 {
