@@ -100,15 +100,16 @@ internal static unsafe class GemmDriver
             return;
         }
 
-        if (problem.Panels is { } panels)
-            problem = problem with { PackedB = panels.Acquire<TTile>(problem) };
-
         double flops = 2.0 * problem.M * problem.N * problem.K;
         int rowTiles = (problem.M + TTile.Mr - 1) / TTile.Mr;
         int colTiles = (problem.N + TTile.Nr - 1) / TTile.Nr;
         bool splitRows = rowTiles >= colTiles;
         int parts = Math.Min(threads, splitRows ? rowTiles : colTiles);
-        if (parts <= 1 || flops < ParallelMinFlops)
+        bool serial = parts <= 1 || flops < ParallelMinFlops;
+        if (problem.Panels is { } panels)
+            problem = problem with { PackedB = panels.Acquire<TTile>(problem, split: !serial) };
+
+        if (serial)
         {
             RunSerial<TTile>(problem);
             return;

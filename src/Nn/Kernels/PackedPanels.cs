@@ -21,6 +21,8 @@ internal sealed unsafe class PackedPanels
         // Pinned (allocated on the pinned heap) so products can hold its address without fixing it.
         public readonly float[] Buffer = buffer;
         public long Version = long.MinValue;
+        // The version a split product last saw without packing (see Acquire).
+        public long Seen = long.MinValue;
         public nint Address => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Buffer));
     }
 
@@ -29,14 +31,29 @@ internal sealed unsafe class PackedPanels
     /// s * nr * k), packing them first when p's panel version differs from the one they were packed
     /// at. The lock makes concurrent products on the same tensor (the tasks of a meta-iteration on
     /// separate cores) pack once and never read a half-packed panel.
+    /// <para>
+    /// For a product that will be split across threads (<paramref name="split"/>), a matrix seen at a
+    /// version for the first time is not packed here but by each part for itself (0 is returned):
+    /// packing on the caller leaves the panels in the caller's cache, and the other core then pulls
+    /// all of them across (on the 2-vCPU Zen 5 build machine a stale 256 x 256 panel cost a split
+    /// product about 50 us this way, against 8 us for the packing itself; docs/benchmarks.md, "Step
+    /// 14: critic_update's two-thread split"). A weight that changes every step (the trained critic,
+    /// a Polyak target) is seen once per version and never kept; one that stays the same (inference,
+    /// a frozen actor) is packed here on its second product and kept from then on.
+    /// </para>
     /// </summary>
-    public nint Acquire<TTile>(in GemmProblem p) where TTile : struct, IMicroKernel
+    public nint Acquire<TTile>(in GemmProblem p, bool split) where TTile : struct, IMicroKernel
     {
         lock (this)
         {
             var entry = Find(p.PanelOffset, p.TransB, p.K, p.N, p.Ldb, TTile.Nr);
             if (entry.Version != p.PanelVersion)
             {
+                if (split && entry.Seen != p.PanelVersion)
+                {
+                    entry.Seen = p.PanelVersion;
+                    return 0;
+                }
                 GemmDriver.PackWhole<TTile>(p, (float*)entry.Address);
                 entry.Version = p.PanelVersion;
             }

@@ -100,4 +100,35 @@ public class PackedPanelTests
             w.Data.Reverse();
         }
     }
+
+    [Fact]
+    public void A_split_product_packs_for_itself_while_the_weights_change_and_keeps_them_once_they_stop()
+    {
+        // Large enough (256 x 256 x 256) to be split across two threads: while the weights change
+        // between products each part packs its own panels, and once they stop changing the panels are
+        // kept; every product must give the plain product's bits, in both layouts (forward and dX).
+        int batch = 256, inF = 256, outF = 256;
+        var x = Reference.Random(batch * inF, 11);
+        var dy = Reference.Random(batch * outF, 12);
+        var w = Tensor.FromRows(Reference.Random(outF * inF, 13), outF, inF);
+        foreach (var kernel in Kernels)
+        {
+            var options = new ComputeOptions { Kernel = kernel, Threads = 2 };
+            for (int call = 0; call < 6; call++)
+            {
+                if (call < 3) w.Data[call * 31] += 0.5f;
+                var plain = w.Values.ToArray();
+                var expected = new float[batch * outF];
+                var y = new float[batch * outF];
+                Gemm.LinearForward(x, batch, inF, plain, ReadOnlySpan<float>.Empty, outF, expected, Activation.Relu, options);
+                Gemm.LinearForward(x, batch, inF, w, 0, ReadOnlySpan<float>.Empty, outF, y, Activation.Relu, options);
+                Assert.True(expected.AsSpan().SequenceEqual(y), $"{kernel}, forward, call {call}");
+                var dxExpected = new float[batch * inF];
+                var dx = new float[batch * inF];
+                Gemm.Sgemm(false, false, batch, inF, outF, 1f, dy, outF, plain, inF, 0f, dxExpected, inF, options);
+                Gemm.Sgemm(false, false, batch, inF, outF, 1f, dy, outF, w, 0, inF, 0f, dx, inF, options);
+                Assert.True(dxExpected.AsSpan().SequenceEqual(dx), $"{kernel}, dX, call {call}");
+            }
+        }
+    }
 }
