@@ -83,11 +83,14 @@ public sealed class TorchAnchor
 
     /// <summary>The OpenBLAS kernels the anchor runs, for reports (a 2x difference in GEMM speed on some machines).</summary>
     public static string OpenBlasCore =>
-        Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is { Length: > 0 } set ? $"{set} (OPENBLAS_CORETYPE from the environment)"
-        : ChosenCore is { } core ? $"{core} (set by the bench)" : "OpenBLAS's own choice";
+        ChosenCore is { } core ? $"{core} (set by the bench{EnvironmentCore switch { { Length: > 0 } other when other != core => $"; the environment's {other} overridden", _ => "" }})"
+        : EnvironmentCore is { Length: > 0 } set ? $"{set} (OPENBLAS_CORETYPE from the environment)" : "OpenBLAS's own choice";
 
-    // Wherever our engine runs its AVX-512 tile, the anchor gets OpenBLAS's AVX-512 kernels too; an
-    // explicit setting in the environment wins.
+    private static string? EnvironmentCore => Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE");
+
+    // Wherever our engine runs its AVX-512 tile, the anchor gets OpenBLAS's AVX-512 kernels too, even
+    // over the environment's setting: a machine-wide OPENBLAS_CORETYPE=Haswell (as on the Zen 5 build
+    // machine) would otherwise halve the anchor's GEMM speed and flatter every ratio.
     private static string? ChosenCore => OfflineSafety.Nn.Kernels.Gemm.NativeKernel == GemmKernel.Avx512 ? "SkylakeX" : null;
 
     private (int Exit, string Output, string Error) Execute(IEnumerable<string> args, TimeSpan limit, CancellationToken ct, int? threads = null)
@@ -105,8 +108,7 @@ public sealed class TorchAnchor
         // Intel Xeon (family 6 model 207) its generic "Prescott" ones, torch.mm at 17.8 GFLOP/s on one
         // thread against 79.6 with SkylakeX kernels (2026-12-06); on AMD Zen 5 (family 1Ah) its AVX2
         // "Haswell" ones, about 100 against 182-192 GFLOP/s (2026-12-07; OPENBLAS_VERBOSE=2 prints the core).
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE")) && ChosenCore is { } core)
-            start.Environment["OPENBLAS_CORETYPE"] = core;
+        if (ChosenCore is { } core) start.Environment["OPENBLAS_CORETYPE"] = core;
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {_python}");
         var output = process.StandardOutput.ReadToEndAsync(ct);
         var error = process.StandardError.ReadToEndAsync(ct);
