@@ -109,15 +109,22 @@ public class SaferMethodTests
         float[] state = [0.1f, 0.4f, 0, Task.Centre, Task.Width, Task.Height];
         var action = new float[2];
         for (int i = 0; i < 50; i++) method.Shield(state, action);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 500; i++)
+        // Best of three windows, as the SAC and PPO tests: on a loaded machine a tier-1 recompile can
+        // land inside one window and allocate on this thread (seen once in .ci/run: 5,040 bytes).
+        long allocated = long.MaxValue;
+        for (int window = 0; window < 3 && allocated > 0; window++)
         {
-            if (i % 60 == 0) method.BeginEpisode();
-            action[0] = 0.1f;
-            action[1] = -0.2f;
-            method.Shield(state, action);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 500; i++)
+            {
+                if (i % 60 == 0) method.BeginEpisode();
+                action[0] = 0.1f;
+                action[1] = -0.2f;
+                method.Shield(state, action);
+            }
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, allocated);
     }
 
     [Fact]
