@@ -48,8 +48,7 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
         };
         if (request.Algorithm != OnlineAlgorithm.Recovery && (request.RecoveryHold != 1 || request.RecoveryGamma is not null))
             throw new BadInputException($"{(request.RecoveryGamma is not null ? "--recovery-gamma" : "--recovery-hold")} applies to --algo recovery only, not {request.Algorithm.Name()}");
-        if (request.RecoveryGamma is not null && request.Recovery == RecoveryKind.ModelBased)
-            throw new BadInputException("--recovery-gamma trains the model-free recovery policy's objective; model-based recovery has none");
+        if (request.RecoveryGamma is not null) Recovery.RecoveryCritic.CheckModelFree(request.Recovery);
         string runId = $"online-{definition.Id}-{request.Algorithm.Name()}-s{request.Seed}-{DateTime.UtcNow:yyyyMMddHHmmss}";
 
         if ((request.Algorithm == OnlineAlgorithm.Safer) != (request.Prior is not null))

@@ -1,6 +1,7 @@
 using OfflineSafety.Errors;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
+using OfflineSafety.Meta.Online;
 using OfflineSafety.Meta.Sampling;
 
 namespace OfflineSafety.Meta.Recovery;
@@ -40,6 +41,13 @@ public sealed class RecoveryCritic
     public static float CheckGamma(float gamma) =>
         gamma > 0f && gamma < 1f ? gamma
             : throw new BadInputException($"--recovery-gamma must be in (0, 1) (e.g. 0.95: a horizon of about 20 steps), got {gamma.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+
+    /// <summary>Refuses `--recovery-gamma` with model-based recovery, whose recovery has no policy objective to replace.</summary>
+    public static void CheckModelFree(RecoveryKind recovery)
+    {
+        if (recovery != RecoveryKind.ModelFree)
+            throw new BadInputException("--recovery-gamma trains the model-free recovery policy's objective; model-based recovery has none");
+    }
 
     /// <summary>The critic the recovery policy minimises.</summary>
     public SafetyCritic Critic { get; }

@@ -81,7 +81,8 @@ public static class ExperimentMesaCommand
             var training = TrainingCollections.Create(p.GetValue(collection)!, budget.Sac, p.GetValue(restartLabels), p.GetValue(restartHorizon));
             string? methodList = p.GetValue(methods);
             var selected = MesaExperiment.SelectMethods(methodList?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
-            float? recGamma = p.GetValue(recoveryGamma) is { } rg ? RecoveryCritic.CheckGamma(rg) : null;
+            // MesaExperiment validates the value; only the method list is checked here.
+            float? recGamma = p.GetValue(recoveryGamma);
             if (recGamma is not null && !selected.Any(m => m != "unconstrained"))
                 throw new BadInputException("--recovery-gamma needs a Recovery RL method (mesa, multitask or rrl) in --methods");
             var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold, recGamma);

@@ -1,5 +1,6 @@
 using OfflineSafety.Errors;
 using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Recovery;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Nn.Randomness;
 
@@ -24,8 +25,7 @@ public sealed class RecoveryRlMethod(SafetyCritic critic, SquashedActionBox box,
     public static RecoveryRlMethod Create(SafetyMethodContext context)
     {
         var critic = context.Critic;
-        if (context.Options.Recovery != RecoveryKind.ModelFree && context.Safety.RecoveryGamma is not null)
-            throw new BadInputException("--recovery-gamma trains the model-free recovery policy's objective; model-based recovery has none");
+        if (context.Safety.RecoveryGamma is not null) RecoveryCritic.CheckModelFree(context.Options.Recovery);
         IOnlineRecovery recovery = context.Options.Recovery == RecoveryKind.ModelFree
             ? new ModelFreeRecovery(context.Start.Recovery ?? throw new BadInputException("model-free Recovery RL needs a recovery policy"),
                 critic, context.Safety, context.Start.Cloning, context.Start.RecoveryCritic)
