@@ -5,11 +5,13 @@ using OfflineSafety.Nn.Kernels;
 namespace OfflineSafety.Nn.Autodiff;
 
 /// <summary>
-/// The backward pass of a ReLU layer with a bias, in one sweep: dz = g where y &gt; 0 (else 0), and
-/// dz's column sums added to the bias gradient. Each column's sum adds the rows in order onto the
-/// gradient's value, exactly as <see cref="Gemm.ColumnSums"/> does, so the result is bit-identical to
-/// the mask followed by the sums; fusing saves the second pass over dz. Large layers are cut into
-/// column ranges across cores (a column is summed by one thread, so the thread count changes nothing).
+/// The backward pass of a ReLU layer with a bias: dz = g where y &gt; 0 (else 0), and dz's column sums
+/// added to the bias gradient. Each column's sum adds the rows in order onto the gradient's value,
+/// exactly as <see cref="Gemm.ColumnSums"/> does, so the result is bit-identical to the mask followed
+/// by the sums. On one thread both happen in one sweep. Split, the mask is cut by rows, as the
+/// products before and after it are (a batch row stays on the core that computed it, see
+/// <see cref="PartSplit"/>), and the sums by columns in a second split (a column is summed by one
+/// thread in row order, so the thread count changes nothing).
 /// One instance per tape, reused; not for concurrent calls.
 /// </summary>
 internal sealed unsafe class ReluBackward : IPartedWork
@@ -21,6 +23,7 @@ internal sealed unsafe class ReluBackward : IPartedWork
 
     private float* _g, _y, _dz, _sums;
     private int _rows, _cols, _parts;
+    private bool _summing;
 
     public void Run(ReadOnlySpan<float> g, ReadOnlySpan<float> y, Span<float> dz, Span<float> sums, int rows, int cols, int threads)
     {
@@ -32,7 +35,13 @@ internal sealed unsafe class ReluBackward : IPartedWork
             try
             {
                 if (parts == 1) RunColumns(0, cols);
-                else PartSplit.Run(this, parts, parts);
+                else
+                {
+                    _summing = false;
+                    PartSplit.Run(this, parts, parts);
+                    _summing = true;
+                    PartSplit.Run(this, parts, parts);
+                }
             }
             finally
             {
@@ -43,10 +52,42 @@ internal sealed unsafe class ReluBackward : IPartedWork
 
     void IPartedWork.RunPart(int part)
     {
+        if (!_summing)
+        {
+            MaskRows((int)((long)_rows * part / _parts), (int)((long)_rows * (part + 1) / _parts));
+            return;
+        }
         // Whole 8-column groups per part, so only the last part has a scalar tail.
         int groups = (_cols + 7) / 8;
         int begin = Math.Min(_cols, groups * part / _parts * 8), end = Math.Min(_cols, groups * (part + 1) / _parts * 8);
-        RunColumns(begin, end);
+        SumColumns(begin, end);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void MaskRows(int begin, int end)
+    {
+        var zero = Vector256<float>.Zero;
+        nint from = (nint)begin * _cols, to = (nint)end * _cols, vectorEnd = from + (to - from) / 8 * 8, i = from;
+        float* g = _g, y = _y, dz = _dz;
+        for (; i < vectorEnd; i += 8)
+            Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Load(y + i), zero), Vector256.Load(g + i), zero).Store(dz + i);
+        for (; i < to; i++) dz[i] = y[i] > 0f ? g[i] : 0f;
+    }
+
+    // The masked values in the same row order as RunColumns adds them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void SumColumns(int begin, int end)
+    {
+        float* dz = _dz, sums = _sums;
+        int rows = _rows, ld = _cols;
+        int vectorEnd = begin + (end - begin) / 8 * 8;
+        for (int i = 0; i < rows; i++)
+        {
+            float* dr = dz + (nint)i * ld;
+            int j = begin;
+            for (; j < vectorEnd; j += 8) (Vector256.Load(sums + j) + Vector256.Load(dr + j)).Store(sums + j);
+            for (; j < end; j++) sums[j] += dr[j];
+        }
     }
 
     // Row by row, so g, y and dz stream sequentially; the running sums of the columns stay in L1.

@@ -43,6 +43,12 @@ internal static unsafe class GemmDriver
     // costs more than it saves.
     private const double ParallelMinFlops = 4e6;
 
+    // ...unless its output is this large: a batch-wide product with few inputs (an input layer's
+    // 2-4 features, a head's 1-2 outputs fed back as dX) costs a few microseconds of arithmetic, but
+    // written on one core its rows are then read by the split products after it, and pulling half of
+    // a 256 x 256 output across to the other core costs more than the split.
+    private const long ParallelMinOutputs = 32 * 1024;
+
     // Zen 4 (AMD family 19h) runs a 512-bit FMA as two 256-bit halves, so the 12 x 32 tile has no more
     // flops per cycle than the 6 x 16 one and pads 100- and 256-wide layers more: on a build machine
     // (AMD EPYC with AVX-512) it cost 11-40% more CPU time per engine workload (docs/bench-nn.md).
@@ -105,7 +111,7 @@ internal static unsafe class GemmDriver
         int colTiles = (problem.N + TTile.Nr - 1) / TTile.Nr;
         bool splitRows = rowTiles >= colTiles;
         int parts = Math.Min(threads, splitRows ? rowTiles : colTiles);
-        bool serial = parts <= 1 || flops < ParallelMinFlops;
+        bool serial = parts <= 1 || (flops < ParallelMinFlops && (long)problem.M * problem.N < ParallelMinOutputs);
         if (problem.Panels is { } panels)
             problem = problem with { PackedB = panels.Acquire<TTile>(problem, split: !serial) };
 

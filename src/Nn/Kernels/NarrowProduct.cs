@@ -15,6 +15,10 @@ internal static unsafe class NarrowProduct
     public const int MaxColumns = 4;
     private const int RowBlock = 4;
     private const double ParallelMinFlops = 4e6;
+    // A head over a batch (256 rows of a 256-wide layer) is a few microseconds of arithmetic, but its
+    // rows of A were just written by the split product before it, half of them on the other core:
+    // split by the same rows, each core reads its own (see GemmDriver.ParallelMinOutputs).
+    private const long ParallelMinInputs = 32 * 1024;
 
     public static bool Applies(in GemmProblem p) =>
         !p.TransA && p.TransB && p.N <= MaxColumns && p.K >= Vector256<float>.Count && Vector256.IsHardwareAccelerated;
@@ -22,7 +26,8 @@ internal static unsafe class NarrowProduct
     public static void Run(GemmProblem p, int threads)
     {
         int blocks = (p.M + RowBlock - 1) / RowBlock;
-        int parts = 2.0 * p.M * p.N * p.K < ParallelMinFlops ? 1 : Math.Min(threads, blocks);
+        bool small = 2.0 * p.M * p.N * p.K < ParallelMinFlops && (long)p.M * p.K < ParallelMinInputs;
+        int parts = small ? 1 : Math.Min(threads, blocks);
         if (parts <= 1)
         {
             RunRows(p, 0, p.M);
