@@ -116,8 +116,8 @@ internal sealed class CriticUpdate : INnWorkload
         var loss = tape.Mse(_critic.Forward(tape, tape.Concat(_s, _a)), y);
         _adam.ZeroGrad();
         tape.Backward(loss);
-        _adam.Step();
-        PolyakAveraging.Update(_target.Parameters, _critic.Parameters, 2e-4f, _tape.Compute);
+        // The anchor's Polyak update, blended as each range of weights is stepped.
+        _adam.Step(_target.Parameters, 2e-4f);
     }
 }
 
@@ -188,6 +188,7 @@ internal sealed class SacUpdate : INnWorkload
     private readonly Tape _tape;
     private readonly Mlp _q1, _q2, _q1Target, _q2Target, _actor;
     private readonly Adam _qAdam, _actorAdam;
+    private readonly Tensor[] _qTargets;
     private readonly Xoshiro256StarStar _noise;
     private readonly Tensor _s, _a, _r, _sNext, _notDone;
 
@@ -201,6 +202,7 @@ internal sealed class SacUpdate : INnWorkload
         _q2Target = new Mlp(Obs + Act, [Hidden, Hidden], 1, rng);
         _actor = new Mlp(Obs, [Hidden, Hidden], 2 * Act, rng);
         _qAdam = new Adam([.. _q1.Parameters, .. _q2.Parameters], 3e-4f, compute: compute);
+        _qTargets = [.. _q1Target.Parameters, .. _q2Target.Parameters];
         _actorAdam = new Adam(_actor.Parameters, 3e-4f, compute: compute);
         _noise = rng.Split();
         _s = NnWorkloads.Normal(rng, NnWorkloads.Batch, Obs);
@@ -233,7 +235,9 @@ internal sealed class SacUpdate : INnWorkload
         var qLoss = tape.Add(tape.Mse(_q1.Forward(tape, x), y), tape.Mse(_q2.Forward(tape, x), y));
         _qAdam.ZeroGrad();
         tape.Backward(qLoss);
-        _qAdam.Step();
+        // The anchor's Polyak update of both targets (at the end of its step; the actor update below
+        // reads neither the targets nor changes the Q weights, so the values are the same).
+        _qAdam.Step(_qTargets, 0.005f);
 
         // The critic graph is finished with; the actor's is recorded on a fresh tape.
         tape.Reset();
@@ -243,9 +247,6 @@ internal sealed class SacUpdate : INnWorkload
         _actorAdam.ZeroGrad();
         tape.Backward(actorLoss);
         _actorAdam.Step();
-
-        PolyakAveraging.Update(_q1Target.Parameters, _q1.Parameters, 0.005f, _tape.Compute);
-        PolyakAveraging.Update(_q2Target.Parameters, _q2.Parameters, 0.005f, _tape.Compute);
     }
 }
 

@@ -19,6 +19,7 @@ public sealed class SoftActorCritic : ITargetPolicy
     private readonly SacSettings _settings;
     private readonly Mlp _q1, _q2, _q1Target, _q2Target, _actor;
     private readonly Adam _qAdam, _actorAdam;
+    private readonly Tensor[] _qTargets;
     private readonly Tensor _logAlpha;
     private readonly Adam? _alphaAdam;
     private readonly Tape _tape = new();
@@ -45,6 +46,7 @@ public sealed class SoftActorCritic : ITargetPolicy
         _q2Target.CopyFrom(_q2);
         _actor = new Mlp(obsDim, settings.Hidden, 2 * ActDim, random);
         _qAdam = new Adam([.. _q1.Parameters, .. _q2.Parameters], settings.LearningRate);
+        _qTargets = [.. _q1Target.Parameters, .. _q2Target.Parameters];
         _actorAdam = new Adam(_actor.Parameters, settings.LearningRate);
         _logAlpha = Tensor.Scalar(MathF.Log(settings.Alpha));
         _logAlpha.RequiresGrad = true;
@@ -117,8 +119,8 @@ public sealed class SoftActorCritic : ITargetPolicy
 
     /// <summary>
     /// One SAC update: the twin-Q regression onto r + gamma (1 - d)(min Q'(s', a') - alpha log pi(a'|s')),
-    /// then the actor step on E[alpha log pi(u|s) - min Q(s, u)] (+ the optional penalty), then the
-    /// temperature (when learned) and the Polyak target update.
+    /// with the Polyak target update, then the actor step on E[alpha log pi(u|s) - min Q(s, u)] (+ the
+    /// optional penalty), then the temperature (when learned).
     /// </summary>
     public (float CriticLoss, float ActorLoss) Update(SacBatch batch, IActorPenalty? penalty, Xoshiro256StarStar random)
     {
@@ -145,7 +147,10 @@ public sealed class SoftActorCritic : ITargetPolicy
         var criticLoss = tape.Add(tape.Mse(_q1.Forward(tape, sa), y), tape.Mse(_q2.Forward(tape, sa), y));
         _qAdam.ZeroGrad();
         tape.Backward(criticLoss);
-        _qAdam.Step();
+        // The Polyak target update rides on the Q step (blended while each range is in cache). The
+        // actor and temperature updates below read neither the targets nor change the Q weights, so
+        // this is the same as updating the targets at the end.
+        _qAdam.Step(_qTargets, _settings.Tau);
 
         var pi = GaussianPolicy.SampleTanh(tape, _actor.Forward(tape, s), random);
         var saPi = tape.Concat(s, pi.Action);
@@ -172,8 +177,6 @@ public sealed class SoftActorCritic : ITargetPolicy
             _logAlpha.EnsureGrad()[0] = -(float)(mean / b + _targetEntropy);
             _alphaAdam.Step();
         }
-        PolyakAveraging.Update(_q1Target.Parameters, _q1.Parameters, _settings.Tau);
-        PolyakAveraging.Update(_q2Target.Parameters, _q2.Parameters, _settings.Tau);
         Updates++;
         return (criticLoss.ToScalar(), actorLoss.ToScalar());
     }

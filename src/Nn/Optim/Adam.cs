@@ -24,6 +24,8 @@ public sealed class Adam : IPartedWork
     // This step's constants, read by the parts.
     float _stepSize, _bc2Sqrt;
     int _parts;
+    IReadOnlyList<Tensor>? _targets;
+    float _tau;
 
     public float LearningRate { get; set; }
     public float Beta1 { get; }
@@ -62,15 +64,41 @@ public sealed class Adam : IPartedWork
         foreach (var p in _parameters) p.ZeroGrad();
     }
 
-    public void Step()
+    public void Step() => Step(null, 0f);
+
+    /// <summary>
+    /// The Adam step, then the Polyak update of a target copy of the parameters,
+    /// target = (1 - tau) target + tau * parameter, as <see cref="PolyakAveraging.Update"/> gives it.
+    /// Each range of values is blended right after its update, while it is still in the cache of the
+    /// core that updated it, instead of in a second pass (and a second hand-off between cores).
+    /// </summary>
+    /// <param name="targets">One tensor per parameter, of the same length, in the same order.</param>
+    public void Step(IReadOnlyList<Tensor>? targets, float tau)
     {
+        if (targets is not null)
+        {
+            if (targets.Count != _parameters.Length) throw new ArgumentException($"{targets.Count} target tensors for {_parameters.Length} parameters", nameof(targets));
+            for (int i = 0; i < _parameters.Length; i++)
+                if (targets[i].Length != _parameters[i].Length)
+                    throw new ArgumentException($"target {i} is {targets[i].ShapeText}, the parameter {_parameters[i].ShapeText}", nameof(targets));
+            if (!(tau is >= 0f and <= 1f)) throw new ArgumentOutOfRangeException(nameof(tau), $"tau must lie in [0, 1], got {tau}");
+        }
+        _targets = targets;
+        _tau = tau;
         StepCount++;
         double bc1 = 1.0 - Math.Pow(Beta1, StepCount);
         double bc2 = 1.0 - Math.Pow(Beta2, StepCount);
         _stepSize = (float)(LearningRate / bc1);
         _bc2Sqrt = (float)Math.Sqrt(bc2);
         _parts = _total < SplitMinElements ? 1 : (int)Math.Min(_threads, _total / (SplitMinElements / 2));
-        PartSplit.Run(this, _parts, _parts);
+        try
+        {
+            PartSplit.Run(this, _parts, _parts);
+        }
+        finally
+        {
+            _targets = null;
+        }
     }
 
     // Part p updates elements [total * p / parts, total * (p + 1) / parts) of the parameters laid end to end.
@@ -82,10 +110,14 @@ public sealed class Adam : IPartedWork
         {
             long lo = Math.Max(begin, _starts[i]), hi = Math.Min(end, _starts[i + 1]);
             var grad = _parameters[i].Grad;
-            if (lo >= hi || grad is null) continue;
+            if (lo >= hi) continue;
             int from = (int)(lo - _starts[i]), count = (int)(hi - lo);
-            Update(_parameters[i].Data.Slice(from, count), grad.AsSpan(from, count), _m[i].AsSpan(from, count), _v[i].AsSpan(from, count),
-                _stepSize, _bc2Sqrt, w1, b2, w2, eps, wd);
+            var values = _parameters[i].Data.Slice(from, count);
+            // A parameter without a gradient is not stepped, but its target still tracks it.
+            if (grad is not null)
+                Update(values, grad.AsSpan(from, count), _m[i].AsSpan(from, count), _v[i].AsSpan(from, count),
+                    _stepSize, _bc2Sqrt, w1, b2, w2, eps, wd);
+            if (_targets is { } targets) PolyakAveraging.Blend(targets[i].Data.Slice(from, count), values, _tau);
         }
     }
 

@@ -48,7 +48,7 @@ public static class PolyakAveraging
     static readonly ConcurrentQueue<Split> Idle = new();
 
     // Decay then add, as torch's wt.mul_(1 - tau).add_(tau * w) (fused multiply-add here).
-    static void Blend(Span<float> t, ReadOnlySpan<float> s, float tau)
+    internal static void Blend(Span<float> t, ReadOnlySpan<float> s, float tau)
     {
         System.Numerics.Tensors.TensorPrimitives.Multiply(t, 1f - tau, t);
         System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(s, tau, t, t);
