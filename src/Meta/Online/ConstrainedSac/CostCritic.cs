@@ -75,8 +75,7 @@ public sealed class CostCritic : IActorPenalty
         var loss = tape.Mse(q, tape.Constant(_target2.AsSpan(0, b), b, 1));
         _adam.ZeroGrad();
         tape.Backward(loss);
-        _adam.Step();
-        PolyakAveraging.Update(_target.Parameters, _q.Parameters, _tau);
+        _adam.Step(_target.Parameters, _tau);
         return loss.ToScalar();
     }
 

@@ -74,8 +74,7 @@ public sealed class Td3Baseline : IBaselinePolicy
         var actorLoss = tape.Neg(tape.Mean(q));
         _actorAdam.ZeroGrad();
         tape.Backward(actorLoss);
-        _actorAdam.Step();
+        _actorAdam.Step(_actorTarget.Network.Parameters, _sac.Tau);
         _critic.UpdateTargets();
-        PolyakAveraging.Update(_actorTarget.Network.Parameters, _actor.Network.Parameters, _sac.Tau);
     }
 }
