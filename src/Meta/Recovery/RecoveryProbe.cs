@@ -22,9 +22,13 @@ public sealed record RecoveryProbeResult(int States, int Horizon, int PolicyKept
 public static class RecoveryProbe
 {
     public static RecoveryProbeResult Run(ISafetyEnvironment env, TransitionBatch logged, IReadOnlyList<int> states, RecoveryPolicy policy,
+        int horizon, Xoshiro256StarStar random, CancellationToken ct = default) =>
+        Run(env, logged, states, new RecoveryActor(policy), horizon, random, ct);
+
+    /// <summary>The same probe for any recovery actor (the margin recovery agent's deterministic action).</summary>
+    public static RecoveryProbeResult Run(ISafetyEnvironment env, TransitionBatch logged, IReadOnlyList<int> states, IRecoveryActor actor,
         int horizon, Xoshiro256StarStar random, CancellationToken ct = default)
     {
-        var actor = new RecoveryActor(policy);
         int od = logged.ObsDim, ad = logged.ActDim;
         var obs = new float[od];
         var action = new float[ad];
