@@ -98,6 +98,8 @@ public static class ExperimentMesaCommand
                 if (!selected.Any(m => m != "unconstrained"))
                     throw new BadInputException("--recovery-objective margin needs a Recovery RL method (mesa, multitask or rrl) in --methods");
                 definition.RequireMargin("--recovery-objective margin");
+                MarginRecoveryAgent.CheckSupported(RecoveryKind.ModelFree, new SafetySettings { RecoveryObjective = objective, RecoveryGamma = recGamma },
+                    p.GetValue(recoveryBc) is not null);
             }
             var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold, recGamma, objective);
             var runs = WithPhases($"experiment mesa {definition.Id}", progress => experiment.Run(seedCount, progress, ct, p.GetValue(firstSeed)));
