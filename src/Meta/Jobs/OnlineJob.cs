@@ -73,7 +73,7 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
             start = start with
             {
                 MarginRecovery = Recovery.MarginRecoveryAgent.Pretrain(margin, start.Critic!.Normalization, TaskRows.Select(offline, null), sac, safety,
-                    safety.PretrainSteps, request.Seed, ct),
+                    safety.MarginPretrainSteps, request.Seed, ct),
             };
         start = start with { Baseline = baseline };
         var options = new OnlineRunOptions(request.Algorithm, request.Episodes, request.Seed, runId)

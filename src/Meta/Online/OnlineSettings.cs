@@ -84,6 +84,11 @@ public sealed record SafetySettings
     /// <summary>The margin recovery agent's discount (a horizon of about 100 steps: falling forfeits all later margin).</summary>
     public float RecoveryMarginGamma { get; init; } = 0.99f;
 
+    /// <summary>Offline SAC updates of the margin recovery agent before the run (`--recovery-pretrain-steps`); null: <see cref="PretrainSteps"/>.</summary>
+    public int? RecoveryMarginPretrainSteps { get; init; }
+
+    public int MarginPretrainSteps => RecoveryMarginPretrainSteps ?? PretrainSteps;
+
     /// <summary>Per-environment settings: gamma_risk, eps_risk and the LR and RP lambdas from <see cref="DomainHyperparameterTable"/>.</summary>
     public static SafetySettings For(string environment)
     {

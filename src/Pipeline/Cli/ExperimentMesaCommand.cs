@@ -56,11 +56,15 @@ public static class ExperimentMesaCommand
             DefaultValueFactory = _ => RecoveryObjectives.Risk,
         };
         recoveryObjective.AcceptOnlyFromAmong(RecoveryObjectives.Names);
+        var recoveryPretrain = new Option<int?>("--recovery-pretrain-steps")
+        {
+            Description = "With --recovery-objective margin: offline SAC updates of the margin recovery agent on the adaptation rows (default: the budget's critic pretraining steps).",
+        };
         var methods = new Option<string?>("--methods") { Description = "Comma-separated subset of " + string.Join(",", MesaExperiment.Methods) + " to run (default: all); critics no selected method reads are not trained." };
         var cmd = new Command("mesa", "MESA vs Multi-Task vs RRL critics (and Unconstrained SAC) during online Recovery RL in the held-out variant.")
         {
             env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods, recoveryBc, recoveryHold, recoveryGamma,
-            recoveryObjective,
+            recoveryObjective, recoveryPretrain,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -101,7 +105,11 @@ public static class ExperimentMesaCommand
                 MarginRecoveryAgent.CheckSupported(RecoveryKind.ModelFree, new SafetySettings { RecoveryObjective = objective, RecoveryGamma = recGamma },
                     p.GetValue(recoveryBc) is not null);
             }
-            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold, recGamma, objective);
+            int? marginSteps = p.GetValue(recoveryPretrain);
+            if (marginSteps is not null && objective != RecoveryObjective.Margin)
+                throw new BadInputException("--recovery-pretrain-steps applies to --recovery-objective margin only");
+            if (marginSteps is < 0) throw new BadInputException($"--recovery-pretrain-steps must be at least 0, got {marginSteps}");
+            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold, recGamma, objective, marginSteps);
             var runs = WithPhases($"experiment mesa {definition.Id}", progress => experiment.Run(seedCount, progress, ct, p.GetValue(firstSeed)));
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
@@ -113,6 +121,7 @@ public static class ExperimentMesaCommand
                 + (hold is not 1 ? $" --recovery-hold {hold}" : "")
                 + (recGamma is { } rgv ? $" --recovery-gamma {rgv.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (objective != RecoveryObjective.Risk ? $" --recovery-objective {RecoveryObjectives.Name(objective)}" : "")
+                + (marginSteps is { } ms ? $" --recovery-pretrain-steps {ms}" : "")
                 + (methodList is null ? "" : $" --methods {string.Join(',', selected)}");
             string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}{overrides}";
             return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}",

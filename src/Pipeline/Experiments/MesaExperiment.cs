@@ -36,12 +36,12 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// online as a copy of its critic (its recovery policy is pretrained against Q_risk as before).
 /// <paramref name="recoveryObjective"/> Margin (`--recovery-objective margin`) gives every Recovery RL run a
 /// <see cref="MarginRecoveryAgent"/> as its recovery action, pretrained on the rows its Q_risk recovery
-/// policy adapts on (the test variant's) with the budget's offline pretraining steps; the critics are
+/// policy adapts on (the test variant's) with the budget's offline pretraining steps (or <paramref name="marginPretrainSteps"/>); the critics are
 /// trained and adapted exactly as without it, so only the recovery action differs.
 /// </summary>
 public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, RiskSettings? risk = null,
     IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null, float? recoveryCloning = null, int recoveryHold = 1,
-    float? recoveryGamma = null, RecoveryObjective recoveryObjective = RecoveryObjective.Risk)
+    float? recoveryGamma = null, RecoveryObjective recoveryObjective = RecoveryObjective.Risk, int? marginPretrainSteps = null)
 {
     public static readonly string[] Methods = ["mesa", "multitask", "rrl", "unconstrained"];
 
@@ -73,7 +73,8 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         _notes.Clear();
         var risk = Risk;
         var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk, RecoveryHold = RecoverySwitch.CheckHold(recoveryHold),
-            RecoveryGamma = recoveryGamma is { } g ? RecoveryCritic.CheckGamma(g) : null, RecoveryObjective = recoveryObjective };
+            RecoveryGamma = recoveryGamma is { } g ? RecoveryCritic.CheckGamma(g) : null, RecoveryObjective = recoveryObjective,
+            RecoveryMarginPretrainSteps = marginPretrainSteps };
         var selected = Selected;
         bool cloningOn = recoveryCloning is not null && (selected.Contains("mesa") || selected.Contains("multitask"));
         MarginRecoveryAgent.CheckSupported(RecoveryKind.ModelFree, safety, recoveryCloning is not null);
@@ -139,7 +140,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
                 {
                     // Each critic source's agent reads that critic's normalisation; the rows and steps are the same.
                     Report($"seed {seed}: {method} margin recovery agent");
-                    var agent = MarginRecoveryAgent.Pretrain(margin, starts[method].Critic!.Normalization, test, budget.Sac, safety, budget.PretrainSteps, seed, ct);
+                    var agent = MarginRecoveryAgent.Pretrain(margin, starts[method].Critic!.Normalization, test, budget.Sac, safety, safety.MarginPretrainSteps, seed, ct);
                     starts[method] = starts[method] with { MarginRecovery = agent };
                 }
             starts["unconstrained"] = new OnlineStart(null, null, suite.Test.Batch);
