@@ -89,6 +89,12 @@ public sealed record SafetySettings
 
     public int MarginPretrainSteps => RecoveryMarginPretrainSteps ?? PretrainSteps;
 
+    /// <summary>
+    /// Keep the pretrained margin recovery agent fixed online (`--recovery-freeze`, a diagnostic: do its
+    /// online updates help or hurt it?); false: one SAC update per environment step.
+    /// </summary>
+    public bool RecoveryMarginFrozen { get; init; }
+
     /// <summary>Per-environment settings: gamma_risk, eps_risk and the LR and RP lambdas from <see cref="DomainHyperparameterTable"/>.</summary>
     public static SafetySettings For(string environment)
     {

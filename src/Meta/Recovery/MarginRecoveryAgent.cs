@@ -27,6 +27,7 @@ public sealed class MarginRecoveryAgent : IOnlineRecovery
     private readonly float[] _rawAction;
     // Acting is deterministic (tanh(mean)) and draws nothing; SoftActorCritic.Act still takes a generator.
     private readonly Xoshiro256StarStar _unused = new(0);
+    private readonly bool _frozen;
 
     /// <param name="sac">the run's task-policy settings: the agent gets its network sizes and learning rate</param>
     public MarginRecoveryAgent(ISafetyMargin margin, Normalization normalization, SacSettings sac, SafetySettings safety, Xoshiro256StarStar random)
@@ -40,6 +41,7 @@ public sealed class MarginRecoveryAgent : IOnlineRecovery
         _batch = new SacBatch(safety.CriticBatchSize, od, ad);
         _rawObs = new float[od];
         _rawAction = new float[ad];
+        _frozen = safety.RecoveryMarginFrozen;
     }
 
     /// <summary>Refuses the combinations the margin objective does not support (one line naming the flags).</summary>
@@ -72,7 +74,11 @@ public sealed class MarginRecoveryAgent : IOnlineRecovery
 
     public void Act(ReadOnlySpan<float> obs, Span<float> action) => Agent.Act(obs, action, deterministic: true, _unused);
 
-    public void Learn(CriticBatch criticBatch, ReplayBuffer criticBuffer, Xoshiro256StarStar random) => Step(criticBatch, random);
+    /// <summary>The online step: one <see cref="Step"/>, or nothing when frozen (<see cref="SafetySettings.RecoveryMarginFrozen"/>).</summary>
+    public void Learn(CriticBatch criticBatch, ReplayBuffer criticBuffer, Xoshiro256StarStar random)
+    {
+        if (!_frozen) Step(criticBatch, random);
+    }
 
     /// <summary>One SAC update on <paramref name="criticBatch"/>'s transitions (read, not changed).</summary>
     public (float CriticLoss, float ActorLoss) Step(CriticBatch criticBatch, Xoshiro256StarStar random)

@@ -60,11 +60,15 @@ public static class ExperimentMesaCommand
         {
             Description = "With --recovery-objective margin: offline SAC updates of the margin recovery agent on the adaptation rows (default: the budget's critic pretraining steps).",
         };
+        var recoveryFreeze = new Option<bool>("--recovery-freeze")
+        {
+            Description = "With --recovery-objective margin: keep the pretrained margin recovery agent fixed online (a diagnostic; default: one SAC update per step).",
+        };
         var methods = new Option<string?>("--methods") { Description = "Comma-separated subset of " + string.Join(",", MesaExperiment.Methods) + " to run (default: all); critics no selected method reads are not trained." };
         var cmd = new Command("mesa", "MESA vs Multi-Task vs RRL critics (and Unconstrained SAC) during online Recovery RL in the held-out variant.")
         {
             env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods, recoveryBc, recoveryHold, recoveryGamma,
-            recoveryObjective, recoveryPretrain,
+            recoveryObjective, recoveryPretrain, recoveryFreeze,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -108,8 +112,11 @@ public static class ExperimentMesaCommand
             int? marginSteps = p.GetValue(recoveryPretrain);
             if (marginSteps is not null && objective != RecoveryObjective.Margin)
                 throw new BadInputException("--recovery-pretrain-steps applies to --recovery-objective margin only");
+            bool frozen = p.GetValue(recoveryFreeze);
+            if (frozen && objective != RecoveryObjective.Margin)
+                throw new BadInputException("--recovery-freeze applies to --recovery-objective margin only");
             if (marginSteps is < 0) throw new BadInputException($"--recovery-pretrain-steps must be at least 0, got {marginSteps}");
-            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold, recGamma, objective, marginSteps);
+            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold, recGamma, objective, marginSteps, frozen);
             var runs = WithPhases($"experiment mesa {definition.Id}", progress => experiment.Run(seedCount, progress, ct, p.GetValue(firstSeed)));
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
@@ -122,6 +129,7 @@ public static class ExperimentMesaCommand
                 + (recGamma is { } rgv ? $" --recovery-gamma {rgv.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (objective != RecoveryObjective.Risk ? $" --recovery-objective {RecoveryObjectives.Name(objective)}" : "")
                 + (marginSteps is { } ms ? $" --recovery-pretrain-steps {ms}" : "")
+                + (frozen ? " --recovery-freeze" : "")
                 + (methodList is null ? "" : $" --methods {string.Join(',', selected)}");
             string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}{overrides}";
             return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}",

@@ -41,7 +41,7 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// </summary>
 public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, RiskSettings? risk = null,
     IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null, float? recoveryCloning = null, int recoveryHold = 1,
-    float? recoveryGamma = null, RecoveryObjective recoveryObjective = RecoveryObjective.Risk, int? marginPretrainSteps = null)
+    float? recoveryGamma = null, RecoveryObjective recoveryObjective = RecoveryObjective.Risk, int? marginPretrainSteps = null, bool marginFrozen = false)
 {
     public static readonly string[] Methods = ["mesa", "multitask", "rrl", "unconstrained"];
 
@@ -74,7 +74,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         var risk = Risk;
         var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk, RecoveryHold = RecoverySwitch.CheckHold(recoveryHold),
             RecoveryGamma = recoveryGamma is { } g ? RecoveryCritic.CheckGamma(g) : null, RecoveryObjective = recoveryObjective,
-            RecoveryMarginPretrainSteps = marginPretrainSteps };
+            RecoveryMarginPretrainSteps = marginPretrainSteps, RecoveryMarginFrozen = marginFrozen };
         var selected = Selected;
         bool cloningOn = recoveryCloning is not null && (selected.Contains("mesa") || selected.Contains("multitask"));
         MarginRecoveryAgent.CheckSupported(RecoveryKind.ModelFree, safety, recoveryCloning is not null);
