@@ -148,6 +148,21 @@ public class MarginRecoveryTests
     }
 
     [Fact]
+    public void Frozen_it_acts_but_does_not_learn_online()
+    {
+        var n = OnlineFixtures.NavigationNormalization();
+        var agent = new MarginRecoveryAgent(new XMargin(), n, new SacSettings { Hidden = [16, 16] },
+            new SafetySettings { CriticBatchSize = 16, RecoveryMarginFrozen = true }, new Xoshiro256StarStar(8));
+        var before = agent.Settings;
+        agent.Learn(Batch(16, 9), null!, new Xoshiro256StarStar(3));
+        Assert.Equal(0, agent.Agent.Updates);
+        // Offline pretraining still trains it (Step is not gated).
+        agent.Step(Batch(16, 9), new Xoshiro256StarStar(3));
+        Assert.Equal(1, agent.Agent.Updates);
+        Assert.Same(before, agent.Settings);
+    }
+
+    [Fact]
     public void Its_online_learning_and_acting_allocate_nothing()
     {
         var n = OnlineFixtures.NavigationNormalization();

@@ -19,6 +19,20 @@ public sealed class RecoveryObjectiveCliTests
     }
 
     [Theory]
+    [InlineData("--recovery-pretrain-steps applies to --recovery-objective margin only", "--recovery-pretrain-steps", "100")]
+    [InlineData("--recovery-freeze applies to --recovery-objective margin only", "--recovery-freeze")]
+    [InlineData("--recovery-pretrain-steps must be at least 0", "--recovery-objective", "margin", "--recovery-pretrain-steps", "-1")]
+    public async Task Experiment_mesa_refuses_margin_only_flags_without_it_in_one_line(string expected, params string[] flags)
+    {
+        var run = await OffsafeProcess.RunAsync(null, ["experiment", "mesa", "--env", "halfcheetah-disabled", "--quick", "--seeds", "1", .. flags],
+            TimeSpan.FromMinutes(1));
+
+        Assert.Equal(1, run.ExitCode);
+        string line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(expected, line);
+    }
+
+    [Theory]
     [InlineData("--recovery-objective margin applies to --algo recovery only", "halfcheetah-disabled", "sqrl")]
     [InlineData("--recovery-objective margin needs the constraint's margin, which navigation1 does not declare", "navigation1", "recovery")]
     [InlineData("--recovery-objective margin trains a model-free recovery agent", "halfcheetah-disabled", "recovery", "--recovery", "model-based")]
