@@ -154,7 +154,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
                 var agent = starts[method].MarginRecovery;
                 var r = agent is null ? RecoveryProbe.Run(env, suite.Test.Batch, probeStates, policy, restarts.Horizon, random, ct)
                     : RecoveryProbe.Run(env, suite.Test.Batch, probeStates, agent, restarts.Horizon, random, ct);
-                _notes.Add($"seed {seed}: {method} {(agent is null ? "recovery policy" : "margin recovery agent")} {when} kept {r.PolicyKept} of {r.States} held-out near-violation states clear for {r.Horizon} steps (a random held action: {r.RandomKept})");
+                _notes.Add($"seed {seed}: {method} {(agent is null ? "recovery policy" : "margin recovery agent")} {when} kept {r.PolicyKept} of {r.States} held-out near-violation states clear for {r.Horizon} steps (a random held action: {r.RandomKept}); its first action: mean |a| {r.MeanAbsAction.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}, {(100 * r.SaturatedFraction).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)}% of components within 5% of the box edge");
                 if (starts[method].RecoveryCritic is { } recoveryCritic)
                 {
                     // The same uniform actions for both critics: a fresh generator per reading.

@@ -29,7 +29,7 @@ public sealed class RecoveryRlMethod(SafetyCritic critic, SquashedActionBox box,
         if (context.Safety.RecoveryGamma is not null) RecoveryCritic.CheckModelFree(context.Options.Recovery);
         MarginRecoveryAgent.CheckSupported(context.Options.Recovery, context.Safety, context.Start.Cloning is not null);
         IOnlineRecovery recovery = context.Safety.RecoveryObjective == RecoveryObjective.Margin
-            ? context.Start.MarginRecovery ?? throw new BadInputException("--recovery-objective margin needs a margin recovery agent in the run's start (experiment mesa pretrains one)")
+            ? context.Start.MarginRecovery ?? throw new BadInputException("--recovery-objective margin needs a margin recovery agent in the run's start (experiment mesa and offsafe online pretrain one)")
             : context.Options.Recovery == RecoveryKind.ModelFree
             ? new ModelFreeRecovery(context.Start.Recovery ?? throw new BadInputException("model-free Recovery RL needs a recovery policy"),
                 critic, context.Safety, context.Start.Cloning, context.Start.RecoveryCritic)
