@@ -48,6 +48,13 @@ public sealed record EnvironmentDefinition(
     /// <summary>The environment's scripted controller (a fixed baseline for dual-agent correction); null when it has none.</summary>
     public Controllers.IController? Controller { get; init; }
 
+    /// <summary>The constraint's margin as a function of the observation; null when the environment declares none.</summary>
+    public ISafetyMargin? Margin { get; init; }
+
+    /// <summary><see cref="Margin"/>, or a one-line error naming the option that asked for it.</summary>
+    public ISafetyMargin RequireMargin(string option) => Margin
+        ?? throw new Errors.BadInputException($"{option} needs the constraint's margin, which {Id} does not declare (halfcheetah-disabled and ant-disabled do)");
+
     public ISafetyEnvironment Create(DynamicsVariant variant, ulong seed, EnvironmentOptions? options = null) =>
         Factory(variant, seed, options ?? EnvironmentOptions.Online);
 

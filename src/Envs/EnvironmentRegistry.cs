@@ -183,7 +183,10 @@ public sealed class EnvironmentRegistry
             ["rootz", "rooty", .. joints.Select(j => j.Name), "vx", "vz", "vpitch", .. joints.Select(j => "v" + j.Name)],
             [.. joints.Select(j => j.Name)], Unbounded(HalfCheetahDisabled.ObservationDim), UnitBox(HalfCheetahDisabled.ActionDim), p.Horizon,
             family, rules, LocomotionCollection(), new SuiteDefaults(4, 400_000, 40_000),
-            (variant, seed, options) => new HalfCheetahDisabled(AsDisabled(variant, "joint", HalfCheetahDisabled.EnvironmentId), seed, options));
+            (variant, seed, options) => new HalfCheetahDisabled(AsDisabled(variant, "joint", HalfCheetahDisabled.EnvironmentId), seed, options))
+        {
+            Margin = new HalfCheetahMargin(p),
+        };
     }
 
     private static EnvironmentDefinition AntDefinition()
@@ -204,7 +207,10 @@ public sealed class EnvironmentRegistry
             ["z", "qw", "qx", "qy", "qz", .. joints, "vx", "vy", "vz", "wx", "wy", "wz", .. joints.Select(j => "v" + j)],
             joints, Unbounded(AntDisabled.ObservationDim), UnitBox(AntDisabled.ActionDim), p.Horizon,
             family, rules, LocomotionCollection(), new SuiteDefaults(3, 400_000, 40_000),
-            (variant, seed, options) => new AntDisabled(AsDisabled(variant, "leg", AntDisabled.EnvironmentId), seed, options));
+            (variant, seed, options) => new AntDisabled(AsDisabled(variant, "leg", AntDisabled.EnvironmentId), seed, options))
+        {
+            Margin = new AntMargin(p),
+        };
     }
 
     private static BoxSpace Unbounded(int dim) => BoxSpace.Uniform(dim, float.NegativeInfinity, float.PositiveInfinity);

@@ -192,3 +192,14 @@ public sealed class AntDisabled : MuJoCoEnvironment
             TorsoClearance() < _parameters.Margin);
     }
 }
+
+/// <summary>
+/// Ant-Disabled's margin: the torso sphere's clearance above the contact margin, from the observation's
+/// torso height (observation 0 = qpos[2]); the violation is exactly margin &lt; 0. Scale: the standing start's.
+/// </summary>
+public sealed class AntMargin(AntParameters parameters) : ISafetyMargin
+{
+    public float Of(ReadOnlySpan<float> observation) => (float)(observation[0] - parameters.TorsoRadius - parameters.Margin);
+
+    public float Scale { get; } = (float)(parameters.StartHeight - parameters.TorsoRadius - parameters.Margin);
+}

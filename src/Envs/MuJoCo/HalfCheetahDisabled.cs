@@ -106,7 +106,6 @@ public sealed class HalfCheetahDisabled : MuJoCoEnvironment
 
     private readonly HalfCheetahParameters _parameters;
     private readonly DisabledPartVariant _disabled;
-    private readonly double _headDx, _headDz;
 
     public HalfCheetahDisabled(DisabledPartVariant disabled, ulong seed, EnvironmentOptions? options = null,
         HalfCheetahParameters? parameters = null, MuJoCoLibrary? library = null)
@@ -122,9 +121,6 @@ public sealed class HalfCheetahDisabled : MuJoCoEnvironment
             throw new Errors.BadInputException($"{EnvironmentId} needs a joint=0..5 variant, got '{disabled.Id}'");
         _parameters = parameters;
         _disabled = disabled;
-        // The head capsule's end points sit at (HeadX, HeadZ) +- HalfLength (sin a, cos a) in the torso frame.
-        _headDx = parameters.HeadHalfLength * Math.Sin(parameters.HeadAngle);
-        _headDz = parameters.HeadHalfLength * Math.Cos(parameters.HeadAngle);
     }
 
     public override string Id => EnvironmentId;
@@ -132,15 +128,23 @@ public sealed class HalfCheetahDisabled : MuJoCoEnvironment
     public HalfCheetahParameters Parameters => _parameters;
 
     /// <summary>Height of the head capsule's lowest surface point above the floor in the current state.</summary>
-    public double HeadClearance()
+    public double HeadClearance() => HeadClearance(_parameters, Simulation.Qpos[1], Simulation.Qpos[2]);
+
+    /// <summary>
+    /// Height of the head capsule's lowest surface point above the floor for root height offset
+    /// <paramref name="rootz"/> (qpos[1], observation 0) and pitch <paramref name="pitch"/> (qpos[2], observation 1).
+    /// </summary>
+    public static double HeadClearance(HalfCheetahParameters parameters, double rootz, double pitch)
     {
-        var q = Simulation.Qpos;
-        double z = _parameters.TorsoHeight + q[1], pitch = q[2];
+        // The head capsule's end points sit at (HeadX, HeadZ) +- HalfLength (sin a, cos a) in the torso frame.
+        double dx = parameters.HeadHalfLength * Math.Sin(parameters.HeadAngle);
+        double dz = parameters.HeadHalfLength * Math.Cos(parameters.HeadAngle);
+        double z = parameters.TorsoHeight + rootz;
         double sin = Math.Sin(pitch), cos = Math.Cos(pitch);
         // A point (px, pz) of the torso frame is at height z - px sin(pitch) + pz cos(pitch).
-        double z1 = z - (_parameters.HeadX + _headDx) * sin + (_parameters.HeadZ + _headDz) * cos;
-        double z2 = z - (_parameters.HeadX - _headDx) * sin + (_parameters.HeadZ - _headDz) * cos;
-        return Math.Min(z1, z2) - _parameters.Radius;
+        double z1 = z - (parameters.HeadX + dx) * sin + (parameters.HeadZ + dz) * cos;
+        double z2 = z - (parameters.HeadX - dx) * sin + (parameters.HeadZ - dz) * cos;
+        return Math.Min(z1, z2) - parameters.Radius;
     }
 
     protected override void PerturbStart(Xoshiro256StarStar random, Span<double> qpos, Span<double> qvel)
@@ -175,4 +179,16 @@ public sealed class HalfCheetahDisabled : MuJoCoEnvironment
         foreach (double u in Simulation.Ctrl) effort += u * u;
         return new MuJoCoOutcome(speed - _parameters.ControlCost * effort, HeadClearance() < 0);
     }
+}
+
+/// <summary>
+/// HalfCheetah-Disabled's margin: the head's clearance above the floor (<see cref="HalfCheetahDisabled.HeadClearance(HalfCheetahParameters, double, double)"/>)
+/// from the observation's root height and pitch; the violation is exactly clearance &lt; 0. Scale: the
+/// clearance standing level at the nominal height (about 0.66 m).
+/// </summary>
+public sealed class HalfCheetahMargin(HalfCheetahParameters parameters) : ISafetyMargin
+{
+    public float Of(ReadOnlySpan<float> observation) => (float)HalfCheetahDisabled.HeadClearance(parameters, observation[0], observation[1]);
+
+    public float Scale { get; } = (float)HalfCheetahDisabled.HeadClearance(parameters, 0, 0);
 }

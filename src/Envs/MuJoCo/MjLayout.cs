@@ -30,9 +30,10 @@ internal static unsafe class MjLayout
 
     // Pointer fields computed by mj_kinematics (read by the tests' cross-checks): xpos follows
     // mocap_pos, mocap_quat, qacc, act_dot, userdata, sensordata; geom_xpos follows xpos, xquat,
-    // xmat, xipos, ximat, xanchor, xaxis.
+    // xmat, xipos, ximat, xanchor, xaxis; geom_xmat follows geom_xpos.
     public const int DataXpos = 40_480;
     public const int DataGeomXpos = 40_536;
+    public const int DataGeomXmat = 40_544;
 
     // mjVFS: int nfile | char filename[2000][1000] | int filesize[2000] | (pad 4) void* filedata[2000].
     public const int VfsFileSizes = 4 + 2000 * 1000;

@@ -89,6 +89,9 @@ public sealed unsafe class MuJoCoSimulation
     /// <summary>World position of geom <paramref name="geom"/> (mjData.geom_xpos) as of the last forward pass.</summary>
     public ReadOnlySpan<double> GeomPosition(int geom) => new(MjLayout.DataArray(_data, MjLayout.DataGeomXpos) + 3 * geom, 3);
 
+    /// <summary>Orientation of geom <paramref name="geom"/> (mjData.geom_xmat, row-major 3 x 3: column k is the geom's local axis k in world coordinates) as of the last forward pass.</summary>
+    public ReadOnlySpan<double> GeomRotation(int geom) => new(MjLayout.DataArray(_data, MjLayout.DataGeomXmat) + 9 * geom, 9);
+
     // mj_makeData carves every array out of one buffer in mjxmacro order, each on a 64-byte
     // boundary: qpos (nq), qvel (nv), act (na), qacc_warmstart (nv), ctrl (nu). If the offsets were
     // wrong these pointers would not line up so.

@@ -45,10 +45,15 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
             PretrainSteps = request.PretrainSteps ?? 10_000,
             RecoveryHold = RecoverySwitch.CheckHold(request.RecoveryHold),
             RecoveryGamma = request.RecoveryGamma is { } g ? Recovery.RecoveryCritic.CheckGamma(g) : null,
+            RecoveryObjective = request.RecoveryObjective,
         };
         if (request.Algorithm != OnlineAlgorithm.Recovery && (request.RecoveryHold != 1 || request.RecoveryGamma is not null))
             throw new BadInputException($"{(request.RecoveryGamma is not null ? "--recovery-gamma" : "--recovery-hold")} applies to --algo recovery only, not {request.Algorithm.Name()}");
         if (request.RecoveryGamma is not null) Recovery.RecoveryCritic.CheckModelFree(request.Recovery);
+        if (request.RecoveryObjective == RecoveryObjective.Margin && request.Algorithm != OnlineAlgorithm.Recovery)
+            throw new BadInputException($"--recovery-objective margin applies to --algo recovery only, not {request.Algorithm.Name()}");
+        var margin = request.RecoveryObjective == RecoveryObjective.Margin ? definition.RequireMargin("--recovery-objective margin") : null;
+        Recovery.MarginRecoveryAgent.CheckSupported(request.Recovery, safety, cloning: false);
         string runId = $"online-{definition.Id}-{request.Algorithm.Name()}-s{request.Seed}-{DateTime.UtcNow:yyyyMMddHHmmss}";
 
         if ((request.Algorithm == OnlineAlgorithm.Safer) != (request.Prior is not null))
@@ -63,6 +68,13 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
         (var start, safety, string? critic) = await ResolveStartAsync(request, definition, offline, safety, progress, ct).ConfigureAwait(false);
         // The override applies online only: a critic pretrained here was trained with the environment's eps.
         if (request.EpsRisk is { } eps) safety = safety with { EpsRisk = eps };
+        if (margin is not null)
+            // On the rows the critic buffer starts with, for the same steps as the critic's offline pretraining.
+            start = start with
+            {
+                MarginRecovery = Recovery.MarginRecoveryAgent.Pretrain(margin, start.Critic!.Normalization, TaskRows.Select(offline, null), sac, safety,
+                    safety.MarginPretrainSteps, request.Seed, ct),
+            };
         start = start with { Baseline = baseline };
         var options = new OnlineRunOptions(request.Algorithm, request.Episodes, request.Seed, runId)
         {

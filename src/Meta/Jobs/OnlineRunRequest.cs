@@ -64,4 +64,7 @@ public sealed record OnlineRunRequest(string Environment, OnlineAlgorithm Algori
 
     /// <summary>Model-free Recovery RL: the recovery critic's discount (<see cref="SafetySettings.RecoveryGamma"/>); null: off.</summary>
     public float? RecoveryGamma { get; init; }
+
+    /// <summary>Model-free Recovery RL: what the recovery action is trained on (<see cref="SafetySettings.RecoveryObjective"/>); Risk: the paper's.</summary>
+    public RecoveryObjective RecoveryObjective { get; init; } = RecoveryObjective.Risk;
 }

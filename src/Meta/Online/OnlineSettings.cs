@@ -73,6 +73,28 @@ public sealed record SafetySettings
     /// </summary>
     public float? RecoveryGamma { get; init; }
 
+    /// <summary>
+    /// Model-free Recovery RL: what the recovery action is trained on (`--recovery-objective`). Risk: the
+    /// paper's policy minimising Q_risk. Margin: a second SAC agent (<see cref="Recovery.MarginRecoveryAgent"/>)
+    /// on the reward margin(s') / scale with the violation terminal, discount <see cref="RecoveryMarginGamma"/>.
+    /// The switch reads Q_risk either way.
+    /// </summary>
+    public RecoveryObjective RecoveryObjective { get; init; } = RecoveryObjective.Risk;
+
+    /// <summary>The margin recovery agent's discount (a horizon of about 100 steps: falling forfeits all later margin).</summary>
+    public float RecoveryMarginGamma { get; init; } = 0.99f;
+
+    /// <summary>Offline SAC updates of the margin recovery agent before the run (`--recovery-pretrain-steps`); null: <see cref="PretrainSteps"/>.</summary>
+    public int? RecoveryMarginPretrainSteps { get; init; }
+
+    public int MarginPretrainSteps => RecoveryMarginPretrainSteps ?? PretrainSteps;
+
+    /// <summary>
+    /// Keep the pretrained margin recovery agent fixed online (`--recovery-freeze`, a diagnostic: do its
+    /// online updates help or hurt it?); false: one SAC update per environment step.
+    /// </summary>
+    public bool RecoveryMarginFrozen { get; init; }
+
     /// <summary>Per-environment settings: gamma_risk, eps_risk and the LR and RP lambdas from <see cref="DomainHyperparameterTable"/>.</summary>
     public static SafetySettings For(string environment)
     {
@@ -85,4 +107,31 @@ public sealed record SafetySettings
             PenaltyLambda = domain.PenaltyLambda,
         };
     }
+}
+
+/// <summary>What the model-free recovery action optimises (`--recovery-objective`).</summary>
+public enum RecoveryObjective
+{
+    /// <summary>min_a Q_risk(s, a), the paper's.</summary>
+    Risk,
+
+    /// <summary>The discounted constraint margin, by SAC (<see cref="Recovery.MarginRecoveryAgent"/>).</summary>
+    Margin,
+}
+
+/// <summary>The `--recovery-objective` names of <see cref="RecoveryObjective"/>, in one place for every command.</summary>
+public static class RecoveryObjectives
+{
+    public const string Risk = "risk";
+    public const string Margin = "margin";
+    public static readonly string[] Names = [Risk, Margin];
+
+    public static RecoveryObjective Parse(string name) => name switch
+    {
+        Risk => RecoveryObjective.Risk,
+        Margin => RecoveryObjective.Margin,
+        _ => throw new Errors.BadInputException($"--recovery-objective must be one of {string.Join(", ", Names)}, got '{name}'"),
+    };
+
+    public static string Name(RecoveryObjective objective) => objective == RecoveryObjective.Margin ? Margin : Risk;
 }

@@ -17,4 +17,6 @@ public sealed record OnlineStart(SafetyCritic? Critic, RecoveryPolicy? Recovery,
     public RecoveryCloning? Cloning { get; init; }
     /// <summary>The recovery critic when <see cref="SafetySettings.RecoveryGamma"/> is set (adapted alongside the recovery policy; trained online in place, like <see cref="Recovery"/>); null: a copy of <see cref="Critic"/>.</summary>
     public SafetyCritic? RecoveryCritic { get; init; }
+    /// <summary>The pretrained margin recovery agent when <see cref="SafetySettings.RecoveryObjective"/> is Margin (trained online in place); it then replaces <see cref="Recovery"/>.</summary>
+    public MarginRecoveryAgent? MarginRecovery { get; init; }
 }

@@ -10,7 +10,14 @@ namespace OfflineSafety.Meta.Recovery;
 /// <param name="States">Logged near-violation states probed.</param>
 /// <param name="PolicyKept">States from which the recovery policy, acting closed-loop, had no violation within the horizon.</param>
 /// <param name="RandomKept">The same for one uniformly drawn action held for the horizon (what a restart does).</param>
-public sealed record RecoveryProbeResult(int States, int Horizon, int PolicyKept, int RandomKept);
+public sealed record RecoveryProbeResult(int States, int Horizon, int PolicyKept, int RandomKept)
+{
+    /// <summary>The recovery action at the probed states (its first step): mean |a| on the box scaled to [-1, 1].</summary>
+    public double MeanAbsAction { get; init; }
+
+    /// <summary>The share of those action components within 5% of the box's edge (a bang-bang action).</summary>
+    public double SaturatedFraction { get; init; }
+}
 
 /// <summary>
 /// Asks directly whether a recovery policy saves falls, without the switch or a task policy: the
@@ -22,23 +29,40 @@ public sealed record RecoveryProbeResult(int States, int Horizon, int PolicyKept
 public static class RecoveryProbe
 {
     public static RecoveryProbeResult Run(ISafetyEnvironment env, TransitionBatch logged, IReadOnlyList<int> states, RecoveryPolicy policy,
+        int horizon, Xoshiro256StarStar random, CancellationToken ct = default) =>
+        Run(env, logged, states, new RecoveryActor(policy), horizon, random, ct);
+
+    /// <summary>The same probe for any recovery actor (the margin recovery agent's deterministic action).</summary>
+    public static RecoveryProbeResult Run(ISafetyEnvironment env, TransitionBatch logged, IReadOnlyList<int> states, IRecoveryActor actor,
         int horizon, Xoshiro256StarStar random, CancellationToken ct = default)
     {
-        var actor = new RecoveryActor(policy);
         int od = logged.ObsDim, ad = logged.ActDim;
         var obs = new float[od];
         var action = new float[ad];
         var low = env.ActionSpace.Low;
         var high = env.ActionSpace.High;
-        int policyKept = 0, randomKept = 0;
+        int policyKept = 0, randomKept = 0, saturated = 0;
+        double absAction = 0;
         foreach (int row in states)
         {
             ct.ThrowIfCancellationRequested();
+            actor.Act(logged.ObsRow(row), action);
+            for (int d = 0; d < ad; d++)
+            {
+                double u = Math.Abs((2.0 * action[d] - low[d] - high[d]) / (high[d] - low[d]));
+                absAction += u;
+                if (u > 0.95) saturated++;
+            }
             if (Survives(env, logged.ObsRow(row), obs, action, horizon, o => actor.Act(o, action))) policyKept++;
             for (int d = 0; d < ad; d++) action[d] = random.Uniform(low[d], high[d]);
             if (Survives(env, logged.ObsRow(row), obs, action, horizon, null)) randomKept++;
         }
-        return new RecoveryProbeResult(states.Count, horizon, policyKept, randomKept);
+        int components = Math.Max(1, states.Count * ad);
+        return new RecoveryProbeResult(states.Count, horizon, policyKept, randomKept)
+        {
+            MeanAbsAction = absAction / components,
+            SaturatedFraction = (double)saturated / components,
+        };
     }
 
     private delegate void Act(ReadOnlySpan<float> obs);

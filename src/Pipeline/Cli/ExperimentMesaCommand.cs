@@ -50,10 +50,25 @@ public static class ExperimentMesaCommand
         {
             Description = "Give the model-free recovery policy its own critic with this discount in (0, 1) (e.g. 0.95, 0.99) as its objective, adapted and trained online on the risk critic's batches; the switch keeps Q_risk (default: off, the recovery policy minimises Q_risk; docs/meta.md).",
         };
+        var recoveryObjective = new Option<string>("--recovery-objective")
+        {
+            Description = "What the recovery action is trained on: risk (min Q_risk, the paper's, default) | margin (a second SAC agent on the constraint's margin, e.g. the head's height, with the violation terminal; pretrained on the adaptation rows, trained online; needs an environment with a margin; docs/meta.md).",
+            DefaultValueFactory = _ => RecoveryObjectives.Risk,
+        };
+        recoveryObjective.AcceptOnlyFromAmong(RecoveryObjectives.Names);
+        var recoveryPretrain = new Option<int?>("--recovery-pretrain-steps")
+        {
+            Description = "With --recovery-objective margin: offline SAC updates of the margin recovery agent on the adaptation rows (default: the budget's critic pretraining steps).",
+        };
+        var recoveryFreeze = new Option<bool>("--recovery-freeze")
+        {
+            Description = "With --recovery-objective margin: keep the pretrained margin recovery agent fixed online (a diagnostic; default: one SAC update per step).",
+        };
         var methods = new Option<string?>("--methods") { Description = "Comma-separated subset of " + string.Join(",", MesaExperiment.Methods) + " to run (default: all); critics no selected method reads are not trained." };
         var cmd = new Command("mesa", "MESA vs Multi-Task vs RRL critics (and Unconstrained SAC) during online Recovery RL in the held-out variant.")
         {
             env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods, recoveryBc, recoveryHold, recoveryGamma,
+            recoveryObjective, recoveryPretrain, recoveryFreeze,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -85,7 +100,23 @@ public static class ExperimentMesaCommand
             float? recGamma = p.GetValue(recoveryGamma);
             if (recGamma is not null && !selected.Any(m => m != "unconstrained"))
                 throw new BadInputException("--recovery-gamma needs a Recovery RL method (mesa, multitask or rrl) in --methods");
-            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold, recGamma);
+            var objective = RecoveryObjectives.Parse(p.GetValue(recoveryObjective)!);
+            if (objective != RecoveryObjective.Risk)
+            {
+                if (!selected.Any(m => m != "unconstrained"))
+                    throw new BadInputException("--recovery-objective margin needs a Recovery RL method (mesa, multitask or rrl) in --methods");
+                definition.RequireMargin("--recovery-objective margin");
+                MarginRecoveryAgent.CheckSupported(RecoveryKind.ModelFree, new SafetySettings { RecoveryObjective = objective, RecoveryGamma = recGamma },
+                    p.GetValue(recoveryBc) is not null);
+            }
+            int? marginSteps = p.GetValue(recoveryPretrain);
+            if (marginSteps is not null && objective != RecoveryObjective.Margin)
+                throw new BadInputException("--recovery-pretrain-steps applies to --recovery-objective margin only");
+            bool frozen = p.GetValue(recoveryFreeze);
+            if (frozen && objective != RecoveryObjective.Margin)
+                throw new BadInputException("--recovery-freeze applies to --recovery-objective margin only");
+            if (marginSteps is < 0) throw new BadInputException($"--recovery-pretrain-steps must be at least 0, got {marginSteps}");
+            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold, recGamma, objective, marginSteps, frozen);
             var runs = WithPhases($"experiment mesa {definition.Id}", progress => experiment.Run(seedCount, progress, ct, p.GetValue(firstSeed)));
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
@@ -96,6 +127,9 @@ public static class ExperimentMesaCommand
                 + (p.GetValue(recoveryBc) is { } bcw ? $" --recovery-bc {bcw.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (hold is not 1 ? $" --recovery-hold {hold}" : "")
                 + (recGamma is { } rgv ? $" --recovery-gamma {rgv.ToString(CultureInfo.InvariantCulture)}" : "")
+                + (objective != RecoveryObjective.Risk ? $" --recovery-objective {RecoveryObjectives.Name(objective)}" : "")
+                + (marginSteps is { } ms ? $" --recovery-pretrain-steps {ms}" : "")
+                + (frozen ? " --recovery-freeze" : "")
                 + (methodList is null ? "" : $" --methods {string.Join(',', selected)}");
             string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}{overrides}";
             return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}",

@@ -67,11 +67,17 @@ public static class OnlineCommand
         {
             Description = "recovery (model-free): give the recovery policy its own critic with this discount in (0, 1) as its objective, trained online on the risk critic's batches; the switch keeps Q_risk (default: off).",
         };
+        var recoveryObjective = new Option<string>("--recovery-objective")
+        {
+            Description = "recovery (model-free): what the recovery action is trained on: risk (min Q_risk, the paper's, default) | margin (a second SAC agent on the constraint's margin with the violation terminal, pretrained on the offline rows; needs an environment with a margin).",
+            DefaultValueFactory = _ => RecoveryObjectives.Risk,
+        };
+        recoveryObjective.AcceptOnlyFromAmong(RecoveryObjectives.Names);
 
         var cmd = new Command("online", "Run Recovery RL or a baseline online and record the experience as a dataset version.")
         {
             env, variant, algo, critic, prior, server, apiKeyEnv, uploadDataset, dataset, recovery, episodes, seed, offline, pretrain, hidden, batch, learnAlpha, evalEpisodes,
-            record, noRecord, epsRisk, baseline, saveBaseline, recoveryHold, recoveryGamma,
+            record, noRecord, epsRisk, baseline, saveBaseline, recoveryHold, recoveryGamma, recoveryObjective,
         };
         var dualOptions = new DualAgentOptions();
         foreach (var option in dualOptions.All) cmd.Options.Add(option);
@@ -100,6 +106,7 @@ public static class OnlineCommand
                 EpsRisk = p.GetValue(epsRisk),
                 RecoveryHold = p.GetValue(recoveryHold),
                 RecoveryGamma = p.GetValue(recoveryGamma),
+                RecoveryObjective = RecoveryObjectives.Parse(p.GetValue(recoveryObjective)!),
                 Baseline = p.GetValue(baseline),
                 SaveBaseline = p.GetValue(saveBaseline),
                 KeepTransitions = p.GetValue(uploadDataset) is not null,

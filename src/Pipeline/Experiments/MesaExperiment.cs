@@ -34,10 +34,14 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// <paramref name="recoveryGamma"/> (`--recovery-gamma`) is every Recovery RL run's <see cref="SafetySettings.RecoveryGamma"/>:
 /// MESA's and Multi-Task's recovery critics are adapted alongside their recovery policies; RRL's starts
 /// online as a copy of its critic (its recovery policy is pretrained against Q_risk as before).
+/// <paramref name="recoveryObjective"/> Margin (`--recovery-objective margin`) gives every Recovery RL run a
+/// <see cref="MarginRecoveryAgent"/> as its recovery action, pretrained on the rows its Q_risk recovery
+/// policy adapts on (the test variant's) with the budget's offline pretraining steps (or <paramref name="marginPretrainSteps"/>); the critics are
+/// trained and adapted exactly as without it, so only the recovery action differs.
 /// </summary>
 public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, RiskSettings? risk = null,
     IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null, float? recoveryCloning = null, int recoveryHold = 1,
-    float? recoveryGamma = null)
+    float? recoveryGamma = null, RecoveryObjective recoveryObjective = RecoveryObjective.Risk, int? marginPretrainSteps = null, bool marginFrozen = false)
 {
     public static readonly string[] Methods = ["mesa", "multitask", "rrl", "unconstrained"];
 
@@ -69,10 +73,14 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         _notes.Clear();
         var risk = Risk;
         var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk, RecoveryHold = RecoverySwitch.CheckHold(recoveryHold),
-            RecoveryGamma = recoveryGamma is { } g ? RecoveryCritic.CheckGamma(g) : null };
+            RecoveryGamma = recoveryGamma is { } g ? RecoveryCritic.CheckGamma(g) : null, RecoveryObjective = recoveryObjective,
+            RecoveryMarginPretrainSteps = marginPretrainSteps, RecoveryMarginFrozen = marginFrozen };
         var selected = Selected;
         bool cloningOn = recoveryCloning is not null && (selected.Contains("mesa") || selected.Contains("multitask"));
-        int total = seeds * (3 + selected.Count + (cloningOn ? 1 : 0)), done = 0;
+        MarginRecoveryAgent.CheckSupported(RecoveryKind.ModelFree, safety, recoveryCloning is not null);
+        var margin = recoveryObjective == RecoveryObjective.Margin ? environment.RequireMargin("--recovery-objective margin") : null;
+        int recoveryRuns = selected.Count(m => m != "unconstrained");
+        int total = seeds * (3 + selected.Count + (cloningOn ? 1 : 0) + (recoveryObjective == RecoveryObjective.Margin ? recoveryRuns : 0)), done = 0;
         void Report(string phase) => progress?.Invoke(new ExperimentProgress(phase, (double)done++ / total));
         // Seeds firstSeed.. extend an earlier run with new seeds (seed s is the same run whatever the others).
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
@@ -127,6 +135,14 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
                 var rrl = new SingleDatasetTrainer(criticTraining).Train(test, ct: ct);
                 starts["rrl"] = new OnlineStart(rrl.Critic, OnlineStartTraining.TrainRecovery(rrl.Critic, test, safety, budget.AdaptSteps, seed, ct), suite.Test.Batch);
             }
+            if (margin is not null)
+                foreach (var method in selected.Where(m => m != "unconstrained"))
+                {
+                    // Each critic source's agent reads that critic's normalisation; the rows and steps are the same.
+                    Report($"seed {seed}: {method} margin recovery agent");
+                    var agent = MarginRecoveryAgent.Pretrain(margin, starts[method].Critic!.Normalization, test, budget.Sac, safety, safety.MarginPretrainSteps, seed, ct);
+                    starts[method] = starts[method] with { MarginRecovery = agent };
+                }
             starts["unconstrained"] = new OnlineStart(null, null, suite.Test.Batch);
             var restarts = trainingCollection as RestartLabelCollection;
             var probeStates = restarts?.RestartStates(suite.Test.Batch);
@@ -135,8 +151,10 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
                 if (restarts is null || probeStates is null || starts[method].Recovery is not { } policy) return;
                 var env = environment.CreateForCollection(suite.Test.Variant.Variant, (ulong)(104_729 * (seed + 1)));
                 var random = new Xoshiro256StarStar(Xoshiro256StarStar.DeriveSeed((ulong)seed, ProbeStream, 0));
-                var r = RecoveryProbe.Run(env, suite.Test.Batch, probeStates, policy, restarts.Horizon, random, ct);
-                _notes.Add($"seed {seed}: {method} recovery policy {when} kept {r.PolicyKept} of {r.States} held-out near-violation states clear for {r.Horizon} steps (a random held action: {r.RandomKept})");
+                var agent = starts[method].MarginRecovery;
+                var r = agent is null ? RecoveryProbe.Run(env, suite.Test.Batch, probeStates, policy, restarts.Horizon, random, ct)
+                    : RecoveryProbe.Run(env, suite.Test.Batch, probeStates, agent, restarts.Horizon, random, ct);
+                _notes.Add($"seed {seed}: {method} {(agent is null ? "recovery policy" : "margin recovery agent")} {when} kept {r.PolicyKept} of {r.States} held-out near-violation states clear for {r.Horizon} steps (a random held action: {r.RandomKept}); its first action: mean |a| {r.MeanAbsAction.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}, {(100 * r.SaturatedFraction).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)}% of components within 5% of the box edge");
                 if (starts[method].RecoveryCritic is { } recoveryCritic)
                 {
                     // The same uniform actions for both critics: a fresh generator per reading.

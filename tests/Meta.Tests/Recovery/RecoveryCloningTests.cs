@@ -132,5 +132,9 @@ public class RecoveryProbeTests
         Assert.Equal((1, 5, 0), (up.States, up.Horizon, up.PolicyKept));
         Assert.Equal(1, down.PolicyKept);
         Assert.Equal(up.RandomKept, down.RandomKept); // the random held action is the policy's reference, the same draw for both
+        // The first action's size on the [-1, 1] box: 0.999 is saturated, 0.5 is not.
+        Assert.Equal((0.999, 1.0), (Math.Round(up.MeanAbsAction, 4), up.SaturatedFraction));
+        var half = Probe(0.5f);
+        Assert.Equal((0.5, 0.0), (Math.Round(half.MeanAbsAction, 4), half.SaturatedFraction));
     }
 }

@@ -2,6 +2,7 @@ using OfflineSafety.Envs;
 using OfflineSafety.Meta.Online;
 using OfflineSafety.Pipeline.Experiments;
 using OfflineSafety.Storage;
+using OfflineSafety.Testing;
 
 namespace OfflineSafety.Pipeline.Tests.Online;
 
@@ -40,6 +41,22 @@ public class ExperimentSmokeTests
         Assert.Equal(["multitask", "unconstrained"], subset.Select(r => r.Method));
         foreach (var run in subset)
             Assert.Equal(full.Single(r => r.Method == run.Method).Result.Episodes.Select(e => e.Return), run.Result.Episodes.Select(e => e.Return));
+    }
+
+    [Fact]
+    public void Mesa_experiment_with_the_margin_objective_changes_only_the_recovery_runs_and_is_deterministic()
+    {
+        DebianPackages.EnsureInstalled(OfflineSafety.Envs.MuJoCo.MuJoCoLibrary.Package);
+        var environment = EnvironmentRegistry.Default.Get("halfcheetah-disabled");
+        var budget = ExperimentBudget.Smoke(environment) with { Episodes = 1 };
+        string[] methods = ["mesa", "unconstrained"];
+        var risk = new MesaExperiment(environment, budget, methods: methods).Run(1);
+        var margin = new MesaExperiment(environment, budget, methods: methods, recoveryObjective: RecoveryObjective.Margin, marginPretrainSteps: 20).Run(1);
+        var again = new MesaExperiment(environment, budget, methods: methods, recoveryObjective: RecoveryObjective.Margin, marginPretrainSteps: 20).Run(1);
+        static IEnumerable<(float, int, int)> Of(MethodRun r) => r.Result.Episodes.Select(e => (e.Return, e.Steps, e.RecoverySteps));
+        Assert.Equal(Of(risk[1]), Of(margin[1]));   // unconstrained reads no recovery
+        Assert.NotEqual(Of(risk[0]), Of(margin[0]));
+        Assert.Equal(margin.Select(Of), again.Select(Of));
     }
 
     [Fact]

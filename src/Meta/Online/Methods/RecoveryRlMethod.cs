@@ -15,7 +15,8 @@ namespace OfflineSafety.Meta.Online.Methods;
 /// &gt; 1) the recovery policy keeps control for that many steps after the switch fires; the runner
 /// relabels held steps like any other recovery step, since it always asks the task policy for a_task.
 /// With <see cref="SafetySettings.RecoveryGamma"/> the model-free recovery policy minimises its own
-/// longer-horizon critic; the switch here still reads Q_risk.
+/// longer-horizon critic; with <see cref="SafetySettings.RecoveryObjective"/> Margin the recovery action is
+/// a <see cref="MarginRecoveryAgent"/>'s. The switch here always reads Q_risk.
 /// </summary>
 public sealed class RecoveryRlMethod(SafetyCritic critic, SquashedActionBox box, float epsRisk, IOnlineRecovery recovery, int hold = 1) : ISafetyMethod
 {
@@ -26,7 +27,10 @@ public sealed class RecoveryRlMethod(SafetyCritic critic, SquashedActionBox box,
     {
         var critic = context.Critic;
         if (context.Safety.RecoveryGamma is not null) RecoveryCritic.CheckModelFree(context.Options.Recovery);
-        IOnlineRecovery recovery = context.Options.Recovery == RecoveryKind.ModelFree
+        MarginRecoveryAgent.CheckSupported(context.Options.Recovery, context.Safety, context.Start.Cloning is not null);
+        IOnlineRecovery recovery = context.Safety.RecoveryObjective == RecoveryObjective.Margin
+            ? context.Start.MarginRecovery ?? throw new BadInputException("--recovery-objective margin needs a margin recovery agent in the run's start (experiment mesa and offsafe online pretrain one)")
+            : context.Options.Recovery == RecoveryKind.ModelFree
             ? new ModelFreeRecovery(context.Start.Recovery ?? throw new BadInputException("model-free Recovery RL needs a recovery policy"),
                 critic, context.Safety, context.Start.Cloning, context.Start.RecoveryCritic)
             : new ModelBasedRecovery(critic, context.Box, context.Observations, context.Options.Pets, context.Random);
