@@ -11,8 +11,8 @@ public interface IPartedWork
 /// <summary>
 /// Runs the parts of an <see cref="IPartedWork"/> on the caller and on thread-pool workers without
 /// allocating per call, for coarse splits inside training loops (one part per meta-learning task,
-/// say), where each part runs its own kernels on one thread. Parts are claimed in order by whichever
-/// thread is free; results must not depend on which thread ran a part.
+/// say), where each part runs its own kernels on one thread. The caller always runs part 0; the other
+/// parts are claimed in order by whichever thread is free. Results must not depend on which thread ran a part.
 /// <para>
 /// A worker joins a call only while the call is open. Once the caller has run out of parts it closes
 /// the call and waits just for the workers that joined; one the pool has not started yet is not waited
