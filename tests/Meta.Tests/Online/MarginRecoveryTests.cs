@@ -19,20 +19,6 @@ public class MarginRecoveryTests
         public float Scale => 20f;
     }
 
-    private static CriticBatch Batch(int size, int seed)
-    {
-        var batch = new CriticBatch(size, 2, 2);
-        var random = new Xoshiro256StarStar((ulong)seed);
-        for (int i = 0; i < batch.Input.Length; i++) batch.Input[i] = (float)random.NextNormal();
-        for (int i = 0; i < batch.NextInput.Length; i++) batch.NextInput[i] = (float)random.NextNormal();
-        for (int i = 0; i < size; i++)
-        {
-            batch.Unsafe[i] = i % 4 == 0 ? 1f : 0f;
-            batch.Terminal[i] = i % 3 == 0 ? 1f : 0f;
-        }
-        return batch;
-    }
-
     private static MarginRecoveryAgent Agent(Normalization n, int batchSize = 16) =>
         new(new XMargin(), n, new SacSettings { Hidden = [16, 16], BatchSize = 64 }, new SafetySettings { CriticBatchSize = batchSize }, new Xoshiro256StarStar(8));
 
@@ -41,7 +27,7 @@ public class MarginRecoveryTests
     {
         var n = OnlineFixtures.NavigationNormalization();
         var agent = Agent(n);
-        var source = Batch(16, 7);
+        var source = OnlineFixtures.RandomCriticBatch(16, 7);
         var sourceInput = source.Input.ToArray();
         agent.Step(source, new Xoshiro256StarStar(1));
 
@@ -154,10 +140,10 @@ public class MarginRecoveryTests
         var agent = new MarginRecoveryAgent(new XMargin(), n, new SacSettings { Hidden = [16, 16] },
             new SafetySettings { CriticBatchSize = 16, RecoveryMarginFrozen = true }, new Xoshiro256StarStar(8));
         var before = agent.Settings;
-        agent.Learn(Batch(16, 9), null!, new Xoshiro256StarStar(3));
+        agent.Learn(OnlineFixtures.RandomCriticBatch(16, 9), null!, new Xoshiro256StarStar(3));
         Assert.Equal(0, agent.Agent.Updates);
         // Offline pretraining still trains it (Step is not gated).
-        agent.Step(Batch(16, 9), new Xoshiro256StarStar(3));
+        agent.Step(OnlineFixtures.RandomCriticBatch(16, 9), new Xoshiro256StarStar(3));
         Assert.Equal(1, agent.Agent.Updates);
         Assert.Same(before, agent.Settings);
     }
@@ -167,7 +153,7 @@ public class MarginRecoveryTests
     {
         var n = OnlineFixtures.NavigationNormalization();
         var agent = Agent(n);
-        var batch = Batch(16, 9);
+        var batch = OnlineFixtures.RandomCriticBatch(16, 9);
         var random = new Xoshiro256StarStar(3);
         var obs = new float[] { -20f, 1f };
         var action = new float[2];

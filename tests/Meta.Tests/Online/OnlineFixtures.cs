@@ -3,6 +3,7 @@ using OfflineSafety.Envs.Variants;
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Online;
 using OfflineSafety.Meta.Recovery;
+using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Meta.Tests.Online;
@@ -13,6 +14,21 @@ internal static class OnlineFixtures
     public static EnvironmentDefinition Navigation => EnvironmentRegistry.Default.Get("navigation1");
 
     public static ISafetyEnvironment Environment(ulong seed = 3) => Navigation.Create(new InputGainVariant(1, 1), seed);
+
+    /// <summary>A 2+2-wide critic batch of normal inputs, every fourth row unsafe and every third terminal.</summary>
+    public static CriticBatch RandomCriticBatch(int size, int seed)
+    {
+        var batch = new CriticBatch(size, 2, 2);
+        var random = new Xoshiro256StarStar((ulong)seed);
+        for (int i = 0; i < batch.Input.Length; i++) batch.Input[i] = (float)random.NextNormal();
+        for (int i = 0; i < batch.NextInput.Length; i++) batch.NextInput[i] = (float)random.NextNormal();
+        for (int i = 0; i < size; i++)
+        {
+            batch.Unsafe[i] = i % 4 == 0 ? 1f : 0f;
+            batch.Terminal[i] = i % 3 == 0 ? 1f : 0f;
+        }
+        return batch;
+    }
 
     /// <summary>A critic whose output is sigmoid(logit) for every input: all weights zero, output biases = logit.</summary>
     public static SafetyCritic ConstantCritic(float logit, Normalization? normalization = null)

@@ -12,20 +12,6 @@ namespace OfflineSafety.Meta.Tests.Online;
 /// <summary>`--recovery-gamma G`: the model-free recovery policy minimises its own critic, trained with discount G.</summary>
 public class RecoveryCriticTests
 {
-    private static CriticBatch Batch(int size, int seed)
-    {
-        var batch = new CriticBatch(size, 2, 2);
-        var random = new Xoshiro256StarStar((ulong)seed);
-        for (int i = 0; i < batch.Input.Length; i++) batch.Input[i] = (float)random.NextNormal();
-        for (int i = 0; i < batch.NextInput.Length; i++) batch.NextInput[i] = (float)random.NextNormal();
-        for (int i = 0; i < size; i++)
-        {
-            batch.Unsafe[i] = i % 4 == 0 ? 1f : 0f;
-            batch.Terminal[i] = i % 3 == 0 ? 1f : 0f;
-        }
-        return batch;
-    }
-
     [Theory]
     [InlineData(0.95f)]
     [InlineData(0.99f)]
@@ -36,7 +22,7 @@ public class RecoveryCriticTests
         var policy = OnlineFixtures.FixedRecovery(n, 0.5f);
         var before = start.Parameters.Data.ToArray();
         var critic = new RecoveryCritic(start, policy, gamma, 8, 1e-3f, 0.005f);
-        var source = Batch(8, 7);
+        var source = OnlineFixtures.RandomCriticBatch(8, 7);
         var sourceNext = source.NextInput.ToArray();
 
         critic.Step(source);
@@ -133,7 +119,7 @@ public class RecoveryCriticTests
         var policy = RecoveryPolicy.Create(n, [8], new Xoshiro256StarStar(6));
         var safety = new SafetySettings { CriticBatchSize = 16, RecoveryHidden = [8], RecoveryGamma = 0.99f };
         var recovery = new ModelFreeRecovery(policy, SafetyCritic.Create(new CriticArchitecture([8], 2), n, new Xoshiro256StarStar(4)), safety);
-        var batch = Batch(16, 9);
+        var batch = OnlineFixtures.RandomCriticBatch(16, 9);
         var random = new Xoshiro256StarStar(3);
         for (int i = 0; i < 5; i++) recovery.Learn(batch, null!, random);
         // Best of three windows, as in the SAC test: a pooled kernel split state can be emptied by a neighbouring test.

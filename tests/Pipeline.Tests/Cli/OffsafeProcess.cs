@@ -26,6 +26,15 @@ public static class OffsafeProcess
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Runs a command that must be refused before any work: exit code 1 and one line on stderr containing <paramref name="expected"/>.</summary>
+    public static async Task AssertRefusedInOneLineAsync(IEnumerable<string> args, string expected)
+    {
+        var run = await RunAsync(null, args, TimeSpan.FromMinutes(1));
+        Assert.Equal(1, run.ExitCode);
+        string line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(expected, line);
+    }
+
     /// <summary>Runs a command that does not end by itself (the scheduler, a server) for <paramref name="duration"/>, then kills it.</summary>
     public static async Task<Result> RunForAsync(IEnumerable<string> args, TimeSpan duration)
     {

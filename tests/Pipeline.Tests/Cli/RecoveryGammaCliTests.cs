@@ -10,12 +10,7 @@ public sealed class RecoveryGammaCliTests
     [InlineData("--recovery-gamma needs a Recovery RL method", "--methods", "unconstrained", "--recovery-gamma", "0.95")]
     public async Task Experiment_mesa_refuses_a_bad_recovery_gamma_in_one_line_before_any_work(string expected, params string[] flags)
     {
-        var run = await OffsafeProcess.RunAsync(null, ["experiment", "mesa", "--env", "halfcheetah-disabled", "--quick", "--seeds", "1", .. flags],
-            TimeSpan.FromMinutes(1));
-
-        Assert.Equal(1, run.ExitCode);
-        string line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(expected, line);
+        await OffsafeProcess.AssertRefusedInOneLineAsync(["experiment", "mesa", "--env", "halfcheetah-disabled", "--quick", "--seeds", "1", .. flags], expected);
     }
 
     [Theory]
@@ -26,11 +21,6 @@ public sealed class RecoveryGammaCliTests
     [InlineData("--recovery-hold applies to --algo recovery only", "sqrl", "--recovery-hold", "5")]
     public async Task Online_refuses_bad_recovery_flags_in_one_line_before_any_work(string expected, string algo, params string[] flags)
     {
-        var run = await OffsafeProcess.RunAsync(null, ["online", "--env", "navigation1", "--algo", algo, "--episodes", "1", "--no-record", .. flags],
-            TimeSpan.FromMinutes(1));
-
-        Assert.Equal(1, run.ExitCode);
-        string line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(expected, line);
+        await OffsafeProcess.AssertRefusedInOneLineAsync(["online", "--env", "navigation1", "--algo", algo, "--episodes", "1", "--no-record", .. flags], expected);
     }
 }

@@ -9,11 +9,6 @@ public sealed class RecoveryHoldCliTests
     [InlineData("'--recovery-hold'", "2.5")]
     public async Task A_bad_recovery_hold_is_a_one_line_error_before_any_work(string expected, string value)
     {
-        var run = await OffsafeProcess.RunAsync(null, ["experiment", "mesa", "--env", "halfcheetah-disabled", "--quick", "--seeds", "1", "--recovery-hold", value],
-            TimeSpan.FromMinutes(1));
-
-        Assert.Equal(1, run.ExitCode);
-        string line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(expected, line);
+        await OffsafeProcess.AssertRefusedInOneLineAsync(["experiment", "mesa", "--env", "halfcheetah-disabled", "--quick", "--seeds", "1", "--recovery-hold", value], expected);
     }
 }

@@ -10,12 +10,7 @@ public sealed class RecoveryObjectiveCliTests
     [InlineData("does not support --recovery-bc", "halfcheetah-disabled", "--recovery-bc", "1", "--restart-labels", "2")]
     public async Task Experiment_mesa_refuses_unsupported_margin_uses_in_one_line_before_any_work(string expected, string env, params string[] flags)
     {
-        var run = await OffsafeProcess.RunAsync(null, ["experiment", "mesa", "--env", env, "--quick", "--seeds", "1", "--recovery-objective", "margin", .. flags],
-            TimeSpan.FromMinutes(1));
-
-        Assert.Equal(1, run.ExitCode);
-        string line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(expected, line);
+        await OffsafeProcess.AssertRefusedInOneLineAsync(["experiment", "mesa", "--env", env, "--quick", "--seeds", "1", "--recovery-objective", "margin", .. flags], expected);
     }
 
     [Theory]
@@ -24,12 +19,7 @@ public sealed class RecoveryObjectiveCliTests
     [InlineData("--recovery-pretrain-steps must be at least 0", "--recovery-objective", "margin", "--recovery-pretrain-steps", "-1")]
     public async Task Experiment_mesa_refuses_margin_only_flags_without_it_in_one_line(string expected, params string[] flags)
     {
-        var run = await OffsafeProcess.RunAsync(null, ["experiment", "mesa", "--env", "halfcheetah-disabled", "--quick", "--seeds", "1", .. flags],
-            TimeSpan.FromMinutes(1));
-
-        Assert.Equal(1, run.ExitCode);
-        string line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(expected, line);
+        await OffsafeProcess.AssertRefusedInOneLineAsync(["experiment", "mesa", "--env", "halfcheetah-disabled", "--quick", "--seeds", "1", .. flags], expected);
     }
 
     [Theory]
@@ -38,11 +28,6 @@ public sealed class RecoveryObjectiveCliTests
     [InlineData("--recovery-objective margin trains a model-free recovery agent", "halfcheetah-disabled", "recovery", "--recovery", "model-based")]
     public async Task Online_refuses_unsupported_margin_uses_in_one_line_before_any_work(string expected, string env, string algo, params string[] flags)
     {
-        var run = await OffsafeProcess.RunAsync(null, ["online", "--env", env, "--algo", algo, "--episodes", "1", "--no-record", "--recovery-objective", "margin", .. flags],
-            TimeSpan.FromMinutes(1));
-
-        Assert.Equal(1, run.ExitCode);
-        string line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(expected, line);
+        await OffsafeProcess.AssertRefusedInOneLineAsync(["online", "--env", env, "--algo", algo, "--episodes", "1", "--no-record", "--recovery-objective", "margin", .. flags], expected);
     }
 }
