@@ -41,21 +41,7 @@ public static class ExperimentMesaCommand
         {
             Description = "Behaviour-clone MESA's and Multi-Task's recovery policies (adaptation and online) towards the training variants' restart actions that avoided the violation, with this weight beside the Q_risk term (needs --restart-labels; default: off; docs/meta.md).",
         };
-        var recoveryHold = new Option<int>("--recovery-hold")
-        {
-            Description = "Steps the recovery policy keeps control once the switch fires, unless the episode ends (1: the paper's per-step switch, default; docs/meta.md).",
-            DefaultValueFactory = _ => 1,
-        };
-        var recoveryGamma = new Option<float?>("--recovery-gamma")
-        {
-            Description = "Give the model-free recovery policy its own critic with this discount in (0, 1) (e.g. 0.95, 0.99) as its objective, adapted and trained online on the risk critic's batches; the switch keeps Q_risk (default: off, the recovery policy minimises Q_risk; docs/meta.md).",
-        };
-        var recoveryObjective = new Option<string>("--recovery-objective")
-        {
-            Description = "What the recovery action is trained on: risk (min Q_risk, the paper's, default) | margin (a second SAC agent on the constraint's margin, e.g. the head's height, with the violation terminal; pretrained on the adaptation rows, trained online; needs an environment with a margin; docs/meta.md).",
-            DefaultValueFactory = _ => RecoveryObjectives.Risk,
-        };
-        recoveryObjective.AcceptOnlyFromAmong(RecoveryObjectives.Names);
+        var recoveryRl = new RecoveryRlOptions();
         var recoveryPretrain = new Option<int?>("--recovery-pretrain-steps")
         {
             Description = "With --recovery-objective margin: offline SAC updates of the margin recovery agent on the adaptation rows (default: the budget's critic pretraining steps).",
@@ -67,9 +53,10 @@ public static class ExperimentMesaCommand
         var methods = new Option<string?>("--methods") { Description = "Comma-separated subset of " + string.Join(",", MesaExperiment.Methods) + " to run (default: all); critics no selected method reads are not trained." };
         var cmd = new Command("mesa", "MESA vs Multi-Task vs RRL critics (and Unconstrained SAC) during online Recovery RL in the held-out variant.")
         {
-            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods, recoveryBc, recoveryHold, recoveryGamma,
-            recoveryObjective, recoveryPretrain, recoveryFreeze,
+            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods, recoveryBc,
+            recoveryPretrain, recoveryFreeze,
         };
+        foreach (var option in recoveryRl.All) cmd.Options.Add(option);
         CommandAction.Set(cmd, async (p, ct) =>
         {
             var definition = EnvironmentRegistry.Default.Get(p.GetValue(env)!);
@@ -92,15 +79,15 @@ public static class ExperimentMesaCommand
                 RecoveryCloning.CheckBeta(bc);
                 if (p.GetValue(restartLabels) == 0) throw new BadInputException("--recovery-bc needs --restart-labels N (N > 0): the saved restarts are its demonstrations");
             }
-            int hold = RecoverySwitch.CheckHold(p.GetValue(recoveryHold));
+            int hold = RecoverySwitch.CheckHold(p.GetValue(recoveryRl.Hold));
             var training = TrainingCollections.Create(p.GetValue(collection)!, budget.Sac, p.GetValue(restartLabels), p.GetValue(restartHorizon));
             string? methodList = p.GetValue(methods);
             var selected = MesaExperiment.SelectMethods(methodList?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
             // MesaExperiment validates the value; only the method list is checked here.
-            float? recGamma = p.GetValue(recoveryGamma);
+            float? recGamma = p.GetValue(recoveryRl.Gamma);
             if (recGamma is not null && !selected.Any(m => m != "unconstrained"))
                 throw new BadInputException("--recovery-gamma needs a Recovery RL method (mesa, multitask or rrl) in --methods");
-            var objective = RecoveryObjectives.Parse(p.GetValue(recoveryObjective)!);
+            var objective = RecoveryObjectives.Parse(p.GetValue(recoveryRl.Objective)!);
             if (objective != RecoveryObjective.Risk)
             {
                 if (!selected.Any(m => m != "unconstrained"))

@@ -58,27 +58,14 @@ public static class OnlineCommand
         var baseline = new Option<string?>("--baseline") { Description = "dual-agent: td3 (default, learns alongside) | controller (the environment's scripted one) | FILE (.safetensors from --save-baseline)." };
         var saveBaseline = new Option<string?>("--save-baseline") { Description = "dual-agent with a td3 baseline: write the trained baseline actor to FILE." };
         var epsRisk = new Option<float?>("--eps-risk") { Description = "Override eps_risk (default per environment, or the registry critic's)." };
-        var recoveryHold = new Option<int>("--recovery-hold")
-        {
-            Description = "recovery: steps the recovery policy keeps control once the switch fires, unless the episode ends (1: the paper's per-step switch, default).",
-            DefaultValueFactory = _ => 1,
-        };
-        var recoveryGamma = new Option<float?>("--recovery-gamma")
-        {
-            Description = "recovery (model-free): give the recovery policy its own critic with this discount in (0, 1) as its objective, trained online on the risk critic's batches; the switch keeps Q_risk (default: off).",
-        };
-        var recoveryObjective = new Option<string>("--recovery-objective")
-        {
-            Description = "recovery (model-free): what the recovery action is trained on: risk (min Q_risk, the paper's, default) | margin (a second SAC agent on the constraint's margin with the violation terminal, pretrained on the offline rows; needs an environment with a margin).",
-            DefaultValueFactory = _ => RecoveryObjectives.Risk,
-        };
-        recoveryObjective.AcceptOnlyFromAmong(RecoveryObjectives.Names);
+        var recoveryRl = new RecoveryRlOptions();
 
         var cmd = new Command("online", "Run Recovery RL or a baseline online and record the experience as a dataset version.")
         {
             env, variant, algo, critic, prior, server, apiKeyEnv, uploadDataset, dataset, recovery, episodes, seed, offline, pretrain, hidden, batch, learnAlpha, evalEpisodes,
-            record, noRecord, epsRisk, baseline, saveBaseline, recoveryHold, recoveryGamma, recoveryObjective,
+            record, noRecord, epsRisk, baseline, saveBaseline,
         };
+        foreach (var option in recoveryRl.All) cmd.Options.Add(option);
         var dualOptions = new DualAgentOptions();
         foreach (var option in dualOptions.All) cmd.Options.Add(option);
         CommandAction.Set(cmd, async (p, ct) =>
@@ -104,9 +91,9 @@ public static class OnlineCommand
                 RecordAs = p.GetValue(record),
                 Record = !p.GetValue(noRecord),
                 EpsRisk = p.GetValue(epsRisk),
-                RecoveryHold = p.GetValue(recoveryHold),
-                RecoveryGamma = p.GetValue(recoveryGamma),
-                RecoveryObjective = RecoveryObjectives.Parse(p.GetValue(recoveryObjective)!),
+                RecoveryHold = p.GetValue(recoveryRl.Hold),
+                RecoveryGamma = p.GetValue(recoveryRl.Gamma),
+                RecoveryObjective = RecoveryObjectives.Parse(p.GetValue(recoveryRl.Objective)!),
                 Baseline = p.GetValue(baseline),
                 SaveBaseline = p.GetValue(saveBaseline),
                 KeepTransitions = p.GetValue(uploadDataset) is not null,

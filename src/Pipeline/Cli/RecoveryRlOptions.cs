@@ -1,0 +1,38 @@
+using System.CommandLine;
+using OfflineSafety.Meta.Online;
+
+namespace OfflineSafety.Pipeline.Cli;
+
+/// <summary>
+/// The recovery policy's opt-in flags, shared by `online --algo recovery` and `experiment mesa` so that
+/// both declare them, with their defaults, once (their checks live beside the settings they feed:
+/// <see cref="RecoverySwitch.CheckHold"/>, <see cref="RecoveryObjectives.Parse"/>, the recovery critic's).
+/// </summary>
+internal sealed class RecoveryRlOptions
+{
+    public Option<int> Hold { get; } = new("--recovery-hold")
+    {
+        Description = "Steps the recovery policy keeps control once the switch fires, unless the episode ends (1: the paper's per-step switch, default; docs/meta.md).",
+        DefaultValueFactory = _ => 1,
+    };
+
+    public Option<float?> Gamma { get; } = new("--recovery-gamma")
+    {
+        Description = "Give the model-free recovery policy its own critic with this discount in (0, 1) (e.g. 0.95, 0.99) as its objective, trained on the risk critic's batches (adaptation and online); the switch keeps Q_risk (default: off, the recovery policy minimises Q_risk; docs/meta.md).",
+    };
+
+    public Option<string> Objective { get; } = CreateObjective();
+
+    public IEnumerable<Option> All => [Hold, Gamma, Objective];
+
+    private static Option<string> CreateObjective()
+    {
+        var option = new Option<string>("--recovery-objective")
+        {
+            Description = "What the model-free recovery action is trained on: risk (min Q_risk, the paper's, default) | margin (a second SAC agent on the constraint's margin, e.g. the head's height, with the violation terminal; pretrained on the offline rows, trained online; needs an environment with a margin; docs/meta.md).",
+            DefaultValueFactory = _ => RecoveryObjectives.Risk,
+        };
+        option.AcceptOnlyFromAmong(RecoveryObjectives.Names);
+        return option;
+    }
+}
