@@ -76,9 +76,6 @@ public sealed class MetaBatch : IPartedWork
         _loss = loss;
         try
         {
-            for (int c = 1; c < _cores; c++)
-                for (int i = 0; i < _parameters.Count; i++)
-                    _parameters[i].Values.CopyTo(_coreParameters[c][i].Data);
             PartSplit.Run(this, _cores, _threads);
             for (int k = _whole; k < _tapes.Length; k++) RunTask(k, core: 0);
         }
@@ -96,6 +93,10 @@ public sealed class MetaBatch : IPartedWork
     /// <summary>Core <paramref name="part"/>'s share of the whole rounds: tasks part, part + cores, ...</summary>
     public void RunPart(int part)
     {
+        // Copied by the core that reads them, so the copy lands in its cache.
+        if (part > 0)
+            for (int i = 0; i < _parameters.Count; i++)
+                _parameters[i].Values.CopyTo(_coreParameters[part][i].Data);
         for (int k = part; k < _whole; k += _cores) RunTask(k, part);
     }
 
