@@ -27,16 +27,12 @@ internal sealed class RecoveryRlOptions
 
     public IEnumerable<Option> All => [Hold, Gamma, Objective, Relabel];
 
-    private static Option<string> CreateRelabel()
+    // No AcceptOnlyFromAmong: its refusal spans several lines; RecoveryRelabels.Parse refuses in one.
+    private static Option<string> CreateRelabel() => new("--recovery-relabel")
     {
-        var option = new Option<string>("--recovery-relabel")
-        {
-            Description = "What the task policy's buffer stores on a step the recovery action ran: proposal (the task policy's own action, the paper's relabelling, default) | executed (the recovery action that ran, the paper's no-relabelling ablation; docs/meta.md).",
-            DefaultValueFactory = _ => RecoveryRelabels.Proposal,
-        };
-        option.AcceptOnlyFromAmong(RecoveryRelabels.Names);
-        return option;
-    }
+        Description = "What the task policy's buffer stores on a step the recovery action ran: proposal (the task policy's own action, the paper's relabelling, default) | executed (the recovery action that ran, the paper's no-relabelling ablation; docs/meta.md).",
+        DefaultValueFactory = _ => RecoveryRelabels.Proposal,
+    };
 
     private static Option<string> CreateObjective()
     {

@@ -17,7 +17,7 @@ public sealed class RecoveryRelabelCliTests
     }
 
     [Theory]
-    [InlineData("'--recovery-relabel'", "--recovery-relabel", "bogus")]
+    [InlineData("--recovery-relabel must be one of proposal, executed, got 'bogus'", "--recovery-relabel", "bogus")]
     // "executed" parses: the refusal is about the method list, not the value.
     [InlineData("--recovery-relabel executed needs a Recovery RL method", "--methods", "unconstrained", "--recovery-relabel", "executed")]
     public async Task Experiment_mesa_refuses_a_bad_recovery_relabel_in_one_line_before_any_work(string expected, params string[] flags)
@@ -26,7 +26,7 @@ public sealed class RecoveryRelabelCliTests
     }
 
     [Theory]
-    [InlineData("'--recovery-relabel'", "recovery", "--recovery-relabel", "executd")]
+    [InlineData("--recovery-relabel must be one of proposal, executed, got 'executd'", "recovery", "--recovery-relabel", "executd")]
     [InlineData("--recovery-relabel executed applies to --algo recovery only", "unconstrained", "--recovery-relabel", "executed")]
     [InlineData("--recovery-relabel executed applies to --algo recovery only", "sqrl", "--recovery-relabel", "executed")]
     public async Task Online_refuses_a_bad_recovery_relabel_in_one_line_before_any_work(string expected, string algo, params string[] flags)
