@@ -30,7 +30,7 @@ internal sealed class RecoveryRlOptions
     // No AcceptOnlyFromAmong: its refusal spans several lines; RecoveryRelabels.Parse refuses in one.
     private static Option<string> CreateRelabel() => new("--recovery-relabel")
     {
-        Description = "What the task policy's buffer stores on a step the recovery action ran: proposal (the task policy's own action, the paper's relabelling, default) | executed (the recovery action that ran, the paper's no-relabelling ablation; docs/meta.md).",
+        Description = "What the task policy's buffer stores on a step the recovery action ran: proposal (the task policy's own action, the paper's relabelling, default) | executed (the recovery action that ran, the paper's no-relabelling ablation) | drop (no task row for that step, a diagnostic; docs/meta.md).",
         DefaultValueFactory = _ => RecoveryRelabels.Proposal,
     };
 

@@ -86,7 +86,20 @@ public class RecoveryRlTests
     }
 
     [Fact]
-    public void The_executed_rule_leaves_unshielded_steps_and_other_methods_alone()
+    public void With_the_drop_rule_overridden_steps_leave_no_task_row()
+    {
+        var n = OnlineFixtures.NavigationNormalization();
+        var options = OnlineFixtures.Options(OnlineAlgorithm.Recovery, 2);
+        options = options with { Safety = options.Safety with { RecoveryRelabel = RecoveryRelabel.Drop } };
+        var runner = new OnlineRunner(OnlineFixtures.Environment(), new OnlineStart(OnlineFixtures.ConstantCritic(20f, n), OnlineFixtures.FixedRecovery(n, 0.5f), null), options);
+        var result = runner.Run();
+        Assert.Equal(result.Episodes.Sum(e => e.Steps), result.Episodes.Sum(e => e.RecoverySteps));
+        Assert.Equal(0, runner.TaskBuffer.Count);
+        Assert.Equal(result.Steps, runner.CriticBuffer.Count);
+    }
+
+    [Fact]
+    public void The_ablations_leave_unshielded_steps_and_other_methods_alone()
     {
         // No step is overridden (Q_risk ~ 0), and unconstrained SAC never is: the option must change nothing.
         var n = OnlineFixtures.NavigationNormalization();
@@ -99,13 +112,16 @@ public class RecoveryRlTests
                 return new OnlineRunner(OnlineFixtures.Environment(), new OnlineStart(OnlineFixtures.ConstantCritic(logit, n), OnlineFixtures.FixedRecovery(n, 0.5f), null), options);
             }
             var paper = Runner(RecoveryRelabel.Proposal);
-            var ablation = Runner(RecoveryRelabel.Executed);
             var a = paper.Run();
-            var b = ablation.Run();
-            Assert.Equal(a.Episodes.Select(e => (e.Return, e.Steps, e.RecoverySteps)), b.Episodes.Select(e => (e.Return, e.Steps, e.RecoverySteps)));
-            Assert.Equal(paper.TaskBuffer.Count, ablation.TaskBuffer.Count);
-            for (int i = 0; i < paper.TaskBuffer.Count; i++)
-                Assert.Equal(paper.TaskBuffer.ActionRow(i).ToArray(), ablation.TaskBuffer.ActionRow(i).ToArray());
+            foreach (var rule in new[] { RecoveryRelabel.Executed, RecoveryRelabel.Drop })
+            {
+                var ablation = Runner(rule);
+                var b = ablation.Run();
+                Assert.Equal(a.Episodes.Select(e => (e.Return, e.Steps, e.RecoverySteps)), b.Episodes.Select(e => (e.Return, e.Steps, e.RecoverySteps)));
+                Assert.Equal(paper.TaskBuffer.Count, ablation.TaskBuffer.Count);
+                for (int i = 0; i < paper.TaskBuffer.Count; i++)
+                    Assert.Equal(paper.TaskBuffer.ActionRow(i).ToArray(), ablation.TaskBuffer.ActionRow(i).ToArray());
+            }
         }
     }
 

@@ -11,13 +11,14 @@ public sealed class RecoveryRelabelCliTests
     {
         Assert.Equal(RecoveryRelabel.Proposal, RecoveryRelabels.Parse("proposal"));
         Assert.Equal(RecoveryRelabel.Executed, RecoveryRelabels.Parse("executed"));
-        Assert.Equal("executed", RecoveryRelabels.Name(RecoveryRelabels.Parse("executed")));
+        Assert.Equal(RecoveryRelabel.Drop, RecoveryRelabels.Parse("drop"));
+        foreach (var name in RecoveryRelabels.Names) Assert.Equal(name, RecoveryRelabels.Name(RecoveryRelabels.Parse(name)));
         Assert.Equal("proposal", RecoveryRelabels.Name(new SafetySettings().RecoveryRelabel));
         Assert.Contains("--recovery-relabel", Assert.Throws<BadInputException>(() => RecoveryRelabels.Parse("none")).Message);
     }
 
     [Theory]
-    [InlineData("--recovery-relabel must be one of proposal, executed, got 'bogus'", "--recovery-relabel", "bogus")]
+    [InlineData("--recovery-relabel must be one of proposal, executed, drop, got 'bogus'", "--recovery-relabel", "bogus")]
     // "executed" parses: the refusal is about the method list, not the value.
     [InlineData("--recovery-relabel executed needs a Recovery RL method", "--methods", "unconstrained", "--recovery-relabel", "executed")]
     public async Task Experiment_mesa_refuses_a_bad_recovery_relabel_in_one_line_before_any_work(string expected, params string[] flags)
@@ -26,9 +27,9 @@ public sealed class RecoveryRelabelCliTests
     }
 
     [Theory]
-    [InlineData("--recovery-relabel must be one of proposal, executed, got 'executd'", "recovery", "--recovery-relabel", "executd")]
+    [InlineData("--recovery-relabel must be one of proposal, executed, drop, got 'executd'", "recovery", "--recovery-relabel", "executd")]
     [InlineData("--recovery-relabel executed applies to --algo recovery only", "unconstrained", "--recovery-relabel", "executed")]
-    [InlineData("--recovery-relabel executed applies to --algo recovery only", "sqrl", "--recovery-relabel", "executed")]
+    [InlineData("--recovery-relabel drop applies to --algo recovery only", "sqrl", "--recovery-relabel", "drop")]
     public async Task Online_refuses_a_bad_recovery_relabel_in_one_line_before_any_work(string expected, string algo, params string[] flags)
     {
         await OffsafeProcess.AssertRefusedInOneLineAsync(["online", "--env", "navigation1", "--algo", algo, "--episodes", "1", "--no-record", .. flags], expected);
