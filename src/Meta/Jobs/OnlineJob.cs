@@ -46,9 +46,12 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
             RecoveryHold = RecoverySwitch.CheckHold(request.RecoveryHold),
             RecoveryGamma = request.RecoveryGamma is { } g ? Recovery.RecoveryCritic.CheckGamma(g) : null,
             RecoveryObjective = request.RecoveryObjective,
+            RecoveryRelabel = request.RecoveryRelabel,
         };
         if (request.Algorithm != OnlineAlgorithm.Recovery && (request.RecoveryHold != 1 || request.RecoveryGamma is not null))
             throw new BadInputException($"{(request.RecoveryGamma is not null ? "--recovery-gamma" : "--recovery-hold")} applies to --algo recovery only, not {request.Algorithm.Name()}");
+        if (request.Algorithm != OnlineAlgorithm.Recovery && request.RecoveryRelabel != RecoveryRelabel.Proposal)
+            throw new BadInputException($"--recovery-relabel {RecoveryRelabels.Name(request.RecoveryRelabel)} applies to --algo recovery only, not {request.Algorithm.Name()}");
         if (request.RecoveryGamma is not null) Recovery.RecoveryCritic.CheckModelFree(request.Recovery);
         if (request.RecoveryObjective == RecoveryObjective.Margin && request.Algorithm != OnlineAlgorithm.Recovery)
             throw new BadInputException($"--recovery-objective margin applies to --algo recovery only, not {request.Algorithm.Name()}");

@@ -67,4 +67,7 @@ public sealed record OnlineRunRequest(string Environment, OnlineAlgorithm Algori
 
     /// <summary>Model-free Recovery RL: what the recovery action is trained on (<see cref="SafetySettings.RecoveryObjective"/>); Risk: the paper's.</summary>
     public RecoveryObjective RecoveryObjective { get; init; } = RecoveryObjective.Risk;
+
+    /// <summary>Recovery RL: what the task buffer stores on a recovery step (<see cref="SafetySettings.RecoveryRelabel"/>); Proposal: the paper's.</summary>
+    public RecoveryRelabel RecoveryRelabel { get; init; } = RecoveryRelabel.Proposal;
 }

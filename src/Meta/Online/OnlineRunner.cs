@@ -28,6 +28,7 @@ public sealed class OnlineRunner
     private readonly SafetyCriticUpdate? _criticUpdate;   // null for the methods that read no Q_risk
     private readonly ISafetyMethod _method;
     private readonly SacBatch _batch;
+    private readonly RecoveryRelabel _relabel;   // Proposal for every method but Recovery RL with an ablation (SafetySettings.RecoveryRelabel)
     private long _steps;
     private long _deterministicUntil;   // acting uses the policy's mean while _steps is below it (set by Deploy)
 
@@ -56,6 +57,7 @@ public sealed class OnlineRunner
         if (start.Offline is { } rows)
             for (int i = 0; i < rows.Count; i++)
                 _criticBuffer.Add(rows.ObsRow(i), rows.ActionRow(i), rows.Reward[i], rows.Cost[i], rows.Unsafe[i], rows.Terminal[i], rows.NextObsRow(i));
+        _relabel = algorithm == OnlineAlgorithm.Recovery ? options.Safety.RecoveryRelabel : RecoveryRelabel.Proposal;
         _batch = new SacBatch(options.Sac.BatchSize, od, ad);
         if (Critic is not null) _criticUpdate = new SafetyCriticUpdate(Critic, options.Safety);
         // After SAC: model-based recovery draws its ensemble from the same stream.
@@ -151,8 +153,9 @@ public sealed class OnlineRunner
                 var result = _env.Step(executed);
                 result.Observation.CopyTo(next);
                 float reward = result.Reward;
-                // Relabelling: the task policy learns from what it proposed; the critic from what ran.
-                _taskBuffer.Add(obs, proposed, _method.TaskReward(reward, result.Cost), result.Cost, result.Unsafe, result.Terminal, next);
+                // Relabelling: the task policy learns from what it proposed (unless an ablation keeps what ran, or nothing); the critic from what ran.
+                if (!shielded || _relabel != RecoveryRelabel.Drop)
+                    _taskBuffer.Add(obs, shielded && _relabel == RecoveryRelabel.Executed ? executed : proposed, _method.TaskReward(reward, result.Cost), result.Cost, result.Unsafe, result.Terminal, next);
                 _criticBuffer.Add(obs, executed, reward, result.Cost, result.Unsafe, result.Terminal, next);
                 log?.Add(episode, step, obs, executed, next, reward, result.Cost, result.Unsafe, result.Terminal, result.Truncated);
                 _method.AfterStep(next, reward, result.Cost, result.Terminal, result.Truncated);

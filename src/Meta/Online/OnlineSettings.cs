@@ -95,6 +95,13 @@ public sealed record SafetySettings
     /// </summary>
     public bool RecoveryMarginFrozen { get; init; }
 
+    /// <summary>
+    /// Recovery RL: the action the task buffer stores on a step the recovery action ran (`--recovery-relabel`).
+    /// Proposal: a_task, the paper's relabelling. Executed: the recovery action, the paper's "no relabelling"
+    /// ablation, so the task policy's critic sees what earned the reward. Drop: no task row (a diagnostic).
+    /// </summary>
+    public RecoveryRelabel RecoveryRelabel { get; init; } = RecoveryRelabel.Proposal;
+
     /// <summary>Per-environment settings: gamma_risk, eps_risk and the LR and RP lambdas from <see cref="DomainHyperparameterTable"/>.</summary>
     public static SafetySettings For(string environment)
     {
@@ -117,6 +124,47 @@ public enum RecoveryObjective
 
     /// <summary>The discounted constraint margin, by SAC (<see cref="Recovery.MarginRecoveryAgent"/>).</summary>
     Margin,
+}
+
+/// <summary>What Recovery RL's task buffer stores when the recovery action ran (`--recovery-relabel`).</summary>
+public enum RecoveryRelabel
+{
+    /// <summary>The task policy's proposal a_task (the paper's relabelling).</summary>
+    Proposal,
+
+    /// <summary>The executed recovery action (the paper's "no relabelling" ablation).</summary>
+    Executed,
+
+    /// <summary>
+    /// Nothing: the step is left out of the task buffer (a diagnostic, not the paper's; it tells
+    /// whether Executed fails because the task policy no longer pays for the proposals the switch
+    /// overrides, or because the recovery actions' rows mislead its critic).
+    /// </summary>
+    Drop,
+}
+
+/// <summary>The `--recovery-relabel` names of <see cref="RecoveryRelabel"/>, in one place for every command.</summary>
+public static class RecoveryRelabels
+{
+    public const string Proposal = "proposal";
+    public const string Executed = "executed";
+    public const string Drop = "drop";
+    public static readonly string[] Names = [Proposal, Executed, Drop];
+
+    public static RecoveryRelabel Parse(string name) => name switch
+    {
+        Proposal => RecoveryRelabel.Proposal,
+        Executed => RecoveryRelabel.Executed,
+        Drop => RecoveryRelabel.Drop,
+        _ => throw new Errors.BadInputException($"--recovery-relabel must be one of {string.Join(", ", Names)}, got '{name}'"),
+    };
+
+    public static string Name(RecoveryRelabel relabel) => relabel switch
+    {
+        RecoveryRelabel.Executed => Executed,
+        RecoveryRelabel.Drop => Drop,
+        _ => Proposal,
+    };
 }
 
 /// <summary>The `--recovery-objective` names of <see cref="RecoveryObjective"/>, in one place for every command.</summary>

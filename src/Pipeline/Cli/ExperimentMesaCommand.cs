@@ -96,6 +96,9 @@ public static class ExperimentMesaCommand
                 MarginRecoveryAgent.CheckSupported(RecoveryKind.ModelFree, new SafetySettings { RecoveryObjective = objective, RecoveryGamma = recGamma },
                     p.GetValue(recoveryBc) is not null);
             }
+            var relabel = RecoveryRelabels.Parse(p.GetValue(recoveryRl.Relabel)!);
+            if (relabel != RecoveryRelabel.Proposal && !selected.Any(m => m != "unconstrained"))
+                throw new BadInputException($"--recovery-relabel {RecoveryRelabels.Name(relabel)} needs a Recovery RL method (mesa, multitask or rrl) in --methods");
             int? marginSteps = p.GetValue(recoveryPretrain);
             if (marginSteps is not null && objective != RecoveryObjective.Margin)
                 throw new BadInputException("--recovery-pretrain-steps applies to --recovery-objective margin only");
@@ -103,7 +106,7 @@ public static class ExperimentMesaCommand
             if (frozen && objective != RecoveryObjective.Margin)
                 throw new BadInputException("--recovery-freeze applies to --recovery-objective margin only");
             if (marginSteps is < 0) throw new BadInputException($"--recovery-pretrain-steps must be at least 0, got {marginSteps}");
-            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold, recGamma, objective, marginSteps, frozen);
+            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold, recGamma, objective, marginSteps, frozen, relabel);
             var runs = WithPhases($"experiment mesa {definition.Id}", progress => experiment.Run(seedCount, progress, ct, p.GetValue(firstSeed)));
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
@@ -117,6 +120,7 @@ public static class ExperimentMesaCommand
                 + (objective != RecoveryObjective.Risk ? $" --recovery-objective {RecoveryObjectives.Name(objective)}" : "")
                 + (marginSteps is { } ms ? $" --recovery-pretrain-steps {ms}" : "")
                 + (frozen ? " --recovery-freeze" : "")
+                + (relabel != RecoveryRelabel.Proposal ? $" --recovery-relabel {RecoveryRelabels.Name(relabel)}" : "")
                 + (methodList is null ? "" : $" --methods {string.Join(',', selected)}");
             string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}{overrides}";
             return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}",

@@ -94,6 +94,7 @@ public static class OnlineCommand
                 RecoveryHold = p.GetValue(recoveryRl.Hold),
                 RecoveryGamma = p.GetValue(recoveryRl.Gamma),
                 RecoveryObjective = RecoveryObjectives.Parse(p.GetValue(recoveryRl.Objective)!),
+                RecoveryRelabel = RecoveryRelabels.Parse(p.GetValue(recoveryRl.Relabel)!),
                 Baseline = p.GetValue(baseline),
                 SaveBaseline = p.GetValue(saveBaseline),
                 KeepTransitions = p.GetValue(uploadDataset) is not null,

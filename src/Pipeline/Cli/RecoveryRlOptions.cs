@@ -6,7 +6,7 @@ namespace OfflineSafety.Pipeline.Cli;
 /// <summary>
 /// The recovery policy's opt-in flags, shared by `online --algo recovery` and `experiment mesa` so that
 /// both declare them, with their defaults, once (their checks live beside the settings they feed:
-/// <see cref="RecoverySwitch.CheckHold"/>, <see cref="RecoveryObjectives.Parse"/>, the recovery critic's).
+/// <see cref="RecoverySwitch.CheckHold"/>, <see cref="RecoveryObjectives.Parse"/>, <see cref="RecoveryRelabels.Parse"/>, the recovery critic's).
 /// </summary>
 internal sealed class RecoveryRlOptions
 {
@@ -23,7 +23,16 @@ internal sealed class RecoveryRlOptions
 
     public Option<string> Objective { get; } = CreateObjective();
 
-    public IEnumerable<Option> All => [Hold, Gamma, Objective];
+    public Option<string> Relabel { get; } = CreateRelabel();
+
+    public IEnumerable<Option> All => [Hold, Gamma, Objective, Relabel];
+
+    // No AcceptOnlyFromAmong: its refusal spans several lines; RecoveryRelabels.Parse refuses in one.
+    private static Option<string> CreateRelabel() => new("--recovery-relabel")
+    {
+        Description = "What the task policy's buffer stores on a step the recovery action ran: proposal (the task policy's own action, the paper's relabelling, default) | executed (the recovery action that ran, the paper's no-relabelling ablation) | drop (no task row for that step, a diagnostic; docs/meta.md).",
+        DefaultValueFactory = _ => RecoveryRelabels.Proposal,
+    };
 
     private static Option<string> CreateObjective()
     {

@@ -31,6 +31,7 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// Unconstrained read no training data and are unchanged. With restart training sets every recovery
 /// policy is also probed before and after its online run (<see cref="RecoveryProbe"/>, in <see cref="Notes"/>).
 /// <paramref name="recoveryHold"/> (`--recovery-hold`) is every Recovery RL run's <see cref="SafetySettings.RecoveryHold"/>.
+/// <paramref name="recoveryRelabel"/> (`--recovery-relabel`) is every Recovery RL run's <see cref="SafetySettings.RecoveryRelabel"/>.
 /// <paramref name="recoveryGamma"/> (`--recovery-gamma`) is every Recovery RL run's <see cref="SafetySettings.RecoveryGamma"/>:
 /// MESA's and Multi-Task's recovery critics are adapted alongside their recovery policies; RRL's starts
 /// online as a copy of its critic (its recovery policy is pretrained against Q_risk as before).
@@ -41,7 +42,8 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// </summary>
 public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, RiskSettings? risk = null,
     IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null, float? recoveryCloning = null, int recoveryHold = 1,
-    float? recoveryGamma = null, RecoveryObjective recoveryObjective = RecoveryObjective.Risk, int? marginPretrainSteps = null, bool marginFrozen = false)
+    float? recoveryGamma = null, RecoveryObjective recoveryObjective = RecoveryObjective.Risk, int? marginPretrainSteps = null, bool marginFrozen = false,
+    RecoveryRelabel recoveryRelabel = RecoveryRelabel.Proposal)
 {
     public static readonly string[] Methods = ["mesa", "multitask", "rrl", "unconstrained"];
 
@@ -74,7 +76,8 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         var risk = Risk;
         var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk, RecoveryHold = RecoverySwitch.CheckHold(recoveryHold),
             RecoveryGamma = recoveryGamma is { } g ? RecoveryCritic.CheckGamma(g) : null, RecoveryObjective = recoveryObjective,
-            RecoveryMarginPretrainSteps = marginPretrainSteps, RecoveryMarginFrozen = marginFrozen };
+            RecoveryMarginPretrainSteps = marginPretrainSteps, RecoveryMarginFrozen = marginFrozen,
+            RecoveryRelabel = recoveryRelabel };
         var selected = Selected;
         bool cloningOn = recoveryCloning is not null && (selected.Contains("mesa") || selected.Contains("multitask"));
         MarginRecoveryAgent.CheckSupported(RecoveryKind.ModelFree, safety, recoveryCloning is not null);

@@ -64,6 +64,68 @@ public class RecoveryRlTests
     }
 
     [Fact]
+    public void With_the_executed_rule_the_task_buffer_holds_the_recovery_action_on_overridden_steps()
+    {
+        var n = OnlineFixtures.NavigationNormalization();
+        var critic = OnlineFixtures.ConstantCritic(20f, n);    // Q_risk ~ 1: every proposal is rejected
+        var options = OnlineFixtures.Options(OnlineAlgorithm.Recovery, 2);
+        options = options with { Safety = options.Safety with { RecoveryRelabel = RecoveryRelabel.Executed } };
+        var runner = new OnlineRunner(OnlineFixtures.Environment(), new OnlineStart(critic, OnlineFixtures.FixedRecovery(n, 0.5f), null), options);
+        var result = runner.Run();
+
+        var task = runner.TaskBuffer;
+        Assert.Equal(result.Episodes.Sum(e => e.Steps), result.Episodes.Sum(e => e.RecoverySteps));
+        Assert.True(task.Count > 0);
+        for (int i = 0; i < task.Count; i++)
+        {
+            // The paper's "no relabelling" ablation: (s, a_executed, r, s') in both buffers.
+            Assert.Equal(runner.CriticBuffer.ActionRow(i).ToArray(), task.ActionRow(i).ToArray());
+            Assert.Equal(0.5f, task.ActionRow(i)[0], 4);
+            Assert.Equal(runner.CriticBuffer.Reward(i), task.Reward(i));
+        }
+    }
+
+    [Fact]
+    public void With_the_drop_rule_overridden_steps_leave_no_task_row()
+    {
+        var n = OnlineFixtures.NavigationNormalization();
+        var options = OnlineFixtures.Options(OnlineAlgorithm.Recovery, 2);
+        options = options with { Safety = options.Safety with { RecoveryRelabel = RecoveryRelabel.Drop } };
+        var runner = new OnlineRunner(OnlineFixtures.Environment(), new OnlineStart(OnlineFixtures.ConstantCritic(20f, n), OnlineFixtures.FixedRecovery(n, 0.5f), null), options);
+        var result = runner.Run();
+        Assert.Equal(result.Episodes.Sum(e => e.Steps), result.Episodes.Sum(e => e.RecoverySteps));
+        Assert.Equal(0, runner.TaskBuffer.Count);
+        Assert.Equal(result.Steps, runner.CriticBuffer.Count);
+    }
+
+    [Fact]
+    public void The_ablations_leave_unshielded_steps_and_other_methods_alone()
+    {
+        // No step is overridden (Q_risk ~ 0), and unconstrained SAC never is: the option must change nothing.
+        var n = OnlineFixtures.NavigationNormalization();
+        foreach (var (algorithm, logit) in new[] { (OnlineAlgorithm.Recovery, -20f), (OnlineAlgorithm.Unconstrained, 20f) })
+        {
+            OnlineRunner Runner(RecoveryRelabel relabel)
+            {
+                var options = OnlineFixtures.Options(algorithm, 2);
+                options = options with { Safety = options.Safety with { RecoveryRelabel = relabel } };
+                return new OnlineRunner(OnlineFixtures.Environment(), new OnlineStart(OnlineFixtures.ConstantCritic(logit, n), OnlineFixtures.FixedRecovery(n, 0.5f), null), options);
+            }
+            var paper = Runner(RecoveryRelabel.Proposal);
+            var a = paper.Run();
+            foreach (var rule in new[] { RecoveryRelabel.Executed, RecoveryRelabel.Drop })
+            {
+                var ablation = Runner(rule);
+                var b = ablation.Run();
+                Assert.Equal(a.Episodes.Select(e => (e.Return, e.Steps, e.RecoverySteps)), b.Episodes.Select(e => (e.Return, e.Steps, e.RecoverySteps)));
+                Assert.Equal(paper.TaskBuffer.Count, ablation.TaskBuffer.Count);
+                for (int i = 0; i < paper.TaskBuffer.Count; i++)
+                    Assert.Equal(paper.TaskBuffer.ActionRow(i).ToArray(), ablation.TaskBuffer.ActionRow(i).ToArray());
+            }
+        }
+    }
+
+    [Fact]
     public void Without_a_switch_both_buffers_hold_the_same_actions()
     {
         var n = OnlineFixtures.NavigationNormalization();
