@@ -47,11 +47,14 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
             RecoveryGamma = request.RecoveryGamma is { } g ? Recovery.RecoveryCritic.CheckGamma(g) : null,
             RecoveryObjective = request.RecoveryObjective,
             RecoveryRelabel = request.RecoveryRelabel,
+            RecoveryPenalty = SafetySettings.CheckRecoveryPenalty(request.RecoveryPenalty),
         };
         if (request.Algorithm != OnlineAlgorithm.Recovery && (request.RecoveryHold != 1 || request.RecoveryGamma is not null))
             throw new BadInputException($"{(request.RecoveryGamma is not null ? "--recovery-gamma" : "--recovery-hold")} applies to --algo recovery only, not {request.Algorithm.Name()}");
         if (request.Algorithm != OnlineAlgorithm.Recovery && request.RecoveryRelabel != RecoveryRelabel.Proposal)
             throw new BadInputException($"--recovery-relabel {RecoveryRelabels.Name(request.RecoveryRelabel)} applies to --algo recovery only, not {request.Algorithm.Name()}");
+        if (request.Algorithm != OnlineAlgorithm.Recovery && request.RecoveryPenalty != 0)
+            throw new BadInputException($"--recovery-penalty applies to --algo recovery only, not {request.Algorithm.Name()}");
         if (request.RecoveryGamma is not null) Recovery.RecoveryCritic.CheckModelFree(request.Recovery);
         if (request.RecoveryObjective == RecoveryObjective.Margin && request.Algorithm != OnlineAlgorithm.Recovery)
             throw new BadInputException($"--recovery-objective margin applies to --algo recovery only, not {request.Algorithm.Name()}");

@@ -70,4 +70,7 @@ public sealed record OnlineRunRequest(string Environment, OnlineAlgorithm Algori
 
     /// <summary>Recovery RL: what the task buffer stores on a recovery step (<see cref="SafetySettings.RecoveryRelabel"/>); Proposal: the paper's.</summary>
     public RecoveryRelabel RecoveryRelabel { get; init; } = RecoveryRelabel.Proposal;
+
+    /// <summary>Recovery RL: taken off the task row's reward on a recovery step (<see cref="SafetySettings.RecoveryPenalty"/>); 0: the paper's.</summary>
+    public float RecoveryPenalty { get; init; }
 }

@@ -29,6 +29,7 @@ public sealed class OnlineRunner
     private readonly ISafetyMethod _method;
     private readonly SacBatch _batch;
     private readonly RecoveryRelabel _relabel;   // Proposal for every method but Recovery RL with an ablation (SafetySettings.RecoveryRelabel)
+    private readonly float _penalty;   // 0 for every method but Recovery RL with --recovery-penalty (SafetySettings.RecoveryPenalty)
     private long _steps;
     private long _deterministicUntil;   // acting uses the policy's mean while _steps is below it (set by Deploy)
 
@@ -58,6 +59,7 @@ public sealed class OnlineRunner
             for (int i = 0; i < rows.Count; i++)
                 _criticBuffer.Add(rows.ObsRow(i), rows.ActionRow(i), rows.Reward[i], rows.Cost[i], rows.Unsafe[i], rows.Terminal[i], rows.NextObsRow(i));
         _relabel = algorithm == OnlineAlgorithm.Recovery ? options.Safety.RecoveryRelabel : RecoveryRelabel.Proposal;
+        _penalty = algorithm == OnlineAlgorithm.Recovery ? SafetySettings.CheckRecoveryPenalty(options.Safety.RecoveryPenalty) : 0f;
         _batch = new SacBatch(options.Sac.BatchSize, od, ad);
         if (Critic is not null) _criticUpdate = new SafetyCriticUpdate(Critic, options.Safety);
         // After SAC: model-based recovery draws its ensemble from the same stream.
@@ -154,8 +156,11 @@ public sealed class OnlineRunner
                 result.Observation.CopyTo(next);
                 float reward = result.Reward;
                 // Relabelling: the task policy learns from what it proposed (unless an ablation keeps what ran, or nothing); the critic from what ran.
+                // With --recovery-penalty an overridden step also costs the task policy lambda (x - 0f is x, so 0 is the paper's).
+                float taskReward = _method.TaskReward(reward, result.Cost);
                 if (!shielded || _relabel != RecoveryRelabel.Drop)
-                    _taskBuffer.Add(obs, shielded && _relabel == RecoveryRelabel.Executed ? executed : proposed, _method.TaskReward(reward, result.Cost), result.Cost, result.Unsafe, result.Terminal, next);
+                    _taskBuffer.Add(obs, shielded && _relabel == RecoveryRelabel.Executed ? executed : proposed, shielded ? taskReward - _penalty : taskReward,
+                        result.Cost, result.Unsafe, result.Terminal, next);
                 _criticBuffer.Add(obs, executed, reward, result.Cost, result.Unsafe, result.Terminal, next);
                 log?.Add(episode, step, obs, executed, next, reward, result.Cost, result.Unsafe, result.Terminal, result.Truncated);
                 _method.AfterStep(next, reward, result.Cost, result.Terminal, result.Truncated);

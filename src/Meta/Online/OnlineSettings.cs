@@ -102,6 +102,25 @@ public sealed record SafetySettings
     /// </summary>
     public RecoveryRelabel RecoveryRelabel { get; init; } = RecoveryRelabel.Proposal;
 
+    /// <summary>
+    /// Recovery RL: lambda >= 0 taken off the task row's reward on every step the recovery action ran
+    /// (`--recovery-penalty`), so the task policy is taught directly to stop proposing what the switch
+    /// overrides rather than only through what followed. 0: the paper's. It applies to whichever action
+    /// <see cref="RecoveryRelabel"/> stores; under Drop there is no row to penalise.
+    /// </summary>
+    public float RecoveryPenalty { get; init; }
+
+    /// <summary>`--recovery-penalty`'s text as a number (invariant culture), checked by <see cref="CheckRecoveryPenalty"/>; a one-line refusal otherwise.</summary>
+    public static float ParseRecoveryPenalty(string text) =>
+        float.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float lambda)
+            ? CheckRecoveryPenalty(lambda)
+            : throw new Errors.BadInputException($"--recovery-penalty must be a finite number at least 0, got '{text}'");
+
+    /// <summary>The `--recovery-penalty` value if it is finite and at least 0; otherwise a one-line refusal naming the flag.</summary>
+    public static float CheckRecoveryPenalty(float lambda) => float.IsFinite(lambda) && lambda >= 0
+        ? lambda
+        : throw new Errors.BadInputException($"--recovery-penalty must be a finite number at least 0, got {lambda.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+
     /// <summary>Per-environment settings: gamma_risk, eps_risk and the LR and RP lambdas from <see cref="DomainHyperparameterTable"/>.</summary>
     public static SafetySettings For(string environment)
     {

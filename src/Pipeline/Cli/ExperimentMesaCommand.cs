@@ -99,6 +99,9 @@ public static class ExperimentMesaCommand
             var relabel = RecoveryRelabels.Parse(p.GetValue(recoveryRl.Relabel)!);
             if (relabel != RecoveryRelabel.Proposal && !selected.Any(m => m != "unconstrained"))
                 throw new BadInputException($"--recovery-relabel {RecoveryRelabels.Name(relabel)} needs a Recovery RL method (mesa, multitask or rrl) in --methods");
+            float penalty = SafetySettings.ParseRecoveryPenalty(p.GetValue(recoveryRl.Penalty)!);
+            if (penalty != 0 && !selected.Any(m => m != "unconstrained"))
+                throw new BadInputException("--recovery-penalty needs a Recovery RL method (mesa, multitask or rrl) in --methods");
             int? marginSteps = p.GetValue(recoveryPretrain);
             if (marginSteps is not null && objective != RecoveryObjective.Margin)
                 throw new BadInputException("--recovery-pretrain-steps applies to --recovery-objective margin only");
@@ -106,7 +109,7 @@ public static class ExperimentMesaCommand
             if (frozen && objective != RecoveryObjective.Margin)
                 throw new BadInputException("--recovery-freeze applies to --recovery-objective margin only");
             if (marginSteps is < 0) throw new BadInputException($"--recovery-pretrain-steps must be at least 0, got {marginSteps}");
-            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold, recGamma, objective, marginSteps, frozen, relabel);
+            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold, recGamma, objective, marginSteps, frozen, relabel, penalty);
             var runs = WithPhases($"experiment mesa {definition.Id}", progress => experiment.Run(seedCount, progress, ct, p.GetValue(firstSeed)));
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
@@ -121,6 +124,7 @@ public static class ExperimentMesaCommand
                 + (marginSteps is { } ms ? $" --recovery-pretrain-steps {ms}" : "")
                 + (frozen ? " --recovery-freeze" : "")
                 + (relabel != RecoveryRelabel.Proposal ? $" --recovery-relabel {RecoveryRelabels.Name(relabel)}" : "")
+                + (penalty != 0 ? $" --recovery-penalty {penalty.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (methodList is null ? "" : $" --methods {string.Join(',', selected)}");
             string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}{overrides}";
             return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}",

@@ -95,6 +95,7 @@ public static class OnlineCommand
                 RecoveryGamma = p.GetValue(recoveryRl.Gamma),
                 RecoveryObjective = RecoveryObjectives.Parse(p.GetValue(recoveryRl.Objective)!),
                 RecoveryRelabel = RecoveryRelabels.Parse(p.GetValue(recoveryRl.Relabel)!),
+                RecoveryPenalty = SafetySettings.ParseRecoveryPenalty(p.GetValue(recoveryRl.Penalty)!),
                 Baseline = p.GetValue(baseline),
                 SaveBaseline = p.GetValue(saveBaseline),
                 KeepTransitions = p.GetValue(uploadDataset) is not null,

@@ -6,7 +6,7 @@ namespace OfflineSafety.Pipeline.Cli;
 /// <summary>
 /// The recovery policy's opt-in flags, shared by `online --algo recovery` and `experiment mesa` so that
 /// both declare them, with their defaults, once (their checks live beside the settings they feed:
-/// <see cref="RecoverySwitch.CheckHold"/>, <see cref="RecoveryObjectives.Parse"/>, <see cref="RecoveryRelabels.Parse"/>, the recovery critic's).
+/// <see cref="RecoverySwitch.CheckHold"/>, <see cref="RecoveryObjectives.Parse"/>, <see cref="RecoveryRelabels.Parse"/>, <see cref="SafetySettings.ParseRecoveryPenalty"/>, the recovery critic's).
 /// </summary>
 internal sealed class RecoveryRlOptions
 {
@@ -25,7 +25,14 @@ internal sealed class RecoveryRlOptions
 
     public Option<string> Relabel { get; } = CreateRelabel();
 
-    public IEnumerable<Option> All => [Hold, Gamma, Objective, Relabel];
+    // A string, as --recovery-relabel: System.CommandLine's refusal of a non-number spans several lines; SafetySettings.ParseRecoveryPenalty refuses in one.
+    public Option<string> Penalty { get; } = new("--recovery-penalty")
+    {
+        Description = "Take this lambda >= 0 off the task policy's stored reward on every step the recovery action ran, so it learns to stop proposing what the switch overrides (0: the paper's, default; applies to whatever --recovery-relabel stores, and drop stores nothing; docs/meta.md).",
+        DefaultValueFactory = _ => "0",
+    };
+
+    public IEnumerable<Option> All => [Hold, Gamma, Objective, Relabel, Penalty];
 
     // No AcceptOnlyFromAmong: its refusal spans several lines; RecoveryRelabels.Parse refuses in one.
     private static Option<string> CreateRelabel() => new("--recovery-relabel")

@@ -32,6 +32,7 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// policy is also probed before and after its online run (<see cref="RecoveryProbe"/>, in <see cref="Notes"/>).
 /// <paramref name="recoveryHold"/> (`--recovery-hold`) is every Recovery RL run's <see cref="SafetySettings.RecoveryHold"/>.
 /// <paramref name="recoveryRelabel"/> (`--recovery-relabel`) is every Recovery RL run's <see cref="SafetySettings.RecoveryRelabel"/>.
+/// <paramref name="recoveryPenalty"/> (`--recovery-penalty`) is every Recovery RL run's <see cref="SafetySettings.RecoveryPenalty"/>.
 /// <paramref name="recoveryGamma"/> (`--recovery-gamma`) is every Recovery RL run's <see cref="SafetySettings.RecoveryGamma"/>:
 /// MESA's and Multi-Task's recovery critics are adapted alongside their recovery policies; RRL's starts
 /// online as a copy of its critic (its recovery policy is pretrained against Q_risk as before).
@@ -43,7 +44,7 @@ namespace OfflineSafety.Pipeline.Experiments;
 public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, RiskSettings? risk = null,
     IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null, float? recoveryCloning = null, int recoveryHold = 1,
     float? recoveryGamma = null, RecoveryObjective recoveryObjective = RecoveryObjective.Risk, int? marginPretrainSteps = null, bool marginFrozen = false,
-    RecoveryRelabel recoveryRelabel = RecoveryRelabel.Proposal)
+    RecoveryRelabel recoveryRelabel = RecoveryRelabel.Proposal, float recoveryPenalty = 0f)
 {
     public static readonly string[] Methods = ["mesa", "multitask", "rrl", "unconstrained"];
 
@@ -77,7 +78,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk, RecoveryHold = RecoverySwitch.CheckHold(recoveryHold),
             RecoveryGamma = recoveryGamma is { } g ? RecoveryCritic.CheckGamma(g) : null, RecoveryObjective = recoveryObjective,
             RecoveryMarginPretrainSteps = marginPretrainSteps, RecoveryMarginFrozen = marginFrozen,
-            RecoveryRelabel = recoveryRelabel };
+            RecoveryRelabel = recoveryRelabel, RecoveryPenalty = SafetySettings.CheckRecoveryPenalty(recoveryPenalty) };
         var selected = Selected;
         bool cloningOn = recoveryCloning is not null && (selected.Contains("mesa") || selected.Contains("multitask"));
         MarginRecoveryAgent.CheckSupported(RecoveryKind.ModelFree, safety, recoveryCloning is not null);

@@ -125,6 +125,74 @@ public class RecoveryRlTests
         }
     }
 
+    private static OnlineRunner PenaltyRunner(OnlineAlgorithm algorithm, float logit, float penalty, RecoveryRelabel relabel = RecoveryRelabel.Proposal)
+    {
+        var n = OnlineFixtures.NavigationNormalization();
+        var options = OnlineFixtures.Options(algorithm, 2);
+        options = options with { Safety = options.Safety with { RecoveryPenalty = penalty, RecoveryRelabel = relabel } };
+        return new OnlineRunner(OnlineFixtures.Environment(), new OnlineStart(OnlineFixtures.ConstantCritic(logit, n), OnlineFixtures.FixedRecovery(n, 0.5f), null), options);
+    }
+
+    [Theory]
+    [InlineData(RecoveryRelabel.Proposal)]
+    [InlineData(RecoveryRelabel.Executed)]
+    public void With_a_penalty_an_overridden_steps_task_row_carries_the_reward_minus_lambda(RecoveryRelabel relabel)
+    {
+        var runner = PenaltyRunner(OnlineAlgorithm.Recovery, 20f, 2.5f, relabel);    // Q_risk ~ 1: every proposal is overridden
+        var result = runner.Run();
+        Assert.Equal(result.Episodes.Sum(e => e.Steps), result.Episodes.Sum(e => e.RecoverySteps));
+        var task = runner.TaskBuffer;
+        Assert.Equal(runner.CriticBuffer.Count, task.Count);
+        for (int i = 0; i < task.Count; i++)
+        {
+            // The critic keeps what the environment paid; only the task row is penalised, whichever action it stores.
+            Assert.Equal(runner.CriticBuffer.Reward(i) - 2.5f, task.Reward(i));
+            if (relabel == RecoveryRelabel.Executed) Assert.Equal(runner.CriticBuffer.ActionRow(i).ToArray(), task.ActionRow(i).ToArray());
+        }
+        // The episode's return is the environment's, not the penalised one.
+        Assert.Equal(Enumerable.Range(0, task.Count).Sum(i => (double)runner.CriticBuffer.Reward(i)), result.Episodes.Sum(e => (double)e.Return), 2);
+    }
+
+    [Fact]
+    public void With_a_penalty_and_the_drop_rule_overridden_steps_still_leave_no_task_row()
+    {
+        var runner = PenaltyRunner(OnlineAlgorithm.Recovery, 20f, 2.5f, RecoveryRelabel.Drop);
+        var result = runner.Run();
+        Assert.Equal(0, runner.TaskBuffer.Count);
+        Assert.Equal(result.Steps, runner.CriticBuffer.Count);
+    }
+
+    [Fact]
+    public void A_penalty_leaves_unshielded_steps_and_other_methods_alone_and_zero_is_the_paper()
+    {
+        // No step overridden (Q_risk ~ 0), unconstrained SAC (never overridden), and every step overridden with lambda 0:
+        // the runs must be identical to the paper's, row for row.
+        foreach (var (algorithm, logit, penalty) in new[] { (OnlineAlgorithm.Recovery, -20f, 3f), (OnlineAlgorithm.Unconstrained, 20f, 3f), (OnlineAlgorithm.Recovery, 20f, 0f) })
+        {
+            var paper = PenaltyRunner(algorithm, logit, 0f);
+            var a = paper.Run();
+            var other = PenaltyRunner(algorithm, logit, penalty);
+            var b = other.Run();
+            Assert.Equal(a.Episodes.Select(e => (e.Return, e.Steps, e.RecoverySteps)), b.Episodes.Select(e => (e.Return, e.Steps, e.RecoverySteps)));
+            Assert.Equal(paper.TaskBuffer.Count, other.TaskBuffer.Count);
+            for (int i = 0; i < paper.TaskBuffer.Count; i++)
+            {
+                Assert.Equal(paper.TaskBuffer.Reward(i), other.TaskBuffer.Reward(i));
+                Assert.Equal(paper.TaskBuffer.ActionRow(i).ToArray(), other.TaskBuffer.ActionRow(i).ToArray());
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(-0.5f)]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    public void A_negative_or_non_finite_penalty_is_refused_naming_the_flag(float penalty)
+    {
+        var e = Assert.Throws<OfflineSafety.Errors.BadInputException>(() => PenaltyRunner(OnlineAlgorithm.Recovery, 20f, penalty));
+        Assert.StartsWith("--recovery-penalty must be", e.Message);
+    }
+
     [Fact]
     public void Without_a_switch_both_buffers_hold_the_same_actions()
     {
