@@ -10,7 +10,7 @@ public sealed class RecoveryGammaCliTests
     [InlineData("--recovery-gamma needs a Recovery RL method", "--methods", "unconstrained", "--recovery-gamma", "0.95")]
     public async Task Experiment_mesa_refuses_a_bad_recovery_gamma_in_one_line_before_any_work(string expected, params string[] flags)
     {
-        await OffsafeProcess.AssertRefusedInOneLineAsync(["experiment", "mesa", "--env", "halfcheetah-disabled", "--quick", "--seeds", "1", .. flags], expected);
+        await RecoveryFlagRefusals.ExperimentMesaAsync(expected, flags);
     }
 
     [Theory]
@@ -21,6 +21,6 @@ public sealed class RecoveryGammaCliTests
     [InlineData("--recovery-hold applies to --algo recovery only", "sqrl", "--recovery-hold", "5")]
     public async Task Online_refuses_bad_recovery_flags_in_one_line_before_any_work(string expected, string algo, params string[] flags)
     {
-        await OffsafeProcess.AssertRefusedInOneLineAsync(["online", "--env", "navigation1", "--algo", algo, "--episodes", "1", "--no-record", .. flags], expected);
+        await RecoveryFlagRefusals.OnlineAsync(expected, algo, flags);
     }
 }

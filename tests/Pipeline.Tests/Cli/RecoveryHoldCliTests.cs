@@ -9,6 +9,6 @@ public sealed class RecoveryHoldCliTests
     [InlineData("'--recovery-hold'", "2.5")]
     public async Task A_bad_recovery_hold_is_a_one_line_error_before_any_work(string expected, string value)
     {
-        await OffsafeProcess.AssertRefusedInOneLineAsync(["experiment", "mesa", "--env", "halfcheetah-disabled", "--quick", "--seeds", "1", "--recovery-hold", value], expected);
+        await RecoveryFlagRefusals.ExperimentMesaAsync(expected, "--recovery-hold", value);
     }
 }

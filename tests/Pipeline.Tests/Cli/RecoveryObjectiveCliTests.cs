@@ -19,7 +19,7 @@ public sealed class RecoveryObjectiveCliTests
     [InlineData("--recovery-pretrain-steps must be at least 0", "--recovery-objective", "margin", "--recovery-pretrain-steps", "-1")]
     public async Task Experiment_mesa_refuses_margin_only_flags_without_it_in_one_line(string expected, params string[] flags)
     {
-        await OffsafeProcess.AssertRefusedInOneLineAsync(["experiment", "mesa", "--env", "halfcheetah-disabled", "--quick", "--seeds", "1", .. flags], expected);
+        await RecoveryFlagRefusals.ExperimentMesaAsync(expected, flags);
     }
 
     [Theory]

@@ -24,7 +24,7 @@ public sealed class RecoveryPenaltyCliTests
     [InlineData("--recovery-penalty needs a Recovery RL method", "--methods", "unconstrained", "--recovery-penalty", "1")]
     public async Task Experiment_mesa_refuses_a_bad_recovery_penalty_in_one_line_before_any_work(string expected, params string[] flags)
     {
-        await OffsafeProcess.AssertRefusedInOneLineAsync(["experiment", "mesa", "--env", "halfcheetah-disabled", "--quick", "--seeds", "1", .. flags], expected);
+        await RecoveryFlagRefusals.ExperimentMesaAsync(expected, flags);
     }
 
     [Theory]
@@ -33,6 +33,6 @@ public sealed class RecoveryPenaltyCliTests
     [InlineData("--recovery-penalty applies to --algo recovery only, not sqrl", "sqrl", "--recovery-penalty", "0.5")]
     public async Task Online_refuses_a_bad_recovery_penalty_in_one_line_before_any_work(string expected, string algo, params string[] flags)
     {
-        await OffsafeProcess.AssertRefusedInOneLineAsync(["online", "--env", "navigation1", "--algo", algo, "--episodes", "1", "--no-record", .. flags], expected);
+        await RecoveryFlagRefusals.OnlineAsync(expected, algo, flags);
     }
 }

@@ -23,7 +23,7 @@ public sealed class RecoveryRelabelCliTests
     [InlineData("--recovery-relabel executed needs a Recovery RL method", "--methods", "unconstrained", "--recovery-relabel", "executed")]
     public async Task Experiment_mesa_refuses_a_bad_recovery_relabel_in_one_line_before_any_work(string expected, params string[] flags)
     {
-        await OffsafeProcess.AssertRefusedInOneLineAsync(["experiment", "mesa", "--env", "halfcheetah-disabled", "--quick", "--seeds", "1", .. flags], expected);
+        await RecoveryFlagRefusals.ExperimentMesaAsync(expected, flags);
     }
 
     [Theory]
@@ -32,6 +32,6 @@ public sealed class RecoveryRelabelCliTests
     [InlineData("--recovery-relabel drop applies to --algo recovery only", "sqrl", "--recovery-relabel", "drop")]
     public async Task Online_refuses_a_bad_recovery_relabel_in_one_line_before_any_work(string expected, string algo, params string[] flags)
     {
-        await OffsafeProcess.AssertRefusedInOneLineAsync(["online", "--env", "navigation1", "--algo", algo, "--episodes", "1", "--no-record", .. flags], expected);
+        await RecoveryFlagRefusals.OnlineAsync(expected, algo, flags);
     }
 }
