@@ -15,10 +15,14 @@ internal static class ExperimentOnlineOutput
         Action<IAnsiConsole>? table = null)
     {
         string report = await ExperimentReport.WriteAsync(OpenStore(p), kind, title, command, budget, runs, notes, ct, figures);
-        object json = extra is null ? new { results = runs.Select(ResultJson), report } : new { results = runs.Select(ResultJson), report, extra };
+        var pairs = PairedComparison.AllPairs(runs);
+        object json = extra is null
+            ? new { results = runs.Select(ResultJson), paired = pairs.Select(PairedJson), report }
+            : new { results = runs.Select(ResultJson), paired = pairs.Select(PairedJson), report, extra };
         return CliOutput.Emit(p, json, console =>
         {
             console.Write(SummaryTable(ExperimentReport.Summarize(runs)));
+            if (pairs.Count > 0) console.Write(PairedTable(pairs));
             table?.Invoke(console);
             console.WriteLine($"report: {report}");
         });

@@ -39,6 +39,32 @@ internal static class OnlineCommandSupport
         lifetimeRegret = r.Result.LifetimeRegret,
     };
 
+    /// <summary>One "paired" row of the --json contract: first − second violations over their shared seeds.</summary>
+    public static object PairedJson(PairedComparison c) => new
+    {
+        first = c.First,
+        second = c.Second,
+        seeds = c.Difference.Count,
+        meanDifference = c.Difference.Mean,
+        standardError = c.Difference.StandardError,
+        fewer = c.Fewer,
+        tied = c.Tied,
+        more = c.More,
+        signTestP = c.SignTestP,
+    };
+
+    /// <summary>Violations paired by seed, one row per pair of methods (<see cref="PairedComparison"/>).</summary>
+    public static Table PairedTable(IReadOnlyList<PairedComparison> pairs)
+    {
+        var table = new Table().Border(TableBorder.Simple).Title("violations paired by seed (first - second)")
+            .AddColumn(new TableColumn("first").NoWrap()).AddColumn(new TableColumn("second").NoWrap());
+        foreach (var c in new[] { "seeds", "difference", "fewer/tied/more", "sign test p" }) table.AddColumn(new TableColumn(c).RightAligned().NoWrap());
+        foreach (var c in pairs)
+            table.AddRow(Markup.Escape(c.First), Markup.Escape(c.Second), c.Difference.Count.ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(ExperimentReport.Format(c.Difference)), $"{c.Fewer}/{c.Tied}/{c.More}", c.SignTestP.ToString("0.000", CultureInfo.InvariantCulture));
+        return table;
+    }
+
     public static Table SummaryTable(IReadOnlyList<MethodSummary> summaries)
     {
         var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("method").NoWrap());

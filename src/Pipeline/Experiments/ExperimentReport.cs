@@ -49,6 +49,7 @@ public static class ExperimentReport
         md.AppendLine($"Budget `{budget.Name}`: {(budget.StepBudget is { } steps ? $"{steps} environment steps" : $"{budget.Episodes} episodes")} per run, SAC hidden [{string.Join(",", budget.Hidden)}], batch {budget.BatchSize}, " +
             $"critic {budget.CriticArchitecture}, critic pretraining {budget.PretrainSteps} steps.").AppendLine();
         md.AppendLine(Table(summaries)).AppendLine();
+        if (PairedComparison.AllPairs(runs) is { Count: > 0 } pairs) md.AppendLine(PairedTable(pairs)).AppendLine();
         md.AppendLine("![violations](cumulative-violations.svg) ![successes](cumulative-successes.svg) ![ratio](ratio.svg) ![lifetime regret](lifetime-regret.svg)").AppendLine();
         md.AppendLine("| method | seed | violations | successes | ratio | mean return | lifetime regret | steps | recovery actions | seconds |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -83,6 +84,18 @@ public static class ExperimentReport
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var s in summaries)
             md.AppendLine($"| {s.Method} | {s.Seeds} | {Format(s.Violations)} | {Format(s.Successes)} | {Format(s.Ratio, "0.000")} | {Format(s.Return)} | {Format(s.LifetimeRegret)} |");
+        return md.ToString();
+    }
+
+    /// <summary>The Markdown table of per-seed paired violation differences.</summary>
+    public static string PairedTable(IReadOnlyList<PairedComparison> pairs)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("Violations paired by seed (first − second, mean ± s.e.; seeds where the first had fewer / as many / more; two-sided sign test):").AppendLine();
+        md.AppendLine("| first | second | seeds | difference | fewer / tied / more | sign test p |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|");
+        foreach (var c in pairs)
+            md.AppendLine(FormattableString.Invariant($"| {c.First} | {c.Second} | {c.Difference.Count} | {Format(c.Difference)} | {c.Fewer} / {c.Tied} / {c.More} | {c.SignTestP:0.000} |"));
         return md.ToString();
     }
 
