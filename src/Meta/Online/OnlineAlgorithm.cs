@@ -40,6 +40,13 @@ public static class OnlineAlgorithms
 
     public static string Name(this OnlineAlgorithm algorithm) => Names[(int)algorithm];
 
+    /// <summary>The algorithm with this name, or null.</summary>
+    public static OnlineAlgorithm? TryParse(string name)
+    {
+        int i = Array.IndexOf(Names, name);
+        return i >= 0 ? (OnlineAlgorithm)i : null;
+    }
+
     public static OnlineAlgorithm Parse(string name)
     {
         int i = Array.IndexOf(Names, name);

@@ -26,6 +26,7 @@ public static class ExperimentCommands
         experiment.Subcommands.Add(ExperimentSaferCommand.Create());
         experiment.Subcommands.Add(ExperimentDualAgentCommand.Create());
         experiment.Subcommands.Add(ExperimentTransferCommand.Create());
+        experiment.Subcommands.Add(ExperimentCombineCommand.Create());
         return experiment;
     }
 

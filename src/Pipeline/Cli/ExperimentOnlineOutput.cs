@@ -10,11 +10,16 @@ namespace OfflineSafety.Pipeline.Cli;
 /// <summary>The output contract of `experiment mesa` and `experiment recovery`: table + report (runs/&lt;id&gt;/ in the store), or --json.</summary>
 internal static class ExperimentOnlineOutput
 {
-    public static async Task<int> EmitAsync(ParseResult p, string title, string command, ExperimentBudget budget, IReadOnlyList<MethodRun> runs, string kind,
+    public static Task<int> EmitAsync(ParseResult p, string title, string command, ExperimentBudget budget, IReadOnlyList<MethodRun> runs, string kind,
+        string? notes = null, CancellationToken ct = default, IReadOnlyDictionary<string, string>? figures = null, object? extra = null,
+        Action<IAnsiConsole>? table = null) =>
+        EmitAsync(p, title, command, ExperimentReport.Describe(budget), runs, kind, notes, ct, figures, extra, table);
+
+    public static async Task<int> EmitAsync(ParseResult p, string title, string command, string settings, IReadOnlyList<MethodRun> runs, string kind,
         string? notes = null, CancellationToken ct = default, IReadOnlyDictionary<string, string>? figures = null, object? extra = null,
         Action<IAnsiConsole>? table = null)
     {
-        string report = await ExperimentReport.WriteAsync(OpenStore(p), kind, title, command, budget, runs, notes, ct, figures);
+        string report = await ExperimentReport.WriteAsync(OpenStore(p), kind, title, command, settings, runs, notes, ct, figures);
         var pairs = PairedComparison.AllPairs(runs);
         object json = extra is null
             ? new { results = runs.Select(ResultJson), paired = pairs.Select(PairedJson), report }

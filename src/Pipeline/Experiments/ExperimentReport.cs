@@ -13,8 +13,8 @@ public sealed record MethodSummary(string Method, int Seeds, MeanError Violation
 /// <summary>
 /// The report of an experiment, written into the store under <c>runs/&lt;id&gt;/</c> (a local folder
 /// or a blob container alike): README.md (settings, the table, how to reproduce) and SVG curves of
-/// cumulative violations and successes per episode, mean ± s.e. over seeds, and episodes.csv with
-/// every episode of every run.
+/// cumulative violations and successes per episode, mean ± s.e. over seeds, and the runs as files
+/// (<see cref="ReportRuns"/>: runs.json and episodes.csv with every episode of every run).
 /// </summary>
 public static class ExperimentReport
 {
@@ -30,7 +30,17 @@ public static class ExperimentReport
     /// Writes the report as <c>runs/&lt;kind&gt;-&lt;stamp&gt;-&lt;random&gt;/</c> in <paramref name="store"/>; returns
     /// where its README.md is: a full path for a local store, the store address plus key otherwise.
     /// </summary>
-    public static async Task<string> WriteAsync(IObjectStore store, string kind, string title, string command, ExperimentBudget budget,
+    public static Task<string> WriteAsync(IObjectStore store, string kind, string title, string command, ExperimentBudget budget,
+        IReadOnlyList<MethodRun> runs, string? notes = null, CancellationToken ct = default, IReadOnlyDictionary<string, string>? figures = null) =>
+        WriteAsync(store, kind, title, command, Describe(budget), runs, notes, ct, figures);
+
+    /// <summary>The report's settings line for a budget.</summary>
+    public static string Describe(ExperimentBudget budget) =>
+        $"Budget `{budget.Name}`: {(budget.StepBudget is { } steps ? $"{steps} environment steps" : $"{budget.Episodes} episodes")} per run, SAC hidden [{string.Join(",", budget.Hidden)}], batch {budget.BatchSize}, " +
+        $"critic {budget.CriticArchitecture}, critic pretraining {budget.PretrainSteps} steps.";
+
+    /// <summary>As above, with the settings line given (a combined report quotes its sources').</summary>
+    public static async Task<string> WriteAsync(IObjectStore store, string kind, string title, string command, string settings,
         IReadOnlyList<MethodRun> runs, string? notes = null, CancellationToken ct = default, IReadOnlyDictionary<string, string>? figures = null)
     {
         string folder = $"runs/{kind}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}/";
@@ -41,13 +51,13 @@ public static class ExperimentReport
         await Put("ratio.svg", Curves(runs, "(successes + 1) / (violations + 1)", e => e.Ratio).Render()).ConfigureAwait(false);
         foreach (var (name, svg) in figures ?? new Dictionary<string, string>()) await Put(name, svg).ConfigureAwait(false);
         await Put("lifetime-regret.svg", RegretCurves(runs).Render()).ConfigureAwait(false);
-        await Put("episodes.csv", EpisodesCsv(runs)).ConfigureAwait(false);
+        await Put(ReportRuns.EpisodesFile, ReportRuns.EpisodesCsv(runs)).ConfigureAwait(false);
+        await Put(ReportRuns.RunsFile, ReportRuns.RunsJson(runs)).ConfigureAwait(false);
 
         var md = new StringBuilder();
         md.AppendLine($"# {title}").AppendLine();
         md.AppendLine($"Reproduce: `{command}`").AppendLine();
-        md.AppendLine($"Budget `{budget.Name}`: {(budget.StepBudget is { } steps ? $"{steps} environment steps" : $"{budget.Episodes} episodes")} per run, SAC hidden [{string.Join(",", budget.Hidden)}], batch {budget.BatchSize}, " +
-            $"critic {budget.CriticArchitecture}, critic pretraining {budget.PretrainSteps} steps.").AppendLine();
+        md.AppendLine(settings).AppendLine();
         md.AppendLine(Table(summaries)).AppendLine();
         if (PairedComparison.AllPairs(runs) is { Count: > 0 } pairs) md.AppendLine(PairedTable(pairs)).AppendLine();
         md.AppendLine("![violations](cumulative-violations.svg) ![successes](cumulative-successes.svg) ![ratio](ratio.svg) ![lifetime regret](lifetime-regret.svg)").AppendLine();
@@ -60,20 +70,6 @@ public static class ExperimentReport
         await Put("README.md", md.ToString()).ConfigureAwait(false);
         string key = folder + "README.md";
         return store.Location.Contains("://", StringComparison.Ordinal) ? $"{store.Location.TrimEnd('/')}/{key}" : Path.GetFullPath(Path.Combine(store.Location, key));
-    }
-
-    /// <summary>
-    /// Every training episode of every run, one row each (the curves' data, and what a per-seed
-    /// diagnosis needs: when the violations came and whether the recovery policy was acting).
-    /// </summary>
-    public static string EpisodesCsv(IReadOnlyList<MethodRun> runs)
-    {
-        var csv = new StringBuilder("method,seed,episode,return,steps,violation,success,recovery_steps,cumulative_violations,cumulative_successes,last_recovery_streak_start\n");
-        foreach (var r in runs)
-            foreach (var e in r.Result.Episodes)
-                csv.Append(CultureInfo.InvariantCulture,
-                    $"{r.Method},{r.Seed},{e.Episode},{e.Return:0.###},{e.Steps},{(e.Violation ? 1 : 0)},{(e.Success ? 1 : 0)},{e.RecoverySteps},{e.CumulativeViolations},{e.CumulativeSuccesses},{e.LastRecoveryStreakStart}\n");
-        return csv.ToString();
     }
 
     /// <summary>The Markdown table of per-method means ± s.e.</summary>
