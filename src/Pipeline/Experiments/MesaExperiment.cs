@@ -70,9 +70,16 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
     /// <summary>The (gamma_risk, eps_risk) every phase uses.</summary>
     public RiskSettings Risk { get; } = risk ?? DomainHyperparameterTable.For(environment.Id).Risk;
 
-    public IReadOnlyList<MethodRun> Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default, int firstSeed = 0)
+    /// <summary>
+    /// Runs seeds <paramref name="firstSeed"/>.. of every selected method, up to <paramref name="workers"/>
+    /// seeds at a time. Each seed's phases draw only from generators derived from that seed, and the
+    /// kernels' results do not depend on how many threads run them, so every run is the same episodes
+    /// for any number of workers; only the wall time changes. Runs and notes come back in seed order.
+    /// </summary>
+    public IReadOnlyList<MethodRun> Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default, int firstSeed = 0,
+        int workers = 1)
     {
-        var runs = new List<MethodRun>();
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         _notes.Clear();
         var risk = Risk;
         var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk, RecoveryHold = RecoverySwitch.CheckHold(recoveryHold),
@@ -84,111 +91,141 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         MarginRecoveryAgent.CheckSupported(RecoveryKind.ModelFree, safety, recoveryCloning is not null);
         var margin = recoveryObjective == RecoveryObjective.Margin ? environment.RequireMargin("--recovery-objective margin") : null;
         int recoveryRuns = selected.Count(m => m != "unconstrained");
-        int total = seeds * (3 + selected.Count + (cloningOn ? 1 : 0) + (recoveryObjective == RecoveryObjective.Margin ? recoveryRuns : 0)), done = 0;
-        void Report(string phase) => progress?.Invoke(new ExperimentProgress(phase, (double)done++ / total));
-        // Seeds firstSeed.. extend an earlier run with new seeds (seed s is the same run whatever the others).
-        for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
+        // Per seed: suite, MESA, Multi-Task, RRL, each online run, and the optional phases.
+        int total = seeds * (4 + selected.Count + (cloningOn ? 1 : 0) + (recoveryObjective == RecoveryObjective.Margin ? recoveryRuns : 0)), done = 0;
+        var reporting = new Lock();
+        void Report(string phase)
         {
-            Report($"seed {seed}: generating suite");
-            var suite = new SuiteGenerator(trainingCollection: trainingCollection).Generate(new SuiteRequest(environment.Id, budget.TrainingVariants, budget.TransitionsPerVariant,
-                "auto", budget.TestTransitions, (ulong)(100 + seed)), ct: ct);
-            // The trainers pool tasks by row index, so every variant must live in one batch.
-            var all = new TransitionBatch(environment.ObservationSpace.Dim, environment.ActionSpace.Dim, suite.All.Sum(v => v.Batch.Count));
-            foreach (var v in suite.All) all.AddRange(v.Batch);
-            var training = TaskRows.PerVariant(all, suite.Training.Select(v => v.Variant.Variant.Id).ToArray());
-            var test = TaskRows.Select(all, [suite.Test.Variant.Variant.Id], "test");
-            var adaptation = budget.Adaptation(environment.Id, seed);
-            var starts = new Dictionary<string, OnlineStart>();
-            RecoveryCloning? cloning = null;
-            if (cloningOn)
+            // Seeds running side by side report in turn, so the fraction shown never goes back.
+            lock (reporting) progress?.Invoke(new ExperimentProgress(phase, (double)done++ / total));
+        }
+        var perSeed = new (List<MethodRun> Runs, List<string> Notes)[seeds];
+        // Seeds firstSeed.. extend an earlier run with new seeds (seed s is the same run whatever the others).
+        void One(int i)
+        {
+            var notes = new List<string>();
+            perSeed[i] = (RunSeed(firstSeed + i, safety, selected, cloningOn, margin, notes, Report, ct), notes);
+        }
+        if (workers == 1 || seeds == 1)
+            for (int i = 0; i < seeds; i++) One(i);
+        else
+            try
             {
-                var demos = RecoveryDemonstrations.FromRestarts(all, suite.Training.Select(v => v.Variant.Variant.Id).ToArray());
-                string note = $"seed {seed}: recovery cloning (beta {recoveryCloning!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}) on {demos.Count} of {demos.RestartStates} restart states ({demos.SavedRestarts} of {demos.Restarts} restarts saved)";
-                _notes.Add(note);
-                Report(note);
-                cloning = new RecoveryCloning(recoveryCloning!.Value, demos);
+                Parallel.For(0, seeds, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = ct }, One);
             }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                // A user error or a cancellation in one seed surfaces as itself, as it does with one worker.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
+        foreach (var (_, notes) in perSeed) _notes.AddRange(notes);
+        progress?.Invoke(new ExperimentProgress("done", 1));
+        return perSeed.SelectMany(s => s.Runs).ToList();
+    }
 
-            Report($"seed {seed}: MESA meta-training");
-            if (selected.Contains("mesa"))
-            {
-                var mesa = new MesaTrainer(budget.Mesa(risk, seed)).Train(training, ct: ct);
-                starts["mesa"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
-            }
+    private List<MethodRun> RunSeed(int seed, SafetySettings safety, IReadOnlyList<string> selected, bool cloningOn, ISafetyMargin? margin,
+        List<string> notes, Action<string> report, CancellationToken ct)
+    {
+        var runs = new List<MethodRun>();
+        var risk = Risk;
+        report($"seed {seed}: generating suite");
+        var suite = new SuiteGenerator(trainingCollection: trainingCollection).Generate(new SuiteRequest(environment.Id, budget.TrainingVariants, budget.TransitionsPerVariant,
+            "auto", budget.TestTransitions, (ulong)(100 + seed)), ct: ct);
+        // The trainers pool tasks by row index, so every variant must live in one batch.
+        var all = new TransitionBatch(environment.ObservationSpace.Dim, environment.ActionSpace.Dim, suite.All.Sum(v => v.Batch.Count));
+        foreach (var v in suite.All) all.AddRange(v.Batch);
+        var training = TaskRows.PerVariant(all, suite.Training.Select(v => v.Variant.Variant.Id).ToArray());
+        var test = TaskRows.Select(all, [suite.Test.Variant.Variant.Id], "test");
+        var adaptation = budget.Adaptation(environment.Id, seed);
+        var starts = new Dictionary<string, OnlineStart>();
+        RecoveryCloning? cloning = null;
+        if (cloningOn)
+        {
+            var demos = RecoveryDemonstrations.FromRestarts(all, suite.Training.Select(v => v.Variant.Variant.Id).ToArray());
+            string note = $"seed {seed}: recovery cloning (beta {recoveryCloning!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}) on {demos.Count} of {demos.RestartStates} restart states ({demos.SavedRestarts} of {demos.Restarts} restarts saved)";
+            notes.Add(note);
+            report(note);
+            cloning = new RecoveryCloning(recoveryCloning!.Value, demos);
+        }
 
-            Report($"seed {seed}: Multi-Task training");
-            // Multi-Task and RRL get the same plain-Adam budget; only their data differs.
-            var criticTraining = new CriticTrainingSettings
-            {
-                Steps = budget.MultiTaskSteps,
-                BatchSize = budget.BatchSize,
-                GammaRisk = risk.GammaRisk,
-                EpsRisk = risk.EpsRisk,
-                Architecture = budget.CriticArchitecture,
-                Seed = seed,
-            };
-            if (selected.Contains("multitask"))
-            {
-                var multi = new MultiTaskTrainer(criticTraining).Train(training, ct: ct);
-                starts["multitask"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
-            }
+        report($"seed {seed}: MESA meta-training");
+        if (selected.Contains("mesa"))
+        {
+            var mesa = new MesaTrainer(budget.Mesa(risk, seed)).Train(training, ct: ct);
+            starts["mesa"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
+        }
 
-            Report($"seed {seed}: RRL (test data only)");
-            if (selected.Contains("rrl"))
+        report($"seed {seed}: Multi-Task training");
+        // Multi-Task and RRL get the same plain-Adam budget; only their data differs.
+        var criticTraining = new CriticTrainingSettings
+        {
+            Steps = budget.MultiTaskSteps,
+            BatchSize = budget.BatchSize,
+            GammaRisk = risk.GammaRisk,
+            EpsRisk = risk.EpsRisk,
+            Architecture = budget.CriticArchitecture,
+            Seed = seed,
+        };
+        if (selected.Contains("multitask"))
+        {
+            var multi = new MultiTaskTrainer(criticTraining).Train(training, ct: ct);
+            starts["multitask"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
+        }
+
+        report($"seed {seed}: RRL (test data only)");
+        if (selected.Contains("rrl"))
+        {
+            var rrl = new SingleDatasetTrainer(criticTraining).Train(test, ct: ct);
+            starts["rrl"] = new OnlineStart(rrl.Critic, OnlineStartTraining.TrainRecovery(rrl.Critic, test, safety, budget.AdaptSteps, seed, ct), suite.Test.Batch);
+        }
+        if (margin is not null)
+            foreach (var method in selected.Where(m => m != "unconstrained"))
             {
-                var rrl = new SingleDatasetTrainer(criticTraining).Train(test, ct: ct);
-                starts["rrl"] = new OnlineStart(rrl.Critic, OnlineStartTraining.TrainRecovery(rrl.Critic, test, safety, budget.AdaptSteps, seed, ct), suite.Test.Batch);
+                // Each critic source's agent reads that critic's normalisation; the rows and steps are the same.
+                report($"seed {seed}: {method} margin recovery agent");
+                var agent = MarginRecoveryAgent.Pretrain(margin, starts[method].Critic!.Normalization, test, budget.Sac, safety, safety.MarginPretrainSteps, seed, ct);
+                starts[method] = starts[method] with { MarginRecovery = agent };
             }
-            if (margin is not null)
-                foreach (var method in selected.Where(m => m != "unconstrained"))
+        starts["unconstrained"] = new OnlineStart(null, null, suite.Test.Batch);
+        var restarts = trainingCollection as RestartLabelCollection;
+        var probeStates = restarts?.RestartStates(suite.Test.Batch);
+        void Probe(string method, string when)
+        {
+            if (restarts is null || probeStates is null || starts[method].Recovery is not { } policy) return;
+            var env = environment.CreateForCollection(suite.Test.Variant.Variant, (ulong)(104_729 * (seed + 1)));
+            var random = new Xoshiro256StarStar(Xoshiro256StarStar.DeriveSeed((ulong)seed, ProbeStream, 0));
+            var agent = starts[method].MarginRecovery;
+            var r = agent is null ? RecoveryProbe.Run(env, suite.Test.Batch, probeStates, policy, restarts.Horizon, random, ct)
+                : RecoveryProbe.Run(env, suite.Test.Batch, probeStates, agent, restarts.Horizon, random, ct);
+            notes.Add($"seed {seed}: {method} {(agent is null ? "recovery policy" : "margin recovery agent")} {when} kept {r.PolicyKept} of {r.States} held-out near-violation states clear for {r.Horizon} steps (a random held action: {r.RandomKept}); its first action: mean |a| {r.MeanAbsAction.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}, {(100 * r.SaturatedFraction).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)}% of components within 5% of the box edge");
+            if (starts[method].RecoveryCritic is { } recoveryCritic)
+            {
+                // The same uniform actions for both critics: a fresh generator per reading.
+                string Read(SafetyCritic critic)
                 {
-                    // Each critic source's agent reads that critic's normalisation; the rows and steps are the same.
-                    Report($"seed {seed}: {method} margin recovery agent");
-                    var agent = MarginRecoveryAgent.Pretrain(margin, starts[method].Critic!.Normalization, test, budget.Sac, safety, safety.MarginPretrainSteps, seed, ct);
-                    starts[method] = starts[method] with { MarginRecovery = agent };
+                    var c = CriticActionProbe.Run(critic, suite.Test.Batch, probeStates, policy, environment.ActionSpace.Low, environment.ActionSpace.High,
+                        CriticProbeActions, new Xoshiro256StarStar(Xoshiro256StarStar.DeriveSeed((ulong)seed, CriticProbeStream, 0)));
+                    return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"at pi_rec {c.AtPolicy:0.000}, uniform mean {c.UniformMean:0.000}, uniform min {c.UniformMin:0.000}, flat {100 * c.FlatFraction:0.0}%");
                 }
-            starts["unconstrained"] = new OnlineStart(null, null, suite.Test.Batch);
-            var restarts = trainingCollection as RestartLabelCollection;
-            var probeStates = restarts?.RestartStates(suite.Test.Batch);
-            void Probe(string method, string when)
-            {
-                if (restarts is null || probeStates is null || starts[method].Recovery is not { } policy) return;
-                var env = environment.CreateForCollection(suite.Test.Variant.Variant, (ulong)(104_729 * (seed + 1)));
-                var random = new Xoshiro256StarStar(Xoshiro256StarStar.DeriveSeed((ulong)seed, ProbeStream, 0));
-                var agent = starts[method].MarginRecovery;
-                var r = agent is null ? RecoveryProbe.Run(env, suite.Test.Batch, probeStates, policy, restarts.Horizon, random, ct)
-                    : RecoveryProbe.Run(env, suite.Test.Batch, probeStates, agent, restarts.Horizon, random, ct);
-                _notes.Add($"seed {seed}: {method} {(agent is null ? "recovery policy" : "margin recovery agent")} {when} kept {r.PolicyKept} of {r.States} held-out near-violation states clear for {r.Horizon} steps (a random held action: {r.RandomKept}); its first action: mean |a| {r.MeanAbsAction.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}, {(100 * r.SaturatedFraction).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)}% of components within 5% of the box edge");
-                if (starts[method].RecoveryCritic is { } recoveryCritic)
-                {
-                    // The same uniform actions for both critics: a fresh generator per reading.
-                    string Read(SafetyCritic critic)
-                    {
-                        var c = CriticActionProbe.Run(critic, suite.Test.Batch, probeStates, policy, environment.ActionSpace.Low, environment.ActionSpace.High,
-                            CriticProbeActions, new Xoshiro256StarStar(Xoshiro256StarStar.DeriveSeed((ulong)seed, CriticProbeStream, 0)));
-                        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                            $"at pi_rec {c.AtPolicy:0.000}, uniform mean {c.UniformMean:0.000}, uniform min {c.UniformMin:0.000}, flat {100 * c.FlatFraction:0.0}%");
-                    }
-                    _notes.Add($"seed {seed}: {method} critics {when} on those states: Q_rec (gamma {safety.RecoveryGamma!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}) {Read(recoveryCritic)}; Q_risk {Read(starts[method].Critic!)}");
-                }
-            }
-            foreach (var method in selected) Probe(method, "before online");
-
-            foreach (var method in selected)
-            {
-                Report($"seed {seed}: online {method}");
-                var algorithm = method == "unconstrained" ? OnlineAlgorithm.Unconstrained : OnlineAlgorithm.Recovery;
-                var options = new OnlineRunOptions(algorithm, budget.Episodes, seed, $"mesa-exp-{environment.Id}-{method}-s{seed}")
-                {
-                    Sac = budget.Sac,
-                    Safety = safety,
-                };
-                var env = environment.Create(suite.Test.Variant.Variant, (ulong)(7919 * (seed + 1)));
-                runs.Add(new MethodRun(method, seed, new OnlineRunner(env, starts[method], options).Run(ct: ct)));
-                Probe(method, "after online"); // the online updates train the recovery policy in place
+                notes.Add($"seed {seed}: {method} critics {when} on those states: Q_rec (gamma {safety.RecoveryGamma!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}) {Read(recoveryCritic)}; Q_risk {Read(starts[method].Critic!)}");
             }
         }
-        progress?.Invoke(new ExperimentProgress("done", 1));
+        foreach (var method in selected) Probe(method, "before online");
+
+        foreach (var method in selected)
+        {
+            report($"seed {seed}: online {method}");
+            var algorithm = method == "unconstrained" ? OnlineAlgorithm.Unconstrained : OnlineAlgorithm.Recovery;
+            var options = new OnlineRunOptions(algorithm, budget.Episodes, seed, $"mesa-exp-{environment.Id}-{method}-s{seed}")
+            {
+                Sac = budget.Sac,
+                Safety = safety,
+            };
+            var env = environment.Create(suite.Test.Variant.Variant, (ulong)(7919 * (seed + 1)));
+            runs.Add(new MethodRun(method, seed, new OnlineRunner(env, starts[method], options).Run(ct: ct)));
+            Probe(method, "after online"); // the online updates train the recovery policy in place
+        }
         return runs;
     }
 
