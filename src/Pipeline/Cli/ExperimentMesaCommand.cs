@@ -50,16 +50,12 @@ public static class ExperimentMesaCommand
         {
             Description = "With --recovery-objective margin: keep the pretrained margin recovery agent fixed online (a diagnostic; default: one SAC update per step).",
         };
-        var workers = new Option<int>("--workers")
-        {
-            Description = "Seeds run side by side (default 1). Every run is the same episodes for any value; only the wall time changes: set it to the cores you can spare.",
-            DefaultValueFactory = _ => 1,
-        };
+        var workers = new WorkersOption();
         var methods = new Option<string?>("--methods") { Description = "Comma-separated subset of " + string.Join(",", MesaExperiment.Methods) + " to run (default: all); critics no selected method reads are not trained." };
         var cmd = new Command("mesa", "MESA vs Multi-Task vs RRL critics (and Unconstrained SAC) during online Recovery RL in the held-out variant.")
         {
             env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods, recoveryBc,
-            recoveryPretrain, recoveryFreeze, workers,
+            recoveryPretrain, recoveryFreeze, workers.Option,
         };
         foreach (var option in recoveryRl.All) cmd.Options.Add(option);
         CommandAction.Set(cmd, async (p, ct) =>
@@ -68,7 +64,7 @@ public static class ExperimentMesaCommand
             int seedCount = p.GetValue(seeds);
             if (p.GetValue(firstSeed) < 0) throw new BadInputException($"--first-seed must be at least 0, got {p.GetValue(firstSeed)}");
             if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
-            if (p.GetValue(workers) < 1) throw new BadInputException($"--workers must be at least 1, got {p.GetValue(workers)}");
+            int workerCount = workers.Get(p);
             var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
             if (p.GetValue(episodes) is { } e) budget = budget with { Episodes = e };
             if (p.GetValue(trainingRows) is { } rows)
@@ -116,7 +112,7 @@ public static class ExperimentMesaCommand
                 throw new BadInputException("--recovery-freeze applies to --recovery-objective margin only");
             if (marginSteps is < 0) throw new BadInputException($"--recovery-pretrain-steps must be at least 0, got {marginSteps}");
             var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold, recGamma, objective, marginSteps, frozen, relabel, penalty);
-            var runs = WithPhases($"experiment mesa {definition.Id}", progress => experiment.Run(seedCount, progress, ct, p.GetValue(firstSeed), p.GetValue(workers)));
+            var runs = WithPhases($"experiment mesa {definition.Id}", progress => experiment.Run(seedCount, progress, ct, p.GetValue(firstSeed), workerCount));
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(firstSeed) is not 0 and var f ? $" --first-seed {f}" : "")

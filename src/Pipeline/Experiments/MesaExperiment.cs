@@ -79,7 +79,6 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
     public IReadOnlyList<MethodRun> Run(int seeds, Action<ExperimentProgress>? progress = null, CancellationToken ct = default, int firstSeed = 0,
         int workers = 1)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         _notes.Clear();
         var risk = Risk;
         var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk, RecoveryHold = RecoverySwitch.CheckHold(recoveryHold),
@@ -92,34 +91,15 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         var margin = recoveryObjective == RecoveryObjective.Margin ? environment.RequireMargin("--recovery-objective margin") : null;
         int recoveryRuns = selected.Count(m => m != "unconstrained");
         // Per seed: suite, MESA, Multi-Task, RRL, each online run, and the optional phases.
-        int total = seeds * (4 + selected.Count + (cloningOn ? 1 : 0) + (recoveryObjective == RecoveryObjective.Margin ? recoveryRuns : 0)), done = 0;
-        var reporting = new Lock();
-        void Report(string phase)
-        {
-            // Seeds running side by side report in turn, so the fraction shown never goes back.
-            lock (reporting) progress?.Invoke(new ExperimentProgress(phase, (double)done++ / total));
-        }
-        var perSeed = new (List<MethodRun> Runs, List<string> Notes)[seeds];
+        var phases = new PhaseProgress(progress, seeds * (4 + selected.Count + (cloningOn ? 1 : 0) + (recoveryObjective == RecoveryObjective.Margin ? recoveryRuns : 0)));
         // Seeds firstSeed.. extend an earlier run with new seeds (seed s is the same run whatever the others).
-        void One(int i)
+        var perSeed = SeedParallel.Map(seeds, workers, i =>
         {
             var notes = new List<string>();
-            perSeed[i] = (RunSeed(firstSeed + i, safety, selected, cloningOn, margin, notes, Report, ct), notes);
-        }
-        if (workers == 1 || seeds == 1)
-            for (int i = 0; i < seeds; i++) One(i);
-        else
-            try
-            {
-                Parallel.For(0, seeds, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = ct }, One);
-            }
-            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-            {
-                // A user error or a cancellation in one seed surfaces as itself, as it does with one worker.
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-            }
+            return (Runs: RunSeed(firstSeed + i, safety, selected, cloningOn, margin, notes, phases.Report, ct), Notes: notes);
+        }, ct);
         foreach (var (_, notes) in perSeed) _notes.AddRange(notes);
-        progress?.Invoke(new ExperimentProgress("done", 1));
+        phases.Done();
         return perSeed.SelectMany(s => s.Runs).ToList();
     }
 

@@ -17,36 +17,38 @@ public sealed class RecoveryExperiment(EnvironmentDefinition environment, Experi
         [OnlineAlgorithm.Recovery, OnlineAlgorithm.Unconstrained, OnlineAlgorithm.Lagrangian, OnlineAlgorithm.Sqrl,
          OnlineAlgorithm.RewardPenalty, OnlineAlgorithm.Rcpo, OnlineAlgorithm.Rspo];
 
+    /// <summary>Every method on seeds 0..<paramref name="seeds"/>-1, up to <paramref name="workers"/> seeds side by side (<see cref="SeedParallel"/>).</summary>
     public IReadOnlyList<MethodRun> Run(int seeds, IReadOnlyList<OnlineAlgorithm>? methods = null,
-        Action<ExperimentProgress>? progress = null, CancellationToken ct = default)
+        Action<ExperimentProgress>? progress = null, CancellationToken ct = default, int workers = 1)
     {
-        methods ??= Methods;
-        var runs = new List<MethodRun>();
+        var chosen = methods ?? Methods;
         var safety = budget.Safety(environment.Id);
         if (DomainHyperparameterTable.For(environment.Id).RecoveryRlEpsRisk is { } eps) safety = safety with { EpsRisk = eps };
+        var phases = new PhaseProgress(progress, seeds * (chosen.Count + 1));
+        var perSeed = SeedParallel.Map(seeds, workers, seed => RunSeed(seed, chosen, safety, phases, ct), ct);
+        phases.Done();
+        return perSeed.SelectMany(r => r).ToList();
+    }
+
+    private List<MethodRun> RunSeed(int seed, IReadOnlyList<OnlineAlgorithm> methods, SafetySettings safety, PhaseProgress phases, CancellationToken ct)
+    {
+        var runs = new List<MethodRun>();
         var variant = environment.Variants.Nominal;
-        int total = seeds * (methods.Count + 1), done = 0;
-        for (int seed = 0; seed < seeds; seed++)
+        phases.Report($"seed {seed}: offline data + critic pretraining");
+        var offline = OnlineStartTraining.CollectOffline(environment, variant, budget.OfflineTransitions, (ulong)(1000 + seed), ct);
+        var start = OnlineStartTraining.Pretrain(offline, safety, budget.CriticArchitecture, seed, ct: ct);
+        foreach (var method in methods)
         {
-            progress?.Invoke(new ExperimentProgress($"seed {seed}: offline data + critic pretraining", (double)done / total));
-            var offline = OnlineStartTraining.CollectOffline(environment, variant, budget.OfflineTransitions, (ulong)(1000 + seed), ct);
-            var start = OnlineStartTraining.Pretrain(offline, safety, budget.CriticArchitecture, seed, ct: ct);
-            done++;
-            foreach (var method in methods)
+            phases.Report($"seed {seed}: {method.Name()}");
+            var copy = new OnlineStart(start.Critic!.Clone(), start.Recovery!.Clone(), offline);
+            var options = new OnlineRunOptions(method, budget.Episodes, seed, $"recovery-exp-{environment.Id}-{method.Name()}-s{seed}")
             {
-                progress?.Invoke(new ExperimentProgress($"seed {seed}: {method.Name()}", (double)done / total));
-                var copy = new OnlineStart(start.Critic!.Clone(), start.Recovery!.Clone(), offline);
-                var options = new OnlineRunOptions(method, budget.Episodes, seed, $"recovery-exp-{environment.Id}-{method.Name()}-s{seed}")
-                {
-                    Sac = budget.Sac,
-                    Safety = safety,
-                };
-                var env = environment.Create(variant, (ulong)(7919 * (seed + 1)));
-                runs.Add(new MethodRun(method.Name(), seed, new OnlineRunner(env, copy, options).Run(ct: ct)));
-                done++;
-            }
+                Sac = budget.Sac,
+                Safety = safety,
+            };
+            var env = environment.Create(variant, (ulong)(7919 * (seed + 1)));
+            runs.Add(new MethodRun(method.Name(), seed, new OnlineRunner(env, copy, options).Run(ct: ct)));
         }
-        progress?.Invoke(new ExperimentProgress("done", 1));
         return runs;
     }
 }
