@@ -61,7 +61,7 @@ internal static class OnlineCommandSupport
         foreach (var c in new[] { "seeds", "difference", "fewer/tied/more", "sign test p" }) table.AddColumn(new TableColumn(c).RightAligned().NoWrap());
         foreach (var c in pairs)
             table.AddRow(Markup.Escape(c.First), Markup.Escape(c.Second), c.Difference.Count.ToString(CultureInfo.InvariantCulture),
-                Markup.Escape(ExperimentReport.Format(c.Difference)), $"{c.Fewer}/{c.Tied}/{c.More}", c.SignTestP.ToString("0.000", CultureInfo.InvariantCulture));
+                Markup.Escape(ExperimentReport.Format(c.Difference)), $"{c.Fewer}/{c.Tied}/{c.More}", c.SignTestPText);
         return table;
     }
 

@@ -91,7 +91,7 @@ public static class ExperimentReport
         md.AppendLine("| first | second | seeds | difference | fewer / tied / more | sign test p |");
         md.AppendLine("|---|---|---:|---:|---:|---:|");
         foreach (var c in pairs)
-            md.AppendLine(FormattableString.Invariant($"| {c.First} | {c.Second} | {c.Difference.Count} | {Format(c.Difference)} | {c.Fewer} / {c.Tied} / {c.More} | {c.SignTestP:0.000} |"));
+            md.AppendLine(FormattableString.Invariant($"| {c.First} | {c.Second} | {c.Difference.Count} | {Format(c.Difference)} | {c.Fewer} / {c.Tied} / {c.More} | {c.SignTestPText} |"));
         return md.ToString();
     }
 

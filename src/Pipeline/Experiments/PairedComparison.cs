@@ -36,6 +36,11 @@ public sealed record PairedComparison(string First, string Second, MeanError Dif
         }
     }
 
+    /// <summary>The sign test's p for a table: three decimals, or two significant digits below 0.001 (18 of 18 seeds is 7.6e-06, not 0.000).</summary>
+    public string SignTestPText => SignTestP >= 0.001
+        ? SignTestP.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)
+        : SignTestP.ToString("0.0e+00", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>
     /// Every pair of methods in the order they first appear in <paramref name="runs"/>, first − second,
     /// where the two share at least two seeds (one seed has no spread to compare against).

@@ -47,6 +47,12 @@ public sealed class PairedComparisonTests
         Assert.Equal(expected, pair.SignTestP, 12);
     }
 
+    [Theory]
+    [InlineData(4, 2, "0.688")]
+    [InlineData(18, 0, "7.6e-06")]
+    public void The_p_value_keeps_its_digits_when_small(int fewer, int more, string expected) =>
+        Assert.Equal(expected, new PairedComparison("a", "b", default, fewer, 0, more).SignTestPText);
+
     [Fact]
     public void Every_pair_sharing_two_seeds_is_compared_in_the_order_the_methods_ran()
     {
