@@ -7,6 +7,7 @@ using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Nn.Tests.Autodiff;
 
+[Collection(AllocationMeasurement.Name)]
 public class TapeTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using OfflineSafety.Nn.Randomness;
 
 namespace OfflineSafety.Nn.Tests.Layers;
 
+[Collection(AllocationMeasurement.Name)]
 public class MlpForwardTests
 {
     private static (DenseLayer[] Layers, Tensor Parameters) Network(int[] widths, Activation output, ulong seed)

@@ -10,6 +10,7 @@ namespace OfflineSafety.Nn.Tests.MetaLearning;
 /// A meta-batch's tasks on separate cores give the gradient of the serial sum (one tape, Backward per
 /// task), the same bits for every thread count, and leave the parameters as they were.
 /// </summary>
+[Collection(AllocationMeasurement.Name)]
 public class MetaBatchTests
 {
     const int Tasks = 5, Rows = 64;
