@@ -5,7 +5,8 @@ namespace OfflineSafety.Nn.Tests;
 /// other classes. The split states behind a threaded GEMM are pooled process-wide and the pool grows
 /// to the number of calls that have ever been open at once: a class running threaded kernels in
 /// parallel with the measured step can take the pooled state and make that step create one more
-/// (136 bytes, seen once in CI). That growth is the pool's intended warm-up, not a per-step cost.
+/// (the likely source of the 136 bytes seen once in CI; one split state with its event and lock is
+/// about that size). That growth is the pool's intended warm-up, not a per-step cost.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class AllocationMeasurement
