@@ -62,20 +62,6 @@ public static class DemoCommand
         CriticArchitecture = Meta.Critics.CriticArchitecture.ThreeBy100,
     };
 
-    private static async Task<T> WithPhasesAsync<T>(string title, Func<Action<ExperimentProgress>, Task<T>> work)
-    {
-        T result = default!;
-        await CliProgress.OnStderr(autoClear: false, CliProgress.Elapsed())
-            .StartAsync(async ctx =>
-            {
-                var task = ctx.AddTask(title, maxValue: 1000);
-                result = await work(p =>
-                {
-                    task.Value = Math.Round(p.Fraction * 1000);
-                    task.Description = Markup.Escape($"{title}: {p.Phase}");
-                });
-                task.Value = 1000;
-            });
-        return result;
-    }
+    private static Task<T> WithPhasesAsync<T>(string title, Func<Action<ExperimentProgress>, Task<T>> work) => PhaseDisplay.RunAsync(title, work);
+
 }

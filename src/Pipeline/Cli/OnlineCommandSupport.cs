@@ -9,23 +9,8 @@ namespace OfflineSafety.Pipeline.Cli;
 /// <summary>What the online, experiment and demo commands share: progress bars, result rows and report folders.</summary>
 internal static class OnlineCommandSupport
 {
-    /// <summary>Runs <paramref name="work"/> under one stderr progress bar fed with fractions and phase names.</summary>
-    public static T WithPhases<T>(string title, Func<Action<ExperimentProgress>, T> work)
-    {
-        T result = default!;
-        CliProgress.OnStderr(autoClear: false, CliProgress.Elapsed())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask(Markup.Escape(title), maxValue: 1000);
-                result = work(p =>
-                {
-                    task.Value = Math.Round(p.Fraction * 1000);
-                    task.Description = Markup.Escape($"{title}: {p.Phase}");
-                });
-                task.Value = 1000;
-            });
-        return result;
-    }
+    /// <summary>Runs <paramref name="work"/> with its progress on stderr (<see cref="PhaseDisplay"/>).</summary>
+    public static T WithPhases<T>(string title, Func<Action<ExperimentProgress>, T> work) => PhaseDisplay.Run(title, work);
 
     /// <summary>One "results" row of the --json contract.</summary>
     public static object ResultJson(MethodRun r) => new

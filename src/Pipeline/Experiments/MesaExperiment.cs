@@ -96,7 +96,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         var perSeed = SeedParallel.Map(seeds, workers, i =>
         {
             var notes = new List<string>();
-            return (Runs: RunSeed(firstSeed + i, safety, selected, cloningOn, margin, notes, phases.Report, ct), Notes: notes);
+            return (Runs: RunSeed(firstSeed + i, safety, selected, cloningOn, margin, notes, phases, ct), Notes: notes);
         }, ct);
         foreach (var (_, notes) in perSeed) _notes.AddRange(notes);
         phases.Done();
@@ -104,11 +104,12 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
     }
 
     private List<MethodRun> RunSeed(int seed, SafetySettings safety, IReadOnlyList<string> selected, bool cloningOn, ISafetyMargin? margin,
-        List<string> notes, Action<string> report, CancellationToken ct)
+        List<string> notes, PhaseProgress phases, CancellationToken ct)
     {
+        void Report(string phase) => phases.Begin(seed, phase);
         var runs = new List<MethodRun>();
         var risk = Risk;
-        report($"seed {seed}: generating suite");
+        Report($"seed {seed}: generating suite");
         var suite = new SuiteGenerator(trainingCollection: trainingCollection).Generate(new SuiteRequest(environment.Id, budget.TrainingVariants, budget.TransitionsPerVariant,
             "auto", budget.TestTransitions, (ulong)(100 + seed)), ct: ct);
         // The trainers pool tasks by row index, so every variant must live in one batch.
@@ -124,18 +125,18 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             var demos = RecoveryDemonstrations.FromRestarts(all, suite.Training.Select(v => v.Variant.Variant.Id).ToArray());
             string note = $"seed {seed}: recovery cloning (beta {recoveryCloning!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}) on {demos.Count} of {demos.RestartStates} restart states ({demos.SavedRestarts} of {demos.Restarts} restarts saved)";
             notes.Add(note);
-            report(note);
+            Report(note);
             cloning = new RecoveryCloning(recoveryCloning!.Value, demos);
         }
 
-        report($"seed {seed}: MESA meta-training");
+        Report($"seed {seed}: MESA meta-training");
         if (selected.Contains("mesa"))
         {
             var mesa = new MesaTrainer(budget.Mesa(risk, seed)).Train(training, ct: ct);
             starts["mesa"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
         }
 
-        report($"seed {seed}: Multi-Task training");
+        Report($"seed {seed}: Multi-Task training");
         // Multi-Task and RRL get the same plain-Adam budget; only their data differs.
         var criticTraining = new CriticTrainingSettings
         {
@@ -152,7 +153,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             starts["multitask"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
         }
 
-        report($"seed {seed}: RRL (test data only)");
+        Report($"seed {seed}: RRL (test data only)");
         if (selected.Contains("rrl"))
         {
             var rrl = new SingleDatasetTrainer(criticTraining).Train(test, ct: ct);
@@ -162,7 +163,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             foreach (var method in selected.Where(m => m != "unconstrained"))
             {
                 // Each critic source's agent reads that critic's normalisation; the rows and steps are the same.
-                report($"seed {seed}: {method} margin recovery agent");
+                Report($"seed {seed}: {method} margin recovery agent");
                 var agent = MarginRecoveryAgent.Pretrain(margin, starts[method].Critic!.Normalization, test, budget.Sac, safety, safety.MarginPretrainSteps, seed, ct);
                 starts[method] = starts[method] with { MarginRecovery = agent };
             }
@@ -195,7 +196,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
 
         foreach (var method in selected)
         {
-            report($"seed {seed}: online {method}");
+            Report($"seed {seed}: online {method}");
             var algorithm = method == "unconstrained" ? OnlineAlgorithm.Unconstrained : OnlineAlgorithm.Recovery;
             var options = new OnlineRunOptions(algorithm, budget.Episodes, seed, $"mesa-exp-{environment.Id}-{method}-s{seed}")
             {
@@ -203,7 +204,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
                 Safety = safety,
             };
             var env = environment.Create(suite.Test.Variant.Variant, (ulong)(7919 * (seed + 1)));
-            runs.Add(new MethodRun(method, seed, new OnlineRunner(env, starts[method], options).Run(ct: ct)));
+            runs.Add(new MethodRun(method, seed, new OnlineRunner(env, starts[method], options).Run(onEpisode: phases.Episodes(seed, budget.Episodes), ct: ct)));
             Probe(method, "after online"); // the online updates train the recovery policy in place
         }
         return runs;

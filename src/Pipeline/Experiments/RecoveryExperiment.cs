@@ -34,12 +34,12 @@ public sealed class RecoveryExperiment(EnvironmentDefinition environment, Experi
     {
         var runs = new List<MethodRun>();
         var variant = environment.Variants.Nominal;
-        phases.Report($"seed {seed}: offline data + critic pretraining");
+        phases.Begin(seed, $"seed {seed}: offline data + critic pretraining");
         var offline = OnlineStartTraining.CollectOffline(environment, variant, budget.OfflineTransitions, (ulong)(1000 + seed), ct);
         var start = OnlineStartTraining.Pretrain(offline, safety, budget.CriticArchitecture, seed, ct: ct);
         foreach (var method in methods)
         {
-            phases.Report($"seed {seed}: {method.Name()}");
+            phases.Begin(seed, $"seed {seed}: {method.Name()}");
             var copy = new OnlineStart(start.Critic!.Clone(), start.Recovery!.Clone(), offline);
             var options = new OnlineRunOptions(method, budget.Episodes, seed, $"recovery-exp-{environment.Id}-{method.Name()}-s{seed}")
             {
@@ -47,7 +47,7 @@ public sealed class RecoveryExperiment(EnvironmentDefinition environment, Experi
                 Safety = safety,
             };
             var env = environment.Create(variant, (ulong)(7919 * (seed + 1)));
-            runs.Add(new MethodRun(method.Name(), seed, new OnlineRunner(env, copy, options).Run(ct: ct)));
+            runs.Add(new MethodRun(method.Name(), seed, new OnlineRunner(env, copy, options).Run(onEpisode: phases.Episodes(seed, budget.Episodes), ct: ct)));
         }
         return runs;
     }

@@ -33,21 +33,55 @@ public static class SeedParallel
 }
 
 /// <summary>
-/// An experiment's progress as a count of phases out of <paramref name="total"/>, reported in turn
-/// when seeds run side by side, so the fraction shown never goes back.
+/// An experiment's progress as phases out of <paramref name="total"/>. Each seed runs its phases in
+/// turn, and a phase is finished when its seed begins the next one; a long phase (the online episodes)
+/// also says how far into it the seed is. Seeds side by side report in turn, and the fraction shown
+/// never goes back: a phase's own fraction only grows, and finishing it replaces that fraction by one.
 /// </summary>
 public sealed class PhaseProgress(Action<ExperimentProgress>? progress, int total)
 {
     private readonly Lock _lock = new();
-    private int _done;
+    private readonly Dictionary<int, (string Phase, double Within)> _open = [];
+    private int _finished;
 
-    public void Report(string phase)
+    /// <summary>Seed <paramref name="seed"/> begins <paramref name="phase"/>, which finishes its previous phase.</summary>
+    public void Begin(int seed, string phase)
     {
-        lock (_lock) progress?.Invoke(new ExperimentProgress(phase, (double)_done++ / total));
+        lock (_lock)
+        {
+            if (_open.Remove(seed)) _finished++;
+            _open[seed] = (phase, 0);
+            Emit(phase, null);
+        }
+    }
+
+    /// <summary>Seed <paramref name="seed"/> is <paramref name="done"/> of <paramref name="of"/> <paramref name="unit"/>s into its phase.</summary>
+    public void Within(int seed, int done, int of, string unit)
+    {
+        lock (_lock)
+        {
+            if (!_open.TryGetValue(seed, out var open) || of <= 0) return;
+            _open[seed] = open with { Within = Math.Max(open.Within, Math.Clamp((double)done / of, 0, 1)) };
+            Emit(open.Phase, $"{unit} {done}/{of}");
+        }
+    }
+
+    /// <summary>A callback for <see cref="Meta.Online.OnlineRunner.Run"/> that reports each finished episode of <paramref name="episodes"/>.</summary>
+    public Action<Meta.Online.EpisodeOutcome> Episodes(int seed, int episodes)
+    {
+        int done = 0;
+        return _ => Within(seed, ++done, episodes, "episode");
     }
 
     public void Done()
     {
         lock (_lock) progress?.Invoke(new ExperimentProgress("done", 1));
+    }
+
+    private void Emit(string phase, string? detail)
+    {
+        double within = 0;
+        foreach (var open in _open.Values) within += open.Within;
+        progress?.Invoke(new ExperimentProgress(phase, Math.Min(1, (_finished + within) / total), detail));
     }
 }
