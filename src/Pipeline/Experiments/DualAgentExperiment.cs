@@ -99,13 +99,13 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
         var multipliers = new List<MultiplierTracePoint>();
         var methods = Methods.Where(m => chosen is null || chosen.Contains(m))
             .Select(m => (m, NameOf(m), m == OnlineAlgorithm.PpoLagrangian ? onPolicySteps ?? steps : steps)).ToArray();
-        int total = methods.Length * seeds, done = 0;
+        var phases = new PhaseProgress(progress, methods.Length * seeds);
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
         {
             foreach (var (algorithm, method, budgetSteps) in methods)
             {
                 ct.ThrowIfCancellationRequested();
-                progress?.Invoke(new ExperimentProgress($"seed {seed}: {method}", (double)done / total));
+                phases.Begin(0, $"seed {seed}: {method}");
                 var env = pair.CreateHighStakes((ulong)(7919 * (seed + 1)));
                 // Episodes end early while a policy still drops the pole, so both methods get the same step budget.
                 var options = new OnlineRunOptions(algorithm, (int)budgetSteps, seed, $"dual-exp-{algorithm.Name()}-s{seed}")
@@ -124,18 +124,17 @@ public sealed class DualAgentExperiment(ExperimentBudget budget, DualAgentSettin
                     Baseline = algorithm == OnlineAlgorithm.DualAgent ? new ControllerBaseline(controller, box) : null,
                 };
                 var runner = new OnlineRunner(env, start, options);
-                Action<EpisodeOutcome>? onEpisode = runner.Method is DualAgentMethod dual
+                Action<EpisodeOutcome> onEpisode = runner.Method is DualAgentMethod dual
                     ? e => trace.Add(new DualAgentTracePoint(seed, e.Episode, e.CumulativeSteps, e.Return, e.Cost, dual.Lambda, dual.Safe.LastMeanQ, dual.Safe.Budget, dual.Safe.LastDistance,
                         OutwardCorrection(dual)))
                     : e => multipliers.Add(new MultiplierTracePoint(method, seed, e.Episode, e.CumulativeSteps, e.Cost, runner.Lambda));
-                var result = runner.Run(onEpisode: onEpisode, ct: ct);
+                var result = runner.Run(onEpisode: onEpisode + phases.Steps(0, budgetSteps), ct: ct);
                 runs.Add(new MethodRun(method, seed, result));
                 var first = target.FirstPass(result.Evaluations, baselineReturn, limit);
                 samples.Add(new SamplesToTarget(method, seed, first?.Steps, result.Steps));
-                done++;
             }
         }
-        progress?.Invoke(new ExperimentProgress("done", 1));
+        phases.Done();
         return new DualAgentOutcome(runs, samples, baselineReturn, baselineCost, limit) { Trace = trace, Multipliers = multipliers };
     }
 

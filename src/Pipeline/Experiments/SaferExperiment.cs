@@ -50,8 +50,8 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
     {
         var definition = EnvironmentRegistry.Default.Get(ObjectExtraction.EnvironmentId);
         var tasks = ((ContainerFamily)definition.Variants).HeldOutTasks.Take(plan.Tasks).ToList();
-        int total = 1 + PriorMethods.Length * 2 + tasks.Count * plan.Seeds * Methods.Length, done = 0;
-        void Report(string phase) => progress?.Invoke(new ExperimentProgress(phase, (double)done++ / total));
+        var phases = new PhaseProgress(progress, 1 + PriorMethods.Length * 2 + tasks.Count * plan.Seeds * Methods.Length);
+        void Report(string phase) => phases.Begin(0, phase);
 
         Report($"offline data: {ContainerFamily.TrainingTasks} training tasks x {plan.TransitionsPerTask} rows");
         var suite = new SuiteGenerator().Generate(new SuiteRequest(definition.Id, ContainerFamily.TrainingTasks, plan.TransitionsPerTask,
@@ -90,7 +90,7 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
                     var algorithm = method == Sac ? OnlineAlgorithm.Unconstrained : OnlineAlgorithm.Safer;
                     var options = new OnlineRunOptions(algorithm, plan.Episodes, seed, $"safer-exp-{method}-t{t + 1}-s{seed}") { Sac = plan.Sac };
                     var env = definition.Create(tasks[t], (ulong)(7919 * (seed + 1) + 104_729 * t));
-                    runs.Add(new SaferTaskRun(method, t + 1, tasks[t].Id, seed, new OnlineRunner(env, start, options).Run(ct: ct)));
+                    runs.Add(new SaferTaskRun(method, t + 1, tasks[t].Id, seed, new OnlineRunner(env, start, options).Run(onEpisode: phases.Episodes(0, plan.Episodes), ct: ct)));
                 }
 
         var calibration = new List<SaferCalibrationPoint>();
@@ -108,7 +108,7 @@ public sealed class SaferExperiment(SaferExperimentPlan plan)
                 }
             }
         }
-        progress?.Invoke(new ExperimentProgress("done", 1));
+        phases.Done();
         return new SaferExperimentResult(plan, suite, tasks, priors, summaries, runs, calibration);
     }
 

@@ -36,26 +36,26 @@ public sealed class TransferExperiment(StakesPair pair, ExperimentBudget budget,
     {
         var runs = new List<MethodRun>();
         var zeroShots = new List<ZeroShot>();
-        int total = 3 * seeds, done = 0;
+        var phases = new PhaseProgress(progress, 3 * seeds);
         for (int seed = 0; seed < seeds; seed++)
         {
             ulong envSeed = (ulong)(7919 * (seed + 1));
-            progress?.Invoke(new ExperimentProgress($"seed {seed}: pretraining in the low-stakes variant", (double)done / total));
+            phases.Begin(0, $"seed {seed}: pretraining in the low-stakes variant");
             var pretrain = new OnlineRunner(new FeedbackObservations(pair.CreateLowStakes(envSeed + 1)), Empty, Options(OnlineAlgorithm.ConstrainedSac, seed, "pretrain"));
-            pretrain.Run(ct: ct, steps: pretrainSteps);
+            pretrain.Run(onEpisode: phases.Steps(0, pretrainSteps), ct: ct, steps: pretrainSteps);
             pretrain.Deploy(new FeedbackObservations(pair.CreateHighStakes(envSeed)), DeployDeterministicSteps, KeepPretrainBuffer);
             zeroShots.Add(new ZeroShot(seed, pretrain.Evaluate(evaluationEpisodes, ct)));
-            progress?.Invoke(new ExperimentProgress($"seed {seed}: fine-tuning in the high-stakes variant", (double)++done / total));
-            runs.Add(new MethodRun(Transfer, seed, pretrain.Run(ct: ct, steps: deploySteps)));
+            phases.Begin(0, $"seed {seed}: fine-tuning in the high-stakes variant");
+            runs.Add(new MethodRun(Transfer, seed, pretrain.Run(onEpisode: phases.Steps(0, deploySteps), ct: ct, steps: deploySteps)));
 
             foreach (var (name, algorithm) in new[] { (Scratch, OnlineAlgorithm.ConstrainedSac), (Unconstrained, OnlineAlgorithm.Unconstrained) })
             {
-                progress?.Invoke(new ExperimentProgress($"seed {seed}: {name}", (double)++done / total));
+                phases.Begin(0, $"seed {seed}: {name}");
                 var runner = new OnlineRunner(new FeedbackObservations(pair.CreateHighStakes(envSeed)), Empty, Options(algorithm, seed, "scratch"));
-                runs.Add(new MethodRun(name, seed, runner.Run(ct: ct, steps: deploySteps)));
+                runs.Add(new MethodRun(name, seed, runner.Run(onEpisode: phases.Steps(0, deploySteps), ct: ct, steps: deploySteps)));
             }
         }
-        progress?.Invoke(new ExperimentProgress("done", 1));
+        phases.Done();
         return new TransferOutcome(pair, runs, zeroShots, Settings);
     }
 
