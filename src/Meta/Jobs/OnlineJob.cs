@@ -38,27 +38,17 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
         var baseline = ResolveBaseline(request, definition, new SquashedActionBox(definition.ActionSpace.Low, definition.ActionSpace.High));
         int[] hidden = request.Hidden ?? DefaultHidden;
         var sac = new SacSettings { Hidden = hidden, BatchSize = request.BatchSize ?? 256, LearnAlpha = request.LearnAlpha };
-        var safety = SafetySettings.For(definition.Id) with
+        var variation = request.RecoveryVariation;
+        var safety = variation.ApplyTo(SafetySettings.For(definition.Id) with
         {
             CriticBatchSize = sac.BatchSize,
             RecoveryHidden = hidden,
             PretrainSteps = request.PretrainSteps ?? 10_000,
-            RecoveryHold = RecoverySwitch.CheckHold(request.RecoveryHold),
-            RecoveryGamma = request.RecoveryGamma is { } g ? Recovery.RecoveryCritic.CheckGamma(g) : null,
-            RecoveryObjective = request.RecoveryObjective,
-            RecoveryRelabel = request.RecoveryRelabel,
-            RecoveryPenalty = SafetySettings.CheckRecoveryPenalty(request.RecoveryPenalty),
-        };
-        if (request.Algorithm != OnlineAlgorithm.Recovery && (request.RecoveryHold != 1 || request.RecoveryGamma is not null))
-            throw new BadInputException($"{(request.RecoveryGamma is not null ? "--recovery-gamma" : "--recovery-hold")} applies to --algo recovery only, not {request.Algorithm.Name()}");
-        if (request.Algorithm != OnlineAlgorithm.Recovery && request.RecoveryRelabel != RecoveryRelabel.Proposal)
-            throw new BadInputException($"--recovery-relabel {RecoveryRelabels.Name(request.RecoveryRelabel)} applies to --algo recovery only, not {request.Algorithm.Name()}");
-        if (request.Algorithm != OnlineAlgorithm.Recovery && request.RecoveryPenalty != 0)
-            throw new BadInputException($"--recovery-penalty applies to --algo recovery only, not {request.Algorithm.Name()}");
-        if (request.RecoveryGamma is not null) Recovery.RecoveryCritic.CheckModelFree(request.Recovery);
-        if (request.RecoveryObjective == RecoveryObjective.Margin && request.Algorithm != OnlineAlgorithm.Recovery)
-            throw new BadInputException($"--recovery-objective margin applies to --algo recovery only, not {request.Algorithm.Name()}");
-        var margin = request.RecoveryObjective == RecoveryObjective.Margin ? definition.RequireMargin("--recovery-objective margin") : null;
+        });
+        if (request.Algorithm != OnlineAlgorithm.Recovery && variation.FirstChangedFlag() is { } flag)
+            throw new BadInputException($"{flag} applies to --algo recovery only, not {request.Algorithm.Name()}");
+        if (variation.Gamma is not null) Recovery.RecoveryCritic.CheckModelFree(request.Recovery);
+        var margin = variation.Objective == RecoveryObjective.Margin ? definition.RequireMargin("--recovery-objective margin") : null;
         Recovery.MarginRecoveryAgent.CheckSupported(request.Recovery, safety, cloning: false);
         string runId = $"online-{definition.Id}-{request.Algorithm.Name()}-s{request.Seed}-{DateTime.UtcNow:yyyyMMddHHmmss}";
 

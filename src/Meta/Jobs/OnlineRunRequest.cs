@@ -59,18 +59,6 @@ public sealed record OnlineRunRequest(string Environment, OnlineAlgorithm Algori
     /// <summary>Overrides eps_risk (the environment's, or the registry critic's).</summary>
     public float? EpsRisk { get; init; }
 
-    /// <summary>Recovery RL: steps the recovery policy keeps control once the switch fires (<see cref="SafetySettings.RecoveryHold"/>).</summary>
-    public int RecoveryHold { get; init; } = 1;
-
-    /// <summary>Model-free Recovery RL: the recovery critic's discount (<see cref="SafetySettings.RecoveryGamma"/>); null: off.</summary>
-    public float? RecoveryGamma { get; init; }
-
-    /// <summary>Model-free Recovery RL: what the recovery action is trained on (<see cref="SafetySettings.RecoveryObjective"/>); Risk: the paper's.</summary>
-    public RecoveryObjective RecoveryObjective { get; init; } = RecoveryObjective.Risk;
-
-    /// <summary>Recovery RL: what the task buffer stores on a recovery step (<see cref="SafetySettings.RecoveryRelabel"/>); Proposal: the paper's.</summary>
-    public RecoveryRelabel RecoveryRelabel { get; init; } = RecoveryRelabel.Proposal;
-
-    /// <summary>Recovery RL: taken off the task row's reward on a recovery step (<see cref="SafetySettings.RecoveryPenalty"/>); 0: the paper's.</summary>
-    public float RecoveryPenalty { get; init; }
+    /// <summary>Recovery RL: the opt-in changes to the paper's rule (hold, recovery critic, objective, relabelling, penalty); refused for other algorithms.</summary>
+    public RecoveryRlVariation RecoveryVariation { get; init; } = RecoveryRlVariation.Paper;
 }

@@ -81,37 +81,27 @@ public static class ExperimentMesaCommand
                 RecoveryCloning.CheckBeta(bc);
                 if (p.GetValue(restartLabels) == 0) throw new BadInputException("--recovery-bc needs --restart-labels N (N > 0): the saved restarts are its demonstrations");
             }
-            int hold = RecoverySwitch.CheckHold(p.GetValue(recoveryRl.Hold));
             var training = TrainingCollections.Create(p.GetValue(collection)!, budget.Sac, p.GetValue(restartLabels), p.GetValue(restartHorizon));
             string? methodList = p.GetValue(methods);
             var selected = MesaExperiment.SelectMethods(methodList?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
-            // MesaExperiment validates the value; only the method list is checked here.
-            float? recGamma = p.GetValue(recoveryRl.Gamma);
-            if (recGamma is not null && !selected.Any(m => m != "unconstrained"))
-                throw new BadInputException("--recovery-gamma needs a Recovery RL method (mesa, multitask or rrl) in --methods");
-            var objective = RecoveryObjectives.Parse(p.GetValue(recoveryRl.Objective)!);
-            if (objective != RecoveryObjective.Risk)
+            var variation = recoveryRl.Variation(p) with { MarginPretrainSteps = p.GetValue(recoveryPretrain), MarginFrozen = p.GetValue(recoveryFreeze) };
+            variation.ApplyTo(new SafetySettings()); // its one-line refusals before any work
+            if (variation.FirstChangedFlag() is { } flag && !selected.Any(m => m != "unconstrained"))
+                throw new BadInputException($"{flag} needs a Recovery RL method (mesa, multitask or rrl) in --methods");
+            if (variation.Objective != RecoveryObjective.Risk)
             {
-                if (!selected.Any(m => m != "unconstrained"))
-                    throw new BadInputException("--recovery-objective margin needs a Recovery RL method (mesa, multitask or rrl) in --methods");
                 definition.RequireMargin("--recovery-objective margin");
-                MarginRecoveryAgent.CheckSupported(RecoveryKind.ModelFree, new SafetySettings { RecoveryObjective = objective, RecoveryGamma = recGamma },
+                MarginRecoveryAgent.CheckSupported(RecoveryKind.ModelFree, new SafetySettings { RecoveryObjective = variation.Objective, RecoveryGamma = variation.Gamma },
                     p.GetValue(recoveryBc) is not null);
             }
-            var relabel = RecoveryRelabels.Parse(p.GetValue(recoveryRl.Relabel)!);
-            if (relabel != RecoveryRelabel.Proposal && !selected.Any(m => m != "unconstrained"))
-                throw new BadInputException($"--recovery-relabel {RecoveryRelabels.Name(relabel)} needs a Recovery RL method (mesa, multitask or rrl) in --methods");
-            float penalty = SafetySettings.ParseRecoveryPenalty(p.GetValue(recoveryRl.Penalty)!);
-            if (penalty != 0 && !selected.Any(m => m != "unconstrained"))
-                throw new BadInputException("--recovery-penalty needs a Recovery RL method (mesa, multitask or rrl) in --methods");
-            int? marginSteps = p.GetValue(recoveryPretrain);
-            if (marginSteps is not null && objective != RecoveryObjective.Margin)
-                throw new BadInputException("--recovery-pretrain-steps applies to --recovery-objective margin only");
-            bool frozen = p.GetValue(recoveryFreeze);
-            if (frozen && objective != RecoveryObjective.Margin)
-                throw new BadInputException("--recovery-freeze applies to --recovery-objective margin only");
-            if (marginSteps is < 0) throw new BadInputException($"--recovery-pretrain-steps must be at least 0, got {marginSteps}");
-            var experiment = new MesaExperiment(definition, budget, risk, training, selected, p.GetValue(recoveryBc), hold, recGamma, objective, marginSteps, frozen, relabel, penalty);
+            var experiment = new MesaExperiment(definition, budget, new MesaExperimentSettings
+            {
+                Risk = risk,
+                TrainingCollection = training,
+                Methods = selected,
+                RecoveryCloning = p.GetValue(recoveryBc),
+                Recovery = variation,
+            });
             var runs = WithPhases($"experiment mesa {definition.Id}", progress => experiment.Run(seedCount, progress, ct, p.GetValue(firstSeed), workerCount));
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
@@ -120,13 +110,7 @@ public static class ExperimentMesaCommand
                 + (p.GetValue(trainingRows) is { } r ? $" --training-transitions {r}" : "")
                 + (p.GetValue(restartLabels) is not 0 and var n ? $" --restart-labels {n} --restart-horizon {p.GetValue(restartHorizon)}" : "")
                 + (p.GetValue(recoveryBc) is { } bcw ? $" --recovery-bc {bcw.ToString(CultureInfo.InvariantCulture)}" : "")
-                + (hold is not 1 ? $" --recovery-hold {hold}" : "")
-                + (recGamma is { } rgv ? $" --recovery-gamma {rgv.ToString(CultureInfo.InvariantCulture)}" : "")
-                + (objective != RecoveryObjective.Risk ? $" --recovery-objective {RecoveryObjectives.Name(objective)}" : "")
-                + (marginSteps is { } ms ? $" --recovery-pretrain-steps {ms}" : "")
-                + (frozen ? " --recovery-freeze" : "")
-                + (relabel != RecoveryRelabel.Proposal ? $" --recovery-relabel {RecoveryRelabels.Name(relabel)}" : "")
-                + (penalty != 0 ? $" --recovery-penalty {penalty.ToString(CultureInfo.InvariantCulture)}" : "")
+                + RecoveryRlOptions.Flags(variation)
                 + (methodList is null ? "" : $" --methods {string.Join(',', selected)}");
             string command = $"offsafe experiment mesa --env {definition.Id} --seeds {seedCount}{(p.GetValue(quick) ? " --quick" : "")} --episodes {budget.Episodes}{overrides}";
             return await ExperimentOnlineOutput.EmitAsync(p, $"MESA online: {definition.Id}, held-out variant", command, budget, runs, $"mesa-{definition.Id}",

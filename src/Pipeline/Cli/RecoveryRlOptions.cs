@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using OfflineSafety.Meta.Online;
 
 namespace OfflineSafety.Pipeline.Cli;
@@ -33,6 +34,29 @@ internal sealed class RecoveryRlOptions
     };
 
     public IEnumerable<Option> All => [Hold, Gamma, Objective, Relabel, Penalty];
+
+    /// <summary>The variation these flags ask for (checked when it is applied: <see cref="RecoveryRlVariation.ApplyTo"/>).</summary>
+    public RecoveryRlVariation Variation(ParseResult p) => new()
+    {
+        Hold = p.GetValue(Hold),
+        Gamma = p.GetValue(Gamma),
+        Objective = RecoveryObjectives.Parse(p.GetValue(Objective)!),
+        Relabel = RecoveryRelabels.Parse(p.GetValue(Relabel)!),
+        Penalty = SafetySettings.ParseRecoveryPenalty(p.GetValue(Penalty)!),
+    };
+
+    /// <summary>
+    /// The flags that reproduce <paramref name="v"/>, each with a leading space, none for the paper's
+    /// rule; in the order reports have always written them, which `experiment combine` compares.
+    /// </summary>
+    public static string Flags(RecoveryRlVariation v) =>
+        (v.Hold is not 1 ? $" --recovery-hold {v.Hold}" : "")
+        + (v.Gamma is { } g ? $" --recovery-gamma {g.ToString(CultureInfo.InvariantCulture)}" : "")
+        + (v.Objective != RecoveryObjective.Risk ? $" --recovery-objective {RecoveryObjectives.Name(v.Objective)}" : "")
+        + (v.MarginPretrainSteps is { } ms ? $" --recovery-pretrain-steps {ms}" : "")
+        + (v.MarginFrozen ? " --recovery-freeze" : "")
+        + (v.Relabel != RecoveryRelabel.Proposal ? $" --recovery-relabel {RecoveryRelabels.Name(v.Relabel)}" : "")
+        + (v.Penalty != 0 ? $" --recovery-penalty {v.Penalty.ToString(CultureInfo.InvariantCulture)}" : "");
 
     // No AcceptOnlyFromAmong: its refusal spans several lines; RecoveryRelabels.Parse refuses in one.
     private static Option<string> CreateRelabel() => new("--recovery-relabel")

@@ -19,37 +19,19 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// a suite of training variants and a small test-variant set; critics from MESA (meta-trained,
 /// adapted), Multi-Task (pooled, adapted with the same steps) and RRL (test data only); then
 /// Recovery RL online with each critic, and Unconstrained SAC. Every critic source gets the same
-/// online settings; the critic buffer starts with the test-variant rows. <paramref name="risk"/>
-/// replaces the domain's (gamma_risk, eps_risk) in every phase and for every critic source alike
-/// (null: the paper's, <see cref="DomainHyperparameterTable"/>). <paramref name="trainingCollection"/>
-/// collects the training variants (null: the environment's recipe; <see cref="TrainingCollections"/>).
-/// <paramref name="methods"/> runs a subset of <see cref="Methods"/> (null: all), skipping the critic
-/// training no selected method reads; each selected run is the one the full experiment makes, since
-/// every phase seeds its own generator. <paramref name="recoveryCloning"/> &gt; 0 (`--recovery-bc`)
-/// clones MESA's and Multi-Task's recovery policies, in adaptation and online, towards the training
-/// variants' saved restart actions (<see cref="RecoveryDemonstrations"/>) with that weight; RRL and
-/// Unconstrained read no training data and are unchanged. With restart training sets every recovery
-/// policy is also probed before and after its online run (<see cref="RecoveryProbe"/>, in <see cref="Notes"/>).
-/// <paramref name="recoveryHold"/> (`--recovery-hold`) is every Recovery RL run's <see cref="SafetySettings.RecoveryHold"/>.
-/// <paramref name="recoveryRelabel"/> (`--recovery-relabel`) is every Recovery RL run's <see cref="SafetySettings.RecoveryRelabel"/>.
-/// <paramref name="recoveryPenalty"/> (`--recovery-penalty`) is every Recovery RL run's <see cref="SafetySettings.RecoveryPenalty"/>.
-/// <paramref name="recoveryGamma"/> (`--recovery-gamma`) is every Recovery RL run's <see cref="SafetySettings.RecoveryGamma"/>:
-/// MESA's and Multi-Task's recovery critics are adapted alongside their recovery policies; RRL's starts
-/// online as a copy of its critic (its recovery policy is pretrained against Q_risk as before).
-/// <paramref name="recoveryObjective"/> Margin (`--recovery-objective margin`) gives every Recovery RL run a
-/// <see cref="MarginRecoveryAgent"/> as its recovery action, pretrained on the rows its Q_risk recovery
-/// policy adapts on (the test variant's) with the budget's offline pretraining steps (or <paramref name="marginPretrainSteps"/>); the critics are
-/// trained and adapted exactly as without it, so only the recovery action differs.
+/// online settings; the critic buffer starts with the test-variant rows. What may differ from the
+/// paper's experiment is in <see cref="MesaExperimentSettings"/>, each part applied alike to every
+/// critic source. With restart training sets every recovery policy is also probed before and after
+/// its online run (<see cref="RecoveryProbe"/>, in <see cref="Notes"/>).
 /// </summary>
-public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, RiskSettings? risk = null,
-    IVariantCollection? trainingCollection = null, IReadOnlyList<string>? methods = null, float? recoveryCloning = null, int recoveryHold = 1,
-    float? recoveryGamma = null, RecoveryObjective recoveryObjective = RecoveryObjective.Risk, int? marginPretrainSteps = null, bool marginFrozen = false,
-    RecoveryRelabel recoveryRelabel = RecoveryRelabel.Proposal, float recoveryPenalty = 0f)
+public sealed class MesaExperiment(EnvironmentDefinition environment, ExperimentBudget budget, MesaExperimentSettings? settings = null)
 {
     public static readonly string[] Methods = ["mesa", "multitask", "rrl", "unconstrained"];
 
     /// <summary>The methods this experiment runs, in <see cref="Methods"/>' order.</summary>
-    public IReadOnlyList<string> Selected { get; } = SelectMethods(methods);
+    public IReadOnlyList<string> Selected { get; } = SelectMethods(settings?.Methods);
+
+    private readonly MesaExperimentSettings _settings = settings ?? new();
 
     /// <summary>Validates a subset of <see cref="Methods"/> (user input: one-line error naming --methods).</summary>
     public static IReadOnlyList<string> SelectMethods(IReadOnlyList<string>? methods)
@@ -68,7 +50,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
     public IReadOnlyList<string> Notes => _notes;
 
     /// <summary>The (gamma_risk, eps_risk) every phase uses.</summary>
-    public RiskSettings Risk { get; } = risk ?? DomainHyperparameterTable.For(environment.Id).Risk;
+    public RiskSettings Risk { get; } = settings?.Risk ?? DomainHyperparameterTable.For(environment.Id).Risk;
 
     /// <summary>
     /// Runs seeds <paramref name="firstSeed"/>.. of every selected method, up to <paramref name="workers"/>
@@ -81,36 +63,35 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
     {
         _notes.Clear();
         var risk = Risk;
-        var safety = budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk, RecoveryHold = RecoverySwitch.CheckHold(recoveryHold),
-            RecoveryGamma = recoveryGamma is { } g ? RecoveryCritic.CheckGamma(g) : null, RecoveryObjective = recoveryObjective,
-            RecoveryMarginPretrainSteps = marginPretrainSteps, RecoveryMarginFrozen = marginFrozen,
-            RecoveryRelabel = recoveryRelabel, RecoveryPenalty = SafetySettings.CheckRecoveryPenalty(recoveryPenalty) };
+        var variation = _settings.Recovery;
+        var safety = variation.ApplyTo(budget.Safety(environment.Id) with { GammaRisk = risk.GammaRisk, EpsRisk = risk.EpsRisk });
+        float? recoveryCloning = _settings.RecoveryCloning;
         var selected = Selected;
         bool cloningOn = recoveryCloning is not null && (selected.Contains("mesa") || selected.Contains("multitask"));
         MarginRecoveryAgent.CheckSupported(RecoveryKind.ModelFree, safety, recoveryCloning is not null);
-        var margin = recoveryObjective == RecoveryObjective.Margin ? environment.RequireMargin("--recovery-objective margin") : null;
+        var margin = variation.Objective == RecoveryObjective.Margin ? environment.RequireMargin("--recovery-objective margin") : null;
         int recoveryRuns = selected.Count(m => m != "unconstrained");
         // Per seed: suite, MESA, Multi-Task, RRL, each online run, and the optional phases.
-        var phases = new PhaseProgress(progress, seeds * (4 + selected.Count + (cloningOn ? 1 : 0) + (recoveryObjective == RecoveryObjective.Margin ? recoveryRuns : 0)));
+        var phases = new PhaseProgress(progress, seeds * (4 + selected.Count + (cloningOn ? 1 : 0) + (margin is not null ? recoveryRuns : 0)));
         // Seeds firstSeed.. extend an earlier run with new seeds (seed s is the same run whatever the others).
         var perSeed = SeedParallel.Map(seeds, workers, i =>
         {
             var notes = new List<string>();
-            return (Runs: RunSeed(firstSeed + i, safety, selected, cloningOn, margin, notes, phases, ct), Notes: notes);
+            return (Runs: RunSeed(firstSeed + i, safety, selected, cloningOn ? recoveryCloning : null, margin, notes, phases, ct), Notes: notes);
         }, ct);
         foreach (var (_, notes) in perSeed) _notes.AddRange(notes);
         phases.Done();
         return perSeed.SelectMany(s => s.Runs).ToList();
     }
 
-    private List<MethodRun> RunSeed(int seed, SafetySettings safety, IReadOnlyList<string> selected, bool cloningOn, ISafetyMargin? margin,
+    private List<MethodRun> RunSeed(int seed, SafetySettings safety, IReadOnlyList<string> selected, float? recoveryCloning, ISafetyMargin? margin,
         List<string> notes, PhaseProgress phases, CancellationToken ct)
     {
         void Report(string phase) => phases.Begin(seed, phase);
         var runs = new List<MethodRun>();
         var risk = Risk;
         Report($"seed {seed}: generating suite");
-        var suite = new SuiteGenerator(trainingCollection: trainingCollection).Generate(new SuiteRequest(environment.Id, budget.TrainingVariants, budget.TransitionsPerVariant,
+        var suite = new SuiteGenerator(trainingCollection: _settings.TrainingCollection).Generate(new SuiteRequest(environment.Id, budget.TrainingVariants, budget.TransitionsPerVariant,
             "auto", budget.TestTransitions, (ulong)(100 + seed)), ct: ct);
         // The trainers pool tasks by row index, so every variant must live in one batch.
         var all = new TransitionBatch(environment.ObservationSpace.Dim, environment.ActionSpace.Dim, suite.All.Sum(v => v.Batch.Count));
@@ -120,13 +101,13 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         var adaptation = budget.Adaptation(environment.Id, seed);
         var starts = new Dictionary<string, OnlineStart>();
         RecoveryCloning? cloning = null;
-        if (cloningOn)
+        if (recoveryCloning is { } beta)
         {
             var demos = RecoveryDemonstrations.FromRestarts(all, suite.Training.Select(v => v.Variant.Variant.Id).ToArray());
-            string note = $"seed {seed}: recovery cloning (beta {recoveryCloning!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}) on {demos.Count} of {demos.RestartStates} restart states ({demos.SavedRestarts} of {demos.Restarts} restarts saved)";
+            string note = $"seed {seed}: recovery cloning (beta {beta.ToString(System.Globalization.CultureInfo.InvariantCulture)}) on {demos.Count} of {demos.RestartStates} restart states ({demos.SavedRestarts} of {demos.Restarts} restarts saved)";
             notes.Add(note);
             Report(note);
-            cloning = new RecoveryCloning(recoveryCloning!.Value, demos);
+            cloning = new RecoveryCloning(beta, demos);
         }
 
         Report($"seed {seed}: MESA meta-training");
@@ -168,7 +149,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
                 starts[method] = starts[method] with { MarginRecovery = agent };
             }
         starts["unconstrained"] = new OnlineStart(null, null, suite.Test.Batch);
-        var restarts = trainingCollection as RestartLabelCollection;
+        var restarts = _settings.TrainingCollection as RestartLabelCollection;
         var probeStates = restarts?.RestartStates(suite.Test.Batch);
         void Probe(string method, string when)
         {

@@ -37,7 +37,7 @@ public class ExperimentSmokeTests
         var environment = EnvironmentRegistry.Default.Get("navigation1");
         var budget = ExperimentBudget.Smoke(environment) with { Episodes = 2 };
         var full = new MesaExperiment(environment, budget).Run(1);
-        var subset = new MesaExperiment(environment, budget, methods: ["unconstrained", "multitask"]).Run(1);
+        var subset = new MesaExperiment(environment, budget, new MesaExperimentSettings { Methods = ["unconstrained", "multitask"] }).Run(1);
         Assert.Equal(["multitask", "unconstrained"], subset.Select(r => r.Method));
         foreach (var run in subset)
             Assert.Equal(full.Single(r => r.Method == run.Method).Result.Episodes.Select(e => e.Return), run.Result.Episodes.Select(e => e.Return));
@@ -50,9 +50,9 @@ public class ExperimentSmokeTests
         var environment = EnvironmentRegistry.Default.Get("halfcheetah-disabled");
         var budget = ExperimentBudget.Smoke(environment) with { Episodes = 1 };
         string[] methods = ["mesa", "unconstrained"];
-        var risk = new MesaExperiment(environment, budget, methods: methods).Run(1);
-        var margin = new MesaExperiment(environment, budget, methods: methods, recoveryObjective: RecoveryObjective.Margin, marginPretrainSteps: 20).Run(1);
-        var again = new MesaExperiment(environment, budget, methods: methods, recoveryObjective: RecoveryObjective.Margin, marginPretrainSteps: 20).Run(1);
+        var risk = new MesaExperiment(environment, budget, new MesaExperimentSettings { Methods = methods }).Run(1);
+        var margin = new MesaExperiment(environment, budget, new MesaExperimentSettings { Methods = methods, Recovery = new RecoveryRlVariation { Objective = RecoveryObjective.Margin, MarginPretrainSteps = 20 } }).Run(1);
+        var again = new MesaExperiment(environment, budget, new MesaExperimentSettings { Methods = methods, Recovery = new RecoveryRlVariation { Objective = RecoveryObjective.Margin, MarginPretrainSteps = 20 } }).Run(1);
         static IEnumerable<(float, int, int)> Of(MethodRun r) => r.Result.Episodes.Select(e => (e.Return, e.Steps, e.RecoverySteps));
         Assert.Equal(Of(risk[1]), Of(margin[1]));   // unconstrained reads no recovery
         Assert.NotEqual(Of(risk[0]), Of(margin[0]));
@@ -74,7 +74,7 @@ public class ExperimentSmokeTests
         var budget = ExperimentBudget.Smoke(environment);
         Assert.Equal(new OfflineSafety.Meta.Critics.RiskSettings(0.8f, 0.3f), new MesaExperiment(environment, budget).Risk);
         var risk = new OfflineSafety.Meta.Critics.RiskSettings(0.95f, 0.2f);
-        Assert.Equal(risk, new MesaExperiment(environment, budget, risk).Risk);
+        Assert.Equal(risk, new MesaExperiment(environment, budget, new MesaExperimentSettings { Risk = risk }).Risk);
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public class ExperimentSmokeTests
         var environment = EnvironmentRegistry.Default.Get("navigation1");
         var budget = ExperimentBudget.Smoke(environment) with { Episodes = 2 };
         var recipe = new MesaExperiment(environment, budget).Run(1);
-        var sac = new MesaExperiment(environment, budget, trainingCollection: TrainingCollections.Create(TrainingCollections.Sac, budget.Sac)).Run(1);
+        var sac = new MesaExperiment(environment, budget, new MesaExperimentSettings { TrainingCollection = TrainingCollections.Create(TrainingCollections.Sac, budget.Sac) }).Run(1);
         double FirstReturn(IReadOnlyList<MethodRun> runs, string method) => runs.Single(r => r.Method == method).Result.Episodes[0].Return;
         // RRL trains on the test set and Unconstrained on nothing offline: the test set is the recipe's either way.
         Assert.Equal(FirstReturn(recipe, "rrl"), FirstReturn(sac, "rrl"));
@@ -97,7 +97,7 @@ public class ExperimentSmokeTests
         var environment = EnvironmentRegistry.Default.Get("navigation1");
         var budget = ExperimentBudget.Smoke(environment) with { Episodes = 3 };
         // Restart training sets make every seed write probe notes, whose order must not depend on the workers either.
-        MesaExperiment Experiment() => new(environment, budget, trainingCollection: TrainingCollections.Create(TrainingCollections.Recipe, budget.Sac, 2));
+        MesaExperiment Experiment() => new(environment, budget, new MesaExperimentSettings { TrainingCollection = TrainingCollections.Create(TrainingCollections.Recipe, budget.Sac, 2) });
         var serial = Experiment();
         var one = serial.Run(3, firstSeed: 1);
         var parallel = Experiment();
@@ -118,7 +118,7 @@ public class ExperimentSmokeTests
         var environment = EnvironmentRegistry.Default.Get("navigation1");
         var budget = ExperimentBudget.Smoke(environment) with { Episodes = 2 };
         var recipe = new MesaExperiment(environment, budget).Run(1);
-        var restart = new MesaExperiment(environment, budget, trainingCollection: TrainingCollections.Create(TrainingCollections.Recipe, budget.Sac, 4)).Run(1);
+        var restart = new MesaExperiment(environment, budget, new MesaExperimentSettings { TrainingCollection = TrainingCollections.Create(TrainingCollections.Recipe, budget.Sac, 4) }).Run(1);
         double FirstReturn(IReadOnlyList<MethodRun> runs, string method) => runs.Single(r => r.Method == method).Result.Episodes[0].Return;
         Assert.Equal(FirstReturn(recipe, "rrl"), FirstReturn(restart, "rrl"));
         Assert.Equal(FirstReturn(recipe, "unconstrained"), FirstReturn(restart, "unconstrained"));
@@ -130,9 +130,9 @@ public class ExperimentSmokeTests
         var environment = EnvironmentRegistry.Default.Get("navigation1");
         var budget = ExperimentBudget.Smoke(environment) with { Episodes = 2 };
         var restarts = TrainingCollections.Create(TrainingCollections.Recipe, budget.Sac, 4);
-        var plain = new MesaExperiment(environment, budget, trainingCollection: restarts);
+        var plain = new MesaExperiment(environment, budget, new MesaExperimentSettings { TrainingCollection = restarts });
         var plainRuns = plain.Run(1);
-        var cloned = new MesaExperiment(environment, budget, trainingCollection: restarts, recoveryCloning: 1f);
+        var cloned = new MesaExperiment(environment, budget, new MesaExperimentSettings { TrainingCollection = restarts, RecoveryCloning = 1f });
         var clonedRuns = cloned.Run(1);
         double FirstReturn(IReadOnlyList<MethodRun> runs, string method) => runs.Single(r => r.Method == method).Result.Episodes[0].Return;
         Assert.Equal(FirstReturn(plainRuns, "rrl"), FirstReturn(clonedRuns, "rrl"));
