@@ -14,24 +14,9 @@ internal static class PhaseDisplay
     /// <summary>How often, at most, a redirected stderr gets a line within one phase.</summary>
     public static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(60);
 
-    public static T Run<T>(string title, Func<Action<ExperimentProgress>, T> work)
-    {
-        if (Console.IsErrorRedirected)
-        {
-            var lines = new PlainPhaseLines(Console.Error, title, TimeProvider.System, PlainInterval);
-            var result = work(lines.Report);
-            lines.Finish();
-            return result;
-        }
-        T bar = default!;
-        CliProgress.OnStderr(autoClear: false, CliProgress.Elapsed()).Start(ctx =>
-        {
-            var task = ctx.AddTask(Markup.Escape(title), maxValue: 1000);
-            bar = work(p => Show(task, title, p));
-            task.Value = 1000;
-        });
-        return bar;
-    }
+    // Synchronous work under the asynchronous display: it completes before the display returns.
+    public static T Run<T>(string title, Func<Action<ExperimentProgress>, T> work) =>
+        RunAsync(title, progress => Task.FromResult(work(progress))).GetAwaiter().GetResult();
 
     public static async Task<T> RunAsync<T>(string title, Func<Action<ExperimentProgress>, Task<T>> work)
     {
