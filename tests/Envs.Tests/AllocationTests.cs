@@ -26,8 +26,16 @@ public class AllocationTests
             }
         }
         Run(1000);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Run(20_000);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // The least of three batches: a method promoted to tier 1 (or on-stack replaced) mid-batch can
+        // put a few KB of the runtime's own on this thread once, under load (3,960 bytes seen once in
+        // CI), while a step that allocates would show in every batch.
+        long least = long.MaxValue;
+        for (int batch = 0; batch < 3 && least > 0; batch++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Run(20_000);
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.Equal(0, least);
     }
 }
