@@ -32,9 +32,8 @@ public static class ExperimentCommands
 
     private static Command Critics()
     {
-        var env = new Option<string>("--env") { Description = string.Join(" | ", EnvironmentRegistry.Default.All.Select(d => d.Id)) + ".", Required = true };
-        env.AcceptOnlyFromAmong([.. EnvironmentRegistry.Default.All.Select(d => d.Id)]);
-        var seeds = new Option<int>("--seeds") { Description = "Training seeds per method.", DefaultValueFactory = _ => 3 };
+        var env = new EnvironmentOption();
+        var seeds = new SeedsOption("Training seeds per method.");
         var quick = new Option<bool>("--quick") { Description = "Smaller suite and fewer iterations (minutes, not hours)." };
         var steps = new Option<int?>("--steps") { Description = "Adaptation steps M (default 500; 100 for Navigation)." };
         var mesaIterations = new Option<int?>("--mesa-iterations") { Description = "Override MESA meta-iterations." };
@@ -55,14 +54,13 @@ public static class ExperimentCommands
         var restartHorizon = new Option<int>("--restart-horizon") { Description = "Steps before a violation that restarts reach back, and that each restart lasts at most.", DefaultValueFactory = _ => TrainingCollections.DefaultRestartHorizon };
         var cmd = new Command("critics", "Train MESA, Multi-Task and RRL critics, adapt them, and score them on held-out test-variant data.")
         {
-            env, seeds, quick, steps, mesaIterations, baselineSteps, outerLr, suiteSeed, collection, restartLabels, restartHorizon,
+            env.Option, seeds.Option, quick, steps, mesaIterations, baselineSteps, outerLr, suiteSeed, collection, restartLabels, restartHorizon,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
             var objects = OpenStore(p);
-            string environment = p.GetValue(env)!;
-            int seedCount = p.GetValue(seeds);
-            if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
+            string environment = env.Get(p).Id;
+            int seedCount = seeds.Get(p);
             var plan = (p.GetValue(quick) ? CriticsExperimentPlan.QuickPlan(environment, seedCount) : CriticsExperimentPlan.Full(environment, seedCount)) with
             {
                 SuiteSeed = p.GetValue(suiteSeed),

@@ -18,7 +18,7 @@ public static class ExperimentDualAgentCommand
 {
     public static Command Create()
     {
-        var seeds = new Option<int>("--seeds") { Description = "Seeds per method.", DefaultValueFactory = _ => 3 };
+        var seeds = new SeedsOption("Seeds per method.");
         var firstSeed = new Option<int>("--first-seed") { Description = "First seed (seeds first..first+N-1), to add seeds to an earlier run.", DefaultValueFactory = _ => 0 };
         var methodsOption = new Option<string[]>("--methods") { Description = "Subset of dual-agent, csac, ppo-lagrangian (default: all three; a run depends only on its method and seed, so a sweep of the dual agent's flags can skip the comparators).", AllowMultipleArgumentsPerToken = true };
         var quick = new Option<bool>("--quick") { Description = "Reduced budget for both methods alike (see docs/transfer.md)." };
@@ -30,13 +30,12 @@ public static class ExperimentDualAgentCommand
         var dualOptions = new DualAgentOptions();
         var cmd = new Command("dual-agent", "Dual-agent safety correction of the cart-pole PD law vs Lagrangian SAC and PPO-Lagrangian from scratch, in the high-stakes cart-pole.")
         {
-            seeds, firstSeed, methodsOption, quick, steps, ppoSteps, every, evalEpisodes, inARow,
+            seeds.Option, firstSeed, methodsOption, quick, steps, ppoSteps, every, evalEpisodes, inARow,
         };
         foreach (var option in dualOptions.All) cmd.Options.Add(option);
         CommandAction.Set(cmd, async (p, ct) =>
         {
-            int seedCount = p.GetValue(seeds);
-            if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
+            int seedCount = seeds.Get(p);
             int first = p.GetValue(firstSeed);
             if (first < 0) throw new BadInputException($"--first-seed must be at least 0, got {first}");
             var chosen = p.GetValue(methodsOption) is { Length: > 0 } ms

@@ -16,9 +16,8 @@ public static class ExperimentMesaCommand
 {
     public static Command Create()
     {
-        var env = new Option<string>("--env") { Description = string.Join(" | ", EnvironmentRegistry.Default.All.Select(d => d.Id)) + ".", Required = true };
-        env.AcceptOnlyFromAmong([.. EnvironmentRegistry.Default.All.Select(d => d.Id)]);
-        var seeds = new Option<int>("--seeds") { Description = "Seeds per method.", DefaultValueFactory = _ => 3 };
+        var env = new EnvironmentOption();
+        var seeds = new SeedsOption("Seeds per method.");
         var quick = new Option<bool>("--quick") { Description = "Reduced budget for every method alike (see docs/online.md)." };
         var episodes = new Option<int?>("--episodes") { Description = "Override the online episodes per run." };
         var gammaRisk = new Option<float?>("--gamma-risk") { Description = "Override gamma_risk in every phase for every critic source (default: the paper's, per environment)." };
@@ -54,16 +53,15 @@ public static class ExperimentMesaCommand
         var methods = new Option<string?>("--methods") { Description = "Comma-separated subset of " + string.Join(",", MesaExperiment.Methods) + " to run (default: all); critics no selected method reads are not trained." };
         var cmd = new Command("mesa", "MESA vs Multi-Task vs RRL critics (and Unconstrained SAC) during online Recovery RL in the held-out variant.")
         {
-            env, seeds, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods, recoveryBc,
+            env.Option, seeds.Option, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods, recoveryBc,
             recoveryPretrain, recoveryFreeze, workers.Option,
         };
         foreach (var option in recoveryRl.All) cmd.Options.Add(option);
         CommandAction.Set(cmd, async (p, ct) =>
         {
-            var definition = EnvironmentRegistry.Default.Get(p.GetValue(env)!);
-            int seedCount = p.GetValue(seeds);
+            var definition = env.Get(p);
             if (p.GetValue(firstSeed) < 0) throw new BadInputException($"--first-seed must be at least 0, got {p.GetValue(firstSeed)}");
-            if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
+            int seedCount = seeds.Get(p);
             int workerCount = workers.Get(p);
             var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
             if (p.GetValue(episodes) is { } e) budget = budget with { Episodes = e };

@@ -12,22 +12,20 @@ public static class ExperimentRecoveryCommand
 {
     public static Command Create()
     {
-        var env = new Option<string>("--env") { Description = string.Join(" | ", EnvironmentRegistry.Default.All.Select(d => d.Id)) + ".", Required = true };
-        env.AcceptOnlyFromAmong([.. EnvironmentRegistry.Default.All.Select(d => d.Id)]);
-        var seeds = new Option<int>("--seeds") { Description = "Seeds per method.", DefaultValueFactory = _ => 3 };
+        var env = new EnvironmentOption();
+        var seeds = new SeedsOption("Seeds per method.");
         var quick = new Option<bool>("--quick") { Description = "Reduced budget for every method alike (see docs/online.md)." };
         var episodes = new Option<int?>("--episodes") { Description = "Override the online episodes per run." };
         var methods = new Option<string[]>("--methods") { Description = "Subset of methods (default: all seven).", AllowMultipleArgumentsPerToken = true };
         var workers = new WorkersOption();
         var cmd = new Command("recovery", "Recovery RL against its baselines on the same SAC and the same pretrained safety critic.")
         {
-            env, seeds, quick, episodes, methods, workers.Option,
+            env.Option, seeds.Option, quick, episodes, methods, workers.Option,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
-            var definition = EnvironmentRegistry.Default.Get(p.GetValue(env)!);
-            int seedCount = p.GetValue(seeds);
-            if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
+            var definition = env.Get(p);
+            int seedCount = seeds.Get(p);
             int workerCount = workers.Get(p);
             var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
             if (p.GetValue(episodes) is { } e) budget = budget with { Episodes = e };

@@ -14,7 +14,7 @@ public static class ExperimentSaferCommand
 {
     public static Command Create()
     {
-        var seeds = new Option<int>("--seeds") { Description = "Downstream seeds per method and task.", DefaultValueFactory = _ => 3 };
+        var seeds = new SeedsOption("Downstream seeds per method and task.");
         var quick = new Option<bool>("--quick") { Description = "Reduced budget for every method alike (see docs/safer.md)." };
         var episodes = new Option<int?>("--episodes") { Description = "Override the downstream episodes per run." };
         var priorSteps = new Option<int?>("--prior-steps") { Description = "Override the prior fit steps (all three priors)." };
@@ -27,12 +27,11 @@ public static class ExperimentSaferCommand
         var threads = new Option<int?>("--threads") { Description = "Threads for the prior fits (results do not depend on it)." };
         var cmd = new Command("safer", "Fit SAFER, PARROT and Context-PARROT priors on the extraction family's offline data, then learn the held-out tasks through each (and SAC from scratch).")
         {
-            seeds, quick, episodes, priorSteps, transitions, tasks, suiteSeed, bound, ownBoxes, calibrationEpisodes, threads,
+            seeds.Option, quick, episodes, priorSteps, transitions, tasks, suiteSeed, bound, ownBoxes, calibrationEpisodes, threads,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
-            int seedCount = p.GetValue(seeds);
-            if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
+            int seedCount = seeds.Get(p);
             var plan = p.GetValue(quick) ? SaferExperimentPlan.Quick(seedCount) : SaferExperimentPlan.Paper(seedCount);
             if (p.GetValue(episodes) is { } e) plan = plan with { Episodes = Positive(e, "--episodes") };
             if (p.GetValue(priorSteps) is { } s) plan = plan with { PriorSteps = Positive(s, "--prior-steps") };

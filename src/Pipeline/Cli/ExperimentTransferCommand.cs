@@ -21,7 +21,7 @@ public static class ExperimentTransferCommand
     {
         var pair = new Option<string>("--pair") { Description = $"Variant pair: {string.Join(" | ", StakesPairs.All.Select(p => p.Name))}.", DefaultValueFactory = _ => "cartpole-hazard" };
         pair.AcceptOnlyFromAmong([.. StakesPairs.All.Select(p => p.Name)]);
-        var seeds = new Option<int>("--seeds") { Description = "Seeds per method.", DefaultValueFactory = _ => 3 };
+        var seeds = new SeedsOption("Seeds per method.");
         var quick = new Option<bool>("--quick") { Description = "Reduced budget for every method alike (see docs/transfer.md)." };
         var steps = new Option<long?>("--steps") { Description = "Deployment (high-stakes) environment steps per run (default 20000 with --quick, else 200000)." };
         var pretrain = new Option<long?>("--pretrain-steps") { Description = "Low-stakes pretraining steps (default: as many as --steps)." };
@@ -32,13 +32,12 @@ public static class ExperimentTransferCommand
         var keep = new Option<bool>("--keep-pretrain-buffer") { Description = "Deployment starts with the pretraining rows in the replay buffer (replaced oldest first) instead of an empty one." };
         var cmd = new Command("transfer", "Safe transfer: pretrain constrained SAC in a low-stakes variant, evaluate zero-shot, fine-tune in the high-stakes one; lifetime regret against training from scratch.")
         {
-            pair, seeds, quick, steps, pretrain, scale, limit, deterministic, keep,
+            pair, seeds.Option, quick, steps, pretrain, scale, limit, deterministic, keep,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
             var stakes = StakesPairs.Get(p.GetValue(pair)!);
-            int seedCount = p.GetValue(seeds);
-            if (seedCount < 1) throw new BadInputException($"--seeds must be at least 1, got {seedCount}");
+            int seedCount = seeds.Get(p);
             var definition = EnvironmentRegistry.Default.Get(stakes.Environment);
             var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
             long deploySteps = p.GetValue(steps) ?? (p.GetValue(quick) ? 20_000 : 200_000);
