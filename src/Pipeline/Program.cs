@@ -1,3 +1,3 @@
 using OfflineSafety.Pipeline.Cli;
 
-return await OffsafeCli.Build().Parse(args).InvokeAsync();
+return await OffsafeCli.RunAsync(args);

@@ -1,9 +1,10 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 
 namespace OfflineSafety.Pipeline.Cli;
 
 /// <summary>The `offsafe` command tree. Each area contributes one command group from its own file.</summary>
-public static class OffsafeCli
+public static partial class OffsafeCli
 {
     public static RootCommand Build()
     {
@@ -29,4 +30,27 @@ public static class OffsafeCli
         root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>. A command line that does not parse (an unknown
+    /// option, a missing required one, a value of the wrong type or outside its choices) is a user
+    /// error like any other: one line on stderr naming the option, exit 1, instead of
+    /// System.CommandLine's page of help after the message.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parsed = Build().Parse(args);
+        if (parsed.Errors.Count == 0) return await parsed.InvokeAsync();
+        var path = new List<string>();
+        for (var c = parsed.CommandResult; c is not null; c = c.Parent as System.CommandLine.Parsing.CommandResult) path.Insert(0, c.Command.Name);
+        string command = string.Join(' ', path);
+        string problems = string.Join(' ', parsed.Errors.Select(e => Sentence(Whitespace().Replace(e.Message, " ").Trim())));
+        Console.Error.WriteLine($"offsafe: {problems} ('{command} --help' lists the options)");
+        return CommandAction.Failure;
+    }
+
+    private static string Sentence(string message) => message.EndsWith('.') ? message : message + ".";
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
 }
