@@ -188,6 +188,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             runs.Add(new MethodRun(method, seed, new OnlineRunner(env, starts[method], options).Run(onEpisode: phases.Episodes(seed, budget.Episodes), ct: ct)));
             Probe(method, "after online"); // the online updates train the recovery policy in place
         }
+        phases.End(seed);
         return runs;
     }
 

@@ -3,14 +3,15 @@ namespace OfflineSafety.Pipeline.Experiments;
 /// <summary>
 /// An experiment's progress as phases out of <paramref name="total"/>. Each lane (a seed, when seeds
 /// run side by side; 0 in an experiment that runs one thing at a time) runs its phases in turn, and a
-/// phase is finished when its lane begins the next one; a long phase (the online episodes)
+/// phase is finished when its lane begins the next one or ends; a long phase (the online episodes)
 /// also says how far into it the seed is. Seeds side by side report in turn, and the fraction shown
 /// never goes back: a phase's own fraction only grows, and finishing it replaces that fraction by one.
+/// Each report also says where the other open lanes stand, so a line about one seed does not hide the other.
 /// </summary>
 public sealed class PhaseProgress(Action<ExperimentProgress>? progress, int total)
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<int, (string Phase, double Within)> _open = [];
+    private readonly SortedDictionary<int, (string Phase, double Within, string? Detail)> _open = [];
     private int _finished;
 
     /// <summary><paramref name="lane"/> begins <paramref name="phase"/>, which finishes its previous phase.</summary>
@@ -19,8 +20,8 @@ public sealed class PhaseProgress(Action<ExperimentProgress>? progress, int tota
         lock (_lock)
         {
             if (_open.Remove(lane)) _finished++;
-            _open[lane] = (phase, 0);
-            Emit(phase, null);
+            _open[lane] = (phase, 0, null);
+            Emit(lane);
         }
     }
 
@@ -30,8 +31,8 @@ public sealed class PhaseProgress(Action<ExperimentProgress>? progress, int tota
         lock (_lock)
         {
             if (!_open.TryGetValue(lane, out var open) || of <= 0) return;
-            _open[lane] = open with { Within = Math.Max(open.Within, Math.Clamp((double)done / of, 0, 1)) };
-            Emit(open.Phase, $"{unit} {done}/{of}");
+            _open[lane] = open with { Within = Math.Max(open.Within, Math.Clamp((double)done / of, 0, 1)), Detail = $"{unit} {done}/{of}" };
+            Emit(lane);
         }
     }
 
@@ -45,15 +46,24 @@ public sealed class PhaseProgress(Action<ExperimentProgress>? progress, int tota
     /// <summary>The same for a run with a step budget: reports the run's steps when each episode ends.</summary>
     public Action<Meta.Online.EpisodeOutcome> Steps(int lane, long steps) => e => Within(lane, e.CumulativeSteps, steps, "step");
 
+    /// <summary><paramref name="lane"/> has run its last phase (a seed is done while others still run).</summary>
+    public void End(int lane)
+    {
+        lock (_lock)
+            if (_open.Remove(lane)) _finished++;
+    }
+
     public void Done()
     {
         lock (_lock) progress?.Invoke(new ExperimentProgress("done", 1));
     }
 
-    private void Emit(string phase, string? detail)
+    private void Emit(int lane)
     {
         double within = 0;
         foreach (var open in _open.Values) within += open.Within;
-        progress?.Invoke(new ExperimentProgress(phase, Math.Min(1, (_finished + within) / total), detail));
+        var others = _open.Where(o => o.Key != lane).Select(o => o.Value.Detail is null ? o.Value.Phase : $"{o.Value.Phase} ({o.Value.Detail})").ToList();
+        var (phase, _, detail) = _open[lane];
+        progress?.Invoke(new ExperimentProgress(phase, Math.Min(1, (_finished + within) / total), detail, others.Count == 0 ? null : string.Join(" | ", others)));
     }
 }

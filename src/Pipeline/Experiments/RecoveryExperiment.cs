@@ -49,6 +49,7 @@ public sealed class RecoveryExperiment(EnvironmentDefinition environment, Experi
             var env = environment.Create(variant, (ulong)(7919 * (seed + 1)));
             runs.Add(new MethodRun(method.Name(), seed, new OnlineRunner(env, copy, options).Run(onEpisode: phases.Episodes(seed, budget.Episodes), ct: ct)));
         }
+        phases.End(seed);
         return runs;
     }
 }

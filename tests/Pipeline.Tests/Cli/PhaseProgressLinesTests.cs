@@ -33,6 +33,29 @@ public sealed class PhaseProgressLinesTests
     }
 
     [Fact]
+    public void A_report_says_where_the_seeds_beside_it_stand_and_an_ended_seed_drops_out()
+    {
+        var seen = new List<ExperimentProgress>();
+        var phases = new PhaseProgress(seen.Add, total: 4);
+        phases.Begin(4, "seed 4: online mesa");
+        phases.Begin(5, "seed 5: online mesa");
+        var episodes4 = phases.Episodes(4, 10);
+        var episodes5 = phases.Episodes(5, 10);
+        episodes5(default!);
+        episodes4(default!);
+        episodes4(default!);
+
+        // Nothing finished yet; seed 4 is 2 and seed 5 1 of 10 episodes in: 0.3 / 4.
+        Assert.Equal(("seed 4: online mesa", "episode 2/10", "seed 5: online mesa (episode 1/10)"), (seen[^1].Phase, seen[^1].Detail, seen[^1].Alongside));
+        Assert.Equal(0.3 / 4, seen[^1].Fraction, 12);
+        Assert.Equal("mesa: seed 4: online mesa (episode 2/10) | seed 5: online mesa (episode 1/10)", PlainPhaseLines.Describe("mesa", seen[^1]));
+
+        phases.End(5); // seed 5 is done: it counts as finished and is no longer described
+        phases.Begin(4, "seed 4: online multitask");
+        Assert.Equal(new ExperimentProgress("seed 4: online multitask", 2.0 / 4), seen[^1]);
+    }
+
+    [Fact]
     public void A_log_gets_a_line_per_new_phase_and_at_most_one_a_minute_within_a_phase()
     {
         var time = new FakeTimeProvider();

@@ -79,7 +79,7 @@ internal sealed class PlainPhaseLines(TextWriter writer, string title, TimeProvi
     }
 
     public static string Describe(string title, ExperimentProgress p) =>
-        p.Detail is null ? $"{title}: {p.Phase}" : $"{title}: {p.Phase} ({p.Detail})";
+        $"{title}: {p.Phase}{(p.Detail is null ? "" : $" ({p.Detail})")}{(p.Alongside is null ? "" : $" | {p.Alongside}")}";
 
     private static string Line(string description, int tenths, TimeSpan elapsed) =>
         string.Create(CultureInfo.InvariantCulture, $"{description}  {tenths / 10.0:0.0}%  {(int)elapsed.TotalHours}:{elapsed.Minutes:00}:{elapsed.Seconds:00}");
