@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using OfflineSafety.Parquet.Encodings;
@@ -55,8 +56,8 @@ internal sealed class ChunkStatistics<T>
             if (_unsigned) AddUnsigned64(v);
             else AddOrdered(v);
         }
-        else if (typeof(T) == typeof(float)) AddFloat(SpanCast.As<T, float>(values));
-        else if (typeof(T) == typeof(double)) AddDouble(SpanCast.As<T, double>(values));
+        else if (typeof(T) == typeof(float)) AddIeee(SpanCast.As<T, float>(values));
+        else if (typeof(T) == typeof(double)) AddIeee(SpanCast.As<T, double>(values));
         else if (typeof(T) == typeof(bool))
         {
             var v = SpanCast.As<T, bool>(values);
@@ -89,40 +90,21 @@ internal sealed class ChunkStatistics<T>
     private void AddUnsigned64(ReadOnlySpan<long> v) => AddOrdered(MemoryMarshal.Cast<long, ulong>(v));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AddFloat(ReadOnlySpan<float> v)
+    private void AddIeee<TF>(ReadOnlySpan<TF> v) where TF : struct, IFloatingPointIeee754<TF>
     {
-        float min = _has ? Unsafe.As<T, float>(ref _min) : float.PositiveInfinity;
-        float max = _has ? Unsafe.As<T, float>(ref _max) : float.NegativeInfinity;
+        TF min = _has ? Unsafe.As<T, TF>(ref _min) : TF.PositiveInfinity;
+        TF max = _has ? Unsafe.As<T, TF>(ref _max) : TF.NegativeInfinity;
         bool any = _has;
         foreach (var x in v)
         {
-            if (float.IsNaN(x)) continue;
+            if (TF.IsNaN(x)) continue;
             any = true;
             if (x < min) min = x;
             if (x > max) max = x;
         }
         if (!any) return;
-        _min = Unsafe.As<float, T>(ref min);
-        _max = Unsafe.As<float, T>(ref max);
-        _has = true;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AddDouble(ReadOnlySpan<double> v)
-    {
-        double min = _has ? Unsafe.As<T, double>(ref _min) : double.PositiveInfinity;
-        double max = _has ? Unsafe.As<T, double>(ref _max) : double.NegativeInfinity;
-        bool any = _has;
-        foreach (var x in v)
-        {
-            if (double.IsNaN(x)) continue;
-            any = true;
-            if (x < min) min = x;
-            if (x > max) max = x;
-        }
-        if (!any) return;
-        _min = Unsafe.As<double, T>(ref min);
-        _max = Unsafe.As<double, T>(ref max);
+        _min = Unsafe.As<TF, T>(ref min);
+        _max = Unsafe.As<TF, T>(ref max);
         _has = true;
     }
 
