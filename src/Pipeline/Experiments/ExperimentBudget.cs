@@ -93,6 +93,27 @@ public sealed record ExperimentBudget
         OfflineTransitions = 300,
     };
 
+    // Progress weights, in network updates at this budget's batch: so the fraction of an
+    // experiment that a progress bar shows follows its time, not its count of phases. Measured on
+    // Ant-Disabled at the quick budget (2 cores): about 0.3 ms per critic update, 0.06 ms per
+    // collected row and 0.7 ms per online step (an environment step, the SAC, safety-critic and
+    // recovery updates); other domains and widths move these ratios by small factors, while the
+    // phases they weigh differ by orders of magnitude.
+    private const double CollectedRowWork = 0.2;
+    private const double OnlineStepWork = 3;
+
+    /// <summary>Progress weight of collecting <paramref name="rows"/> transitions (a suite or an offline dataset).</summary>
+    public static double CollectionWork(long rows) => rows * CollectedRowWork;
+
+    /// <summary>Progress weight of one MESA meta-training and its adaptation.</summary>
+    public double MesaWork(MesaSettings settings) => (double)settings.MetaIterations * settings.TasksPerIteration * (settings.InnerSteps + 1) + AdaptSteps;
+
+    /// <summary>Progress weight of <paramref name="steps"/> critic (or recovery-policy) updates.</summary>
+    public static double UpdateWork(long steps) => steps;
+
+    /// <summary>Progress weight of one online run: its step budget, or every episode at the full <paramref name="horizon"/>.</summary>
+    public double OnlineWork(int horizon) => (StepBudget ?? (long)Episodes * horizon) * OnlineStepWork;
+
     public SacSettings Sac => new() { Hidden = Hidden, BatchSize = BatchSize };
 
     /// <summary>MESA phase 1 at this budget (the demo and `experiment mesa` train the same way).</summary>

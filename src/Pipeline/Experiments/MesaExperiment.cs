@@ -71,13 +71,20 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         MarginRecoveryAgent.CheckSupported(RecoveryKind.ModelFree, safety, recoveryCloning is not null);
         var margin = variation.Objective == RecoveryObjective.Margin ? environment.RequireMargin("--recovery-objective margin") : null;
         int recoveryRuns = selected.Count(m => m != "unconstrained");
-        // Per seed: suite, MESA, Multi-Task, RRL, each online run, and the optional phases.
-        var phases = new PhaseProgress(progress, seeds * (4 + selected.Count + (cloningOn ? 1 : 0) + (margin is not null ? recoveryRuns : 0)));
+        var work = new SeedWork(
+            ExperimentBudget.CollectionWork((long)budget.TrainingVariants * budget.TransitionsPerVariant + budget.TestTransitions),
+            selected.Contains("mesa") ? budget.MesaWork(budget.Mesa(risk, 0)) : 0,
+            selected.Contains("multitask") ? ExperimentBudget.UpdateWork(budget.MultiTaskSteps + budget.AdaptSteps) : 0,
+            selected.Contains("rrl") ? ExperimentBudget.UpdateWork(budget.MultiTaskSteps + budget.AdaptSteps) : 0,
+            margin is not null ? ExperimentBudget.UpdateWork(safety.MarginPretrainSteps) : 0,
+            budget.OnlineWork(environment.Horizon));
+        var phases = new PhaseProgress(progress, seeds * (work.Suite + (cloningOn ? 1 : 0) + work.Mesa + work.MultiTask + work.Rrl
+            + recoveryRuns * work.MarginAgent + selected.Count * work.Online));
         // Seeds firstSeed.. extend an earlier run with new seeds (seed s is the same run whatever the others).
         var perSeed = SeedParallel.Map(seeds, workers, i =>
         {
             var notes = new List<string>();
-            return (Runs: RunSeed(firstSeed + i, safety, selected, cloningOn ? recoveryCloning : null, margin, notes, phases, ct), Notes: notes);
+            return (Runs: RunSeed(firstSeed + i, safety, selected, cloningOn ? recoveryCloning : null, margin, notes, phases, work, ct), Notes: notes);
         }, ct);
         foreach (var (_, notes) in perSeed) _notes.AddRange(notes);
         phases.Done();
@@ -85,12 +92,12 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
     }
 
     private List<MethodRun> RunSeed(int seed, SafetySettings safety, IReadOnlyList<string> selected, float? recoveryCloning, ISafetyMargin? margin,
-        List<string> notes, PhaseProgress phases, CancellationToken ct)
+        List<string> notes, PhaseProgress phases, SeedWork work, CancellationToken ct)
     {
-        void Report(string phase) => phases.Begin(seed, phase);
+        void Report(string phase, double phaseWork = 1) => phases.Begin(seed, phase, phaseWork);
         var runs = new List<MethodRun>();
         var risk = Risk;
-        Report($"seed {seed}: generating suite");
+        Report($"seed {seed}: generating suite", work.Suite);
         var suite = new SuiteGenerator(trainingCollection: _settings.TrainingCollection).Generate(new SuiteRequest(environment.Id, budget.TrainingVariants, budget.TransitionsPerVariant,
             "auto", budget.TestTransitions, (ulong)(100 + seed)), ct: ct);
         // The trainers pool tasks by row index, so every variant must live in one batch.
@@ -110,14 +117,14 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             cloning = new RecoveryCloning(beta, demos);
         }
 
-        Report($"seed {seed}: MESA meta-training");
+        Report($"seed {seed}: MESA meta-training", work.Mesa);
         if (selected.Contains("mesa"))
         {
             var mesa = new MesaTrainer(budget.Mesa(risk, seed)).Train(training, ct: ct);
             starts["mesa"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
         }
 
-        Report($"seed {seed}: Multi-Task training");
+        Report($"seed {seed}: Multi-Task training", work.MultiTask);
         // Multi-Task and RRL get the same plain-Adam budget; only their data differs.
         var criticTraining = new CriticTrainingSettings
         {
@@ -134,7 +141,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             starts["multitask"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
         }
 
-        Report($"seed {seed}: RRL (test data only)");
+        Report($"seed {seed}: RRL (test data only)", work.Rrl);
         if (selected.Contains("rrl"))
         {
             var rrl = new SingleDatasetTrainer(criticTraining).Train(test, ct: ct);
@@ -144,7 +151,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             foreach (var method in selected.Where(m => m != "unconstrained"))
             {
                 // Each critic source's agent reads that critic's normalisation; the rows and steps are the same.
-                Report($"seed {seed}: {method} margin recovery agent");
+                Report($"seed {seed}: {method} margin recovery agent", work.MarginAgent);
                 var agent = MarginRecoveryAgent.Pretrain(margin, starts[method].Critic!.Normalization, test, budget.Sac, safety, safety.MarginPretrainSteps, seed, ct);
                 starts[method] = starts[method] with { MarginRecovery = agent };
             }
@@ -177,7 +184,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
 
         foreach (var method in selected)
         {
-            Report($"seed {seed}: online {method}");
+            Report($"seed {seed}: online {method}", work.Online);
             var algorithm = method == "unconstrained" ? OnlineAlgorithm.Unconstrained : OnlineAlgorithm.Recovery;
             var options = new OnlineRunOptions(algorithm, budget.Episodes, seed, $"mesa-exp-{environment.Id}-{method}-s{seed}")
             {
@@ -191,6 +198,9 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         phases.End(seed);
         return runs;
     }
+
+    /// <summary>Each phase's progress weight for one seed (<see cref="ExperimentBudget"/>'s units); 0 for a critic source not selected.</summary>
+    private sealed record SeedWork(double Suite, double Mesa, double MultiTask, double Rrl, double MarginAgent, double Online);
 
     // "probe" in ASCII: the recovery probe's random held actions, the same for every method of a seed.
     private const ulong ProbeStream = 0x70726f6265;

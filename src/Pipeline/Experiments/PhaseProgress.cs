@@ -1,26 +1,30 @@
 namespace OfflineSafety.Pipeline.Experiments;
 
 /// <summary>
-/// An experiment's progress as phases out of <paramref name="total"/>. Each lane (a seed, when seeds
-/// run side by side; 0 in an experiment that runs one thing at a time) runs its phases in turn, and a
-/// phase is finished when its lane begins the next one or ends; a long phase (the online episodes)
-/// also says how far into it the seed is. Seeds side by side report in turn, and the fraction shown
-/// never goes back: a phase's own fraction only grows, and finishing it replaces that fraction by one.
-/// Each report also says where the other open lanes stand, so a line about one seed does not hide the other.
+/// An experiment's progress as work done out of <paramref name="total"/>, each phase counting the
+/// work its <see cref="Begin"/> declares (1 unless said, for phases of one kind). Experiments whose
+/// phases differ by orders of magnitude (a one-second critic fit beside a half-hour online run)
+/// declare each phase's work from <see cref="ExperimentBudget"/>, so the fraction follows the time
+/// and not the phase count. Each lane (a seed, when seeds run side by side; 0 in an experiment that
+/// runs one thing at a time) runs its phases in turn, and a phase is finished when its lane begins
+/// the next one or ends; a long phase (the online episodes) also says how far into it the seed is.
+/// Seeds side by side report in turn, and the fraction shown never goes back: a phase's own fraction
+/// only grows, and finishing it replaces that fraction by its whole work. Each report also says
+/// where the other open lanes stand, so a line about one seed does not hide the other.
 /// </summary>
-public sealed class PhaseProgress(Action<ExperimentProgress>? progress, int total)
+public sealed class PhaseProgress(Action<ExperimentProgress>? progress, double total)
 {
     private readonly Lock _lock = new();
-    private readonly SortedDictionary<int, (string Phase, double Within, string? Detail)> _open = [];
-    private int _finished;
+    private readonly SortedDictionary<int, (string Phase, double Work, double Within, string? Detail)> _open = [];
+    private double _finished;
 
-    /// <summary><paramref name="lane"/> begins <paramref name="phase"/>, which finishes its previous phase.</summary>
-    public void Begin(int lane, string phase)
+    /// <summary><paramref name="lane"/> begins <paramref name="phase"/> of <paramref name="work"/>, which finishes its previous phase.</summary>
+    public void Begin(int lane, string phase, double work = 1)
     {
         lock (_lock)
         {
-            if (_open.Remove(lane)) _finished++;
-            _open[lane] = (phase, 0, null);
+            Finish(lane);
+            _open[lane] = (phase, work, 0, null);
             Emit(lane);
         }
     }
@@ -49,8 +53,7 @@ public sealed class PhaseProgress(Action<ExperimentProgress>? progress, int tota
     /// <summary><paramref name="lane"/> has run its last phase (a seed is done while others still run).</summary>
     public void End(int lane)
     {
-        lock (_lock)
-            if (_open.Remove(lane)) _finished++;
+        lock (_lock) Finish(lane);
     }
 
     public void Done()
@@ -58,12 +61,17 @@ public sealed class PhaseProgress(Action<ExperimentProgress>? progress, int tota
         lock (_lock) progress?.Invoke(new ExperimentProgress("done", 1));
     }
 
+    private void Finish(int lane)
+    {
+        if (_open.Remove(lane, out var open)) _finished += open.Work;
+    }
+
     private void Emit(int lane)
     {
         double within = 0;
-        foreach (var open in _open.Values) within += open.Within;
+        foreach (var open in _open.Values) within += open.Within * open.Work;
         var others = _open.Where(o => o.Key != lane).Select(o => o.Value.Detail is null ? o.Value.Phase : $"{o.Value.Phase} ({o.Value.Detail})").ToList();
-        var (phase, _, detail) = _open[lane];
+        var (phase, _, _, detail) = _open[lane];
         progress?.Invoke(new ExperimentProgress(phase, Math.Min(1, (_finished + within) / total), detail, others.Count == 0 ? null : string.Join(" | ", others)));
     }
 }

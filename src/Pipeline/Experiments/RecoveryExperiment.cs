@@ -24,22 +24,24 @@ public sealed class RecoveryExperiment(EnvironmentDefinition environment, Experi
         var chosen = methods ?? Methods;
         var safety = budget.Safety(environment.Id);
         if (DomainHyperparameterTable.For(environment.Id).RecoveryRlEpsRisk is { } eps) safety = safety with { EpsRisk = eps };
-        var phases = new PhaseProgress(progress, seeds * (chosen.Count + 1));
-        var perSeed = SeedParallel.Map(seeds, workers, seed => RunSeed(seed, chosen, safety, phases, ct), ct);
+        // The critic and the recovery policy each pretrain for PretrainSteps.
+        double offlineWork = ExperimentBudget.CollectionWork(budget.OfflineTransitions) + ExperimentBudget.UpdateWork(2L * safety.PretrainSteps);
+        var phases = new PhaseProgress(progress, seeds * (offlineWork + chosen.Count * budget.OnlineWork(environment.Horizon)));
+        var perSeed = SeedParallel.Map(seeds, workers, seed => RunSeed(seed, chosen, safety, phases, offlineWork, ct), ct);
         phases.Done();
         return perSeed.SelectMany(r => r).ToList();
     }
 
-    private List<MethodRun> RunSeed(int seed, IReadOnlyList<OnlineAlgorithm> methods, SafetySettings safety, PhaseProgress phases, CancellationToken ct)
+    private List<MethodRun> RunSeed(int seed, IReadOnlyList<OnlineAlgorithm> methods, SafetySettings safety, PhaseProgress phases, double offlineWork, CancellationToken ct)
     {
         var runs = new List<MethodRun>();
         var variant = environment.Variants.Nominal;
-        phases.Begin(seed, $"seed {seed}: offline data + critic pretraining");
+        phases.Begin(seed, $"seed {seed}: offline data + critic pretraining", offlineWork);
         var offline = OnlineStartTraining.CollectOffline(environment, variant, budget.OfflineTransitions, (ulong)(1000 + seed), ct);
         var start = OnlineStartTraining.Pretrain(offline, safety, budget.CriticArchitecture, seed, ct: ct);
         foreach (var method in methods)
         {
-            phases.Begin(seed, $"seed {seed}: {method.Name()}");
+            phases.Begin(seed, $"seed {seed}: {method.Name()}", budget.OnlineWork(environment.Horizon));
             var copy = new OnlineStart(start.Critic!.Clone(), start.Recovery!.Clone(), offline);
             var options = new OnlineRunOptions(method, budget.Episodes, seed, $"recovery-exp-{environment.Id}-{method.Name()}-s{seed}")
             {

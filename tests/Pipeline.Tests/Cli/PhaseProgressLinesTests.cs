@@ -56,6 +56,21 @@ public sealed class PhaseProgressLinesTests
     }
 
     [Fact]
+    public void Phases_count_the_work_they_declare_so_a_short_phase_is_a_small_share()
+    {
+        var seen = new List<ExperimentProgress>();
+        var phases = new PhaseProgress(seen.Add, total: 100);
+        phases.Begin(0, "seed 0: MESA meta-training", work: 1);
+        phases.Begin(0, "seed 0: online mesa", work: 99);
+        Assert.Equal(0.01, seen[^1].Fraction, 12); // a one-second fit is 1%, not half, of the run
+        var episodes = phases.Episodes(0, 10);
+        episodes(default!);
+        Assert.Equal((1 + 9.9) / 100, seen[^1].Fraction, 12);
+        phases.Begin(0, "seed 0: zero-work phase", work: 0); // an unselected critic source
+        Assert.Equal(1.0, seen[^1].Fraction, 12);
+    }
+
+    [Fact]
     public void A_log_gets_a_line_per_new_phase_and_at_most_one_a_minute_within_a_phase()
     {
         var time = new FakeTimeProvider();

@@ -109,7 +109,27 @@ public class ExperimentSmokeTests
         Assert.NotEmpty(serial.Notes);
         Assert.Equal(serial.Notes, parallel.Notes);
         Assert.Equal(phases.Order(), phases); // seeds side by side still report a fraction that only grows...
-        Assert.InRange(phases[^2], 0, 1);     // ...and the phase count is right
+        Assert.InRange(phases[^2], 0, 1);     // ...and the phases' work adds up to the total
+    }
+
+    [Fact]
+    public void Mesa_experiment_progress_weighs_the_online_runs_by_their_work_not_by_their_count()
+    {
+        var environment = EnvironmentRegistry.Default.Get("navigation1");
+        var budget = ExperimentBudget.Smoke(environment) with { Episodes = 3 };
+        var seen = new List<ExperimentProgress>();
+        var experiment = new MesaExperiment(environment, budget);
+        experiment.Run(1, seen.Add);
+
+        // Counted as phases, the four offline phases were 4 of 8 (50%) before the first episode.
+        var firstOnline = seen.First(p => p.Phase.Contains("online", StringComparison.Ordinal));
+        double offline = ExperimentBudget.CollectionWork((long)budget.TrainingVariants * budget.TransitionsPerVariant + budget.TestTransitions)
+            + budget.MesaWork(budget.Mesa(experiment.Risk, 0)) + 2 * ExperimentBudget.UpdateWork(budget.MultiTaskSteps + budget.AdaptSteps);
+        double online = 4 * budget.OnlineWork(environment.Horizon);
+        Assert.Equal(offline / (offline + online), firstOnline.Fraction, 9);
+        Assert.InRange(firstOnline.Fraction, 0.001, 0.1);
+        Assert.Equal(seen.Select(p => p.Fraction).Order(), seen.Select(p => p.Fraction));
+        Assert.Equal(1.0, seen[^1].Fraction);
     }
 
     [Fact]
