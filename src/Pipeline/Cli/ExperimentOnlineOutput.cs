@@ -21,13 +21,16 @@ internal static class ExperimentOnlineOutput
     {
         string report = await ExperimentReport.WriteAsync(OpenStore(p), kind, title, command, settings, runs, notes, ct, figures);
         var pairs = PairedComparison.AllPairs(runs);
+        var late = PairedComparison.LastFifth(runs);
+        var lateJson = late is null ? null : new { firstEpisode = late.FirstEpisode, lastEpisode = late.LastEpisode, paired = late.Pairs.Select(PairedJson) };
         object json = extra is null
-            ? new { results = runs.Select(ResultJson), paired = pairs.Select(PairedJson), report }
-            : new { results = runs.Select(ResultJson), paired = pairs.Select(PairedJson), report, extra };
+            ? new { results = runs.Select(ResultJson), paired = pairs.Select(PairedJson), pairedLastFifth = lateJson, report }
+            : new { results = runs.Select(ResultJson), paired = pairs.Select(PairedJson), pairedLastFifth = lateJson, report, extra };
         return CliOutput.Emit(p, json, console =>
         {
             console.Write(SummaryTable(ExperimentReport.Summarize(runs)));
             if (pairs.Count > 0) console.Write(PairedTable(pairs));
+            if (late is not null) console.Write(PairedTable(late.Pairs, ExperimentReport.LateTitle(late).ToLowerInvariant() + " (first - second)"));
             table?.Invoke(console);
             console.WriteLine($"report: {report}");
         });

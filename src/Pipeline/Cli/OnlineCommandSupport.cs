@@ -39,9 +39,9 @@ internal static class OnlineCommandSupport
     };
 
     /// <summary>Violations paired by seed, one row per pair of methods (<see cref="PairedComparison"/>).</summary>
-    public static Table PairedTable(IReadOnlyList<PairedComparison> pairs)
+    public static Table PairedTable(IReadOnlyList<PairedComparison> pairs, string title = "violations paired by seed (first - second)")
     {
-        var table = new Table().Border(TableBorder.Simple).Title("violations paired by seed (first - second)")
+        var table = new Table().Border(TableBorder.Simple).Title(Markup.Escape(title))
             .AddColumn(new TableColumn("first").NoWrap()).AddColumn(new TableColumn("second").NoWrap());
         foreach (var c in new[] { "seeds", "difference", "fewer/tied/more", "sign test p" }) table.AddColumn(new TableColumn(c).RightAligned().NoWrap());
         foreach (var c in pairs)

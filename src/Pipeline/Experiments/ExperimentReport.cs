@@ -60,6 +60,7 @@ public static class ExperimentReport
         md.AppendLine(settings).AppendLine();
         md.AppendLine(Table(summaries)).AppendLine();
         if (PairedComparison.AllPairs(runs) is { Count: > 0 } pairs) md.AppendLine(PairedTable(pairs)).AppendLine();
+        if (PairedComparison.LastFifth(runs) is { } late) md.AppendLine(PairedTable(late.Pairs, LateTitle(late) + ", paired by seed")).AppendLine();
         md.AppendLine("![violations](cumulative-violations.svg) ![successes](cumulative-successes.svg) ![ratio](ratio.svg) ![lifetime regret](lifetime-regret.svg)").AppendLine();
         md.AppendLine("| method | seed | violations | successes | ratio | mean return | lifetime regret | steps | recovery actions | seconds |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -83,11 +84,15 @@ public static class ExperimentReport
         return md.ToString();
     }
 
+    /// <summary>What a <see cref="LateEpisodes"/> table counts, for its title.</summary>
+    public static string LateTitle(LateEpisodes late) =>
+        FormattableString.Invariant($"Violations in the last fifth of the episodes ({late.FirstEpisode}-{late.LastEpisode})");
+
     /// <summary>The Markdown table of per-seed paired violation differences.</summary>
-    public static string PairedTable(IReadOnlyList<PairedComparison> pairs)
+    public static string PairedTable(IReadOnlyList<PairedComparison> pairs, string what = "Violations paired by seed")
     {
         var md = new StringBuilder();
-        md.AppendLine("Violations paired by seed (first − second, mean ± s.e.; seeds where the first had fewer / as many / more; two-sided sign test):").AppendLine();
+        md.AppendLine($"{what} (first − second, mean ± s.e.; seeds where the first had fewer / as many / more; two-sided sign test):").AppendLine();
         md.AppendLine("| first | second | seeds | difference | fewer / tied / more | sign test p |");
         md.AppendLine("|---|---|---:|---:|---:|---:|");
         foreach (var c in pairs)

@@ -45,24 +45,57 @@ public sealed record PairedComparison(string First, string Second, MeanError Dif
     /// Every pair of methods in the order they first appear in <paramref name="runs"/>, first − second,
     /// where the two share at least two seeds (one seed has no spread to compare against).
     /// </summary>
-    public static IReadOnlyList<PairedComparison> AllPairs(IReadOnlyList<MethodRun> runs)
+    public static IReadOnlyList<PairedComparison> AllPairs(IReadOnlyList<MethodRun> runs) => AllPairs(runs, r => r.Result.Violations);
+
+    /// <summary>First − second over their shared seeds; null when they share fewer than two.</summary>
+    public static PairedComparison? Of(IReadOnlyList<MethodRun> runs, string first, string second) => Of(runs, first, second, r => r.Result.Violations);
+
+    /// <summary>Runs shorter than this have no last fifth worth a test: fewer than 10 episodes each.</summary>
+    public const int LastFifthMinimumEpisodes = 50;
+
+    /// <summary>
+    /// The same comparisons over the last fifth of every run's episodes: what the task policy has
+    /// learnt by the end, where the papers' curves separate, rather than a sum dominated by the
+    /// early episodes every method spends learning to move. Null unless every run has the same
+    /// number of episodes, at least <see cref="LastFifthMinimumEpisodes"/> (a step budget ends runs
+    /// at different episodes, and then "the last fifth" is not the same episodes for every method).
+    /// </summary>
+    public static LateEpisodes? LastFifth(IReadOnlyList<MethodRun> runs)
+    {
+        if (runs.Count == 0) return null;
+        int episodes = runs[0].Result.Episodes.Count;
+        if (episodes < LastFifthMinimumEpisodes || runs.Any(r => r.Result.Episodes.Count != episodes)) return null;
+        int from = episodes - episodes / 5;
+        var pairs = AllPairs(runs, r =>
+        {
+            int count = 0;
+            var list = r.Result.Episodes;
+            for (int e = from; e < episodes; e++) if (list[e].Violation) count++;
+            return count;
+        });
+        return pairs.Count == 0 ? null : new LateEpisodes(from + 1, episodes, pairs);
+    }
+
+    private static IReadOnlyList<PairedComparison> AllPairs(IReadOnlyList<MethodRun> runs, Func<MethodRun, int> violations)
     {
         var methods = runs.Select(r => r.Method).Distinct().ToList();
         var pairs = new List<PairedComparison>();
         for (int i = 0; i < methods.Count; i++)
             for (int j = i + 1; j < methods.Count; j++)
-                if (Of(runs, methods[i], methods[j]) is { } pair) pairs.Add(pair);
+                if (Of(runs, methods[i], methods[j], violations) is { } pair) pairs.Add(pair);
         return pairs;
     }
 
-    /// <summary>First − second over their shared seeds; null when they share fewer than two.</summary>
-    public static PairedComparison? Of(IReadOnlyList<MethodRun> runs, string first, string second)
+    private static PairedComparison? Of(IReadOnlyList<MethodRun> runs, string first, string second, Func<MethodRun, int> violations)
     {
-        var a = runs.Where(r => r.Method == first).ToDictionary(r => r.Seed, r => r.Result.Violations);
+        var a = runs.Where(r => r.Method == first).ToDictionary(r => r.Seed, violations);
         var differences = runs.Where(r => r.Method == second && a.ContainsKey(r.Seed))
-            .Select(r => a[r.Seed] - r.Result.Violations).ToList();
+            .Select(r => a[r.Seed] - violations(r)).ToList();
         if (differences.Count < 2) return null;
         return new PairedComparison(first, second, MeanError.Of(differences.Select(d => (double)d).ToList()),
             differences.Count(d => d < 0), differences.Count(d => d == 0), differences.Count(d => d > 0));
     }
 }
+
+/// <summary>Paired comparisons over episodes <paramref name="FirstEpisode"/>..<paramref name="LastEpisode"/> (1-based) of every run.</summary>
+public sealed record LateEpisodes(int FirstEpisode, int LastEpisode, IReadOnlyList<PairedComparison> Pairs);

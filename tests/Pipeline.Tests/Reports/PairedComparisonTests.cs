@@ -81,6 +81,71 @@ public sealed class PairedComparisonTests
         Assert.Contains("| mesa | unconstrained | 2 | -3.0 ± 0.0 | 2 / 0 / 0 | 0.500 |", text);
     }
 
+    // A run of `episodes` episodes whose violations are the episodes `violating` holds (1-based).
+    private static MethodRun Run(string method, int seed, int episodes, params int[] violating)
+    {
+        var list = new List<EpisodeOutcome>();
+        int cumulative = 0;
+        for (int e = 1; e <= episodes; e++)
+        {
+            bool v = violating.Contains(e);
+            if (v) cumulative++;
+            list.Add(new EpisodeOutcome(e, 0f, 10, v, false, 0, cumulative, 0, 0, 0) { CumulativeSteps = 10L * e });
+        }
+        return new MethodRun(method, seed, new OnlineRunResult($"{method}-{seed}", OnlineAlgorithm.Recovery, list, 10L * episodes, 0, 0));
+    }
+
+    [Fact]
+    public void The_last_fifth_counts_only_the_last_fifth_of_each_runs_episodes()
+    {
+        // Over the whole run mesa violates more than sac in both seeds; in episodes 41-50 fewer.
+        var runs = new List<MethodRun>
+        {
+            Run("mesa", 0, 50, 1, 2, 3, 4, 45), Run("sac", 0, 50, 1, 41, 42),
+            Run("mesa", 1, 50, 1, 2, 3, 40), Run("sac", 1, 50, 50),
+        };
+
+        var late = PairedComparison.LastFifth(runs)!;
+
+        Assert.Equal((41, 50), (late.FirstEpisode, late.LastEpisode));
+        var pair = Assert.Single(late.Pairs);
+        Assert.Equal(((1 - 2) + (0 - 1)) / 2.0, pair.Difference.Mean, 12); // episode 40 is not in the last fifth
+        Assert.Equal((2, 0, 0), (pair.Fewer, pair.Tied, pair.More));
+        Assert.Equal((0, 0, 2), (PairedComparison.Of(runs, "mesa", "sac")!.Fewer, 0, PairedComparison.Of(runs, "mesa", "sac")!.More));
+    }
+
+    [Fact]
+    public void There_is_no_last_fifth_for_short_runs_or_runs_of_different_lengths()
+    {
+        Assert.Null(PairedComparison.LastFifth([Run("mesa", 0, 49, 1), Run("sac", 0, 49), Run("mesa", 1, 49), Run("sac", 1, 49)]));
+        // A step budget ends runs at different episodes: "the last fifth" would not be the same episodes.
+        Assert.Null(PairedComparison.LastFifth([Run("mesa", 0, 60, 1), Run("sac", 0, 55), Run("mesa", 1, 60), Run("sac", 1, 60)]));
+    }
+
+    [Fact]
+    public async Task Experiment_combine_prints_the_last_fifth_table_and_writes_it_in_json_and_the_report()
+    {
+        using var dir = new TempDirectory();
+        var store = new LocalObjectStore(dir.Path);
+        async Task<string> Report(int seed, params MethodRun[] runs) => await ExperimentReport.WriteAsync(store, "mesa-test", "t",
+            $"offsafe experiment mesa --env e --seeds 1 --first-seed {seed}", "Budget `x`.", runs);
+        string a = await Report(0, Run("mesa", 0, 50, 1, 2, 45), Run("sac", 0, 50, 41, 42));
+        string b = await Report(1, Run("mesa", 1, 50, 1, 2), Run("sac", 1, 50, 50));
+
+        var table = await OffsafeProcess.RunAsync(null, ["experiment", "combine", a, b, "--store", dir.Path], TimeSpan.FromMinutes(1));
+        var json = await OffsafeProcess.RunAsync(null, ["experiment", "combine", a, b, "--store", dir.Path, "--json"], TimeSpan.FromMinutes(1));
+
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains("violations in the last fifth of the episodes (41-50)", table.Stdout);
+        var late = JsonDocument.Parse(json.Stdout).RootElement.GetProperty("pairedLastFifth");
+        Assert.Equal((41, 50), (late.GetProperty("firstEpisode").GetInt32(), late.GetProperty("lastEpisode").GetInt32()));
+        var pair = Assert.Single(late.GetProperty("paired").EnumerateArray());
+        Assert.Equal(-1.0, pair.GetProperty("meanDifference").GetDouble(), 12);
+        string readme = await File.ReadAllTextAsync(JsonDocument.Parse(json.Stdout).RootElement.GetProperty("report").GetString()!);
+        Assert.Contains("Violations in the last fifth of the episodes (41-50), paired by seed", readme);
+        Assert.Contains("| mesa | sac | 2 | -1.0 ± 0.0 | 2 / 0 / 0 | 0.500 |", readme);
+    }
+
     [Fact]
     public async Task Experiment_mesa_prints_the_pairs_and_writes_them_in_json()
     {
@@ -99,5 +164,6 @@ public sealed class PairedComparisonTests
         Assert.Equal(2, pair.GetProperty("seeds").GetInt32());
         int fewer = pair.GetProperty("fewer").GetInt32(), tied = pair.GetProperty("tied").GetInt32(), more = pair.GetProperty("more").GetInt32();
         Assert.Equal(2, fewer + tied + more);
+        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(json.Stdout).RootElement.GetProperty("pairedLastFifth").ValueKind); // one episode has no last fifth
     }
 }
