@@ -86,7 +86,7 @@ public static class ExperimentReport
 
     /// <summary>What a <see cref="LateEpisodes"/> table counts, for its title.</summary>
     public static string LateTitle(LateEpisodes late) =>
-        FormattableString.Invariant($"Violations in the last fifth of the episodes ({late.FirstEpisode}-{late.LastEpisode})");
+        FormattableString.Invariant($"Violations in the last fifth of the episodes, {late.FirstEpisode}-{late.LastEpisode}");
 
     /// <summary>The Markdown table of per-seed paired violation differences.</summary>
     public static string PairedTable(IReadOnlyList<PairedComparison> pairs, string what = "Violations paired by seed")

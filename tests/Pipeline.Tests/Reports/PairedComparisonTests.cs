@@ -136,13 +136,13 @@ public sealed class PairedComparisonTests
         var json = await OffsafeProcess.RunAsync(null, ["experiment", "combine", a, b, "--store", dir.Path, "--json"], TimeSpan.FromMinutes(1));
 
         Assert.Equal(0, table.ExitCode);
-        Assert.Contains("violations in the last fifth of the episodes (41-50)", table.Stdout);
+        Assert.Contains("violations in the last fifth of the episodes, 41-50 (first - second)", table.Stdout);
         var late = JsonDocument.Parse(json.Stdout).RootElement.GetProperty("pairedLastFifth");
         Assert.Equal((41, 50), (late.GetProperty("firstEpisode").GetInt32(), late.GetProperty("lastEpisode").GetInt32()));
         var pair = Assert.Single(late.GetProperty("paired").EnumerateArray());
         Assert.Equal(-1.0, pair.GetProperty("meanDifference").GetDouble(), 12);
         string readme = await File.ReadAllTextAsync(JsonDocument.Parse(json.Stdout).RootElement.GetProperty("report").GetString()!);
-        Assert.Contains("Violations in the last fifth of the episodes (41-50), paired by seed", readme);
+        Assert.Contains("Violations in the last fifth of the episodes, 41-50, paired by seed", readme);
         Assert.Contains("| mesa | sac | 2 | -1.0 ± 0.0 | 2 / 0 / 0 | 0.500 |", readme);
     }
 
