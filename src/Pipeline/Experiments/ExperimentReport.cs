@@ -60,7 +60,11 @@ public static class ExperimentReport
         md.AppendLine(settings).AppendLine();
         md.AppendLine(Table(summaries)).AppendLine();
         if (PairedComparison.AllPairs(runs) is { Count: > 0 } pairs) md.AppendLine(PairedTable(pairs)).AppendLine();
-        if (PairedComparison.LastFifth(runs) is { } late) md.AppendLine(PairedTable(late.Pairs, LateTitle(late) + ", paired by seed")).AppendLine();
+        if (PairedComparison.LastFifth(runs) is { } late)
+        {
+            md.AppendLine(PairedTable(late.Pairs, LateTitle(late) + ", paired by seed")).AppendLine();
+            md.AppendLine(FifthsTable(runs)).AppendLine();
+        }
         md.AppendLine("![violations](cumulative-violations.svg) ![successes](cumulative-successes.svg) ![ratio](ratio.svg) ![lifetime regret](lifetime-regret.svg)").AppendLine();
         md.AppendLine("| method | seed | violations | successes | ratio | mean return | lifetime regret | steps | recovery actions | seconds |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -81,6 +85,45 @@ public static class ExperimentReport
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var s in summaries)
             md.AppendLine($"| {s.Method} | {s.Seeds} | {Format(s.Violations)} | {Format(s.Successes)} | {Format(s.Ratio, "0.000")} | {Format(s.Return)} | {Format(s.LifetimeRegret)} |");
+        return md.ToString();
+    }
+
+    /// <summary>
+    /// How each method's runs change over the run, in fifths of the episodes, over all seeds: the
+    /// violations, the mean episode length and the recovery policy's share of the steps. Whether a
+    /// count falls late because the task policy learns to stay up (longer episodes, a smaller share)
+    /// or because the switch takes over is what the totals cannot say. Runs of equal length only.
+    /// </summary>
+    public static string FifthsTable(IReadOnlyList<MethodRun> runs)
+    {
+        int episodes = runs[0].Result.Episodes.Count;
+        int Start(int fifth) => episodes * fifth / 5;
+        var md = new StringBuilder();
+        md.AppendLine("By fifths of the episodes (" + string.Join(" / ", Enumerable.Range(0, 5).Select(f => FormattableString.Invariant($"{Start(f) + 1}-{Start(f + 1)}")))
+            + "), all seeds together: violations, mean steps per episode, and the recovery policy's share of the steps:").AppendLine();
+        md.AppendLine("| method | seeds | violations | steps per episode | recovery share |");
+        md.AppendLine("|---|---:|---|---|---|");
+        foreach (var group in runs.GroupBy(r => r.Method))
+        {
+            var violations = new int[5];
+            var steps = new long[5];
+            var recovery = new long[5];
+            var count = new int[5];
+            foreach (var run in group)
+                for (int f = 0; f < 5; f++)
+                    for (int e = Start(f); e < Start(f + 1); e++)
+                    {
+                        var outcome = run.Result.Episodes[e];
+                        if (outcome.Violation) violations[f]++;
+                        steps[f] += outcome.Steps;
+                        recovery[f] += outcome.RecoverySteps;
+                        count[f]++;
+                    }
+            string Row(Func<int, string> cell) => string.Join(" / ", Enumerable.Range(0, 5).Select(cell));
+            md.AppendLine(FormattableString.Invariant($"| {group.Key} | {group.Count()} | {Row(f => violations[f].ToString(CultureInfo.InvariantCulture))} | ")
+                + Row(f => (count[f] == 0 ? 0 : (double)steps[f] / count[f]).ToString("0", CultureInfo.InvariantCulture))
+                + " | " + Row(f => (steps[f] == 0 ? 0 : 100.0 * recovery[f] / steps[f]).ToString("0.0", CultureInfo.InvariantCulture) + "%") + " |");
+        }
         return md.ToString();
     }
 

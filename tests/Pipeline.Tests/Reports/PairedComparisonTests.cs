@@ -144,6 +144,10 @@ public sealed class PairedComparisonTests
         string readme = await File.ReadAllTextAsync(JsonDocument.Parse(json.Stdout).RootElement.GetProperty("report").GetString()!);
         Assert.Contains("Violations in the last fifth of the episodes, 41-50, paired by seed", readme);
         Assert.Contains("| mesa | sac | 2 | -1.0 ± 0.0 | 2 / 0 / 0 | 0.500 |", readme);
+        // By fifths (1-10 / ... / 41-50), both seeds together: mesa's violations at 1, 2, 1, 2 and 45.
+        Assert.Contains("By fifths of the episodes (1-10 / 11-20 / 21-30 / 31-40 / 41-50)", readme);
+        Assert.Contains("| mesa | 2 | 4 / 0 / 0 / 0 / 1 | 10 / 10 / 10 / 10 / 10 | 0.0% / 0.0% / 0.0% / 0.0% / 0.0% |", readme);
+        Assert.Contains("| sac | 2 | 0 / 0 / 0 / 0 / 3 |", readme);
     }
 
     [Fact]
