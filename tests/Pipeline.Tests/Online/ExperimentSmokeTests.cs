@@ -197,6 +197,22 @@ public class ExperimentSmokeTests
     }
 
     [Fact]
+    public void Recovery_experiment_progress_weighs_the_pretraining_against_the_online_runs()
+    {
+        var environment = EnvironmentRegistry.Default.Get("navigation2");
+        var budget = ExperimentBudget.Smoke(environment) with { Episodes = 2 };
+        var seen = new List<ExperimentProgress>();
+        new RecoveryExperiment(environment, budget).Run(1, [OnlineAlgorithm.Recovery, OnlineAlgorithm.Sqrl], seen.Add);
+
+        var safety = budget.Safety(environment.Id);
+        double offline = ExperimentBudget.CollectionWork(budget.OfflineTransitions) + ExperimentBudget.UpdateWork(2L * safety.PretrainSteps);
+        double online = budget.OnlineWork(environment.Horizon);
+        Assert.Equal(offline / (offline + 2 * online), seen.First(p => p.Phase.EndsWith(": recovery", StringComparison.Ordinal)).Fraction, 9);
+        Assert.Equal((offline + online) / (offline + 2 * online), seen.First(p => p.Phase.EndsWith(": sqrl", StringComparison.Ordinal)).Fraction, 9);
+        Assert.Equal(1.0, seen[^1].Fraction);
+    }
+
+    [Fact]
     public async Task Recovery_experiment_shares_one_pretrained_critic_across_methods()
     {
         var environment = EnvironmentRegistry.Default.Get("navigation2");
