@@ -92,9 +92,10 @@ public static class ExperimentReport
     /// How each method's runs change over the run, in fifths of the episodes, over all seeds: the
     /// violations, the mean episode length and the recovery policy's share of the steps. Whether a
     /// count falls late because the task policy learns to stay up (longer episodes, a smaller share)
-    /// or because the switch takes over is what the totals cannot say. Runs of equal length only.
+    /// or because the switch takes over is what the totals cannot say. Runs of equal length only
+    /// (what <see cref="PairedComparison.LastFifth"/> checks before this is called).
     /// </summary>
-    public static string FifthsTable(IReadOnlyList<MethodRun> runs)
+    private static string FifthsTable(IReadOnlyList<MethodRun> runs)
     {
         int episodes = runs[0].Result.Episodes.Count;
         int Start(int fifth) => episodes * fifth / 5;
