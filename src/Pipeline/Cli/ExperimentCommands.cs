@@ -38,7 +38,7 @@ public static class ExperimentCommands
         var steps = new Option<int?>("--steps") { Description = "Adaptation steps M (default 500; 100 for Navigation)." };
         var mesaIterations = new Option<int?>("--mesa-iterations") { Description = "Override MESA meta-iterations." };
         var baselineSteps = new Option<int?>("--baseline-steps") { Description = "Override Multi-Task and RRL training steps." };
-        var outerLr = new Option<float?>("--mesa-outer-lr") { Description = "Override MESA's outer Adam rate (paper: 1e-5)." };
+        var outerLr = new MesaOuterRateOption();
         var suiteSeed = new Option<ulong>("--suite-seed") { Description = "Seed of the generated suite." };
         var collection = new Option<string>("--training-collection")
         {
@@ -54,7 +54,7 @@ public static class ExperimentCommands
         var restartHorizon = new Option<int>("--restart-horizon") { Description = "Steps before a violation that restarts reach back, and that each restart lasts at most.", DefaultValueFactory = _ => TrainingCollections.DefaultRestartHorizon };
         var cmd = new Command("critics", "Train MESA, Multi-Task and RRL critics, adapt them, and score them on held-out test-variant data.")
         {
-            env.Option, seeds.Option, quick, steps, mesaIterations, baselineSteps, outerLr, suiteSeed, collection, restartLabels, restartHorizon,
+            env.Option, seeds.Option, quick, steps, mesaIterations, baselineSteps, outerLr.Option, suiteSeed, collection, restartLabels, restartHorizon,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -69,7 +69,7 @@ public static class ExperimentCommands
                 RestartLabels = p.GetValue(restartLabels),
                 RestartHorizon = p.GetValue(restartHorizon),
             };
-            if (p.GetValue(outerLr) is { } olr) plan = plan with { MesaOuterLearningRate = olr };
+            if (outerLr.Get(p) is { } olr) plan = plan with { MesaOuterLearningRate = olr };
             if (p.GetValue(mesaIterations) is { } mi) plan = plan with { MesaIterations = mi };
             if (p.GetValue(baselineSteps) is { } bs) plan = plan with { MultiTaskSteps = bs, TestOnlySteps = bs };
 

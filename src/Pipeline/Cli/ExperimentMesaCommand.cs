@@ -50,11 +50,12 @@ public static class ExperimentMesaCommand
             Description = "With --recovery-objective margin: keep the pretrained margin recovery agent fixed online (a diagnostic; default: one SAC update per step).",
         };
         var workers = new WorkersOption();
+        var outerLr = new MesaOuterRateOption();
         var methods = new Option<string?>("--methods") { Description = "Comma-separated subset of " + string.Join(",", MesaExperiment.Methods) + " to run (default: all); critics no selected method reads are not trained." };
         var cmd = new Command("mesa", "MESA vs Multi-Task vs RRL critics (and Unconstrained SAC) during online Recovery RL in the held-out variant.")
         {
             env.Option, seeds.Option, quick, episodes, gammaRisk, epsRisk, firstSeed, collection, trainingRows, restartLabels, restartHorizon, methods, recoveryBc,
-            recoveryPretrain, recoveryFreeze, workers.Option,
+            recoveryPretrain, recoveryFreeze, workers.Option, outerLr.Option,
         };
         foreach (var option in recoveryRl.All) cmd.Options.Add(option);
         CommandAction.Set(cmd, async (p, ct) =>
@@ -65,6 +66,7 @@ public static class ExperimentMesaCommand
             int workerCount = workers.Get(p);
             var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
             if (p.GetValue(episodes) is { } e) budget = budget with { Episodes = e };
+            if (outerLr.Get(p) is { } outer) budget = budget with { MesaOuterLearningRate = outer };
             if (p.GetValue(trainingRows) is { } rows)
             {
                 if (rows < 1) throw new BadInputException($"--training-transitions must be at least 1, got {rows}");
@@ -104,6 +106,7 @@ public static class ExperimentMesaCommand
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(firstSeed) is not 0 and var f ? $" --first-seed {f}" : "")
+                + (outerLr.Get(p) is { } olr ? $" --mesa-outer-lr {olr.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(collection) is not TrainingCollections.Recipe and var c ? $" --training-collection {c}" : "")
                 + (p.GetValue(trainingRows) is { } r ? $" --training-transitions {r}" : "")
                 + (p.GetValue(restartLabels) is not 0 and var n ? $" --restart-labels {n} --restart-horizon {p.GetValue(restartHorizon)}" : "")
