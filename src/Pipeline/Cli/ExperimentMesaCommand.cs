@@ -66,7 +66,8 @@ public static class ExperimentMesaCommand
             int workerCount = workers.Get(p);
             var budget = p.GetValue(quick) ? ExperimentBudget.Quick(definition) : ExperimentBudget.Paper(definition);
             if (p.GetValue(episodes) is { } e) budget = budget with { Episodes = e };
-            if (outerLr.Get(p) is { } outer) budget = budget with { MesaOuterLearningRate = outer };
+            float? outerRate = outerLr.Get(p);
+            if (outerRate is { } outer) budget = budget with { MesaOuterLearningRate = outer };
             if (p.GetValue(trainingRows) is { } rows)
             {
                 if (rows < 1) throw new BadInputException($"--training-transitions must be at least 1, got {rows}");
@@ -106,7 +107,7 @@ public static class ExperimentMesaCommand
             string overrides = (p.GetValue(gammaRisk) is { } g ? $" --gamma-risk {g.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(epsRisk) is { } e2 ? $" --eps-risk {e2.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(firstSeed) is not 0 and var f ? $" --first-seed {f}" : "")
-                + (outerLr.Get(p) is { } olr ? $" --mesa-outer-lr {olr.ToString(CultureInfo.InvariantCulture)}" : "")
+                + (outerRate is { } olr ? $" --mesa-outer-lr {olr.ToString(CultureInfo.InvariantCulture)}" : "")
                 + (p.GetValue(collection) is not TrainingCollections.Recipe and var c ? $" --training-collection {c}" : "")
                 + (p.GetValue(trainingRows) is { } r ? $" --training-transitions {r}" : "")
                 + (p.GetValue(restartLabels) is not 0 and var n ? $" --restart-labels {n} --restart-horizon {p.GetValue(restartHorizon)}" : "")
