@@ -28,6 +28,16 @@ public sealed record ExperimentBudget
     public required int TestTransitions { get; init; }
     public required int OfflineTransitions { get; init; }
 
+    /// <summary>Estimated milliseconds of one critic update at this budget's networks and batch (progress weights only).</summary>
+    public required double UpdateMs { get; init; }
+
+    /// <summary>
+    /// Estimated milliseconds of one online step, an environment step with the SAC, safety-critic
+    /// and recovery updates (progress weights only). Per full-horizon step, since a run's weight is
+    /// its episodes at the full horizon.
+    /// </summary>
+    public required double OnlineStepMs { get; init; }
+
     /// <summary>Environment steps per run where an experiment budgets steps instead of <see cref="Episodes"/> (null: episodes).</summary>
     public long? StepBudget { get; init; }
 
@@ -53,6 +63,10 @@ public sealed record ExperimentBudget
         TransitionsPerVariant = environment.Defaults.TransitionsPerVariant,
         TestTransitions = environment.Defaults.TestTransitions,
         OfflineTransitions = environment.Defaults.TransitionsPerVariant,
+        // Cart-pole-Length (MuJoCo), 3 seeds side by side, 2026-12-07: 1.3 core-ms per Multi-Task
+        // update, 1.8 per MESA task update, 9 per online step with 81% of the full horizon stepped.
+        UpdateMs = 1.5,
+        OnlineStepMs = 7.5,
     };
 
     public static ExperimentBudget Quick(EnvironmentDefinition environment) => new()
@@ -73,6 +87,9 @@ public sealed record ExperimentBudget
         TestTransitions = environment.Defaults.TestTransitions,
         OfflineTransitions = 5000,
         MesaOuterLearningRate = 1e-3f,
+        // Ant-Disabled at this budget (2 cores): 0.3 ms per critic update, 0.7 per online step taken.
+        UpdateMs = 0.3,
+        OnlineStepMs = 0.9,
     };
 
     /// <summary>The smallest budget that still runs every phase (tests, `demo --quick`).</summary>
@@ -93,26 +110,24 @@ public sealed record ExperimentBudget
         OfflineTransitions = 300,
     };
 
-    // Progress weights, in network updates at this budget's batch: so the fraction of an
-    // experiment that a progress bar shows follows its time, not its count of phases. Measured on
-    // Ant-Disabled at the quick budget (2 cores): about 0.3 ms per critic update, 0.06 ms per
-    // collected row and 0.7 ms per online step (an environment step, the SAC, safety-critic and
-    // recovery updates); other domains and widths move these ratios by small factors, while the
-    // phases they weigh differ by orders of magnitude.
-    private const double CollectedRowWork = 0.2;
-    private const double OnlineStepWork = 3;
+    // Progress weights are estimated milliseconds on the 2-core machine, so the fraction of an
+    // experiment that a progress bar shows follows its time, not its count of phases. A collected
+    // row costs about the same at every budget (Ant-Disabled, 0.06 ms: an environment step and a
+    // small policy network); an update's cost grows with the networks (UpdateMs, OnlineStepMs).
+    private const double CollectedRowMs = 0.06;
 
     /// <summary>Progress weight of collecting <paramref name="rows"/> transitions (a suite or an offline dataset).</summary>
-    public static double CollectionWork(long rows) => rows * CollectedRowWork;
+    public static double CollectionWork(long rows) => rows * CollectedRowMs;
 
     /// <summary>Progress weight of one MESA meta-training and its adaptation.</summary>
-    public double MesaWork(MesaSettings settings) => (double)settings.MetaIterations * settings.TasksPerIteration * (settings.InnerSteps + 1) + AdaptSteps;
+    public double MesaWork(MesaSettings settings) =>
+        ((double)settings.MetaIterations * settings.TasksPerIteration * (settings.InnerSteps + 1) + AdaptSteps) * UpdateMs;
 
     /// <summary>Progress weight of <paramref name="steps"/> critic (or recovery-policy) updates.</summary>
-    public static double UpdateWork(long steps) => steps;
+    public double UpdateWork(long steps) => steps * UpdateMs;
 
     /// <summary>Progress weight of one online run: its step budget, or every episode at the full <paramref name="horizon"/>.</summary>
-    public double OnlineWork(int horizon) => (StepBudget ?? (long)Episodes * horizon) * OnlineStepWork;
+    public double OnlineWork(int horizon) => (StepBudget ?? (long)Episodes * horizon) * OnlineStepMs;
 
     public SacSettings Sac => new() { Hidden = Hidden, BatchSize = BatchSize };
 

@@ -74,9 +74,9 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         var work = new SeedWork(
             ExperimentBudget.CollectionWork((long)budget.TrainingVariants * budget.TransitionsPerVariant + budget.TestTransitions),
             selected.Contains("mesa") ? budget.MesaWork(budget.Mesa(risk, 0)) : 0,
-            selected.Contains("multitask") ? ExperimentBudget.UpdateWork(budget.MultiTaskSteps + budget.AdaptSteps) : 0,
-            selected.Contains("rrl") ? ExperimentBudget.UpdateWork(budget.MultiTaskSteps + budget.AdaptSteps) : 0,
-            margin is not null ? ExperimentBudget.UpdateWork(safety.MarginPretrainSteps) : 0,
+            selected.Contains("multitask") ? budget.UpdateWork(budget.MultiTaskSteps + budget.AdaptSteps) : 0,
+            selected.Contains("rrl") ? budget.UpdateWork(budget.MultiTaskSteps + budget.AdaptSteps) : 0,
+            margin is not null ? budget.UpdateWork(safety.MarginPretrainSteps) : 0,
             budget.OnlineWork(environment.Horizon));
         var phases = new PhaseProgress(progress, seeds * (work.Suite + (cloningOn ? 1 : 0) + work.Mesa + work.MultiTask + work.Rrl
             + recoveryRuns * work.MarginAgent + selected.Count * work.Online));
@@ -120,7 +120,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         Report($"seed {seed}: MESA meta-training", work.Mesa);
         if (selected.Contains("mesa"))
         {
-            var mesa = new MesaTrainer(budget.Mesa(risk, seed)).Train(training, ct: ct);
+            var mesa = new MesaTrainer(budget.Mesa(risk, seed)).Train(training, progress: phases.Updates(seed, "iteration"), ct: ct);
             starts["mesa"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
         }
 
@@ -137,14 +137,14 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         };
         if (selected.Contains("multitask"))
         {
-            var multi = new MultiTaskTrainer(criticTraining).Train(training, ct: ct);
+            var multi = new MultiTaskTrainer(criticTraining).Train(training, progress: phases.Updates(seed, "step"), ct: ct);
             starts["multitask"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
         }
 
         Report($"seed {seed}: RRL (test data only)", work.Rrl);
         if (selected.Contains("rrl"))
         {
-            var rrl = new SingleDatasetTrainer(criticTraining).Train(test, ct: ct);
+            var rrl = new SingleDatasetTrainer(criticTraining).Train(test, progress: phases.Updates(seed, "step"), ct: ct);
             starts["rrl"] = new OnlineStart(rrl.Critic, OnlineStartTraining.TrainRecovery(rrl.Critic, test, safety, budget.AdaptSteps, seed, ct), suite.Test.Batch);
         }
         if (margin is not null)

@@ -50,6 +50,23 @@ public sealed class PhaseProgress(Action<ExperimentProgress>? progress, double t
     /// <summary>The same for a run with a step budget: reports the run's steps when each episode ends.</summary>
     public Action<Meta.Online.EpisodeOutcome> Steps(int lane, long steps) => e => Within(lane, e.CumulativeSteps, steps, "step");
 
+    /// <summary>
+    /// A callback for a trainer's per-update progress (MESA's meta-iterations, a critic's steps) that
+    /// reports each whole percent of <paramref name="lane"/>'s phase: a paper-budget meta-training
+    /// runs for minutes, and a report per update would format a line per update.
+    /// </summary>
+    public Action<Meta.Training.TrainingProgress> Updates(int lane, string unit)
+    {
+        long reported = -1;
+        return p =>
+        {
+            long percent = 100L * p.Step / Math.Max(1, p.TotalSteps);
+            if (percent == reported) return;
+            reported = percent;
+            Within(lane, p.Step, p.TotalSteps, unit);
+        };
+    }
+
     /// <summary><paramref name="lane"/> has run its last phase (a seed is done while others still run).</summary>
     public void End(int lane)
     {

@@ -25,7 +25,7 @@ public sealed class RecoveryExperiment(EnvironmentDefinition environment, Experi
         var safety = budget.Safety(environment.Id);
         if (DomainHyperparameterTable.For(environment.Id).RecoveryRlEpsRisk is { } eps) safety = safety with { EpsRisk = eps };
         // The critic and the recovery policy each pretrain for PretrainSteps.
-        double offlineWork = ExperimentBudget.CollectionWork(budget.OfflineTransitions) + ExperimentBudget.UpdateWork(2L * safety.PretrainSteps);
+        double offlineWork = ExperimentBudget.CollectionWork(budget.OfflineTransitions) + budget.UpdateWork(2L * safety.PretrainSteps);
         var phases = new PhaseProgress(progress, seeds * (offlineWork + chosen.Count * budget.OnlineWork(environment.Horizon)));
         var perSeed = SeedParallel.Map(seeds, workers, seed => RunSeed(seed, chosen, safety, phases, offlineWork, ct), ct);
         phases.Done();
