@@ -3,6 +3,7 @@ using OfflineSafety.Meta.Recovery;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
 using OfflineSafety.Nn.Randomness;
+using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Meta.Adaptation;
 
@@ -22,7 +23,7 @@ public sealed record AdaptedCritic(SafetyCritic Critic, RecoveryPolicy? Recovery
 /// instead, started from the base critic and trained on the same batches with that discount.
 /// Checkpoints let a caller evaluate the critic after chosen step counts.
 /// </summary>
-public sealed class CriticAdaptation(AdaptationSettings config, RecoveryCloning? cloning = null, float? recoveryGamma = null)
+public sealed class CriticAdaptation(AdaptationSettings config, RecoveryCloning? cloning = null, float? recoveryGamma = null, ComputeOptions? compute = null)
 {
     public AdaptationSettings Config => config;
 
@@ -33,12 +34,12 @@ public sealed class CriticAdaptation(AdaptationSettings config, RecoveryCloning?
         var random = new Xoshiro256StarStar((ulong)config.Seed);
         var critic = baseCritic.Clone();
         var update = new CriticUpdate(critic, new UniformTargetPolicy(critic.Normalization), config.BatchSize,
-            config.LearningRate, gammaRisk, config.TargetRate, config.PosFraction);
+            config.LearningRate, gammaRisk, config.TargetRate, config.PosFraction, compute);
         var recovery = config.TrainRecoveryPolicy ? RecoveryPolicy.Create(critic.Normalization, config.RecoveryHidden, random) : null;
         var recoveryCritic = recovery is null || recoveryGamma is not { } gamma ? null
-            : new RecoveryCritic(baseCritic.Clone(), recovery, gamma, config.BatchSize, config.LearningRate, config.TargetRate);
+            : new RecoveryCritic(baseCritic.Clone(), recovery, gamma, config.BatchSize, config.LearningRate, config.TargetRate, compute);
         var recoveryUpdate = recovery is null ? null
-            : new RecoveryPolicyUpdate(recovery, recoveryCritic?.Critic ?? critic, config.BatchSize, config.RecoveryLearningRate, cloning);
+            : new RecoveryPolicyUpdate(recovery, recoveryCritic?.Critic ?? critic, config.BatchSize, config.RecoveryLearningRate, cloning, compute);
         var recent = new LossWindow(20);
         float recoveryRisk = float.NaN;
 

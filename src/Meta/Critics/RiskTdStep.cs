@@ -1,6 +1,7 @@
 using OfflineSafety.Meta.Networks;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Nn.Autodiff;
+using OfflineSafety.Nn.Kernels;
 using OfflineSafety.Nn.Optim;
 
 namespace OfflineSafety.Meta.Critics;
@@ -22,20 +23,22 @@ public sealed class RiskTdStep
     private readonly Adam _adam;
     private readonly float _gamma;
     private readonly float _targetRate;
+    private readonly ComputeOptions? _compute;
 
-    public RiskTdStep(SafetyCritic critic, int batchSize, float learningRate, float gamma, float targetRate)
+    public RiskTdStep(SafetyCritic critic, int batchSize, float learningRate, float gamma, float targetRate, ComputeOptions? compute = null)
     {
         _critic = critic;
         _parameters = [critic.Parameters];
         TargetParameters = critic.Parameters.Clone();
         TargetParameters.RequiresGrad = false;
         _target = [TargetParameters];
-        _pass = new MlpPass(critic.Shape, batchSize);
-        _targetPass = new MlpPass(critic.Shape, batchSize);
+        _pass = new MlpPass(critic.Shape, batchSize, compute);
+        _targetPass = new MlpPass(critic.Shape, batchSize, compute);
         _nextRisk = new float[batchSize];
-        _adam = new Adam(_parameters, learningRate);
+        _adam = new Adam(_parameters, learningRate, compute: compute);
         _gamma = gamma;
         _targetRate = targetRate;
+        _compute = compute;
     }
 
     public Tensor TargetParameters { get; }
@@ -49,7 +52,7 @@ public sealed class RiskTdStep
         RiskLoss.ComputeTargets(_targetPass, TargetParameters.Data, batch, _gamma, _nextRisk);
         float loss = RiskLoss.Gradient(_pass, _critic.Parameters.Data, batch, _critic.Parameters.EnsureGrad(), accumulate: false);
         _adam.Step();
-        PolyakAveraging.Update(_target, _parameters, _targetRate);
+        PolyakAveraging.Update(_target, _parameters, _targetRate, _compute);
         return loss;
     }
 }

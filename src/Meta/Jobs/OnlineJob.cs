@@ -69,7 +69,7 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
             start = start with
             {
                 MarginRecovery = Recovery.MarginRecoveryAgent.Pretrain(margin, start.Critic!.Normalization, TaskRows.Select(offline, null), sac, safety,
-                    safety.MarginPretrainSteps, request.Seed, ct),
+                    safety.MarginPretrainSteps, request.Seed, ct: ct),
             };
         start = start with { Baseline = baseline };
         var options = new OnlineRunOptions(request.Algorithm, request.Episodes, request.Seed, runId)
@@ -162,13 +162,13 @@ public sealed class OnlineJob(IObjectStore objects, ICriticSource critics)
             // Registry critics adapted without a recovery policy get one trained against them here.
             if (recovery is null && request.Algorithm == OnlineAlgorithm.Recovery)
                 recovery = progress.Training("recovery policy", _ =>
-                    OnlineStartTraining.TrainRecovery(stored.Critic, TaskRows.Select(offline, null), safety, safety.PretrainSteps, request.Seed, ct));
+                    OnlineStartTraining.TrainRecovery(stored.Critic, TaskRows.Select(offline, null), safety, safety.PretrainSteps, request.Seed, ct: ct));
             return (new OnlineStart(stored.Critic, recovery, offline), safety, stored.Card.Reference);
         }
         if (!request.Algorithm.UsesCritic()) return (new OnlineStart(null, null, offline), safety, null);
         var architecture = CriticArchitecture.TwoBy256 with { Hidden = request.Hidden ?? DefaultHidden };
         var pretrained = progress.Training("critic pretraining", report =>
-            OnlineStartTraining.Pretrain(offline, safety, architecture, request.Seed, report, ct));
+            OnlineStartTraining.Pretrain(offline, safety, architecture, request.Seed, report, ct: ct));
         return (pretrained, safety, null);
     }
 

@@ -1,5 +1,6 @@
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
+using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Meta.Online;
 
@@ -17,11 +18,11 @@ public sealed class ActorRiskPenalty : IActorPenalty
     private readonly float[] _input;
     private readonly float[] _raw;
 
-    public ActorRiskPenalty(SafetyCritic critic, SquashedActionBox box, int batchSize)
+    public ActorRiskPenalty(SafetyCritic critic, SquashedActionBox box, int batchSize, ComputeOptions? compute = null)
     {
         _critic = critic;
         _box = box;
-        _pass = new MlpPass(critic.Shape, batchSize);
+        _pass = new MlpPass(critic.Shape, batchSize, compute);
         _input = new float[batchSize * (critic.ObsDim + critic.ActDim)];
         _raw = new float[critic.ActDim];
     }

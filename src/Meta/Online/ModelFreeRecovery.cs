@@ -2,6 +2,7 @@ using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Recovery;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Nn.Randomness;
+using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Meta.Online;
 
@@ -20,12 +21,13 @@ public sealed class ModelFreeRecovery : IOnlineRecovery
     private readonly RecoveryCritic? _recoveryCritic;
     private readonly RecoveryPolicyUpdate _update;
 
-    public ModelFreeRecovery(RecoveryPolicy policy, SafetyCritic critic, SafetySettings safety, RecoveryCloning? cloning = null, SafetyCritic? recoveryStart = null)
+    public ModelFreeRecovery(RecoveryPolicy policy, SafetyCritic critic, SafetySettings safety, RecoveryCloning? cloning = null, SafetyCritic? recoveryStart = null,
+        ComputeOptions? compute = null)
     {
         _actor = new RecoveryActor(policy);
         if (safety.RecoveryGamma is { } gamma)
-            _recoveryCritic = new RecoveryCritic(recoveryStart ?? critic.Clone(), policy, gamma, safety.CriticBatchSize, safety.CriticLearningRate, safety.TargetRate);
-        _update = new RecoveryPolicyUpdate(policy, _recoveryCritic?.Critic ?? critic, safety.CriticBatchSize, safety.RecoveryLearningRate, cloning);
+            _recoveryCritic = new RecoveryCritic(recoveryStart ?? critic.Clone(), policy, gamma, safety.CriticBatchSize, safety.CriticLearningRate, safety.TargetRate, compute);
+        _update = new RecoveryPolicyUpdate(policy, _recoveryCritic?.Critic ?? critic, safety.CriticBatchSize, safety.RecoveryLearningRate, cloning, compute);
     }
 
     /// <summary>The recovery policy's own objective critic; null without a recovery gamma.</summary>

@@ -52,7 +52,7 @@ public sealed class OnlineRunner
         long capacity = (long)options.Episodes * env.Horizon;
         if (options.StepBudget is { } steps) capacity = Math.Min(capacity, steps + env.Horizon);
         int budget = (int)Math.Min(capacity + 1, int.MaxValue / Math.Max(od, 1));
-        _sac = new SoftActorCritic(od, _box, observations, options.Sac, _random);
+        _sac = new SoftActorCritic(od, _box, observations, options.Sac, _random, options.Compute);
         _taskBuffer = new ReplayBuffer(budget, od, ad);
         _criticBuffer = new ReplayBuffer(budget + (start.Offline?.Count ?? 0), od, ad);
         if (start.Offline is { } rows)
@@ -61,7 +61,7 @@ public sealed class OnlineRunner
         _relabel = algorithm == OnlineAlgorithm.Recovery ? options.Safety.RecoveryRelabel : RecoveryRelabel.Proposal;
         _penalty = algorithm == OnlineAlgorithm.Recovery ? SafetySettings.CheckRecoveryPenalty(options.Safety.RecoveryPenalty) : 0f;
         _batch = new SacBatch(options.Sac.BatchSize, od, ad);
-        if (Critic is not null) _criticUpdate = new SafetyCriticUpdate(Critic, options.Safety);
+        if (Critic is not null) _criticUpdate = new SafetyCriticUpdate(Critic, options.Safety, options.Compute);
         // After SAC: model-based recovery draws its ensemble from the same stream.
         _method = SafetyMethods.Create(new SafetyMethodContext(options, start, _sac, _box, observations, (long)options.Episodes * env.Horizon, _random)
         {

@@ -7,6 +7,7 @@ using OfflineSafety.Meta.Recovery;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
 using OfflineSafety.Nn.Randomness;
+using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Meta.Online;
 
@@ -30,7 +31,7 @@ public static class OnlineStartTraining
 
     /// <summary>Pretrains a critic on all rows of <paramref name="offline"/> and a recovery policy against it.</summary>
     public static OnlineStart Pretrain(TransitionBatch offline, SafetySettings safety, CriticArchitecture architecture, int seed,
-        Action<TrainingProgress>? progress = null, CancellationToken ct = default)
+        Action<TrainingProgress>? progress = null, ComputeOptions? compute = null, CancellationToken ct = default)
     {
         var config = new CriticTrainingSettings
         {
@@ -45,16 +46,17 @@ public static class OnlineStartTraining
             Seed = seed,
         };
         var rows = TaskRows.Select(offline, null, "offline");
-        var critic = new SingleDatasetTrainer(config).Train(rows, null, progress, ct).Critic;
-        return new OnlineStart(critic, TrainRecovery(critic, rows, safety, safety.PretrainSteps, seed, ct), offline);
+        var critic = new SingleDatasetTrainer(config, compute).Train(rows, null, progress, ct).Critic;
+        return new OnlineStart(critic, TrainRecovery(critic, rows, safety, safety.PretrainSteps, seed, compute, ct), offline);
     }
 
     /// <summary>A model-free recovery policy trained against a fixed critic on the states of <paramref name="rows"/>.</summary>
-    public static RecoveryPolicy TrainRecovery(SafetyCritic critic, TaskRows rows, SafetySettings safety, int steps, int seed, CancellationToken ct = default)
+    public static RecoveryPolicy TrainRecovery(SafetyCritic critic, TaskRows rows, SafetySettings safety, int steps, int seed, ComputeOptions? compute = null,
+        CancellationToken ct = default)
     {
         var random = new Xoshiro256StarStar((ulong)seed + 0xA5A5UL);
         var policy = RecoveryPolicy.Create(critic.Normalization, safety.RecoveryHidden, random);
-        var update = new RecoveryPolicyUpdate(policy, critic, safety.CriticBatchSize, safety.RecoveryLearningRate);
+        var update = new RecoveryPolicyUpdate(policy, critic, safety.CriticBatchSize, safety.RecoveryLearningRate, compute: compute);
         var sampler = new ClassBalancedSampler(critic.Normalization, safety.PosFraction);
         var batch = new CriticBatch(safety.CriticBatchSize, critic.ObsDim, critic.ActDim);
         for (int i = 0; i < steps; i++)

@@ -2,6 +2,7 @@ using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Nn.Autodiff;
+using OfflineSafety.Nn.Kernels;
 using OfflineSafety.Nn.Optim;
 using OfflineSafety.Nn.Randomness;
 
@@ -19,11 +20,11 @@ public sealed class SafetyCriticUpdate
     private readonly RiskTdStep _td;
     private readonly SafetySettings _settings;
 
-    public SafetyCriticUpdate(SafetyCritic critic, SafetySettings settings)
+    public SafetyCriticUpdate(SafetyCritic critic, SafetySettings settings, ComputeOptions? compute = null)
     {
         _critic = critic;
         _settings = settings;
-        _td = new RiskTdStep(critic, settings.CriticBatchSize, settings.CriticLearningRate, settings.GammaRisk, settings.TargetRate);
+        _td = new RiskTdStep(critic, settings.CriticBatchSize, settings.CriticLearningRate, settings.GammaRisk, settings.TargetRate, compute);
         Batch = new CriticBatch(settings.CriticBatchSize, critic.ObsDim, critic.ActDim);
     }
 

@@ -1,6 +1,7 @@
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Nn.Autodiff;
 using OfflineSafety.Nn.Distributions;
+using OfflineSafety.Nn.Kernels;
 using OfflineSafety.Nn.Layers;
 using OfflineSafety.Nn.Optim;
 using OfflineSafety.Nn.Randomness;
@@ -22,8 +23,8 @@ public sealed class SoftActorCritic : ITargetPolicy
     private readonly Tensor[] _qTargets;
     private readonly Tensor _logAlpha;
     private readonly Adam? _alphaAdam;
-    private readonly Tape _tape = new();
-    private readonly Tape _actTape = new();
+    private readonly Tape _tape;
+    private readonly Tape _actTape;
     private readonly float[] _normObs;
     private readonly float[] _penaltyGradient;
     private readonly float[] _nextObsScratch;
@@ -31,9 +32,12 @@ public sealed class SoftActorCritic : ITargetPolicy
     private readonly float[] _rawScratch;
     private readonly float _targetEntropy;
 
-    public SoftActorCritic(int obsDim, SquashedActionBox actions, Normalization observations, SacSettings settings, Xoshiro256StarStar random)
+    public SoftActorCritic(int obsDim, SquashedActionBox actions, Normalization observations, SacSettings settings, Xoshiro256StarStar random,
+        ComputeOptions? compute = null)
     {
         _settings = settings;
+        _tape = new Tape(compute);
+        _actTape = new Tape(compute);
         ObsDim = obsDim;
         ActDim = actions.Dim;
         Actions = actions;
@@ -45,9 +49,9 @@ public sealed class SoftActorCritic : ITargetPolicy
         _q1Target.CopyFrom(_q1);
         _q2Target.CopyFrom(_q2);
         _actor = new Mlp(obsDim, settings.Hidden, 2 * ActDim, random);
-        _qAdam = new Adam([.. _q1.Parameters, .. _q2.Parameters], settings.LearningRate);
+        _qAdam = new Adam([.. _q1.Parameters, .. _q2.Parameters], settings.LearningRate, compute: compute);
         _qTargets = [.. _q1Target.Parameters, .. _q2Target.Parameters];
-        _actorAdam = new Adam(_actor.Parameters, settings.LearningRate);
+        _actorAdam = new Adam(_actor.Parameters, settings.LearningRate, compute: compute);
         _logAlpha = Tensor.Scalar(MathF.Log(settings.Alpha));
         _logAlpha.RequiresGrad = true;
         if (settings.LearnAlpha) _alphaAdam = new Adam([_logAlpha], settings.LearningRate);

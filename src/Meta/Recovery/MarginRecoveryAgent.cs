@@ -4,6 +4,7 @@ using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Online;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Nn.Randomness;
+using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Meta.Recovery;
 
@@ -30,14 +31,15 @@ public sealed class MarginRecoveryAgent : IOnlineRecovery
     private readonly bool _frozen;
 
     /// <param name="sac">the run's task-policy settings: the agent gets its network sizes and learning rate</param>
-    public MarginRecoveryAgent(ISafetyMargin margin, Normalization normalization, SacSettings sac, SafetySettings safety, Xoshiro256StarStar random)
+    public MarginRecoveryAgent(ISafetyMargin margin, Normalization normalization, SacSettings sac, SafetySettings safety, Xoshiro256StarStar random,
+        ComputeOptions? compute = null)
     {
         _margin = margin;
         _normalization = normalization;
         _box = new SquashedActionBox(normalization.ActionLow, normalization.ActionHigh);
         int od = normalization.ObsDim, ad = normalization.ActDim;
         Settings = sac with { Gamma = safety.RecoveryMarginGamma, BatchSize = safety.CriticBatchSize, RandomSteps = 0 };
-        Agent = new SoftActorCritic(od, _box, normalization, Settings, random);
+        Agent = new SoftActorCritic(od, _box, normalization, Settings, random, compute);
         _batch = new SacBatch(safety.CriticBatchSize, od, ad);
         _rawObs = new float[od];
         _rawAction = new float[ad];
@@ -107,10 +109,10 @@ public sealed class MarginRecoveryAgent : IOnlineRecovery
     /// policy's), with a generator of its own so the critic's phases draw what they drew before.
     /// </summary>
     public static MarginRecoveryAgent Pretrain(ISafetyMargin margin, Normalization normalization, TaskRows rows, SacSettings sac, SafetySettings safety,
-        int steps, int seed, CancellationToken ct = default)
+        int steps, int seed, ComputeOptions? compute = null, CancellationToken ct = default)
     {
         var random = new Xoshiro256StarStar(Xoshiro256StarStar.DeriveSeed((ulong)seed, PretrainStream, 0));
-        var agent = new MarginRecoveryAgent(margin, normalization, sac, safety, random);
+        var agent = new MarginRecoveryAgent(margin, normalization, sac, safety, random, compute);
         var sampler = new ClassBalancedSampler(normalization, safety.PosFraction);
         var batch = new CriticBatch(safety.CriticBatchSize, normalization.ObsDim, normalization.ActDim);
         for (int i = 0; i < steps; i++)

@@ -3,6 +3,7 @@ using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
 using OfflineSafety.Meta.Online;
 using OfflineSafety.Meta.Sampling;
+using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Meta.Recovery;
 
@@ -27,13 +28,14 @@ public sealed class RecoveryCritic
     private readonly float[] _nextObs;
 
     /// <param name="critic">trained in place; its target network starts as a copy of it</param>
-    public RecoveryCritic(SafetyCritic critic, RecoveryPolicy policy, float gamma, int batchSize, float learningRate, float targetRate)
+    public RecoveryCritic(SafetyCritic critic, RecoveryPolicy policy, float gamma, int batchSize, float learningRate, float targetRate,
+        ComputeOptions? compute = null)
     {
         Critic = critic;
         _policy = policy;
-        _td = new RiskTdStep(Critic, batchSize, learningRate, CheckGamma(gamma), targetRate);
+        _td = new RiskTdStep(Critic, batchSize, learningRate, CheckGamma(gamma), targetRate, compute);
         _batch = new CriticBatch(batchSize, critic.ObsDim, critic.ActDim);
-        _policyPass = new MlpPass(policy.Shape, batchSize);
+        _policyPass = new MlpPass(policy.Shape, batchSize, compute);
         _nextObs = new float[batchSize * critic.ObsDim];
     }
 

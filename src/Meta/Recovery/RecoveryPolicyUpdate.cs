@@ -2,6 +2,7 @@ using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Nn.Autodiff;
+using OfflineSafety.Nn.Kernels;
 using OfflineSafety.Nn.Optim;
 using OfflineSafety.Nn.Randomness;
 
@@ -34,17 +35,18 @@ public sealed class RecoveryPolicyUpdate
     private readonly float[] _cloningInput = [];
     private readonly int[] _cloningRows = [];
 
-    public RecoveryPolicyUpdate(RecoveryPolicy policy, SafetyCritic critic, int batchSize, float learningRate, RecoveryCloning? cloning = null)
+    public RecoveryPolicyUpdate(RecoveryPolicy policy, SafetyCritic critic, int batchSize, float learningRate, RecoveryCloning? cloning = null,
+        ComputeOptions? compute = null)
     {
         _policy = policy;
         _critic = critic;
-        _policyPass = new MlpPass(policy.Shape, batchSize);
-        _criticPass = new MlpPass(critic.Shape, batchSize);
+        _policyPass = new MlpPass(policy.Shape, batchSize, compute);
+        _criticPass = new MlpPass(critic.Shape, batchSize, compute);
         _obs = new float[batchSize * critic.ObsDim];
         _criticInput = new float[batchSize * (critic.ObsDim + critic.ActDim)];
         _noise = new float[batchSize * critic.ActDim];
         _squashed = new float[batchSize * critic.ActDim];
-        _adam = new Adam([policy.Parameters], learningRate);
+        _adam = new Adam([policy.Parameters], learningRate, compute: compute);
         if (cloning is null) return;
         _cloning = cloning;
         var demos = cloning.Demonstrations;
@@ -62,7 +64,7 @@ public sealed class RecoveryPolicyUpdate
                 _demoTarget[i * ad + d] = Math.Clamp(2f * (a[d] - n.ActionLow[d]) / (n.ActionHigh[d] - n.ActionLow[d]) - 1f, -1f, 1f);
         }
         int rows = Math.Min(batchSize, count);
-        _cloningPass = new MlpPass(policy.Shape, rows);
+        _cloningPass = new MlpPass(policy.Shape, rows, compute);
         _cloningInput = new float[rows * od];
         _cloningRows = new int[rows];
     }

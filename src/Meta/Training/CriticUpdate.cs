@@ -2,6 +2,7 @@ using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Networks;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Nn.Autodiff;
+using OfflineSafety.Nn.Kernels;
 using OfflineSafety.Nn.Optim;
 using OfflineSafety.Nn.Randomness;
 
@@ -22,9 +23,9 @@ public sealed class CriticUpdate
 
     /// <summary>The target network starts as a copy of the critic.</summary>
     public CriticUpdate(SafetyCritic critic, ITargetPolicy policy, int batchSize, float learningRate,
-        float gammaRisk, float tauSafe, double? posFraction)
+        float gammaRisk, float tauSafe, double? posFraction, ComputeOptions? compute = null)
     {
-        _td = new RiskTdStep(critic, batchSize, learningRate, gammaRisk, tauSafe);
+        _td = new RiskTdStep(critic, batchSize, learningRate, gammaRisk, tauSafe, compute);
         _policy = policy;
         _sampler = new ClassBalancedSampler(critic.Normalization, posFraction);
         _batch = new CriticBatch(batchSize, critic.ObsDim, critic.ActDim);

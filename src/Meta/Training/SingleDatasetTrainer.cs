@@ -1,6 +1,7 @@
 using OfflineSafety.Meta.Critics;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Nn.Randomness;
+using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Meta.Training;
 
@@ -8,7 +9,7 @@ namespace OfflineSafety.Meta.Training;
 /// Recovery RL's offline critic pretraining on one dataset (the "RRL" comparison trains it on the
 /// small test-variant set only): Adam on the risk loss with a Polyak target network.
 /// </summary>
-public sealed class SingleDatasetTrainer(CriticTrainingSettings config)
+public sealed class SingleDatasetTrainer(CriticTrainingSettings config, ComputeOptions? compute = null)
 {
     public CriticTrainingSettings Config => config;
 
@@ -18,7 +19,7 @@ public sealed class SingleDatasetTrainer(CriticTrainingSettings config)
         var normalization = Normalization.Fit(task.Batch, task.AllRows(), actionBox);
         var critic = SafetyCritic.Create(config.Architecture, normalization, random);
         var update = new CriticUpdate(critic, new UniformTargetPolicy(normalization),
-            config.BatchSize, config.LearningRate, config.GammaRisk, config.TargetRate, config.PosFraction);
+            config.BatchSize, config.LearningRate, config.GammaRisk, config.TargetRate, config.PosFraction, compute);
         var recent = new LossWindow(100);
 
         for (int step = 1; step <= config.Steps; step++)

@@ -11,6 +11,7 @@ using OfflineSafety.Meta.Recovery;
 using OfflineSafety.Meta.Sampling;
 using OfflineSafety.Meta.Training;
 using OfflineSafety.Nn.Randomness;
+using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Pipeline.Experiments;
 
@@ -81,10 +82,11 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         var phases = new PhaseProgress(progress, seeds * (work.Suite + (cloningOn ? 1 : 0) + work.Mesa + work.MultiTask + work.Rrl
             + recoveryRuns * work.MarginAgent + selected.Count * work.Online));
         // Seeds firstSeed.. extend an earlier run with new seeds (seed s is the same run whatever the others).
+        var compute = SeedParallel.LaneCompute(seeds, workers);
         var perSeed = SeedParallel.Map(seeds, workers, i =>
         {
             var notes = new List<string>();
-            return (Runs: RunSeed(firstSeed + i, safety, selected, cloningOn ? recoveryCloning : null, margin, notes, phases, work, ct), Notes: notes);
+            return (Runs: RunSeed(firstSeed + i, safety, selected, cloningOn ? recoveryCloning : null, margin, notes, phases, work, compute, ct), Notes: notes);
         }, ct);
         foreach (var (_, notes) in perSeed) _notes.AddRange(notes);
         phases.Done();
@@ -92,7 +94,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
     }
 
     private List<MethodRun> RunSeed(int seed, SafetySettings safety, IReadOnlyList<string> selected, float? recoveryCloning, ISafetyMargin? margin,
-        List<string> notes, PhaseProgress phases, SeedWork work, CancellationToken ct)
+        List<string> notes, PhaseProgress phases, SeedWork work, ComputeOptions compute, CancellationToken ct)
     {
         void Report(string phase, double phaseWork = 1) => phases.Begin(seed, phase, phaseWork);
         var runs = new List<MethodRun>();
@@ -120,8 +122,8 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         Report($"seed {seed}: MESA meta-training", work.Mesa);
         if (selected.Contains("mesa"))
         {
-            var mesa = new MesaTrainer(budget.Mesa(risk, seed)).Train(training, progress: phases.Updates(seed, "iteration"), ct: ct);
-            starts["mesa"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
+            var mesa = new MesaTrainer(budget.Mesa(risk, seed), compute).Train(training, progress: phases.Updates(seed, "iteration"), ct: ct);
+            starts["mesa"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma, compute).Adapt(mesa.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
         }
 
         Report($"seed {seed}: Multi-Task training", work.MultiTask);
@@ -137,22 +139,22 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
         };
         if (selected.Contains("multitask"))
         {
-            var multi = new MultiTaskTrainer(criticTraining).Train(training, progress: phases.Updates(seed, "step"), ct: ct);
-            starts["multitask"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
+            var multi = new MultiTaskTrainer(criticTraining, compute).Train(training, progress: phases.Updates(seed, "step"), ct: ct);
+            starts["multitask"] = Adapted(new CriticAdaptation(adaptation, cloning, safety.RecoveryGamma, compute).Adapt(multi.Critic, risk.GammaRisk, test, ct: ct), suite, cloning);
         }
 
         Report($"seed {seed}: RRL (test data only)", work.Rrl);
         if (selected.Contains("rrl"))
         {
-            var rrl = new SingleDatasetTrainer(criticTraining).Train(test, progress: phases.Updates(seed, "step"), ct: ct);
-            starts["rrl"] = new OnlineStart(rrl.Critic, OnlineStartTraining.TrainRecovery(rrl.Critic, test, safety, budget.AdaptSteps, seed, ct), suite.Test.Batch);
+            var rrl = new SingleDatasetTrainer(criticTraining, compute).Train(test, progress: phases.Updates(seed, "step"), ct: ct);
+            starts["rrl"] = new OnlineStart(rrl.Critic, OnlineStartTraining.TrainRecovery(rrl.Critic, test, safety, budget.AdaptSteps, seed, compute, ct), suite.Test.Batch);
         }
         if (margin is not null)
             foreach (var method in selected.Where(m => m != "unconstrained"))
             {
                 // Each critic source's agent reads that critic's normalisation; the rows and steps are the same.
                 Report($"seed {seed}: {method} margin recovery agent", work.MarginAgent);
-                var agent = MarginRecoveryAgent.Pretrain(margin, starts[method].Critic!.Normalization, test, budget.Sac, safety, safety.MarginPretrainSteps, seed, ct);
+                var agent = MarginRecoveryAgent.Pretrain(margin, starts[method].Critic!.Normalization, test, budget.Sac, safety, safety.MarginPretrainSteps, seed, compute, ct);
                 starts[method] = starts[method] with { MarginRecovery = agent };
             }
         starts["unconstrained"] = new OnlineStart(null, null, suite.Test.Batch);
@@ -190,6 +192,7 @@ public sealed class MesaExperiment(EnvironmentDefinition environment, Experiment
             {
                 Sac = budget.Sac,
                 Safety = safety,
+                Compute = compute,
             };
             var env = environment.Create(suite.Test.Variant.Variant, (ulong)(7919 * (seed + 1)));
             runs.Add(new MethodRun(method, seed, new OnlineRunner(env, starts[method], options).Run(onEpisode: phases.Episodes(seed, budget.Episodes), ct: ct)));

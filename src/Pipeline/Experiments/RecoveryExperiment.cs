@@ -1,6 +1,7 @@
 using OfflineSafety.Envs;
 using OfflineSafety.Meta.Hyperparameters;
 using OfflineSafety.Meta.Online;
+using OfflineSafety.Nn.Kernels;
 
 namespace OfflineSafety.Pipeline.Experiments;
 
@@ -27,18 +28,20 @@ public sealed class RecoveryExperiment(EnvironmentDefinition environment, Experi
         // The critic and the recovery policy each pretrain for PretrainSteps.
         double offlineWork = ExperimentBudget.CollectionWork(budget.OfflineTransitions) + budget.UpdateWork(2L * safety.PretrainSteps);
         var phases = new PhaseProgress(progress, seeds * (offlineWork + chosen.Count * budget.OnlineWork(environment.Horizon)));
-        var perSeed = SeedParallel.Map(seeds, workers, seed => RunSeed(seed, chosen, safety, phases, offlineWork, ct), ct);
+        var compute = SeedParallel.LaneCompute(seeds, workers);
+        var perSeed = SeedParallel.Map(seeds, workers, seed => RunSeed(seed, chosen, safety, compute, phases, offlineWork, ct), ct);
         phases.Done();
         return perSeed.SelectMany(r => r).ToList();
     }
 
-    private List<MethodRun> RunSeed(int seed, IReadOnlyList<OnlineAlgorithm> methods, SafetySettings safety, PhaseProgress phases, double offlineWork, CancellationToken ct)
+    private List<MethodRun> RunSeed(int seed, IReadOnlyList<OnlineAlgorithm> methods, SafetySettings safety, ComputeOptions compute, PhaseProgress phases,
+        double offlineWork, CancellationToken ct)
     {
         var runs = new List<MethodRun>();
         var variant = environment.Variants.Nominal;
         phases.Begin(seed, $"seed {seed}: offline data + critic pretraining", offlineWork);
         var offline = OnlineStartTraining.CollectOffline(environment, variant, budget.OfflineTransitions, (ulong)(1000 + seed), ct);
-        var start = OnlineStartTraining.Pretrain(offline, safety, budget.CriticArchitecture, seed, ct: ct);
+        var start = OnlineStartTraining.Pretrain(offline, safety, budget.CriticArchitecture, seed, compute: compute, ct: ct);
         foreach (var method in methods)
         {
             phases.Begin(seed, $"seed {seed}: {method.Name()}", budget.OnlineWork(environment.Horizon));
@@ -47,6 +50,7 @@ public sealed class RecoveryExperiment(EnvironmentDefinition environment, Experi
             {
                 Sac = budget.Sac,
                 Safety = safety,
+                Compute = compute,
             };
             var env = environment.Create(variant, (ulong)(7919 * (seed + 1)));
             runs.Add(new MethodRun(method.Name(), seed, new OnlineRunner(env, copy, options).Run(onEpisode: phases.Episodes(seed, budget.Episodes), ct: ct)));

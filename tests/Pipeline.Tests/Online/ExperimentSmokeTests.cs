@@ -149,6 +149,20 @@ public class ExperimentSmokeTests
         Assert.Equal(seen.Select(p => p.Fraction).Order(), seen.Select(p => p.Fraction));
     }
 
+    [Theory]
+    [InlineData(1, 4)]
+    [InlineData(3, 1)]
+    [InlineData(2, 2)]
+    [InlineData(2, 8)]
+    [InlineData(64, 64)]
+    public void Seeds_side_by_side_share_the_cores(int seeds, int workers)
+    {
+        var compute = SeedParallel.LaneCompute(seeds, workers);
+        int lanes = Math.Min(seeds, workers);
+        if (lanes == 1) Assert.Same(Nn.Kernels.ComputeOptions.Default, compute);
+        else Assert.Equal(Math.Max(1, Environment.ProcessorCount / lanes), compute.Threads);
+    }
+
     [Fact]
     public void Paper_budget_weights_give_the_offline_phases_the_share_of_time_they_took()
     {

@@ -6,7 +6,7 @@ namespace OfflineSafety.Meta.Online.Methods;
 /// </summary>
 public sealed class LagrangianMethod(SafetyMethodContext context) : ISafetyMethod
 {
-    private readonly ActorRiskPenalty _penalty = new(context.Critic, context.Box, context.Options.Sac.BatchSize);
+    private readonly ActorRiskPenalty _penalty = new(context.Critic, context.Box, context.Options.Sac.BatchSize, context.Options.Compute);
     private readonly LagrangeMultiplier _multiplier = new(context.Safety.LagrangeLambda, context.Safety.EpsRisk, context.Safety.LagrangeLearningRate);
 
     public IActorPenalty? BeforeTaskUpdate(SacBatch batch, ReplayBuffer taskBuffer)

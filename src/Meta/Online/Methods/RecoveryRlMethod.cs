@@ -32,7 +32,7 @@ public sealed class RecoveryRlMethod(SafetyCritic critic, SquashedActionBox box,
             ? context.Start.MarginRecovery ?? throw new BadInputException("--recovery-objective margin needs a margin recovery agent in the run's start (experiment mesa and offsafe online pretrain one)")
             : context.Options.Recovery == RecoveryKind.ModelFree
             ? new ModelFreeRecovery(context.Start.Recovery ?? throw new BadInputException("model-free Recovery RL needs a recovery policy"),
-                critic, context.Safety, context.Start.Cloning, context.Start.RecoveryCritic)
+                critic, context.Safety, context.Start.Cloning, context.Start.RecoveryCritic, context.Options.Compute)
             : new ModelBasedRecovery(critic, context.Box, context.Observations, context.Options.Pets, context.Random);
         return new RecoveryRlMethod(critic, context.Box, context.Safety.EpsRisk, recovery, context.Safety.RecoveryHold);
     }

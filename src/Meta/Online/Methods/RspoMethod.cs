@@ -9,7 +9,7 @@ namespace OfflineSafety.Meta.Online.Methods;
 /// </summary>
 public sealed class RspoMethod(SafetyMethodContext context) : ISafetyMethod
 {
-    private readonly ActorRiskPenalty _penalty = new(context.Critic, context.Box, context.Options.Sac.BatchSize);
+    private readonly ActorRiskPenalty _penalty = new(context.Critic, context.Box, context.Options.Sac.BatchSize, context.Options.Compute);
     private readonly float _initialLambda = 2f * context.Safety.LagrangeLambda;
     private readonly long _budget = context.StepBudget;
     private long _steps;

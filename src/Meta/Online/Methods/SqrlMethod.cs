@@ -9,7 +9,7 @@ namespace OfflineSafety.Meta.Online.Methods;
 /// </summary>
 public sealed class SqrlMethod(SafetyMethodContext context) : ISafetyMethod
 {
-    private readonly ActorRiskPenalty _penalty = new(context.Critic, context.Box, context.Options.Sac.BatchSize);
+    private readonly ActorRiskPenalty _penalty = new(context.Critic, context.Box, context.Options.Sac.BatchSize, context.Options.Compute);
     private readonly LagrangeMultiplier _multiplier = new(context.Safety.LagrangeLambda, context.Safety.EpsRisk, context.Safety.LagrangeLearningRate);
     private readonly SqrlFilter _filter = new(context.Policy, context.Critic, context.Safety.SqrlSamples);
     private readonly float _eps = context.Safety.EpsRisk;
