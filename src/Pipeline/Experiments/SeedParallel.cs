@@ -14,9 +14,9 @@ public static class SeedParallel
     /// <summary>
     /// The share of the machine each of <paramref name="count"/> seeds run <paramref name="workers"/>
     /// at a time gets: the cores divided among the seeds running at once, at least one each. Two
-    /// seeds side by side on two cores that each split every product across both cores ran 20% slower
-    /// (Cart-pole on MuJoCo at 2x256, 2026-12-07) than on one core each: each split's threads wait
-    /// for the other seed's.
+    /// seeds side by side on two cores that each split every product across both cores took 1.25-1.5x
+    /// the wall time (Cart-pole on MuJoCo at 2x256, 2026-12-07) of the same seeds on one core each:
+    /// each split's threads wait for the other seed's.
     /// </summary>
     public static ComputeOptions LaneCompute(int count, int workers)
     {
