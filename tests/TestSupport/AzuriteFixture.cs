@@ -19,33 +19,32 @@ public sealed class AzuriteFixture : IDisposable
     // Azurite's documented well-known development key; it guards nothing.
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+    private const int StartAttempts = 5;
+
     private readonly Process _process;
     private readonly TempDirectory _location = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _stderr = new();
     private int _containers;
 
     public AzuriteFixture()
     {
         string main = Path.Combine(InteropPackages.Folder, "node_modules", "azurite", "dist", "src", "blob", "main.js");
         InteropPackages.EnsureInstalled(main);
-        Port = FreePort();
-        var start = new ProcessStartInfo("node")
+        // A port found free can be taken before Azurite binds it (by an outgoing connection of a
+        // test running beside this one: CI saw EADDRINUSE once), so a lost race picks a new port.
+        for (int attempt = 1; ; attempt++)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { main, "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--location", _location.Path, "--silent" })
-            start.ArgumentList.Add(a);
-        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start Azurite");
-        // Drained so that a chatty Azurite can never block on a full pipe.
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        WaitUntilListening();
+            Port = FreePort();
+            _process = Start(main, Port, _location.Path, _stderr);
+            string? failure = WaitUntilListening();
+            if (failure is null) return;
+            _process.Dispose();
+            if (attempt == StartAttempts || !failure.Contains("EADDRINUSE", StringComparison.Ordinal))
+                throw new InvalidOperationException($"Azurite exited before listening on port {Port}: {failure}");
+        }
     }
 
-    public int Port { get; }
+    public int Port { get; private set; }
 
     /// <summary>CPU time the Azurite process has used so far (benchmarks report the emulator's share of a run).</summary>
     public TimeSpan CpuTime
@@ -92,17 +91,42 @@ public sealed class AzuriteFixture : IDisposable
         }
     }
 
-    private void WaitUntilListening()
+    private static Process Start(string main, int port, string location, System.Collections.Concurrent.ConcurrentQueue<string> stderr)
+    {
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { main, "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--location", location, "--silent" })
+            start.ArgumentList.Add(a);
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start Azurite");
+        stderr.Clear();
+        // Drained so that a chatty Azurite can never block on a full pipe; stderr is kept to say why it exited.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) stderr.Enqueue(line); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>Null once Azurite accepts connections; why it did not otherwise.</summary>
+    private string? WaitUntilListening()
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"Azurite exited with {_process.ExitCode} before listening on port {Port}");
+            if (_process.HasExited)
+            {
+                _process.WaitForExit(); // flushes the stderr reader
+                return $"exit {_process.ExitCode}: {string.Join(" | ", _stderr)}";
+            }
             try
             {
                 using var client = new TcpClient();
                 client.Connect(IPAddress.Loopback, Port);
-                return;
+                return null;
             }
             catch (SocketException)
             {
