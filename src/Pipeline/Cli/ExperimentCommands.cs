@@ -4,6 +4,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using OfflineSafety.Errors;
+using OfflineSafety.Meta.Critics;
+using OfflineSafety.Meta.Training;
 using OfflineSafety.Pipeline.Experiments;
 using OfflineSafety.Pipeline.Reports;
 using OfflineSafety.Storage;
@@ -39,6 +41,7 @@ public static class ExperimentCommands
         var mesaIterations = new Option<int?>("--mesa-iterations") { Description = "Override MESA meta-iterations." };
         var baselineSteps = new Option<int?>("--baseline-steps") { Description = "Override Multi-Task and RRL training steps." };
         var outerLr = new MesaOuterRateOption();
+        var mesaArchitecture = new Option<string?>("--mesa-architecture") { Description = "MESA's network: 3x100 (the MESA code's, default), 2x256 (the thesis's and the baselines'), or comma-separated widths." };
         var suiteSeed = new Option<ulong>("--suite-seed") { Description = "Seed of the generated suite." };
         var collection = new Option<string>("--training-collection")
         {
@@ -54,7 +57,7 @@ public static class ExperimentCommands
         var restartHorizon = new Option<int>("--restart-horizon") { Description = "Steps before a violation that restarts reach back, and that each restart lasts at most.", DefaultValueFactory = _ => TrainingCollections.DefaultRestartHorizon };
         var cmd = new Command("critics", "Train MESA, Multi-Task and RRL critics, adapt them, and score them on held-out test-variant data.")
         {
-            env.Option, seeds.Option, quick, steps, mesaIterations, baselineSteps, outerLr.Option, suiteSeed, collection, restartLabels, restartHorizon,
+            env.Option, seeds.Option, quick, steps, mesaIterations, baselineSteps, outerLr.Option, mesaArchitecture, suiteSeed, collection, restartLabels, restartHorizon,
         };
         CommandAction.Set(cmd, async (p, ct) =>
         {
@@ -70,6 +73,7 @@ public static class ExperimentCommands
                 RestartHorizon = p.GetValue(restartHorizon),
             };
             if (outerLr.Get(p) is { } olr) plan = plan with { MesaOuterLearningRate = olr };
+            if (p.GetValue(mesaArchitecture) is { } ma) plan = plan with { MesaArchitecture = CriticArchitecture.Parse(ma) };
             if (p.GetValue(mesaIterations) is { } mi) plan = plan with { MesaIterations = mi };
             if (p.GetValue(baselineSteps) is { } bs) plan = plan with { MultiTaskSteps = bs, TestOnlySteps = bs };
 
@@ -97,6 +101,10 @@ public static class ExperimentCommands
                 restartLabels = plan.RestartLabels,
                 restartHorizon = plan.RestartHorizon,
                 seeds = seedCount,
+                mesaIterations = plan.MesaIterations,
+                mesaOuterLearningRate = plan.MesaOuterLearningRate ?? new MesaSettings().OuterLearningRate,
+                mesaArchitecture = string.Join("x", plan.MesaArchitecture.Hidden),
+                baselineSteps = plan.MultiTaskSteps,
                 suite = plan.SuiteDataset,
                 heldOut = plan.HeldOutDataset,
                 run = $"runs/{runId}",
@@ -115,6 +123,7 @@ public static class ExperimentCommands
                     table.Caption($"{environment} held-out {metric.ToUpperInvariant()} (mean ± s.e. over {seedCount} seeds; gbm: boosted trees on the same rows, not adapted)");
                     console.Write(table);
                 }
+                console.WriteLine($"MESA: {json.mesaArchitecture}, {json.mesaIterations} meta-iterations, outer rate {json.mesaOuterLearningRate.ToString(CultureInfo.InvariantCulture)}; Multi-Task: 2x256, {json.baselineSteps} steps");
                 console.WriteLine($"figures and results: {objects.Location}/runs/{runId}/ ({F(minutes, "0.0")} min)");
             });
         });

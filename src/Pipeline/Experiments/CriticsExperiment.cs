@@ -43,6 +43,12 @@ public sealed record CriticsExperimentPlan
 
     /// <summary>Outer Adam rate for MESA; null keeps the paper's 1e-5.</summary>
     public float? MesaOuterLearningRate { get; init; }
+
+    /// <summary>
+    /// MESA's network. The MESA code's 3x100 by default; the baselines always train the thesis's
+    /// 2x256, so 2x256 here asks whether a gap comes from the method or from the network.
+    /// </summary>
+    public CriticArchitecture MesaArchitecture { get; init; } = CriticArchitecture.ThreeBy100;
     public int? AdaptationSteps { get; init; }
     public bool Quick { get; init; }
 
@@ -136,6 +142,7 @@ public sealed class CriticsExperiment(IObjectStore objects)
                     {
                         MetaIterations = plan.MesaIterations,
                         OuterLearningRate = plan.MesaOuterLearningRate ?? new MesaSettings().OuterLearningRate,
+                        Architecture = plan.MesaArchitecture,
                         GammaRisk = risk.GammaRisk,
                         EpsRisk = risk.EpsRisk,
                         Seed = seed,
