@@ -59,6 +59,7 @@ public sealed class SafetyCritic : IRiskScorer
     /// <summary>
     /// A deep copy that scores with <paramref name="scoring"/>. A server scoring many requests at once
     /// gives each one thread: split kernels would block pool threads on each other and starve the pool.
+    /// An experiment's seed lane gives its copy the lane's share of the cores.
     /// </summary>
     public SafetyCritic Clone(ComputeOptions scoring) => new(Architecture, Normalization, Parameters.Clone()) { _scoreCompute = scoring };
 

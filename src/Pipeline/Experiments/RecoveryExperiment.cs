@@ -45,7 +45,8 @@ public sealed class RecoveryExperiment(EnvironmentDefinition environment, Experi
         foreach (var method in methods)
         {
             phases.Begin(seed, $"seed {seed}: {method.Name()}", budget.OnlineWork(environment.Horizon));
-            var copy = new OnlineStart(start.Critic!.Clone(), start.Recovery!.Clone(), offline);
+            // The copy scores with the lane's threads too (RCPO scores a whole batch each update).
+            var copy = new OnlineStart(start.Critic!.Clone(compute), start.Recovery!.Clone(), offline);
             var options = new OnlineRunOptions(method, budget.Episodes, seed, $"recovery-exp-{environment.Id}-{method.Name()}-s{seed}")
             {
                 Sac = budget.Sac,

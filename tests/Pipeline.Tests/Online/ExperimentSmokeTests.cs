@@ -262,12 +262,12 @@ public class ExperimentSmokeTests
     {
         var environment = EnvironmentRegistry.Default.Get("navigation2");
         var runs = new RecoveryExperiment(environment, ExperimentBudget.Smoke(environment) with { Episodes = 2 })
-            .Run(2, [OnlineAlgorithm.Recovery, OnlineAlgorithm.Sqrl]);
-        Assert.Equal(["recovery", "sqrl", "recovery", "sqrl"], runs.Select(r => r.Method));
-        Assert.Equal([0, 0, 1, 1], runs.Select(r => r.Seed));
-        // Two seeds side by side: the same runs, in the same order.
+            .Run(2, [OnlineAlgorithm.Recovery, OnlineAlgorithm.Sqrl, OnlineAlgorithm.Rcpo]);
+        Assert.Equal(["recovery", "sqrl", "rcpo", "recovery", "sqrl", "rcpo"], runs.Select(r => r.Method));
+        Assert.Equal([0, 0, 0, 1, 1, 1], runs.Select(r => r.Seed));
+        // Two seeds side by side, each on its share of the cores (RCPO's batch scoring included): the same runs, in the same order.
         var parallel = new RecoveryExperiment(environment, ExperimentBudget.Smoke(environment) with { Episodes = 2 })
-            .Run(2, [OnlineAlgorithm.Recovery, OnlineAlgorithm.Sqrl], workers: 2);
+            .Run(2, [OnlineAlgorithm.Recovery, OnlineAlgorithm.Sqrl, OnlineAlgorithm.Rcpo], workers: 2);
         Assert.Equal(runs.Select(r => (r.Method, r.Seed)), parallel.Select(r => (r.Method, r.Seed)));
         foreach (var (a, b) in runs.Zip(parallel)) Assert.Equal(a.Result.Episodes, b.Result.Episodes);
         string folder = Path.Combine(Path.GetTempPath(), "offsafe-report-" + Guid.NewGuid().ToString("N"));
