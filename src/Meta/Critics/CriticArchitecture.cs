@@ -35,5 +35,8 @@ public sealed record CriticArchitecture(int[] Hidden, int Heads)
         return result;
     }
 
+    /// <summary>The widths as people write them: "2x256" when the layers are equal, "64,32" otherwise.</summary>
+    public string Widths => Hidden.Distinct().Count() == 1 ? $"{Hidden.Length}x{Hidden[0]}" : string.Join(",", Hidden);
+
     public override string ToString() => $"[{string.Join("x", Hidden)}] heads={Heads}";
 }

@@ -103,7 +103,7 @@ public static class ExperimentCommands
                 seeds = seedCount,
                 mesaIterations = plan.MesaIterations,
                 mesaOuterLearningRate = plan.MesaOuterLearningRate ?? new MesaSettings().OuterLearningRate,
-                mesaArchitecture = string.Join("x", plan.MesaArchitecture.Hidden),
+                mesaArchitecture = plan.MesaArchitecture.Widths,
                 baselineSteps = plan.MultiTaskSteps,
                 suite = plan.SuiteDataset,
                 heldOut = plan.HeldOutDataset,

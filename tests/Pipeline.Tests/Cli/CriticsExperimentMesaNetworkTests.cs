@@ -28,8 +28,8 @@ public sealed class CriticsExperimentMesaNetworkTests : IDisposable
         var code = await Json();
         var wide = await Json("--mesa-architecture", "32,32");
 
-        Assert.Equal("100x100x100", code.GetProperty("mesaArchitecture").GetString());
-        Assert.Equal("32x32", wide.GetProperty("mesaArchitecture").GetString());
+        Assert.Equal("3x100", code.GetProperty("mesaArchitecture").GetString());
+        Assert.Equal("2x32", wide.GetProperty("mesaArchitecture").GetString());
         string Scores(JsonElement json, string method) => string.Join(";", json.GetProperty("results").EnumerateArray()
             .Where(r => r.GetProperty("method").GetString() == method).Select(r => r.GetRawText()));
         Assert.NotEqual(Scores(code, "mesa"), Scores(wide, "mesa"));
