@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using OfflineSafety.Errors;
 using OfflineSafety.Meta.Critics;
-using OfflineSafety.Meta.Training;
 using OfflineSafety.Pipeline.Experiments;
 using OfflineSafety.Pipeline.Reports;
 using OfflineSafety.Storage;
@@ -102,7 +101,7 @@ public static class ExperimentCommands
                 restartHorizon = plan.RestartHorizon,
                 seeds = seedCount,
                 mesaIterations = plan.MesaIterations,
-                mesaOuterLearningRate = plan.MesaOuterLearningRate ?? new MesaSettings().OuterLearningRate,
+                mesaOuterLearningRate = plan.MesaOuterRate,
                 mesaArchitecture = plan.MesaArchitecture.Widths,
                 baselineSteps = plan.MultiTaskSteps,
                 suite = plan.SuiteDataset,

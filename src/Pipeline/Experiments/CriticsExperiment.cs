@@ -44,6 +44,9 @@ public sealed record CriticsExperimentPlan
     /// <summary>Outer Adam rate for MESA; null keeps the paper's 1e-5.</summary>
     public float? MesaOuterLearningRate { get; init; }
 
+    /// <summary>The outer rate MESA trains with: the override, else the paper's.</summary>
+    public float MesaOuterRate => MesaOuterLearningRate ?? new MesaSettings().OuterLearningRate;
+
     /// <summary>
     /// MESA's network. The MESA code's 3x100 by default; the baselines always train the thesis's
     /// 2x256, so 2x256 here asks whether a gap comes from the method or from the network.
@@ -141,7 +144,7 @@ public sealed class CriticsExperiment(IObjectStore objects)
                     "mesa" => new MesaTrainer(new MesaSettings
                     {
                         MetaIterations = plan.MesaIterations,
-                        OuterLearningRate = plan.MesaOuterLearningRate ?? new MesaSettings().OuterLearningRate,
+                        OuterLearningRate = plan.MesaOuterRate,
                         Architecture = plan.MesaArchitecture,
                         GammaRisk = risk.GammaRisk,
                         EpsRisk = risk.EpsRisk,
